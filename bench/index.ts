@@ -1,0 +1,5 @@
+import { benchBufferBySizeOrTime } from './bufferBySizeOrTime.bench.js';
+
+// Every benchmark compares with a baseline run in the same process: ratios hold across machines,
+// absolute figures do not.
+benchBufferBySizeOrTime();

@@ -1,0 +1,21 @@
+/** Runs `work` once to warm up, then `rounds` times, and returns the median wall time in ms. */
+export function medianMs(work: () => void, rounds: number): number {
+  work();
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    const start = process.hrtime.bigint();
+    work();
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+/** Formats a rate such as `19.8 M records/s`. */
+export function perSecond(count: number, ms: number, unit: string): string {
+  const rate = (count / ms) * 1000;
+  if (rate >= 1e6) return `${(rate / 1e6).toFixed(1)} M ${unit}/s`;
+  if (rate >= 1e3) return `${(rate / 1e3).toFixed(1)} k ${unit}/s`;
+  return `${rate.toFixed(1)} ${unit}/s`;
+}

@@ -1,0 +1,273 @@
+import { asyncScheduler, Observable } from 'rxjs';
+import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
+import { InvalidOptionError } from '../src/errors/InvalidOptionError.js';
+import { checkNumber } from '../src/options/checkNumber.js';
+import { byteSizeOf } from '../src/records/byteSizeOf.js';
+
+const NAME = 'bufferBySizeOrTime';
+
+/** 1 MiB, the default byte budget of a batch. */
+export const DEFAULT_MAX_BYTES = 1_048_576;
+/** 60 s, the default time a batch may wait after its first value. */
+export const DEFAULT_MAX_MS = 60_000;
+/** The longest timer a scheduler can run (2^31 − 1 ms, about 24.8 days). */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Why a batch was emitted.
+ * - `size`: the next value would have taken the batch over `maxBytes`, or the batch reached `maxBytes`
+ *   (including a single value of `maxBytes` or more, which goes out alone).
+ * - `count`: the batch reached `maxRecords`.
+ * - `time`: `maxMs` passed since the batch's first value.
+ * - `complete`: the source completed.
+ * - `error`: the source errored, or `sizeOf` / `onFlush` failed; the batch goes out before the error.
+ */
+export type FlushReason = 'size' | 'count' | 'time' | 'complete' | 'error';
+
+/** What `onFlush` learns about each batch, just before the batch is emitted. */
+export interface BatchFlush {
+  readonly reason: FlushReason;
+  /** Number of values in the batch. */
+  readonly records: number;
+  /** Sum of `sizeOf` over the batch. */
+  readonly bytes: number;
+  /** `scheduler.now()` when the batch's first value arrived. */
+  readonly openedAtMs: number;
+  /** `scheduler.now()` when the batch was emitted. */
+  readonly flushedAtMs: number;
+}
+
+export interface BufferBySizeOrTimeOptions<T> {
+  /** Byte budget of a batch; a batch never goes over it unless it is one oversize value. Default 1 MiB. */
+  readonly maxBytes?: number;
+  /** How long a batch may wait after its first value; `0` means "at the end of the current frame". Default 60 s. */
+  readonly maxMs?: number;
+  /** Most values in a batch. Default: no limit. */
+  readonly maxRecords?: number;
+  /** Size of one value in bytes. Default: UTF-8 bytes of a string, `byteLength` of bytes, size of `{ data }`. */
+  readonly sizeOf?: (value: T) => number;
+  /** Where the timer runs and the clock is read. Default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+  /**
+   * Called with each batch and why it flushed, just before the batch is emitted; the batch array is the one
+   * that will be emitted (do not change it). If it throws, the batch is still emitted, then whatever else is
+   * buffered, then the stream errors with what it threw; it is not called again.
+   */
+  readonly onFlush?: (batch: readonly T[], flush: BatchFlush) => void;
+}
+
+/**
+ * Buffers values into arrays and emits each array when it reaches a byte budget or a record count, or
+ * when a time limit after its first value has passed: whichever comes first.
+ *
+ * <span class="informal">Firehose's "1 MiB or 60 seconds", exact: never an empty batch, never over budget.</span>
+ *
+ * ```
+ * maxBytes: 10, maxMs: 5, sizes a=4 b=4 c=6 d=4 e=12
+ *
+ * source: -a-b------c-d---e|
+ * result: ------x-----y---z|
+ *
+ * x = [a, b]  time: 5 ms after a, its first value
+ * y = [c, d]  size: 6 + 4 reaches the budget exactly, out at once
+ * z = [e]     size: bigger than the budget on its own, out alone at once
+ * ```
+ *
+ * The rules, each proven by a marble test (see `docs/semantics.md`):
+ * 1. Sizes come from `sizeOf`; the default counts UTF-8 bytes of strings, `byteLength` of bytes and the size
+ *    of a record's `data`. Any other value, or a `sizeOf` that throws or returns a negative or non-finite
+ *    number, errors the stream after what was buffered before that value is emitted.
+ * 2. Never over budget: when a value would take the batch over `maxBytes`, the batch is emitted first and
+ *    the value starts the next one.
+ * 3. Full means now: reaching `maxBytes` exactly, or `maxRecords`, emits in the same frame.
+ * 4. A value larger than `maxBytes` goes out alone, at once, after what was buffered before it.
+ * 5. A batch is emitted `maxMs` after its first value, unless rules 2–4 emitted it earlier; the next batch's
+ *    timer starts at its own first value. Nothing is emitted while idle: never an empty array.
+ * 6. Completion emits what is buffered, then completes: completing the source is how a pipeline drains.
+ *    A source error emits what is buffered, then passes the error on. Unsubscribing cancels the timer and
+ *    emits nothing.
+ * 7. `maxMs: 0` schedules the flush with zero delay when a batch opens: values that arrive in the same
+ *    scheduler frame, before that action runs, share the batch; nothing waits past that frame.
+ *
+ * Each emitted batch is a plain array; why it was emitted is told to `onFlush`.
+ *
+ * ## Example
+ * ```ts
+ * import { interval, map } from 'rxjs';
+ * import { bufferBySizeOrTime } from 'rx-firehose/operators';
+ *
+ * interval(10).pipe(
+ *   map((i) => JSON.stringify({ i }) + '\n'),
+ *   bufferBySizeOrTime({
+ *     maxBytes: 1 << 20,
+ *     maxMs: 60_000,
+ *     onFlush: (batch, { reason, bytes }) => console.log(reason, batch.length, bytes),
+ *   }),
+ * ).subscribe((batch) => console.log(batch.length));
+ * ```
+ *
+ * @param options Byte budget, time limit, record limit, size function, scheduler and flush hook.
+ * @returns An operator that emits non-empty arrays of the source's values, in order, each value once.
+ * @throws {InvalidOptionError} at the call, for an option out of its range.
+ * @see {@link byteSizeOf} for the default size function.
+ */
+export function bufferBySizeOrTime<T>(options: BufferBySizeOrTimeOptions<T> = {}): OperatorFunction<T, T[]> {
+  const maxBytes = checkNumber(NAME, 'maxBytes', options.maxBytes, DEFAULT_MAX_BYTES, {
+    min: 0,
+    minExclusive: true,
+    unit: 'bytes',
+  });
+  const maxMs = checkNumber(NAME, 'maxMs', options.maxMs, DEFAULT_MAX_MS, { min: 0, max: MAX_TIMER_MS, unit: 'ms' });
+  const maxRecords = checkNumber(NAME, 'maxRecords', options.maxRecords, Infinity, { min: 1, integer: true });
+  const sizeOf = checkFunction('sizeOf', options.sizeOf) ?? (byteSizeOf as (value: T) => number);
+  const onFlush = checkFunction('onFlush', options.onFlush);
+  const scheduler = options.scheduler ?? asyncScheduler;
+  if (typeof scheduler.schedule !== 'function' || typeof scheduler.now !== 'function') {
+    throw new InvalidOptionError(NAME, 'scheduler', scheduler, 'a SchedulerLike (with schedule and now)');
+  }
+
+  return (source) =>
+    new Observable<T[]>((subscriber) => {
+      let batch: T[] = [];
+      let bytes = 0;
+      let openedAtMs = 0;
+      let timer: Subscription | null = null;
+      // Once set, the stream is ending: later values are ignored (a synchronous source may keep pushing
+      // until its loop notices that we unsubscribed).
+      let closed = false;
+      // An error thrown by onFlush; the stream errors with it once the batch being emitted is out.
+      let hookFailed = false;
+      let hookError: unknown;
+
+      const cancelTimer = (): void => {
+        if (timer !== null) {
+          timer.unsubscribe();
+          timer = null;
+        }
+      };
+
+      // Emits a batch that has already been removed from the state, so that code reentering `next` from
+      // the subscriber only ever sees a consistent, fresh batch.
+      const emit = (out: T[], reason: FlushReason, outBytes: number, outOpenedAtMs: number): void => {
+        if (onFlush !== undefined && !hookFailed) {
+          try {
+            onFlush(out, {
+              reason,
+              records: out.length,
+              bytes: outBytes,
+              openedAtMs: outOpenedAtMs,
+              flushedAtMs: scheduler.now(),
+            });
+          } catch (err) {
+            hookFailed = true;
+            hookError = err;
+          }
+        }
+        subscriber.next(out);
+      };
+
+      // Removes the current batch from the state and emits it.
+      const flush = (reason: FlushReason): void => {
+        const out = batch;
+        const outBytes = bytes;
+        batch = [];
+        bytes = 0;
+        cancelTimer();
+        emit(out, reason, outBytes, openedAtMs);
+      };
+
+      // Ends the stream with an error: what is buffered goes out first.
+      const fail = (err: unknown): void => {
+        if (closed) return;
+        closed = true;
+        if (batch.length > 0) flush('error');
+        else cancelTimer();
+        subscriber.error(err);
+      };
+
+      const onTimer = (): void => {
+        // Every other flush cancels this timer, so the batch it belongs to is still open and not empty.
+        timer = null;
+        flush('time');
+        if (hookFailed) fail(hookError);
+      };
+
+      const sourceSubscription = source.subscribe({
+        next: (value) => {
+          if (closed) return;
+          let size: number;
+          try {
+            size = sizeOf(value);
+          } catch (err) {
+            fail(err);
+            return;
+          }
+          if (!(size >= 0 && size < Infinity)) {
+            fail(new RangeError(`${NAME}: sizeOf returned ${String(size)}; it must return a finite number ≥ 0 (bytes)`));
+            return;
+          }
+
+          // All state changes happen before anything is emitted, so that a value the subscriber pushes
+          // back into the source while a batch is being emitted lands after this one.
+          let before: T[] | null = null;
+          let beforeBytes = 0;
+          const beforeOpenedAtMs = openedAtMs;
+          if (batch.length > 0 && bytes + size > maxBytes) {
+            // Rule 2: the value does not fit; the buffered batch goes out first, the value opens the next.
+            before = batch;
+            beforeBytes = bytes;
+            batch = [];
+            bytes = 0;
+            cancelTimer();
+          }
+
+          batch.push(value);
+          bytes += size;
+          if (batch.length === 1) openedAtMs = scheduler.now();
+
+          let full: FlushReason | null = null;
+          if (bytes >= maxBytes) full = 'size'; // rules 3 and 4: exactly full, or one oversize value
+          else if (batch.length >= maxRecords) full = 'count';
+
+          let now: T[] | null = null;
+          let nowBytes = 0;
+          const nowOpenedAtMs = openedAtMs;
+          if (full !== null) {
+            now = batch;
+            nowBytes = bytes;
+            batch = [];
+            bytes = 0;
+            cancelTimer();
+          } else if (batch.length === 1) {
+            timer = scheduler.schedule(onTimer, maxMs);
+          }
+
+          if (before !== null) emit(before, 'size', beforeBytes, beforeOpenedAtMs);
+          if (now !== null) emit(now, full!, nowBytes, nowOpenedAtMs);
+          if (hookFailed) fail(hookError);
+        },
+        error: (err: unknown) => fail(err),
+        complete: () => {
+          if (closed) return;
+          closed = true;
+          if (batch.length > 0) flush('complete');
+          if (hookFailed) subscriber.error(hookError);
+          else subscriber.complete();
+        },
+      });
+
+      return () => {
+        closed = true;
+        cancelTimer();
+        batch = [];
+        sourceSubscription.unsubscribe();
+      };
+    });
+}
+
+function checkFunction<F>(option: string, value: F | undefined): F | undefined {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new InvalidOptionError(NAME, option, value, 'a function');
+  }
+  return value;
+}
