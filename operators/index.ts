@@ -1,2 +1,6 @@
 export { bufferBySizeOrTime, DEFAULT_MAX_BYTES, DEFAULT_MAX_MS, MAX_TIMER_MS } from './bufferBySizeOrTime.js';
 export type { BufferBySizeOrTimeOptions, BatchFlush, FlushReason } from './bufferBySizeOrTime.js';
+export { deliverTo } from './deliverTo.js';
+export type { DeliverToOptions } from './deliverTo.js';
+export { teeBackup } from './teeBackup.js';
+export type { TeeBackupOptions } from './teeBackup.js';

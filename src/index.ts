@@ -1,3 +1,29 @@
+// Operators (also at 'rx-firehose/operators').
 export * from '../operators/index.js';
-export { InvalidOptionError } from './errors/InvalidOptionError.js';
+
+// Records.
+export type { FirehoseRecord, KinesisRecordMetadata } from './records/FirehoseRecord.js';
+export { toRecords } from './records/toRecords.js';
+export type { ToRecordsOptions } from './records/toRecords.js';
 export { byteSizeOf } from './records/byteSizeOf.js';
+
+// Settlement.
+export { Settlement } from './settlement/Settlement.js';
+export type { SettlementOutcome } from './settlement/Settlement.js';
+export { attachSettlement, settlementOf } from './settlement/sideTable.js';
+export { settleRecord } from './settlement/settleRecord.js';
+export { carrySettlement } from './settlement/carrySettlement.js';
+
+// Delivery.
+export type { Destination, DeliveryAttempt, DeliveryAck, ItemFailure, ErrorOutput, FailureRecord } from './destinations/Destination.js';
+export { DeliveryError } from './destinations/DeliveryError.js';
+export type { DeliveryResult } from './delivery/DeliveryResult.js';
+export type { DeliveryOptions } from './delivery/batchDelivery.js';
+export { DEFAULT_RETRY_DURATION_MS, MAX_RETRY_DURATION_MS } from './delivery/batchDelivery.js';
+export { UndeliverableRecordsError } from './delivery/UndeliverableRecordsError.js';
+export { backoffDelayMs, FIREHOSE_BACKOFF } from './retry/backoffDelayMs.js';
+export type { Backoff } from './retry/backoffDelayMs.js';
+export type { MetricSink, MetricUnit } from './metrics/MetricSink.js';
+
+// Errors.
+export { InvalidOptionError } from './errors/InvalidOptionError.js';

@@ -1,0 +1,66 @@
+import { defer, mergeMap, tap, type OperatorFunction } from 'rxjs';
+import { batchDelivery, type DeliveryOptions } from '../src/delivery/batchDelivery.js';
+import type { DeliveryResult } from '../src/delivery/DeliveryResult.js';
+import type { Destination } from '../src/destinations/Destination.js';
+import { settlementOf } from '../src/settlement/sideTable.js';
+
+export type DeliverToOptions<T> = DeliveryOptions<T>;
+
+/**
+ * Delivers each batch to a destination, with retries, and emits one {@link DeliveryResult} per batch.
+ *
+ * <span class="informal">Firehose's delivery: retried until it lands, or written to the error output. Never silently lost.</span>
+ *
+ * ```
+ * source:  --A-----B------|          (A, B: batches; the destination fails B's first attempt)
+ * result:  --a-------b----|          a: delivered, attempts 1; b: delivered, attempts 2 (after 1 s backoff)
+ * ```
+ *
+ * For each batch the destination's `deliver` is called; a retriable failure is retried with exponential
+ * backoff and jitter (Firehose's: 1 s, ×2, ≤ 120 s, ±15%) while a retry would start within `retryDurationMs`
+ * of the batch's first failure; a permanent failure is not retried; when the destination reports failed
+ * items, only those are retried. Records that finally fail are written to `errorOutput` as Firehose failure
+ * records (JSON lines with `attemptsMade`, `arrivalTimestamp`, `errorCode`, `errorMessage`,
+ * `attemptEndingTimestamp`, `rawData`), and the result says `failed-to-error-output`. With no error output,
+ * the stream errors with `UndeliverableRecordsError`, which carries the records.
+ *
+ * Up to `concurrency` batches (default 1) are in flight at once; results are emitted in the order the
+ * batches finish, which with the default concurrency of 1 is the order they came in. Batches arriving
+ * while `concurrency` are in flight wait in order (the source bounds how many: see `maxInFlightBytes`).
+ * Completion waits until every batch is delivered or written to the error output. Unsubscribing aborts
+ * requests in flight.
+ *
+ * Each record's settlement (if it has one) is settled after its acknowledgement: `delivered`, or `failed`
+ * once its failure record was written. Metrics: `DeliveryTo<name>.Records|Bytes|Success|DataFreshness`.
+ *
+ * ## Example
+ * ```ts
+ * import { bufferBySizeOrTime, deliverTo } from 'rx-firehose/operators';
+ * import { directoryDestination, toRecords } from 'rx-firehose';
+ *
+ * events$.pipe(
+ *   toRecords({ appendNewline: true }),
+ *   bufferBySizeOrTime({ maxBytes: 5 << 20, maxMs: 300_000 }),
+ *   deliverTo(directoryDestination({ path: './out', streamName: 'events', compression: 'GZIP' })),
+ * ).subscribe((result) => console.log(result.status, result.location));
+ * ```
+ *
+ * @param destination Where batches go: a built-in destination or your own (see `Destination`).
+ * @param options Error output, retry duration, concurrency, backoff, scheduler, metrics.
+ * @returns An operator from batches to delivery results.
+ * @throws {InvalidOptionError} at the call, for an option out of its range.
+ * @see teeBackup to deliver an untransformed copy in parallel.
+ */
+export function deliverTo<T>(destination: Destination<T>, options: DeliverToOptions<T> = {}): OperatorFunction<readonly T[], DeliveryResult<T>> {
+  const create = batchDelivery('deliverTo', destination, options, `DeliveryTo${destination?.name}`);
+  return (source) =>
+    defer(() => {
+      const { deliver, concurrency } = create();
+      return source.pipe(mergeMap((batch) => deliver(batch).pipe(tap((result) => settle(result))), concurrency));
+    });
+}
+
+function settle<T>(result: DeliveryResult<T>): void {
+  const failed = result.failed.length === 0 ? undefined : new Set<unknown>(result.failed);
+  for (const record of result.records) settlementOf(record)?.settle(failed?.has(record) ? 'failed' : 'delivered');
+}
