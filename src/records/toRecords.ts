@@ -1,10 +1,11 @@
-import { Buffer } from 'node:buffer';
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { InvalidOptionError, typeNameOf } from '../errors/InvalidOptionError.js';
+import { carrySettlement } from '../settlement/carrySettlement.js';
 import type { FirehoseRecord } from './FirehoseRecord.js';
 
 const NAME = 'toRecords';
 const NEWLINE = 0x0a;
+const utf8 = new TextEncoder();
 
 export interface ToRecordsOptions<T> {
   /**
@@ -29,7 +30,7 @@ export interface ToRecordsOptions<T> {
  *
  * <span class="informal">The entry to a pipeline from any Observable.</span>
  *
- * Each record gets an id (`<prefix><arrival ms>-<sequence>`, the sequence counting from 0 per
+ * A value that carries a settlement hands it to its record. Each record gets an id (`<prefix><arrival ms>-<sequence>`, the sequence counting from 0 per
  * subscription) and `approximateArrivalTimestamp = scheduler.now()`. An `encode` that throws, or returns
  * something other than a string or bytes, errors the stream with that error.
  *
@@ -77,7 +78,10 @@ export function toRecords<T>(options: ToRecordsOptions<T> = {}): OperatorFunctio
             data = withNewline;
           }
           const now = scheduler.now();
-          subscriber.next({ recordId: `${prefix}${now}-${sequence++}`, data, approximateArrivalTimestamp: now });
+          const record: FirehoseRecord = { recordId: `${prefix}${now}-${sequence++}`, data, approximateArrivalTimestamp: now };
+          // A value from a replayable source stays accountable through its record.
+          if (typeof value === 'object' && value !== null) carrySettlement(value, record);
+          subscriber.next(record);
         },
         error: (err: unknown) => subscriber.error(err),
         complete: () => subscriber.complete(),
@@ -93,7 +97,7 @@ function defaultEncode(value: unknown): Uint8Array | string {
 }
 
 function toBytes(encoded: unknown): Uint8Array {
-  if (typeof encoded === 'string') return Buffer.from(encoded, 'utf8');
+  if (typeof encoded === 'string') return utf8.encode(encoded);
   if (encoded instanceof Uint8Array) return encoded;
   throw new TypeError(`toRecords: encode must return a string or a Uint8Array; got a value of type ${typeNameOf(encoded)}`);
 }
