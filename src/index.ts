@@ -25,5 +25,20 @@ export { backoffDelayMs, FIREHOSE_BACKOFF } from './retry/backoffDelayMs.js';
 export type { Backoff } from './retry/backoffDelayMs.js';
 export type { MetricSink, MetricUnit } from './metrics/MetricSink.js';
 
+// Destinations.
+export { directoryDestination } from './destinations/directory/index.js';
+export type { DirectoryDestinationOptions } from './destinations/directory/index.js';
+export { s3Destination } from './destinations/s3/index.js';
+export type { S3DestinationOptions } from './destinations/s3/index.js';
+export type { ObjectStoreOptions } from './destinations/objectStore/objectStoreOptions.js';
+
+// Object keys and compression (Firehose's S3 layout).
+export * from './keys/index.js';
+export { compress } from './codecs/compress.js';
+export type { CompressOptions } from './codecs/compress.js';
+export { decompress } from './codecs/decompress.js';
+export { COMPRESSIONS, extensionOf } from './codecs/compression.js';
+export type { Compression } from './codecs/compression.js';
+
 // Errors.
 export { InvalidOptionError } from './errors/InvalidOptionError.js';

@@ -105,7 +105,7 @@ export function batchDelivery<T>(
   };
 
   return () => {
-    const prefix = randomBytes(4).toString('hex');
+    const prefix = randomBytes(8).toString('hex');
     let sequence = 0;
     return {
       concurrency,

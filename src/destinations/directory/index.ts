@@ -1,0 +1,35 @@
+import type { Destination, ErrorOutput } from '../Destination.js';
+import { objectStoreDestination } from '../objectStore/objectStoreDestination.js';
+import { checkDirectoryOptions, type DirectoryDestinationOptions } from './options.js';
+import { writeObjectAtomically } from './service.js';
+
+export type { DirectoryDestinationOptions } from './options.js';
+
+/**
+ * A local directory laid out exactly as Firehose lays out an S3 bucket: the embedded default destination,
+ * no server needed.
+ *
+ * Each batch becomes one file per partition at `<path>/<prefix><stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<uuid><ext>`
+ * (default prefix `yyyy/MM/dd/HH/` in UTC from the oldest record's arrival), records concatenated as they
+ * are (add a newline with `toRecords({ appendNewline: true })`), compressed as configured. Files appear
+ * atomically (written aside, then renamed), and are flushed to disk first unless `fsync: false`. Every
+ * retry of a batch writes the same file name, so a retry never leaves a duplicate.
+ *
+ * It is an error output too: failure records go, as JSON lines, to `<errorOutputPrefix>` or
+ * `<prefix><error-output-type>/yyyy/MM/dd/HH/`.
+ *
+ * ## Example
+ * ```ts
+ * import { directoryDestination, toRecords } from 'rx-firehose';
+ * import { bufferBySizeOrTime, deliverTo } from 'rx-firehose/operators';
+ *
+ * const out = directoryDestination({ path: './firehose-out', streamName: 'clicks', compression: 'GZIP' });
+ * clicks$.pipe(toRecords({ appendNewline: true }), bufferBySizeOrTime(), deliverTo(out, { errorOutput: out }));
+ * ```
+ *
+ * @throws {InvalidOptionError} at the call, for an invalid option (path, prefix rules, compression, …).
+ */
+export function directoryDestination<T>(options: DirectoryDestinationOptions): Destination<T> & ErrorOutput {
+  const config = checkDirectoryOptions(options);
+  return objectStoreDestination('Directory', config, (key, body, signal) => writeObjectAtomically(config.root, key, body, config.fsync, signal));
+}

@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { DeliveryError } from '../DeliveryError.js';
+
+/** Errors that retrying cannot fix: the key itself is unusable here. */
+const PERMANENT = new Set(['ENAMETOOLONG', 'EINVAL', 'EISDIR', 'ENOTDIR']);
+
+/**
+ * Writes `body` to `<root>/<key>` so that it appears whole or not at all: written to a hidden temporary file
+ * beside its final place, optionally flushed to disk, then renamed (atomic within one file system). A reader
+ * listing the directory never sees half a file under its final name. Returns the file's absolute path.
+ *
+ * The only code of the directory destination that touches the file system.
+ */
+export async function writeObjectAtomically(root: string, key: string, body: Uint8Array, fsync: boolean, signal: AbortSignal): Promise<string> {
+  const target = resolve(root, key);
+  if (!target.startsWith(root + sep)) {
+    throw new DeliveryError('Directory.InvalidKey', `object key ${JSON.stringify(key)} leads outside ${root}`, { permanent: true });
+  }
+  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    signal.throwIfAborted();
+    await mkdir(dirname(target), { recursive: true });
+    const file = await open(temp, 'w');
+    try {
+      await file.writeFile(body, { signal });
+      if (fsync) await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temp, target);
+    return target;
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw toDeliveryError(err);
+  }
+}
+
+function toDeliveryError(err: unknown): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (err instanceof DeliveryError || typeof code !== 'string') return err;
+  return new DeliveryError(`Directory.${code}`, (err as Error).message, { permanent: PERMANENT.has(code), cause: err });
+}

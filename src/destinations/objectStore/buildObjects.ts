@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { compress } from '../../codecs/compress.js';
+import type { PartitionKeyValues } from '../../keys/compilePrefix.js';
+import { objectName } from '../../keys/objectName.js';
+import { PartitionKeyError } from '../../keys/PartitionKeyError.js';
+import { arrivalTimeOf } from '../../records/arrivalTimeOf.js';
+import { dataOf } from '../../records/dataOf.js';
+import type { ItemFailure } from '../Destination.js';
+import type { ObjectStoreLayout } from './objectStoreOptions.js';
+import { seededRandomStrings, uuidFromSeed } from './seededNames.js';
+
+/** One object to store: its key, its (compressed) bytes, and which items of the batch it holds. */
+export interface StoreObject {
+  readonly key: string;
+  readonly body: Uint8Array;
+  /** Indexes into the batch, in order. */
+  readonly indexes: readonly number[];
+  /** Uncompressed bytes. */
+  readonly rawBytes: number;
+}
+
+/**
+ * Lays a batch out as Firehose does: one object per partition (one object when the prefix uses no partition
+ * keys), keyed `<prefix><stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<uuid><extension>` from the oldest
+ * record's arrival time, records concatenated as they are, then compressed. Records whose partition keys
+ * cannot fill the prefix are returned as permanent item failures. Names derive from `batchId` (or, with
+ * `deterministicNames`, from the first record), so every retry of a batch writes the same keys.
+ */
+export async function buildObjects<T>(
+  batch: readonly T[],
+  layout: ObjectStoreLayout,
+  batchId: string,
+  nowMs: number,
+): Promise<{ objects: StoreObject[]; failed: ItemFailure[] }> {
+  const groups = new Map<string, number[]>();
+  const failed: ItemFailure[] = [];
+  batch.forEach((record, index) => {
+    let partition = '';
+    if (layout.keys.usesPartitionKeys) {
+      try {
+        partition = layout.keys.partitionIdFor(partitionKeysOf(record));
+      } catch (err) {
+        if (!(err instanceof PartitionKeyError)) throw err;
+        failed.push({ index, errorCode: 'DynamicPartitioning.PartitionKeyError', errorMessage: err.message, retriable: false });
+        return;
+      }
+    }
+    const group = groups.get(partition);
+    if (group === undefined) groups.set(partition, [index]);
+    else group.push(index);
+  });
+
+  const objects = await Promise.all(
+    [...groups].map(async ([partition, indexes]) => {
+      const first = batch[indexes[0]!]!;
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const i of indexes) oldest = Math.min(oldest, arrivalTimeOf(batch[i], nowMs));
+      // The name must change with the content: a partial retry stores a subset of the batch and must not
+      // overwrite what the first attempt stored.
+      const content = contentSignature(batch, indexes);
+      const seed = layout.deterministicNames ? `${layout.streamName}/${partition}/${content}` : `${batchId}/${partition}/${content}`;
+      const name = objectName({
+        streamName: layout.streamName,
+        streamVersion: layout.streamVersion,
+        arrivalMs: oldest,
+        random: () => uuidFromSeed(seed),
+        extension: layout.extension,
+      });
+      const prefix = layout.keys.prefixFor({ arrivalMs: oldest, random: seededRandomStrings(seed), ...partitionKeysOf(first) });
+      const chunks = indexes.map((i) => dataOf(batch[i]));
+      let rawBytes = 0;
+      for (const c of chunks) rawBytes += c.byteLength;
+      const body = await compress(layout.compression, chunks, {
+        gzipLevel: layout.gzipLevel,
+        zipEntryName: layout.extension === '' ? name : name.slice(0, -layout.extension.length),
+      });
+      return { key: prefix + name, body, indexes, rawBytes };
+    }),
+  );
+  return { objects, failed };
+}
+
+function partitionKeysOf(record: unknown): PartitionKeyValues {
+  if (typeof record !== 'object' || record === null) return {};
+  const { partitionKeys, queryPartitionKeys } = record as PartitionKeyValues;
+  return { ...(partitionKeys === undefined ? {} : { partitionKeys }), ...(queryPartitionKeys === undefined ? {} : { queryPartitionKeys }) };
+}
+
+/** Identifies what an object holds: the ids of its first and last records and their count, or a hash of the bytes of records without ids. */
+function contentSignature(batch: readonly unknown[], indexes: readonly number[]): string {
+  const idOf = (record: unknown): unknown => (typeof record === 'object' && record !== null ? (record as { recordId?: unknown }).recordId : undefined);
+  const first = idOf(batch[indexes[0]!]);
+  const last = idOf(batch[indexes[indexes.length - 1]!]);
+  if (typeof first === 'string' && typeof last === 'string') return `${indexes.length}:${first}:${last}`;
+  const hash = createHash('sha256');
+  for (const i of indexes) hash.update(dataOf(batch[i]));
+  return `${indexes.length}:${hash.digest('hex')}`;
+}

@@ -1,0 +1,89 @@
+import { checkCompression } from '../../codecs/checkCompression.js';
+import { extensionOf, type Compression } from '../../codecs/compression.js';
+import { InvalidOptionError } from '../../errors/InvalidOptionError.js';
+import { checkStreamName } from '../../keys/checkStreamName.js';
+import { compilePrefix, type CompiledKeyLayout } from '../../keys/compilePrefix.js';
+import { objectName } from '../../keys/objectName.js';
+import { checkNumber } from '../../options/checkNumber.js';
+
+/** The options an S3 destination and a directory destination share: Firehose's object layout. */
+export interface ObjectStoreOptions {
+  /** The stream's name, first part of every object name: 1–64 characters of `[a-zA-Z0-9_.-]`. Default `rx-firehose`. */
+  readonly streamName?: string;
+  /** The stream's version, second part of every object name. Default 1. */
+  readonly streamVersion?: number;
+  /** Firehose's `Prefix`, with `!{timestamp:…}`, `!{firehose:random-string}`, `!{partitionKeyFrom…:…}`. Default `yyyy/MM/dd/HH/`. */
+  readonly prefix?: string;
+  /** Firehose's `ErrorOutputPrefix`. Default `<prefix><error-output-type>/yyyy/MM/dd/HH/`. */
+  readonly errorOutputPrefix?: string;
+  /** Enables `!{partitionKeyFromLambda:…}` / `!{partitionKeyFromQuery:…}`: one object per partition of a batch. */
+  readonly dynamicPartitioning?: boolean;
+  /** `UNCOMPRESSED` (default), `GZIP`, `ZIP`, `Snappy` (framing format) or `HADOOP_SNAPPY`. */
+  readonly compression?: Compression;
+  /** Replaces the compression's extension (`.gz`, …); `''` for none. */
+  readonly fileExtension?: string;
+  /** Deflate level for GZIP and ZIP, 0–9. Default 6. */
+  readonly gzipLevel?: number;
+  /**
+   * Derive the random part of object names from the batch's content (the `recordId`s of its first and last
+   * records and their count, or a hash of the bytes of records without ids) instead of at random, so that a
+   * batch replayed after a crash overwrites its own object instead of adding a duplicate. It helps exactly
+   * when a replayed batch holds the same records as the original (a replayable source re-reading from a
+   * checkpoint with count-bounded batches); record ids must then be stable across replays (Kinesis sequence
+   * numbers are). Default `false`: a random name per batch, stable across that batch's retries.
+   */
+  readonly deterministicNames?: boolean;
+  /** How long to retry a batch, counted from its first failure. Default 24 h, as Firehose does for S3. */
+  readonly retryDurationMs?: number;
+}
+
+/** The checked options, ready to lay out objects. */
+export interface ObjectStoreLayout {
+  readonly keys: CompiledKeyLayout;
+  readonly streamName: string;
+  readonly streamVersion: number;
+  readonly compression: Compression;
+  readonly extension: string;
+  readonly gzipLevel: number;
+  readonly deterministicNames: boolean;
+  readonly retryDurationMs: number;
+}
+
+/** Firehose's retry duration for S3: 24 h. */
+export const S3_RETRY_DURATION_MS = 86_400_000;
+
+/** Checks the shared options, throwing {@link InvalidOptionError} naming `component` and the option. */
+export function checkObjectStoreOptions(component: string, options: ObjectStoreOptions): ObjectStoreLayout {
+  const streamName = checkStreamName(component, 'streamName', options.streamName ?? 'rx-firehose');
+  const streamVersion = checkNumber(component, 'streamVersion', options.streamVersion, 1, { min: 1, integer: true });
+  const compression = checkCompression(component, 'compression', options.compression ?? 'UNCOMPRESSED');
+  const extension = options.fileExtension ?? extensionOf(compression);
+  try {
+    // objectName validates the extension with Firehose's FileExtension rule.
+    objectName({ streamName, arrivalMs: 0, random: () => 'x', extension });
+  } catch (err) {
+    if (err instanceof InvalidOptionError) throw new InvalidOptionError(component, 'fileExtension', options.fileExtension, err.allowed);
+    throw err;
+  }
+  const deterministicNames = options.deterministicNames ?? false;
+  if (typeof deterministicNames !== 'boolean') throw new InvalidOptionError(component, 'deterministicNames', deterministicNames, 'true or false');
+  return {
+    keys: compilePrefix({
+      component,
+      prefix: options.prefix,
+      errorOutputPrefix: options.errorOutputPrefix,
+      dynamicPartitioning: options.dynamicPartitioning,
+    }),
+    streamName,
+    streamVersion,
+    compression,
+    extension,
+    gzipLevel: checkNumber(component, 'gzipLevel', options.gzipLevel, 6, { min: 0, max: 9, integer: true }),
+    deterministicNames,
+    retryDurationMs: checkNumber(component, 'retryDurationMs', options.retryDurationMs, S3_RETRY_DURATION_MS, {
+      min: 0,
+      max: S3_RETRY_DURATION_MS,
+      unit: 'ms',
+    }),
+  };
+}

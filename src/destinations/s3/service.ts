@@ -1,0 +1,70 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type CompletedPart,
+} from '@aws-sdk/client-s3';
+import { DeliveryError } from '../DeliveryError.js';
+import type { S3Config } from './options.js';
+
+/** S3 errors about the request itself: retrying the same object cannot succeed. Everything else is retried (Firehose retries S3 for 24 h). */
+const PERMANENT = new Set(['EntityTooLarge', 'EntityTooSmall', 'InvalidArgument', 'InvalidRequest', 'KeyTooLongError', 'MalformedXML', 'InvalidPart', 'InvalidPartOrder']);
+/** Parts of one multipart upload in flight at once. */
+const PART_CONCURRENCY = 4;
+
+/**
+ * Stores one object: a single PutObject up to the multipart threshold, a multipart upload (parts of
+ * `partSizeBytes`, four at a time, aborted on failure) above it. Returns `s3://bucket/key`. SDK errors
+ * become {@link DeliveryError}s `S3.<Code>`. The only code of the S3 destination that talks to the network.
+ */
+export async function putObject(config: S3Config, key: string, body: Uint8Array, signal: AbortSignal): Promise<string> {
+  const { client, bucket, headers } = config;
+  try {
+    if (body.byteLength <= config.multipartThresholdBytes) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.byteLength, ...headers }), { abortSignal: signal });
+    } else {
+      await multipartUpload(config, key, body, signal);
+    }
+    return `s3://${bucket}/${key}`;
+  } catch (err) {
+    throw toDeliveryError(err);
+  }
+}
+
+async function multipartUpload(config: S3Config, key: string, body: Uint8Array, signal: AbortSignal): Promise<void> {
+  const { client, bucket, headers } = config;
+  const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...headers }), { abortSignal: signal });
+  try {
+    const count = Math.ceil(body.byteLength / config.partSizeBytes);
+    const parts: CompletedPart[] = new Array(count);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < count) {
+        const n = next++;
+        const chunk = body.subarray(n * config.partSizeBytes, Math.min(body.byteLength, (n + 1) * config.partSizeBytes));
+        const { ETag } = await client.send(
+          new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: n + 1, Body: chunk, ContentLength: chunk.byteLength }),
+          { abortSignal: signal },
+        );
+        parts[n] = { ETag, PartNumber: n + 1 };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PART_CONCURRENCY, count) }, worker));
+    await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }), { abortSignal: signal });
+  } catch (err) {
+    // Best effort: an upload left open costs storage until a lifecycle rule removes it.
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })).catch(() => undefined);
+    throw err;
+  }
+}
+
+function toDeliveryError(err: unknown): unknown {
+  if (err instanceof DeliveryError) return err;
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: unknown; Code?: unknown; message?: unknown; $metadata?: { httpStatusCode?: number } };
+  const code = typeof e.Code === 'string' ? e.Code : typeof e.name === 'string' ? e.name : 'Error';
+  const status = e.$metadata?.httpStatusCode;
+  const message = `${typeof e.message === 'string' && e.message !== '' ? e.message : code}${status === undefined ? '' : ` (HTTP ${status})`}`;
+  return new DeliveryError(`S3.${code}`, message, { permanent: PERMANENT.has(code), cause: err });
+}
