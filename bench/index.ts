@@ -1,5 +1,7 @@
 import { benchBufferBySizeOrTime } from './bufferBySizeOrTime.bench.js';
+import { benchDelivery } from './delivery.bench.js';
 
 // Every benchmark compares with a baseline run in the same process: ratios hold across machines,
 // absolute figures do not.
 benchBufferBySizeOrTime();
+await benchDelivery();

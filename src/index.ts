@@ -25,6 +25,11 @@ export { backoffDelayMs, FIREHOSE_BACKOFF } from './retry/backoffDelayMs.js';
 export type { Backoff } from './retry/backoffDelayMs.js';
 export type { MetricSink, MetricUnit } from './metrics/MetricSink.js';
 
+// Sources.
+export { fromLines } from './sources/lines/fromLines.js';
+export type { FromLinesOptions } from './sources/lines/fromLines.js';
+export { InFlightBudget } from './sources/InFlightBudget.js';
+
 // Destinations.
 export { directoryDestination } from './destinations/directory/index.js';
 export type { DirectoryDestinationOptions } from './destinations/directory/index.js';

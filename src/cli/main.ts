@@ -1,116 +1,150 @@
 #!/usr/bin/env node
+import { createReadStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Observable, asyncScheduler, type OperatorFunction } from 'rxjs';
-import { bufferBySizeOrTime, type BatchFlush } from '../../operators/index.js';
+import { asyncScheduler } from 'rxjs';
+import { bufferBySizeOrTime, deliverTo } from '../../operators/index.js';
+import type { Compression } from '../codecs/compression.js';
+import { directoryDestination } from '../destinations/directory/index.js';
+import type { FirehoseRecord } from '../records/FirehoseRecord.js';
+import type { InFlightBudget } from '../sources/InFlightBudget.js';
+import { fromLines } from '../sources/lines/fromLines.js';
+import { generateJsonLines } from './generate.js';
 
-const HELP = `rx-firehose: runs a pipeline of generated JSON records through bufferBySizeOrTime and prints every batch.
+const HELP = `rx-firehose: delivers JSON lines, buffered by size or time, to a local directory laid out as Firehose lays out S3.
 
-Usage: npm start -- [options]
-  --records N     how many records to generate (default 100000)
-  --rate N        records per second (default 50000)
-  --max-bytes N   byte budget of a batch (default 1048576 = 1 MiB)
-  --max-ms N      time limit of a batch after its first record (default 60000)
-  --max-records N record limit of a batch (default: none)
-  --help          this text
+Usage: npm start -- [options]            generated clickstream records
+       npm start -- --input events.jsonl  lines of a file ('-' for standard input)
 
-Ctrl-C (SIGINT) or SIGTERM stops generating and drains: what is buffered is flushed, then it exits.`;
+  --input FILE            read newline-delimited records from FILE, or - for stdin (default: generate)
+  --records N             how many records to generate (default 200000)
+  --rate N                generated records per second (default: as fast as delivery allows)
+  --out DIR               the directory (default ./firehose-out)
+  --stream NAME           stream name, first part of every file name (default rx-firehose)
+  --compression C         UNCOMPRESSED, GZIP (default), ZIP, Snappy or HADOOP_SNAPPY
+  --max-bytes N           buffer size: a batch is delivered at N bytes (default 1048576 = 1 MiB)
+  --max-ms N              buffer interval: or N ms after its first record (default 60000)
+  --concurrency N         batches written at once (default 2)
+  --max-in-flight-bytes N stop reading while N bytes are read and not yet delivered (default 67108864)
+  --quiet                 no line per batch, only progress and the summary
+  --help                  this text
 
-const { values } = parseArgs({
-  options: {
-    records: { type: 'string', default: '100000' },
-    rate: { type: 'string', default: '50000' },
-    'max-bytes': { type: 'string', default: '1048576' },
-    'max-ms': { type: 'string', default: '60000' },
-    'max-records': { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
-});
+Ctrl-C (SIGINT) or SIGTERM stops reading and drains: every buffered record is delivered, then it exits.
+A second Ctrl-C exits at once.`;
+
+function fail(message: string): never {
+  console.error(`rx-firehose: ${message}`);
+  process.exit(2);
+}
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        input: { type: 'string' },
+        records: { type: 'string', default: '200000' },
+        rate: { type: 'string' },
+        out: { type: 'string', default: './firehose-out' },
+        stream: { type: 'string', default: 'rx-firehose' },
+        compression: { type: 'string', default: 'GZIP' },
+        'max-bytes': { type: 'string', default: String(1_048_576) },
+        'max-ms': { type: 'string', default: '60000' },
+        concurrency: { type: 'string', default: '2' },
+        'max-in-flight-bytes': { type: 'string', default: String(64 * 1_048_576) },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (err) {
+    return fail(`${(err as Error).message}\n\n${HELP}`);
+  }
+})();
 if (values.help) {
   console.log(HELP);
   process.exit(0);
 }
-
-const int = (name: string, text: string | undefined): number | undefined => {
+const number = (name: string, text: string | undefined): number | undefined => {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isFinite(n)) {
-    console.error(`rx-firehose: --${name} must be a number; got ${JSON.stringify(text)}`);
-    process.exit(2);
-  }
+  if (text.trim() === '' || Number.isNaN(n)) fail(`--${name} must be a number; got ${JSON.stringify(text)}`);
   return n;
 };
-const total = int('records', values.records)!;
-const rate = int('rate', values.rate)!;
-
-/** Generated clickstream-like JSON lines, `rate` per second, until `total` or until stopped. */
-function generate(stop: AbortSignal): Observable<string> {
-  return new Observable<string>((subscriber) => {
-    const tickMs = 10;
-    const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
-    let sent = 0;
-    const tick = (): void => {
-      for (let i = 0; i < perTick && sent < total; i++, sent++) {
-        subscriber.next(
-          JSON.stringify({ id: sent, user: `user-${sent % 977}`, event: sent % 5 === 0 ? 'purchase' : 'click', at: Date.now() }) + '\n',
-        );
-      }
-      if (sent >= total || stop.aborted) subscriber.complete();
-    };
-    const timer = setInterval(tick, tickMs);
-    const onStop = (): void => subscriber.complete();
-    stop.addEventListener('abort', onStop);
-    return () => {
-      clearInterval(timer);
-      stop.removeEventListener('abort', onStop);
-    };
-  });
-}
 
 const stop = new AbortController();
+let signals = 0;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.log(`\n${signal}: draining…`);
+  process.on(signal, () => {
+    if (++signals > 1) {
+      console.error(`\n${signal} again: exiting without draining.`);
+      process.exit(130);
+    }
+    console.error(`\n${signal}: stopped reading, draining what is buffered (Ctrl-C again to exit at once)…`);
     stop.abort();
   });
 }
 
-let batches = 0;
-let records = 0;
-let bytes = 0;
-const started = Date.now();
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)}s`;
+let budget: InFlightBudget | undefined;
+const input =
+  values.input === undefined
+    ? generateJsonLines(number('records', values.records)!, number('rate', values.rate) ?? Infinity, stop.signal)
+    : values.input === '-'
+      ? process.stdin
+      : createReadStream(values.input);
 
-let buffer: OperatorFunction<string, string[]>;
+let pipeline;
 try {
-  buffer = bufferBySizeOrTime<string>({
-    maxBytes: int('max-bytes', values['max-bytes']),
-    maxMs: int('max-ms', values['max-ms']),
-    maxRecords: int('max-records', values['max-records']),
-    onFlush: (_batch, flush: BatchFlush) => {
-      batches++;
-      records += flush.records;
-      bytes += flush.bytes;
-      console.log(
-        `batch ${String(batches).padStart(4)}  records ${String(flush.records).padStart(7)}  ` +
-          `bytes ${String(flush.bytes).padStart(8)}  reason ${flush.reason.padEnd(8)}  ` +
-          `waited ${seconds(flush.flushedAtMs - flush.openedAtMs)}  at +${seconds(flush.flushedAtMs - started)}`,
-      );
-    },
-    scheduler: asyncScheduler,
+  const out = directoryDestination<FirehoseRecord>({
+    path: values.out,
+    streamName: values.stream,
+    compression: values.compression as Compression,
   });
+  pipeline = fromLines(input, {
+    maxInFlightBytes: number('max-in-flight-bytes', values['max-in-flight-bytes']),
+    signal: stop.signal,
+    onInFlight: (b) => (budget = b),
+  }).pipe(
+    bufferBySizeOrTime({ maxBytes: number('max-bytes', values['max-bytes']), maxMs: number('max-ms', values['max-ms']) }),
+    deliverTo(out, { errorOutput: out, concurrency: number('concurrency', values.concurrency) }),
+  );
 } catch (err) {
-  console.error(`rx-firehose: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(2);
+  fail((err as Error).message);
 }
 
-generate(stop.signal)
-  .pipe(buffer)
-  .subscribe({
-    error: (err: unknown) => {
-      console.error(`rx-firehose: ${err instanceof Error ? err.message : String(err)}`);
-      process.exitCode = 1;
-    },
-    complete: () => {
-      console.log(`done: ${records} records, ${bytes} bytes in ${batches} batches, ${seconds(Date.now() - started)}`);
-    },
-  });
+const started = Date.now();
+let records = 0;
+let bytes = 0;
+let objects = 0;
+let failed = 0;
+let peakRss = 0;
+const mb = (n: number): string => `${(n / 1_048_576).toFixed(1)} MiB`;
+const elapsed = (): number => (Date.now() - started) / 1000;
+const progress = (): string =>
+  `${records} records, ${mb(bytes)} in ${objects} files, ${(records / Math.max(elapsed(), 0.001)).toFixed(0)} records/s, ` +
+  `${(bytes / 1_048_576 / Math.max(elapsed(), 0.001)).toFixed(1)} MiB/s, in flight ${mb(budget?.inFlightBytes ?? 0)}`;
+const ticker = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  console.error(`… ${progress()}`);
+}, 1000);
+
+console.error(`rx-firehose: ${values.input === undefined ? 'generated records' : values.input === '-' ? 'stdin' : values.input} → ${values.out} (${values.compression})`);
+pipeline.subscribe({
+  next: (result) => {
+    records += result.records.length;
+    bytes += result.bytes;
+    objects += result.location === undefined || result.location === '' ? 0 : result.location.split(' ').length;
+    failed += result.failed.length;
+    if (!values.quiet) {
+      console.log(`${result.status === 'delivered' ? 'delivered' : 'FAILED   '} ${String(result.records.length).padStart(6)} records ${mb(result.bytes).padStart(9)} → ${result.location ?? result.errorLocation}`);
+    }
+  },
+  error: (err: unknown) => {
+    clearInterval(ticker);
+    console.error(`rx-firehose: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+  complete: () => {
+    clearInterval(ticker);
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    console.error(`done: ${progress().replace(/, in flight.*/, '')} in ${elapsed().toFixed(2)} s; ${failed} records to the error output; peak RSS ${mb(peakRss)}`);
+  },
+});
+void asyncScheduler;

@@ -9,7 +9,18 @@ import type { Compression } from './compression.js';
 import { crc32c } from './crc32c.js';
 import { mapInOrder } from './mapInOrder.js';
 
-/** Options of {@link compress}. */
+/**
+ * Options of {@link compress}.
+ *
+ * Both are optional; `gzipLevel` applies to `GZIP` and `ZIP`, `zipEntryName` to `ZIP` only.
+ *
+ * ## Example
+ * ```ts
+ * import { compress, type CompressOptions } from 'rx-firehose';
+ * const options: CompressOptions = { gzipLevel: 1, zipEntryName: 'events.json' };
+ * const body = await compress('ZIP', [new TextEncoder().encode('{"a":1}\n')], options);
+ * ```
+ */
 export interface CompressOptions {
   /**
    * The deflate level, 0 (store) to 9 (smallest), for `GZIP` and for the entry of a `ZIP`.
@@ -56,10 +67,12 @@ const GATHER = 1024 * 1024;
  * Only the Snappy framing format's CRC-32C is computed on the main thread, while the pool compresses.
  * Inputs are copied only where a format needs contiguous bytes that span two chunks (a Snappy
  * chunk or block crossing a record boundary) or to gather many small records into one gzip write;
- * the result is assembled once.
+ * the result is assembled once. The chunks are read while the promise is pending: do not modify them
+ * until it settles.
  *
  * - `UNCOMPRESSED`: the concatenation. With a single chunk, that chunk itself is returned (no copy).
- * - `GZIP`: one gzip member at `gzipLevel` (default 6), no file name, mtime 0.
+ * - `GZIP`: one gzip member at `gzipLevel` (default 6), no file name, mtime 0: byte for byte what
+ *   `zlib.gzip` of the concatenation gives at the same level (1–9).
  * - `ZIP`: a ZIP archive with one entry named `zipEntryName` (default `data`), deflated at
  *   `gzipLevel`, dated 1980-01-01 00:00 (the DOS epoch: the output depends on the input only).
  *   Objects of 4 GiB or more, which need ZIP64, are refused with a `RangeError`.
@@ -303,10 +316,11 @@ function* windows(chunks: readonly Uint8Array[], total: number, size: number): G
           chunk = chunks[++index]!;
           offset = 0;
         }
-        const part = chunk.subarray(offset, offset + (want - filled));
-        window.set(part, filled);
-        filled += part.length;
-        offset += part.length;
+        const take = Math.min(chunk.length - offset, want - filled);
+        // A whole record is copied as it is: a view per record would cost an allocation each.
+        window.set(take === chunk.length ? chunk : chunk.subarray(offset, offset + take), filled);
+        filled += take;
+        offset += take;
       }
       yield window;
     }

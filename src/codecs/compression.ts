@@ -12,10 +12,29 @@ import { checkCompression } from './checkCompression.js';
  *   its uncompressed data.
  * - `HADOOP_SNAPPY`: Hadoop's `SnappyCodec` block format (`BlockCompressorStream`), readable by
  *   Hadoop, Hive, Spark and Athena's Hadoop-compatible readers.
+ *
+ * ## Example
+ * ```ts
+ * import { compress, type Compression } from 'rx-firehose';
+ * const compression: Compression = 'HADOOP_SNAPPY';
+ * const body = await compress(compression, [new TextEncoder().encode('{"a":1}\n')]);
+ * ```
  */
 export type Compression = 'UNCOMPRESSED' | 'GZIP' | 'ZIP' | 'Snappy' | 'HADOOP_SNAPPY';
 
-/** Every {@link Compression}, in the order the Firehose API lists them. */
+/**
+ * Every {@link Compression}, in the order the Firehose API lists them (a frozen array).
+ *
+ * Handy to validate configuration or to build a choice list.
+ *
+ * ## Example
+ * ```ts
+ * import { COMPRESSIONS, type Compression } from 'rx-firehose';
+ * const wanted = process.env.COMPRESSION ?? 'UNCOMPRESSED';
+ * if (!(COMPRESSIONS as readonly string[]).includes(wanted)) throw new Error(`COMPRESSION must be one of ${COMPRESSIONS.join(', ')}`);
+ * const compression = wanted as Compression;
+ * ```
+ */
 export const COMPRESSIONS: readonly Compression[] = Object.freeze([
   'UNCOMPRESSED',
   'GZIP',
@@ -35,12 +54,13 @@ const EXTENSIONS: Readonly<Record<Compression, string>> = Object.freeze({
   HADOOP_SNAPPY: '.hsnappy',
 });
 
-// There is deliberately no `contentEncodingOf`. Firehose stores its objects without a
-// Content-Encoding header, and setting `Content-Encoding: gzip` would be wrong for what these
-// objects are: files whose bytes *are* gzip. With that header, HTTP clients (browsers, curl
-// --compressed, many SDK HTTP stacks, CloudFront) transparently inflate the body on GET, so a reader
-// asks for `x.gz` and silently gets plain text while Athena/Glue/Spark, which pick the codec from
-// the extension, would then fail or double-decode. The extension alone says how to read the object.
+// There is deliberately no `contentEncodingOf`. Firehose documents no Content-Encoding for its
+// objects (the extension is its only signal), and `Content-Encoding: gzip` would be wrong for what
+// these objects are: files whose bytes *are* gzip, not a transfer detail. With that header, HTTP
+// clients (browsers, curl --compressed, some SDK HTTP stacks, CloudFront with compression) inflate
+// the body on GET, so whoever downloads `x.gz` may silently get plain text under a `.gz` name, and
+// the next tool to gunzip it fails. Readers (Athena, Glue, Spark, Hadoop) pick the codec from the
+// extension, which is all the signal an object needs; and ZIP/Snappy have no registered encoding.
 
 /**
  * The file extension Firehose appends to an S3 object's key for a {@link Compression}, with its

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,8 +30,13 @@ describe('the built package', () => {
     const installed = join(consumer, 'node_modules', 'rx-firehose');
     mkdirSync(installed, { recursive: true });
     run('tar', ['-xzf', join(consumer, packed[0]!.filename), '-C', installed, '--strip-components=1'], consumer);
-    // The peer dependency, as the consumer would have it.
-    symlinkSync(join(root, 'node_modules', 'rxjs'), join(consumer, 'node_modules', 'rxjs'), 'dir');
+    // The peer dependency and the dependencies, as npm would install them for the consumer.
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    for (const name of ['rxjs', '@types/node', ...Object.keys(manifest.dependencies ?? {})]) {
+      const target = join(consumer, 'node_modules', name);
+      mkdirSync(dirname(target), { recursive: true });
+      symlinkSync(join(root, 'node_modules', name), target, 'dir');
+    }
     writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module', private: true }));
   }, 120_000);
 
@@ -52,12 +57,29 @@ console.log(root.bufferBySizeOrTime === bufferBySizeOrTime, typeof root.InvalidO
     expect(run('node', ['main.mjs'], consumer).trim().split('\n')).toEqual(['["aa","bb"]', '["cc"]', 'true function']);
   });
 
+  it('should give the testing helpers at rx-firehose/testing', () => {
+    writeFileSync(
+      join(consumer, 'testing.mjs'),
+      `import { of } from 'rxjs';
+import { deliverTo } from 'rx-firehose/operators';
+import { memoryDestination, recordOfSize } from 'rx-firehose/testing';
+const dest = memoryDestination();
+of([recordOfSize(5), recordOfSize(7)]).pipe(deliverTo(dest)).subscribe((r) => console.log(r.status, r.bytes, dest.delivered.length));
+`,
+    );
+    expect(run('node', ['testing.mjs'], consumer).trim()).toBe('delivered 12 2');
+  });
+
   it("should give a TypeScript consumer the operator's types", () => {
     writeFileSync(
       join(consumer, 'main.ts'),
       `import { of, type OperatorFunction } from 'rxjs';
 import { bufferBySizeOrTime, type BufferBySizeOrTimeOptions } from 'rx-firehose/operators';
-import { InvalidOptionError } from 'rx-firehose';
+import { InvalidOptionError, directoryDestination, type DeliveryResult, type FirehoseRecord } from 'rx-firehose';
+import { memoryDestination } from 'rx-firehose/testing';
+const dest = directoryDestination<FirehoseRecord>({ path: 'out' });
+const results: DeliveryResult<FirehoseRecord>[] = [];
+void dest; void results; void memoryDestination;
 const options: BufferBySizeOrTimeOptions<string> = { maxBytes: 1024, maxMs: 1000 };
 const op: OperatorFunction<string, string[]> = bufferBySizeOrTime(options);
 of('a').pipe(op).subscribe((batch: string[]) => batch.length);
@@ -68,7 +90,7 @@ void err;
 `,
     );
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', 'main.ts'];
+    const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--skipLibCheck', 'main.ts'];
     expect(() => run('node', [tsc, ...args], consumer)).not.toThrow();
     // And the check can fail: a wrong type is reported.
     writeFileSync(join(consumer, 'wrong.ts'), `import { bufferBySizeOrTime } from 'rx-firehose/operators';\nconst n: number = bufferBySizeOrTime();\n`);

@@ -57,11 +57,19 @@ describe('the side table', () => {
     expect(tracked).toEqual(plain);
     expect(tracked).toStrictEqual(plain);
     expect(Object.keys(tracked)).toEqual(Object.keys(plain));
-    expect(Object.getOwnPropertySymbols(tracked)).toEqual([]);
+    expect({ ...tracked }).toStrictEqual(plain);
+    expect(settlementOf({ ...tracked })).toBeUndefined(); // a copy does not inherit it
     expect(JSON.stringify(tracked)).toBe(JSON.stringify(plain));
     expect(settlementOf(tracked)).toBeInstanceOf(Settlement);
     expect(settlementOf(plain)).toBeUndefined();
     expect(settlementOf('a string')).toBeUndefined();
+  });
+
+  it('should work for frozen records too', () => {
+    const { log, s } = logged();
+    const record = attachSettlement(Object.freeze(recordOfSize(1)), s);
+    expect(settleRecord(record, 'delivered')).toBe(true);
+    expect(log).toEqual(['delivered']);
   });
 
   it('should let user code settle a record it consumed itself', () => {

@@ -32,11 +32,13 @@ export async function buildObjects<T>(
   batchId: string,
   nowMs: number,
 ): Promise<{ objects: StoreObject[]; failed: ItemFailure[] }> {
-  const groups = new Map<string, number[]>();
   const failed: ItemFailure[] = [];
-  batch.forEach((record, index) => {
-    let partition = '';
-    if (layout.keys.usesPartitionKeys) {
+  // Without partition keys the whole batch is one object: no per-record grouping work.
+  const groups = new Map<string, number[]>();
+  if (!layout.keys.usesPartitionKeys) groups.set('', allIndexes(batch.length));
+  else {
+    batch.forEach((record, index) => {
+      let partition: string;
       try {
         partition = layout.keys.partitionIdFor(partitionKeysOf(record));
       } catch (err) {
@@ -44,17 +46,26 @@ export async function buildObjects<T>(
         failed.push({ index, errorCode: 'DynamicPartitioning.PartitionKeyError', errorMessage: err.message, retriable: false });
         return;
       }
-    }
-    const group = groups.get(partition);
-    if (group === undefined) groups.set(partition, [index]);
-    else group.push(index);
-  });
+      const group = groups.get(partition);
+      if (group === undefined) groups.set(partition, [index]);
+      else group.push(index);
+    });
+  }
 
   const objects = await Promise.all(
     [...groups].map(async ([partition, indexes]) => {
       const first = batch[indexes[0]!]!;
       let oldest = Number.POSITIVE_INFINITY;
-      for (const i of indexes) oldest = Math.min(oldest, arrivalTimeOf(batch[i], nowMs));
+      const chunks = new Array<Uint8Array>(indexes.length);
+      let rawBytes = 0;
+      for (let k = 0; k < indexes.length; k++) {
+        const record = batch[indexes[k]!];
+        const arrival = arrivalTimeOf(record, nowMs);
+        if (arrival < oldest) oldest = arrival;
+        const data = dataOf(record);
+        chunks[k] = data;
+        rawBytes += data.byteLength;
+      }
       // The name must change with the content: a partial retry stores a subset of the batch and must not
       // overwrite what the first attempt stored.
       const content = contentSignature(batch, indexes);
@@ -67,9 +78,6 @@ export async function buildObjects<T>(
         extension: layout.extension,
       });
       const prefix = layout.keys.prefixFor({ arrivalMs: oldest, random: seededRandomStrings(seed), ...partitionKeysOf(first) });
-      const chunks = indexes.map((i) => dataOf(batch[i]));
-      let rawBytes = 0;
-      for (const c of chunks) rawBytes += c.byteLength;
       const body = await compress(layout.compression, chunks, {
         gzipLevel: layout.gzipLevel,
         zipEntryName: layout.extension === '' ? name : name.slice(0, -layout.extension.length),
@@ -78,6 +86,12 @@ export async function buildObjects<T>(
     }),
   );
   return { objects, failed };
+}
+
+function allIndexes(n: number): number[] {
+  const indexes = new Array<number>(n);
+  for (let i = 0; i < n; i++) indexes[i] = i;
+  return indexes;
 }
 
 function partitionKeysOf(record: unknown): PartitionKeyValues {

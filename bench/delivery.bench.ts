@@ -1,0 +1,146 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { from, lastValueFrom, reduce } from 'rxjs';
+import { bufferBySizeOrTime, deliverTo } from '../operators/index.js';
+import { compress } from '../src/codecs/compress.js';
+import { directoryDestination } from '../src/destinations/directory/index.js';
+import { fromLines } from '../src/sources/lines/fromLines.js';
+import type { FirehoseRecord } from '../src/records/FirehoseRecord.js';
+import { perSecond } from './measure.js';
+
+const MIB = 1_048_576;
+const TOTAL_BYTES = 64 * MIB;
+const BATCH_BYTES = MIB;
+const CONCURRENCY = 2;
+const ROUNDS = 3;
+
+function line(i: number): string {
+  return JSON.stringify({ id: i, user: `user-${(i * 7919) % 10_007}`, event: i % 11 === 0 ? 'purchase' : 'click', page: `/p/${i % 997}`, ms: 1_700_000_000_000 + i }) + '\n';
+}
+
+function makeRecords(): { records: FirehoseRecord[]; batches: Uint8Array[][] } {
+  const encoder = new TextEncoder();
+  const records: FirehoseRecord[] = [];
+  const batches: Uint8Array[][] = [[]];
+  let total = 0;
+  let inBatch = 0;
+  for (let i = 0; total < TOTAL_BYTES; i++) {
+    const data = encoder.encode(line(i));
+    records.push({ recordId: String(i), data, approximateArrivalTimestamp: 1_700_000_000_000 + i });
+    if (inBatch + data.byteLength > BATCH_BYTES) {
+      batches.push([]);
+      inBatch = 0;
+    }
+    batches[batches.length - 1]!.push(data);
+    inBatch += data.byteLength;
+    total += data.byteLength;
+  }
+  return { records, batches };
+}
+
+/** gzip alone: the same bytes, in the same 1 MiB batches, `CONCURRENCY` at a time. */
+async function gzipAlone(batches: Uint8Array[][]): Promise<number> {
+  let next = 0;
+  let out = 0;
+  const worker = async (): Promise<void> => {
+    while (next < batches.length) out += (await compress('GZIP', batches[next++]!)).byteLength;
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return out;
+}
+
+async function pipeline(records: FirehoseRecord[], dir: string, fsync: boolean): Promise<number> {
+  const out = directoryDestination<FirehoseRecord>({ path: dir, compression: 'GZIP', fsync });
+  return lastValueFrom(
+    from(records).pipe(
+      bufferBySizeOrTime({ maxBytes: BATCH_BYTES }),
+      deliverTo(out, { concurrency: CONCURRENCY }),
+      reduce((n, r) => n + r.records.length, 0),
+    ),
+  );
+}
+
+async function timeMs(work: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await work();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+async function median(work: () => Promise<unknown>): Promise<number> {
+  await work();
+  const times: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) times.push(await timeMs(work));
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+}
+
+/** A stream 20× larger than maxBytes × concurrency through fromLines → buffer → deliverTo: memory stays bounded. */
+async function boundedMemory(dir: string): Promise<void> {
+  const streamBytes = 20 * BATCH_BYTES * CONCURRENCY * 8; // 320 MiB
+  const maxInFlightBytes = 8 * MIB;
+  async function* lines(): AsyncGenerator<string> {
+    let sent = 0;
+    let i = 0;
+    while (sent < streamBytes) {
+      let chunk = '';
+      while (chunk.length < 65_536) chunk += line(i++);
+      sent += chunk.length;
+      yield chunk;
+    }
+  }
+  (globalThis as { gc?: () => void }).gc?.();
+  const before = process.memoryUsage();
+  let peakHeap = before.heapUsed;
+  let peakRss = before.rss;
+  let peakInFlight = 0;
+  // Live heap: collect garbage first (needs --expose-gc, which npm run bench passes), then measure.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const sampler = setInterval(() => {
+    gc?.();
+    const m = process.memoryUsage();
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+    peakRss = Math.max(peakRss, m.rss);
+  }, 500);
+  const out = directoryDestination<FirehoseRecord>({ path: dir, compression: 'GZIP', fsync: false });
+  const start = process.hrtime.bigint();
+  const delivered = await lastValueFrom(
+    fromLines(lines(), { maxInFlightBytes, onInFlight: (b) => (peakInFlight = b.peakBytes) }).pipe(
+      bufferBySizeOrTime({ maxBytes: BATCH_BYTES }),
+      deliverTo(out, { concurrency: CONCURRENCY }),
+      reduce((n, r) => n + r.bytes, 0),
+    ),
+  );
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  clearInterval(sampler);
+  console.log(
+    `  bounded memory: ${(delivered / MIB).toFixed(0)} MiB streamed (${(delivered / (BATCH_BYTES * CONCURRENCY)).toFixed(0)}× maxBytes × concurrency) ` +
+      `with maxInFlightBytes ${maxInFlightBytes / MIB} MiB in ${(ms / 1000).toFixed(1)} s: ` +
+      `peak in flight ${(peakInFlight / MIB).toFixed(1)} MiB, peak live heap +${((peakHeap - before.heapUsed) / MIB).toFixed(0)} MiB, ` +
+      `peak RSS +${((peakRss - before.rss) / MIB).toFixed(0)} MiB`,
+  );
+}
+
+export async function benchDelivery(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'rx-firehose-bench-'));
+  try {
+    // First, while the heap is small: the live-heap samples collect garbage, which costs with a big heap.
+    console.log('\nbounded memory: fromLines → bufferBySizeOrTime(1 MiB) → deliverTo(directory, GZIP, concurrency 2)');
+    await boundedMemory(join(dir, 'c'));
+    const { records, batches } = makeRecords();
+    console.log(`\nrecords → bufferBySizeOrTime(1 MiB) → deliverTo(directory, GZIP, concurrency ${CONCURRENCY}) vs gzip alone: ${records.length.toLocaleString('en')} records, ${TOTAL_BYTES / MIB} MiB, median of ${ROUNDS}`);
+    const gzipMs = await median(() => gzipAlone(batches));
+    const fsyncMs = await median(async () => {
+      await rm(join(dir, 'a'), { recursive: true, force: true });
+      return pipeline(records, join(dir, 'a'), true);
+    });
+    const noFsyncMs = await median(async () => {
+      await rm(join(dir, 'b'), { recursive: true, force: true });
+      return pipeline(records, join(dir, 'b'), false);
+    });
+    console.log(`  gzip alone                          ${perSecond(TOTAL_BYTES / MIB, gzipMs, 'MiB').padStart(14)}`);
+    console.log(`  pipeline, fsync (default)           ${perSecond(TOTAL_BYTES / MIB, fsyncMs, 'MiB').padStart(14)}   ratio ${(gzipMs / fsyncMs).toFixed(2)}×`);
+    console.log(`  pipeline, fsync: false              ${perSecond(TOTAL_BYTES / MIB, noFsyncMs, 'MiB').padStart(14)}   ratio ${(gzipMs / noFsyncMs).toFixed(2)}×`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
