@@ -42,6 +42,7 @@ export * from './keys/index.js';
 export { compress } from './codecs/compress.js';
 export type { CompressOptions } from './codecs/compress.js';
 export { decompress } from './codecs/decompress.js';
+export { crc32c } from './codecs/crc32c.js';
 export { COMPRESSIONS, extensionOf } from './codecs/compression.js';
 export type { Compression } from './codecs/compression.js';
 

@@ -1,0 +1,96 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+// The main job, run as a user runs it (`npm start` is `node --import tsx src/cli/main.ts`), in a child process.
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(args: string[], input?: string): { done: Promise<Run>; kill: (signal: NodeJS.Signals) => void; stderrSoFar: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  if (input !== undefined) child.stdin.end(input);
+  const done = new Promise<Run>((resolveRun) => child.on('close', (code) => resolveRun({ code, stdout, stderr })));
+  return { done, kill: (signal) => child.kill(signal), stderrSoFar: () => stderr };
+}
+
+async function deliveredLines(dir: string): Promise<string[]> {
+  const lines: string[] = [];
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    expect(entry.name.endsWith('.gz')).toBe(true); // never a temporary file
+    lines.push(...gunzipSync(await readFile(join(entry.parentPath, entry.name))).toString().split('\n').filter((l) => l !== ''));
+  }
+  return lines;
+}
+
+describe('the main job (npm start)', () => {
+  let out = '';
+  beforeEach(async () => {
+    out = await mkdtemp(join(tmpdir(), 'rx-firehose-cli-'));
+  });
+  afterEach(async () => {
+    await rm(out, { recursive: true, force: true });
+  });
+
+  it('should deliver every generated record as gzip files in the Firehose layout, and say so', async () => {
+    const { done } = start(['--records', '30000', '--max-bytes', '262144', '--out', out, '--quiet']);
+    const run = await done;
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/done: 30000 records, .* in \d+ files/);
+    const lines = await deliveredLines(out);
+    expect(lines).toHaveLength(30000);
+    expect(new Set(lines.map((l) => (JSON.parse(l) as { id: number }).id)).size).toBe(30000);
+    const files = await readdir(out, { recursive: true });
+    expect(files.some((f) => /^\d{4}\/\d{2}\/\d{2}\/\d{2}\/rx-firehose-1-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9a-f-]{36}\.gz$/.test(f))).toBe(true);
+  }, 60_000);
+
+  it('should read records from standard input with --input -', async () => {
+    const input = Array.from({ length: 500 }, (_, i) => JSON.stringify({ i })).join('\n');
+    const run = await start(['--input', '-', '--out', out, '--stream', 'piped'], input).done;
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^delivered +500 records/m);
+    expect((await deliveredLines(out)).map((l) => (JSON.parse(l) as { i: number }).i)).toEqual(Array.from({ length: 500 }, (_, i) => i));
+  }, 60_000);
+
+  it('should drain on SIGTERM: stop reading, deliver everything it read, and exit 0', async () => {
+    const run = start(['--records', '100000000', '--rate', '50000', '--out', out, '--quiet']);
+    // Wait until it has delivered something, so the signal lands mid-stream.
+    for (let i = 0; i < 200 && !/… [1-9]/.test(run.stderrSoFar()); i++) await new Promise((r) => setTimeout(r, 50));
+    run.kill('SIGTERM');
+    const result = await run.done;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/SIGTERM: stopped reading, draining/);
+    const reported = Number(/done: (\d+) records/.exec(result.stderr)![1]);
+    expect(reported).toBeGreaterThan(0);
+    expect(reported).toBeLessThan(100_000_000);
+    const lines = await deliveredLines(out);
+    expect(lines).toHaveLength(reported);
+    // Read in order and delivered whole: ids 0 … n−1, each once.
+    const ids = lines.map((l) => (JSON.parse(l) as { id: number }).id).sort((a, b) => a - b);
+    expect(ids[0]).toBe(0);
+    expect(ids[ids.length - 1]).toBe(reported - 1);
+    expect(new Set(ids).size).toBe(reported);
+  }, 60_000);
+
+  it('should refuse a bad option with a message naming it, and exit 2', async () => {
+    const run = await start(['--max-bytes', '0', '--out', out]).done;
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('rx-firehose: bufferBySizeOrTime: maxBytes must be a finite number > 0 (bytes); got 0');
+    const unknown = await start(['--nope']).done;
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown option '--nope'/);
+  }, 60_000);
+});
