@@ -63,7 +63,7 @@ function aptInstall(packages: readonly string[]): string | undefined {
   const locked = succeeds('flock', ['--version']);
   const apt = (args: readonly string[]) => {
     const argv = ['apt-get', '-o', 'DPkg::Lock::Timeout=300', ...args];
-    const [command, ...rest] = locked ? ['flock', '/tmp/rx-firehose-test-oracles.lock', ...argv] : argv;
+    const [command, ...rest] = locked ? ['flock', '/tmp/rx-firehose-apt.lock', ...argv] : argv;
     return spawnSync(command!, rest, {
       encoding: 'utf8',
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },

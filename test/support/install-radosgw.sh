@@ -40,8 +40,11 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 echo "install-radosgw: installing ${PACKAGES[*]} with apt-get" >&2
-apt-get update -q
-apt-get install -y -q --no-install-recommends \
+# Test files run in parallel and other ones install their own Debian packages (test/codecs/oracles.ts):
+# one lock file serializes every apt-get of the test suite, and apt waits for dpkg's own lock too.
+apt() { flock /tmp/rx-firehose-apt.lock apt-get -o DPkg::Lock::Timeout=300 "$@"; }
+apt update -q
+apt install -y -q --no-install-recommends \
   -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
   "${PACKAGES[@]}"
 
