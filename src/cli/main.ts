@@ -23,7 +23,7 @@ Usage: npm start -- [options]            generated clickstream records
   --compression C         UNCOMPRESSED, GZIP (default), ZIP, Snappy or HADOOP_SNAPPY
   --max-bytes N           buffer size: a batch is delivered at N bytes (default 1048576 = 1 MiB)
   --max-ms N              buffer interval: or N ms after its first record (default 60000)
-  --concurrency N         batches written at once (default 2)
+  --concurrency N         batches compressed and written at once (default 4)
   --max-in-flight-bytes N stop reading while N bytes are read and not yet delivered (default 67108864)
   --quiet                 no line per batch, only progress and the summary
   --help                  this text
@@ -48,7 +48,7 @@ const { values } = (() => {
         compression: { type: 'string', default: 'GZIP' },
         'max-bytes': { type: 'string', default: String(1_048_576) },
         'max-ms': { type: 'string', default: '60000' },
-        concurrency: { type: 'string', default: '2' },
+        concurrency: { type: 'string', default: '4' },
         'max-in-flight-bytes': { type: 'string', default: String(64 * 1_048_576) },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
