@@ -1,4 +1,4 @@
-import { defer, mergeMap, tap, type OperatorFunction } from 'rxjs';
+import { catchError, concat, defer, EMPTY, mergeMap, tap, throwError, type OperatorFunction } from 'rxjs';
 import { batchDelivery, type DeliveryOptions } from '../src/delivery/batchDelivery.js';
 import type { DeliveryResult } from '../src/delivery/DeliveryResult.js';
 import type { Destination } from '../src/destinations/Destination.js';
@@ -27,8 +27,8 @@ export type DeliverToOptions<T> = DeliveryOptions<T>;
  * Up to `concurrency` batches (default 1) are in flight at once; results are emitted in the order the
  * batches finish, which with the default concurrency of 1 is the order they came in. Batches arriving
  * while `concurrency` are in flight wait in order (the source bounds how many: see `maxInFlightBytes`).
- * Completion waits until every batch is delivered or written to the error output. Unsubscribing aborts
- * requests in flight.
+ * Completion waits until every batch is delivered or written to the error output; so does a source
+ * error, which is passed on after that. Unsubscribing aborts requests in flight.
  *
  * Each record's settlement (if it has one) is settled after its acknowledgement: `delivered`, or `failed`
  * once its failure record was written. Metrics: `DeliveryTo<name>.Records|Bytes|Success|DataFreshness`.
@@ -56,7 +56,19 @@ export function deliverTo<T>(destination: Destination<T>, options: DeliverToOpti
   return (source) =>
     defer(() => {
       const { deliver, concurrency } = create();
-      return source.pipe(mergeMap((batch) => deliver(batch).pipe(tap((result) => settle(result))), concurrency));
+      // A source error waits until the batches already received are delivered (or written to the error
+      // output), then goes on: an error upstream must not abort deliveries that can still succeed.
+      let sourceError: { error: unknown } | undefined;
+      const input = source.pipe(
+        catchError((error: unknown) => {
+          sourceError = { error };
+          return EMPTY;
+        }),
+      );
+      return concat(
+        input.pipe(mergeMap((batch) => deliver(batch).pipe(tap((result) => settle(result))), concurrency)),
+        defer(() => (sourceError === undefined ? EMPTY : throwError(() => sourceError!.error))),
+      );
     });
 }
 

@@ -211,6 +211,16 @@ describe('deliverTo', () => {
       });
     });
 
+    it('should deliver the batches it received before passing a source error on', () => {
+      testScheduler().run(({ cold, expectObservable, flush }) => {
+        const dest = memoryDestination<FirehoseRecord>({ latencyMs: 100 });
+        const results = cold('A-#', { A: [recordOfSize(1)] }, new Error('upstream')).pipe(deliverTo(dest));
+        expectObservable(results.pipe(map(summary))).toBe('100ms (x#)', { x: 'delivered 1r 1B x1 100ms failed:0' }, new Error('upstream'));
+        flush();
+        expect(dest.delivered).toHaveLength(1);
+      });
+    });
+
     it('should complete only after every batch was delivered or written to the error output', () => {
       testScheduler().run(({ cold, expectObservable }) => {
         const dest = memoryDestination<FirehoseRecord>({ latencyMs: 100 });
