@@ -1,8 +1,6 @@
-import { compress } from '../../codecs/compress.js';
-import { objectName } from '../../keys/objectName.js';
 import type { FailureRecord } from '../Destination.js';
 import type { ObjectStoreLayout } from './objectStoreOptions.js';
-import { seededRandomStrings, uuidFromSeed } from './seededNames.js';
+import { layOutObject } from './layOutObject.js';
 
 const utf8 = new TextEncoder();
 
@@ -20,18 +18,11 @@ export async function buildFailureObject(
   let oldest = Number.POSITIVE_INFINITY;
   for (const f of failures) oldest = Math.min(oldest, f.arrivalTimestamp);
   const seed = `${batchId}/${errorOutputType}`;
-  const name = objectName({
-    streamName: layout.streamName,
-    streamVersion: layout.streamVersion,
-    arrivalMs: oldest,
-    random: () => uuidFromSeed(seed),
-    extension: layout.extension,
-  });
-  const prefix = layout.keys.errorPrefixFor(errorOutputType, { arrivalMs: oldest, random: seededRandomStrings(seed) });
-  const body = await compress(
-    layout.compression,
+  return layOutObject(
+    layout,
+    oldest,
+    seed,
+    (random) => layout.keys.errorPrefixFor(errorOutputType, { arrivalMs: oldest, random }),
     failures.map((f) => utf8.encode(JSON.stringify(f) + '\n')),
-    { gzipLevel: layout.gzipLevel, zipEntryName: layout.extension === '' ? name : name.slice(0, -layout.extension.length) },
   );
-  return { key: prefix + name, body };
 }

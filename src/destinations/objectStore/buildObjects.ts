@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
-import { compress } from '../../codecs/compress.js';
 import type { PartitionKeyValues } from '../../keys/compilePrefix.js';
-import { objectName } from '../../keys/objectName.js';
 import { PartitionKeyError } from '../../keys/PartitionKeyError.js';
 import { arrivalTimeOf } from '../../records/arrivalTimeOf.js';
 import { dataOf } from '../../records/dataOf.js';
 import type { ItemFailure } from '../Destination.js';
 import type { ObjectStoreLayout } from './objectStoreOptions.js';
-import { seededRandomStrings, uuidFromSeed } from './seededNames.js';
+import { layOutObject } from './layOutObject.js';
 
 /** One object to store: its key, its (compressed) bytes, and which items of the batch it holds. */
 export interface StoreObject {
@@ -70,19 +68,14 @@ export async function buildObjects<T>(
       // overwrite what the first attempt stored.
       const content = contentSignature(batch, indexes);
       const seed = layout.deterministicNames ? `${layout.streamName}/${partition}/${content}` : `${batchId}/${partition}/${content}`;
-      const name = objectName({
-        streamName: layout.streamName,
-        streamVersion: layout.streamVersion,
-        arrivalMs: oldest,
-        random: () => uuidFromSeed(seed),
-        extension: layout.extension,
-      });
-      const prefix = layout.keys.prefixFor({ arrivalMs: oldest, random: seededRandomStrings(seed), ...partitionKeysOf(first) });
-      const body = await compress(layout.compression, chunks, {
-        gzipLevel: layout.gzipLevel,
-        zipEntryName: layout.extension === '' ? name : name.slice(0, -layout.extension.length),
-      });
-      return { key: prefix + name, body, indexes, rawBytes };
+      const { key, body } = await layOutObject(
+        layout,
+        oldest,
+        seed,
+        (random) => layout.keys.prefixFor({ arrivalMs: oldest, random, ...partitionKeysOf(first) }),
+        chunks,
+      );
+      return { key, body, indexes, rawBytes };
     }),
   );
   return { objects, failed };
