@@ -16,9 +16,10 @@ import { trackSettlements } from '../../src/testing/index.js';
 
 /** What the suite needs of a destination under test: a fresh instance, and a way to read back what it stored. */
 export interface ConformanceTarget {
-  /** A destination (which is also its own error output) over fresh, empty storage. */
+  /** A destination over fresh, empty storage, and an error output (often the destination itself). */
   readonly create: () => Promise<{
-    destination: Destination<FirehoseRecord> & ErrorOutput;
+    destination: Destination<FirehoseRecord>;
+    errorOutput: ErrorOutput;
     /** Every line of every delivered object (decompressed), in any order. */
     readDelivered: () => Promise<string[]>;
     /** Every failure record written, in any order. */
@@ -120,11 +121,11 @@ export function describeDestinationConformance(name: string, target: Conformance
 
     it(
       'should not retry a permanent failure, and write Firehose failure records to the error output',
-      withTarget(async ({ destination, readDelivered, readFailures }) => {
+      withTarget(async ({ destination, errorOutput, readDelivered, readFailures }) => {
         const records = recordsOf(2);
         const log = trackSettlements(records);
         const faulty = withFaults(destination, ['permanent']);
-        const [result] = await deliverAll(faulty, destination, [records]);
+        const [result] = await deliverAll(faulty, errorOutput, [records]);
         expect(faulty.attempts).toHaveLength(1);
         expect(result).toMatchObject({ status: 'failed-to-error-output', errorCode: `${destination.name}.InjectedPermanent` });
         expect(typeof result!.errorLocation).toBe('string');

@@ -37,6 +37,7 @@ describeDestinationConformance('directoryDestination', {
     const isFailure = (f: string): boolean => f.startsWith('Directory-failed/');
     return {
       destination,
+      errorOutput: destination,
       readDelivered: () => readLines(root, (f) => !isFailure(f)),
       readFailures: async () => (await readLines(root, isFailure)).map((l) => JSON.parse(l) as FailureRecord),
       close: () => rm(root, { recursive: true, force: true }),

@@ -66,6 +66,7 @@ describeDestinationConformance('s3Destination (RADOS Gateway)', {
     const isFailure = (k: string): boolean => k.startsWith('S3-failed/');
     return {
       destination,
+      errorOutput: destination,
       readDelivered: () => readLines(bucket, (k) => !isFailure(k)),
       readFailures: async () => (await readLines(bucket, isFailure)).map((l) => JSON.parse(l) as FailureRecord),
       close: async () => undefined,
