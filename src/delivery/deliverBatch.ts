@@ -1,13 +1,9 @@
-import { map, mergeMap, Observable, of, throwError, type SchedulerLike } from 'rxjs';
+import { map, mergeMap, Observable, of, type SchedulerLike } from 'rxjs';
 import type { Destination, ErrorOutput } from '../destinations/Destination.js';
 import type { Backoff } from '../retry/backoffDelayMs.js';
 import { retryBatch, type RetryOutcome } from '../retry/retryBatch.js';
 import type { DeliveryResult } from './DeliveryResult.js';
-import { toFailureRecord } from './toFailureRecord.js';
-import { UndeliverableRecordsError } from './UndeliverableRecordsError.js';
-
-/** 24 h: how long writes to an error output are retried unless it says otherwise (Firehose's S3 rule). */
-export const ERROR_OUTPUT_RETRY_DURATION_MS = 86_400_000;
+import { writeToErrorOutput } from './writeToErrorOutput.js';
 
 /** Everything `deliverBatch` needs besides the batch; `deliverTo` and `teeBackup` build it once. */
 export interface BatchDelivery<T> {
@@ -59,41 +55,24 @@ export function deliverBatch<T>(batch: readonly T[], batchId: string, how: Batch
       .pipe(
         mergeMap((outcome) => {
           if (outcome.failed.size === 0) return of(result(outcome, []));
-          const indexes = [...outcome.failed.keys()].sort((a, b) => a - b);
+          const indexes = [...outcome.failed.keys()].sort((x, y) => x - y);
           const failedRecords = indexes.map((i) => batch[i]!);
-          const last = outcome.failed.get(indexes[indexes.length - 1]!)!;
-          if (errorOutput === undefined) {
-            return throwError(() => new UndeliverableRecordsError(failedRecords, last.errorCode, last.errorMessage, destination.name));
-          }
-          const failures = indexes.map((i) =>
-            toFailureRecord(batch[i], outcome.failed.get(i)!, startedAtMs, destination.failureFields?.(batch[i]!)),
-          );
-          const errorOutputType = destination.errorOutputType ?? `${destination.name}-failed`;
-          return retryBatch(
-            failures,
-            (pending, attempt) =>
-              errorOutput.writeFailures(pending, errorOutputType, { attempt, batchId: `${batchId}-failed`, scheduler, signal: abort.signal }),
-            { ...policy, retryDurationMs: errorOutput.retryDurationMs ?? ERROR_OUTPUT_RETRY_DURATION_MS },
-            errorOutput.name,
-          ).pipe(
-            map((written) => {
-              if (written.failed.size > 0) {
-                const lost = [...written.failed.keys()].map((i) => failedRecords[i]!);
-                const why = written.failed.values().next().value!;
-                throw new UndeliverableRecordsError(
-                  lost,
-                  why.errorCode,
-                  `${why.errorMessage} (after ${destination.name} failed with ${last.errorCode}: ${last.errorMessage})`,
-                  `${destination.name} or its error output ${errorOutput.name}`,
-                );
-              }
-              return result(outcome, failedRecords, {
-                ...(written.location === undefined ? {} : { errorLocation: written.location }),
-                errorCode: last.errorCode,
-                errorMessage: last.errorMessage,
-              });
-            }),
-          );
+          const failures = indexes.map((i) => outcome.failed.get(i)!);
+          const last = failures[failures.length - 1]!;
+          return writeToErrorOutput(
+            {
+              records: failedRecords,
+              failures,
+              stage: destination.name,
+              errorOutputType: destination.errorOutputType ?? `${destination.name}-failed`,
+              batchId: `${batchId}-failed`,
+              fallbackArrivalMs: startedAtMs,
+              extraFields: destination.failureFields?.bind(destination),
+            },
+            errorOutput,
+            policy,
+            abort.signal,
+          ).pipe(map((written) => result(outcome, failedRecords, { ...written, errorCode: last.errorCode, errorMessage: last.errorMessage })));
         }),
       )
       .subscribe({

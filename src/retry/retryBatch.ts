@@ -7,6 +7,8 @@ import { backoffDelayMs, type Backoff } from './backoffDelayMs.js';
 export interface RetryPolicy {
   /** Retries start only while they start within this time after the first failure; 0 disables retries. */
   readonly retryDurationMs: number;
+  /** Gives up after this many attempts in all, whatever the duration. Default: no limit. */
+  readonly maxAttempts?: number | undefined;
   readonly backoff: Backoff;
   readonly random: () => number;
   readonly scheduler: SchedulerLike;
@@ -80,7 +82,7 @@ export function retryBatch<T>(
       const now = scheduler.now();
       firstFailureAtMs ??= now;
       const delayMs = backoffDelayMs(attempts, policy.backoff, policy.random);
-      if (now + delayMs - firstFailureAtMs > policy.retryDurationMs) {
+      if (now + delayMs - firstFailureAtMs > policy.retryDurationMs || attempts >= (policy.maxAttempts ?? Number.POSITIVE_INFINITY)) {
         giveUp(retry, code, message);
         finish();
         return;

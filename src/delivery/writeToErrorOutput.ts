@@ -1,0 +1,64 @@
+import { map, throwError, type Observable } from 'rxjs';
+import type { ErrorOutput } from '../destinations/Destination.js';
+import { retryBatch, type FinalFailure, type RetryPolicy } from '../retry/retryBatch.js';
+import { toFailureRecord } from './toFailureRecord.js';
+import { UndeliverableRecordsError } from './UndeliverableRecordsError.js';
+
+/** 24 h: how long writes to an error output are retried unless it says otherwise (Firehose's S3 rule). */
+export const ERROR_OUTPUT_RETRY_DURATION_MS = 86_400_000;
+
+/** What failed, and where its failure records go. */
+export interface FailedRecords<T> {
+  /** The records that finally failed, each with why. */
+  readonly records: readonly T[];
+  readonly failures: readonly FinalFailure[];
+  /** Who failed them, e.g. `S3` or `Lambda`, for error messages. */
+  readonly stage: string;
+  /** The error output type, e.g. `processing-failed`. */
+  readonly errorOutputType: string;
+  /** Stable id of this write across its retries. */
+  readonly batchId: string;
+  /** Arrival time for records that carry none. */
+  readonly fallbackArrivalMs: number;
+  /** Stage-specific fields of each failure record (e.g. `lambdaArn`). */
+  readonly extraFields?: (record: T) => Readonly<Record<string, unknown>> | undefined;
+}
+
+/**
+ * Writes Firehose failure records for `failed` to `errorOutput`, retrying within the error output's retry
+ * duration (default 24 h). Emits where they went, or errors with {@link UndeliverableRecordsError} carrying
+ * the records that reached neither place: when there is no error output, or when it finally failed too.
+ * The one place where failures leave a pipeline.
+ */
+export function writeToErrorOutput<T>(
+  failed: FailedRecords<T>,
+  errorOutput: ErrorOutput | undefined,
+  policy: RetryPolicy,
+  signal: AbortSignal,
+): Observable<{ errorLocation?: string }> {
+  const last = failed.failures[failed.failures.length - 1]!;
+  if (errorOutput === undefined) {
+    return throwError(() => new UndeliverableRecordsError(failed.records, last.errorCode, last.errorMessage, failed.stage));
+  }
+  const records = failed.failures.map((f, i) => toFailureRecord(failed.records[i], f, failed.fallbackArrivalMs, failed.extraFields?.(failed.records[i]!)));
+  return retryBatch(
+    records,
+    (pending, attempt) => errorOutput.writeFailures(pending, failed.errorOutputType, { attempt, batchId: failed.batchId, scheduler: policy.scheduler, signal }),
+    { ...policy, retryDurationMs: errorOutput.retryDurationMs ?? ERROR_OUTPUT_RETRY_DURATION_MS, maxAttempts: undefined },
+    errorOutput.name,
+  ).pipe(
+    map((written) => {
+      if (written.failed.size > 0) {
+        const lost = [...written.failed.keys()].map((i) => failed.records[i]!);
+        const why = written.failed.values().next().value!;
+        throw new UndeliverableRecordsError(
+          lost,
+          why.errorCode,
+          `${why.errorMessage} (after ${failed.stage} failed with ${last.errorCode}: ${last.errorMessage})`,
+          `${failed.stage} or its error output ${errorOutput.name}`,
+        );
+      }
+      return written.location === undefined ? {} : { errorLocation: written.location };
+    }),
+  );
+}
