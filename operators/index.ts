@@ -4,3 +4,5 @@ export { deliverTo } from './deliverTo.js';
 export type { DeliverToOptions } from './deliverTo.js';
 export { teeBackup } from './teeBackup.js';
 export type { TeeBackupOptions } from './teeBackup.js';
+export { transformWithLambda } from './transformWithLambda.js';
+export type { TransformWithLambdaOptions } from './transformWithLambda.js';

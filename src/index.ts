@@ -25,6 +25,21 @@ export { backoffDelayMs, FIREHOSE_BACKOFF } from './retry/backoffDelayMs.js';
 export type { Backoff } from './retry/backoffDelayMs.js';
 export type { MetricSink, MetricUnit } from './metrics/MetricSink.js';
 
+// Transformation (Firehose's Lambda contract).
+export type {
+  FirehoseTransformationEvent,
+  FirehoseTransformationEventRecord,
+  FirehoseTransformationRecordMetadata,
+  FirehoseTransformationResult,
+  FirehoseTransformationResultRecord,
+  FirehoseTransformationStatus,
+  LocalTransformation,
+  TransformationCallback,
+  TransformationContext,
+} from './transform/lambdaContract.js';
+export type { LambdaFunction } from './transform/invokeLambda.js';
+export { LAMBDA_PAYLOAD_LIMIT_BYTES } from './transform/invocationPayloadBytes.js';
+
 // Sources.
 export { fromLines } from './sources/lines/fromLines.js';
 export type { FromLinesOptions } from './sources/lines/fromLines.js';
