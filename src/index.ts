@@ -52,6 +52,18 @@ export { s3Destination } from './destinations/s3/index.js';
 export type { S3DestinationOptions } from './destinations/s3/index.js';
 export type { ObjectStoreOptions } from './destinations/objectStore/objectStoreOptions.js';
 
+// HTTP endpoint: Firehose's delivery protocol, both ends.
+export { httpEndpointDestination, HTTP_ENDPOINT_BUFFERING } from './destinations/http/index.js';
+export type { HttpEndpointDestination, HttpEndpointDestinationOptions } from './destinations/http/index.js';
+export { httpEndpointListener, DEFAULT_MAX_BODY_BYTES } from './receivers/http/index.js';
+export type {
+  HttpEndpointHandler,
+  HttpEndpointListenerOptions,
+  HttpEndpointRecord,
+  HttpEndpointRequestListener,
+  HttpEndpointRequestMeta,
+} from './receivers/http/index.js';
+
 // Object keys and compression (Firehose's S3 layout).
 export * from './keys/index.js';
 export { compress } from './codecs/compress.js';

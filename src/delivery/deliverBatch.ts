@@ -29,7 +29,15 @@ export function deliverBatch<T>(batch: readonly T[], batchId: string, how: Batch
     let settled = false;
     const startedAtMs = scheduler.now();
     let bytes = 0;
-    for (const record of batch) bytes += how.sizeOf(record);
+    for (const record of batch) {
+      // A record that cannot be measured counts as 0 bytes here; the destination refuses it, and it ends
+      // in the error output like any other failed record.
+      try {
+        bytes += how.sizeOf(record);
+      } catch {
+        // measured as 0
+      }
+    }
     const policy = { retryDurationMs: how.retryDurationMs, backoff: how.backoff, random: how.random, scheduler };
 
     const result = (outcome: RetryOutcome, failed: readonly T[], extra: Partial<DeliveryResult<T>> = {}): DeliveryResult<T> => ({

@@ -15,7 +15,7 @@ export function toFailureRecord(
   fallbackArrivalMs: number,
   extraFields?: Readonly<Record<string, unknown>>,
 ): FailureRecord {
-  const data = dataOf(record);
+  const data = rawBytesOf(record);
   return {
     attemptsMade: failure.attemptsMade,
     arrivalTimestamp: arrivalTimeOf(record, fallbackArrivalMs),
@@ -25,4 +25,19 @@ export function toFailureRecord(
     rawData: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'),
     ...extraFields,
   };
+}
+
+/** The record's bytes, or, for a malformed record without any, its JSON (so the failure record still shows what it was). */
+function rawBytesOf(record: unknown): Uint8Array {
+  try {
+    return dataOf(record);
+  } catch {
+    let text: string;
+    try {
+      text = JSON.stringify(record) ?? String(record);
+    } catch {
+      text = String(record);
+    }
+    return Buffer.from(text, 'utf8');
+  }
 }

@@ -162,6 +162,17 @@ describe('directoryDestination', () => {
     expect(files.filter((f) => f !== 'blocked')).toEqual([expect.stringMatching(/^errors\/Directory-failed\/rx-firehose-1-2016-02-25-13-05-09-/)]);
   });
 
+  it('should send a record without bytes to the error output at once, and store the others', async () => {
+    const dest = directoryDestination<FirehoseRecord>({ path: root });
+    const broken = { recordId: 'broken', approximateArrivalTimestamp: at } as unknown as FirehoseRecord;
+    const [result] = await deliver(dest, [[record('fine'), broken]]);
+    expect(result).toMatchObject({ status: 'failed-to-error-output', attempts: 1, errorCode: 'Directory.InvalidRecord' });
+    expect(result!.failed).toEqual([broken]);
+    const lines = await readLines(root, (f) => f.startsWith('Directory-failed/'));
+    expect(JSON.parse(lines[0]!)).toMatchObject({ errorCode: 'Directory.InvalidRecord', rawData: Buffer.from(JSON.stringify(broken)).toString('base64') });
+    expect(await readLines(root, (f) => !f.startsWith('Directory-failed/'))).toEqual(['fine']);
+  });
+
   it('should refuse invalid options at the call, naming them', () => {
     const cases: Array<[object, string]> = [
       [{ path: '' }, 'directoryDestination: path must be a non-empty directory path; got ""'],

@@ -29,6 +29,7 @@ export async function buildObjects<T>(
   layout: ObjectStoreLayout,
   batchId: string,
   nowMs: number,
+  stage: string,
 ): Promise<{ objects: StoreObject[]; failed: ItemFailure[] }> {
   const failed: ItemFailure[] = [];
   // Without partition keys the whole batch is one object: no per-record grouping work.
@@ -50,20 +51,30 @@ export async function buildObjects<T>(
     });
   }
 
-  const objects = await Promise.all(
-    [...groups].map(async ([partition, indexes]) => {
-      const first = batch[indexes[0]!]!;
+  const laidOut = await Promise.all(
+    [...groups].map(async ([partition, candidates]): Promise<StoreObject | undefined> => {
       let oldest = Number.POSITIVE_INFINITY;
-      const chunks = new Array<Uint8Array>(indexes.length);
+      const indexes: number[] = [];
+      const chunks: Uint8Array[] = [];
       let rawBytes = 0;
-      for (let k = 0; k < indexes.length; k++) {
-        const record = batch[indexes[k]!];
+      for (const i of candidates) {
+        const record = batch[i];
+        let data: Uint8Array;
+        try {
+          data = dataOf(record);
+        } catch (err) {
+          // A record without bytes can never be stored: it goes to the error output, not into a retry loop.
+          failed.push({ index: i, errorCode: `${stage}.InvalidRecord`, errorMessage: (err as Error).message, retriable: false });
+          continue;
+        }
         const arrival = arrivalTimeOf(record, nowMs);
         if (arrival < oldest) oldest = arrival;
-        const data = dataOf(record);
-        chunks[k] = data;
+        indexes.push(i);
+        chunks.push(data);
         rawBytes += data.byteLength;
       }
+      if (indexes.length === 0) return undefined;
+      const first = batch[indexes[0]!]!;
       // The name must change with the content: a partial retry stores a subset of the batch and must not
       // overwrite what the first attempt stored.
       const content = contentSignature(batch, indexes);
@@ -78,6 +89,7 @@ export async function buildObjects<T>(
       return { key, body, indexes, rawBytes };
     }),
   );
+  const objects = laidOut.filter((o): o is StoreObject => o !== undefined);
   return { objects, failed };
 }
 

@@ -16,9 +16,10 @@ export function objectStoreDestination<T>(name: string, layout: ObjectStoreLayou
     name,
     retryDurationMs: layout.retryDurationMs,
     async deliver(batch, { batchId, scheduler, signal }) {
-      const { objects, failed } = await buildObjects(batch, layout, batchId, scheduler.now());
+      const { objects, failed } = await buildObjects(batch, layout, batchId, scheduler.now(), name);
       const written = await Promise.allSettled(objects.map((o) => put(o.key, o.body, signal)));
       if (objects.length === 1 && failed.length === 0 && written[0]!.status === 'rejected') throw written[0]!.reason;
+      if (objects.length === 0) return { failed };
       const itemFailures: ItemFailure[] = [...failed];
       const locations: string[] = [];
       written.forEach((w, i) => {

@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import { uuidFromSeed } from '../objectStore/seededNames.js';
+import { base64Length, MAX_RECORD_BYTES, MAX_RECORDS_PER_REQUEST, MAX_REQUEST_BODY_BYTES } from './protocol.js';
+
+/** How a batch is cut into requests. */
+export interface RequestLimits {
+  /** Records per request. */
+  readonly maxRecords: number;
+  /** Bytes of the JSON body, before compression. */
+  readonly maxBodyBytes: number;
+  /** Bytes of one record's data, before base64: a larger record is refused. */
+  readonly maxRecordBytes: number;
+}
+
+/** The protocol's limits: 10,000 records and 64 MiB per request, records of at most 1,024,000 bytes. */
+export const PROTOCOL_LIMITS: RequestLimits = { maxRecords: MAX_RECORDS_PER_REQUEST, maxBodyBytes: MAX_REQUEST_BODY_BYTES, maxRecordBytes: MAX_RECORD_BYTES };
+
+/**
+ * Room kept in every body for `{"requestId":"<36>","timestamp":<up to 16 digits>,"records":[` and `]}`
+ * (97 bytes), rounded up.
+ */
+export const BODY_OVERHEAD_BYTES = 128;
+/** `{"data":""}`: what a record adds to the body besides its base64. */
+export const RECORD_OVERHEAD_BYTES = 11;
+
+/** One item to send: its index in the attempt's batch and its bytes. */
+export interface SendableItem {
+  readonly index: number;
+  readonly data: Uint8Array;
+}
+
+/** One request of a plan: which items, and the id it carries. */
+export interface PlannedRequest {
+  readonly requestId: string;
+  /** SHA-256 of the records' lengths and bytes, in order (hex). */
+  readonly digest: string;
+  /** Items, in batch order. */
+  readonly items: readonly SendableItem[];
+}
+
+/** What an earlier attempt of the same batch left for the next: the requests to send again, and every id given out. */
+export interface BatchMemo {
+  /** Requests that failed and will be retried, in batch order. */
+  readonly failed: ReadonlyArray<{ readonly requestId: string; readonly digest: string; readonly count: number }>;
+  /** Every request id used for this batch so far. */
+  readonly issued: ReadonlySet<string>;
+}
+
+export interface RequestPlan {
+  readonly requests: readonly PlannedRequest[];
+  /** Indexes of items larger than `maxRecordBytes`: they are not sent. */
+  readonly tooLarge: readonly number[];
+}
+
+/**
+ * Cuts the items of one attempt into requests within the limits and gives each its request id.
+ *
+ * A request id is a UUID derived from the batch id, the request's content (its records, in order) and,
+ * only to tell apart two byte-identical requests of one batch, a counter. So every attempt that sends the
+ * same records in one request carries the same id, which lets a receiver deduplicate retries; and a request
+ * with other content never reuses an id, so deduplicating never drops data.
+ *
+ * Without a memo the items are cut greedily in order: a request takes records while it stays within
+ * `maxRecords` and `maxBodyBytes`. With a memo (a retry of a batch that was split and partly failed), the
+ * requests that failed are rebuilt exactly as they were, with their ids; whatever does not match is cut
+ * greedily with new ids.
+ */
+export function planRequests(items: readonly SendableItem[], batchId: string, memo: BatchMemo | undefined, limits: RequestLimits): RequestPlan {
+  const tooLarge: number[] = [];
+  const sendable: SendableItem[] = [];
+  for (const item of items) {
+    if (item.data.byteLength > limits.maxRecordBytes) tooLarge.push(item.index);
+    else sendable.push(item);
+  }
+
+  const requests: PlannedRequest[] = [];
+  const used = new Set<string>(memo?.issued);
+  let position = 0;
+
+  // A retry of a split batch: rebuild each failed request where its records are next in line.
+  for (const previous of memo?.failed ?? []) {
+    const slice = sendable.slice(position, position + previous.count);
+    if (slice.length !== previous.count || digestOf(slice) !== previous.digest) continue;
+    requests.push({ requestId: previous.requestId, digest: previous.digest, items: slice });
+    position += previous.count;
+  }
+
+  // Everything else, greedily.
+  const budget = limits.maxBodyBytes - BODY_OVERHEAD_BYTES;
+  while (position < sendable.length) {
+    const start = position;
+    let bytes = 0;
+    while (position < sendable.length && position - start < limits.maxRecords) {
+      const cost = RECORD_OVERHEAD_BYTES + base64Length(sendable[position]!.data.byteLength) + (position > start ? 1 : 0);
+      // The first record always fits: records are at most maxRecordBytes, far below the body limit.
+      if (position > start && bytes + cost > budget) break;
+      bytes += cost;
+      position++;
+    }
+    const slice = sendable.slice(start, position);
+    const digest = digestOf(slice);
+    let k = 0;
+    let requestId = idOf(batchId, digest, k);
+    while (used.has(requestId)) requestId = idOf(batchId, digest, ++k);
+    used.add(requestId);
+    requests.push({ requestId, digest, items: slice });
+  }
+  return { requests, tooLarge };
+}
+
+function idOf(batchId: string, digest: string, k: number): string {
+  return uuidFromSeed(`rx-firehose/http-endpoint-request\n${batchId}\n${digest}\n${k}`);
+}
+
+function digestOf(items: readonly SendableItem[]): string {
+  const hash = createHash('sha256');
+  const length = Buffer.alloc(4);
+  for (const { data } of items) {
+    length.writeUInt32BE(data.byteLength);
+    hash.update(length);
+    hash.update(data);
+  }
+  return hash.digest('hex');
+}

@@ -1,0 +1,83 @@
+import { Buffer } from 'node:buffer';
+import type { IncomingMessage } from 'node:http';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { Rejection } from './Rejection.js';
+
+const gunzipAsync = promisify(gunzip);
+
+/** A request body: its bytes (decompressed), or, when a framework already parsed the JSON, that value. */
+export type Body = { readonly bytes: Buffer } | { readonly parsed: unknown };
+
+/**
+ * Reads the body of `req`, refusing more than `maxBodyBytes` with 413, both as sent and after gzip
+ * decompression (so a small compressed body cannot expand without bound). A body over the limit is
+ * refused as soon as it is seen; the rest of it is read and discarded by Node, so the sender still gets
+ * the answer on a connection it can keep using.
+ *
+ * When a framework has read the body already (`req.readableEnded`), its `req.body` is used: bytes or a
+ * string (as `express.raw()` / `express.text()` leave it), or the parsed JSON (as `express.json()` does).
+ */
+export async function readBody(req: IncomingMessage, gzip: boolean, maxBodyBytes: number): Promise<Body> {
+  let bytes: Buffer;
+  if (req.readableEnded) {
+    const pre = (req as IncomingMessage & { body?: unknown }).body;
+    if (pre instanceof Uint8Array) bytes = Buffer.from(pre.buffer, pre.byteOffset, pre.byteLength);
+    else if (typeof pre === 'string') bytes = Buffer.from(pre, 'utf8');
+    else if (typeof pre === 'object' && pre !== null && !Array.isArray(pre) && Object.keys(pre).length > 0) return { parsed: pre };
+    else throw new Rejection(500, 'the request body was read before httpEndpointListener saw it; mount the listener before any body parser');
+    // A framework may or may not have inflated it already: gzip starts with 1f 8b, JSON never does.
+    gzip = gzip && bytes[0] === 0x1f && bytes[1] === 0x8b;
+  } else {
+    bytes = await readStream(req, maxBodyBytes);
+  }
+  if (!gzip) return { bytes };
+  try {
+    return { bytes: await gunzipAsync(bytes, { maxOutputLength: maxBodyBytes }) };
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw new Rejection(413, `the body exceeds ${maxBodyBytes} bytes once decompressed`);
+    throw new Rejection(400, `the body is not valid gzip: ${(err as Error).message}`);
+  }
+}
+
+function readStream(req: IncomingMessage, maxBodyBytes: number): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= maxBodyBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      cleanup();
+      chunks.length = 0;
+      // Keep reading, and dropping, the rest: the answer goes out at once and the connection stays usable.
+      req.on('error', () => undefined);
+      req.resume();
+      reject(new Rejection(413, `the body exceeds ${maxBodyBytes} bytes`));
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
+    const onClose = (): void => {
+      cleanup();
+      reject(new Error('the sender closed the connection before the body ended'));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
