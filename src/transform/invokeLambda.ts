@@ -41,7 +41,10 @@ export async function invokeLambda(target: LambdaFunction, event: unknown, signa
     );
   } catch (err) {
     const name = (err as { name?: unknown }).name;
-    const code = typeof name === 'string' ? (CODES[name] ?? `Lambda.${name.replace(/Exception$/, '')}`) : 'Lambda.InvokeError';
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    // Some Invoke API implementations answer an oversized payload with a bare 413.
+    const known = status === 413 ? 'RequestTooLargeException' : name;
+    const code = typeof known === 'string' ? (CODES[known] ?? `Lambda.${known.replace(/Exception$/, '')}`) : 'Lambda.InvokeError';
     throw new DeliveryError(code, (err as Error).message ?? String(err), { cause: err });
   }
   const payload = output.Payload === undefined ? '' : Buffer.from(output.Payload).toString('utf8');
@@ -53,7 +56,8 @@ export async function invokeLambda(target: LambdaFunction, event: unknown, signa
     } catch {
       // not JSON: keep the raw payload as the message
     }
-    const timedOut = /timed out/i.test(message);
+    // AWS says "Task timed out after …"; serverless-offline says "[504] - Lambda timeout.".
+    const timedOut = /timed out|lambda timeout/i.test(message);
     throw new DeliveryError(timedOut ? 'Lambda.FunctionTimedOut' : 'Lambda.FunctionError', `${output.FunctionError}: ${message}`);
   }
   return payload;
