@@ -45,6 +45,9 @@ export { fromLines } from './sources/lines/fromLines.js';
 export type { FromLinesOptions } from './sources/lines/fromLines.js';
 export { InFlightBudget } from './sources/InFlightBudget.js';
 
+// Kinesis Data Streams source.
+export * from './sources/kinesis/index.js';
+
 // Destinations.
 export { directoryDestination } from './destinations/directory/index.js';
 export type { DirectoryDestinationOptions } from './destinations/directory/index.js';

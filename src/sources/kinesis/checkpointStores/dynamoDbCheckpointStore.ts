@@ -1,0 +1,176 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type CreateTableCommandOutput,
+  type DescribeTableCommandOutput,
+  type QueryCommandOutput,
+  type UpdateItemCommandOutput,
+} from '@aws-sdk/client-dynamodb';
+import { asyncScheduler, firstValueFrom, timer, type SchedulerLike } from 'rxjs';
+import { InvalidOptionError } from '../../../errors/InvalidOptionError.js';
+import type { Checkpoint, CheckpointStore } from './CheckpointStore.js';
+
+const NAME = 'dynamoDbCheckpointStore';
+/** How often the table's status is asked while it is being created. */
+const TABLE_POLL_MS = 100;
+/** How long a table may take to become ACTIVE. */
+const TABLE_WAIT_MS = 120_000;
+
+/** The DynamoDB calls the store makes: a `DynamoDBClient` from `@aws-sdk/client-dynamodb` fits. */
+export interface DynamoDbCheckpointClient {
+  send(command: QueryCommand): Promise<QueryCommandOutput>;
+  send(command: UpdateItemCommand): Promise<UpdateItemCommandOutput>;
+  send(command: DescribeTableCommand): Promise<DescribeTableCommandOutput>;
+  send(command: CreateTableCommand): Promise<CreateTableCommandOutput>;
+}
+
+export interface DynamoDbCheckpointStoreOptions {
+  /** The caller's DynamoDB client. */
+  readonly client: DynamoDbCheckpointClient;
+  /** The table (one per application, like the KCL's lease table); several streams may share it. */
+  readonly tableName: string;
+  /** Create the table (on-demand capacity) at first use when it is missing, and wait until it is ACTIVE. Default `false`. */
+  readonly createTable?: boolean;
+  /** Where waits for the table run and the clock for `updatedAtMs` is read. Default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+}
+
+/**
+ * A {@link CheckpointStore} in a DynamoDB table: one item per shard, laid out so that leases (several
+ * processes sharing a stream's shards) can be added to the same items later.
+ *
+ * | attribute | type | holds |
+ * |---|---|---|
+ * | `streamName` | S, partition key | the stream |
+ * | `shardId` | S, sort key | the shard |
+ * | `checkpoint` | S | sequence number of the last settled record, or `SHARD_END` (the KCL's attribute) |
+ * | `checkpointSubSequenceNumber` | N | its last sub-record (the KCL's attribute) |
+ * | `updatedAtMs` | N | when it was written, on the store's scheduler |
+ *
+ * Loading a stream is one Query on its partition key (consistent reads). Saving is one UpdateItem per shard
+ * that sets only these attributes: attributes written by others on the same item (a future `leaseOwner`,
+ * `leaseCounter`) are never overwritten.
+ *
+ * ## Example
+ * ```ts
+ * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+ * import { dynamoDbCheckpointStore, fromKinesisStream } from 'rx-firehose';
+ *
+ * const checkpointStore = dynamoDbCheckpointStore({ client: new DynamoDBClient({}), tableName: 'clicks-to-s3', createTable: true });
+ * fromKinesisStream({ client: kinesis, streamName: 'clicks', checkpointStore });
+ * ```
+ *
+ * @throws {InvalidOptionError} at the call, for an invalid option.
+ */
+export function dynamoDbCheckpointStore(options: DynamoDbCheckpointStoreOptions): CheckpointStore {
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError(NAME, 'options', options, 'an object with client and tableName');
+  const { client, tableName } = options;
+  if (typeof client !== 'object' || client === null || typeof client.send !== 'function') {
+    throw new InvalidOptionError(NAME, 'client', client, 'a DynamoDBClient (an object with send)');
+  }
+  if (typeof tableName !== 'string' || !/^[a-zA-Z0-9_.-]{3,255}$/.test(tableName)) {
+    throw new InvalidOptionError(NAME, 'tableName', tableName, 'a DynamoDB table name: 3–255 characters of [a-zA-Z0-9_.-]');
+  }
+  const createTable = options.createTable ?? false;
+  if (typeof createTable !== 'boolean') throw new InvalidOptionError(NAME, 'createTable', createTable, 'true or false');
+  const scheduler = options.scheduler ?? asyncScheduler;
+
+  let ready: Promise<void> | undefined;
+  const whenReady = (): Promise<void> => {
+    if (!createTable) return Promise.resolve();
+    ready ??= ensureTable(client, tableName, scheduler);
+    ready.catch(() => (ready = undefined)); // try again at the next call
+    return ready;
+  };
+
+  return {
+    async load(streamName) {
+      await whenReady();
+      const checkpoints = new Map<string, Checkpoint>();
+      let exclusiveStartKey: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: '#stream = :stream',
+            ExpressionAttributeNames: { '#stream': 'streamName' },
+            ExpressionAttributeValues: { ':stream': { S: streamName } },
+            ConsistentRead: true,
+            ExclusiveStartKey: exclusiveStartKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const shardId = item['shardId']?.S;
+          const sequenceNumber = item['checkpoint']?.S;
+          if (shardId === undefined || sequenceNumber === undefined) continue; // an item without a checkpoint (a lease only)
+          checkpoints.set(shardId, { sequenceNumber, subsequenceNumber: Number(item['checkpointSubSequenceNumber']?.N ?? 0) });
+        }
+        exclusiveStartKey = page.LastEvaluatedKey;
+      } while (exclusiveStartKey !== undefined);
+      return checkpoints;
+    },
+    async save(streamName, checkpoints) {
+      await whenReady();
+      const updatedAtMs = String(Math.round(scheduler.now()));
+      await Promise.all(
+        [...checkpoints].map(([shardId, checkpoint]) =>
+          client.send(
+            new UpdateItemCommand({
+              TableName: tableName,
+              Key: { streamName: { S: streamName }, shardId: { S: shardId } },
+              UpdateExpression: 'SET #checkpoint = :checkpoint, #sub = :sub, #updated = :updated',
+              ExpressionAttributeNames: { '#checkpoint': 'checkpoint', '#sub': 'checkpointSubSequenceNumber', '#updated': 'updatedAtMs' },
+              ExpressionAttributeValues: {
+                ':checkpoint': { S: checkpoint.sequenceNumber },
+                ':sub': { N: String(checkpoint.subsequenceNumber) },
+                ':updated': { N: updatedAtMs },
+              },
+            }),
+          ),
+        ),
+      );
+    },
+  };
+}
+
+async function ensureTable(client: DynamoDbCheckpointClient, tableName: string, scheduler: SchedulerLike): Promise<void> {
+  const status = await tableStatus(client, tableName);
+  if (status === undefined) {
+    try {
+      await client.send(
+        new CreateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: [
+            { AttributeName: 'streamName', AttributeType: 'S' },
+            { AttributeName: 'shardId', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'streamName', KeyType: 'HASH' },
+            { AttributeName: 'shardId', KeyType: 'RANGE' },
+          ],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+    } catch (err) {
+      if ((err as Error).name !== 'ResourceInUseException') throw err; // created meanwhile by someone else
+    }
+  }
+  const deadline = scheduler.now() + TABLE_WAIT_MS;
+  for (let s = status; s !== 'ACTIVE'; s = await tableStatus(client, tableName)) {
+    if (scheduler.now() > deadline) throw new Error(`${NAME}: table ${tableName} is still ${s ?? 'missing'} after ${TABLE_WAIT_MS} ms`);
+    await firstValueFrom(timer(TABLE_POLL_MS, scheduler));
+  }
+}
+
+async function tableStatus(client: DynamoDbCheckpointClient, tableName: string): Promise<string | undefined> {
+  try {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return Table?.TableStatus;
+  } catch (err) {
+    if ((err as Error).name === 'ResourceNotFoundException') return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,245 @@
+import { setMaxListeners } from 'node:events';
+import type { _Record } from '@aws-sdk/client-kinesis';
+import { interval, type Subscriber, type Subscription } from 'rxjs';
+import type { MetricSink } from '../../metrics/MetricSink.js';
+import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
+import { Settlement } from '../../settlement/Settlement.js';
+import { attachSettlement } from '../../settlement/sideTable.js';
+import { InFlightBudget } from '../InFlightBudget.js';
+import { callWithRetries, STOPPED, type RetryContext } from './callWithRetries.js';
+import { SHARD_END } from './checkpointStores/CheckpointStore.js';
+import { ShardCheckpointTracker } from './checkpointTracker.js';
+import { CheckpointWriter } from './checkpointWriter.js';
+import { deaggregate } from './deaggregate.js';
+import { KinesisSourceError } from './KinesisSourceError.js';
+import { listShards } from './listShards.js';
+import type { KinesisSourceConfig } from './options.js';
+import { readShard, type ShardReaderContext } from './shardReader.js';
+import { ShardTracker, type ShardStart } from './shardTracker.js';
+
+const NO_DATA = new Uint8Array(0);
+
+/**
+ * Runs one subscription of `fromKinesisStream`: loads the checkpoints, lists the shards, reads each shard
+ * once its parents are finished, emits records with settlements, and checkpoints what settles. Returns the
+ * teardown.
+ *
+ * Three ways it ends:
+ * - `signal` aborted (graceful): reading stops, the source completes once every shard reader returned, and
+ *   checkpoints go on being written as the pipeline drains; `onStopped` is told when all are written.
+ * - a permanent error: reading stops and the source errors with {@link KinesisSourceError}.
+ * - unsubscribed: reading stops at once; checkpoints of records settled later are still tried once each.
+ */
+export function consumeStream(config: KinesisSourceConfig, subscriber: Subscriber<FirehoseRecord>): () => void {
+  const { client, streamName, streamRef, scheduler, checkpointStore } = config;
+  const budget = new InFlightBudget(config.maxInFlightBytes);
+  // Aborted when reading must stop (graceful stop, error, unsubscribe): ends waits and requests in flight.
+  const halt = new AbortController();
+  setMaxListeners(0, halt.signal); // one listener per shard's wait and request
+  let stopRequested = false;
+  let completed = false;
+  let stoppedReported = false;
+  let starting = true;
+  let syncing = false;
+  let syncAgain = false;
+  let readers = 0;
+  let unsettled = 0;
+  let shards: ShardTracker | undefined;
+  let periodicSync: Subscription | undefined;
+  const trackers = new Map<string, ShardCheckpointTracker>();
+
+  const haltReading = (): void => {
+    halt.abort();
+    budget.wake();
+    periodicSync?.unsubscribe();
+  };
+
+  const fail = (error: unknown): void => {
+    haltReading();
+    if (!subscriber.closed) subscriber.error(error);
+    if (stopRequested) reportStopped(error);
+  };
+
+  // User callbacks that throw become stream errors.
+  const call = <A extends unknown[]>(hook: ((...args: A) => void) | undefined, ...args: A): void => {
+    if (hook === undefined) return;
+    try {
+      hook(...args);
+    } catch (err) {
+      fail(err);
+    }
+  };
+  const metrics: MetricSink = (name, value, unit) => call(config.metrics, name, value, unit);
+
+  const writer = new CheckpointWriter(checkpointStore, streamName, {
+    scheduler,
+    backoff: config.backoff,
+    random: config.random,
+    onSaved: (shardId, checkpoint) => {
+      call(config.onCheckpoint, shardId, checkpoint);
+      // The KCL's rule: children start once their parent's checkpoint is SHARD_END, not merely read to its end.
+      if (checkpoint.sequenceNumber !== SHARD_END) return;
+      trackers.delete(shardId);
+      if (shards !== undefined && !halt.signal.aborted) {
+        startAll(shards.finish(shardId));
+        requestSync();
+      }
+    },
+    onFailed: (error) => fail(new KinesisSourceError('CheckpointStore.save', streamName, undefined, error)),
+    onIdle: () => checkStopped(),
+  });
+
+  const retryContext: RetryContext = { streamName, scheduler, backoff: config.backoff, random: config.random, signal: halt.signal };
+  const readerContext: ShardReaderContext = {
+    ...retryContext,
+    client,
+    streamRef,
+    pollIntervalMs: config.pollIntervalMs,
+    maxRecordsPerCall: config.maxRecordsPerCall,
+    budget,
+    metrics,
+    emit: (shardId, records) => {
+      const tracker = trackers.get(shardId)!;
+      for (const record of records) emitRecord(shardId, tracker, record);
+    },
+  };
+
+  /** Emits a Kinesis record's user records, each settling its part; the record counts as settled once all parts are. */
+  function emitRecord(shardId: string, tracker: ShardCheckpointTracker, kinesisRecord: _Record): void {
+    const sequenceNumber = kinesisRecord.SequenceNumber!;
+    const arrivalMs = kinesisRecord.ApproximateArrivalTimestamp?.getTime() ?? scheduler.now();
+    const users = deaggregate({ data: kinesisRecord.Data ?? NO_DATA, partitionKey: kinesisRecord.PartitionKey ?? '' });
+    const bytes = users.reduce((sum, user) => sum + user.data.byteLength, 0);
+    const settledWhole = tracker.track(sequenceNumber, users.at(-1)?.subsequenceNumber ?? 0);
+    const settlement = new Settlement(() => {
+      unsettled--;
+      budget.release(bytes);
+      settledWhole();
+      call(config.onInFlight, budget);
+      checkStopped();
+    });
+    unsettled++;
+    budget.take(bytes);
+    call(config.onInFlight, budget);
+    if (users.length === 0) {
+      settlement.settle('dropped'); // an aggregated record with no sub-records: nothing to deliver
+      return;
+    }
+    const parts = users.length === 1 ? [settlement] : settlement.fork(users.length);
+    users.forEach((user, i) => {
+      const record: FirehoseRecord = {
+        // Stable across replays, so object stores with deterministic names overwrite instead of duplicating.
+        recordId: `${shardId}-${sequenceNumber}-${user.subsequenceNumber}`,
+        data: user.data,
+        approximateArrivalTimestamp: arrivalMs,
+        kinesisRecordMetadata: {
+          shardId,
+          partitionKey: user.partitionKey,
+          sequenceNumber,
+          subsequenceNumber: user.subsequenceNumber,
+          approximateArrivalTimestamp: arrivalMs,
+        },
+      };
+      attachSettlement(record, parts[i]!);
+      subscriber.next(record);
+    });
+  }
+
+  function startAll(starts: readonly ShardStart[]): void {
+    for (const start of starts) startReader(start);
+  }
+
+  function startReader({ shardId, position }: ShardStart): void {
+    if (halt.signal.aborted) return;
+    const tracker = new ShardCheckpointTracker((checkpoint) => writer.set(shardId, checkpoint));
+    trackers.set(shardId, tracker);
+    readers++;
+    readShard(shardId, position, readerContext).then(
+      (how) => {
+        readers--;
+        if (how === 'end') tracker.end(); // SHARD_END once everything read from it is settled
+        maybeComplete();
+      },
+      (error: unknown) => {
+        readers--;
+        fail(error);
+      },
+    );
+  }
+
+  /** Lists the shards and starts those that may start; one listing at a time, requests meanwhile coalesced. */
+  function requestSync(): void {
+    if (syncing) {
+      syncAgain = true;
+      return;
+    }
+    syncing = true;
+    void (async () => {
+      try {
+        do {
+          syncAgain = false;
+          const listed = await listShards(client, streamRef, retryContext);
+          if (listed === STOPPED || halt.signal.aborted || shards === undefined) break;
+          startAll(shards.update(listed));
+        } while (syncAgain);
+      } catch (error) {
+        fail(error);
+      } finally {
+        syncing = false;
+        maybeComplete();
+      }
+    })();
+  }
+
+  function maybeComplete(): void {
+    if (!stopRequested || starting || syncing || readers > 0 || subscriber.closed) return;
+    completed = true;
+    subscriber.complete();
+    checkStopped();
+  }
+
+  function checkStopped(): void {
+    if (completed && unsettled === 0 && writer.idle) reportStopped(undefined);
+  }
+
+  function reportStopped(error: unknown): void {
+    if (stoppedReported || !stopRequested) return;
+    stoppedReported = true;
+    try {
+      config.onStopped?.(error);
+    } catch (err) {
+      queueMicrotask(() => {
+        throw err; // the stream is over: nothing else can take it (like RxJS's reportUnhandledError)
+      });
+    }
+  }
+
+  const onAbort = (): void => {
+    stopRequested = true;
+    haltReading();
+    maybeComplete();
+  };
+
+  void (async () => {
+    try {
+      const checkpoints = await callWithRetries('CheckpointStore.load', undefined, () => checkpointStore.load(streamName), retryContext);
+      if (checkpoints === STOPPED || halt.signal.aborted) return;
+      shards = new ShardTracker(checkpoints, config.startingPosition);
+      requestSync();
+      periodicSync = interval(config.shardSyncIntervalMs, scheduler).subscribe(() => requestSync());
+    } catch (error) {
+      fail(error);
+    } finally {
+      starting = false;
+      maybeComplete();
+    }
+  })();
+  if (config.signal?.aborted) onAbort();
+  else config.signal?.addEventListener('abort', onAbort, { once: true });
+
+  return () => {
+    config.signal?.removeEventListener('abort', onAbort);
+    haltReading();
+    if (!stopRequested) writer.close();
+  };
+}

@@ -1,0 +1,18 @@
+export { fromKinesisStream } from './fromKinesisStream.js';
+export type { FromKinesisStreamOptions } from './options.js';
+export { KINESIS_READ_BACKOFF } from './options.js';
+export type { StartingPosition } from './shardTracker.js';
+export type { KinesisReadClient, KinesisSendOptions } from './KinesisReadClient.js';
+export { KinesisSourceError } from './KinesisSourceError.js';
+export type { KinesisSourceOperation } from './KinesisSourceError.js';
+export { deaggregate, KPL_MAGIC } from './deaggregate.js';
+export type { UserRecord } from './deaggregate.js';
+export { compareSequenceNumbers } from './compareSequenceNumbers.js';
+export { SHARD_END } from './checkpointStores/CheckpointStore.js';
+export type { Checkpoint, CheckpointStore } from './checkpointStores/CheckpointStore.js';
+export { memoryCheckpointStore } from './checkpointStores/memoryCheckpointStore.js';
+export type { MemoryCheckpointStore } from './checkpointStores/memoryCheckpointStore.js';
+export { fileCheckpointStore } from './checkpointStores/fileCheckpointStore.js';
+export type { FileCheckpointStoreOptions } from './checkpointStores/fileCheckpointStore.js';
+export { dynamoDbCheckpointStore } from './checkpointStores/dynamoDbCheckpointStore.js';
+export type { DynamoDbCheckpointClient, DynamoDbCheckpointStoreOptions } from './checkpointStores/dynamoDbCheckpointStore.js';

@@ -1,0 +1,125 @@
+import { GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-kinesis';
+import type { MetricSink } from '../../metrics/MetricSink.js';
+import { backoffDelayMs } from '../../retry/backoffDelayMs.js';
+import type { InFlightBudget } from '../InFlightBudget.js';
+import { callWithRetries, STOPPED, type RetryContext } from './callWithRetries.js';
+import { compareSequenceNumbers } from './compareSequenceNumbers.js';
+import { errorKindOf } from './errorKindOf.js';
+import type { KinesisReadClient } from './KinesisReadClient.js';
+import { KinesisSourceError } from './KinesisSourceError.js';
+import type { ShardPosition } from './shardTracker.js';
+import { sleep } from './sleep.js';
+
+/** The least time between two GetRecords calls on one shard: Kinesis allows 5 per second per shard. */
+export const MIN_CALL_SPACING_MS = 200;
+/**
+ * A LATEST iterator that expired before any record came is replaced by one at the time of its last
+ * position minus this margin, so that a clock skew between this host and Kinesis cannot skip records (it
+ * may re-read up to this much older ones).
+ */
+export const CLOCK_SKEW_MARGIN_MS = 60_000;
+
+export interface ShardReaderContext extends RetryContext {
+  readonly client: KinesisReadClient;
+  /** `{ StreamName }` or `{ StreamARN }`, added to each request. */
+  readonly streamRef: { readonly StreamName?: string; readonly StreamARN?: string };
+  readonly pollIntervalMs: number;
+  readonly maxRecordsPerCall: number;
+  /** Shared by every shard of the source: no GetRecords call while it is full. */
+  readonly budget: InFlightBudget;
+  readonly metrics: MetricSink;
+  /** Takes one response's records, in order, synchronously. */
+  readonly emit: (shardId: string, records: readonly _Record[]) => void;
+}
+
+/**
+ * Reads one shard from `start` until its end or until the source stops: GetShardIterator, then a GetRecords
+ * loop, every `pollIntervalMs`, or every 200 ms (5 calls/s, the shard's limit) while the shard is behind
+ * (the last response was full, or `MillisBehindLatest` > 0).
+ *
+ * Before each call it waits while the source's in-flight budget is full, so at most one response beyond the
+ * budget is read per shard. Throttles (`ProvisionedThroughputExceededException`, counted in
+ * `ThrottledGetRecords`) and transient errors are retried with capped backoff, forever; an expired iterator
+ * is replaced by one `AFTER_SEQUENCE_NUMBER` of the last record read; a permanent error (deleted stream,
+ * missing permission) throws {@link KinesisSourceError}.
+ *
+ * @returns `'end'` once the shard (closed by a split or merge) was read to its end, `'stopped'` when the
+ * source stopped first.
+ */
+export async function readShard(shardId: string, start: ShardPosition, context: ShardReaderContext): Promise<'end' | 'stopped'> {
+  const { client, signal, scheduler, metrics, budget } = context;
+  let lastSequenceNumber: string | undefined;
+  // When the iterator's position was last known to be current: where a LATEST iterator resumes after expiry.
+  let positionAtMs = scheduler.now();
+  const resumePosition = (): ShardPosition => {
+    if (lastSequenceNumber !== undefined) return { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: lastSequenceNumber };
+    if (start.type === 'LATEST') return { type: 'AT_TIMESTAMP', timestampMs: Math.max(0, positionAtMs - CLOCK_SKEW_MARGIN_MS) };
+    return start;
+  };
+
+  let iterator = await shardIterator(shardId, start, context);
+  if (iterator === STOPPED) return 'stopped';
+  if (iterator === END) return 'end';
+  for (let retry = 0; ; ) {
+    while (budget.full && !signal.aborted) await budget.whenAvailable();
+    if (signal.aborted) return 'stopped';
+    let output;
+    try {
+      output = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: context.maxRecordsPerCall, StreamARN: context.streamRef.StreamARN }), {
+        abortSignal: signal,
+      });
+    } catch (err) {
+      if (signal.aborted) return 'stopped';
+      const kind = errorKindOf(err);
+      if (kind === 'permanent') throw new KinesisSourceError('GetRecords', context.streamName, shardId, err);
+      if (kind === 'expired-iterator') {
+        iterator = await shardIterator(shardId, resumePosition(), context);
+        if (iterator === STOPPED) return 'stopped';
+        if (iterator === END) return 'end';
+        continue;
+      }
+      if (kind === 'throttled') metrics('ThrottledGetRecords', 1, 'Count');
+      await sleep(backoffDelayMs(++retry, context.backoff, context.random), scheduler, signal);
+      continue;
+    }
+    retry = 0;
+    positionAtMs = scheduler.now();
+    const all = output.Records ?? [];
+    // Never emit a record twice within one run, whatever iterator overlap a re-acquisition brings.
+    const records = lastSequenceNumber === undefined ? all : all.filter((r) => compareSequenceNumbers(r.SequenceNumber ?? '', lastSequenceNumber!) > 0);
+    metrics('KinesisMillisBehindLatest', output.MillisBehindLatest ?? 0, 'Milliseconds');
+    if (records.length > 0) {
+      lastSequenceNumber = records[records.length - 1]!.SequenceNumber;
+      metrics('DataReadFromKinesisStream.Records', records.length, 'Count');
+      metrics('DataReadFromKinesisStream.Bytes', records.reduce((sum, r) => sum + (r.Data?.byteLength ?? 0), 0), 'Bytes');
+      context.emit(shardId, records);
+    }
+    if (output.NextShardIterator === undefined || output.NextShardIterator === null) return 'end';
+    iterator = output.NextShardIterator;
+    const behind = records.length > 0 && (records.length >= context.maxRecordsPerCall || (output.MillisBehindLatest ?? 0) > 0);
+    await sleep(behind ? MIN_CALL_SPACING_MS : context.pollIntervalMs, scheduler, signal);
+  }
+}
+
+/** Kinesis answers GetShardIterator on a closed shard, past its last record, without an iterator (as the KCL reads it). */
+const END: unique symbol = Symbol('end');
+
+/** GetShardIterator at `position`, retried; counts throttles in `ThrottledGetShardIterator`. */
+async function shardIterator(shardId: string, position: ShardPosition, context: ShardReaderContext): Promise<string | typeof STOPPED | typeof END> {
+  const request = {
+    ...context.streamRef,
+    ShardId: shardId,
+    ShardIteratorType: position.type,
+    StartingSequenceNumber: position.type === 'AFTER_SEQUENCE_NUMBER' ? position.sequenceNumber : undefined,
+    Timestamp: position.type === 'AT_TIMESTAMP' ? new Date(position.timestampMs) : undefined,
+  };
+  const output = await callWithRetries(
+    'GetShardIterator',
+    shardId,
+    () => context.client.send(new GetShardIteratorCommand(request), { abortSignal: context.signal }),
+    context,
+    () => context.metrics('ThrottledGetShardIterator', 1, 'Count'),
+  );
+  if (output === STOPPED) return STOPPED;
+  return output.ShardIterator ?? END;
+}

@@ -1,0 +1,63 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SHARD_END, type Checkpoint } from '../../../src/sources/kinesis/index.js';
+import { ShardCheckpointTracker } from '../../../src/sources/kinesis/checkpointTracker.js';
+
+describe('ShardCheckpointTracker', () => {
+  it('should move the checkpoint to the last record of the settled prefix, never past one in flight', () => {
+    const checkpoints: Checkpoint[] = [];
+    const tracker = new ShardCheckpointTracker((c) => checkpoints.push(c));
+    const [r1, r2, r3, r4] = [tracker.track('1', 0), tracker.track('2', 4), tracker.track('3', 0), tracker.track('4', 0)];
+    r2!();
+    r4!();
+    expect(checkpoints).toEqual([]);
+    expect(tracker.inFlight).toBe(2);
+    r1!();
+    expect(checkpoints).toEqual([{ sequenceNumber: '2', subsequenceNumber: 4 }]);
+    r1!(); // settling twice changes nothing
+    expect(checkpoints).toHaveLength(1);
+    r3!();
+    expect(checkpoints.at(-1)).toEqual({ sequenceNumber: '4', subsequenceNumber: 0 });
+    expect(tracker.inFlight).toBe(0);
+  });
+
+  it('should report SHARD_END once the shard ended and everything read from it is settled', () => {
+    const checkpoints: Checkpoint[] = [];
+    const tracker = new ShardCheckpointTracker((c) => checkpoints.push(c));
+    const settle = tracker.track('7', 0);
+    tracker.end();
+    expect(checkpoints).toEqual([]);
+    settle();
+    expect(checkpoints).toEqual([{ sequenceNumber: '7', subsequenceNumber: 0 }, { sequenceNumber: SHARD_END, subsequenceNumber: 0 }]);
+    const empty = new ShardCheckpointTracker((c) => checkpoints.push(c));
+    empty.end();
+    expect(checkpoints.at(-1)).toEqual({ sequenceNumber: SHARD_END, subsequenceNumber: 0 });
+    expect(() => empty.track('8', 0)).toThrow('tracked after the shard');
+  });
+
+  it('should always checkpoint the longest fully settled prefix, whatever the order of settlements (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3_000 }).chain((n) => fc.tuple(fc.constant(n), fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i)))),
+        ([n, order]) => {
+          let checkpoint: Checkpoint | undefined;
+          const tracker = new ShardCheckpointTracker((c) => {
+            if (checkpoint !== undefined && c.sequenceNumber !== SHARD_END) expect(Number(c.sequenceNumber)).toBeGreaterThan(Number(checkpoint.sequenceNumber)); // never back
+            checkpoint = c;
+          });
+          const settles = Array.from({ length: n }, (_, i) => tracker.track(String(i), 0));
+          const settled = new Set<number>();
+          for (const i of order) {
+            settles[i]!();
+            settled.add(i);
+            let prefix = 0;
+            while (settled.has(prefix)) prefix++;
+            expect(checkpoint?.sequenceNumber).toBe(prefix === 0 ? undefined : String(prefix - 1));
+          }
+          expect(tracker.inFlight).toBe(n - order.length);
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+});

@@ -1,0 +1,195 @@
+/**
+ * The crash test: a child process runs Kinesis → bufferBySizeOrTime → deliverTo(directory) with file
+ * checkpoints and is killed with SIGKILL mid-way; a second run resumes from the checkpoints. Every record put
+ * must be delivered at least once, and the duplicates must be records that were in flight when the first
+ * run died (read, but beyond the checkpoint it had saved).
+ *
+ * kinesalite runs here, in the parent, so the stream outlives the child.
+ */
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareSequenceNumbers } from '../../../src/sources/kinesis/index.js';
+import { createStream, kinesisClientFor, putRecords, startKinesalite, type Kinesalite } from '../../support/kinesalite.js';
+import { waitFor } from './waitFor.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const N = 3_000;
+const SHARDS = 4;
+const MAX_RECORDS_PER_CALL = 25;
+const MAX_IN_FLIGHT_BYTES = 2_000;
+/** Each checkpoint save of the child waits this long: batches delivered but not yet checkpointed at the kill become duplicates. */
+const CHECKPOINT_DELAY_MS = 150;
+
+let kinesalite: Kinesalite;
+let client: KinesisClient;
+let work: string;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  kinesalite = await startKinesalite();
+  client = kinesisClientFor(kinesalite.endpoint);
+  work = await mkdtemp(join(tmpdir(), 'rx-firehose-kinesis-crash-'));
+});
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  client?.destroy();
+  await kinesalite?.stop();
+  if (work !== undefined) await rm(work, { recursive: true, force: true });
+});
+
+interface Run {
+  readonly child: ChildProcess;
+  /** Record ids the child emitted, in order. */
+  readonly emitted: string[];
+  readonly stderr: string[];
+  stopped: boolean;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startChild(env: Record<string, string>): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'crashPipeline.ts')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const run: Run = {
+    child,
+    emitted: [],
+    stderr: [],
+    stopped: false,
+    exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
+  };
+  let partial = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      if (line.startsWith('E ')) run.emitted.push(line.slice(2));
+      else if (line === 'STOPPED') run.stopped = true;
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => run.stderr.push(chunk.toString('utf8')));
+  return run;
+}
+
+/** Every record line in every delivered file (files appear whole: written aside, then renamed). */
+async function deliveredLines(outDir: string): Promise<string[]> {
+  const lines: string[] = [];
+  const entries = await readdir(outDir, { recursive: true, withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isFile() || entry.name.startsWith('.')) continue;
+    const text = await readFile(join(entry.parentPath, entry.name), 'utf8');
+    lines.push(...text.split('\n').filter((l) => l !== ''));
+  }
+  return lines;
+}
+
+type Checkpoints = Record<string, { sequenceNumber: string; subsequenceNumber: number }>;
+
+async function readCheckpoints(path: string, streamName: string): Promise<Checkpoints> {
+  const file = JSON.parse(await readFile(path, 'utf8')) as { streams: Record<string, Checkpoints> };
+  return file.streams[streamName] ?? {};
+}
+
+describe('fromKinesisStream crash test (SIGKILL, kinesalite, directory destination)', () => {
+  it('should deliver every record at least once across a SIGKILL, with duplicates only among the records in flight at the kill', async () => {
+    const streamName = 'crash';
+    await createStream(client, streamName, SHARDS);
+    const put = await putRecords(client, streamName, Array.from({ length: N }, (_, i) => ({ Data: Buffer.from(`{"i":${i}}\n`), PartitionKey: `key-${i}` })));
+    const recordIdOf = (i: number): string => `${put[i]!.shardId}-${put[i]!.sequenceNumber}-0`;
+    const indexOfRecordId = new Map(put.map((_, i) => [recordIdOf(i), i]));
+    const outDir = join(work, 'out');
+    const checkpointFile = join(work, 'checkpoints.json');
+    const env = {
+      KINESIS_ENDPOINT: kinesalite.endpoint,
+      STREAM_NAME: streamName,
+      OUT_DIR: outDir,
+      CHECKPOINT_FILE: checkpointFile,
+      MAX_IN_FLIGHT_BYTES: String(MAX_IN_FLIGHT_BYTES),
+      MAX_RECORDS_PER_CALL: String(MAX_RECORDS_PER_CALL),
+      CHECKPOINT_DELAY_MS: String(CHECKPOINT_DELAY_MS),
+    };
+
+    // Run 1: killed without warning mid-way, while records it read are still on their way to the directory.
+    const first = startChild(env);
+    for (;;) {
+      const delivered = (await deliveredLines(outDir)).length;
+      if (delivered >= N / 10 && first.emitted.length >= N / 5 && first.emitted.length - delivered >= 50) break;
+      if (first.child.exitCode !== null) throw new Error(`the first run exited: ${first.stderr.join('')}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    const afterKill = await deliveredLines(outDir);
+    expect(afterKill.length).toBeLessThan(N); // it really died mid-way
+    const checkpointsAtKill = await readCheckpoints(checkpointFile, streamName);
+
+    // What run 1 had read beyond its saved checkpoints: in flight from the checkpoints' point of view.
+    const beyondCheckpoint = new Set(
+      first.emitted.filter((recordId) => {
+        const i = indexOfRecordId.get(recordId)!;
+        const checkpoint = checkpointsAtKill[put[i]!.shardId];
+        return checkpoint === undefined || compareSequenceNumbers(put[i]!.sequenceNumber, checkpoint.sequenceNumber) > 0;
+      }),
+    );
+
+    // Run 2: resumes from the checkpoints, runs until everything is delivered, then stops gracefully.
+    const second = startChild(env);
+    await waitFor(() => second.emitted.length > 0, 'the second run to read', 30_000);
+    let lines: string[] = [];
+    for (;;) {
+      lines = await deliveredLines(outDir);
+      if (new Set(lines).size >= N) break;
+      if (second.child.exitCode !== null) throw new Error(`the second run exited early: ${second.stderr.join('')}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toEqual({ code: 0, signal: null });
+    expect(second.stopped).toBe(true);
+    lines = await deliveredLines(outDir);
+
+    // Every record put is delivered at least once.
+    const counts = new Map<string, number>();
+    for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
+    const missing = put.map((_, i) => `{"i":${i}}`).filter((line) => !counts.has(line));
+    expect(missing).toEqual([]);
+    expect(counts.size).toBe(N);
+
+    // Duplicates are records run 1 had read beyond its checkpoints, and run 2 read again from them.
+    const duplicated = [...counts].filter(([, n]) => n > 1).map(([line]) => Number(JSON.parse(line).i));
+    for (const i of duplicated) expect(beyondCheckpoint.has(recordIdOf(i)), `duplicate ${i} was in flight at the kill`).toBe(true);
+    expect([...counts.values()].every((n) => n <= 2)).toBe(true);
+    const secondRead = new Set(second.emitted);
+    expect(first.emitted.filter((id) => !beyondCheckpoint.has(id) && secondRead.has(id))).toEqual([]); // nothing checkpointed is read again
+
+    // After the graceful stop, each shard's checkpoint is its last record.
+    const finalCheckpoints = await readCheckpoints(checkpointFile, streamName);
+    for (const shardId of new Set(put.map((p) => p.shardId))) {
+      expect(finalCheckpoints[shardId]?.sequenceNumber).toBe(put.filter((p) => p.shardId === shardId).at(-1)!.sequenceNumber);
+    }
+
+    // Where the in-flight records were at the kill: read but not delivered (bounded by the memory budget), or
+    // delivered but not yet checkpointed (checkpoint saves trail deliveries). Only the second kind can repeat.
+    const deliveredAtKill = new Set(afterKill.map((line) => Number(JSON.parse(line).i)));
+    const beyondDelivered = [...beyondCheckpoint].filter((recordId) => deliveredAtKill.has(indexOfRecordId.get(recordId)!));
+    const beyondUndelivered = beyondCheckpoint.size - beyondDelivered.length;
+    const smallestRecordBytes = '{"i":0}\n'.length;
+    const memoryBoundRecords = Math.ceil(MAX_IN_FLIGHT_BYTES / smallestRecordBytes) + SHARDS * MAX_RECORDS_PER_CALL;
+    const duplicates = lines.length - counts.size;
+    console.log(
+      [
+        `crash test: ${N} records put on ${SHARDS} shards; checkpoint saves take ≥ ${CHECKPOINT_DELAY_MS} ms`,
+        `run 1 (SIGKILL): read ${first.emitted.length}, ${afterKill.length} delivered at the kill; in flight (read beyond the saved checkpoints): ${beyondCheckpoint.size} = ${beyondUndelivered} not yet delivered + ${beyondDelivered.length} delivered but not yet checkpointed`,
+        `run 2: read ${second.emitted.length}, stopped with SIGTERM after all were delivered`,
+        `delivered lines ${lines.length}, distinct ${counts.size}, missing ${missing.length}, duplicates ${duplicates}`,
+        `bounds: duplicates = delivered-but-not-checkpointed = ${beyondDelivered.length} ≤ in flight ${beyondCheckpoint.size}; not-yet-delivered ${beyondUndelivered} ≤ budget ${MAX_IN_FLIGHT_BYTES} B / ${smallestRecordBytes} B + ${SHARDS} × ${MAX_RECORDS_PER_CALL} per response = ${memoryBoundRecords}`,
+      ].join('\n  '),
+    );
+    expect(duplicates).toBe(beyondDelivered.length);
+    expect(duplicates).toBeLessThanOrEqual(beyondCheckpoint.size);
+    expect(beyondUndelivered).toBeLessThanOrEqual(memoryBoundRecords);
+  }, 60_000);
+});
