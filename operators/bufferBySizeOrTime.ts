@@ -132,12 +132,16 @@ export function bufferBySizeOrTime<T>(options: BufferBySizeOrTimeOptions<T> = {}
       let bytes = 0;
       let openedAtMs = 0;
       let timer: Subscription | null = null;
-      // Once set, the stream is ending: later values are ignored (a synchronous source may keep pushing
-      // until its loop notices that we unsubscribed).
+      // Set once the stream is ending (completion, error, unsubscribe): later values are ignored (a
+      // synchronous source may keep pushing until its loop notices that we unsubscribed).
       let closed = false;
-      // An error thrown by onFlush; the stream errors with it once the batch being emitted is out.
+      // Batches taken out of the state and waiting to be emitted, in order, and how the stream ends once
+      // they are out. One loop emits them; a value, completion or error arriving re-entrantly while a batch
+      // is being emitted only adds to this queue, so batches keep their order and none is skipped.
+      const pending: Array<{ batch: T[]; reason: FlushReason; bytes: number; openedAtMs: number }> = [];
+      let ending: { error: unknown } | 'complete' | undefined;
+      let emitting = false;
       let hookFailed = false;
-      let hookError: unknown;
 
       const cancelTimer = (): void => {
         if (timer !== null) {
@@ -146,50 +150,57 @@ export function bufferBySizeOrTime<T>(options: BufferBySizeOrTimeOptions<T> = {}
         }
       };
 
-      // Emits a batch that has already been removed from the state, so that code reentering `next` from
-      // the subscriber only ever sees a consistent, fresh batch.
-      const emit = (out: T[], reason: FlushReason, outBytes: number, outOpenedAtMs: number): void => {
-        if (onFlush !== undefined && !hookFailed) {
-          try {
-            onFlush(out, {
-              reason,
-              records: out.length,
-              bytes: outBytes,
-              openedAtMs: outOpenedAtMs,
-              flushedAtMs: scheduler.now(),
-            });
-          } catch (err) {
-            hookFailed = true;
-            hookError = err;
-          }
-        }
-        subscriber.next(out);
-      };
-
-      // Removes the current batch from the state and emits it.
-      const flush = (reason: FlushReason): void => {
-        const out = batch;
-        const outBytes = bytes;
+      // Moves the open batch to the queue.
+      const take = (reason: FlushReason): void => {
+        pending.push({ batch, reason, bytes, openedAtMs });
         batch = [];
         bytes = 0;
         cancelTimer();
-        emit(out, reason, outBytes, openedAtMs);
       };
 
-      // Ends the stream with an error: what is buffered goes out first.
-      const fail = (err: unknown): void => {
+      // Emits the queued batches in order, then ends the stream if it is ending. Not re-entrant.
+      const drain = (): void => {
+        if (emitting) return;
+        emitting = true;
+        try {
+          while (pending.length > 0 && !subscriber.closed) {
+            const out = pending.shift()!;
+            if (onFlush !== undefined && !hookFailed) {
+              try {
+                onFlush(out.batch, { reason: out.reason, records: out.batch.length, bytes: out.bytes, openedAtMs: out.openedAtMs, flushedAtMs: scheduler.now() });
+              } catch (err) {
+                // The batch still goes out, then what is buffered, then the error (even if the source
+                // had completed: the hook's error is not lost).
+                hookFailed = true;
+                if (closed && ending === 'complete') ending = { error: err };
+                else end({ error: err });
+              }
+            }
+            subscriber.next(out.batch);
+          }
+        } finally {
+          emitting = false;
+        }
+        if (ending !== undefined && pending.length === 0 && !subscriber.closed) {
+          if (ending === 'complete') subscriber.complete();
+          else subscriber.error(ending.error);
+        }
+      };
+
+      // Starts ending the stream: what is buffered is queued first. The first end wins.
+      const end = (how: { error: unknown } | 'complete'): void => {
         if (closed) return;
         closed = true;
-        if (batch.length > 0) flush('error');
+        ending = how;
+        if (batch.length > 0) take(how === 'complete' ? 'complete' : 'error');
         else cancelTimer();
-        subscriber.error(err);
       };
 
       const onTimer = (): void => {
         // Every other flush cancels this timer, so the batch it belongs to is still open and not empty.
         timer = null;
-        flush('time');
-        if (hookFailed) fail(hookError);
+        take('time');
+        drain();
       };
 
       const sourceSubscription = source.subscribe({
@@ -199,60 +210,33 @@ export function bufferBySizeOrTime<T>(options: BufferBySizeOrTimeOptions<T> = {}
           try {
             size = sizeOf(value);
           } catch (err) {
-            fail(err);
+            end({ error: err });
+            drain();
             return;
           }
           if (!(size >= 0 && size < Infinity)) {
-            fail(new RangeError(`${NAME}: sizeOf returned ${String(size)}; it must return a finite number ≥ 0 (bytes)`));
+            end({ error: new RangeError(`${NAME}: sizeOf returned ${String(size)}; it must return a finite number ≥ 0 (bytes)`) });
+            drain();
             return;
           }
-
-          // All state changes happen before anything is emitted, so that a value the subscriber pushes
-          // back into the source while a batch is being emitted lands after this one.
-          let before: T[] | null = null;
-          let beforeBytes = 0;
-          const beforeOpenedAtMs = openedAtMs;
-          if (batch.length > 0 && bytes + size > maxBytes) {
-            // Rule 2: the value does not fit; the buffered batch goes out first, the value opens the next.
-            before = batch;
-            beforeBytes = bytes;
-            batch = [];
-            bytes = 0;
-            cancelTimer();
-          }
-
+          // Rule 2: the value does not fit; the buffered batch goes out first, the value opens the next.
+          if (batch.length > 0 && bytes + size > maxBytes) take('size');
           batch.push(value);
           bytes += size;
           if (batch.length === 1) openedAtMs = scheduler.now();
-
-          let full: FlushReason | null = null;
-          if (bytes >= maxBytes) full = 'size'; // rules 3 and 4: exactly full, or one oversize value
-          else if (batch.length >= maxRecords) full = 'count';
-
-          let now: T[] | null = null;
-          let nowBytes = 0;
-          const nowOpenedAtMs = openedAtMs;
-          if (full !== null) {
-            now = batch;
-            nowBytes = bytes;
-            batch = [];
-            bytes = 0;
-            cancelTimer();
-          } else if (batch.length === 1) {
-            timer = scheduler.schedule(onTimer, maxMs);
-          }
-
-          if (before !== null) emit(before, 'size', beforeBytes, beforeOpenedAtMs);
-          if (now !== null) emit(now, full!, nowBytes, nowOpenedAtMs);
-          if (hookFailed) fail(hookError);
+          // Rules 3 and 4: exactly full, or one oversize value, or the record limit: out at once.
+          if (bytes >= maxBytes) take('size');
+          else if (batch.length >= maxRecords) take('count');
+          else if (batch.length === 1) timer = scheduler.schedule(onTimer, maxMs);
+          drain();
         },
-        error: (err: unknown) => fail(err),
+        error: (err: unknown) => {
+          end({ error: err });
+          drain();
+        },
         complete: () => {
-          if (closed) return;
-          closed = true;
-          if (batch.length > 0) flush('complete');
-          if (hookFailed) subscriber.error(hookError);
-          else subscriber.complete();
+          end('complete');
+          drain();
         },
       });
 
@@ -260,6 +244,7 @@ export function bufferBySizeOrTime<T>(options: BufferBySizeOrTimeOptions<T> = {}
         closed = true;
         cancelTimer();
         batch = [];
+        pending.length = 0;
         sourceSubscription.unsubscribe();
       };
     });

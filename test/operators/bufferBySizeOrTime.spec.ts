@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Observable, Subject, bufferTime, map, take } from 'rxjs';
+import { Observable, Subject, bufferTime, map, take, takeUntil } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { bufferBySizeOrTime, type BatchFlush, type FlushReason } from '../../operators/index.js';
 import { InvalidOptionError } from '../../src/index.js';
@@ -599,6 +599,54 @@ describe('bufferBySizeOrTime', () => {
       input.next('c'); // 'z' + 'c' fill the next batch
       input.complete();
       expect(batches).toEqual([['ab'], ['zc']]);
+    });
+
+    it('should emit both batches a value produced when the source completes during the first one', () => {
+      // The drain pattern: takeUntil(stop$) on the source, stop$ fired by the consumer of a batch.
+      const input = new Subject<string>();
+      const stop = new Subject<void>();
+      const batches: string[][] = [];
+      let completed = false;
+      input.pipe(takeUntil(stop), bufferBySizeOrTime({ maxBytes: 10 })).subscribe({
+        next: (b) => {
+          batches.push(b);
+          stop.next();
+        },
+        complete: () => (completed = true),
+      });
+      input.next('a'.repeat(6));
+      input.next('b'.repeat(10)); // overflows [a] and fills its own batch: two batches from one value
+      expect(batches).toEqual([['a'.repeat(6)], ['b'.repeat(10)]]);
+      expect(completed).toBe(true);
+    });
+
+    it('should keep batches in order when a full value is pushed back during an emission', () => {
+      const input = new Subject<string>();
+      const batches: string[] = [];
+      input.pipe(bufferBySizeOrTime({ maxBytes: 10 })).subscribe((b) => {
+        batches.push(b.map((v) => v[0]).join(''));
+        if (batches.length === 1) input.next('c'.repeat(10));
+      });
+      input.next('a'.repeat(6));
+      input.next('b'.repeat(10)); // [a] goes out; c arrives while it does; [b] must still come before [c]
+      expect(batches).toEqual(['a', 'b', 'c']);
+    });
+
+    it('should pass on an error that arrives during an emission after the batches already taken', () => {
+      const input = new Subject<string>();
+      const batches: string[][] = [];
+      let error: unknown;
+      input.pipe(bufferBySizeOrTime({ maxBytes: 10 })).subscribe({
+        next: (b) => {
+          batches.push(b);
+          if (batches.length === 1) input.error(new Error('late'));
+        },
+        error: (e: unknown) => (error = e),
+      });
+      input.next('a'.repeat(6));
+      input.next('b'.repeat(10));
+      expect(batches).toEqual([['a'.repeat(6)], ['b'.repeat(10)]]);
+      expect((error as Error).message).toBe('late');
     });
 
     it('should keep the value that overflowed ahead of one pushed back during the flush it caused', () => {
