@@ -116,12 +116,19 @@ export function teeBackup<T>(destination: Destination<T>, options: TeeBackupOpti
 
       const main = source.subscribe({
         next: (record) => {
-          const settlement = settlementOf(record);
           let backupPart: Settlement | undefined;
-          if (settlement !== undefined) {
-            const [mainPart, part] = settlement.fork(2);
-            attachSettlement(record as object, mainPart!);
-            backupPart = part;
+          try {
+            const settlement = settlementOf(record);
+            if (settlement !== undefined) {
+              const [mainPart, part] = settlement.fork(2);
+              attachSettlement(record as object, mainPart!);
+              backupPart = part;
+            }
+          } catch (err) {
+            // A settlement that cannot be forked (already settled upstream): an error on the stream, not
+            // an uncaught exception with the record gone.
+            subscriber.error(err);
+            return;
           }
           backupInput.next({ record, settlement: backupPart });
           subscriber.next(record);

@@ -12,6 +12,7 @@ import {
   mergeMap,
   Observable,
   of,
+  take,
   tap,
   throwError,
   timeout,
@@ -109,7 +110,8 @@ export interface TransformWithLambdaOptions {
  *   written. Without an error output the stream errors with `UndeliverableRecordsError`.
  *
  * Up to `concurrency` invocations are in flight; output records keep the input order (a later event's
- * records wait for earlier ones). Completion waits for every invocation. For a backup of the untransformed
+ * records wait for earlier ones). Completion waits for every invocation; so does a source error, which is
+ * passed on after that. For a backup of the untransformed
  * records, put `teeBackup` before this operator.
  *
  * ## Example
@@ -180,6 +182,7 @@ export function transformWithLambda(
       const abort = new AbortController();
       const answer: Observable<unknown> = isLocal
         ? runLocal(handler, event, functionName, lambdaArn, invocationTimeoutMs, scheduler).pipe(
+            take(1), // a Lambda answers once: an Observable that emits and never completes is done at its first value
             catchError((err: unknown) =>
               throwError(() => (err instanceof DeliveryError ? err : new DeliveryError('Lambda.FunctionError', `the transformation threw: ${(err as Error)?.message ?? String(err)}`, { cause: err }))),
             ),
@@ -265,11 +268,23 @@ export function transformWithLambda(
     });
 
   return (source) =>
-    source.pipe(
-      buffer,
-      mergeMap((batch) => from(splitByPayload(batch))),
-      mergeMapInOrder(processEvent, concurrency),
-    );
+    defer(() => {
+      // A source error waits until the records already received are transformed (or written to the error
+      // output), as in deliverTo: it must not abort invocations that can still succeed.
+      let sourceError: { error: unknown } | undefined;
+      return concat(
+        source.pipe(
+          catchError((error: unknown) => {
+            sourceError = { error };
+            return EMPTY;
+          }),
+          buffer,
+          mergeMap((batch) => from(splitByPayload(batch))),
+          mergeMapInOrder(processEvent, concurrency),
+        ),
+        defer(() => (sourceError === undefined ? EMPTY : throwError(() => sourceError!.error))),
+      );
+    });
 }
 
 /** Splits a buffered batch into events that stay under Lambda's payload limit. */

@@ -138,11 +138,14 @@ pipeline.subscribe({
   },
   error: (err: unknown) => {
     clearInterval(ticker);
+    if (input === process.stdin) process.stdin.destroy();
     console.error(`rx-firehose: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 1;
   },
   complete: () => {
     clearInterval(ticker);
+    // Stopped while stdin was open: let go of it, or the process would wait for input that never comes.
+    if (input === process.stdin) process.stdin.destroy();
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
     console.error(`done: ${progress().replace(/, in flight.*/, '')} in ${elapsed().toFixed(2)} s; ${failed} records to the error output; peak RSS ${mb(peakRss)}`);
   },

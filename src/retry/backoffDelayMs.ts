@@ -21,7 +21,7 @@ export const FIREHOSE_BACKOFF: Backoff = { initialMs: 1_000, multiplier: 2, maxM
 /**
  * The delay before retry number `retry` (1 for the first retry): `min(initialMs × multiplier^(retry−1),
  * maxMs)`, then jittered. `random` returns a number in [0, 1) and is injected so tests are exact
- * (`() => 0.5` removes the jitter).
+ * (`() => 0.5` removes the jitter). Never less than 1 ms.
  *
  * ## Example
  * ```ts
@@ -31,6 +31,7 @@ export const FIREHOSE_BACKOFF: Backoff = { initialMs: 1_000, multiplier: 2, maxM
  */
 export function backoffDelayMs(retry: number, backoff: Backoff, random: () => number = Math.random): number {
   const base = Math.min(backoff.initialMs * backoff.multiplier ** Math.max(0, retry - 1), backoff.maxMs);
-  if (backoff.jitter === 'full') return Math.round(base * random());
-  return Math.max(0, Math.round(base * (1 + backoff.jitter * (2 * random() - 1))));
+  // At least 1 ms: a retry never runs in the same instant as the failure it follows.
+  if (backoff.jitter === 'full') return Math.max(1, Math.round(base * random()));
+  return Math.max(1, Math.round(base * (1 + backoff.jitter * (2 * random() - 1))));
 }

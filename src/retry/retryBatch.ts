@@ -28,7 +28,7 @@ export interface FinalFailure {
 export interface RetryOutcome {
   /** Attempts made in all. */
   readonly attempts: number;
-  /** The last location an acknowledgement named. */
+  /** Every location the acknowledgements named, space-separated. */
   readonly location?: string;
   /** Index in the batch → why it finally failed. Empty when everything was acknowledged. */
   readonly failed: ReadonlyMap<number, FinalFailure>;
@@ -61,14 +61,15 @@ export function retryBatch<T>(
     let pending: number[] = items.map((_, i) => i);
     const failed = new Map<number, FinalFailure>();
     let attempts = 0;
-    let location: string | undefined;
+    // Every location acknowledged, across attempts (a partial retry stores the rest elsewhere).
+    const locations: string[] = [];
     let firstFailureAtMs: number | undefined;
     // Holds the attempt in flight or the pending retry timer. An attempt can settle synchronously and
     // schedule its retry before `subscribe` returns, so children are added, never assigned.
     const inFlight = new Subscription();
 
     const finish = (): void => {
-      subscriber.next(location === undefined ? { attempts, failed } : { attempts, location, failed });
+      subscriber.next(locations.length === 0 ? { attempts, failed } : { attempts, location: locations.join(' '), failed });
       subscriber.complete();
     };
 
@@ -82,7 +83,11 @@ export function retryBatch<T>(
       const now = scheduler.now();
       firstFailureAtMs ??= now;
       const delayMs = backoffDelayMs(attempts, policy.backoff, policy.random);
-      if (now + delayMs - firstFailureAtMs > policy.retryDurationMs || attempts >= (policy.maxAttempts ?? Number.POSITIVE_INFINITY)) {
+      if (
+        policy.retryDurationMs === 0 ||
+        now + delayMs - firstFailureAtMs > policy.retryDurationMs ||
+        attempts >= (policy.maxAttempts ?? Number.POSITIVE_INFINITY)
+      ) {
         giveUp(retry, code, message);
         finish();
         return;
@@ -126,7 +131,7 @@ export function retryBatch<T>(
     };
 
     const onAck = (ack: DeliveryAck | void): void => {
-      if (ack?.location !== undefined) location = ack.location;
+      if (ack?.location !== undefined && ack.location !== '') locations.push(ack.location);
       const itemFailures = ack?.failed ?? [];
       if (itemFailures.length === 0) {
         finish();

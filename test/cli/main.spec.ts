@@ -15,13 +15,18 @@ interface Run {
   stderr: string;
 }
 
-function start(args: string[], input?: string): { done: Promise<Run>; kill: (signal: NodeJS.Signals) => void; stderrSoFar: () => string } {
+function start(
+  args: string[],
+  input?: string,
+  keepStdinOpen = false,
+): { done: Promise<Run>; kill: (signal: NodeJS.Signals) => void; stderrSoFar: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d));
   child.stderr.on('data', (d: Buffer) => (stderr += d));
-  if (input !== undefined) child.stdin.end(input);
+  if (input !== undefined && keepStdinOpen) child.stdin.write(input);
+  else if (input !== undefined) child.stdin.end(input);
   const done = new Promise<Run>((resolveRun) => child.on('close', (code) => resolveRun({ code, stdout, stderr })));
   return { done, kill: (signal) => child.kill(signal), stderrSoFar: () => stderr };
 }
@@ -83,6 +88,17 @@ describe('the main job (npm start)', () => {
     expect(ids[0]).toBe(0);
     expect(ids[ids.length - 1]).toBe(reported - 1);
     expect(new Set(ids).size).toBe(reported);
+  }, 60_000);
+
+  it('should drain on SIGTERM while stdin is open and idle', async () => {
+    const input = Array.from({ length: 10 }, (_, i) => JSON.stringify({ i })).join('\n') + '\n';
+    const run = start(['--input', '-', '--out', out, '--quiet'], input, true);
+    for (let i = 0; i < 200 && !/… 0 records/.test(run.stderrSoFar()); i++) await new Promise((r) => setTimeout(r, 50));
+    run.kill('SIGTERM');
+    const result = await run.done;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/done: 10 records/);
+    expect(await deliveredLines(out)).toHaveLength(10);
   }, 60_000);
 
   it('should refuse a bad option with a message naming it, and exit 2', async () => {

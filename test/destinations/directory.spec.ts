@@ -173,6 +173,15 @@ describe('directoryDestination', () => {
     expect(await readLines(root, (f) => !f.startsWith('Directory-failed/'))).toEqual(['fine']);
   });
 
+  it('should lay out records with unusable arrival times by the delivery time instead of failing', async () => {
+    const dest = directoryDestination<FirehoseRecord>({ path: root });
+    const micro = record('micro', Date.UTC(2016, 1, 25) * 1000); // a producer stamping microseconds
+    const nan = record('nan', Number.NaN);
+    const [result] = await deliver(dest, [[micro, nan]]);
+    expect(result).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(await listFiles(root)).toEqual([expect.stringMatching(/^\d{4}\/\d{2}\/\d{2}\/\d{2}\/rx-firehose-1-/)]);
+  });
+
   it('should refuse invalid options at the call, naming them', () => {
     const cases: Array<[object, string]> = [
       [{ path: '' }, 'directoryDestination: path must be a non-empty directory path; got ""'],

@@ -117,6 +117,42 @@ describe('deliverTo', () => {
       });
     });
 
+    it('should not retry when the retry duration is 0, even with a backoff that could draw 0 ms', () => {
+      testScheduler().run(({ cold, flush }) => {
+        const dest = memoryDestination<FirehoseRecord>().failNext(3);
+        const errors = memoryDestination<FirehoseRecord>();
+        cold('A|', { A: [recordOfSize(1)] })
+          .pipe(deliverTo(dest, { errorOutput: errors, retryDurationMs: 0, backoff: { initialMs: 0, jitter: 'full' }, random: () => 0 }))
+          .subscribe();
+        flush();
+        expect(dest.attempts).toHaveLength(1);
+        expect(errors.failureWrites).toHaveLength(1);
+      });
+    });
+
+    it('should never retry in the same instant as the failure: at least 1 ms later', () => {
+      testScheduler().run(({ cold, flush }) => {
+        const dest = memoryDestination<FirehoseRecord>().failNext(2);
+        cold('A|', { A: [recordOfSize(1)] })
+          .pipe(deliverTo(dest, { backoff: { initialMs: 0, jitter: 'full' }, random: () => 0 }))
+          .subscribe();
+        flush();
+        expect(dest.attempts.map((a) => a.atMs)).toEqual([0, 1, 2]);
+      });
+    });
+
+    it('should report the locations of every attempt that stored part of a batch', () => {
+      testScheduler().run(({ cold, flush }) => {
+        let n = 0;
+        const dest = memoryDestination<FirehoseRecord>().failWhen(() => (++n === 1 ? [{ index: 1, errorCode: 'M.X', errorMessage: 'x' }] : undefined));
+        let result: DeliveryResult<FirehoseRecord> | undefined;
+        cold('A|', { A: [recordOfSize(1), recordOfSize(2)] }).pipe(deliverTo(dest, { random: noJitter })).subscribe((r) => (result = r));
+        flush();
+        const id = result!.batchId;
+        expect(result!.location).toBe(`memory://Memory/${id} memory://Memory/${id}`);
+      });
+    });
+
     it('should not retry a permanent failure', () => {
       testScheduler().run(({ cold, expectObservable, flush }) => {
         const dest = memoryDestination<FirehoseRecord>().failNext(1, new DeliveryError('Memory.TooLarge', 'too large', { permanent: true }));

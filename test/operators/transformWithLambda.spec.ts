@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asyncScheduler, map, of, timer, type Observable } from 'rxjs';
+import { asyncScheduler, BehaviorSubject, map, of, timer, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { FirehoseTransformationHandler } from 'aws-lambda';
 import { transformWithLambda } from '../../operators/index.js';
@@ -288,6 +288,24 @@ describe('transformWithLambda', () => {
         [code, 4, 'two'],
       ]);
       expect(log.events.map((e) => e.outcome)).toEqual(['failed', 'failed']);
+    });
+  });
+
+  describe('ends', () => {
+    it('should transform what it received before passing a source error on', () => {
+      testScheduler().run(({ cold, expectObservable }) => {
+        const slow: LocalTransformation = (event) => timer(10).pipe(map(() => upper(event)));
+        const result = cold('-a-#', { a: rec('1', 'x') }, new Error('upstream')).pipe(transformWithLambda(slow), map((r) => dec.decode(r.data)));
+        expectObservable(result).toBe('13ms (x#)', { x: 'X' }, new Error('upstream'));
+      });
+    });
+
+    it('should take the first answer of an Observable that never completes, within the timeout', () => {
+      testScheduler().run(({ cold, expectObservable }) => {
+        const answersOnce: LocalTransformation = (event) => new BehaviorSubject(upper(event));
+        const result = cold('a|', { a: rec('1', 'y') }).pipe(transformWithLambda(answersOnce, { invocationTimeoutMs: 1000 }), map((r) => dec.decode(r.data)));
+        expectObservable(result).toBe('-(x|)', { x: 'Y' });
+      });
     });
   });
 

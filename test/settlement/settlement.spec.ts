@@ -65,6 +65,17 @@ describe('the side table', () => {
     expect(settlementOf('a string')).toBeUndefined();
   });
 
+  it('should keep working when a record is frozen after its settlement was attached', () => {
+    const first = logged();
+    const second = logged();
+    const record = Object.freeze(attachSettlement(recordOfSize(1), first.s));
+    expect(settlementOf(record)).toBe(first.s);
+    attachSettlement(record, second.s);
+    expect(settlementOf(record)).toBe(second.s);
+    carrySettlement(record, recordOfSize(2));
+    expect(settlementOf(record)).toBeUndefined();
+  });
+
   it('should work for frozen records too', () => {
     const { log, s } = logged();
     const record = attachSettlement(Object.freeze(recordOfSize(1)), s);

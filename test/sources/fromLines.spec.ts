@@ -53,6 +53,19 @@ describe('fromLines', () => {
     expect((await all).length).toBe(10);
   });
 
+  it('should complete at once when aborted while its input is idle (stdin with nothing to read)', async () => {
+    async function* idleAfterOne(): AsyncGenerator<string> {
+      yield 'one\n';
+      await new Promise(() => undefined); // never another chunk
+    }
+    const abort = new AbortController();
+    const all = lastValueFrom(fromLines(idleAfterOne(), { signal: abort.signal }).pipe(toArray()));
+    await new Promise((resolve) => setImmediate(resolve));
+    abort.abort();
+    const records = await Promise.race([all, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 1000))]);
+    expect(records === 'hung' ? 'hung' : records.map(text)).toEqual(['one\n']);
+  });
+
   it('should stop reading when unsubscribed', async () => {
     let pulled = 0;
     async function* endless(): AsyncGenerator<string> {

@@ -8,20 +8,22 @@ const PERMANENT = new Set(['ENAMETOOLONG', 'EINVAL', 'EISDIR', 'ENOTDIR']);
 
 /**
  * Writes `body` to `<root>/<key>` so that it appears whole or not at all: written to a hidden temporary file
- * beside its final place, optionally flushed to disk, then renamed (atomic within one file system). A reader
+ * beside its final place, flushed to disk, renamed into place (atomic within one file system), and then its
+ * directory and any directory just created are flushed too, so the rename survives a power failure (the
+ * flushes only with `fsync`). A reader
  * listing the directory never sees half a file under its final name. Returns the file's absolute path.
  *
  * The only code of the directory destination that touches the file system.
  */
 export async function writeObjectAtomically(root: string, key: string, body: Uint8Array, fsync: boolean, signal: AbortSignal): Promise<string> {
   const target = resolve(root, key);
-  if (!target.startsWith(root + sep)) {
+  if (!target.startsWith(root.endsWith(sep) ? root : root + sep)) {
     throw new DeliveryError('Directory.InvalidKey', `object key ${JSON.stringify(key)} leads outside ${root}`, { permanent: true });
   }
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     signal.throwIfAborted();
-    await mkdir(dirname(target), { recursive: true });
+    const created = await mkdir(dirname(target), { recursive: true });
     const file = await open(temp, 'w');
     try {
       await file.writeFile(body, { signal });
@@ -30,10 +32,25 @@ export async function writeObjectAtomically(root: string, key: string, body: Uin
       await file.close();
     }
     await rename(temp, target);
+    // The rename, and any directory just created, are durable only once their directories are synced.
+    if (fsync) await syncDirectories(dirname(target), created === undefined ? dirname(target) : dirname(created));
     return target;
   } catch (err) {
     await unlink(temp).catch(() => undefined);
     throw toDeliveryError(err);
+  }
+}
+
+/** Syncs `from` and each of its ancestors up to and including `upTo`. */
+async function syncDirectories(from: string, upTo: string): Promise<void> {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (dir === upTo || dirname(dir) === dir) return;
   }
 }
 

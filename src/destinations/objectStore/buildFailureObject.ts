@@ -1,3 +1,4 @@
+import { arrivalTimeOf } from '../../records/arrivalTimeOf.js';
 import type { FailureRecord } from '../Destination.js';
 import type { ObjectStoreLayout } from './objectStoreOptions.js';
 import { layOutObject } from './layOutObject.js';
@@ -14,9 +15,13 @@ export async function buildFailureObject(
   errorOutputType: string,
   layout: ObjectStoreLayout,
   batchId: string,
+  nowMs: number,
 ): Promise<{ key: string; body: Uint8Array }> {
   let oldest = Number.POSITIVE_INFINITY;
-  for (const f of failures) oldest = Math.min(oldest, f.arrivalTimestamp);
+  for (const f of failures) {
+    const arrival = arrivalTimeOf({ approximateArrivalTimestamp: f.arrivalTimestamp }, nowMs);
+    if (arrival < oldest) oldest = arrival;
+  }
   const seed = `${batchId}/${errorOutputType}`;
   return layOutObject(
     layout,

@@ -34,8 +34,8 @@ export function objectStoreDestination<T>(name: string, layout: ObjectStoreLayou
       });
       return { location: locations.join(' '), failed: itemFailures };
     },
-    async writeFailures(failures, errorOutputType, { batchId, signal }) {
-      const { key, body } = await buildFailureObject(failures, errorOutputType, layout, batchId);
+    async writeFailures(failures, errorOutputType, { batchId, scheduler, signal }) {
+      const { key, body } = await buildFailureObject(failures, errorOutputType, layout, batchId, scheduler.now());
       return { location: await put(key, body, signal) };
     },
   };

@@ -62,9 +62,12 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
     const budget = new InFlightBudget(maxInFlightBytes);
     let stopped = false;
     let lineNumber = 0;
+    // Wakes the reader while it waits for the next chunk of an idle input (stdin with nothing to read).
+    let wakeReader: (() => void) | undefined;
     const stop = (): void => {
       stopped = true;
       budget.wake();
+      wakeReader?.();
     };
     if (signal?.aborted) stopped = true;
     signal?.addEventListener('abort', stop, { once: true });
@@ -87,10 +90,30 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
       subscriber.next(record);
     };
 
+    const iterator = input[Symbol.asyncIterator]();
+    let exhausted = false;
+    // The next chunk, or undefined once stopped: stopping does not wait for an idle input to speak.
+    const nextChunk = (): Promise<Uint8Array | string | undefined> =>
+      stopped
+        ? Promise.resolve(undefined)
+        : new Promise((resolve, reject) => {
+            wakeReader = () => resolve(undefined);
+            iterator.next().then(
+              (r) => {
+                wakeReader = undefined;
+                if (r.done) exhausted = true;
+                resolve(r.done ? undefined : r.value);
+              },
+              (err: unknown) => {
+                wakeReader = undefined;
+                reject(err);
+              },
+            );
+          });
+
     const read = async (): Promise<void> => {
       let carry: Uint8Array | undefined;
-      for await (const piece of input) {
-        if (stopped || subscriber.closed) break;
+      for (let piece = await nextChunk(); piece !== undefined && !stopped && !subscriber.closed; piece = await nextChunk()) {
         const chunk = typeof piece === 'string' ? utf8.encode(piece) : piece;
         let start = 0;
         let end = chunk.indexOf(NEWLINE);
@@ -110,6 +133,11 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
         }
         if (stopped || subscriber.closed) break;
         if (start < chunk.byteLength) carry = carry === undefined ? new Uint8Array(chunk.subarray(start)) : concat(carry, chunk.subarray(start));
+      }
+      if (!exhausted) {
+        // Stopped early: close the input (a Readable is destroyed), without waiting for it.
+        void Promise.resolve(iterator.return?.()).catch(() => undefined);
+        return;
       }
       if (carry !== undefined && !stopped && !subscriber.closed) {
         await room();
