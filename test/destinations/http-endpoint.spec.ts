@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { asyncScheduler, from, lastValueFrom, toArray, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, finalize, from, lastValueFrom, toArray, type SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deliverTo } from '../../operators/index.js';
 import { directoryDestination } from '../../src/destinations/directory/index.js';
 import { httpEndpointDestination, HTTP_ENDPOINT_BUFFERING, type HttpEndpointDestinationOptions } from '../../src/destinations/http/index.js';
-import { InvalidOptionError, type DeliveryResult, type FailureRecord, type FirehoseRecord } from '../../src/index.js';
+import { DeliveryError, InvalidOptionError, type DeliveryResult, type FailureRecord, type FirehoseRecord } from '../../src/index.js';
 import { httpEndpointListener, type HttpEndpointListenerOptions, type HttpEndpointRequestMeta } from '../../src/receivers/http/index.js';
 import { answerJson, bodyOf, closedPort, selfSignedCertificate, startServer, until, type TestServer } from '../receivers/http/support.js';
 import { describeDestinationConformance } from './conformance.js';
@@ -429,6 +429,107 @@ describe('httpEndpointDestination', () => {
       expect(all).not.toContain(KEY); // …and nowhere else.
     });
 
+    describe('whatever spelling, length or place the endpoint echoes it in', () => {
+      const LONG_KEY = 'AKIA-very-secret-0123456789-abcdefghij';
+      /** Printable ASCII that JSON-escapes (`"`, `\\`), may be slash-escaped (`/`) and URL-encodes (space, `%`). */
+      const ODD_KEY = 'tok"en/se cret\\value%-123';
+      const uEscaped = (s: string) => [...s].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+      const lowerHex = (s: string) => s.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase());
+      /** The key's first 8 characters in every spelling: none may appear anywhere (so no prefix of 8 or more does either). */
+      const traces = (key: string): string[] => {
+        const p = key.slice(0, 8);
+        const json = JSON.stringify(p).slice(1, -1);
+        const form = new URLSearchParams({ k: p }).toString().slice(2);
+        return [...new Set([p, json, json.replaceAll('/', '\\/'), encodeURIComponent(p), lowerHex(encodeURIComponent(p)), form, lowerHex(form), uEscaped(p)])];
+      };
+      /** Every string and byte buffer reachable from `value`, non-enumerable properties (message, stack, cause) included. */
+      const reachableText = (value: unknown, seen = new Set<unknown>()): string => {
+        if (typeof value === 'string') return value;
+        if (value instanceof Uint8Array) return Buffer.from(value).toString('latin1');
+        if (typeof value !== 'object' || value === null || seen.has(value)) return '';
+        seen.add(value);
+        return Reflect.ownKeys(value)
+          .map((k) => reachableText((value as Record<PropertyKey, unknown>)[k], seen))
+          .join('\n');
+      };
+      const expectNoTrace = (where: string, text: string, key: string) => {
+        for (const t of traces(key)) expect(text.includes(t), `${where} contains ${JSON.stringify(t)}: ${text.slice(0, 200)}…${text.slice(-200)}`).toBe(false);
+      };
+
+      type Answer = (res: ServerResponse, key: string, requestId: string) => void;
+      const plain = (status: number, body: string, type = 'text/plain'): ((res: ServerResponse) => void) => (res) => res.writeHead(status, { 'Content-Type': type }).end(body);
+      const scenarios: Array<[string, Answer]> = [
+        // A raw response quoted in the message is cut at 512 characters: the key straddles the cut.
+        ['a 401 quoted up to the 512th character', (res, key) => plain(401, `${'.'.repeat(500)}${key}`)(res)],
+        ['a 200 that does not conform, quoted up to the 512th character', (res, key) => plain(200, `${'.'.repeat(490)}${key}`)(res)],
+        // errorMessage is cut at 8,192 characters: the key straddles the cut.
+        ['errorMessage up to its 8,192nd character', (res, key, id) => answerJson(res, 500, { requestId: id, timestamp: 1, errorMessage: `${'.'.repeat(8180)}${key}` })],
+        // Escaped copies, which the plain key does not match.
+        ['a JSON-escaped copy outside errorMessage', (res, key) => answerJson(res, 401, { message: `bad key ${key}` })],
+        ['a JSON copy with escaped slashes, near the cut', (res, key) => answerJson(res, 401, JSON.stringify({ message: `${'.'.repeat(480)}${key}` }).replaceAll('/', '\\/'))],
+        ['a \\u-escaped copy in a 200 that does not conform', (res, key, id) => answerJson(res, 200, `{"requestId":"${id}","timestamp":1,"echo":"${uEscaped(key)}"}`)],
+        ['a \\u-escaped copy in errorMessage', (res, key, id) => answerJson(res, 500, `{"requestId":"${id}","timestamp":1,"errorMessage":"key ${uEscaped(key)} expired"}`)],
+        ['a URL-encoded copy', (res, key) => plain(400, `error=invalid_key&key=${encodeURIComponent(key)}&also=${lowerHex(new URLSearchParams({ k: key }).toString().slice(2))}`)(res)],
+        ['a copy in the Content-Type of a 200', (res, key, id) => answerJson(res, 200, { requestId: id, timestamp: 1 }, { 'Content-Type': `text/x-${key}` })],
+        ['a copy as the requestId of a 200', (res, key) => answerJson(res, 200, { requestId: key, timestamp: 1 })],
+      ];
+
+      it.each(scenarios.flatMap(([name, answer]) => [LONG_KEY, ODD_KEY].map((key) => [name, key, answer] as const)))(
+        'should scrub %s (key %j) from the error, the result and the failure records',
+        async (_name, key, answer) => {
+          const server = await serve(async (req, res) => {
+            await bodyOf(req);
+            expect(req.headers['x-amz-firehose-access-key']).toBe(key);
+            answer(res, key, req.headers['x-amz-firehose-request-id'] as string);
+          });
+          // The attempt's own error.
+          let error: unknown;
+          try {
+            await httpEndpointDestination({ url: server.origin, accessKey: key }).deliver(recordsOf(1), { attempt: 1, batchId: 'b', scheduler: asyncScheduler, signal: new AbortController().signal });
+          } catch (err) {
+            error = err;
+          }
+          expect(error).toBeInstanceOf(Error);
+          expectNoTrace('the DeliveryError', `${reachableText(error)}\n${inspect(error, { depth: 10, showHidden: true })}`, key);
+          // What deliverTo makes of it.
+          const { results, failures } = await deliver({ url: server.origin, accessKey: key, retryDurationMs: 0 }, [recordsOf(2)]);
+          expect(failures).toHaveLength(2);
+          expectNoTrace('the result', `${reachableText(results)}\n${JSON.stringify(results)}`, key);
+          expectNoTrace('the failure records', JSON.stringify(failures), key);
+          // Replaced, not dropped: the message still says where the endpoint put it.
+          expect((error as Error).message).toContain('(access key)');
+          expect(results).toMatchObject([{ status: 'failed-to-error-output', errorMessage: expect.stringContaining('(access key)') }]);
+        },
+      );
+
+      it('should judge the answer as it came: a key that also occurs in a conforming answer (here "1") does not spoil it', async () => {
+        const server = await serve(async (req, res) => {
+          await bodyOf(req);
+          answerJson(res, 200, { requestId: req.headers['x-amz-firehose-request-id'], timestamp: 1_111, errorMessage: 'key 1 ok' });
+        });
+        const { results } = await deliver({ url: server.origin, accessKey: '1', retryDurationMs: 0 }, [recordsOf(1)]);
+        expect(results).toMatchObject([{ status: 'delivered', attempts: 1 }]);
+      });
+
+      it('should scrub it from a network error, its cause included (Node keeps the raw response there)', async () => {
+        const garbage = createNetServer((socket) =>
+          socket.once('data', () => socket.end(`HTTP/1.1 200 OK\r\nX-Echo: ${ODD_KEY} ${encodeURIComponent(ODD_KEY)}\x01\r\n\r\n`)),
+        );
+        await new Promise<void>((resolve) => garbage.listen(0, '127.0.0.1', resolve));
+        cleanups.push(() => new Promise<void>((resolve) => garbage.close(() => resolve())));
+        const { port } = garbage.address() as AddressInfo;
+        let error: unknown;
+        try {
+          await httpEndpointDestination({ url: `http://127.0.0.1:${port}/`, accessKey: ODD_KEY }).deliver(recordsOf(1), { attempt: 1, batchId: 'b', scheduler: asyncScheduler, signal: new AbortController().signal });
+        } catch (err) {
+          error = err;
+        }
+        expect(error).toMatchObject({ code: 'HttpEndpoint.InvalidResponseFromDestination', message: expect.stringMatching(/^the response is not valid HTTP: /) });
+        expect((error as Error).cause).toMatchObject({ code: 'HPE_INVALID_HEADER_TOKEN' }); // the cause is kept…
+        expectNoTrace('the DeliveryError', `${reachableText(error)}\n${inspect(error, { depth: 10, showHidden: true })}`, ODD_KEY); // …without the raw bytes
+      });
+    });
+
     it('should not show it when refusing it as an option', () => {
       const bad = `${KEY}\r\nX-Injected: 1`;
       let error: unknown;
@@ -453,16 +554,26 @@ describe('httpEndpointDestination', () => {
       const errors = await tempDir();
       const scheduler = new TestScheduler(() => undefined);
       scheduler.maxFrames = Number.POSITIVE_INFINITY;
-      const destination = httpEndpointDestination<FirehoseRecord>({ url: e.url });
+      const endpointDestination = httpEndpointDestination<FirehoseRecord>({ url: e.url });
+      // Attempts in flight: while one is, the scheduler holds its request's timeout (180 s of virtual time).
+      let inFlight = 0;
+      const destination: typeof endpointDestination = {
+        ...endpointDestination,
+        deliver: (batch, attempt) => {
+          inFlight += 1;
+          return from(endpointDestination.deliver(batch, attempt)).pipe(finalize(() => (inFlight -= 1)));
+        },
+      };
       const results: DeliveryResult<FirehoseRecord>[] = [];
       let done = false;
       let failed: unknown;
       from([recordsOf(2)])
         .pipe(deliverTo(destination, { scheduler, random: () => 0.5, errorOutput: directoryDestination({ path: errors, fsync: false }) }))
         .subscribe({ next: (r) => results.push(r), error: (err: unknown) => (failed = err), complete: () => (done = true) });
-      // The requests are real; the waits between them are virtual: whenever a retry is scheduled, jump to it.
+      // The requests are real; the waits between them are virtual: whenever a retry is scheduled (and no
+      // request is waiting for its answer, which would time out if virtual time jumped), jump to it.
       while (!done && failed === undefined) {
-        await until(() => done || failed !== undefined || scheduler.actions.length > 0, 'a retry to be scheduled or the batch to settle');
+        await until(() => done || failed !== undefined || (inFlight === 0 && scheduler.actions.length > 0), 'a retry to be scheduled or the batch to settle');
         scheduler.flush();
       }
       expect(failed).toBeUndefined();
@@ -482,6 +593,61 @@ describe('httpEndpointDestination', () => {
           rawData: Buffer.from(data).toString('base64'),
         })),
       );
+    });
+
+    it('should time a request out on the pipeline’s scheduler: in virtual time, requestTimeoutMs passes when the scheduler says so', async () => {
+      let arrived = 0;
+      let closed = 0;
+      const server = await serve((req, res) => {
+        arrived += 1;
+        req.resume();
+        res.on('close', () => (closed += 1)); // the connection closed with no answer sent
+      }); // never answers
+      const turns = async (n: number) => {
+        for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+      };
+
+      // One attempt, as deliverTo makes it.
+      const scheduler = new TestScheduler(() => undefined);
+      const destination = httpEndpointDestination<FirehoseRecord>({ url: server.origin, requestTimeoutMs: 60_000 });
+      let outcome: unknown = 'pending';
+      lastValueFrom(from(destination.deliver(recordsOf(1), { attempt: 1, batchId: 'b', scheduler, signal: new AbortController().signal }))).then(
+        () => (outcome = 'delivered'),
+        (err: unknown) => (outcome = err),
+      );
+      await until(() => arrived === 1, 'the request to arrive');
+      scheduler.maxFrames = 59_999;
+      scheduler.flush();
+      await turns(5);
+      expect(outcome).toBe('pending'); // 1 ms of virtual time short
+      expect(closed).toBe(0);
+      scheduler.maxFrames = 60_000;
+      scheduler.flush();
+      await until(() => outcome !== 'pending', 'the attempt to time out');
+      expect(outcome).toBeInstanceOf(DeliveryError);
+      expect(outcome).toMatchObject({ code: 'HttpEndpoint.RequestTimeout', message: `${server.origin}/ did not answer within 60000 ms`, permanent: false });
+      await until(() => closed === 1, 'the request to be aborted');
+      expect(scheduler.actions).toEqual([]);
+
+      // Through deliverTo: the failure record says RequestTimeout, at the virtual time it happened.
+      const pipelineScheduler = new TestScheduler(() => undefined);
+      pipelineScheduler.maxFrames = Number.POSITIVE_INFINITY;
+      const delivered = deliver({ url: server.origin, requestTimeoutMs: 60_000, retryDurationMs: 0 }, [recordsOf(1)], { scheduler: pipelineScheduler });
+      await until(() => arrived === 2, 'the second request to arrive');
+      pipelineScheduler.flush();
+      const { results, failures } = await delivered;
+      expect(results).toMatchObject([{ status: 'failed-to-error-output', attempts: 1, durationMs: 60_000, errorCode: 'HttpEndpoint.RequestTimeout' }]);
+      expect(failures).toMatchObject([{ errorCode: 'HttpEndpoint.RequestTimeout', errorMessage: `${server.origin}/ did not answer within 60000 ms`, attemptEndingTimestamp: 60_000 }]);
+      await until(() => closed === 2, 'the second request to be aborted');
+    });
+
+    it('should leave nothing scheduled once a request is answered', async () => {
+      const e = await endpoint();
+      const scheduler = new TestScheduler(() => undefined);
+      const destination = httpEndpointDestination<FirehoseRecord>({ url: e.url });
+      await lastValueFrom(from(destination.deliver(recordsOf(1), { attempt: 1, batchId: 'b', scheduler, signal: new AbortController().signal })));
+      expect(e.received).toHaveLength(1);
+      expect(scheduler.actions).toEqual([]); // the request's timeout was cancelled
     });
 
     it('should not retry at all with retryDurationMs 0', async () => {

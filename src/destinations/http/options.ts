@@ -28,7 +28,7 @@ export interface HttpEndpointDestinationOptions {
   readonly commonAttributes?: Readonly<Record<string, string>>;
   /** `NONE` (default) or `GZIP` (the body is gzipped and sent with `Content-Encoding: gzip`). */
   readonly contentEncoding?: 'NONE' | 'GZIP';
-  /** How long a request may take, from sending to the end of the response. Default 180,000 (3 minutes, as Firehose). */
+  /** How long a request may take, from sending to the end of the response, on the pipeline's scheduler. Default 180,000 (3 minutes, as Firehose). */
   readonly requestTimeoutMs?: number;
   /** How long to retry a batch, counted from its first failure: 0–7,200,000 ms, default 300,000. 0 disables retries. */
   readonly retryDurationMs?: number;

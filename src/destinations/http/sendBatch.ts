@@ -55,7 +55,7 @@ export async function sendBatch(
   const outcomes = await mapInOrder(plan.requests, PARALLEL_REQUESTS, async (request): Promise<unknown> => {
     try {
       const body = await buildRequestBody(request, timestampMs, config.gzip);
-      await postRequest(config, request.requestId, body, signal);
+      await postRequest(config, request.requestId, body, signal, attempt.scheduler);
       return undefined;
     } catch (err) {
       return err ?? new Error('request failed');
