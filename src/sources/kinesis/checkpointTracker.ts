@@ -3,6 +3,8 @@ import { SHARD_END, type Checkpoint } from './checkpointStores/CheckpointStore.j
 interface Entry {
   readonly sequenceNumber: string;
   readonly subsequenceNumber: number;
+  /** What the record counts for until the checkpoint moves past it (its bytes in the source's budget). */
+  readonly bytes: number;
   settled: boolean;
 }
 
@@ -25,6 +27,11 @@ const COMPACT_AT = 1024;
  * settled:  r1                                           checkpoint: r2
  * settled:          r3  r5                               checkpoint: r5, then SHARD_END
  * ```
+ *
+ * Each record carries a number of bytes, handed back to `onPassed` once the checkpoint moved past it (not
+ * when it settles): a record settled behind one still in flight is replayed after a crash, and its entry is
+ * still held here, so it must go on counting against the source's budget. Then the budget bounds both this
+ * tracker's memory and what a crash replays, however long one early record stays in flight.
  */
 export class ShardCheckpointTracker {
   #entries: Entry[] = [];
@@ -32,11 +39,17 @@ export class ShardCheckpointTracker {
   #unsettled = 0;
   #ended = false;
   #finished = false;
+  #held = 0;
   readonly #onCheckpoint: (checkpoint: Checkpoint) => void;
+  readonly #onPassed: (bytes: number) => void;
 
-  /** @param onCheckpoint Told each time the checkpoint moves (synchronously, within the settlement that moved it). */
-  constructor(onCheckpoint: (checkpoint: Checkpoint) => void) {
+  /**
+   * @param onCheckpoint Told each time the checkpoint moves (synchronously, within the settlement that moved it).
+   * @param onPassed Told, just before, the bytes of the records the checkpoint just moved past.
+   */
+  constructor(onCheckpoint: (checkpoint: Checkpoint) => void, onPassed: (bytes: number) => void = () => undefined) {
     this.#onCheckpoint = onCheckpoint;
+    this.#onPassed = onPassed;
   }
 
   /** Records read and not settled yet. */
@@ -44,14 +57,26 @@ export class ShardCheckpointTracker {
     return this.#unsettled;
   }
 
+  /** Records read that the checkpoint has not moved past yet (settled or not): what a crash would replay. */
+  get held(): number {
+    return this.#entries.length - this.#head;
+  }
+
+  /** Bytes of the records the checkpoint has not moved past yet. */
+  get heldBytes(): number {
+    return this.#held;
+  }
+
   /**
-   * Tracks the next record read from the shard. Returns the function to call once the record is settled
-   * as a whole (for an aggregated record: once all of its sub-records are); later calls do nothing.
+   * Tracks the next record read from the shard, counting `bytes` until the checkpoint moves past it. Returns
+   * the function to call once the record is settled as a whole (for an aggregated record: once all of its
+   * sub-records are); later calls do nothing.
    */
-  track(sequenceNumber: string, lastSubsequenceNumber: number): () => void {
+  track(sequenceNumber: string, lastSubsequenceNumber: number, bytes = 0): () => void {
     if (this.#ended) throw new Error(`ShardCheckpointTracker: record ${sequenceNumber} tracked after the shard's end`);
-    const entry: Entry = { sequenceNumber, subsequenceNumber: lastSubsequenceNumber, settled: false };
+    const entry: Entry = { sequenceNumber, subsequenceNumber: lastSubsequenceNumber, bytes, settled: false };
     this.#entries.push(entry);
+    this.#held += bytes;
     this.#unsettled++;
     return () => {
       if (entry.settled) return;
@@ -70,12 +95,20 @@ export class ShardCheckpointTracker {
   #advance(): void {
     const entries = this.#entries;
     let last: Entry | undefined;
-    while (this.#head < entries.length && entries[this.#head]!.settled) last = entries[this.#head++];
+    let passed = 0;
+    while (this.#head < entries.length && entries[this.#head]!.settled) {
+      last = entries[this.#head++]!;
+      passed += last.bytes;
+    }
     if (this.#head >= COMPACT_AT && this.#head * 2 >= entries.length) {
       this.#entries = entries.slice(this.#head);
       this.#head = 0;
     }
-    if (last !== undefined) this.#onCheckpoint({ sequenceNumber: last.sequenceNumber, subsequenceNumber: last.subsequenceNumber });
+    if (last !== undefined) {
+      this.#held -= passed;
+      this.#onPassed(passed);
+      this.#onCheckpoint({ sequenceNumber: last.sequenceNumber, subsequenceNumber: last.subsequenceNumber });
+    }
     if (this.#ended && !this.#finished && this.#head === this.#entries.length) {
       this.#finished = true;
       this.#onCheckpoint({ sequenceNumber: SHARD_END, subsequenceNumber: 0 });

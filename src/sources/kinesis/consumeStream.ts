@@ -104,22 +104,27 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
     },
   };
 
-  /** Emits a Kinesis record's user records, each settling its part; the record counts as settled once all parts are. */
+  /**
+   * Emits a Kinesis record's user records, each settling its part; the record counts as settled once all parts
+   * are. Its bytes count in the budget until the shard's checkpoint moves past it, not merely until it settles:
+   * a record settled behind one still in flight is still held by the tracker and would be replayed after a
+   * crash, so reading must not run ahead of the checkpoint by more than the budget. Every record counts at
+   * least 1 byte, so that empty records are bounded too.
+   */
   function emitRecord(shardId: string, tracker: ShardCheckpointTracker, kinesisRecord: _Record): void {
     const sequenceNumber = kinesisRecord.SequenceNumber!;
     const arrivalMs = kinesisRecord.ApproximateArrivalTimestamp?.getTime() ?? scheduler.now();
     const users = deaggregate({ data: kinesisRecord.Data ?? NO_DATA, partitionKey: kinesisRecord.PartitionKey ?? '' });
-    const bytes = users.reduce((sum, user) => sum + user.data.byteLength, 0);
-    const settledWhole = tracker.track(sequenceNumber, users.at(-1)?.subsequenceNumber ?? 0);
+    const bytes = Math.max(1, users.reduce((sum, user) => sum + user.data.byteLength, 0));
+    budget.take(bytes); // released by the tracker once the checkpoint moves past the record
+    const settledWhole = tracker.track(sequenceNumber, users.at(-1)?.subsequenceNumber ?? 0, bytes);
     const settlement = new Settlement(() => {
       unsettled--;
-      budget.release(bytes);
       settledWhole();
       call(config.onInFlight, budget);
       checkStopped();
     });
     unsettled++;
-    budget.take(bytes);
     call(config.onInFlight, budget);
     if (users.length === 0) {
       settlement.settle('dropped'); // an aggregated record with no sub-records: nothing to deliver
@@ -151,7 +156,10 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
 
   function startReader({ shardId, position }: ShardStart): void {
     if (halt.signal.aborted) return;
-    const tracker = new ShardCheckpointTracker((checkpoint) => writer.set(shardId, checkpoint));
+    const tracker = new ShardCheckpointTracker(
+      (checkpoint) => writer.set(shardId, checkpoint),
+      (bytes) => budget.release(bytes),
+    );
     trackers.set(shardId, tracker);
     readers++;
     readShard(shardId, position, readerContext).then(

@@ -33,9 +33,10 @@ import { checkKinesisOptions, type FromKinesisStreamOptions } from './options.js
  * (delivered, dropped or written to the error output); an aggregated record counts once all its sub-records
  * are. On start, a shard resumes right after its checkpoint; a shard without one at `startingPosition`.
  *
- * Memory: GetRecords is not called while the bytes emitted and not yet settled reach `maxInFlightBytes`; so
- * a slow destination slows reading instead of filling the heap (the bound is the budget plus one response
- * per shard). Records must therefore be settled: by `deliverTo`, or by `settleRecord` in your own sink.
+ * Memory: GetRecords is not called while the bytes emitted and not yet passed by their shard's checkpoint
+ * (unsettled, or settled behind a record still in flight) reach `maxInFlightBytes`; so a slow destination
+ * slows reading instead of filling the heap, and what a crash replays stays within the budget plus one
+ * response per shard. Records must therefore be settled: by `deliverTo`, or by `settleRecord` in your own sink.
  *
  * Stopping: abort `signal`. Reading stops, the source completes (so buffers flush and `deliverTo` drains), and
  * checkpoints go on being saved as the last records settle; `onStopped` is told when all are saved.

@@ -36,7 +36,10 @@ export interface FromKinesisStreamOptions {
   readonly maxRecordsPerCall?: number;
   /** Where checkpoints are kept. Default a {@link fileCheckpointStore} at `.rx-firehose/kinesis/<stream name>.checkpoints.json`. */
   readonly checkpointStore?: CheckpointStore;
-  /** Stop calling GetRecords while this many bytes were emitted and not yet settled. Default 64 MiB. */
+  /**
+   * Stop calling GetRecords while this many bytes were emitted and their shard's checkpoint has not moved past
+   * them yet (unsettled, or settled behind a record still in flight). Default 64 MiB.
+   */
   readonly maxInFlightBytes?: number;
   /** How often the shard list is read again, besides whenever a shard ends. Default 60000 (the KCL's). */
   readonly shardSyncIntervalMs?: number;
@@ -52,7 +55,7 @@ export interface FromKinesisStreamOptions {
   readonly metrics?: MetricSink;
   /** Told after each checkpoint was saved. */
   readonly onCheckpoint?: (shardId: string, checkpoint: Checkpoint) => void;
-  /** Told how many bytes are in flight whenever records are emitted or settled (for progress and memory metrics). */
+  /** Told how many bytes are in flight (emitted, not yet passed by the checkpoint) whenever records are emitted or settled. */
   readonly onInFlight?: (budget: InFlightBudget) => void;
   /**
    * Told once after `signal` aborted, when every record emitted was settled and every checkpoint saved (with the

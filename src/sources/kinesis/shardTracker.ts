@@ -24,8 +24,6 @@ interface TrackedShard {
   readonly parents: readonly string[];
   closed: boolean;
   state: 'waiting' | 'reading' | 'done';
-  /** Read (or checkpointed) by this consumer, so its children continue where it ended. */
-  ours: boolean;
 }
 
 /** A shard to start reading now, and from where. */
@@ -48,18 +46,29 @@ export interface ShardStart {
  * A shard starts when every parent that ListShards still reports is done (a parent past the retention
  * period is gone, and counts as done). Where it starts:
  * - after its checkpoint, if it has one (`SHARD_END`: it is done, and not read again);
- * - else, when a parent was read by this consumer (or has a checkpoint), at `TRIM_HORIZON`, so nothing
- *   written after the parent closed is skipped (with an `AT_TIMESTAMP` starting position: at that time);
+ * - else, when a parent is ours, at `TRIM_HORIZON`, so nothing written after the parent closed is skipped
+ *   (with an `AT_TIMESTAMP` starting position: at that time). Open or closed: a closed child of ours is read
+ *   too, and its own children are then ours in turn;
  * - else at the starting position. With `LATEST`, a closed shard whose parents are not ours is not read at
  *   all (it holds nothing newer than now), and its children start at `LATEST` in turn.
+ *
+ * A shard is ours when it has a checkpoint in the store (any, `SHARD_END` included) or was started in this
+ * run. This is remembered by shard id, not looked up among the shards listed: a parent that aged out of
+ * ListShards after its `SHARD_END` was saved is no longer listed, yet its children must still continue at
+ * `TRIM_HORIZON` (the KCL likewise gives the children of a finished shard leases at `TRIM_HORIZON`), or
+ * what they received before the first checkpoint would be skipped.
  */
 export class ShardTracker {
   readonly #shards = new Map<string, TrackedShard>();
+  /** Shards read (or checkpointed) by this consumer, listed or not: their children continue where they ended. */
+  readonly #ours: Set<string>;
 
   constructor(
     private readonly checkpoints: ReadonlyMap<string, Checkpoint>,
     private readonly startingPosition: StartingPosition,
-  ) {}
+  ) {
+    this.#ours = new Set(checkpoints.keys());
+  }
 
   /** Shards being read now. */
   get reading(): string[] {
@@ -75,7 +84,7 @@ export class ShardTracker {
         continue;
       }
       const parents = [shard.parentShardId, shard.adjacentParentShardId].filter((id): id is string => id !== undefined && id !== '');
-      this.#shards.set(shard.shardId, { shardId: shard.shardId, parents, closed: shard.closed, state: 'waiting', ours: this.checkpoints.has(shard.shardId) });
+      this.#shards.set(shard.shardId, { shardId: shard.shardId, parents, closed: shard.closed, state: 'waiting' });
     }
     return this.#startable();
   }
@@ -101,7 +110,7 @@ export class ShardTracker {
           changed = true;
         } else {
           shard.state = 'reading';
-          shard.ours = true;
+          this.#ours.add(shard.shardId);
           starts.push({ shardId: shard.shardId, position });
         }
       }
@@ -124,7 +133,7 @@ export class ShardTracker {
     const start = this.startingPosition;
     if (typeof start === 'object') return { type: 'AT_TIMESTAMP', timestampMs: start.timestampMs };
     if (start === 'TRIM_HORIZON') return { type: 'TRIM_HORIZON' };
-    const parentIsOurs = shard.parents.some((id) => this.#shards.get(id)?.ours === true);
+    const parentIsOurs = shard.parents.some((id) => this.#ours.has(id));
     if (parentIsOurs) return { type: 'TRIM_HORIZON' };
     return shard.closed ? undefined : { type: 'LATEST' };
   }

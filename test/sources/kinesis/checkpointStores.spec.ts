@@ -105,6 +105,29 @@ describe('fileCheckpointStore', () => {
     expect((await fileCheckpointStore({ path }).load('s')).size).toBe(20);
   });
 
+  it('should keep every stream when several store objects share one file (one per stream)', async () => {
+    const dir = join(work, 'shared');
+    const path = join(dir, 'checkpoints.json');
+    const orders = fileCheckpointStore({ path, fsync: false });
+    const clicks = fileCheckpointStore({ path: join(dir, 'sub', '..', 'checkpoints.json'), fsync: false }); // the same file, spelled otherwise
+    expect(await clicks.load('clicks')).toEqual(new Map()); // its source starts first, the file still empty
+    await orders.save('orders', new Map([['shardId-000000000000', cp('100')]]));
+    await clicks.save('clicks', new Map([['shardId-000000000000', cp('7')]]));
+    // Saves of both, interleaved: one write at a time, none lost.
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? orders : clicks).save(i % 2 === 0 ? 'orders' : 'clicks', new Map([[`shard-${i}`, cp(String(i))]]))),
+    );
+    const file = JSON.parse(await readFile(path, 'utf8')) as { streams: Record<string, Record<string, Checkpoint>> };
+    expect(file.streams['orders']?.['shardId-000000000000']).toEqual(cp('100'));
+    expect(file.streams['clicks']?.['shardId-000000000000']).toEqual(cp('7'));
+    expect(Object.keys(file.streams['orders']!)).toHaveLength(11);
+    expect(Object.keys(file.streams['clicks']!)).toHaveLength(11);
+    for (const store of [orders, clicks, fileCheckpointStore({ path })]) {
+      expect((await store.load('orders')).get('shardId-000000000000')).toEqual(cp('100'));
+      expect((await store.load('clicks')).get('shardId-000000000000')).toEqual(cp('7'));
+    }
+  });
+
   it('should refuse a damaged file instead of starting over, and the source should end with a clear error', async () => {
     const path = join(work, 'damaged.json');
     await writeFile(path, '{"version":1,"streams":');
@@ -138,6 +161,48 @@ describe('dynamoDbCheckpointStore (dynalite)', () => {
       leaseOwner: { S: 'worker-1' },
       leaseCounter: { N: '7' },
     });
+  });
+
+  it('should settle every UpdateItem of a save before rejecting it with the first error, so no write of a failed save lands later', async () => {
+    const store = dynamoDbCheckpointStore({ client: dynamo, tableName: 'settled', createTable: true });
+    await store.save('s', new Map([['slow', cp('1')]])); // the table exists
+    const landed: string[] = [];
+    // The real client, except that shard "bad" is refused at once and shard "slow" takes 300 ms to land.
+    const flaky = {
+      send: async (command: UpdateItemCommand) => {
+        const shardId = command.input.Key?.['shardId']?.S;
+        if (shardId === 'bad') throw Object.assign(new Error('Internal server error'), { name: 'InternalServerError' });
+        if (shardId === 'slow') await new Promise((resolve) => setTimeout(resolve, 300));
+        const output = await dynamo.send(command);
+        landed.push(shardId!);
+        return output;
+      },
+    } as DynamoDbCheckpointClient;
+    const failing = dynamoDbCheckpointStore({ client: flaky, tableName: 'settled' });
+    await expect(failing.save('s', new Map([['bad', cp('5')], ['slow', cp('2')]]))).rejects.toMatchObject({ name: 'InternalServerError' });
+    expect(landed).toEqual(['slow']); // over before the save rejected: the retry that follows cannot be overtaken by it
+    await store.save('s', new Map([['slow', cp('3')]]));
+    expect((await store.load('s')).get('slow')).toEqual(cp('3'));
+  });
+
+  it('should never move a checkpoint back: an older one is ignored, SHARD_END is final, sequence numbers compare as numbers', async () => {
+    const store = dynamoDbCheckpointStore({ client: dynamo, tableName: 'forward', createTable: true });
+    const saveAndLoad = async (checkpoint: Checkpoint): Promise<Checkpoint | undefined> => {
+      await store.save('s', new Map([['shard', checkpoint]])); // resolves: the item already holds this one or a later one
+      return (await store.load('s')).get('shard');
+    };
+    expect(await saveAndLoad(cp('99'))).toEqual(cp('99'));
+    expect(await saveAndLoad(cp('100'))).toEqual(cp('100')); // longer is larger ("100" < "99" as strings)
+    expect(await saveAndLoad(cp('99'))).toEqual(cp('100')); // back: ignored
+    expect(await saveAndLoad(cp('101', 3))).toEqual(cp('101', 3));
+    expect(await saveAndLoad(cp('101', 1))).toEqual(cp('101', 3)); // an earlier sub-record of the same record: ignored
+    expect(await saveAndLoad(cp('101', 3))).toEqual(cp('101', 3)); // the same again (a retried save): fine
+    expect(await saveAndLoad(cp('101', 4))).toEqual(cp('101', 4));
+    expect(await saveAndLoad(cp(SHARD_END))).toEqual(cp(SHARD_END));
+    expect(await saveAndLoad(cp('9'.repeat(60)))).toEqual(cp(SHARD_END)); // final
+    // Several shards in one save: each is judged on its own.
+    await store.save('s', new Map([['shard', cp('7')], ['other', cp('7')]]));
+    expect(await store.load('s')).toEqual(new Map([['shard', cp(SHARD_END)], ['other', cp('7')]]));
   });
 
   it('should page through a stream whose checkpoints take more than one Query page (1 MB)', async () => {

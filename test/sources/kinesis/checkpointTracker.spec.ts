@@ -35,17 +35,40 @@ describe('ShardCheckpointTracker', () => {
     expect(() => empty.track('8', 0)).toThrow('tracked after the shard');
   });
 
+  it('should hand back the bytes of records only once the checkpoint moves past them, not when they settle', () => {
+    const passed: number[] = [];
+    const checkpoints: Checkpoint[] = [];
+    const tracker = new ShardCheckpointTracker(
+      (c) => checkpoints.push(c),
+      (bytes) => passed.push(bytes),
+    );
+    const [r1, r2, r3] = [tracker.track('1', 0, 10), tracker.track('2', 0, 20), tracker.track('3', 0, 40)];
+    r2!();
+    r3!();
+    expect(passed).toEqual([]); // settled behind r1: still held (a crash replays them)
+    expect([tracker.held, tracker.heldBytes, tracker.inFlight]).toEqual([3, 70, 1]);
+    r1!();
+    expect(passed).toEqual([70]);
+    expect(checkpoints).toEqual([{ sequenceNumber: '3', subsequenceNumber: 0 }]);
+    expect([tracker.held, tracker.heldBytes]).toEqual([0, 0]);
+  });
+
   it('should always checkpoint the longest fully settled prefix, whatever the order of settlements (property)', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 3_000 }).chain((n) => fc.tuple(fc.constant(n), fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i)))),
         ([n, order]) => {
           let checkpoint: Checkpoint | undefined;
-          const tracker = new ShardCheckpointTracker((c) => {
-            if (checkpoint !== undefined && c.sequenceNumber !== SHARD_END) expect(Number(c.sequenceNumber)).toBeGreaterThan(Number(checkpoint.sequenceNumber)); // never back
-            checkpoint = c;
-          });
-          const settles = Array.from({ length: n }, (_, i) => tracker.track(String(i), 0));
+          let passed = 0;
+          const tracker = new ShardCheckpointTracker(
+            (c) => {
+              if (checkpoint !== undefined && c.sequenceNumber !== SHARD_END) expect(Number(c.sequenceNumber)).toBeGreaterThan(Number(checkpoint.sequenceNumber)); // never back
+              checkpoint = c;
+            },
+            (bytes) => (passed += bytes),
+          );
+          const bytesOf = (i: number): number => (i % 7) + 1;
+          const settles = Array.from({ length: n }, (_, i) => tracker.track(String(i), 0, bytesOf(i)));
           const settled = new Set<number>();
           for (const i of order) {
             settles[i]!();
@@ -53,6 +76,10 @@ describe('ShardCheckpointTracker', () => {
             let prefix = 0;
             while (settled.has(prefix)) prefix++;
             expect(checkpoint?.sequenceNumber).toBe(prefix === 0 ? undefined : String(prefix - 1));
+            // Exactly the bytes of the records passed, each once (bytesOf sums to 28 per 7 records, plus a tail).
+            const tail = Array.from({ length: prefix % 7 }, (_, k) => k + 1).reduce((a, b) => a + b, 0);
+            expect(passed).toBe(Math.floor(prefix / 7) * 28 + tail);
+            expect(tracker.held).toBe(n - prefix);
           }
           expect(tracker.inFlight).toBe(n - order.length);
         },

@@ -10,7 +10,7 @@ import { firstValueFrom, timer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError, settleRecord, type FirehoseRecord, type MetricUnit } from '../../../src/index.js';
-import { fromKinesisStream, KinesisSourceError, memoryCheckpointStore, type CheckpointStore, type FromKinesisStreamOptions } from '../../../src/sources/kinesis/index.js';
+import { fromKinesisStream, KinesisSourceError, memoryCheckpointStore, SHARD_END, type CheckpointStore, type FromKinesisStreamOptions } from '../../../src/sources/kinesis/index.js';
 import { FakeKinesisClient, expiredIterator, serviceError, throttled } from './fakeKinesisClient.js';
 import { advanceTo, marbles, newTestScheduler } from './virtualTime.js';
 
@@ -210,6 +210,30 @@ describe('fromKinesisStream polling (virtual time, FakeKinesisClient)', () => {
     t.stop.abort();
   });
 
+  it('should count a record in the budget until the checkpoint passes it: one stuck early record stops reading, bounding replay and memory', async () => {
+    const inFlight: number[] = [];
+    const t = setup({ maxInFlightBytes: 10, maxRecordsPerCall: 5, onInFlight: (budget) => inFlight.push(budget.inFlightBytes) });
+    const settleAllButFirst = (): void => t.records.slice(1).forEach((r) => settleRecord(r, 'delivered'));
+    for (let s = 0; s < 60; s++) {
+      t.kinesis.put(SHARD, 'xx', 'yy', 'zz', 'ww', 'vv');
+      await advanceTo(t.scheduler, (s + 1) * 1_000);
+      settleAllButFirst(); // everything but the very first record settles at once
+    }
+    // The first response (5 × 2 bytes) filled the budget; the records settled behind the stuck one still count:
+    // no second GetRecords call, so a crash would replay at most the budget plus one response.
+    expect(t.records).toHaveLength(5);
+    expect(t.getRecordsAt()).toEqual([0]);
+    expect(Math.max(...inFlight)).toBe(10);
+    expect(inFlight.at(-1)).toBe(10);
+    expect(t.store.saves).toEqual([]); // the checkpoint cannot move: nothing saved
+    settleRecord(t.records[0], 'delivered'); // the checkpoint passes all five: room again
+    expect(inFlight.at(-1)).toBe(0);
+    await advanceTo(t.scheduler, 61_000);
+    expect(t.store.get('clicks', SHARD)?.sequenceNumber).toBe(t.records[4]!.kinesisRecordMetadata!.sequenceNumber);
+    expect(t.records.length).toBeGreaterThan(5); // reading went on
+    t.stop.abort();
+  });
+
   it('should end with KinesisSourceError when a permission is missing, naming what is needed', async () => {
     const t = setup();
     t.kinesis.failNext('GetRecords', 1, () => serviceError('AccessDeniedException', 'User: arn:aws:iam::1:user/x is not authorized to perform: kinesis:GetRecords'));
@@ -257,6 +281,36 @@ describe('fromKinesisStream polling (virtual time, FakeKinesisClient)', () => {
     settleRecord(t.records.find((r) => text(r) === 'c2'), 'delivered');
     await advanceTo(t.scheduler, 10_000);
     expect(t.records.map(text).at(-1)).toBe('m');
+    t.stop.abort();
+  });
+
+  it('should, at LATEST, read the children of a checkpointed parent that aged out of ListShards from TRIM_HORIZON, closed ones included', async () => {
+    // An earlier run finished shard 0 (SHARD_END), which then aged out of the listing. Meanwhile its child 1
+    // got records and was split in turn into 2 and 3, which got records too.
+    const t = setup(
+      {
+        startingPosition: 'LATEST',
+        checkpointStore: memoryCheckpointStore({ clicks: { 'shardId-000000000000': { sequenceNumber: SHARD_END, subsequenceNumber: 0 } } }),
+      },
+      (k) => {
+        const child = k.addShard('shardId-000000000001', { parentShardId: 'shardId-000000000000' });
+        k.put(child.shardId, 'c1', 'c2');
+        child.closed = true;
+        k.put(k.addShard('shardId-000000000002', { parentShardId: child.shardId }).shardId, 'g1');
+        k.put(k.addShard('shardId-000000000003', { parentShardId: child.shardId }).shardId, 'g2');
+      },
+    );
+    await advanceTo(t.scheduler, 1_000);
+    expect(t.records.map(text)).toEqual(['c1', 'c2']);
+    for (const r of t.records) settleRecord(r, 'delivered'); // the closed child's SHARD_END lets 2 and 3 start
+    await advanceTo(t.scheduler, 5_000);
+    for (const r of t.records) settleRecord(r, 'delivered');
+    expect(t.kinesis.callsOf('GetShardIterator').map((c) => `${String(c.input['ShardId'])} ${String(c.input['ShardIteratorType'])}`)).toEqual([
+      'shardId-000000000001 TRIM_HORIZON',
+      'shardId-000000000002 TRIM_HORIZON',
+      'shardId-000000000003 TRIM_HORIZON',
+    ]);
+    expect(t.records.map(text)).toEqual(['c1', 'c2', 'g1', 'g2']);
     t.stop.abort();
   });
 

@@ -51,6 +51,35 @@ describe('ShardTracker', () => {
     expect(tracker.update([shard('5', false, 'gone')])).toEqual([{ shardId: '5', position: { type: 'TRIM_HORIZON' } }]);
   });
 
+  it('should, at LATEST, start the open child of a checkpointed parent that is no longer listed at TRIM_HORIZON', () => {
+    // The parent was finished (SHARD_END) by an earlier run, then aged out of ListShards.
+    expect(new ShardTracker(checkpoints({ gone: SHARD_END }), 'LATEST').update([shard('5', false, 'gone')])).toEqual([{ shardId: '5', position: { type: 'TRIM_HORIZON' } }]);
+    // Any checkpoint makes it ours, not only SHARD_END (the rest of it aged out unread: nothing to wait for).
+    expect(new ShardTracker(checkpoints({ gone: '42' }), 'LATEST').update([shard('5', false, 'gone')])).toEqual([{ shardId: '5', position: { type: 'TRIM_HORIZON' } }]);
+    // Either parent of a merge will do.
+    expect(new ShardTracker(checkpoints({ b: SHARD_END }), 'LATEST').update([shard('5', false, 'a', 'b')])).toEqual([{ shardId: '5', position: { type: 'TRIM_HORIZON' } }]);
+    // A parent that is gone and was never ours: the starting position.
+    expect(new ShardTracker(checkpoints({ other: SHARD_END }), 'LATEST').update([shard('5', false, 'gone')])).toEqual([{ shardId: '5', position: { type: 'LATEST' } }]);
+  });
+
+  it('should, at LATEST, read a closed child of a checkpointed parent that is no longer listed, then its children, all at TRIM_HORIZON', () => {
+    //   gone (SHARD_END, not listed) ──▶ 1 (closed) ──▶ 2, 3
+    const tracker = new ShardTracker(checkpoints({ gone: SHARD_END }), 'LATEST');
+    expect(tracker.update([shard('1', true, 'gone'), shard('2', false, '1'), shard('3', false, '1')])).toEqual([{ shardId: '1', position: { type: 'TRIM_HORIZON' } }]);
+    expect(tracker.finish('1')).toEqual([
+      { shardId: '2', position: { type: 'TRIM_HORIZON' } },
+      { shardId: '3', position: { type: 'TRIM_HORIZON' } },
+    ]);
+  });
+
+  it('should remember a shard read in this run as ours after it stops being listed', () => {
+    const tracker = new ShardTracker(new Map(), 'LATEST');
+    expect(tracker.update([shard('0', false)])).toEqual([{ shardId: '0', position: { type: 'LATEST' } }]);
+    expect(tracker.finish('0')).toEqual([]);
+    // The next listing no longer has 0 (retention), but has its child.
+    expect(tracker.update([shard('1', false, '0')])).toEqual([{ shardId: '1', position: { type: 'TRIM_HORIZON' } }]);
+  });
+
   it('should find children listed later, once their parent is done', () => {
     const tracker = new ShardTracker(new Map(), 'LATEST');
     expect(tracker.update([shard('0', false)])).toEqual([{ shardId: '0', position: { type: 'LATEST' } }]);

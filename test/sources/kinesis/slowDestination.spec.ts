@@ -1,7 +1,8 @@
 /**
  * Bounded memory, measured: a destination that takes seconds per batch must slow reading down, never let
- * the source's outstanding (emitted, unsettled) bytes grow past `maxInFlightBytes` plus one GetRecords
- * response. Real time against kinesalite on 127.0.0.1.
+ * the source's outstanding bytes (emitted, and not yet passed by the shard's checkpoint: unsettled, or
+ * settled behind a record still in flight) grow past `maxInFlightBytes` plus one GetRecords response.
+ * Real time against kinesalite on 127.0.0.1.
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { lastValueFrom } from 'rxjs';

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { asyncScheduler, firstValueFrom, timer, type SchedulerLike } from 'rxjs';
 import { InvalidOptionError } from '../../../errors/InvalidOptionError.js';
-import type { Checkpoint, CheckpointStore } from './CheckpointStore.js';
+import { SHARD_END, type Checkpoint, type CheckpointStore } from './CheckpointStore.js';
 
 const NAME = 'dynamoDbCheckpointStore';
 /** How often the table's status is asked while it is being created. */
@@ -52,7 +52,13 @@ export interface DynamoDbCheckpointStoreOptions {
  *
  * Loading a stream is one Query on its partition key (consistent reads). Saving is one UpdateItem per shard
  * that sets only these attributes: attributes written by others on the same item (a future `leaseOwner`,
- * `leaseCounter`) are never overwritten.
+ * `leaseCounter`) are never overwritten. A save resolves or rejects only once every one of its UpdateItems
+ * is over (rejecting with the first error), so no write of a failed save can land after a later save.
+ *
+ * A checkpoint never moves back: each UpdateItem is conditional on the stored checkpoint being missing, or
+ * before the new one (sequence numbers compared as numbers: shorter first, then by their digits; then the
+ * subsequence number), and `SHARD_END` is never replaced. A write refused by that condition means the item
+ * already holds this checkpoint or a later one: the save counts it as done.
  *
  * ## Example
  * ```ts
@@ -115,25 +121,45 @@ export function dynamoDbCheckpointStore(options: DynamoDbCheckpointStoreOptions)
     async save(streamName, checkpoints) {
       await whenReady();
       const updatedAtMs = String(Math.round(scheduler.now()));
-      await Promise.all(
-        [...checkpoints].map(([shardId, checkpoint]) =>
-          client.send(
-            new UpdateItemCommand({
-              TableName: tableName,
-              Key: { streamName: { S: streamName }, shardId: { S: shardId } },
-              UpdateExpression: 'SET #checkpoint = :checkpoint, #sub = :sub, #updated = :updated',
-              ExpressionAttributeNames: { '#checkpoint': 'checkpoint', '#sub': 'checkpointSubSequenceNumber', '#updated': 'updatedAtMs' },
-              ExpressionAttributeValues: {
-                ':checkpoint': { S: checkpoint.sequenceNumber },
-                ':sub': { N: String(checkpoint.subsequenceNumber) },
-                ':updated': { N: updatedAtMs },
-              },
-            }),
-          ),
-        ),
+      // allSettled, not all: on a failure the other writes go on, and one of them landing after the next save
+      // (which the source makes as soon as this one rejects) could move a checkpoint back.
+      const results = await Promise.allSettled(
+        [...checkpoints].map(([shardId, checkpoint]) => client.send(updateCheckpoint(tableName, streamName, shardId, checkpoint, updatedAtMs))),
       );
+      for (const result of results) {
+        if (result.status === 'rejected' && (result.reason as Error | undefined)?.name !== 'ConditionalCheckFailedException') throw result.reason;
+      }
     },
   };
+}
+
+/**
+ * Sets a shard's checkpoint unless the stored one is already at or past it. Kinesis sequence numbers are
+ * decimal strings of up to 128 digits without leading zeros, compared here as numbers: a shorter one is
+ * smaller, and among those of one length string order is number order. `SHARD_END` is final.
+ */
+function updateCheckpoint(tableName: string, streamName: string, shardId: string, checkpoint: Checkpoint, updatedAtMs: string): UpdateItemCommand {
+  const names = { '#checkpoint': 'checkpoint', '#sub': 'checkpointSubSequenceNumber', '#updated': 'updatedAtMs' };
+  const values: Record<string, AttributeValue> = {
+    ':checkpoint': { S: checkpoint.sequenceNumber },
+    ':sub': { N: String(checkpoint.subsequenceNumber) },
+    ':updated': { N: updatedAtMs },
+  };
+  const forward =
+    checkpoint.sequenceNumber === SHARD_END
+      ? undefined // the last checkpoint of a shard: nothing comes after it
+      : 'attribute_not_exists(#checkpoint) OR (#checkpoint <> :end AND (size(#checkpoint) < :length' +
+        ' OR (size(#checkpoint) = :length AND #checkpoint < :checkpoint)' +
+        ' OR (#checkpoint = :checkpoint AND (attribute_not_exists(#sub) OR #sub <= :sub))))';
+  if (forward !== undefined) Object.assign(values, { ':end': { S: SHARD_END }, ':length': { N: String(checkpoint.sequenceNumber.length) } });
+  return new UpdateItemCommand({
+    TableName: tableName,
+    Key: { streamName: { S: streamName }, shardId: { S: shardId } },
+    UpdateExpression: 'SET #checkpoint = :checkpoint, #sub = :sub, #updated = :updated',
+    ConditionExpression: forward,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  });
 }
 
 async function ensureTable(client: DynamoDbCheckpointClient, tableName: string, scheduler: SchedulerLike): Promise<void> {

@@ -20,6 +20,18 @@ interface CheckpointFile {
   readonly streams: Record<string, Record<string, Checkpoint>>;
 }
 
+/** What every store object on one file shares: its content as last read or written, and the queue of its reads and writes. */
+interface SharedFile {
+  content: Promise<CheckpointFile> | undefined;
+  queue: Promise<unknown>;
+}
+
+/**
+ * By resolved path, for the whole process: two store objects on one file (one per stream, say) must not each
+ * keep their own copy and write it whole, or each save would erase what the other saved.
+ */
+const files = new Map<string, SharedFile>();
+
 /**
  * A {@link CheckpointStore} in one JSON file, written atomically: the embedded default of
  * `fromKinesisStream`, for one process (for several, use {@link dynamoDbCheckpointStore}).
@@ -29,6 +41,11 @@ interface CheckpointFile {
  * file or the new one, never a mix; a temporary file left by a crash is ignored. Saves are queued, one write
  * at a time. A file that does not parse is reported, never silently replaced (replaying from the starting
  * position would be a surprise).
+ *
+ * Any number of store objects may use one file within a process (say one per stream): they share one copy of
+ * its content and one queue of writes, by resolved path, so each keeps what the others saved. `load` reads
+ * the file again (in the queue, after the writes before it), so it also sees what an earlier process left.
+ * Two processes must not write one file at once.
  *
  * ```json
  * { "version": 1, "streams": { "clicks": { "shardId-000000000000": { "sequenceNumber": "4968…", "subsequenceNumber": 0 } } } }
@@ -49,32 +66,42 @@ export function fileCheckpointStore(options: FileCheckpointStoreOptions): Checkp
   const fsync = options.fsync ?? true;
   if (typeof fsync !== 'boolean') throw new InvalidOptionError(NAME, 'fsync', fsync, 'true or false');
   const path = resolve(options.path);
+  let shared = files.get(path);
+  if (shared === undefined) files.set(path, (shared = { content: undefined, queue: Promise.resolve() }));
+  const file = shared;
 
-  let content: Promise<CheckpointFile> | undefined;
-  // Writes run one after another; each writes the latest content.
-  let queue: Promise<unknown> = Promise.resolve();
-  const current = (): Promise<CheckpointFile> => {
-    content ??= readCheckpointFile(path);
-    content.catch(() => (content = undefined)); // read again next time
+  /** Runs `task` once every read and write queued before it on this file is over (one at a time, in order). */
+  const queued = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = file.queue.then(task);
+    file.queue = run.catch(() => undefined);
+    return run;
+  };
+  /** Reads the file into the shared content; a failed read is forgotten, so the next call reads again. */
+  const read = (): Promise<CheckpointFile> => {
+    const content = readCheckpointFile(path);
+    file.content = content;
+    content.catch(() => {
+      if (file.content === content) file.content = undefined;
+    });
     return content;
   };
 
   return {
-    async load(streamName) {
-      const file = await current();
-      return new Map(Object.entries(file.streams[streamName] ?? {}));
+    load(streamName) {
+      return queued(async () => {
+        const content = await read();
+        return new Map(Object.entries(content.streams[streamName] ?? {}));
+      });
     },
     save(streamName, checkpoints) {
-      const write = queue.then(async () => {
-        const file = await current();
-        const shards = { ...file.streams[streamName] };
+      return queued(async () => {
+        const content = await (file.content ?? read());
+        const shards = { ...content.streams[streamName] };
         for (const [shardId, { sequenceNumber, subsequenceNumber }] of checkpoints) shards[shardId] = { sequenceNumber, subsequenceNumber };
-        const next: CheckpointFile = { version: VERSION, streams: { ...file.streams, [streamName]: shards } };
+        const next: CheckpointFile = { version: VERSION, streams: { ...content.streams, [streamName]: shards } };
         await writeAtomically(path, `${JSON.stringify(next, null, 1)}\n`, fsync);
-        content = Promise.resolve(next);
+        file.content = Promise.resolve(next);
       });
-      queue = write.catch(() => undefined);
-      return write;
     },
   };
 }
