@@ -92,24 +92,26 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
 
     const iterator = input[Symbol.asyncIterator]();
     let exhausted = false;
-    // The next chunk, or undefined once stopped: stopping does not wait for an idle input to speak.
-    const nextChunk = (): Promise<Uint8Array | string | undefined> =>
-      stopped
-        ? Promise.resolve(undefined)
-        : new Promise((resolve, reject) => {
-            wakeReader = () => resolve(undefined);
-            iterator.next().then(
-              (r) => {
-                wakeReader = undefined;
-                if (r.done) exhausted = true;
-                resolve(r.done ? undefined : r.value);
-              },
-              (err: unknown) => {
-                wakeReader = undefined;
-                reject(err);
-              },
-            );
-          });
+    // The next chunk, or undefined once stopped: stopping does not wait for an idle input to speak. The
+    // handlers are made once, not per chunk: this runs once per chunk, which may be one line.
+    let settle: ((chunk: Uint8Array | string | undefined) => void) | undefined;
+    let fail: ((err: unknown) => void) | undefined;
+    const onResult = (r: IteratorResult<Uint8Array | string>): void => {
+      if (r.done) exhausted = true;
+      settle?.(r.done ? undefined : r.value);
+    };
+    const onError = (err: unknown): void => fail?.(err);
+    const capture = (resolve: (chunk: Uint8Array | string | undefined) => void, reject: (err: unknown) => void): void => {
+      settle = resolve;
+      fail = reject;
+    };
+    wakeReader = () => settle?.(undefined);
+    const nextChunk = (): Promise<Uint8Array | string | undefined> => {
+      if (stopped) return Promise.resolve(undefined);
+      const chunk = new Promise<Uint8Array | string | undefined>(capture);
+      iterator.next().then(onResult, onError);
+      return chunk;
+    };
 
     const read = async (): Promise<void> => {
       let carry: Uint8Array | undefined;
