@@ -27,6 +27,7 @@ import type { MetricSink } from '../src/metrics/MetricSink.js';
 import { checkNumber } from '../src/options/checkNumber.js';
 import type { FirehoseRecord } from '../src/records/FirehoseRecord.js';
 import { FIREHOSE_BACKOFF, type Backoff } from '../src/retry/backoffDelayMs.js';
+import { checkBackoff } from '../src/retry/checkBackoff.js';
 import { retryBatch, type FinalFailure, type RetryPolicy } from '../src/retry/retryBatch.js';
 import { mergeMapInOrder } from '../src/rx/mergeMapInOrder.js';
 import { carrySettlement } from '../src/settlement/carrySettlement.js';
@@ -169,7 +170,7 @@ export function transformWithLambda(
   const policy: RetryPolicy = {
     retryDurationMs: Number.POSITIVE_INFINITY,
     maxAttempts: numberOfRetries + 1,
-    backoff: { ...FIREHOSE_BACKOFF, ...options.backoff },
+    backoff: checkBackoff(NAME, options.backoff, FIREHOSE_BACKOFF),
     random: options.random ?? Math.random,
     scheduler,
   };

@@ -7,6 +7,7 @@ import { checkNumber } from '../options/checkNumber.js';
 import { arrivalTimeOf } from '../records/arrivalTimeOf.js';
 import { byteSizeOf } from '../records/byteSizeOf.js';
 import { FIREHOSE_BACKOFF, type Backoff } from '../retry/backoffDelayMs.js';
+import { checkBackoff } from '../retry/checkBackoff.js';
 import { deliverBatch, type BatchDelivery } from './deliverBatch.js';
 import type { DeliveryResult } from './DeliveryResult.js';
 
@@ -68,13 +69,7 @@ export function batchDelivery<T>(
     unit: 'ms',
   });
   const concurrency = checkNumber(component, 'concurrency', options.concurrency, 1, { min: 1, max: 1024, integer: true });
-  const b = { ...FIREHOSE_BACKOFF, ...options.backoff };
-  const backoff: Backoff = {
-    initialMs: checkNumber(component, 'backoff.initialMs', b.initialMs, 0, { min: 0, unit: 'ms' }),
-    multiplier: checkNumber(component, 'backoff.multiplier', b.multiplier, 0, { min: 1 }),
-    maxMs: checkNumber(component, 'backoff.maxMs', b.maxMs, 0, { min: 0, unit: 'ms' }),
-    jitter: b.jitter === 'full' ? 'full' : checkNumber(component, 'backoff.jitter', b.jitter, 0, { min: 0, max: 1 }),
-  };
+  const backoff = checkBackoff(component, options.backoff, FIREHOSE_BACKOFF);
   const how: BatchDelivery<T> = {
     destination,
     errorOutput,

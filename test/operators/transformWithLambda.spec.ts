@@ -65,6 +65,7 @@ describe('transformWithLambda', () => {
       );
       expect(() => transformWithLambda(upper, { maxMs: 901_000 })).toThrow('transformWithLambda: maxMs must be a finite number ≥ 0 and ≤ 900000 (ms); got 901000');
       expect(() => transformWithLambda(upper, { numberOfRetries: -1 })).toThrow(InvalidOptionError);
+      expect(() => transformWithLambda(upper, { backoff: { multiplier: 0 } })).toThrow('transformWithLambda: backoff.multiplier must be a finite number ≥ 1; got 0');
       expect(() => transformWithLambda({ functionName: 'x' } as never)).toThrow('transformWithLambda: handler must be');
     });
 

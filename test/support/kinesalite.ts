@@ -15,7 +15,6 @@
  */
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
@@ -24,33 +23,16 @@ import {
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { listenOnLoopback, type LoopbackServer } from './listenOnLoopback.js';
 
 const require = createRequire(import.meta.url);
 const kinesalite = require('kinesalite') as (options: Record<string, unknown>) => Server;
 
-export interface Kinesalite {
-  /** `http://127.0.0.1:<port>` */
-  readonly endpoint: string;
-  /** Closes the server and its store (idempotent). */
-  stop(): Promise<void>;
-}
+export type Kinesalite = LoopbackServer;
 
 /** Starts kinesalite on a free port of 127.0.0.1 (about 0.1 s). */
 export async function startKinesalite(): Promise<Kinesalite> {
-  const server = kinesalite({ createStreamMs: 50, updateStreamMs: 50, deleteStreamMs: 50, shardLimit: 100 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  let stopped: Promise<void> | undefined;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: () => (stopped ??= new Promise<void>((resolve) => {
-      server.closeAllConnections?.();
-      server.close(() => resolve());
-    })),
-  };
+  return listenOnLoopback(kinesalite({ createStreamMs: 50, updateStreamMs: 50, deleteStreamMs: 50, shardLimit: 100 }));
 }
 
 /** A v3 Kinesis client for kinesalite: HTTP/1.1, dummy credentials. */

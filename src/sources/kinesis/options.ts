@@ -3,6 +3,7 @@ import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { InvalidOptionError } from '../../errors/InvalidOptionError.js';
 import type { MetricSink } from '../../metrics/MetricSink.js';
 import { checkNumber } from '../../options/checkNumber.js';
+import { checkBackoff } from '../../retry/checkBackoff.js';
 import type { Backoff } from '../../retry/backoffDelayMs.js';
 import type { InFlightBudget } from '../InFlightBudget.js';
 import type { Checkpoint, CheckpointStore } from './checkpointStores/CheckpointStore.js';
@@ -120,13 +121,7 @@ export function checkKinesisOptions(options: FromKinesisStreamOptions): KinesisS
   if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.load !== 'function' || typeof store.save !== 'function')) {
     throw new InvalidOptionError(NAME, 'checkpointStore', store, 'a CheckpointStore (an object with load and save)');
   }
-  const b = { ...KINESIS_READ_BACKOFF, ...options.backoff };
-  const backoff: Backoff = {
-    initialMs: checkNumber(NAME, 'backoff.initialMs', b.initialMs, 0, { min: 0, unit: 'ms' }),
-    multiplier: checkNumber(NAME, 'backoff.multiplier', b.multiplier, 0, { min: 1 }),
-    maxMs: checkNumber(NAME, 'backoff.maxMs', b.maxMs, 0, { min: 0, unit: 'ms' }),
-    jitter: b.jitter === 'full' ? 'full' : checkNumber(NAME, 'backoff.jitter', b.jitter, 0, { min: 0, max: 1 }),
-  };
+  const backoff = checkBackoff(NAME, options.backoff, KINESIS_READ_BACKOFF);
   const signal = options.signal;
   if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.addEventListener !== 'function')) {
     throw new InvalidOptionError(NAME, 'signal', signal, 'an AbortSignal');
