@@ -86,12 +86,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { createRequire } from 'node:module';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { freePorts } from './freePorts.js';
 
 export interface LambdaOffline {
   /** http://127.0.0.1:PORT, for `new LambdaClient({ endpoint })`. */
@@ -184,30 +184,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Finds `count` distinct free TCP ports on 127.0.0.1 (all held open together, then released). */
-async function freePorts(count: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    const ports: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const srv = createServer();
-      servers.push(srv);
-      ports.push(
-        await new Promise<number>((resolve, reject) => {
-          srv.once('error', reject);
-          srv.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
-            const a = srv.address();
-            if (a === null || typeof a === 'string') reject(new Error('could not determine a free port'));
-            else resolve(a.port);
-          });
-        }),
-      );
-    }
-    return ports;
-  } finally {
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))));
-  }
-}
 
 /** Pids of all descendants of `pid` (Linux /proc; empty elsewhere). */
 function descendants(pid: number): number[] {

@@ -96,7 +96,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { accessSync, closeSync, constants as fsConstants, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,6 +109,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { freePorts } from './freePorts.js';
 
 export interface RadosGateway {
   endpoint: string;
@@ -244,29 +244,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Finds `count` distinct free TCP ports on 127.0.0.1 (all held open together, then released). */
-async function freePorts(count: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    const ports: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const srv = createServer();
-      servers.push(srv);
-      const port = await new Promise<number>((resolve, reject) => {
-        srv.once('error', reject);
-        srv.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
-          const a = srv.address();
-          if (a === null || typeof a === 'string') reject(new Error('could not determine a free port'));
-          else resolve(a.port);
-        });
-      });
-      ports.push(port);
-    }
-    return ports;
-  } finally {
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))));
-  }
-}
 
 function cephConf(dir: string, fsid: string, monPort: number, rgwPort: number): string {
   // `$cluster`, `$name`, `$id` are Ceph metavariables, expanded per daemon.
