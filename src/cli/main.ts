@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { createReadStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { asyncScheduler } from 'rxjs';
 import { bufferBySizeOrTime, deliverTo } from '../../operators/index.js';
 import type { Compression } from '../codecs/compression.js';
 import { directoryDestination } from '../destinations/directory/index.js';
@@ -150,4 +149,3 @@ pipeline.subscribe({
     console.error(`done: ${progress().replace(/, in flight.*/, '')} in ${elapsed().toFixed(2)} s; ${failed} records to the error output; peak RSS ${mb(peakRss)}`);
   },
 });
-void asyncScheduler;

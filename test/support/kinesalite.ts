@@ -24,6 +24,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { listenOnLoopback, type LoopbackServer } from './listenOnLoopback.js';
+import { afterAll, beforeAll } from 'vitest';
 
 const require = createRequire(import.meta.url);
 const kinesalite = require('kinesalite') as (options: Record<string, unknown>) => Server;
@@ -33,6 +34,28 @@ export type Kinesalite = LoopbackServer;
 /** Starts kinesalite on a free port of 127.0.0.1 (about 0.1 s). */
 export async function startKinesalite(): Promise<Kinesalite> {
   return listenOnLoopback(kinesalite({ createStreamMs: 50, updateStreamMs: 50, deleteStreamMs: 50, shardLimit: 100 }));
+}
+
+/** kinesalite and a client for it, for the tests of one file: started before them, stopped after. */
+export interface KinesaliteFixture {
+  readonly endpoint: string;
+  readonly client: KinesisClient;
+}
+
+/** Starts kinesalite on 127.0.0.1 in `beforeAll` and stops it in `afterAll`; the fixture is filled in by then. */
+export function useKinesalite(): KinesaliteFixture {
+  const fixture = { endpoint: '', client: undefined as unknown as KinesisClient };
+  let server: Kinesalite | undefined;
+  beforeAll(async () => {
+    server = await startKinesalite();
+    fixture.endpoint = server.endpoint;
+    fixture.client = kinesisClientFor(server.endpoint);
+  });
+  afterAll(async () => {
+    fixture.client?.destroy();
+    await server?.stop();
+  });
+  return fixture;
 }
 
 /** A v3 Kinesis client for kinesalite: HTTP/1.1, dummy credentials. */

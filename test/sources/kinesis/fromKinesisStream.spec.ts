@@ -1,28 +1,17 @@
-import { DeleteStreamCommand, PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { DeleteStreamCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { randomUUID } from 'node:crypto';
 import { lastValueFrom, tap } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bufferBySizeOrTime, deliverTo } from '../../../operators/index.js';
 import { InvalidOptionError, settleRecord, type FirehoseRecord } from '../../../src/index.js';
 import { compareSequenceNumbers, fromKinesisStream, KinesisSourceError, memoryCheckpointStore } from '../../../src/sources/kinesis/index.js';
 import { memoryDestination } from '../../../src/testing/index.js';
-import { createStream, kinesisClientFor, putRecords, startKinesalite, type Kinesalite } from '../../support/kinesalite.js';
+import {createStream, putRecords, useKinesalite } from '../../support/kinesalite.js';
 import { aggregate } from './kplEncoder.js';
 import { delay, waitFor } from './waitFor.js';
 
 // A real Kinesis API: kinesalite, started here on 127.0.0.1 (see test/support/kinesalite.ts).
-let kinesalite: Kinesalite;
-let client: KinesisClient;
-
-beforeAll(async () => {
-  kinesalite = await startKinesalite();
-  client = kinesisClientFor(kinesalite.endpoint);
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await kinesalite?.stop();
-});
+const kinesis = useKinesalite();
 
 const text = (r: FirehoseRecord): string => new TextDecoder().decode(r.data);
 const newStream = (): string => `s-${randomUUID().slice(0, 8)}`;
@@ -30,13 +19,13 @@ const newStream = (): string => `s-${randomUUID().slice(0, 8)}`;
 describe('fromKinesisStream (kinesalite)', () => {
   it('should read every shard, each in order, and checkpoint a shard only as far as everything before is settled', async () => {
     const streamName = newStream();
-    await createStream(client, streamName, 3);
-    const put = await putRecords(client, streamName, Array.from({ length: 90 }, (_, i) => ({ Data: Buffer.from(`r${i}`), PartitionKey: `key-${i % 9}` })));
+    await createStream(kinesis.client, streamName, 3);
+    const put = await putRecords(kinesis.client, streamName, Array.from({ length: 90 }, (_, i) => ({ Data: Buffer.from(`r${i}`), PartitionKey: `key-${i % 9}` })));
     const store = memoryCheckpointStore();
     const stop = new AbortController();
     const seen: FirehoseRecord[] = [];
     let stopped = false;
-    fromKinesisStream({ client, streamName, startingPosition: 'TRIM_HORIZON', checkpointStore: store, pollIntervalMs: 200, signal: stop.signal, onStopped: () => (stopped = true) }).subscribe((r) => seen.push(r));
+    fromKinesisStream({ client: kinesis.client, streamName, startingPosition: 'TRIM_HORIZON', checkpointStore: store, pollIntervalMs: 200, signal: stop.signal, onStopped: () => (stopped = true) }).subscribe((r) => seen.push(r));
     await waitFor(() => seen.length === 90, '90 records');
 
     const shardIds = [...new Set(put.map((p) => p.shardId))].sort();
@@ -75,14 +64,14 @@ describe('fromKinesisStream (kinesalite)', () => {
 
   it('should resume each shard after its checkpoint, reading no settled record again', async () => {
     const streamName = newStream();
-    await createStream(client, streamName, 2);
-    await putRecords(client, streamName, Array.from({ length: 20 }, (_, i) => ({ Data: Buffer.from(`old${i}`), PartitionKey: `k${i}` })));
+    await createStream(kinesis.client, streamName, 2);
+    await putRecords(kinesis.client, streamName, Array.from({ length: 20 }, (_, i) => ({ Data: Buffer.from(`old${i}`), PartitionKey: `k${i}` })));
     const store = memoryCheckpointStore();
     const run = async (expected: number): Promise<FirehoseRecord[]> => {
       const stop = new AbortController();
       const stopped = new Promise<void>((resolve) => {
         const records: FirehoseRecord[] = [];
-        const pipeline = fromKinesisStream({ client, streamName, startingPosition: 'TRIM_HORIZON', checkpointStore: store, pollIntervalMs: 200, signal: stop.signal, onStopped: () => resolve() });
+        const pipeline = fromKinesisStream({ client: kinesis.client, streamName, startingPosition: 'TRIM_HORIZON', checkpointStore: store, pollIntervalMs: 200, signal: stop.signal, onStopped: () => resolve() });
         pipeline.subscribe((r) => {
           records.push(r);
           settleRecord(r, 'delivered');
@@ -97,15 +86,15 @@ describe('fromKinesisStream (kinesalite)', () => {
       return result;
     };
     expect((await run(20)).map(text).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `old${i}`).sort());
-    await putRecords(client, streamName, Array.from({ length: 10 }, (_, i) => ({ Data: Buffer.from(`new${i}`), PartitionKey: `k${i}` })));
+    await putRecords(kinesis.client, streamName, Array.from({ length: 10 }, (_, i) => ({ Data: Buffer.from(`new${i}`), PartitionKey: `k${i}` })));
     const second = await run(10);
     expect(second.map(text).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `new${i}`).sort());
   });
 
   it('should start at LATEST by default, and at a timestamp when asked', async () => {
     const streamName = newStream();
-    await createStream(client, streamName, 1);
-    await putRecords(client, streamName, [{ Data: Buffer.from('before'), PartitionKey: 'a' }]);
+    await createStream(kinesis.client, streamName, 1);
+    await putRecords(kinesis.client, streamName, [{ Data: Buffer.from('before'), PartitionKey: 'a' }]);
     await delay(20);
     const afterMs = Date.now();
     const stop = new AbortController();
@@ -114,14 +103,14 @@ describe('fromKinesisStream (kinesalite)', () => {
     const metrics = (name: string): void => {
       if (name === 'KinesisMillisBehindLatest') polled++;
     };
-    fromKinesisStream({ client, streamName, checkpointStore: memoryCheckpointStore(), pollIntervalMs: 200, signal: stop.signal, metrics }).subscribe((r) => latest.push(r));
+    fromKinesisStream({ client: kinesis.client, streamName, checkpointStore: memoryCheckpointStore(), pollIntervalMs: 200, signal: stop.signal, metrics }).subscribe((r) => latest.push(r));
     await waitFor(() => polled > 0, 'the first GetRecords at LATEST');
-    await putRecords(client, streamName, [{ Data: Buffer.from('after'), PartitionKey: 'a' }]);
+    await putRecords(kinesis.client, streamName, [{ Data: Buffer.from('after'), PartitionKey: 'a' }]);
     await waitFor(() => latest.length === 1, 'the record put after the start');
     expect(latest.map(text)).toEqual(['after']);
 
     const atTime: FirehoseRecord[] = [];
-    fromKinesisStream({ client, streamName, startingPosition: { timestampMs: afterMs }, checkpointStore: memoryCheckpointStore(), pollIntervalMs: 200, signal: stop.signal }).subscribe((r) => atTime.push(r));
+    fromKinesisStream({ client: kinesis.client, streamName, startingPosition: { timestampMs: afterMs }, checkpointStore: memoryCheckpointStore(), pollIntervalMs: 200, signal: stop.signal }).subscribe((r) => atTime.push(r));
     await waitFor(() => atTime.length === 1, 'the record put after the timestamp');
     await delay(300);
     expect(atTime.map(text)).toEqual(['after']);
@@ -130,7 +119,7 @@ describe('fromKinesisStream (kinesalite)', () => {
 
   it('should de-aggregate KPL records into sub-records, pass a corrupted one through whole, and checkpoint an aggregate once all its parts settled', async () => {
     const streamName = newStream();
-    await createStream(client, streamName, 1);
+    await createStream(kinesis.client, streamName, 1);
     const users = [
       { partitionKey: 'alpha', data: 'one' },
       { partitionKey: 'beta', data: 'two', explicitHashKey: '12345' },
@@ -142,13 +131,13 @@ describe('fromKinesisStream (kinesalite)', () => {
     const plain = new TextEncoder().encode('plain');
     const sequenceNumbers: string[] = [];
     for (const [data, key] of [[good, 'alpha'], [corrupted, 'x'], [plain, 'p']] as const) {
-      const out = await client.send(new PutRecordCommand({ StreamName: streamName, Data: data, PartitionKey: key }));
+      const out = await kinesis.client.send(new PutRecordCommand({ StreamName: streamName, Data: data, PartitionKey: key }));
       sequenceNumbers.push(out.SequenceNumber!);
     }
     const store = memoryCheckpointStore();
     const stop = new AbortController();
     const seen: FirehoseRecord[] = [];
-    fromKinesisStream({ client, streamName, startingPosition: 'TRIM_HORIZON', checkpointStore: store, pollIntervalMs: 200, signal: stop.signal }).subscribe((r) => seen.push(r));
+    fromKinesisStream({ client: kinesis.client, streamName, startingPosition: 'TRIM_HORIZON', checkpointStore: store, pollIntervalMs: 200, signal: stop.signal }).subscribe((r) => seen.push(r));
     await waitFor(() => seen.length === 5, '3 sub-records, the corrupted record and the plain one');
 
     expect(seen.map((r) => ({ data: text(r), ...r.kinesisRecordMetadata!, approximateArrivalTimestamp: 0 }))).toEqual([
@@ -176,15 +165,15 @@ describe('fromKinesisStream (kinesalite)', () => {
 
   it('should stop on its signal: complete, let the pipeline drain, then save the final checkpoints', async () => {
     const streamName = newStream();
-    await createStream(client, streamName, 2);
-    const put = await putRecords(client, streamName, Array.from({ length: 50 }, (_, i) => ({ Data: Buffer.from(`r${i}\n`), PartitionKey: `k${i}` })));
+    await createStream(kinesis.client, streamName, 2);
+    const put = await putRecords(kinesis.client, streamName, Array.from({ length: 50 }, (_, i) => ({ Data: Buffer.from(`r${i}\n`), PartitionKey: `k${i}` })));
     const store = memoryCheckpointStore();
     const stop = new AbortController();
     const destination = memoryDestination<FirehoseRecord>({ latencyMs: 100 });
     let stoppedWith: unknown = 'not yet';
     let received = 0;
     const done = lastValueFrom(
-      fromKinesisStream({ client, streamName, startingPosition: 'TRIM_HORIZON', checkpointStore: store, pollIntervalMs: 200, signal: stop.signal, onStopped: (err) => (stoppedWith = err) }).pipe(
+      fromKinesisStream({ client: kinesis.client, streamName, startingPosition: 'TRIM_HORIZON', checkpointStore: store, pollIntervalMs: 200, signal: stop.signal, onStopped: (err) => (stoppedWith = err) }).pipe(
         tap(() => received++),
         bufferBySizeOrTime({ maxMs: 60_000 }), // only completion flushes it
         deliverTo(destination),
@@ -203,20 +192,20 @@ describe('fromKinesisStream (kinesalite)', () => {
   });
 
   it('should end with a KinesisSourceError when the stream does not exist or is deleted', async () => {
-    const missing = fromKinesisStream({ client, streamName: 'no-such-stream', checkpointStore: memoryCheckpointStore() });
+    const missing = fromKinesisStream({ client: kinesis.client, streamName: 'no-such-stream', checkpointStore: memoryCheckpointStore() });
     const error = await lastValueFrom(missing).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(KinesisSourceError);
     expect(error).toMatchObject({ code: 'ResourceNotFoundException', operation: 'ListShards', streamName: 'no-such-stream' });
     expect((error as Error).message).toMatch(/^fromKinesisStream: ListShards on stream "no-such-stream" failed with ResourceNotFoundException; it does not exist/);
 
     const streamName = newStream();
-    await createStream(client, streamName, 1);
+    await createStream(kinesis.client, streamName, 1);
     let polled = false;
     const reading = lastValueFrom(
-      fromKinesisStream({ client, streamName, checkpointStore: memoryCheckpointStore(), pollIntervalMs: 200, metrics: () => (polled = true) }),
+      fromKinesisStream({ client: kinesis.client, streamName, checkpointStore: memoryCheckpointStore(), pollIntervalMs: 200, metrics: () => (polled = true) }),
     ).catch((err: unknown) => err);
     await waitFor(() => polled, 'the shard being read');
-    await client.send(new DeleteStreamCommand({ StreamName: streamName }));
+    await kinesis.client.send(new DeleteStreamCommand({ StreamName: streamName }));
     const deleted = await reading;
     expect(deleted).toBeInstanceOf(KinesisSourceError);
     expect(deleted).toMatchObject({ code: 'ResourceNotFoundException', shardId: 'shardId-000000000000' });
@@ -226,7 +215,7 @@ describe('fromKinesisStream (kinesalite)', () => {
     const store = memoryCheckpointStore();
     const at = (options: object): unknown => {
       try {
-        fromKinesisStream({ client, checkpointStore: store, ...options } as never);
+        fromKinesisStream({ client: kinesis.client, checkpointStore: store, ...options } as never);
       } catch (err) {
         return err;
       }

@@ -1,28 +1,17 @@
-import { MergeShardsCommand, SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { randomUUID } from 'node:crypto';
 import { lastValueFrom, tap } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bufferBySizeOrTime, deliverTo } from '../../../operators/index.js';
 import type { FirehoseRecord } from '../../../src/index.js';
 import { fromKinesisStream, memoryCheckpointStore, type Checkpoint, type MemoryCheckpointStore } from '../../../src/sources/kinesis/index.js';
 import { memoryDestination } from '../../../src/testing/index.js';
-import { createStream, kinesisClientFor, putRecords, startKinesalite, waitForActive, type Kinesalite } from '../../support/kinesalite.js';
+import {createStream, putRecords, useKinesalite, waitForActive } from '../../support/kinesalite.js';
 import { delay, waitFor } from './waitFor.js';
 
 // Resharding against a real Kinesis API: kinesalite on 127.0.0.1 (split and merge work there; a closed parent
 // ends with a null NextShardIterator; ChildShards are never returned, so children are found by ListShards).
-let kinesalite: Kinesalite;
-let client: KinesisClient;
-
-beforeAll(async () => {
-  kinesalite = await startKinesalite();
-  client = kinesisClientFor(kinesalite.endpoint);
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await kinesalite?.stop();
-});
+const kinesis = useKinesalite();
 
 const MIDDLE_HASH_KEY = (2n ** 127n).toString();
 const KEYS = 8;
@@ -38,7 +27,7 @@ function producer(streamName: string) {
         const k = (i * 10 + j) % KEYS;
         return `key-${k}:${counters[k]!++}`;
       });
-      await putRecords(client, streamName, batch.map((data) => ({ Data: Buffer.from(data), PartitionKey: data.split(':')[0]! })));
+      await putRecords(kinesis.client, streamName, batch.map((data) => ({ Data: Buffer.from(data), PartitionKey: data.split(':')[0]! })));
       put.push(...batch);
       await delay(25);
     }
@@ -63,7 +52,7 @@ function pipeline(streamName: string, store: MemoryCheckpointStore, startingPosi
   let stopped = false;
   const done = lastValueFrom(
     fromKinesisStream({
-      client,
+      client: kinesis.client,
       streamName,
       startingPosition,
       checkpointStore: store,
@@ -123,17 +112,17 @@ function expectParentsFirst(events: readonly Event[], parentsOf: Record<string, 
 describe('fromKinesisStream resharding (kinesalite)', () => {
   it('should lose no record and keep each key in order when the stream is split and merged while it is read', async () => {
     const streamName = `s-${randomUUID().slice(0, 8)}`;
-    await createStream(client, streamName, 1);
+    await createStream(kinesis.client, streamName, 1);
     const store = memoryCheckpointStore();
     const producing = producer(streamName);
     const reading = pipeline(streamName, store);
 
     await waitFor(() => reading.delivered().length >= 50, 'records before the split');
-    await client.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: MIDDLE_HASH_KEY }));
-    await waitForActive(client, streamName);
+    await kinesis.client.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: MIDDLE_HASH_KEY }));
+    await waitForActive(kinesis.client, streamName);
     await delay(1_200);
-    await client.send(new MergeShardsCommand({ StreamName: streamName, ShardToMerge: 'shardId-000000000001', AdjacentShardToMerge: 'shardId-000000000002' }));
-    await waitForActive(client, streamName);
+    await kinesis.client.send(new MergeShardsCommand({ StreamName: streamName, ShardToMerge: 'shardId-000000000001', AdjacentShardToMerge: 'shardId-000000000002' }));
+    await waitForActive(kinesis.client, streamName);
     await delay(1_200);
     await producing.stop();
     await waitFor(() => reading.delivered().length >= producing.put.length, `all ${producing.put.length} records delivered`, 30_000);
@@ -156,10 +145,10 @@ describe('fromKinesisStream resharding (kinesalite)', () => {
 
   it('should finish a checkpointed parent after a restart before reading the children created while it was down', async () => {
     const streamName = `s-${randomUUID().slice(0, 8)}`;
-    await createStream(client, streamName, 1);
+    await createStream(kinesis.client, streamName, 1);
     const store = memoryCheckpointStore();
     const before = Array.from({ length: 40 }, (_, i) => `key-${i % KEYS}:${Math.floor(i / KEYS)}`);
-    await putRecords(client, streamName, before.map((data) => ({ Data: Buffer.from(data), PartitionKey: data.split(':')[0]! })));
+    await putRecords(kinesis.client, streamName, before.map((data) => ({ Data: Buffer.from(data), PartitionKey: data.split(':')[0]! })));
     const first = pipeline(streamName, store);
     await waitFor(() => first.delivered().length === 40, 'the first run');
     await first.stop();
@@ -168,10 +157,10 @@ describe('fromKinesisStream resharding (kinesalite)', () => {
 
     // While no one reads: more records into the shard, then a split, then records into the children.
     const more = Array.from({ length: 40 }, (_, i) => `key-${i % KEYS}:${5 + Math.floor(i / KEYS)}`);
-    await putRecords(client, streamName, more.slice(0, 16).map((data) => ({ Data: Buffer.from(data), PartitionKey: data.split(':')[0]! })));
-    await client.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: MIDDLE_HASH_KEY }));
-    await waitForActive(client, streamName);
-    await putRecords(client, streamName, more.slice(16).map((data) => ({ Data: Buffer.from(data), PartitionKey: data.split(':')[0]! })));
+    await putRecords(kinesis.client, streamName, more.slice(0, 16).map((data) => ({ Data: Buffer.from(data), PartitionKey: data.split(':')[0]! })));
+    await kinesis.client.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: MIDDLE_HASH_KEY }));
+    await waitForActive(kinesis.client, streamName);
+    await putRecords(kinesis.client, streamName, more.slice(16).map((data) => ({ Data: Buffer.from(data), PartitionKey: data.split(':')[0]! })));
 
     // LATEST applies to shards without a checkpoint and no parent of ours: here the parent is ours, so nothing is skipped.
     const second = pipeline(streamName, store, 'LATEST');
@@ -185,16 +174,16 @@ describe('fromKinesisStream resharding (kinesalite)', () => {
 
   it('should, starting at LATEST on a resharded stream, skip closed shards and read only what comes next', async () => {
     const streamName = `s-${randomUUID().slice(0, 8)}`;
-    await createStream(client, streamName, 1);
-    await putRecords(client, streamName, [{ Data: Buffer.from('old:0'), PartitionKey: 'a' }]);
-    await client.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: MIDDLE_HASH_KEY }));
-    await waitForActive(client, streamName);
-    await putRecords(client, streamName, [{ Data: Buffer.from('old:1'), PartitionKey: 'a' }]);
+    await createStream(kinesis.client, streamName, 1);
+    await putRecords(kinesis.client, streamName, [{ Data: Buffer.from('old:0'), PartitionKey: 'a' }]);
+    await kinesis.client.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: MIDDLE_HASH_KEY }));
+    await waitForActive(kinesis.client, streamName);
+    await putRecords(kinesis.client, streamName, [{ Data: Buffer.from('old:1'), PartitionKey: 'a' }]);
     const store = memoryCheckpointStore();
     const reading = pipeline(streamName, store, 'LATEST');
     await waitFor(() => reading.polls() >= 2, 'both open shards polled at LATEST');
     const fresh = Array.from({ length: 16 }, (_, i) => `new-${i}:0`);
-    await putRecords(client, streamName, fresh.map((data) => ({ Data: Buffer.from(data), PartitionKey: data })));
+    await putRecords(kinesis.client, streamName, fresh.map((data) => ({ Data: Buffer.from(data), PartitionKey: data })));
     await waitFor(() => reading.delivered().length >= 16, 'the new records');
     await delay(300);
     await reading.stop();

@@ -4,27 +4,15 @@
  * settled behind a record still in flight) grow past `maxInFlightBytes` plus one GetRecords response.
  * Real time against kinesalite on 127.0.0.1.
  */
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { lastValueFrom } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bufferBySizeOrTime, deliverTo } from '../../../operators/index.js';
 import type { Destination, FirehoseRecord } from '../../../src/index.js';
 import { fromKinesisStream, memoryCheckpointStore } from '../../../src/sources/kinesis/index.js';
-import { createStream, kinesisClientFor, putRecords, startKinesalite, type Kinesalite } from '../../support/kinesalite.js';
+import {createStream, putRecords, useKinesalite } from '../../support/kinesalite.js';
 import { delay, waitFor } from './waitFor.js';
 
-let kinesalite: Kinesalite;
-let client: KinesisClient;
-
-beforeAll(async () => {
-  kinesalite = await startKinesalite();
-  client = kinesisClientFor(kinesalite.endpoint);
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await kinesalite?.stop();
-});
+const kinesis = useKinesalite();
 
 const RECORDS = 200;
 const RECORD_BYTES = 1_024;
@@ -35,8 +23,8 @@ const BATCH_MS = 1_500;
 describe('fromKinesisStream with a slow destination (kinesalite)', () => {
   it('should keep its outstanding bytes within maxInFlightBytes plus one GetRecords response, reading only as fast as batches are delivered', async () => {
     const streamName = 'slow';
-    await createStream(client, streamName, 1);
-    await putRecords(client, streamName, Array.from({ length: RECORDS }, (_, i) => ({ Data: Buffer.alloc(RECORD_BYTES, String(i % 10)), PartitionKey: `k${i}` })));
+    await createStream(kinesis.client, streamName, 1);
+    await putRecords(kinesis.client, streamName, Array.from({ length: RECORDS }, (_, i) => ({ Data: Buffer.alloc(RECORD_BYTES, String(i % 10)), PartitionKey: `k${i}` })));
 
     const startedAt = Date.now();
     const delivered: FirehoseRecord[] = [];
@@ -53,7 +41,7 @@ describe('fromKinesisStream with a slow destination (kinesalite)', () => {
     const stop = new AbortController();
     const done = lastValueFrom(
       fromKinesisStream({
-        client,
+        client: kinesis.client,
         streamName,
         startingPosition: 'TRIM_HORIZON',
         checkpointStore: memoryCheckpointStore(),
