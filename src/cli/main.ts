@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { createReadStream } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bufferBySizeOrTime, deliverTo } from '../../operators/index.js';
 import type { Compression } from '../codecs/compression.js';
@@ -35,9 +36,15 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+/**
+ * The main job (`rx-firehose [options]`, `npm start -- [options]`): `argv` are its options; resolves with the exit
+ * code once the pipeline ended.
+ */
+export async function main(argv: string[]): Promise<number> {
 const { values } = (() => {
   try {
     return parseArgs({
+      args: argv,
       options: {
         input: { type: 'string' },
         records: { type: 'string', default: '200000' },
@@ -59,7 +66,7 @@ const { values } = (() => {
 })();
 if (values.help) {
   console.log(HELP);
-  process.exit(0);
+  return 0;
 }
 const number = (name: string, text: string | undefined): number | undefined => {
   if (text === undefined) return undefined;
@@ -125,7 +132,7 @@ const ticker = setInterval(() => {
 }, 1000);
 
 console.error(`rx-firehose: ${values.input === undefined ? 'generated records' : values.input === '-' ? 'stdin' : values.input} → ${values.out} (${values.compression})`);
-pipeline.subscribe({
+return new Promise<number>((exit) => pipeline.subscribe({
   next: (result) => {
     records += result.records.length;
     bytes += result.bytes;
@@ -139,7 +146,7 @@ pipeline.subscribe({
     clearInterval(ticker);
     if (input === process.stdin) process.stdin.destroy();
     console.error(`rx-firehose: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = 1;
+    exit(1);
   },
   complete: () => {
     clearInterval(ticker);
@@ -147,5 +154,10 @@ pipeline.subscribe({
     if (input === process.stdin) process.stdin.destroy();
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
     console.error(`done: ${progress().replace(/, in flight.*/, '')} in ${elapsed().toFixed(2)} s; ${failed} records to the error output; peak RSS ${mb(peakRss)}`);
+    exit(0);
   },
-});
+}));
+}
+
+// Run directly (`node --import tsx src/cli/main.ts`) rather than through the `rx-firehose` bin.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) process.exitCode = await main(process.argv.slice(2));
