@@ -1,11 +1,23 @@
 import { Buffer } from 'node:buffer';
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { InvokeCommand, InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { optionalPeer } from '../aws/optionalPeer.js';
 import { DeliveryError } from '../destinations/DeliveryError.js';
+
+/** The command, loaded at the first invocation: importing rx-firehose loads no AWS SDK. */
+const lambdaSdk = optionalPeer('@aws-sdk/client-lambda', 'transformWithLambda', () => import('@aws-sdk/client-lambda'));
+
+/**
+ * The one Lambda call `transformWithLambda` makes (Invoke). A `LambdaClient` from `@aws-sdk/client-lambda` fits
+ * (the caller builds and configures it: region, credentials, endpoint).
+ */
+export interface LambdaInvokeClient {
+  send(command: InvokeCommand, options?: { readonly abortSignal?: AbortSignal }): Promise<InvokeCommandOutput>;
+}
 
 /** A real Lambda function, invoked through the Invoke API (RequestResponse). */
 export interface LambdaFunction {
   /** A `LambdaClient` you configured; rx-firehose never builds one. */
-  readonly client: LambdaClient;
+  readonly client: LambdaInvokeClient;
   /** Function name, or its full ARN. */
   readonly functionName: string;
   /** Version or alias. */
@@ -30,6 +42,7 @@ const CODES: Readonly<Record<string, string>> = {
 export async function invokeLambda(target: LambdaFunction, event: unknown, signal: AbortSignal): Promise<string> {
   let output;
   try {
+    const { InvokeCommand } = await lambdaSdk();
     output = await target.client.send(
       new InvokeCommand({
         FunctionName: target.functionName,

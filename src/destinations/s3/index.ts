@@ -3,7 +3,7 @@ import { objectStoreDestination } from '../objectStore/objectStoreDestination.js
 import { checkS3Options, type S3DestinationOptions } from './options.js';
 import { putObject } from './service.js';
 
-export type { S3DestinationOptions } from './options.js';
+export type { S3DestinationOptions, S3SendOptions, S3WriteClient } from './options.js';
 
 /**
  * Amazon S3 (or any S3-compatible store) with Firehose's object layout.

@@ -1,4 +1,15 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import type {
+  AbortMultipartUploadCommand,
+  AbortMultipartUploadCommandOutput,
+  CompleteMultipartUploadCommand,
+  CompleteMultipartUploadCommandOutput,
+  CreateMultipartUploadCommand,
+  CreateMultipartUploadCommandOutput,
+  PutObjectCommand,
+  PutObjectCommandOutput,
+  UploadPartCommand,
+  UploadPartCommandOutput,
+} from '@aws-sdk/client-s3';
 import { InvalidOptionError } from '../../errors/InvalidOptionError.js';
 import { checkNumber } from '../../options/checkNumber.js';
 import { checkObjectStoreOptions, type ObjectStoreLayout, type ObjectStoreOptions } from '../objectStore/objectStoreOptions.js';
@@ -10,9 +21,26 @@ export const MIN_PART_BYTES = 5 * MIB;
 /** S3's largest part. */
 export const MAX_PART_BYTES = 5 * 1024 * MIB;
 
+/** Options passed with each call: an attempt's requests are aborted when it times out or the pipeline stops. */
+export interface S3SendOptions {
+  readonly abortSignal?: AbortSignal;
+}
+
+/**
+ * The five S3 calls `s3Destination` makes. An `S3Client` from `@aws-sdk/client-s3` fits (the caller builds
+ * and configures it: region, credentials, endpoint, HTTP handler).
+ */
+export interface S3WriteClient {
+  send(command: PutObjectCommand, options?: S3SendOptions): Promise<PutObjectCommandOutput>;
+  send(command: CreateMultipartUploadCommand, options?: S3SendOptions): Promise<CreateMultipartUploadCommandOutput>;
+  send(command: UploadPartCommand, options?: S3SendOptions): Promise<UploadPartCommandOutput>;
+  send(command: CompleteMultipartUploadCommand, options?: S3SendOptions): Promise<CompleteMultipartUploadCommandOutput>;
+  send(command: AbortMultipartUploadCommand, options?: S3SendOptions): Promise<AbortMultipartUploadCommandOutput>;
+}
+
 export interface S3DestinationOptions extends ObjectStoreOptions {
   /** An `S3Client` you configured (region, credentials, endpoint); rx-firehose never builds one. */
-  readonly client: S3Client;
+  readonly client: S3WriteClient;
   /** The bucket: 3–63 characters of lowercase letters, digits, `.` and `-`. */
   readonly bucket: string;
   /** Server-side encryption: `AES256` (SSE-S3), `aws:kms` or `aws:kms:dsse`. Default: the bucket's. */
@@ -33,7 +61,7 @@ export interface S3DestinationOptions extends ObjectStoreOptions {
 }
 
 export interface S3Config extends ObjectStoreLayout {
-  readonly client: S3Client;
+  readonly client: S3WriteClient;
   readonly bucket: string;
   readonly headers: {
     readonly ContentType: string;

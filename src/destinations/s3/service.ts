@@ -1,16 +1,13 @@
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  PutObjectCommand,
-  UploadPartCommand,
-  type CompletedPart,
-} from '@aws-sdk/client-s3';
+import type { CompletedPart } from '@aws-sdk/client-s3';
+import { optionalPeer } from '../../aws/optionalPeer.js';
 import { DeliveryError } from '../DeliveryError.js';
-import type { S3Config } from './options.js';
+import { NAME, type S3Config } from './options.js';
+
+/** The SDK's commands, loaded at the first upload: importing rx-firehose loads no AWS SDK. */
+const s3Sdk = optionalPeer('@aws-sdk/client-s3', NAME, () => import('@aws-sdk/client-s3'));
 
 /** S3 errors about the request itself: retrying the same object cannot succeed. Everything else is retried (Firehose retries S3 for 24 h). */
-const PERMANENT = new Set(['EntityTooLarge', 'EntityTooSmall', 'InvalidArgument', 'InvalidRequest', 'KeyTooLongError', 'MalformedXML', 'InvalidPart', 'InvalidPartOrder']);
+const PERMANENT = new Set(['MissingPeerDependencyError', 'EntityTooLarge', 'EntityTooSmall', 'InvalidArgument', 'InvalidRequest', 'KeyTooLongError', 'MalformedXML', 'InvalidPart', 'InvalidPartOrder']);
 /** Parts of one multipart upload in flight at once. */
 const PART_CONCURRENCY = 4;
 
@@ -22,6 +19,7 @@ const PART_CONCURRENCY = 4;
 export async function putObject(config: S3Config, key: string, body: Uint8Array, signal: AbortSignal): Promise<string> {
   const { client, bucket, headers } = config;
   try {
+    const { PutObjectCommand } = await s3Sdk();
     if (body.byteLength <= config.multipartThresholdBytes) {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.byteLength, ...headers }), { abortSignal: signal });
     } else {
@@ -35,6 +33,7 @@ export async function putObject(config: S3Config, key: string, body: Uint8Array,
 
 async function multipartUpload(config: S3Config, key: string, body: Uint8Array, signal: AbortSignal): Promise<void> {
   const { client, bucket, headers } = config;
+  const { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } = await s3Sdk();
   const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...headers }), { abortSignal: signal });
   try {
     const count = Math.ceil(body.byteLength / config.partSizeBytes);

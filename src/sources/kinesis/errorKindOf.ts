@@ -20,6 +20,8 @@ const THROTTLES = new Set([
 ]);
 
 const PERMANENT = new Set([
+  // an optional peer dependency (the AWS SDK client) is not installed
+  'MissingPeerDependencyError',
   // Kinesis and DynamoDB
   'ResourceNotFoundException',
   'AccessDeniedException',

@@ -1,7 +1,6 @@
-import { ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { callWithRetries, STOPPED, type RetryContext } from './callWithRetries.js';
 import { codeOf } from './KinesisSourceError.js';
-import type { KinesisReadClient } from './KinesisReadClient.js';
+import { kinesisSdk, type KinesisReadClient } from './KinesisReadClient.js';
 import type { ListedShard } from './shardTracker.js';
 
 /** A NextToken is valid for 300 s: a listing that waited longer (backoff) starts over. */
@@ -27,11 +26,13 @@ export async function listShards(
       const page = await callWithRetries(
         'ListShards',
         undefined,
-        () =>
-          client.send(new ListShardsCommand(request), { abortSignal: context.signal }).catch((err: unknown): typeof RESTART => {
+        async () => {
+          const { ListShardsCommand } = await kinesisSdk();
+          return client.send(new ListShardsCommand(request), { abortSignal: context.signal }).catch((err: unknown): typeof RESTART => {
             if (codeOf(err) === 'ExpiredNextTokenException') return RESTART;
             throw err;
-          }),
+          });
+        },
         context,
       );
       if (page === STOPPED) return STOPPED;

@@ -1,11 +1,11 @@
-import { GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-kinesis';
+import type { _Record } from '@aws-sdk/client-kinesis';
 import type { MetricSink } from '../../metrics/MetricSink.js';
 import { backoffDelayMs } from '../../retry/backoffDelayMs.js';
 import type { InFlightBudget } from '../InFlightBudget.js';
 import { callWithRetries, STOPPED, type RetryContext } from './callWithRetries.js';
 import { compareSequenceNumbers } from './compareSequenceNumbers.js';
 import { errorKindOf } from './errorKindOf.js';
-import type { KinesisReadClient } from './KinesisReadClient.js';
+import { kinesisSdk, type KinesisReadClient } from './KinesisReadClient.js';
 import { KinesisSourceError } from './KinesisSourceError.js';
 import type { ShardPosition } from './shardTracker.js';
 import { sleep } from './sleep.js';
@@ -65,6 +65,7 @@ export async function readShard(shardId: string, start: ShardPosition, context: 
     if (signal.aborted) return 'stopped';
     let output;
     try {
+      const { GetRecordsCommand } = await kinesisSdk();
       output = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: context.maxRecordsPerCall, StreamARN: context.streamRef.StreamARN }), {
         abortSignal: signal,
       });
@@ -116,7 +117,10 @@ async function shardIterator(shardId: string, position: ShardPosition, context: 
   const output = await callWithRetries(
     'GetShardIterator',
     shardId,
-    () => context.client.send(new GetShardIteratorCommand(request), { abortSignal: context.signal }),
+    async () => {
+      const { GetShardIteratorCommand } = await kinesisSdk();
+      return context.client.send(new GetShardIteratorCommand(request), { abortSignal: context.signal });
+    },
     context,
     () => context.metrics('ThrottledGetShardIterator', 1, 'Count'),
   );

@@ -1,15 +1,16 @@
-import {
+import type {
+  AttributeValue,
   CreateTableCommand,
+  CreateTableCommandOutput,
   DescribeTableCommand,
+  DescribeTableCommandOutput,
   QueryCommand,
+  QueryCommandOutput,
   UpdateItemCommand,
-  type AttributeValue,
-  type CreateTableCommandOutput,
-  type DescribeTableCommandOutput,
-  type QueryCommandOutput,
-  type UpdateItemCommandOutput,
+  UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { asyncScheduler, firstValueFrom, timer, type SchedulerLike } from 'rxjs';
+import { optionalPeer } from '../../../aws/optionalPeer.js';
 import { InvalidOptionError } from '../../../errors/InvalidOptionError.js';
 import { SHARD_END, type Checkpoint, type CheckpointStore } from './CheckpointStore.js';
 
@@ -18,6 +19,8 @@ const NAME = 'dynamoDbCheckpointStore';
 const TABLE_POLL_MS = 100;
 /** How long a table may take to become ACTIVE. */
 const TABLE_WAIT_MS = 120_000;
+/** The SDK's commands, loaded at the first call: importing rx-firehose loads no AWS SDK. */
+const dynamoDbSdk = optionalPeer('@aws-sdk/client-dynamodb', NAME, () => import('@aws-sdk/client-dynamodb'));
 
 /** The DynamoDB calls the store makes: a `DynamoDBClient` from `@aws-sdk/client-dynamodb` fits. */
 export interface DynamoDbCheckpointClient {
@@ -95,6 +98,7 @@ export function dynamoDbCheckpointStore(options: DynamoDbCheckpointStoreOptions)
   return {
     async load(streamName) {
       await whenReady();
+      const { QueryCommand } = await dynamoDbSdk();
       const checkpoints = new Map<string, Checkpoint>();
       let exclusiveStartKey: Record<string, AttributeValue> | undefined;
       do {
@@ -120,11 +124,12 @@ export function dynamoDbCheckpointStore(options: DynamoDbCheckpointStoreOptions)
     },
     async save(streamName, checkpoints) {
       await whenReady();
+      const { UpdateItemCommand } = await dynamoDbSdk();
       const updatedAtMs = String(Math.round(scheduler.now()));
       // allSettled, not all: on a failure the other writes go on, and one of them landing after the next save
       // (which the source makes as soon as this one rejects) could move a checkpoint back.
       const results = await Promise.allSettled(
-        [...checkpoints].map(([shardId, checkpoint]) => client.send(updateCheckpoint(tableName, streamName, shardId, checkpoint, updatedAtMs))),
+        [...checkpoints].map(([shardId, checkpoint]) => client.send(new UpdateItemCommand(updateCheckpoint(tableName, streamName, shardId, checkpoint, updatedAtMs)))),
       );
       for (const result of results) {
         if (result.status === 'rejected' && (result.reason as Error | undefined)?.name !== 'ConditionalCheckFailedException') throw result.reason;
@@ -138,7 +143,7 @@ export function dynamoDbCheckpointStore(options: DynamoDbCheckpointStoreOptions)
  * decimal strings of up to 128 digits without leading zeros, compared here as numbers: a shorter one is
  * smaller, and among those of one length string order is number order. `SHARD_END` is final.
  */
-function updateCheckpoint(tableName: string, streamName: string, shardId: string, checkpoint: Checkpoint, updatedAtMs: string): UpdateItemCommand {
+function updateCheckpoint(tableName: string, streamName: string, shardId: string, checkpoint: Checkpoint, updatedAtMs: string): UpdateItemCommand['input'] {
   const names = { '#checkpoint': 'checkpoint', '#sub': 'checkpointSubSequenceNumber', '#updated': 'updatedAtMs' };
   const values: Record<string, AttributeValue> = {
     ':checkpoint': { S: checkpoint.sequenceNumber },
@@ -152,19 +157,20 @@ function updateCheckpoint(tableName: string, streamName: string, shardId: string
         ' OR (size(#checkpoint) = :length AND #checkpoint < :checkpoint)' +
         ' OR (#checkpoint = :checkpoint AND (attribute_not_exists(#sub) OR #sub <= :sub))))';
   if (forward !== undefined) Object.assign(values, { ':end': { S: SHARD_END }, ':length': { N: String(checkpoint.sequenceNumber.length) } });
-  return new UpdateItemCommand({
+  return {
     TableName: tableName,
     Key: { streamName: { S: streamName }, shardId: { S: shardId } },
     UpdateExpression: 'SET #checkpoint = :checkpoint, #sub = :sub, #updated = :updated',
     ConditionExpression: forward,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
-  });
+  };
 }
 
 async function ensureTable(client: DynamoDbCheckpointClient, tableName: string, scheduler: SchedulerLike): Promise<void> {
   const status = await tableStatus(client, tableName);
   if (status === undefined) {
+    const { CreateTableCommand } = await dynamoDbSdk();
     try {
       await client.send(
         new CreateTableCommand({
@@ -192,6 +198,7 @@ async function ensureTable(client: DynamoDbCheckpointClient, tableName: string, 
 }
 
 async function tableStatus(client: DynamoDbCheckpointClient, tableName: string): Promise<string | undefined> {
+  const { DescribeTableCommand } = await dynamoDbSdk();
   try {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     return Table?.TableStatus;
