@@ -21,7 +21,7 @@ export type { DeliveryResult } from './delivery/DeliveryResult.js';
 export type { DeliveryOptions } from './delivery/batchDelivery.js';
 export { DEFAULT_RETRY_DURATION_MS, MAX_RETRY_DURATION_MS } from './delivery/batchDelivery.js';
 export { UndeliverableRecordsError } from './delivery/UndeliverableRecordsError.js';
-export { backoffDelayMs, FIREHOSE_BACKOFF } from './retry/backoffDelayMs.js';
+export { FIREHOSE_BACKOFF } from './retry/backoffDelayMs.js';
 export type { Backoff } from './retry/backoffDelayMs.js';
 export type { MetricSink, MetricUnit } from './metrics/MetricSink.js';
 
@@ -37,13 +37,13 @@ export type {
   TransformationCallback,
   TransformationContext,
 } from './transform/lambdaContract.js';
-export type { LambdaFunction } from './transform/invokeLambda.js';
+export type { LambdaFunction, LambdaInvokeClient } from './transform/invokeLambda.js';
 export { LAMBDA_PAYLOAD_LIMIT_BYTES } from './transform/invocationPayloadBytes.js';
 
 // Sources.
 export { fromLines } from './sources/lines/fromLines.js';
 export type { FromLinesOptions } from './sources/lines/fromLines.js';
-export { InFlightBudget } from './sources/InFlightBudget.js';
+export type { InFlightBudget } from './sources/InFlightBudget.js';
 
 // Kinesis Data Streams source.
 export * from './sources/kinesis/index.js';
@@ -52,7 +52,7 @@ export * from './sources/kinesis/index.js';
 export { directoryDestination } from './destinations/directory/index.js';
 export type { DirectoryDestinationOptions } from './destinations/directory/index.js';
 export { s3Destination } from './destinations/s3/index.js';
-export type { S3DestinationOptions } from './destinations/s3/index.js';
+export type { S3DestinationOptions, S3SendOptions, S3WriteClient } from './destinations/s3/index.js';
 export type { ObjectStoreOptions } from './destinations/objectStore/objectStoreOptions.js';
 
 // HTTP endpoint: Firehose's delivery protocol, both ends.
@@ -68,13 +68,10 @@ export type {
 } from './receivers/http/index.js';
 
 // Object keys and compression (Firehose's S3 layout).
-export * from './keys/index.js';
-export { compress } from './codecs/compress.js';
-export type { CompressOptions } from './codecs/compress.js';
+export { PartitionKeyError, type PartitionKeyNamespace, type PartitionKeyProblem } from './keys/PartitionKeyError.js';
 export { decompress } from './codecs/decompress.js';
-export { crc32c } from './codecs/crc32c.js';
-export { COMPRESSIONS, extensionOf } from './codecs/compression.js';
 export type { Compression } from './codecs/compression.js';
 
 // Errors.
 export { InvalidOptionError } from './errors/InvalidOptionError.js';
+export { MissingPeerDependencyError } from './errors/MissingPeerDependencyError.js';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareSequenceNumbers } from '../../../src/sources/kinesis/index.js';
+import { compareSequenceNumbers } from '../../../src/sources/kinesis/compareSequenceNumbers.js';
 import { createStream, kinesisClientFor, putRecords, startKinesalite, type Kinesalite } from '../../support/kinesalite.js';
 import { waitFor } from './waitFor.js';
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareSequenceNumbers, deaggregate, KPL_MAGIC } from '../../../src/sources/kinesis/index.js';
+import { compareSequenceNumbers } from '../../../src/sources/kinesis/compareSequenceNumbers.js';
+import { deaggregate, KPL_MAGIC } from '../../../src/sources/kinesis/deaggregate.js';
 import { aggregate, encodeAggregatedRecord, type UserRecordInput } from './kplEncoder.js';
 
 const utf8 = new TextEncoder();
