@@ -6,10 +6,6 @@ import type {
   ListShardsCommand,
   ListShardsCommandOutput,
 } from '@aws-sdk/client-kinesis';
-import { optionalPeer } from '../../aws/optionalPeer.js';
-
-/** The SDK's commands, loaded at the first call: importing rx-firehose loads no AWS SDK. */
-export const kinesisSdk = optionalPeer('@aws-sdk/client-kinesis', 'fromKinesisStream', () => import('@aws-sdk/client-kinesis'));
 
 /** Options passed with each call: the source aborts its requests in flight when it stops. */
 export interface KinesisSendOptions {

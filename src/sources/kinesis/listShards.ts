@@ -1,6 +1,7 @@
 import { callWithRetries, STOPPED, type RetryContext } from './callWithRetries.js';
 import { codeOf } from './KinesisSourceError.js';
-import { kinesisSdk, type KinesisReadClient } from './KinesisReadClient.js';
+import type { KinesisReadClient } from './KinesisReadClient.js';
+import { kinesisSdk } from './kinesisSdk.js';
 import type { ListedShard } from './shardTracker.js';
 
 /** A NextToken is valid for 300 s: a listing that waited longer (backoff) starts over. */
