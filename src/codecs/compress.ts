@@ -1,7 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
-import { compress as snappyCompress } from 'snappy';
 import { InvalidOptionError, typeNameOf } from '../errors/InvalidOptionError.js';
 import { checkNumber } from '../options/checkNumber.js';
 import { checkCompression } from './checkCompression.js';
@@ -330,6 +329,7 @@ function* windows(chunks: readonly Uint8Array[], total: number, size: number): G
 
 /** The Snappy framing format of the concatenated chunks. */
 async function snappyFramed(chunks: readonly Uint8Array[], total: number): Promise<Uint8Array> {
+  const { compress: snappyCompress } = await import('snappy'); // a native addon: loaded when first used, not at start-up
   const frames = await mapInOrder(windows(chunks, total, FRAME_MAX), IN_FLIGHT, async (window) => {
     const compressing = snappyCompress(window);
     const checksum = crc32c(window); // on the main thread while the pool compresses
@@ -362,6 +362,7 @@ async function hadoopSnappy(chunks: readonly Uint8Array[], total: number): Promi
   // Hadoop writes an empty stream as a single block header of length 0, which its reader takes as
   // the end of the data.
   if (total === 0) return new Uint8Array(4);
+  const { compress: snappyCompress } = await import('snappy');
   const blocks = await mapInOrder(windows(chunks, total, HADOOP_BLOCK_MAX), IN_FLIGHT, async (window) => {
     const compressed = await snappyCompress(window);
     const header = Buffer.allocUnsafe(8);

@@ -2,7 +2,6 @@ import { Buffer } from 'node:buffer';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { createGunzip, gunzip } from 'node:zlib';
-import { uncompress as snappyUncompress } from 'snappy';
 import { typeNameOf } from '../errors/InvalidOptionError.js';
 import { checkCompression } from './checkCompression.js';
 import type { Compression } from './compression.js';
@@ -100,6 +99,7 @@ function snappyLength(raw: Uint8Array): number | undefined {
 /** Raw Snappy decompression on the thread pool, with the expected length checked. */
 async function unsnappy(raw: Uint8Array, expected: number, fail: (message: string, cause?: unknown) => Error, where: string): Promise<Uint8Array> {
   let plain: Uint8Array;
+  const { uncompress: snappyUncompress } = await import('snappy'); // a native addon: loaded when first used, not at start-up
   try {
     plain = (await snappyUncompress(raw, { asBuffer: true })) as Buffer;
   } catch (err) {

@@ -40,6 +40,8 @@ describe('loading the package', () => {
     expect(modules.some((url) => url.endsWith('/src/destinations/s3/service.ts'))).toBe(true);
     expect(modules.some((url) => url.includes('/node_modules/rxjs/'))).toBe(true);
     expect(awsSdk(modules)).toEqual([]);
+    // Nor the native Snappy addon, loaded when Snappy is first used.
+    expect(modules.filter((url) => url.includes('/node_modules/snappy/'))).toEqual([]);
   });
 
   it('should load no AWS SDK module for the CLI (rx-firehose --help)', () => {
@@ -47,6 +49,7 @@ describe('loading the package', () => {
     expect(stdout).toMatch(/^rx-firehose: /);
     expect(modules.some((url) => url.endsWith('/src/cli/main.ts'))).toBe(true);
     expect(awsSdk(modules)).toEqual([]);
+    expect(modules.filter((url) => url.includes('/node_modules/snappy/'))).toEqual([]);
   });
 
   it('should load @aws-sdk/client-s3, and no other client, once an S3 destination uploads', () => {
