@@ -1,76 +1,123 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// Builds the package, packs it as npm would publish it, installs the tarball into a scratch consumer
-// project and checks, with the consumer's own TypeScript and Node, what `rx-firehose` and
-// `rx-firehose/operators` give it.
+// The package as a user gets it, from nothing built: a clean clone of the committed HEAD, `npm ci` in it (its
+// `prepare` builds dist/), `npm pack` (its `prepack` builds again), and the tarball installed with
+// `npm i <tarball>` into a new ESM project, which then imports all three entries, type-checks against them
+// and runs `npx rx-firehose`. npm uses its cache (the registry only for what the cache lacks). Slow: minutes.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const run = (cmd: string, args: string[], cwd: string): string => {
-  try {
-    return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (err) {
-    const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
-    throw new Error(`${cmd} ${args.join(' ')} failed:\n${stdout}${stderr}`);
-  }
-};
+const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> };
+const versionOf = (name: string): string => lock.packages[`node_modules/${name}`]!.version;
 
-describe('the built package', () => {
+// npm's own variables from an enclosing `npm test` must not steer the npm commands run here.
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_|^INIT_CWD$/i.test(k)));
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+function run(cmd: string, args: string[], cwd: string): Run {
+  const child = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (child.error !== undefined) throw child.error;
+  return { status: child.status, stdout: child.stdout, stderr: child.stderr };
+}
+function ok(cmd: string, args: string[], cwd: string): string {
+  const result = run(cmd, args, cwd);
+  if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) exited ${result.status}:\n${result.stdout}${result.stderr}`);
+  return result.stdout;
+}
+const NPM = ['--prefer-offline', '--no-audit', '--no-fund'];
+
+describe('the package, from a clean clone', () => {
+  let work = '';
+  let clone = '';
   let consumer = '';
+  let files: string[] = [];
+  let manifest: { exports: Record<string, { types: string; import: string }>; bin: Record<string, string> };
 
   beforeAll(() => {
-    consumer = mkdtempSync(join(tmpdir(), 'rx-firehose-consumer-'));
-    run('npm', ['run', 'build', '--silent'], root);
-    const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', consumer], root)) as Array<{
-      filename: string;
-    }>;
-    const installed = join(consumer, 'node_modules', 'rx-firehose');
-    mkdirSync(installed, { recursive: true });
-    run('tar', ['-xzf', join(consumer, packed[0]!.filename), '-C', installed, '--strip-components=1'], consumer);
-    // The peer dependency and the dependencies, as npm would install them for the consumer.
-    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-    for (const name of ['rxjs', '@types/node', ...Object.keys(manifest.dependencies ?? {})]) {
-      const target = join(consumer, 'node_modules', name);
-      mkdirSync(dirname(target), { recursive: true });
-      symlinkSync(join(root, 'node_modules', name), target, 'dir');
-    }
-    writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module', private: true }));
-  }, 120_000);
+    work = mkdtempSync(join(tmpdir(), 'rx-firehose-package-'));
+    clone = join(work, 'clone');
+    ok('git', ['clone', '--quiet', root, clone], work);
+    expect(existsSync(join(clone, 'dist'))).toBe(false);
+    ok('npm', ['ci', ...NPM], clone);
+    const packed = JSON.parse(ok('npm', ['pack', '--json', '--pack-destination', work], clone)) as Array<{ filename: string; files: { path: string }[] }>;
+    files = packed[0]!.files.map((f) => f.path).sort();
+    manifest = JSON.parse(readFileSync(join(clone, 'package.json'), 'utf8')) as typeof manifest;
+    consumer = join(work, 'consumer');
+    mkdirSync(consumer);
+    writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+    // rxjs, a required peer, comes with it; the AWS SDK clients are optional peers and do not.
+    ok('npm', ['install', ...NPM, join(work, packed[0]!.filename), `@types/node@${versionOf('@types/node')}`], consumer);
+  }, 1_200_000);
 
   afterAll(() => {
-    if (consumer !== '') rmSync(consumer, { recursive: true, force: true });
+    if (work !== '') rmSync(work, { recursive: true, force: true });
   });
 
-  it('should run bufferBySizeOrTime imported from rx-firehose/operators and from rx-firehose', () => {
+  it('should build dist/ on npm ci, so that npx rx-firehose --help works in the clone', () => {
+    const help = run('npx', ['--no-install', 'rx-firehose', '--help'], clone);
+    expect(help.stderr).toBe('');
+    expect(help.stdout).toMatch(/^rx-firehose: delivers JSON lines/);
+    expect(help.status).toBe(0);
+  }, 120_000);
+
+  it('should pack the compiled entries, the bin, README.md and LICENSE, and nothing else', () => {
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/src/cli/bin.js', 'dist/src/cli/main.js']));
+    for (const { types, import: js } of Object.values(manifest.exports)) expect(files).toEqual(expect.arrayContaining([types.slice(2), js.slice(2)]));
+    expect(files).toContain(manifest.bin['rx-firehose']!.replace(/^\.\//, ''));
+    expect(files.filter((f) => !/^dist\/(src|operators)\/.*\.(js|d\.ts)$/.test(f))).toEqual(['LICENSE', 'README.md', 'package.json']);
+    expect(files.some((f) => f.includes('.spec.'))).toBe(false);
+    expect(readFileSync(join(clone, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0, January 2004[\s\S]*END OF TERMS AND CONDITIONS/);
+    expect(readFileSync(join(clone, 'dist/src/cli/bin.js'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
+  });
+
+  it('should import all three entries from an ESM project, without the optional AWS SDK clients installed', () => {
+    expect(existsSync(join(consumer, 'node_modules', 'rxjs'))).toBe(true);
+    expect(existsSync(join(consumer, 'node_modules', '@aws-sdk'))).toBe(false);
     writeFileSync(
       join(consumer, 'main.mjs'),
-      `import { from } from 'rxjs';
-import { bufferBySizeOrTime } from 'rx-firehose/operators';
+      `import { from, lastValueFrom, of } from 'rxjs';
+import { bufferBySizeOrTime, deliverTo } from 'rx-firehose/operators';
 import * as root from 'rx-firehose';
-from(['aa', 'bb', 'cc']).pipe(bufferBySizeOrTime({ maxBytes: 4 })).subscribe((b) => console.log(JSON.stringify(b)));
-console.log(root.bufferBySizeOrTime === bufferBySizeOrTime, typeof root.InvalidOptionError);
-`,
-    );
-    expect(run('node', ['main.mjs'], consumer).trim().split('\n')).toEqual(['["aa","bb"]', '["cc"]', 'true function']);
-  });
-
-  it('should give the testing helpers at rx-firehose/testing', () => {
-    writeFileSync(
-      join(consumer, 'testing.mjs'),
-      `import { of } from 'rxjs';
-import { deliverTo } from 'rx-firehose/operators';
 import { memoryDestination, recordOfSize } from 'rx-firehose/testing';
+from(['aa', 'bb', 'cc']).pipe(bufferBySizeOrTime({ maxBytes: 4 })).subscribe((b) => console.log(JSON.stringify(b)));
+console.log(root.bufferBySizeOrTime === bufferBySizeOrTime, typeof root.s3Destination, typeof root.fromKinesisStream, typeof root.InvalidOptionError);
+console.log(['crc32c', 'checkStreamName', 'KPL_MAGIC', 'compareSequenceNumbers'].filter((name) => name in root).join(',') || 'no internals');
 const dest = memoryDestination();
-of([recordOfSize(5), recordOfSize(7)]).pipe(deliverTo(dest)).subscribe((r) => console.log(r.status, r.bytes, dest.delivered.length));
+const result = await lastValueFrom(of([recordOfSize(5), recordOfSize(7)]).pipe(deliverTo(dest)));
+console.log(result.status, result.bytes, dest.delivered.length);
 `,
     );
-    expect(run('node', ['testing.mjs'], consumer).trim()).toBe('delivered 12 2');
+    expect(ok('node', ['main.mjs'], consumer).trim().split('\n')).toEqual([
+      '["aa","bb"]',
+      '["cc"]',
+      'true function function function',
+      'no internals',
+      'delivered 12 2',
+    ]);
   });
 
-  it("should give a TypeScript consumer the operator's types", () => {
+  it('should run npx rx-firehose in the project: the main job, and a clear error for an unknown command', () => {
+    const help = run('npx', ['--no-install', 'rx-firehose', '--help'], consumer);
+    expect(help.stdout).toMatch(/^rx-firehose: delivers JSON lines/);
+    expect(help.status).toBe(0);
+    const unknown = run('npx', ['--no-install', 'rx-firehose', 'frobnicate'], consumer);
+    expect(unknown.stderr).toMatch(/^rx-firehose: unknown command "frobnicate"/);
+    expect(unknown.status).toBe(2);
+    // The main job, end to end: one line in, one gzip file out.
+    const out = join(consumer, 'out');
+    const job = spawnSync('npx', ['--no-install', 'rx-firehose', '--input', '-', '--out', out, '--quiet'], { cwd: consumer, env, input: '{"a":1}\n', encoding: 'utf8' });
+    expect(job.stderr).toMatch(/done: 1 records/);
+    expect(job.status).toBe(0);
+  }, 120_000);
+
+  it("should give a TypeScript project the entries' types", () => {
     writeFileSync(
       join(consumer, 'main.ts'),
       `import { of, type OperatorFunction } from 'rxjs';
@@ -89,11 +136,11 @@ bufferBySizeOrTime({ maxBytes: '1' });
 void err;
 `,
     );
-    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--skipLibCheck', 'main.ts'];
-    expect(() => run('node', [tsc, ...args], consumer)).not.toThrow();
-    // And the check can fail: a wrong type is reported.
     writeFileSync(join(consumer, 'wrong.ts'), `import { bufferBySizeOrTime } from 'rx-firehose/operators';\nconst n: number = bufferBySizeOrTime();\n`);
-    expect(() => run('node', [tsc, ...args.slice(0, -1), 'wrong.ts'], consumer)).toThrow(/not assignable/);
-  });
+    const tsc = join(clone, 'node_modules', 'typescript', 'bin', 'tsc');
+    const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--skipLibCheck'];
+    expect(ok('node', [tsc, ...args, 'main.ts'], consumer)).toBe('');
+    // And the check can fail: a wrong type is reported.
+    expect(run('node', [tsc, ...args, 'wrong.ts'], consumer).stdout).toMatch(/not assignable/);
+  }, 120_000);
 });
