@@ -90,7 +90,7 @@ describe('TypeScript blocks of README.md and docs/', () => {
         }),
       ]),
     );
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => {
     if (dir !== '') rmSync(dir, { recursive: true, force: true });
@@ -125,7 +125,7 @@ describe('TypeScript blocks of README.md and docs/', () => {
     const { status, output } = runBlock(fileOf.get(where)!);
     expect(output).toBe('');
     expect(status).toBe(0);
-  }, 60_000);
+  }, 120_000);
 
   it('should fail a marble block whose expectation is wrong (control)', () => {
     const block = marbles[0]!;
@@ -137,5 +137,5 @@ describe('TypeScript blocks of README.md and docs/', () => {
     const { status, output } = runBlock(file);
     expect(status).not.toBe(0);
     expect(output).toMatch(/AssertionError/);
-  }, 60_000);
+  }, 120_000);
 });

@@ -42,7 +42,7 @@ describe('loading the package', () => {
     expect(awsSdk(modules)).toEqual([]);
     // Nor the native Snappy addon, loaded when Snappy is first used.
     expect(modules.filter((url) => url.includes('/node_modules/snappy/'))).toEqual([]);
-  });
+  }, 120_000);
 
   it('should load no AWS SDK module for the CLI (rx-firehose --help)', () => {
     const { stdout, modules } = run(['src/cli/bin.ts', '--help']);
@@ -50,7 +50,7 @@ describe('loading the package', () => {
     expect(modules.some((url) => url.endsWith('/src/cli/main.ts'))).toBe(true);
     expect(awsSdk(modules)).toEqual([]);
     expect(modules.filter((url) => url.includes('/node_modules/snappy/'))).toEqual([]);
-  });
+  }, 120_000);
 
   it('should load @aws-sdk/client-s3, and no other client, once an S3 destination uploads', () => {
     // A test double of S3Client: answers every command; the command classes still come from the SDK.
@@ -68,5 +68,5 @@ console.log(result.status, sent.join(','));`;
     expect(stdout.trim()).toBe('delivered PutObjectCommand');
     expect(awsSdk(modules)).toContain('@aws-sdk/client-s3');
     expect(awsSdk(modules).filter((p) => p.startsWith('@aws-sdk/client-'))).toEqual(['@aws-sdk/client-s3']);
-  });
+  }, 120_000);
 });
