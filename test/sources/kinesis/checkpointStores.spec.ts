@@ -220,7 +220,7 @@ describe('dynamoDbCheckpointStore (dynalite)', () => {
     await store.save('big', many);
     expect(await store.load('big')).toEqual(many);
     expect(queries).toBeGreaterThan(1);
-  });
+  }, 180_000); // 400 UpdateItems of 3 KB and paged Queries to dynalite: tens of seconds on a loaded machine
 
   it('should find an existing table, and end the source with a clear error when the table is missing', async () => {
     await dynamo.send(
