@@ -1,9 +1,11 @@
 import { benchBufferBySizeOrTime } from './bufferBySizeOrTime.bench.js';
 import { benchDelivery } from './delivery.bench.js';
 import { benchKinesis } from './kinesis.bench.js';
+import { benchReceiver } from './receiver.bench.js';
 
 // Every benchmark compares with a baseline run in the same process: ratios hold across machines,
 // absolute figures do not.
 benchBufferBySizeOrTime();
 await benchDelivery();
 await benchKinesis();
+await benchReceiver();
