@@ -53,6 +53,8 @@ function fail(message: string): never {
 const { values } = (() => {
   try {
     return parseArgs({
+      // `--records -5` is a negative number for the option, to be refused as such (parseArgs calls it ambiguous).
+      args: process.argv.slice(2).flatMap((arg, i, all) => (/^-\d/.test(all[i + 1] ?? '') && /^--[a-z-]+$/.test(arg) ? [] : /^-\d/.test(arg) && /^--[a-z-]+$/.test(all[i - 1] ?? '') ? [`${all[i - 1]}=${arg}`] : [arg])),
       options: {
         input: { type: 'string' },
         'checkpoint-dir': { type: 'string', default: join('.rx-firehose', 'files') },
