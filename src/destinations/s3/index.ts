@@ -32,5 +32,5 @@ export type { S3DestinationOptions } from './options.js';
  */
 export function s3Destination<T>(options: S3DestinationOptions): Destination<T> & ErrorOutput {
   const config = checkS3Options(options);
-  return objectStoreDestination('S3', config, (key, body, signal) => putObject(config, key, body, signal));
+  return objectStoreDestination('S3', config, (key, body, signal, scheduler) => putObject(config, key, body, signal, scheduler));
 }
