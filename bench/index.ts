@@ -1,5 +1,6 @@
 import { benchBufferBySizeOrTime } from './bufferBySizeOrTime.bench.js';
 import { benchDelivery } from './delivery.bench.js';
+import { benchFromLines } from './fromLines.bench.js';
 import { benchKinesis } from './kinesis.bench.js';
 import { benchReceiver } from './receiver.bench.js';
 
@@ -9,3 +10,4 @@ benchBufferBySizeOrTime();
 await benchDelivery();
 await benchKinesis();
 await benchReceiver();
+await benchFromLines();
