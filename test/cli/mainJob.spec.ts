@@ -93,4 +93,28 @@ describe('the main job, as a tool', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Directory.ENOENT');
   }, 60_000);
+
+  it('should drain when npm start itself gets SIGTERM: the job hears it, delivers what it read, and nothing is orphaned', async () => {
+    const out = join(dir, 'out');
+    // Bounded even if orphaned: 200,000 records at 20,000/s end within 10 s.
+    const npm = spawn('npm', ['start', '--silent', '--', '--records', '200000', '--rate', '20000', '--max-ms', '200', '--out', out], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    npm.stderr.on('data', (d: Buffer) => (stderr += d));
+    const firstBatch = new Promise<void>((resolve) =>
+      npm.stdout.on('data', (d: Buffer) => {
+        stdout += d;
+        if (/^delivered/m.test(stdout)) resolve();
+      }),
+    );
+    // The pipes close once every process holding them (npm and the job) has exited.
+    const closed = new Promise<void>((resolve) => npm.stdout.on('close', () => resolve()));
+    await firstBatch;
+    npm.kill('SIGTERM');
+    await closed;
+    expect(stderr).toMatch(/SIGTERM: stopped reading, draining/);
+    const reported = Number(/done: (\d+) records/.exec(stderr)?.[1]);
+    expect(reported).toBeGreaterThan(0);
+    expect(reported).toBeLessThan(200_000);
+  }, 90_000);
 });
