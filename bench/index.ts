@@ -1,7 +1,9 @@
 import { benchBufferBySizeOrTime } from './bufferBySizeOrTime.bench.js';
 import { benchDelivery } from './delivery.bench.js';
+import { benchFromLines } from './fromLines.bench.js';
 import { benchKinesis } from './kinesis.bench.js';
 import { benchStartup } from './startup.bench.js';
+import { benchReceiver } from './receiver.bench.js';
 
 // Every benchmark compares with a baseline run in the same process: ratios hold across machines,
 // absolute figures do not.
@@ -9,3 +11,5 @@ benchBufferBySizeOrTime();
 await benchDelivery();
 await benchKinesis();
 await benchStartup();
+await benchReceiver();
+await benchFromLines();

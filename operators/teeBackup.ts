@@ -3,6 +3,7 @@ import { batchDelivery, type DeliveryOptions } from '../src/delivery/batchDelive
 import type { DeliveryResult } from '../src/delivery/DeliveryResult.js';
 import type { Destination } from '../src/destinations/Destination.js';
 import { InvalidOptionError } from '../src/errors/InvalidOptionError.js';
+import { checkKind } from '../src/options/checkKind.js';
 import { checkNumber } from '../src/options/checkNumber.js';
 import { byteSizeOf } from '../src/records/byteSizeOf.js';
 import type { Settlement } from '../src/settlement/Settlement.js';
@@ -73,7 +74,7 @@ interface Entry<T> {
  * @see deliverTo
  */
 export function teeBackup<T>(destination: Destination<T>, options: TeeBackupOptions<T> = {}): OperatorFunction<T, T> {
-  const strict = options.firehoseRanges ?? true;
+  const strict = checkKind(NAME, 'firehoseRanges', options.firehoseRanges, 'boolean', true);
   const maxBytes = checkNumber(NAME, 'maxBytes', options.maxBytes, 5 * MIB, strict ? { min: MIB, max: 128 * MIB, unit: 'bytes' } : { min: 0, minExclusive: true, unit: 'bytes' });
   const maxMs = checkNumber(NAME, 'maxMs', options.maxMs, 300_000, strict ? { min: 60_000, max: 900_000, unit: 'ms' } : { min: 0, unit: 'ms' });
   const onResult = options.onResult;

@@ -33,9 +33,11 @@ import { mergeMapInOrder } from '../src/rx/mergeMapInOrder.js';
 import { carrySettlement } from '../src/settlement/carrySettlement.js';
 import { settleRecord } from '../src/settlement/settleRecord.js';
 import { buildEvent } from '../src/transform/buildEvent.js';
+import { checkResponseSize } from '../src/transform/checkResponseSize.js';
 import { invocationPayloadBytes, LAMBDA_PAYLOAD_LIMIT_BYTES } from '../src/transform/invocationPayloadBytes.js';
 import { invokeLambda, type LambdaFunction } from '../src/transform/invokeLambda.js';
 import type {
+  AwsLambdaTypedTransformation,
   FirehoseTransformationEvent,
   FirehoseTransformationResult,
   LocalTransformation,
@@ -137,8 +139,11 @@ export interface TransformWithLambdaOptions {
  * @throws {InvalidOptionError} at the call, for an option out of its range.
  * @see teeBackup
  */
+export function transformWithLambda(handler: LocalTransformation | LambdaFunction, options?: TransformWithLambdaOptions): OperatorFunction<FirehoseRecord, FirehoseRecord>;
+/** The same, for a handler typed with the `aws-lambda` typings (which call `subsequenceNumber` a string; it is a number). */
+export function transformWithLambda(handler: AwsLambdaTypedTransformation, options?: TransformWithLambdaOptions): OperatorFunction<FirehoseRecord, FirehoseRecord>;
 export function transformWithLambda(
-  handler: LocalTransformation | LambdaFunction,
+  handler: LocalTransformation | LambdaFunction | AwsLambdaTypedTransformation,
   options: TransformWithLambdaOptions = {},
 ): OperatorFunction<FirehoseRecord, FirehoseRecord> {
   const isLocal = typeof handler === 'function';
@@ -182,8 +187,9 @@ export function transformWithLambda(
     defer(() => {
       const abort = new AbortController();
       const answer: Observable<unknown> = isLocal
-        ? runLocal(handler, event, functionName, lambdaArn, invocationTimeoutMs, scheduler).pipe(
+        ? runLocal(handler as LocalTransformation /* an aws-lambda-typed one gets the real event too */, event, functionName, lambdaArn, invocationTimeoutMs, scheduler).pipe(
             take(1), // a Lambda answers once: an Observable that emits and never completes is done at its first value
+            map(checkResponseSize), // Lambda's 6 MB response limit holds for a local handler too
             catchError((err: unknown) =>
               throwError(() => (err instanceof DeliveryError ? err : new DeliveryError('Lambda.FunctionError', `the transformation threw: ${(err as Error)?.message ?? String(err)}`, { cause: err }))),
             ),

@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 import { createReadStream } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { from, tap } from 'rxjs';
 import { bufferBySizeOrTime, deliverTo } from '../../operators/index.js';
 import type { Compression } from '../codecs/compression.js';
+import type { Destination, ErrorOutput } from '../destinations/Destination.js';
 import { directoryDestination } from '../destinations/directory/index.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import type { InFlightBudget } from '../sources/InFlightBudget.js';
 import { fromLines } from '../sources/lines/fromLines.js';
+import { fileCheckpoint } from './fileCheckpoint.js';
 import { generateJsonLines } from './generate.js';
 
 const HELP = `rx-firehose: delivers JSON lines, buffered by size or time, to a local directory laid out as Firehose lays out S3.
@@ -16,8 +20,11 @@ Usage: npm start -- [options]            generated clickstream records
        npm start -- --input events.jsonl  lines of a file ('-' for standard input)
 
   --input FILE            read newline-delimited records from FILE, or - for stdin (default: generate)
-  --records N             how many records to generate (default 200000)
-  --rate N                generated records per second (default: as fast as delivery allows)
+  --checkpoint-dir DIR    where a FILE's checkpoint is kept (default ./.rx-firehose/files)
+  --from-start            read FILE from its start, whatever its checkpoint says
+  --max-record-bytes N    a longer line goes to the error output (default 1024000, Firehose's record limit)
+  --records N             how many records to generate, an integer ≥ 0 (default 200000)
+  --rate N                generated records per second, > 0 (default: as fast as delivery allows)
   --out DIR               the directory (default ./firehose-out)
   --stream NAME           stream name, first part of every file name (default rx-firehose)
   --compression C         UNCOMPRESSED, GZIP (default), ZIP, Snappy or HADOOP_SNAPPY
@@ -25,11 +32,19 @@ Usage: npm start -- [options]            generated clickstream records
   --max-ms N              buffer interval: or N ms after its first record (default 60000)
   --concurrency N         batches compressed and written at once (default 4)
   --max-in-flight-bytes N stop reading while N bytes are read and not yet delivered (default 67108864)
-  --quiet                 no line per batch, only progress and the summary
+  --quiet                 nothing but warnings and errors (no line per batch, no progress, no summary)
   --help                  this text
 
+Relative paths are resolved from the directory npm start was run in (INIT_CWD), else the current one.
+A FILE input is checkpointed: the byte offset below which every line was delivered is saved (atomically)
+as delivery goes; a rerun resumes there, so a killed run loses nothing and repeats at most
+--max-in-flight-bytes. Progress is shown once a second on a terminal only.
+
 Ctrl-C (SIGINT) or SIGTERM stops reading and drains: every buffered record is delivered, then it exits.
-A second Ctrl-C exits at once.`;
+So does the loss of the parent process (npm killed). A second Ctrl-C exits at once.
+
+Exit status: 0 every record delivered; 3 some records went to the error output (<out>/…-failed/);
+1 records could not be delivered anywhere, or the input failed; 2 bad usage; 130 exited without draining.`;
 
 function fail(message: string): never {
   console.error(`rx-firehose: ${message}`);
@@ -44,9 +59,13 @@ export async function main(argv: string[]): Promise<number> {
 const { values } = (() => {
   try {
     return parseArgs({
-      args: argv,
+      // `--records -5` is a negative number for the option, to be refused as such (parseArgs calls it ambiguous).
+      args: argv.flatMap((arg, i, all) => (/^-\d/.test(all[i + 1] ?? '') && /^--[a-z-]+$/.test(arg) ? [] : /^-\d/.test(arg) && /^--[a-z-]+$/.test(all[i - 1] ?? '') ? [`${all[i - 1]}=${arg}`] : [arg])),
       options: {
         input: { type: 'string' },
+        'checkpoint-dir': { type: 'string', default: join('.rx-firehose', 'files') },
+        'from-start': { type: 'boolean', default: false },
+        'max-record-bytes': { type: 'string', default: '1024000' },
         records: { type: 'string', default: '200000' },
         rate: { type: 'string' },
         out: { type: 'string', default: './firehose-out' },
@@ -74,39 +93,76 @@ const number = (name: string, text: string | undefined): number | undefined => {
   if (text.trim() === '' || Number.isNaN(n)) fail(`--${name} must be a number; got ${JSON.stringify(text)}`);
   return n;
 };
+const records = number('records', values.records)!;
+if (!Number.isSafeInteger(records) || records < 0) fail(`--records must be a whole number ≥ 0; got ${JSON.stringify(values.records)}`);
+const rate = number('rate', values.rate);
+if (rate !== undefined && !(rate > 0 && Number.isFinite(rate))) fail(`--rate must be a number of records per second > 0; got ${JSON.stringify(values.rate)}`);
+// Relative paths mean what they meant where the user typed them: npm start runs scripts from the package root.
+const base = process.env['INIT_CWD'] ?? process.cwd();
+const inputPath = values.input === undefined || values.input === '-' ? undefined : resolve(base, values.input);
+const outPath = resolve(base, values.out);
+const say = (line: string): void => {
+  if (!values.quiet) console.error(line);
+};
 
 const stop = new AbortController();
 let signals = 0;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (++signals > 1) {
-      console.error(`\n${signal} again: exiting without draining.`);
-      process.exit(130);
-    }
-    console.error(`\n${signal}: stopped reading, draining what is buffered (Ctrl-C again to exit at once)…`);
+const onStopSignal = (signal: string): void => {
+  if (++signals > 1) {
+    console.error(`\n${signal} again: exiting without draining.`);
+    process.exit(130);
+  }
+  console.error(`\n${signal}: stopped reading, draining what is buffered (Ctrl-C again to exit at once)…`);
+  stop.abort();
+};
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => onStopSignal(signal));
+// A parent that dies without passing its signal on (npm killed, a shell closed) would orphan the job: drain then too.
+const parentPid = process.ppid;
+const parentWatch = setInterval(() => {
+  if (process.ppid !== parentPid && !stop.signal.aborted) {
+    signals++;
+    console.error('\nthe parent process is gone: stopped reading, draining what is buffered…');
     stop.abort();
-  });
-}
+  }
+}, 500);
+parentWatch.unref();
 
 let budget: InFlightBudget | undefined;
+/** Failure records written to the error output: records that failed delivery, and lines over --max-record-bytes. */
+let toErrorOutput = 0;
+const checkpoint = inputPath === undefined ? undefined : fileCheckpoint(resolve(base, values['checkpoint-dir']), inputPath);
+let startOffset = 0;
+if (checkpoint !== undefined && !values['from-start']) {
+  try {
+    const loaded = checkpoint.load();
+    startOffset = loaded.offsetBytes;
+    if (loaded.note !== undefined) console.error(`rx-firehose: ${loaded.note}`);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+}
 const input =
   values.input === undefined
-    ? generateJsonLines(number('records', values.records)!, number('rate', values.rate) ?? Infinity, stop.signal)
-    : values.input === '-'
+    ? generateJsonLines(records, rate ?? Infinity, stop.signal)
+    : inputPath === undefined
       ? process.stdin
-      : createReadStream(values.input);
+      : createReadStream(inputPath, { start: startOffset });
 
 let pipeline;
 try {
-  const out = directoryDestination<FirehoseRecord>({
-    path: values.out,
+  const directory = directoryDestination<FirehoseRecord>({
+    path: outPath,
     streamName: values.stream,
     compression: values.compression as Compression,
   });
+  const out = sayingRetries(directory);
   pipeline = fromLines(input, {
     maxInFlightBytes: number('max-in-flight-bytes', values['max-in-flight-bytes']),
+    maxRecordBytes: number('max-record-bytes', values['max-record-bytes']),
+    errorOutput: out,
     signal: stop.signal,
     onInFlight: (b) => (budget = b),
+    ...(checkpoint === undefined ? {} : { onCheckpoint: (offset: number) => checkpoint.save(startOffset + offset) }),
   }).pipe(
     bufferBySizeOrTime({ maxBytes: number('max-bytes', values['max-bytes']), maxMs: number('max-ms', values['max-ms']) }),
     deliverTo(out, { errorOutput: out, concurrency: number('concurrency', values.concurrency) }),
@@ -115,45 +171,86 @@ try {
   fail((err as Error).message);
 }
 
+/**
+ * The directory, saying on stderr each time a write fails and will be retried (a full disk is retried for up
+ * to 24 h: the user must hear of it while it lasts, not after).
+ */
+function sayingRetries<D extends Destination<FirehoseRecord> & ErrorOutput>(d: D): Destination<FirehoseRecord> & ErrorOutput {
+  const warn = (what: string, attempt: number) => (err: unknown) => {
+    const e = err as { code?: unknown; message?: unknown };
+    console.error(
+      `rx-firehose: ${what} in ${outPath} failed (attempt ${attempt}): ${typeof e.code === 'string' ? `${e.code}: ` : ''}${String(e.message ?? err)}; ` +
+        'retrying with backoff for up to 24 h, nothing is dropped (Ctrl-C drains, twice exits)',
+    );
+  };
+  return {
+    name: d.name,
+    ...(d.errorOutputType === undefined ? {} : { errorOutputType: d.errorOutputType }),
+    ...(d.retryDurationMs === undefined ? {} : { retryDurationMs: d.retryDurationMs }),
+    ...(d.failureFields === undefined ? {} : { failureFields: d.failureFields.bind(d) }),
+    deliver: (batch, attempt) => from(d.deliver(batch, attempt)).pipe(tap({ error: warn('writing a batch', attempt.attempt) })),
+    writeFailures: (failures, type, attempt) =>
+      from(d.writeFailures(failures, type, attempt)).pipe(
+        tap({
+          next: (ack) => (toErrorOutput += failures.length - (ack?.failed?.length ?? 0)),
+          error: warn(`writing ${type} records`, attempt.attempt),
+        }),
+      ),
+  };
+}
+
 const started = Date.now();
-let records = 0;
+let delivered = 0;
 let bytes = 0;
 let objects = 0;
-let failed = 0;
 let peakRss = 0;
 const mb = (n: number): string => `${(n / 1_048_576).toFixed(1)} MiB`;
 const elapsed = (): number => (Date.now() - started) / 1000;
 const progress = (): string =>
-  `${records} records, ${mb(bytes)} in ${objects} files, ${(records / Math.max(elapsed(), 0.001)).toFixed(0)} records/s, ` +
+  `${delivered} records, ${mb(bytes)} in ${objects} files, ${(delivered / Math.max(elapsed(), 0.001)).toFixed(0)} records/s, ` +
   `${(bytes / 1_048_576 / Math.max(elapsed(), 0.001)).toFixed(1)} MiB/s, in flight ${mb(budget?.inFlightBytes ?? 0)}`;
+// Progress is for a person watching a terminal: not for a pipe or a log, and not repeated while nothing moves.
+let lastShown = '';
 const ticker = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  if (values.quiet || process.stderr.isTTY !== true) return;
+  const now = `${delivered} ${toErrorOutput} ${budget?.inFlightBytes ?? 0}`;
+  if (now === lastShown) return;
+  lastShown = now;
   console.error(`… ${progress()}`);
 }, 1000);
 
-console.error(`rx-firehose: ${values.input === undefined ? 'generated records' : values.input === '-' ? 'stdin' : values.input} → ${values.out} (${values.compression})`);
+say(`rx-firehose: ${values.input === undefined ? 'generated records' : inputPath ?? 'stdin'}${startOffset > 0 ? ` from byte ${startOffset}` : ''} → ${outPath} (${values.compression})`);
+const finish = (): void => {
+  clearInterval(ticker);
+  clearInterval(parentWatch);
+  checkpoint?.flush();
+  // Stopped while stdin was open: let go of it, or the process would wait for input that never comes.
+  if (input === process.stdin) process.stdin.destroy();
+};
 return new Promise<number>((exit) => pipeline.subscribe({
   next: (result) => {
-    records += result.records.length;
+    delivered += result.status === 'delivered' ? result.records.length : result.records.length - result.failed.length;
     bytes += result.bytes;
     objects += result.location === undefined || result.location === '' ? 0 : result.location.split(' ').length;
-    failed += result.failed.length;
     if (!values.quiet) {
       console.log(`${result.status === 'delivered' ? 'delivered' : 'FAILED   '} ${String(result.records.length).padStart(6)} records ${mb(result.bytes).padStart(9)} → ${result.location ?? result.errorLocation}`);
     }
   },
   error: (err: unknown) => {
-    clearInterval(ticker);
-    if (input === process.stdin) process.stdin.destroy();
+    finish();
     console.error(`rx-firehose: ${err instanceof Error ? err.message : String(err)}`);
     exit(1);
   },
   complete: () => {
-    clearInterval(ticker);
-    // Stopped while stdin was open: let go of it, or the process would wait for input that never comes.
-    if (input === process.stdin) process.stdin.destroy();
+    finish();
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
-    console.error(`done: ${progress().replace(/, in flight.*/, '')} in ${elapsed().toFixed(2)} s; ${failed} records to the error output; peak RSS ${mb(peakRss)}`);
+    say(`done: ${progress().replace(/, in flight.*/, '')} in ${elapsed().toFixed(2)} s; ${toErrorOutput} records to the error output; peak RSS ${mb(peakRss)}`);
+    if (toErrorOutput > 0) {
+      console.error(`rx-firehose: ${toErrorOutput} records went to the error output (failure records under ${outPath}); exit status 3`);
+      exit(3);
+      return;
+    }
     exit(0);
   },
 }));

@@ -1,5 +1,6 @@
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { InvalidOptionError, typeNameOf } from '../errors/InvalidOptionError.js';
+import { checkKind } from '../options/checkKind.js';
 import { carrySettlement } from '../settlement/carrySettlement.js';
 import type { FirehoseRecord } from './FirehoseRecord.js';
 
@@ -9,10 +10,11 @@ const utf8 = new TextEncoder();
 
 export interface ToRecordsOptions<T> {
   /**
-   * Turns a value into bytes. Default: strings as UTF-8, `Uint8Array`s as they are, anything else as
-   * `JSON.stringify(value)` in UTF-8.
+   * Turns a value into bytes. Default: strings as UTF-8, binary data (`Uint8Array`, `Buffer`, any other
+   * typed array, `DataView`, `ArrayBuffer`) as its bytes, the way `byteSizeOf` counts them, anything else
+   * as `JSON.stringify(value)` in UTF-8. `encode` may return a string or any of those binary forms.
    */
-  readonly encode?: (value: T) => Uint8Array | string;
+  readonly encode?: (value: T) => Uint8Array | ArrayBufferView | ArrayBuffer | string;
   /**
    * Appends `\n` to every record that does not already end with one (Firehose's
    * `AppendDelimiterToRecord` processor). Default `false`, as in Firehose, which concatenates records with
@@ -51,13 +53,11 @@ export interface ToRecordsOptions<T> {
  * @returns An operator from values to records, one record per value, in order.
  */
 export function toRecords<T>(options: ToRecordsOptions<T> = {}): OperatorFunction<T, FirehoseRecord> {
-  const encode = options.encode;
-  if (encode !== undefined && typeof encode !== 'function') throw new InvalidOptionError(NAME, 'encode', encode, 'a function');
-  const appendNewline = options.appendNewline ?? false;
-  if (typeof appendNewline !== 'boolean') throw new InvalidOptionError(NAME, 'appendNewline', appendNewline, 'true or false');
-  const prefix = options.recordIdPrefix ?? '';
-  if (typeof prefix !== 'string') throw new InvalidOptionError(NAME, 'recordIdPrefix', prefix, 'a string');
-  const scheduler = options.scheduler ?? asyncScheduler;
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError(NAME, 'options', options, 'an object');
+  const encode = checkKind(NAME, 'encode', options.encode, 'function', undefined) as ((value: T) => unknown) | undefined;
+  const appendNewline = checkKind(NAME, 'appendNewline', options.appendNewline, 'boolean', false);
+  const prefix = checkKind(NAME, 'recordIdPrefix', options.recordIdPrefix, 'string', '');
+  const scheduler = checkKind(NAME, 'scheduler', options.scheduler, 'scheduler', asyncScheduler);
 
   return (source) =>
     new Observable<FirehoseRecord>((subscriber) => {
@@ -91,6 +91,9 @@ export function toRecords<T>(options: ToRecordsOptions<T> = {}): OperatorFunctio
 
 function defaultEncode(value: unknown): Uint8Array | string {
   if (typeof value === 'string' || value instanceof Uint8Array) return value;
+  // Every other binary view is bytes too, as byteSizeOf counts it: never its JSON ("{}" for a DataView).
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer)) return new Uint8Array(value);
   const json = JSON.stringify(value);
   if (json === undefined) throw new TypeError(`toRecords: cannot encode a value of type ${typeNameOf(value)} as JSON; pass an encode option`);
   return json;
@@ -99,5 +102,7 @@ function defaultEncode(value: unknown): Uint8Array | string {
 function toBytes(encoded: unknown): Uint8Array {
   if (typeof encoded === 'string') return utf8.encode(encoded);
   if (encoded instanceof Uint8Array) return encoded;
-  throw new TypeError(`toRecords: encode must return a string or a Uint8Array; got a value of type ${typeNameOf(encoded)}`);
+  if (ArrayBuffer.isView(encoded)) return new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+  if (encoded instanceof ArrayBuffer) return new Uint8Array(encoded);
+  throw new TypeError(`toRecords: encode must return a string or bytes; got a value of type ${typeNameOf(encoded)}`);
 }

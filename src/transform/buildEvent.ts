@@ -37,7 +37,7 @@ export function buildEvent(
                 partitionKey: k.partitionKey,
                 approximateArrivalTimestamp: k.approximateArrivalTimestamp,
                 sequenceNumber: k.sequenceNumber,
-                subsequenceNumber: String(k.subsequenceNumber),
+                subsequenceNumber: k.subsequenceNumber,
               },
             }),
       };

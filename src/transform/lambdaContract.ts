@@ -10,7 +10,12 @@ export interface FirehoseTransformationRecordMetadata {
   partitionKey: string;
   approximateArrivalTimestamp: number;
   sequenceNumber: string;
-  subsequenceNumber: string;
+  /**
+   * A number, as in the events Firehose sends (and in the Powertools for AWS Lambda parser's schema of
+   * them). The `aws-lambda` typings declare it a string; `transformWithLambda` accepts a handler typed with
+   * them all the same (see {@link AwsLambdaTypedTransformation}).
+   */
+  subsequenceNumber: number;
 }
 
 /** One record of the event. */
@@ -81,6 +86,23 @@ export type TransformationCallback = (error?: Error | string | null, result?: Fi
  */
 export type LocalTransformation = (
   event: FirehoseTransformationEvent,
+  context: TransformationContext,
+  callback: TransformationCallback,
+) => void | FirehoseTransformationResult | PromiseLike<FirehoseTransformationResult> | Observable<FirehoseTransformationResult>;
+
+/**
+ * A handler typed with the `aws-lambda` typings' `FirehoseTransformationHandler`, whose event declares
+ * `kinesisRecordMetadata.subsequenceNumber` a string. `transformWithLambda` accepts it as it is; at run time
+ * it receives the event Firehose sends, where that field is a number.
+ */
+export type AwsLambdaTypedTransformation = (
+  event: Omit<FirehoseTransformationEvent, 'records'> & {
+    records: Array<
+      Omit<FirehoseTransformationEventRecord, 'kinesisRecordMetadata'> & {
+        kinesisRecordMetadata?: (Omit<FirehoseTransformationRecordMetadata, 'subsequenceNumber'> & { subsequenceNumber: string }) | undefined;
+      }
+    >;
+  },
   context: TransformationContext,
   callback: TransformationCallback,
 ) => void | FirehoseTransformationResult | PromiseLike<FirehoseTransformationResult> | Observable<FirehoseTransformationResult>;

@@ -19,16 +19,35 @@ function start(
   args: string[],
   input?: string,
   keepStdinOpen = false,
-): { done: Promise<Run>; kill: (signal: NodeJS.Signals) => void; stderrSoFar: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  env: NodeJS.ProcessEnv = process.env,
+): { done: Promise<Run>; kill: (signal: NodeJS.Signals) => void; stderrSoFar: () => string; printed: (pattern: RegExp) => Promise<void>; pid: number } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], env });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  const watchers: Array<{ pattern: RegExp; resolve: () => void }> = [];
+  const check = (): void => {
+    for (const w of [...watchers]) {
+      if (w.pattern.test(stdout)) {
+        watchers.splice(watchers.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  };
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d;
+    check();
+  });
   child.stderr.on('data', (d: Buffer) => (stderr += d));
   if (input !== undefined && keepStdinOpen) child.stdin.write(input);
   else if (input !== undefined) child.stdin.end(input);
   const done = new Promise<Run>((resolveRun) => child.on('close', (code) => resolveRun({ code, stdout, stderr })));
-  return { done, kill: (signal) => child.kill(signal), stderrSoFar: () => stderr };
+  // Resolves once standard output matches `pattern` (a line per batch, so a test can act mid-stream).
+  const printed = (pattern: RegExp): Promise<void> =>
+    new Promise((resolvePrinted) => {
+      watchers.push({ pattern, resolve: resolvePrinted });
+      check();
+    });
+  return { done, kill: (signal) => child.kill(signal), stderrSoFar: () => stderr, printed, pid: child.pid! };
 }
 
 async function deliveredLines(dir: string): Promise<string[]> {
@@ -51,7 +70,7 @@ describe('the main job (npm start)', () => {
   });
 
   it('should deliver every generated record as gzip files in the Firehose layout, and say so', async () => {
-    const { done } = start(['--records', '30000', '--max-bytes', '262144', '--out', out, '--quiet']);
+    const { done } = start(['--records', '30000', '--max-bytes', '262144', '--out', out]);
     const run = await done;
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/done: 30000 records, .* in \d+ files/);
@@ -71,9 +90,8 @@ describe('the main job (npm start)', () => {
   }, 60_000);
 
   it('should drain on SIGTERM: stop reading, deliver everything it read, and exit 0', async () => {
-    const run = start(['--records', '100000000', '--rate', '50000', '--out', out, '--quiet']);
-    // Wait until it has delivered something, so the signal lands mid-stream.
-    for (let i = 0; i < 200 && !/… [1-9]/.test(run.stderrSoFar()); i++) await new Promise((r) => setTimeout(r, 50));
+    const run = start(['--records', '100000000', '--rate', '50000', '--max-ms', '200', '--out', out]);
+    await run.printed(/^delivered/m); // mid-stream
     run.kill('SIGTERM');
     const result = await run.done;
     expect(result.code).toBe(0);
@@ -92,8 +110,8 @@ describe('the main job (npm start)', () => {
 
   it('should drain on SIGTERM while stdin is open and idle', async () => {
     const input = Array.from({ length: 10 }, (_, i) => JSON.stringify({ i })).join('\n') + '\n';
-    const run = start(['--input', '-', '--out', out, '--quiet'], input, true);
-    for (let i = 0; i < 200 && !/… 0 records/.test(run.stderrSoFar()); i++) await new Promise((r) => setTimeout(r, 50));
+    const run = start(['--input', '-', '--out', out, '--max-ms', '100'], input, true);
+    await run.printed(/^delivered +10 records/m); // everything read; stdin stays open and idle
     run.kill('SIGTERM');
     const result = await run.done;
     expect(result.code).toBe(0);

@@ -162,6 +162,32 @@ describe('directoryDestination', () => {
     expect(files.filter((f) => f !== 'blocked')).toEqual([expect.stringMatching(/^errors\/Directory-failed\/rx-firehose-1-2016-02-25-13-05-09-/)]);
   });
 
+  it('should fail at once, permanently, on a path where no directory can be made (under /proc), and end', async () => {
+    const dest = directoryDestination<FirehoseRecord>({ path: '/proc/rx-firehose-test/out' });
+    // Without retries to wait for: a permanent error ends the batch at its first attempt, with the error output failing too.
+    const outcome = lastValueFrom(from([[record('x')]]).pipe(deliverTo(dest, { errorOutput: dest }), toArray()));
+    await expect(outcome).rejects.toMatchObject({ name: 'UndeliverableRecordsError', errorCode: 'Directory.ENOENT' });
+    await expect(outcome).rejects.toThrow('cannot create the directory /proc/rx-firehose-test: /proc accepts no new directories');
+  });
+
+  it('should delete the temporary files of dead writers before its first write, never a live writer’s', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout; // exited: its pid is free
+    const live = process.ppid; // the test runner's parent: running
+    await writeFile(join(root, `.rx-firehose-1-x.${dead}.0123456789ab.tmp`), 'half of an object');
+    await mkdtemp(join(root, 'sub-')).then((dir) => writeFile(join(dir, `.deep.${dead}.ba9876543210.tmp`), 'half'));
+    await writeFile(join(root, `.rx-firehose-1-y.${live}.0123456789ab.tmp`), 'being written');
+    await writeFile(join(root, `.rx-firehose-1-z.${process.pid}.0123456789ab.tmp`), 'being written by this process');
+    await writeFile(join(root, 'not-a-temp.tmp'), 'kept');
+    const dest = directoryDestination<FirehoseRecord>({ path: root });
+    await deliver(dest, [[record('x')]]);
+    const files = await listFiles(root);
+    expect(files.filter((f) => f.endsWith('.tmp')).sort()).toEqual(
+      [`.rx-firehose-1-y.${live}.0123456789ab.tmp`, `.rx-firehose-1-z.${process.pid}.0123456789ab.tmp`, 'not-a-temp.tmp'].sort(),
+    );
+    expect(files.filter((f) => !f.endsWith('.tmp'))).toHaveLength(1);
+  });
+
   it('should send a record without bytes to the error output at once, and store the others', async () => {
     const dest = directoryDestination<FirehoseRecord>({ path: root });
     const broken = { recordId: 'broken', approximateArrivalTimestamp: at } as unknown as FirehoseRecord;

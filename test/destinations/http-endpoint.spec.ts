@@ -469,6 +469,13 @@ describe('httpEndpointDestination', () => {
         ['a JSON copy with escaped slashes, near the cut', (res, key) => answerJson(res, 401, JSON.stringify({ message: `${'.'.repeat(480)}${key}` }).replaceAll('/', '\\/'))],
         ['a \\u-escaped copy in a 200 that does not conform', (res, key, id) => answerJson(res, 200, `{"requestId":"${id}","timestamp":1,"echo":"${uEscaped(key)}"}`)],
         ['a \\u-escaped copy in errorMessage', (res, key, id) => answerJson(res, 500, `{"requestId":"${id}","timestamp":1,"errorMessage":"key ${uEscaped(key)} expired"}`)],
+        // Escaped copies in bodies that are not JSON, whatever their format.
+        ['a \\u-escaped copy in a text/plain 401', (res, key) => plain(401, `denied: "${uEscaped(key)}" is not a valid key`)(res)],
+        ['an upper-case \\u-escaped copy in a 500 that is not JSON', (res, key) => plain(500, `oops {key: '${uEscaped(key).toUpperCase().replaceAll('\\U', '\\u')}'`)(res)],
+        ['a partly \\u-escaped copy in an HTML 403', (res, key) => plain(403, `<p>key ${key.slice(0, 3)}${uEscaped(key.slice(3))}</p>`, 'text/html')(res)],
+        ['an HTML-entity copy in an HTML 403', (res, key) => plain(403, `<p>key ${[...key].map((c) => `&#${c.charCodeAt(0)};`).join('')}</p>`, 'text/html')(res)],
+        ['a \\x-escaped copy in a 400', (res, key) => plain(400, `bad ${[...key].map((c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join('')}`)(res)],
+        ['an HTML-entity copy in errorMessage', (res, key, id) => answerJson(res, 500, { requestId: id, timestamp: 1, errorMessage: `key ${[...key].map((c) => `&#x${c.charCodeAt(0).toString(16)};`).join('')} expired` })],
         ['a URL-encoded copy', (res, key) => plain(400, `error=invalid_key&key=${encodeURIComponent(key)}&also=${lowerHex(new URLSearchParams({ k: key }).toString().slice(2))}`)(res)],
         ['a copy in the Content-Type of a 200', (res, key, id) => answerJson(res, 200, { requestId: id, timestamp: 1 }, { 'Content-Type': `text/x-${key}` })],
         ['a copy as the requestId of a 200', (res, key) => answerJson(res, 200, { requestId: key, timestamp: 1 })],

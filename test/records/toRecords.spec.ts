@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
-import { toRecords, InvalidOptionError, Settlement, attachSettlement, settlementOf } from '../../src/index.js';
+import { byteSizeOf, toRecords, InvalidOptionError, Settlement, attachSettlement, settlementOf, type FirehoseRecord } from '../../src/index.js';
 
 const testScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -47,7 +47,7 @@ describe('toRecords', () => {
       expectObservable(cold('a|', { a: 1 }).pipe(toRecords({ encode: () => 5 as never }))).toBe(
         '#',
         undefined,
-        new TypeError('toRecords: encode must return a string or a Uint8Array; got a value of type number'),
+        new TypeError('toRecords: encode must return a string or bytes; got a value of type number'),
       );
     });
   });
@@ -68,5 +68,40 @@ describe('toRecords', () => {
     expect(() => toRecords({ appendNewline: 'yes' as never })).toThrow(InvalidOptionError);
     expect(() => toRecords({ appendNewline: 'yes' as never })).toThrow('toRecords: appendNewline must be true or false; got "yes"');
     expect(() => toRecords({ encode: 1 as never })).toThrow('toRecords: encode must be a function; got 1');
+  });
+
+  it('should take every binary view as its bytes, as byteSizeOf counts them (never their JSON)', () => {
+    const backing = new Uint8Array([9, 1, 2, 3, 4, 9]).buffer;
+    const values = {
+      a: new DataView(backing, 1, 4),
+      b: backing.slice(1, 5),
+      c: new Uint16Array([0x0201, 0x0403]),
+      d: new Int8Array(backing, 1, 4),
+      e: new Float32Array(new Uint8Array([1, 2, 3, 4]).buffer),
+      f: Buffer.from([1, 2, 3, 4]),
+    };
+    const out: FirehoseRecord[] = [];
+    testScheduler().run(({ cold }) => {
+      cold('(abcdef|)', values).pipe(toRecords()).subscribe((r) => out.push(r));
+    });
+    for (const [i, record] of out.entries()) {
+      expect([...record.data], Object.keys(values)[i]).toEqual([1, 2, 3, 4]);
+      expect(record.data.byteLength).toBe(byteSizeOf(Object.values(values)[i]));
+    }
+    expect(out).toHaveLength(6);
+  });
+
+  it('should take binary views returned by encode as bytes too', () => {
+    const out: FirehoseRecord[] = [];
+    testScheduler().run(({ cold }) => {
+      cold('(a|)', { a: 1 }).pipe(toRecords({ encode: () => new DataView(new Uint8Array([5, 6]).buffer) })).subscribe((r) => out.push(r));
+    });
+    expect([...out[0]!.data]).toEqual([5, 6]);
+  });
+
+  it('should refuse a bad scheduler at the call, instead of dropping every value', () => {
+    expect(() => toRecords({ scheduler: {} as never })).toThrow('toRecords: scheduler must be an RxJS SchedulerLike (with schedule and now); got a value of type Object');
+    expect(() => toRecords({ scheduler: null as never })).toThrow(InvalidOptionError);
+    expect(() => toRecords({ recordIdPrefix: null as never })).toThrow('toRecords: recordIdPrefix must be a string; got null');
   });
 });

@@ -1,6 +1,7 @@
 import type { Destination, ErrorOutput } from '../Destination.js';
 import { objectStoreDestination } from '../objectStore/objectStoreDestination.js';
 import { checkDirectoryOptions, type DirectoryDestinationOptions } from './options.js';
+import { cleanUpDeadWriters } from './cleanUpDeadWriters.js';
 import { writeObjectAtomically } from './service.js';
 
 export type { DirectoryDestinationOptions } from './options.js';
@@ -31,5 +32,10 @@ export type { DirectoryDestinationOptions } from './options.js';
  */
 export function directoryDestination<T>(options: DirectoryDestinationOptions): Destination<T> & ErrorOutput {
   const config = checkDirectoryOptions(options);
-  return objectStoreDestination('Directory', config, (key, body, signal) => writeObjectAtomically(config.root, key, body, config.fsync, signal));
+  // Before the first write: temporary files that writers killed mid-write left behind.
+  let cleaned: Promise<unknown> | undefined;
+  return objectStoreDestination('Directory', config, async (key, body, signal) => {
+    await (cleaned ??= cleanUpDeadWriters(config.root).catch(() => undefined));
+    return writeObjectAtomically(config.root, key, body, config.fsync, signal);
+  });
 }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { DeliveryError } from '../DeliveryError.js';
 
 /** Errors that retrying cannot fix: the key itself is unusable here. */
-const PERMANENT = new Set(['ENAMETOOLONG', 'EINVAL', 'EISDIR', 'ENOTDIR']);
+const PERMANENT = new Set(['ENAMETOOLONG', 'EINVAL', 'EISDIR', 'ENOTDIR', 'EROFS', 'EPERM', 'EACCES']);
 
 /**
  * Writes `body` to `<root>/<key>` so that it appears whole or not at all: written to a hidden temporary file
@@ -20,10 +20,11 @@ export async function writeObjectAtomically(root: string, key: string, body: Uin
   if (!target.startsWith(root.endsWith(sep) ? root : root + sep)) {
     throw new DeliveryError('Directory.InvalidKey', `object key ${JSON.stringify(key)} leads outside ${root}`, { permanent: true });
   }
-  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  // The writer's pid in the name: a later run deletes the temp files of dead writers, never a live one's.
+  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     signal.throwIfAborted();
-    const created = await mkdir(dirname(target), { recursive: true });
+    const created = await makeDirectories(dirname(target));
     const file = await open(temp, 'w');
     try {
       await file.writeFile(body, { signal });
@@ -39,6 +40,40 @@ export async function writeObjectAtomically(root: string, key: string, body: Uin
     await unlink(temp).catch(() => undefined);
     throw toDeliveryError(err);
   }
+}
+
+/**
+ * `mkdir -p`, returning the first directory it created (or undefined). Unlike Node's recursive `mkdir`, which
+ * loops for ever where a directory refuses new entries (under /proc), a parent that exists but where the
+ * child cannot be made is a permanent error.
+ */
+async function makeDirectories(dir: string): Promise<string | undefined> {
+  const missing: string[] = [];
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      if ((await stat(d)).isDirectory()) break;
+      throw new DeliveryError('Directory.ENOTDIR', `${d} is not a directory`, { permanent: true });
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'ENOENT') throw err;
+      missing.push(d);
+      if (dirname(d) === d) break;
+    }
+  }
+  missing.reverse();
+  for (const d of missing) {
+    try {
+      await mkdir(d);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code === 'EEXIST') continue;
+      const parentThere = await stat(dirname(d)).then((s) => s.isDirectory(), () => false);
+      if (code === 'ENOENT' && parentThere) {
+        throw new DeliveryError('Directory.ENOENT', `cannot create the directory ${d}: ${dirname(d)} accepts no new directories`, { permanent: true, cause: err });
+      }
+      throw err;
+    }
+  }
+  return missing[0];
 }
 
 /** Syncs `from` and each of its ancestors up to and including `upTo`. */

@@ -24,18 +24,48 @@ export function scrubText(text: string, spellings: readonly string[]): string {
 }
 
 /**
- * A response body (or any text an endpoint sent) made fit to quote: {@link scrubText}, and when it is JSON
- * that still holds the key once parsed (written with `\u` escapes), its re-serialized, scrubbed form instead.
+ * A response body (or any text an endpoint sent) made fit to quote, whatever its format: {@link scrubText};
+ * and when the text still holds the key once its escapes are undone (JSON or JavaScript `\u`/`\x` escapes,
+ * HTML character references, percent-encoding, in any mix, in JSON or not), that decoded form, scrubbed,
+ * instead.
  */
 export function redactResponseText(text: string, spellings: readonly string[]): string {
   if (spellings.length === 0) return text;
   const scrubbed = scrubText(text, spellings);
-  let normalized: string;
-  try {
-    normalized = JSON.stringify(JSON.parse(text));
-  } catch {
-    return scrubbed;
+  // Undo one kind of escape at a time, scrubbing after each, so a copy decoded by one step is replaced before
+  // the next could alter it; a few rounds cover escapes of escapes (e.g. a %-encoded \u0041).
+  let decoded = scrubbed;
+  let found = false;
+  for (let round = 0; round < 4; round++) {
+    const before = decoded;
+    for (const step of UNESCAPE_STEPS) {
+      const next = step(decoded);
+      if (next === decoded) continue;
+      decoded = scrubText(next, spellings);
+      if (decoded !== next) found = true;
+    }
+    if (decoded === before) break;
   }
-  const clean = scrubText(normalized, spellings);
-  return clean === normalized ? scrubbed : clean;
+  return found ? decoded : scrubbed;
+}
+
+const ESCAPES: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '0': '\0' };
+
+/** Each common kind of escape, undone. */
+const UNESCAPE_STEPS: ReadonlyArray<(text: string) => string> = [
+  (t) => t.replace(/\\u\{([0-9a-fA-F]{1,6})\}/g, (m, hex: string) => fromCodePoint(parseInt(hex, 16), m)),
+  (t) => t.replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+  (t) => t.replace(/\\x([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+  (t) => t.replace(/&#[xX]([0-9a-fA-F]{1,6});?/g, (m, hex: string) => fromCodePoint(parseInt(hex, 16), m)),
+  (t) => t.replace(/&#([0-9]{1,7});?/g, (m, dec: string) => fromCodePoint(parseInt(dec, 10), m)),
+  (t) => t.replace(/&(quot|amp|lt|gt|apos|sol|bsol|percnt|num);/g, (_, name: string) => HTML_NAMED[name]!),
+  (t) => t.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+  (t) => t.replace(/\+/g, ' '),
+  (t) => t.replace(/\\(.)/g, (_, c: string) => ESCAPES[c] ?? c),
+];
+
+const HTML_NAMED: Readonly<Record<string, string>> = { quot: '"', amp: '&', lt: '<', gt: '>', apos: "'", sol: '/', bsol: '\\', percnt: '%', num: '#' };
+
+function fromCodePoint(code: number, original: string): string {
+  return code <= 0x10ffff ? String.fromCodePoint(code) : original;
 }

@@ -180,8 +180,8 @@ function errorMessageOf(text: string, spellings: readonly string[]): string | un
   } catch {
     return undefined;
   }
-  // Parsed, the message holds the key as is however the endpoint escaped it.
-  return typeof m === 'string' && m !== '' ? scrubText(m, spellings).slice(0, MAX_ERROR_MESSAGE_CHARS) : undefined;
+  // Parsed, the message holds the key as is however JSON escaped it; redacted, however else it was escaped inside.
+  return typeof m === 'string' && m !== '' ? redactResponseText(m, spellings).slice(0, MAX_ERROR_MESSAGE_CHARS) : undefined;
 }
 
 /**

@@ -1,10 +1,12 @@
+import type { SchedulerLike } from 'rxjs';
 import type { Destination, ErrorOutput, ItemFailure } from '../Destination.js';
 import { buildFailureObject } from './buildFailureObject.js';
 import { buildObjects } from './buildObjects.js';
 import type { ObjectStoreLayout } from './objectStoreOptions.js';
 
 /** Stores one object and returns where it went; throws a `DeliveryError` on failure. */
-export type PutObject = (key: string, body: Uint8Array, signal: AbortSignal) => Promise<string>;
+/** `scheduler` is the pipeline's: time limits of the store's requests run on it. */
+export type PutObject = (key: string, body: Uint8Array, signal: AbortSignal, scheduler: SchedulerLike) => Promise<string>;
 
 /**
  * A destination and error output over any store of keyed objects (S3, a directory): lays batches out with
@@ -17,7 +19,7 @@ export function objectStoreDestination<T>(name: string, layout: ObjectStoreLayou
     retryDurationMs: layout.retryDurationMs,
     async deliver(batch, { batchId, scheduler, signal }) {
       const { objects, failed } = await buildObjects(batch, layout, batchId, scheduler.now(), name);
-      const written = await Promise.allSettled(objects.map((o) => put(o.key, o.body, signal)));
+      const written = await Promise.allSettled(objects.map((o) => put(o.key, o.body, signal, scheduler)));
       if (objects.length === 1 && failed.length === 0 && written[0]!.status === 'rejected') throw written[0]!.reason;
       if (objects.length === 0) return { failed };
       const itemFailures: ItemFailure[] = [...failed];
@@ -36,7 +38,7 @@ export function objectStoreDestination<T>(name: string, layout: ObjectStoreLayou
     },
     async writeFailures(failures, errorOutputType, { batchId, scheduler, signal }) {
       const { key, body } = await buildFailureObject(failures, errorOutputType, layout, batchId, scheduler.now());
-      return { location: await put(key, body, signal) };
+      return { location: await put(key, body, signal, scheduler) };
     },
   };
 }

@@ -32,5 +32,5 @@ export type { S3DestinationOptions, S3SendOptions, S3WriteClient } from './optio
  */
 export function s3Destination<T>(options: S3DestinationOptions): Destination<T> & ErrorOutput {
   const config = checkS3Options(options);
-  return objectStoreDestination('S3', config, (key, body, signal) => putObject(config, key, body, signal));
+  return objectStoreDestination('S3', config, (key, body, signal, scheduler) => putObject(config, key, body, signal, scheduler));
 }

@@ -58,6 +58,13 @@ export interface S3DestinationOptions extends ObjectStoreOptions {
   readonly multipartThresholdBytes?: number;
   /** Part size of a multipart upload. Default 8 MiB; 5 MiB – 5 GiB. */
   readonly partSizeBytes?: number;
+  /**
+   * The longest one S3 request (a PutObject, or one call of a multipart upload) may take, on the pipeline's
+   * scheduler. Past it the request is aborted and the attempt fails with `S3.RequestTimeout`, which is
+   * retried like any S3 failure: a frozen connection never holds a batch (or a source's checkpoint) for
+   * ever. Default 60,000 ms; 1 ms – 1 h.
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface S3Config extends ObjectStoreLayout {
@@ -71,6 +78,7 @@ export interface S3Config extends ObjectStoreLayout {
   };
   readonly multipartThresholdBytes: number;
   readonly partSizeBytes: number;
+  readonly requestTimeoutMs: number;
 }
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -116,5 +124,6 @@ export function checkS3Options(options: S3DestinationOptions): S3Config {
       integer: true,
       unit: 'bytes',
     }),
+    requestTimeoutMs: checkNumber(NAME, 'requestTimeoutMs', options.requestTimeoutMs, 60_000, { min: 1, max: 3_600_000, unit: 'ms' }),
   };
 }

@@ -1,4 +1,5 @@
 import type { CompletedPart } from '@aws-sdk/client-s3';
+import { asyncScheduler, timer, type SchedulerLike } from 'rxjs';
 import { optionalPeer } from '../../aws/optionalPeer.js';
 import { DeliveryError } from '../DeliveryError.js';
 import { NAME, type S3Config } from './options.js';
@@ -16,14 +17,15 @@ const PART_CONCURRENCY = 4;
  * `partSizeBytes`, four at a time, aborted on failure) above it. Returns `s3://bucket/key`. SDK errors
  * become {@link DeliveryError}s `S3.<Code>`. The only code of the S3 destination that talks to the network.
  */
-export async function putObject(config: S3Config, key: string, body: Uint8Array, signal: AbortSignal): Promise<string> {
+export async function putObject(config: S3Config, key: string, body: Uint8Array, signal: AbortSignal, scheduler: SchedulerLike): Promise<string> {
   const { client, bucket, headers } = config;
+  const limited = limitedBy(config.requestTimeoutMs, scheduler, signal);
   try {
     const { PutObjectCommand } = await s3Sdk();
     if (body.byteLength <= config.multipartThresholdBytes) {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.byteLength, ...headers }), { abortSignal: signal });
+      await limited((abortSignal) => client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.byteLength, ...headers }), { abortSignal }));
     } else {
-      await multipartUpload(config, key, body, signal);
+      await multipartUpload(config, key, body, limited);
     }
     return `s3://${bucket}/${key}`;
   } catch (err) {
@@ -31,10 +33,33 @@ export async function putObject(config: S3Config, key: string, body: Uint8Array,
   }
 }
 
-async function multipartUpload(config: S3Config, key: string, body: Uint8Array, signal: AbortSignal): Promise<void> {
+/** Runs one request with its own abort signal: aborted with the attempt's `signal`, or after `timeoutMs` on `scheduler` (then it fails with `S3.RequestTimeout`). */
+type Limited = <R>(request: (abortSignal: AbortSignal) => Promise<R>) => Promise<R>;
+
+function limitedBy(timeoutMs: number, scheduler: SchedulerLike, signal: AbortSignal): Limited {
+  return async (request) => {
+    const limit = new AbortController();
+    const onAbort = (): void => limit.abort(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    const timeout = new DeliveryError('S3.RequestTimeout', `S3 did not answer within ${timeoutMs} ms; the request was aborted`);
+    const clock = timer(timeoutMs, scheduler).subscribe(() => limit.abort(timeout));
+    try {
+      return await request(limit.signal);
+    } catch (err) {
+      if (limit.signal.reason === timeout) throw timeout;
+      throw err;
+    } finally {
+      clock.unsubscribe();
+      signal.removeEventListener('abort', onAbort);
+    }
+  };
+}
+
+async function multipartUpload(config: S3Config, key: string, body: Uint8Array, limited: Limited): Promise<void> {
   const { client, bucket, headers } = config;
   const { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } = await s3Sdk();
-  const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...headers }), { abortSignal: signal });
+  const { UploadId } = await limited((abortSignal) => client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...headers }), { abortSignal }));
   try {
     const count = Math.ceil(body.byteLength / config.partSizeBytes);
     const parts: CompletedPart[] = new Array(count);
@@ -43,18 +68,19 @@ async function multipartUpload(config: S3Config, key: string, body: Uint8Array, 
       while (next < count) {
         const n = next++;
         const chunk = body.subarray(n * config.partSizeBytes, Math.min(body.byteLength, (n + 1) * config.partSizeBytes));
-        const { ETag } = await client.send(
-          new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: n + 1, Body: chunk, ContentLength: chunk.byteLength }),
-          { abortSignal: signal },
+        const { ETag } = await limited((abortSignal) =>
+          client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: n + 1, Body: chunk, ContentLength: chunk.byteLength }), { abortSignal }),
         );
         parts[n] = { ETag, PartNumber: n + 1 };
       }
     };
     await Promise.all(Array.from({ length: Math.min(PART_CONCURRENCY, count) }, worker));
-    await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }), { abortSignal: signal });
+    await limited((abortSignal) => client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }), { abortSignal }));
   } catch (err) {
     // Best effort: an upload left open costs storage until a lifecycle rule removes it.
-    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })).catch(() => undefined);
+    await limitedBy(config.requestTimeoutMs, asyncScheduler, new AbortController().signal)((abortSignal) =>
+      client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }), { abortSignal }),
+    ).catch(() => undefined);
     throw err;
   }
 }

@@ -5,6 +5,8 @@ export class Rejection extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Answer, then close the connection instead of reading the rest of the body (unauthenticated or over budget). */
+    readonly close = false,
   ) {
     super(message);
   }

@@ -4,12 +4,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { commonAttributesProblem } from '../../destinations/http/commonAttributesProblem.js';
 import { HEADERS, MAX_ERROR_MESSAGE_CHARS, PROTOCOL_VERSION } from '../../destinations/http/protocol.js';
 import { checkListenerOptions, type HttpEndpointHandler, type HttpEndpointListenerOptions, type ListenerConfig } from './options.js';
-import { parseRequestBody } from './parseRequestBody.js';
-import { readBody } from './readBody.js';
+import { parseRequestBodyResponsively } from './parseRequestBodyResponsively.js';
+import { readBody, type BodyBytesBudget } from './readBody.js';
 import { Rejection } from './Rejection.js';
 
 export type { HttpEndpointHandler, HttpEndpointListenerOptions, HttpEndpointRecord, HttpEndpointRequestMeta } from './options.js';
 export { DEFAULT_MAX_BODY_BYTES } from './options.js';
+
+/** How long a refused sender's connection may linger after the answer before it is destroyed. */
+const CLOSE_GRACE_MS = 1_000;
 
 /** A Node request listener, for `http.createServer`, `https.createServer`, or a framework's route. */
 export type HttpEndpointRequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -62,13 +65,35 @@ export type HttpEndpointRequestListener = (req: IncomingMessage, res: ServerResp
  */
 export function httpEndpointListener(handler: HttpEndpointHandler, options: HttpEndpointListenerOptions = {}): HttpEndpointRequestListener {
   const config = checkListenerOptions(handler, options, digestOf);
+  let heldBytes = 0; // body bytes held by all requests in progress
   return (req, res) => {
     const headerId = req.headers[HEADERS.requestId];
     const requestId = typeof headerId === 'string' ? headerId : '';
-    serve(req, handler, config).then(
-      () => answer(res, config, 200, requestId),
+    let mine = 0;
+    const budget: BodyBytesBudget = {
+      maxBytes: config.maxConcurrentBodyBytes,
+      reserve: (bytes) => {
+        if (heldBytes + bytes > config.maxConcurrentBodyBytes) return false;
+        heldBytes += bytes;
+        mine += bytes;
+        return true;
+      },
+      fits: (bytes) => heldBytes + bytes <= config.maxConcurrentBodyBytes,
+    };
+    const release = (): void => {
+      heldBytes -= mine;
+      mine = 0;
+    };
+    serve(req, handler, config, budget).then(
+      () => {
+        release();
+        answer(res, config, 200, requestId);
+      },
       (err: unknown) => {
-        if (err instanceof Rejection) answer(res, config, err.status, requestId, err.message);
+        release();
+        if (err instanceof Rejection) {
+          answer(res, config, err.status, requestId, err.message, err.close ? req : undefined);
+        }
         else if (!req.readableEnded && req.destroyed) return; // the sender went away while sending
         else answer(res, config, statusOf(err), requestId, messageOf(err));
       },
@@ -77,17 +102,17 @@ export function httpEndpointListener(handler: HttpEndpointHandler, options: Http
 }
 
 /** Checks the request and runs the handler; rejects with a {@link Rejection} for a refused request, or with the handler's error. */
-async function serve(req: IncomingMessage, handler: HttpEndpointHandler, config: ListenerConfig): Promise<void> {
-  if (req.method !== 'POST') throw new Rejection(405, `${req.method ?? 'this method'} is not allowed: Firehose delivers with POST`);
+async function serve(req: IncomingMessage, handler: HttpEndpointHandler, config: ListenerConfig, bytesBudget: BodyBytesBudget): Promise<void> {
+  if (req.method !== 'POST') throw new Rejection(405, `${req.method ?? 'this method'} is not allowed: Firehose delivers with POST`, true);
 
   if (config.accessKeyDigests !== undefined) {
     const presented = req.headers[HEADERS.accessKey];
-    if (typeof presented !== 'string' || presented === '') throw new Rejection(401, 'the request has no X-Amz-Firehose-Access-Key');
+    if (typeof presented !== 'string' || presented === '') throw new Rejection(401, 'the request has no X-Amz-Firehose-Access-Key', true);
     const digest = digestOf(presented);
     // Compare with every key, whatever matched, so the time taken says nothing about the keys.
     let match = false;
     for (const key of config.accessKeyDigests) match = timingSafeEqual(digest, key) || match;
-    if (!match) throw new Rejection(401, 'the X-Amz-Firehose-Access-Key is not valid');
+    if (!match) throw new Rejection(401, 'the X-Amz-Firehose-Access-Key is not valid', true);
   }
 
   const version = req.headers[HEADERS.protocolVersion];
@@ -100,7 +125,7 @@ async function serve(req: IncomingMessage, handler: HttpEndpointHandler, config:
   if (typeof sourceArn !== 'string' || sourceArn === '') throw new Rejection(400, 'the request has no X-Amz-Firehose-Source-Arn');
   const commonAttributes = parseCommonAttributes(req.headers[HEADERS.commonAttributes]);
   if (config.sourceArns !== undefined && !config.sourceArns.has(sourceArn)) {
-    throw new Rejection(403, `the delivery stream ${sourceArn} may not deliver to this endpoint`);
+    throw new Rejection(403, `the delivery stream ${sourceArn} may not deliver to this endpoint`, true);
   }
 
   const type = req.headers['content-type'];
@@ -115,8 +140,11 @@ async function serve(req: IncomingMessage, handler: HttpEndpointHandler, config:
     req.resume(); // read and drop the body, so the answer arrives on a usable connection
     throw new Rejection(413, `the body has ${declared} bytes; this endpoint accepts at most ${config.maxBodyBytes}`);
   }
+  if (Number.isFinite(declared) && declared > 0 && !bytesBudget.fits(declared)) {
+    throw new Rejection(503, `the endpoint holds ${config.maxConcurrentBodyBytes} bytes of request bodies at most and is full; retry later`, true);
+  }
 
-  const body = parseRequestBody(await readBody(req, encoding === 'gzip', config.maxBodyBytes));
+  const body = await parseRequestBodyResponsively(await readBody(req, encoding === 'gzip', config.maxBodyBytes, bytesBudget));
   if (body.requestId !== headerId) {
     throw new Rejection(400, `the body's requestId ${JSON.stringify(body.requestId)} differs from X-Amz-Firehose-Request-Id ${JSON.stringify(headerId)}`);
   }
@@ -139,9 +167,22 @@ function parseCommonAttributes(header: string | string[] | undefined): Readonly<
   return attributes as Record<string, string>;
 }
 
-/** Writes the protocol's answer: `{"requestId","timestamp"}`, plus `errorMessage` for an error. */
-function answer(res: ServerResponse, config: ListenerConfig, status: number, requestId: string, errorMessage?: string): void {
+/**
+ * Writes the protocol's answer: `{"requestId","timestamp"}`, plus `errorMessage` for an error. With `close`,
+ * the connection closes after the answer: the rest of the request's body is never waited for.
+ */
+function answer(res: ServerResponse, config: ListenerConfig, status: number, requestId: string, errorMessage?: string, close?: IncomingMessage): void {
   if (res.headersSent || res.destroyed) return;
+  if (close !== undefined && !close.complete) {
+    res.shouldKeepAlive = false; // Connection: close
+    res.once('finish', () => {
+      const socket = close.socket;
+      // Half-close at once (the answer is on its way), then drop the connection whatever the sender still sends.
+      socket.end();
+      socket.destroySoon();
+      config.scheduler.schedule(() => socket.destroy(), CLOSE_GRACE_MS);
+    });
+  }
   const timestamp = Math.trunc(config.scheduler.now());
   const body = JSON.stringify(errorMessage === undefined ? { requestId, timestamp } : { requestId, timestamp, errorMessage: errorMessage.slice(0, MAX_ERROR_MESSAGE_CHARS) });
   res.writeHead(status, {

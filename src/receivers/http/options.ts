@@ -1,5 +1,6 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { InvalidOptionError } from '../../errors/InvalidOptionError.js';
+import { checkKind } from '../../options/checkKind.js';
 import { checkNumber } from '../../options/checkNumber.js';
 import { MAX_ACCESS_KEY_BYTES, MAX_RECORD_BYTES } from '../../destinations/http/protocol.js';
 
@@ -13,6 +14,8 @@ export const NAME = 'httpEndpointListener';
 export const DEFAULT_MAX_BODY_BYTES = 90 * 1_048_576;
 /** The largest `maxBodyBytes` accepted: 1 GiB. */
 export const MAX_MAX_BODY_BYTES = 1_073_741_824;
+/** The default `maxConcurrentBodyBytes`: 256 MiB. */
+export const DEFAULT_MAX_CONCURRENT_BODY_BYTES = 256 * 1_048_576;
 
 /** One record as the endpoint receives it: the bytes that were put into the stream, decoded from base64. */
 export interface HttpEndpointRecord {
@@ -49,7 +52,13 @@ export interface HttpEndpointListenerOptions {
   readonly sourceArns?: readonly string[];
   /** The largest body accepted, counted after gzip decompression; larger ones get 413. Default 90 MiB. */
   readonly maxBodyBytes?: number;
-  /** The clock for the response's `timestamp`. Default `asyncScheduler`. */
+  /**
+   * The most body bytes held at once across all requests in progress (as received, and once decompressed).
+   * A request that would pass it gets 503 (the sender retries later) and its connection is closed. Default
+   * 256 MiB, and never less than `maxBodyBytes`.
+   */
+  readonly maxConcurrentBodyBytes?: number;
+  /** The clock for the response's `timestamp` and for closing refused connections. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
 }
 
@@ -58,6 +67,7 @@ export interface ListenerConfig {
   readonly accessKeyDigests: readonly Buffer[] | undefined;
   readonly sourceArns: ReadonlySet<string> | undefined;
   readonly maxBodyBytes: number;
+  readonly maxConcurrentBodyBytes: number;
   readonly scheduler: SchedulerLike;
 }
 
@@ -95,9 +105,13 @@ export function checkListenerOptions(handler: unknown, options: HttpEndpointList
     integer: true,
     unit: 'bytes',
   });
-  const scheduler = options.scheduler ?? asyncScheduler;
-  if (typeof scheduler?.now !== 'function') throw new InvalidOptionError(NAME, 'scheduler', scheduler, 'an RxJS SchedulerLike');
-  return { accessKeyDigests, sourceArns, maxBodyBytes, scheduler };
+  const maxConcurrentBodyBytes = checkNumber(NAME, 'maxConcurrentBodyBytes', options.maxConcurrentBodyBytes, Math.max(DEFAULT_MAX_CONCURRENT_BODY_BYTES, maxBodyBytes), {
+    min: maxBodyBytes,
+    integer: true,
+    unit: 'bytes, at least maxBodyBytes',
+  });
+  const scheduler = checkKind(NAME, 'scheduler', options.scheduler, 'scheduler', asyncScheduler);
+  return { accessKeyDigests, sourceArns, maxBodyBytes, maxConcurrentBodyBytes, scheduler };
 }
 
 /** The longest `data` of one record: base64 of the largest record Firehose carries (1,365,336 characters). */

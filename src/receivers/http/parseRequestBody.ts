@@ -28,6 +28,12 @@ export function parseRequestBody(body: Body): RequestBody {
       throw new Rejection(400, `the body is not valid JSON: ${(err as Error).message}`);
     }
   }
+  const envelope = checkEnvelope(value);
+  return { ...envelope, records: envelope.records.map(decodeRecord) };
+}
+
+/** The body's fields checked, its records not yet decoded. Throws a 400 {@link Rejection} saying what is wrong. */
+export function checkEnvelope(value: unknown): { requestId: string; timestampMs: number | undefined; records: unknown[] } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Rejection(400, 'the body must be a JSON object');
   const { requestId, timestamp, records } = value as { requestId?: unknown; timestamp?: unknown; records?: unknown };
   if (typeof requestId !== 'string' || requestId === '') throw new Rejection(400, 'requestId is missing or not a non-empty string');
@@ -38,12 +44,14 @@ export function parseRequestBody(body: Body): RequestBody {
   if (records.length < 1 || records.length > MAX_RECORDS_PER_REQUEST) {
     throw new Rejection(400, `records has ${records.length} items; a request carries 1 to ${MAX_RECORDS_PER_REQUEST}`);
   }
-  const decoded = records.map((record: unknown, i): HttpEndpointRecord => {
-    const data = typeof record === 'object' && record !== null ? (record as { data?: unknown }).data : undefined;
-    if (typeof data !== 'string') throw new Rejection(400, `records[${i}].data is missing or not a string`);
-    if (data.length > MAX_RECORD_DATA_CHARS) throw new Rejection(400, `records[${i}].data has ${data.length} characters; at most ${MAX_RECORD_DATA_CHARS} are allowed`);
-    if (!isBase64(data)) throw new Rejection(400, `records[${i}].data is not valid base64`);
-    return { data: Buffer.from(data, 'base64') };
-  });
-  return { requestId, timestampMs: timestamp as number | undefined, records: decoded };
+  return { requestId, timestampMs: timestamp as number | undefined, records };
+}
+
+/** The `i`th record, checked and decoded. Throws a 400 {@link Rejection} saying what is wrong. */
+export function decodeRecord(record: unknown, i: number): HttpEndpointRecord {
+  const data = typeof record === 'object' && record !== null ? (record as { data?: unknown }).data : undefined;
+  if (typeof data !== 'string') throw new Rejection(400, `records[${i}].data is missing or not a string`);
+  if (data.length > MAX_RECORD_DATA_CHARS) throw new Rejection(400, `records[${i}].data has ${data.length} characters; at most ${MAX_RECORD_DATA_CHARS} are allowed`);
+  if (!isBase64(data)) throw new Rejection(400, `records[${i}].data is not valid base64`);
+  return { data: Buffer.from(data, 'base64') };
 }

@@ -18,7 +18,7 @@ export type Body = { readonly bytes: Buffer } | { readonly parsed: unknown };
  * When a framework has read the body already (`req.readableEnded`), its `req.body` is used: bytes or a
  * string (as `express.raw()` / `express.text()` leave it), or the parsed JSON (as `express.json()` does).
  */
-export async function readBody(req: IncomingMessage, gzip: boolean, maxBodyBytes: number): Promise<Body> {
+export async function readBody(req: IncomingMessage, gzip: boolean, maxBodyBytes: number, budget?: BodyBytesBudget): Promise<Body> {
   let bytes: Buffer;
   if (req.readableEnded) {
     const pre = (req as IncomingMessage & { body?: unknown }).body;
@@ -29,18 +29,34 @@ export async function readBody(req: IncomingMessage, gzip: boolean, maxBodyBytes
     // A framework may or may not have inflated it already: gzip starts with 1f 8b, JSON never does.
     gzip = gzip && bytes[0] === 0x1f && bytes[1] === 0x8b;
   } else {
-    bytes = await readStream(req, maxBodyBytes);
+    bytes = await readStream(req, maxBodyBytes, budget);
   }
   if (!gzip) return { bytes };
   try {
-    return { bytes: await gunzipAsync(bytes, { maxOutputLength: maxBodyBytes }) };
+    const inflated = await gunzipAsync(bytes, { maxOutputLength: maxBodyBytes });
+    if (budget !== undefined && !budget.reserve(inflated.length)) throw overBudget(budget);
+    return { bytes: inflated };
   } catch (err) {
+    if (err instanceof Rejection) throw err;
     if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw new Rejection(413, `the body exceeds ${maxBodyBytes} bytes once decompressed`);
     throw new Rejection(400, `the body is not valid gzip: ${(err as Error).message}`);
   }
 }
 
-function readStream(req: IncomingMessage, maxBodyBytes: number): Promise<Buffer> {
+/** Bytes of bodies held at once by one listener, across its requests. */
+export interface BodyBytesBudget {
+  readonly maxBytes: number;
+  /** Counts `bytes` as held by this request; false (counting nothing) when that would pass `maxBytes`. */
+  reserve(bytes: number): boolean;
+  /** Whether `bytes` more would fit now (reserving nothing). */
+  fits(bytes: number): boolean;
+}
+
+function overBudget(budget: BodyBytesBudget): Rejection {
+  return new Rejection(503, `the endpoint holds ${budget.maxBytes} bytes of request bodies at most and is full; retry later`, true);
+}
+
+function readStream(req: IncomingMessage, maxBodyBytes: number, budget: BodyBytesBudget | undefined): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -51,6 +67,12 @@ function readStream(req: IncomingMessage, maxBodyBytes: number): Promise<Buffer>
       req.off('close', onClose);
     };
     const onData = (chunk: Buffer): void => {
+      if (budget !== undefined && !budget.reserve(chunk.length)) {
+        cleanup();
+        chunks.length = 0;
+        reject(overBudget(budget)); // the connection is closed after the answer: nothing more is read
+        return;
+      }
       size += chunk.length;
       if (size <= maxBodyBytes) {
         chunks.push(chunk);

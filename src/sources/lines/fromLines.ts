@@ -1,6 +1,10 @@
-import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, lastValueFrom, Observable, type SchedulerLike } from 'rxjs';
+import type { ErrorOutput } from '../../destinations/Destination.js';
+import { writeToErrorOutput } from '../../delivery/writeToErrorOutput.js';
 import { InvalidOptionError } from '../../errors/InvalidOptionError.js';
+import { checkKind } from '../../options/checkKind.js';
 import { checkNumber } from '../../options/checkNumber.js';
+import { FIREHOSE_BACKOFF } from '../../retry/backoffDelayMs.js';
 import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
 import { Settlement } from '../../settlement/Settlement.js';
 import { attachSettlement } from '../../settlement/sideTable.js';
@@ -20,6 +24,23 @@ export interface FromLinesOptions {
   readonly recordIdPrefix?: string;
   /** Told how many bytes are in flight whenever a record is emitted or settled (for progress and memory metrics). */
   readonly onInFlight?: (budget: InFlightBudget) => void;
+  /**
+   * The longest record, in bytes with its `\n`. Default 1,024,000 (Firehose's record limit). A longer line
+   * is never held in memory whole: it goes to `errorOutput` as a `processing-failed` failure record
+   * (`errorCode` `Source.RecordTooLarge`, `rawData` its first `maxRecordBytes` bytes), and reading goes on.
+   */
+  readonly maxRecordBytes?: number;
+  /**
+   * Where lines longer than `maxRecordBytes` go. Without one, such a line errors the source with an
+   * `UndeliverableRecordsError`.
+   */
+  readonly errorOutput?: ErrorOutput;
+  /**
+   * Told the input's byte offset below which every line was settled (delivered, dropped or written to the
+   * error output), whenever it moves forward. Save it, and read the input from there on a restart: nothing
+   * is lost, and what is repeated is at most what was in flight.
+   */
+  readonly onCheckpoint?: (offsetBytes: number) => void;
 }
 
 /**
@@ -52,10 +73,18 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
   if (input === null || typeof input !== 'object' || typeof (input as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function') {
     throw new InvalidOptionError(NAME, 'input', input, 'an async iterable of bytes or strings (a Readable stream)');
   }
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError(NAME, 'options', options, 'an object');
   const maxInFlightBytes = checkNumber(NAME, 'maxInFlightBytes', options.maxInFlightBytes, 64 * 1_048_576, { min: 1, integer: true, unit: 'bytes' });
-  const scheduler = options.scheduler ?? asyncScheduler;
-  const prefix = options.recordIdPrefix ?? 'line-';
-  const { signal, onInFlight } = options;
+  const maxRecordBytes = checkNumber(NAME, 'maxRecordBytes', options.maxRecordBytes, 1_024_000, { min: 2, integer: true, unit: 'bytes' });
+  const scheduler = checkKind(NAME, 'scheduler', options.scheduler, 'scheduler', asyncScheduler);
+  const prefix = checkKind(NAME, 'recordIdPrefix', options.recordIdPrefix, 'string', 'line-');
+  const signal = checkKind(NAME, 'signal', options.signal, 'signal', undefined);
+  const onInFlight = checkKind(NAME, 'onInFlight', options.onInFlight, 'function', undefined) as FromLinesOptions['onInFlight'];
+  const onCheckpoint = checkKind(NAME, 'onCheckpoint', options.onCheckpoint, 'function', undefined) as FromLinesOptions['onCheckpoint'];
+  const errorOutput = options.errorOutput;
+  if (errorOutput !== undefined && (typeof errorOutput !== 'object' || errorOutput === null || typeof errorOutput.writeFailures !== 'function')) {
+    throw new InvalidOptionError(NAME, 'errorOutput', errorOutput, 'an ErrorOutput (an object with writeFailures), such as a destination');
+  }
   const utf8 = new TextEncoder();
 
   return new Observable<FirehoseRecord>((subscriber) => {
@@ -74,15 +103,41 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
     // Waits while the budget is full, or until stopped (stop wakes the budget's waiters).
     const room = (): Promise<void> | undefined => (budget.full ? budget.whenAvailable() : undefined);
 
-    const emit = (data: Uint8Array): void => {
+    // The checkpoint: the lines in flight in input order (their end offsets), and the offset below which
+    // every line was settled. A settlement marks its own entry, so dropping settled entries moves nothing.
+    const pending: Array<{ readonly end: number; done: boolean }> = [];
+    let head = 0;
+    const advance = (): void => {
+      let committed: number | undefined;
+      while (head < pending.length && pending[head]!.done) committed = pending[head++]!.end;
+      if (head > 1024 && head * 2 > pending.length) {
+        pending.splice(0, head);
+        head = 0;
+      }
+      if (committed !== undefined) onCheckpoint!(committed);
+    };
+    const track = (end: number, done: boolean): (() => void) | undefined => {
+      if (onCheckpoint === undefined) return undefined;
+      const entry = { end, done };
+      pending.push(entry);
+      if (done) advance();
+      return () => {
+        entry.done = true;
+        advance();
+      };
+    };
+
+    const emit = (data: Uint8Array, endOffset: number): void => {
       const size = data.byteLength;
       const now = scheduler.now();
       const record: FirehoseRecord = { recordId: `${prefix}${lineNumber++}`, data, approximateArrivalTimestamp: now };
+      const settled = track(endOffset, false);
       attachSettlement(
         record,
         new Settlement(() => {
           budget.release(size);
           onInFlight?.(budget);
+          settled?.();
         }),
       );
       budget.take(size);
@@ -113,37 +168,103 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
       return chunk;
     };
 
+    // A line longer than maxRecordBytes: its first maxRecordBytes bytes go to the error output as a failure record.
+    const tooLarge = async (head: Uint8Array, lineBytes: number, endOffset: number): Promise<void> => {
+      const now = scheduler.now();
+      const record: FirehoseRecord = { recordId: `${prefix}${lineNumber++}`, data: head, approximateArrivalTimestamp: now };
+      const failure = {
+        errorCode: 'Source.RecordTooLarge',
+        errorMessage: `the line is ${lineBytes} bytes, more than maxRecordBytes (${maxRecordBytes}); rawData holds its first ${head.byteLength} bytes`,
+        attemptsMade: 0,
+        attemptEndingTimestamp: now,
+      };
+      const policy = { retryDurationMs: 0, backoff: FIREHOSE_BACKOFF, random: Math.random, scheduler };
+      const abort = new AbortController();
+      await lastValueFrom(
+        writeToErrorOutput(
+          { records: [record], failures: [failure], stage: NAME, errorOutputType: 'processing-failed', batchId: record.recordId, fallbackArrivalMs: now },
+          errorOutput,
+          policy,
+          abort.signal,
+        ),
+        { defaultValue: undefined },
+      );
+      track(endOffset, true);
+    };
+
     const read = async (): Promise<void> => {
-      let carry: Uint8Array | undefined;
+      // The line read so far without its newline: its pieces (only its first maxRecordBytes bytes are kept,
+      // copied once each, so a long line costs linear time) and its full length.
+      let parts: Uint8Array[] = [];
+      let kept = 0;
+      let lineBytes = 0;
+      let offset = 0; // input bytes before the current chunk
+      const keep = (piece: Uint8Array): void => {
+        const room = maxRecordBytes - kept;
+        if (room > 0 && piece.byteLength > 0) {
+          const copy = new Uint8Array(piece.subarray(0, room));
+          parts.push(copy);
+          kept += copy.byteLength;
+        }
+        lineBytes += piece.byteLength;
+      };
+      // Ends the pending line with `last` (which holds its newline); emits it, or sends it to the error output.
+      const reset = (): void => {
+        parts = [];
+        kept = 0;
+        lineBytes = 0;
+      };
+      // Ends the pending line with `last` (which holds its newline): emits it, or sends it to the error output.
+      // Returns a promise only when it must wait (no await, and no microtask, per line while there is room).
+      const endLine = (last: Uint8Array, endOffset: number, lastIsView: boolean): Promise<void> | undefined => {
+        const total = lineBytes + last.byteLength;
+        if (total <= 1) {
+          track(endOffset, true); // an empty line: skipped
+          reset();
+          return undefined;
+        }
+        if (total > maxRecordBytes) {
+          keep(last);
+          const head = concat(parts, Math.min(kept, maxRecordBytes));
+          reset();
+          return tooLarge(head, total, endOffset);
+        }
+        // A view, not a copy, for a line within one chunk: a record keeps its chunk (≤ 64 KiB) alive until it
+        // settles, which is cheaper than one buffer per line. A Buffer chunk gives plain Uint8Array views too.
+        const line = parts.length === 0 ? (lastIsView ? new Uint8Array(last.buffer, last.byteOffset, last.byteLength) : last) : concat([...parts, last], total);
+        reset();
+        const wait = room();
+        if (wait === undefined) {
+          emit(line, endOffset);
+          return undefined;
+        }
+        return wait.then(() => {
+          if (!stopped && !subscriber.closed) emit(line, endOffset);
+        });
+      };
       for (let piece = await nextChunk(); piece !== undefined && !stopped && !subscriber.closed; piece = await nextChunk()) {
         const chunk = typeof piece === 'string' ? utf8.encode(piece) : piece;
         let start = 0;
         let end = chunk.indexOf(NEWLINE);
         while (end !== -1) {
-          // A view, not a copy: a record keeps its chunk (≤ 64 KiB) alive until it settles, which is cheaper
-          // than one buffer per line. A Buffer chunk gives plain Uint8Array views too.
-          const line = carry === undefined ? new Uint8Array(chunk.buffer, chunk.byteOffset + start, end + 1 - start) : concat(carry, chunk.subarray(start, end + 1));
-          carry = undefined;
-          if (line.byteLength > 1) {
-            const wait = room();
-            if (wait !== undefined) await wait; // no await (and no microtask) per line while there is room
-            if (stopped || subscriber.closed) break;
-            emit(line);
-          }
+          const waiting = endLine(chunk.subarray(start, end + 1), offset + end + 1, true);
+          if (waiting !== undefined) await waiting;
+          if (stopped || subscriber.closed) break;
           start = end + 1;
           end = chunk.indexOf(NEWLINE, start);
         }
         if (stopped || subscriber.closed) break;
-        if (start < chunk.byteLength) carry = carry === undefined ? new Uint8Array(chunk.subarray(start)) : concat(carry, chunk.subarray(start));
+        if (start < chunk.byteLength) keep(chunk.subarray(start));
+        offset += chunk.byteLength;
       }
       if (!exhausted) {
         // Stopped early: close the input (a Readable is destroyed), without waiting for it.
         void Promise.resolve(iterator.return?.()).catch(() => undefined);
         return;
       }
-      if (carry !== undefined && !stopped && !subscriber.closed) {
+      if (lineBytes > 0 && !stopped && !subscriber.closed) {
         await room();
-        if (!stopped && !subscriber.closed) emit(concat(carry, Uint8Array.of(NEWLINE)));
+        if (!stopped && !subscriber.closed) await endLine(Uint8Array.of(NEWLINE), offset, false);
       }
     };
 
@@ -158,9 +279,13 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
   });
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a);
-  out.set(b, a.byteLength);
+/** The pieces joined into one array of `length` bytes. */
+function concat(pieces: readonly Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece.byteLength > length - at ? piece.subarray(0, length - at) : piece, at);
+    at += piece.byteLength;
+  }
   return out;
 }

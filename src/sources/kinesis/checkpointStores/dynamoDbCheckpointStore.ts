@@ -12,6 +12,7 @@ import type {
 import { asyncScheduler, firstValueFrom, timer, type SchedulerLike } from 'rxjs';
 import { optionalPeer } from '../../../aws/optionalPeer.js';
 import { InvalidOptionError } from '../../../errors/InvalidOptionError.js';
+import { checkKind } from '../../../options/checkKind.js';
 import { SHARD_END, type Checkpoint, type CheckpointStore } from './CheckpointStore.js';
 
 const NAME = 'dynamoDbCheckpointStore';
@@ -83,9 +84,8 @@ export function dynamoDbCheckpointStore(options: DynamoDbCheckpointStoreOptions)
   if (typeof tableName !== 'string' || !/^[a-zA-Z0-9_.-]{3,255}$/.test(tableName)) {
     throw new InvalidOptionError(NAME, 'tableName', tableName, 'a DynamoDB table name: 3–255 characters of [a-zA-Z0-9_.-]');
   }
-  const createTable = options.createTable ?? false;
-  if (typeof createTable !== 'boolean') throw new InvalidOptionError(NAME, 'createTable', createTable, 'true or false');
-  const scheduler = options.scheduler ?? asyncScheduler;
+  const createTable = checkKind(NAME, 'createTable', options.createTable, 'boolean', false);
+  const scheduler = checkKind(NAME, 'scheduler', options.scheduler, 'scheduler', asyncScheduler);
 
   let ready: Promise<void> | undefined;
   const whenReady = (): Promise<void> => {

@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * A file input's checkpoint, kept in `dir`: the byte offset below which every line was delivered (or written to the error
+ * output). `load` gives where to resume (0 without a checkpoint, or when the file is now shorter than it,
+ * which means it was replaced); `save` writes it atomically (a temporary file renamed over it), coalescing
+ * the saves of one turn of the event loop into one.
+ */
+export function fileCheckpoint(
+  dir: string,
+  inputPath: string,
+): { readonly path: string; load(): { offsetBytes: number; note?: string }; save(offsetBytes: number): void; flush(): void } {
+  // One checkpoint per input: <dir>/<file name>-<hash of its absolute path>.json
+  const path = join(dir, `${basename(inputPath)}-${createHash('sha256').update(inputPath).digest('hex').slice(0, 12)}.json`);
+  let pending: number | undefined;
+  let scheduled = false;
+  const write = (offsetBytes: number): void => {
+    mkdirSync(dirname(path), { recursive: true });
+    const temp = `${path}.${process.pid}.tmp`;
+    writeFileSync(temp, `${JSON.stringify({ input: inputPath, offsetBytes, savedAt: new Date().toISOString() })}\n`);
+    renameSync(temp, path);
+  };
+  const flush = (): void => {
+    scheduled = false;
+    if (pending === undefined) return;
+    const offset = pending;
+    pending = undefined;
+    write(offset);
+  };
+  return {
+    path,
+    load() {
+      let saved: { input?: unknown; offsetBytes?: unknown };
+      try {
+        saved = JSON.parse(readFileSync(path, 'utf8')) as typeof saved;
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'ENOENT') return { offsetBytes: 0 };
+        return { offsetBytes: 0, note: `the checkpoint ${path} is unreadable (${(err as Error).message}); reading from the start` };
+      }
+      const offset = saved.offsetBytes;
+      if (saved.input !== inputPath || typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
+        return { offsetBytes: 0, note: `the checkpoint ${path} is not one of ${inputPath}; reading from the start` };
+      }
+      const size = statSync(inputPath).size;
+      if (offset > size) return { offsetBytes: 0, note: `${inputPath} is shorter than its checkpoint (${size} < ${offset} bytes): replaced? reading from the start` };
+      return { offsetBytes: offset, ...(offset > 0 ? { note: `resuming ${inputPath} at byte ${offset} (checkpoint ${path}; --from-start to read it all)` } : {}) };
+    },
+    save(offsetBytes) {
+      pending = offsetBytes;
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
+  };
+}

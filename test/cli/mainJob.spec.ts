@@ -1,0 +1,120 @@
+import { spawn } from 'node:child_process';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+// The main job's contract with the people and scripts that run it: arguments, exit status, paths, output, checkpoints.
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+function run(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
+      cwd: options.cwd ?? root,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+async function deliveredLines(dir: string): Promise<string[]> {
+  const lines: string[] = [];
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])) {
+    if (!entry.isFile() || entry.name.startsWith('.') || entry.parentPath.includes('-failed')) continue;
+    lines.push(...(await readFile(join(entry.parentPath, entry.name), 'utf8')).split('\n').filter((l) => l !== ''));
+  }
+  return lines;
+}
+
+describe('the main job, as a tool', () => {
+  let dir = '';
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rx-firehose-job-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('should refuse --records -5, --records 2.5, --rate -1 and --rate 0 clearly, with exit status 2', async () => {
+    const runs = await Promise.all([['--records', '-5'], ['--records', '2.5'], ['--rate', '-1'], ['--rate', '0']].map((a) => run([...a, '--out', join(dir, 'out')])));
+    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2]);
+    expect(runs.map((r) => r.stderr.split('\n')[0])).toEqual([
+      'rx-firehose: --records must be a whole number ≥ 0; got "-5"',
+      'rx-firehose: --records must be a whole number ≥ 0; got "2.5"',
+      'rx-firehose: --rate must be a number of records per second > 0; got "-1"',
+      'rx-firehose: --rate must be a number of records per second > 0; got "0"',
+    ]);
+  }, 60_000);
+
+  it('should resolve relative paths from INIT_CWD, be silent with --quiet, and checkpoint a file so a rerun resumes', async () => {
+    await writeFile(join(dir, 'events.jsonl'), Array.from({ length: 100 }, (_, i) => `{"i":${i}}\n`).join(''));
+    const env = { ...process.env, INIT_CWD: dir };
+    const args = ['--input', 'events.jsonl', '--out', 'out', '--compression', 'UNCOMPRESSED', '--quiet'];
+    const first = await run(args, { env });
+    expect(first).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await deliveredLines(join(dir, 'out'))).toHaveLength(100);
+    // The checkpoint sits under INIT_CWD too, at the end of the file.
+    const [checkpointFile] = await readdir(join(dir, '.rx-firehose', 'files'));
+    expect(checkpointFile).toMatch(/^events\.jsonl-[0-9a-f]{12}\.json$/);
+    const saved = JSON.parse(await readFile(join(dir, '.rx-firehose', 'files', checkpointFile!), 'utf8')) as { input: string; offsetBytes: number };
+    expect(saved).toMatchObject({ input: join(dir, 'events.jsonl'), offsetBytes: 100 * 9 - 10 });
+    // A rerun delivers nothing again; lines appended since are delivered, once.
+    await appendFile(join(dir, 'events.jsonl'), '{"i":100}\n{"i":101}\n');
+    const second = await run(args.filter((a) => a !== '--quiet'), { env });
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain(`resuming ${join(dir, 'events.jsonl')} at byte 890`);
+    expect(second.stderr).toMatch(/done: 2 records/);
+    const lines = await deliveredLines(join(dir, 'out'));
+    expect(lines.map((l) => (JSON.parse(l) as { i: number }).i).sort((a, b) => a - b)).toEqual(Array.from({ length: 102 }, (_, i) => i));
+    // --from-start reads it all again.
+    const third = await run([...args, '--from-start'], { env });
+    expect(third.code).toBe(0);
+    expect(await deliveredLines(join(dir, 'out'))).toHaveLength(204);
+  }, 90_000);
+
+  it('should exit with status 3 when records went to the error output, and say where', async () => {
+    await writeFile(join(dir, 'in.jsonl'), `{"ok":1}\n{"long":"${'x'.repeat(300)}"}\n{"ok":2}\n`);
+    const result = await run(['--input', join(dir, 'in.jsonl'), '--out', join(dir, 'out'), '--max-record-bytes', '100', '--compression', 'UNCOMPRESSED']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`rx-firehose: 1 records went to the error output (failure records under ${join(dir, 'out')}); exit status 3`);
+    expect(await deliveredLines(join(dir, 'out'))).toEqual(['{"ok":1}', '{"ok":2}']);
+    const failures = (await readdir(join(dir, 'out'), { recursive: true })).filter((f) => f.startsWith('processing-failed/') && !f.endsWith('/'));
+    expect(failures.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('should stop at once with status 1 on an unusable output path (under /proc), not retry for ever', async () => {
+    const result = await run(['--records', '10', '--out', '/proc/rx-firehose-test/out']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Directory.ENOENT');
+  }, 60_000);
+
+  it('should drain when npm start itself gets SIGTERM: the job hears it, delivers what it read, and nothing is orphaned', async () => {
+    const out = join(dir, 'out');
+    // Bounded even if orphaned: 200,000 records at 20,000/s end within 10 s.
+    const npm = spawn('npm', ['start', '--silent', '--', '--records', '200000', '--rate', '20000', '--max-ms', '200', '--out', out], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    npm.stderr.on('data', (d: Buffer) => (stderr += d));
+    const firstBatch = new Promise<void>((resolve) =>
+      npm.stdout.on('data', (d: Buffer) => {
+        stdout += d;
+        if (/^delivered/m.test(stdout)) resolve();
+      }),
+    );
+    // The pipes close once every process holding them (npm and the job) has exited.
+    const closed = new Promise<void>((resolve) => npm.stdout.on('close', () => resolve()));
+    await firstBatch;
+    npm.kill('SIGTERM');
+    await closed;
+    expect(stderr).toMatch(/SIGTERM: stopped reading, draining/);
+    const reported = Number(/done: (\d+) records/.exec(stderr)?.[1]);
+    expect(reported).toBeGreaterThan(0);
+    expect(reported).toBeLessThan(200_000);
+  }, 90_000);
+});
