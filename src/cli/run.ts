@@ -9,6 +9,7 @@ import type { CreateDeliveryStreamInput } from '@aws-sdk/client-firehose';
 import { deliveryStreamFromConfig } from '../config/deliveryStreamFromConfig.js';
 import type { DeliveryStream, DeliveryStreamEnvironment, DeliveryStreamSummary } from '../config/DeliveryStream.js';
 import { InvalidConfigurationError } from '../config/InvalidConfigurationError.js';
+import type { MetricSink } from '../metrics/MetricSink.js';
 import { prometheusMetrics, type PrometheusMetrics } from '../metrics/prometheusMetrics.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import { carrySettlement } from '../settlement/carrySettlement.js';
@@ -116,6 +117,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const stop = new AbortController();
+  const incoming = new Map<string, number>();
+  const countingIncoming = (name: string, sink: MetricSink | undefined): MetricSink => (metric, value, unit) => {
+    if (metric === 'IncomingRecords') incoming.set(name, (incoming.get(name) ?? 0) + value);
+    sink?.(metric, value, unit);
+  };
   const prometheus = port === undefined ? undefined : prometheusMetrics();
   const endpoints = {
     ...(values['s3-endpoint'] === undefined ? {} : { s3: values['s3-endpoint'] }),
@@ -133,7 +139,7 @@ export async function main(argv: string[]): Promise<number> {
         endpoints,
         lambdaHandlers,
         ...(startingPosition === undefined ? {} : { kinesisStartingPosition: startingPosition as StartingPosition }),
-        ...(prometheus === undefined ? {} : { metrics: prometheus.sinkFor(String(input?.DeliveryStreamName)) }),
+        metrics: countingIncoming(String(input?.DeliveryStreamName), prometheus?.sinkFor(String(input?.DeliveryStreamName))),
         ...(isDirectPut && values.input !== undefined
           ? { records: fromLines(values.input === '-' ? process.stdin : createReadStream(values.input), { signal: stop.signal }).pipe(map(withoutNewline)) }
           : {}),
@@ -194,8 +200,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   const ticker = setInterval(() => {
     const elapsed = (Date.now() - started) / 1000;
-    for (const [name, c] of counts) console.error(`… ${name}: ${c.records} records, ${mb(c.bytes)} delivered, ${c.failed} to the error output, ${(c.records / elapsed).toFixed(0)} records/s`);
-  }, 5_000);
+    for (const [name, c] of counts) {
+      console.error(`… ${name}: ${incoming.get(name) ?? 0} records in, ${c.records} delivered (${mb(c.bytes)}), ${c.failed} to the error output, ${(c.records / elapsed).toFixed(0)} records/s`);
+    }
+  }, 1_000);
 
   const summaries: DeliveryStreamSummary[] = await Promise.all(streams.map((s) => s.done));
   clearInterval(ticker);
