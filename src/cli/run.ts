@@ -105,6 +105,7 @@ export async function main(argv: string[]): Promise<number> {
   if (duplicate !== undefined) return usage(`${values.config}: two delivery streams are named ${JSON.stringify(duplicate)}`);
   const directPut = inputs.filter((i) => (i as { DeliveryStreamType?: unknown })?.DeliveryStreamType === undefined || i.DeliveryStreamType === 'DirectPut').length;
   if (values.input === '-' && directPut > 1) return usage(`--input - feeds one Direct PUT stream; ${values.config} has ${directPut}`);
+  if (values.input !== undefined && directPut === 0) return usage(`--input feeds Direct PUT streams; ${values.config} has none`);
 
   const lambdaHandlers: Record<string, LocalTransformation> = {};
   for (const option of values['lambda-handler'] ?? []) {
