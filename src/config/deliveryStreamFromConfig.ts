@@ -7,7 +7,6 @@ import type { ErrorOutput } from '../destinations/Destination.js';
 import type { MetricSink } from '../metrics/MetricSink.js';
 import { byteSizeOf } from '../records/byteSizeOf.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
-import { asConfigurationError } from './asConfigurationError.js';
 import { checkFields } from './checkFields.js';
 import { clientsFor } from './clientsFor.js';
 import type { ConfigContext } from './ConfigContext.js';
@@ -128,16 +127,12 @@ export function deliveryStreamFromConfig(input: CreateDeliveryStreamInput, envir
     const plan = destinationFromConfig(top, ctx);
     description = `${source.description} → ${plan.description}`;
     const buffer = bufferBySizeOrTime<FirehoseRecord>({ ...plan.buffering, ...(scheduler === undefined ? {} : { scheduler }) });
-    const deliver = asConfigurationError(
-      () =>
-        deliverTo(plan.destination, {
-          errorOutput: plan.errorOutput,
-          ...(plan.retryDurationMs === undefined ? {} : { retryDurationMs: plan.retryDurationMs }),
-          ...(scheduler === undefined ? {} : { scheduler }),
-          ...(metrics === undefined ? {} : { metrics }),
-        }),
-      {},
-    );
+    const deliver = deliverTo(plan.destination, {
+      errorOutput: plan.errorOutput,
+      ...(plan.retryDurationMs === undefined ? {} : { retryDurationMs: plan.retryDurationMs }),
+      ...(scheduler === undefined ? {} : { scheduler }),
+      ...(metrics === undefined ? {} : { metrics }),
+    });
     const incoming = source.records.pipe(
       tap((record) => {
         const bytes = byteSizeOf(record);
