@@ -81,6 +81,14 @@ describe('rx-firehose run (Direct PUT, local Lambda handlers)', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration is not supported yet');
 
+    // A valid stream before an invalid one does not start: the whole file is checked first.
+    await writeFile(join(dir, 'two.json'), JSON.stringify([stream('first'), stream('second', { BufferingHints: { SizeInMBs: 500, IntervalInSeconds: 60 } })]));
+    await writeFile(join(dir, 'in.txt'), 'a\n');
+    const two = await runCli(['--config', join(dir, 'two.json'), '--data-dir', join(dir, 'data2'), '--input', join(dir, 'in.txt')]).done;
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain('ExtendedS3DestinationConfiguration.BufferingHints.SizeInMBs must be an integer from 1 to 128 (MiB); got 500');
+    expect((await filesUnder(join(dir, 'data2'))).size).toBe(0);
+
     const missing = await runCli([]).done;
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--config is required');
