@@ -75,3 +75,10 @@ export type { Compression } from './codecs/compression.js';
 // Errors.
 export { InvalidOptionError } from './errors/InvalidOptionError.js';
 export { MissingPeerDependencyError } from './errors/MissingPeerDependencyError.js';
+
+// Delivery streams from Firehose's own configuration (CreateDeliveryStream input).
+export { deliveryStreamFromConfig } from './config/deliveryStreamFromConfig.js';
+export { planDeliveryStream } from './config/planDeliveryStream.js';
+export type { DeliveryStreamPlan } from './config/planDeliveryStream.js';
+export { InvalidConfigurationError } from './config/InvalidConfigurationError.js';
+export type { DeliveryStream, DeliveryStreamEnvironment, DeliveryStreamResult, DeliveryStreamSummary } from './config/DeliveryStream.js';
