@@ -45,6 +45,9 @@ export { fromLines } from './sources/lines/fromLines.js';
 export type { FromLinesOptions } from './sources/lines/fromLines.js';
 export { InFlightBudget } from './sources/InFlightBudget.js';
 
+// Direct PUT source: Firehose's PutRecord/PutRecordBatch in process, with a write-ahead log.
+export * from './sources/directPut/index.js';
+
 // Kinesis Data Streams source.
 export * from './sources/kinesis/index.js';
 
