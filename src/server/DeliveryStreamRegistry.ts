@@ -5,7 +5,7 @@ import { FirehoseApiError } from '../sources/directPut/FirehoseApiError.js';
 import type { PutRecordAnswer, PutRecordBatchAnswer, PutRecordEntry } from '../sources/directPut/openDirectPut.js';
 import { describeDeliveryStream, type DeliveryStreamDescription } from './describeDeliveryStream.js';
 import { logDirOf, openDeliveryStream, type DirectPutDeliveryStream, type OpenDeliveryStreamOptions } from './openDeliveryStream.js';
-import type { CreateDeliveryStreamInput } from './pipelineTypes.js';
+import type { CreateDeliveryStreamInput } from '@aws-sdk/client-firehose';
 
 /** Stream names as Firehose allows them. */
 const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
@@ -62,10 +62,10 @@ export class DeliveryStreamRegistry {
     for (const file of (await readdir(registry.#streamsDir)).filter((f) => f.endsWith('.json')).sort()) {
       const saved = JSON.parse(await readFile(join(registry.#streamsDir, file), 'utf8')) as SavedStream;
       const entry: Entry = { saved, stream: undefined, deleting: undefined };
-      registry.#entries.set(saved.input.DeliveryStreamName, entry);
+      registry.#entries.set(saved.input.DeliveryStreamName!, entry);
       entry.stream = await registry.#start(saved.input);
       // A stream whose deletion a crash interrupted: deliver what its log holds, then finish deleting it.
-      if (saved.status === 'DELETING') entry.deleting = registry.#finishDeleting(saved.input.DeliveryStreamName, entry);
+      if (saved.status === 'DELETING') entry.deleting = registry.#finishDeleting(saved.input.DeliveryStreamName!, entry);
     }
     return registry;
   }
@@ -247,12 +247,13 @@ export class DeliveryStreamRegistry {
 
   #start(input: CreateDeliveryStreamInput): Promise<DirectPutDeliveryStream> {
     const stream = openDeliveryStream(input, this.options);
+    const report = this.options.onStreamError ?? ((n: string, e: unknown) => process.stderr.write(`rx-firehose: delivery stream ${n} failed: ${String((e as Error)?.message ?? e)}\n`));
     void stream.then(
       (s) =>
-        s.done.catch((err: unknown) => {
-          const report = this.options.onStreamError ?? ((n: string, e: unknown) => process.stderr.write(`rx-firehose: delivery stream ${n} failed: ${String((e as Error)?.message ?? e)}\n`));
-          report(input.DeliveryStreamName, err);
-        }),
+        s.done.then(
+          (summary) => summary.error === undefined || report(s.name, summary.error),
+          (err: unknown) => report(s.name, err),
+        ),
       () => undefined, // the caller of #start gets this error
     );
     return stream;
@@ -272,7 +273,7 @@ export class DeliveryStreamRegistry {
 
   /** Writes the stream's file atomically and durably: aside, synced, renamed, directory synced. */
   async #save(saved: SavedStream): Promise<void> {
-    const target = this.#fileOf(saved.input.DeliveryStreamName);
+    const target = this.#fileOf(saved.input.DeliveryStreamName!);
     const temp = `${target}.tmp`;
     const handle = await open(temp, 'w');
     try {

@@ -1,4 +1,4 @@
-import type { CreateDeliveryStreamInput } from './pipelineTypes.js';
+import type { CreateDeliveryStreamInput } from '@aws-sdk/client-firehose';
 
 /** Firehose's `DeliveryStreamDescription`, as JSON on the wire (timestamps in epoch seconds). */
 export interface DeliveryStreamDescription {
@@ -47,7 +47,7 @@ export function describeDeliveryStream(
   const type = input.DeliveryStreamType ?? 'DirectPut';
   const destination: Record<string, unknown> = { DestinationId: 'destinationId-000000000001' };
   for (const [configuration, description] of DESTINATIONS) {
-    const given = input[configuration];
+    const given = (input as unknown as Record<string, unknown>)[configuration];
     if (typeof given !== 'object' || given === null) continue;
     destination[description] = configuration.includes('S3') ? { ...S3_DEFAULTS, ...given } : { ...given };
   }
@@ -58,7 +58,7 @@ export function describeDeliveryStream(
         ? { KinesisStreamSourceDescription: { ...(input.KinesisStreamSourceConfiguration as object | undefined), DeliveryStartTimestamp: state.createdAtMs / 1000 } }
         : undefined;
   return {
-    DeliveryStreamName: input.DeliveryStreamName,
+    DeliveryStreamName: input.DeliveryStreamName ?? '',
     DeliveryStreamARN: state.arn,
     DeliveryStreamStatus: state.status,
     DeliveryStreamType: type,

@@ -3,7 +3,6 @@ export type { DeliveryStreamRegistryOptions, Tag } from './DeliveryStreamRegistr
 export { firehoseApiListener, DEFAULT_MAX_API_BODY_BYTES } from './firehoseApiListener.js';
 export type { FirehoseApiListenerOptions } from './firehoseApiListener.js';
 export { openDeliveryStream } from './openDeliveryStream.js';
-export type { DirectPutDeliveryStream, OpenDeliveryStreamOptions } from './openDeliveryStream.js';
+export type { DirectPutDeliveryStream, OpenDeliveryStreamOptions, PipelineFactory } from './openDeliveryStream.js';
 export type { DeliveryStreamDescription } from './describeDeliveryStream.js';
-export type { CreateDeliveryStreamInput, PipelineEnvironment, PipelineFactory, PipelineHandle } from './pipelineTypes.js';
 export { verifySigV4, MAX_CLOCK_SKEW_MS } from './verifySigV4.js';

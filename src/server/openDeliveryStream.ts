@@ -3,16 +3,21 @@ import type { SchedulerLike } from 'rxjs';
 import type { MetricSink } from '../metrics/MetricSink.js';
 import { FirehoseApiError } from '../sources/directPut/FirehoseApiError.js';
 import { openDirectPut, type DirectPut, type PutRecordAnswer, type PutRecordBatchAnswer, type PutRecordEntry } from '../sources/directPut/openDirectPut.js';
-import { directoryPipeline } from './directoryPipeline.js';
-import type { CreateDeliveryStreamInput, PipelineEnvironment, PipelineFactory, PipelineHandle } from './pipelineTypes.js';
+import type { CreateDeliveryStreamInput } from '@aws-sdk/client-firehose';
+import type { DeliveryStream, DeliveryStreamEnvironment, DeliveryStreamSummary } from '../config/DeliveryStream.js';
+import { deliveryStreamFromConfig } from '../config/deliveryStreamFromConfig.js';
+import { InvalidConfigurationError } from '../config/InvalidConfigurationError.js';
+
+/** Builds a delivery stream's pipeline from its configuration: `deliveryStreamFromConfig`, or a stand-in in tests. */
+export type PipelineFactory = (input: CreateDeliveryStreamInput, environment: DeliveryStreamEnvironment) => DeliveryStream;
 
 export interface OpenDeliveryStreamOptions {
   /** The data directory: S3 buckets become `<dataDir>/<bucket>/`; the stream's log is under `<dataDir>/.rx-firehose/wal/<name>/`. Default `./firehose-data`. */
   readonly dataDir?: string;
-  /** Builds the pipeline from the configuration. Default: S3 destinations written to the data directory. */
+  /** Builds the pipeline from the configuration. Default `deliveryStreamFromConfig`. */
   readonly pipeline?: PipelineFactory;
-  /** Passed to the pipeline: endpoints, region, account id. */
-  readonly environment?: Omit<PipelineEnvironment, 'dataDir' | 'records' | 'metrics' | 'scheduler'>;
+  /** Passed to the pipeline: endpoints, clients, region, account id, Lambda handlers. */
+  readonly environment?: Omit<DeliveryStreamEnvironment, 'dataDir' | 'records' | 'metrics' | 'scheduler'>;
   /** The stream's budget of unsettled bytes; past it puts are answered "Slow down.". Default 64 MiB. */
   readonly maxInFlightBytes?: number;
   /** The most bytes its log may hold. Default twice `maxInFlightBytes`. */
@@ -28,15 +33,15 @@ export interface DirectPutDeliveryStream {
   readonly name: string;
   readonly arn: string;
   /** Delivery results, as the pipeline reports them. */
-  readonly results: PipelineHandle['results'];
-  /** Settles once the stream stopped and drained. */
-  readonly done: Promise<unknown>;
+  readonly results: DeliveryStream['results'];
+  /** Resolves once the stream stopped and drained, with what it delivered (and its `error`, if it failed). */
+  readonly done: Promise<DeliveryStreamSummary>;
   /** Firehose's `PutRecord`; rejects with a {@link FirehoseApiError}. */
   putRecord(record: PutRecordEntry): Promise<PutRecordAnswer>;
   /** Firehose's `PutRecordBatch`; per-record answers; rejects with a {@link FirehoseApiError} for a request that breaks the limits. */
   putRecordBatch(records: readonly PutRecordEntry[]): Promise<PutRecordBatchAnswer>;
   /** Stops accepting, delivers everything accepted, empties the log; resolves like `done`. */
-  stop(): Promise<unknown>;
+  stop(): Promise<DeliveryStreamSummary>;
   /** The direct-PUT source (absent for a stream that reads a Kinesis stream). */
   readonly source: DirectPut | undefined;
 }
@@ -72,8 +77,8 @@ export function logDirOf(dataDir: string, streamName: string): string {
  */
 export async function openDeliveryStream(input: CreateDeliveryStreamInput, options: OpenDeliveryStreamOptions = {}): Promise<DirectPutDeliveryStream> {
   const dataDir = options.dataDir ?? './firehose-data';
-  const factory = options.pipeline ?? directoryPipeline;
-  const name = input.DeliveryStreamName;
+  const factory = options.pipeline ?? deliveryStreamFromConfig;
+  const name = input.DeliveryStreamName ?? '';
   const directPut = (input.DeliveryStreamType ?? 'DirectPut') === 'DirectPut';
   const source = directPut
     ? await openDirectPut({
@@ -82,7 +87,7 @@ export async function openDeliveryStream(input: CreateDeliveryStreamInput, optio
         ...pick(options, ['maxInFlightBytes', 'maxLogBytes', 'segmentBytes', 'metrics', 'scheduler']),
       })
     : undefined;
-  let pipeline: PipelineHandle;
+  let pipeline: DeliveryStream;
   try {
     pipeline = factory(input, {
       ...options.environment,
@@ -99,7 +104,7 @@ export async function openDeliveryStream(input: CreateDeliveryStreamInput, optio
   }
   const notDirectPut = (): Promise<never> =>
     Promise.reject(new FirehoseApiError('InvalidArgumentException', `This operation is not permitted on ${input.DeliveryStreamType} delivery stream type.`));
-  let stopping: Promise<unknown> | undefined;
+  let stopping: Promise<DeliveryStreamSummary> | undefined;
   const done = pipeline.done.then(async (summary) => {
     await source?.closeLog();
     return summary;
@@ -125,7 +130,7 @@ export async function openDeliveryStream(input: CreateDeliveryStreamInput, optio
 export function toApiError(err: unknown): unknown {
   if (err instanceof FirehoseApiError) return err;
   const name = (err as { name?: unknown } | null)?.name;
-  if (name === 'InvalidConfigurationError' || name === 'InvalidOptionError') return new FirehoseApiError('InvalidArgumentException', (err as Error).message);
+  if (err instanceof InvalidConfigurationError || name === 'InvalidOptionError') return new FirehoseApiError('InvalidArgumentException', (err as Error).message);
   return err;
 }
 

@@ -149,7 +149,7 @@ describe('Firehose API server, with @aws-sdk/client-firehose', () => {
     const badName = await errorOf(client.send(new CreateDeliveryStreamCommand(s3Stream('bad name!'))));
     expect(badName.name).toBe('InvalidArgumentException');
     const badConfig = await errorOf(
-      client.send(new CreateDeliveryStreamCommand({ ...s3Stream('b'), ExtendedS3DestinationConfiguration: { RoleARN: 'r', BucketARN: 'arn:aws:s3:::lake', BufferingHints: { SizeInMBs: 500 } } })),
+      client.send(new CreateDeliveryStreamCommand({ ...s3Stream('b'), ExtendedS3DestinationConfiguration: { RoleARN: 'arn:aws:iam::000000000000:role/firehose', BucketARN: 'arn:aws:s3:::lake', BufferingHints: { SizeInMBs: 500, IntervalInSeconds: 60 } } })),
     );
     expect(badConfig.name).toBe('InvalidArgumentException');
     expect(badConfig.message).toMatch(/BufferingHints\.SizeInMBs/);
@@ -167,7 +167,7 @@ describe('Firehose API server, with @aws-sdk/client-firehose', () => {
     // Records wait in a 128 MiB / 900 s buffer: nothing settles, so a 4 MiB budget fills up.
     const { client, registry, dataDir } = await serve({ maxInFlightBytes: 4 * 1_048_576 });
     await client.send(
-      new CreateDeliveryStreamCommand({ ...s3Stream('slow'), ExtendedS3DestinationConfiguration: { RoleARN: 'r', BucketARN: 'arn:aws:s3:::slow-lake', CompressionFormat: 'GZIP', BufferingHints: { SizeInMBs: 128, IntervalInSeconds: 900 } } }),
+      new CreateDeliveryStreamCommand({ ...s3Stream('slow'), ExtendedS3DestinationConfiguration: { RoleARN: 'arn:aws:iam::000000000000:role/firehose', BucketARN: 'arn:aws:s3:::slow-lake', CompressionFormat: 'GZIP', BufferingHints: { SizeInMBs: 128, IntervalInSeconds: 900 } } }),
     );
     const record = { Data: new Uint8Array(1_000_000).fill(0x41) };
     const first = await client.send(new PutRecordBatchCommand({ DeliveryStreamName: 'slow', Records: [record, record, record, record] }));

@@ -162,7 +162,7 @@ class DirectPutSource implements DirectPut {
     const data = this.#check([record])[0]!;
     this.#refuseIfClosed();
     if (this.#throttled()) {
-      this.#metrics(0, 0, 1);
+      this.#metrics(1);
       throw new FirehoseApiError('ServiceUnavailableException', SLOW_DOWN);
     }
     const [id] = await this.#accept([data]);
@@ -202,7 +202,7 @@ class DirectPutSource implements DirectPut {
       failed++;
       return { ErrorCode: verdict.code, ErrorMessage: verdict.message };
     });
-    this.#metrics(failure === undefined ? accepted.length : 0, failure === undefined ? sum(accepted) : 0, verdicts.length - accepted.length);
+    this.#metrics(verdicts.length - accepted.length);
     return { FailedPutCount: failed, Encrypted: false, RequestResponses };
   }
 
@@ -222,7 +222,7 @@ class DirectPutSource implements DirectPut {
     for (const d of datas) this.budget.take(d.byteLength);
     try {
       const ids = await this.#append(datas);
-      this.#metrics(datas.length, sum(datas), 0);
+      this.#metrics(0);
       return ids;
     } catch (err) {
       throw new FirehoseApiError('ServiceUnavailableException', `the record could not be written to the log: ${(err as Error).message}`);
@@ -304,18 +304,11 @@ class DirectPutSource implements DirectPut {
     return `${this.#idPrefix}${(this.#nextId++).toString(16).padStart(12, '0')}`;
   }
 
-  #metrics(records: number, bytes: number, throttled: number): void {
+  /** Per request: `IncomingPutRequests`, and `ThrottledRecords` (a pipeline counts `IncomingRecords`/`IncomingBytes` as records reach it). */
+  #metrics(throttled: number): void {
     const m = this.config.metrics;
     if (m === undefined) return;
     m('IncomingPutRequests', 1, 'Count');
-    m('IncomingRecords', records, 'Count');
-    m('IncomingBytes', bytes, 'Bytes');
     m('ThrottledRecords', throttled, 'Count');
   }
-}
-
-function sum(datas: readonly Uint8Array[]): number {
-  let n = 0;
-  for (const d of datas) n += d.byteLength;
-  return n;
 }

@@ -29,7 +29,7 @@ export interface DirectPutOptions {
   readonly segmentBytes?: number;
   /** The stream's name, in messages. Default `direct-put`. */
   readonly streamName?: string;
-  /** Receives `IncomingBytes`, `IncomingRecords`, `IncomingPutRequests` and `ThrottledRecords` per request. */
+  /** Receives `IncomingPutRequests` and `ThrottledRecords` per request (a pipeline counts `IncomingRecords` and `IncomingBytes`). */
   readonly metrics?: MetricSink;
   /** The clock for arrival times. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
