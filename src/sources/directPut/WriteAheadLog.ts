@@ -14,6 +14,8 @@ export class Segment {
   unsettled = 0;
   /** Bytes appended (written or about to be). */
   bytes = 0;
+  /** Appends not yet synced: the file stays open while there are some. */
+  unsynced = 0;
   sealed = false;
   deleted = false;
   handle: FileHandle | undefined;
@@ -40,19 +42,23 @@ export interface WriteAheadLogOptions {
 interface PendingWrite {
   readonly segment: Segment;
   readonly bytes: Buffer;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
 }
 
 /**
  * An append-only log of accepted records in a directory of segment files, with group commit.
  *
  * ```
- * append(A) ─┐                          ┌─▶ A durable
- * append(B) ─┼─▶ write A B C, fdatasync ┼─▶ B durable      (appends that arrive while a sync runs
- * append(C) ─┘                          └─▶ C durable       share the next one)
+ * append(A) ─▶ write A ─┐
+ * append(B) ─▶ write B ─┼─▶ fdatasync ──▶ A B C durable     (writes go on while a sync runs;
+ * append(C) ─▶ write C ─┘                                    each sync covers every write before it)
  * ```
  *
- * `append` resolves once the entries are on disk (written and `fdatasync`ed, and a new segment's directory
- * entry synced), so many concurrent requests share one sync. Appends are written in the order they were
+ * Appends are written at once, in order, by one write loop; one sync loop `fdatasync`s the segments written
+ * to and acknowledges every append whose write finished before the sync began, so many concurrent requests
+ * share one sync and the disk is never idle while there is something to sync. `append` resolves once its
+ * entries are on disk (written, synced, and a new segment's directory entry synced). Appends are written in the order they were
  * made. At {@link WriteAheadLog.open} every segment is read back: a torn last frame (a write a crash cut
  * short, never acknowledged) is cut off, and the whole frames are returned to be emitted again. New
  * appends always go to a new segment. {@link WriteAheadLog.settle} counts a record as settled; a sealed
@@ -67,9 +73,15 @@ export class WriteAheadLog {
   #current: Segment | undefined;
   #nextSequence: number;
   #bytes = 0;
+  /** Appends waiting to be written, in order. */
   #pending: PendingWrite[] = [];
-  #waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
-  #flushing: Promise<void> | undefined;
+  /** Appends written, waiting for the next sync. */
+  #written: PendingWrite[] = [];
+  /** Segments written to since the last sync, and whether a new file's directory entry needs one. */
+  #dirty = new Set<Segment>();
+  #directoryDirty = false;
+  #writing: Promise<void> | undefined;
+  #syncing: Promise<void> | undefined;
   #failure: unknown;
   #deletions = new Set<Promise<void>>();
   #syncs = 0;
@@ -143,9 +155,9 @@ export class WriteAheadLog {
     segment.bytes += bytes.byteLength;
     this.#bytes += bytes.byteLength;
     if (segment.bytes >= this.options.segmentBytes) segment.sealed = true;
-    this.#pending.push({ segment, bytes });
-    const done = new Promise<Segment>((resolve, reject) => this.#waiters.push({ resolve: () => resolve(segment), reject }));
-    this.#flushing ??= this.#flushLoop();
+    segment.unsynced++;
+    const done = new Promise<Segment>((resolve, reject) => this.#pending.push({ segment, bytes, resolve: () => resolve(segment), reject }));
+    this.#writing ??= this.#writeLoop();
     return done;
   }
 
@@ -165,7 +177,7 @@ export class WriteAheadLog {
    * them after a full drain), the others stay to be replayed at the next open.
    */
   async close(): Promise<void> {
-    while (this.#flushing !== undefined) await this.#flushing.catch(() => undefined);
+    while (this.#writing !== undefined || this.#syncing !== undefined) await Promise.all([this.#writing, this.#syncing]);
     this.#failure ??= new Error('the write-ahead log is closed');
     for (const segment of [...this.#segments]) {
       segment.sealed = true;
@@ -176,52 +188,74 @@ export class WriteAheadLog {
     await Promise.all(this.#deletions);
   }
 
-  async #flushLoop(): Promise<void> {
-    while (this.#pending.length > 0) {
+  /** Writes pending appends in order, each segment's share with one writev, and hands them to the sync loop. */
+  async #writeLoop(): Promise<void> {
+    while (this.#pending.length > 0 && this.#failure === undefined) {
       const writes = this.#pending;
-      const waiters = this.#waiters;
       this.#pending = [];
-      this.#waiters = [];
       try {
-        await this.#write(writes);
+        for (let i = 0; i < writes.length; ) {
+          const segment = writes[i]!.segment;
+          const buffers: Buffer[] = [];
+          for (; i < writes.length && writes[i]!.segment === segment; i++) buffers.push(writes[i]!.bytes);
+          if (segment.handle === undefined) {
+            segment.handle = await open(segment.path, 'a');
+            if (!segment.created) this.#directoryDirty = true;
+            segment.created = true;
+          }
+          await writeAll(segment.handle, buffers);
+          this.#dirty.add(segment);
+        }
       } catch (err) {
-        this.#failure = err;
-        for (const w of waiters) w.reject(err);
-        for (const w of this.#waiters) w.reject(err);
-        this.#waiters = [];
-        this.#pending = [];
+        this.#fail(err, writes);
         break;
       }
-      for (const w of waiters) w.resolve();
+      for (const w of writes) this.#written.push(w);
+      this.#syncing ??= this.#syncLoop();
     }
-    this.#flushing = undefined;
+    this.#writing = undefined;
   }
 
-  /** Writes each segment's share of `writes` in order, then syncs every segment written (and the directory for new ones). */
-  async #write(writes: readonly PendingWrite[]): Promise<void> {
-    const touched: Segment[] = [];
-    let createdAny = false;
-    for (let i = 0; i < writes.length; ) {
-      const segment = writes[i]!.segment;
-      const buffers: Buffer[] = [];
-      for (; i < writes.length && writes[i]!.segment === segment; i++) buffers.push(writes[i]!.bytes);
-      if (segment.handle === undefined) {
-        segment.handle = await open(segment.path, 'a');
-        if (!segment.created) createdAny = true;
-        segment.created = true;
+  /** Syncs what was written, again and again while there is more: each round acknowledges the writes done before it began. */
+  async #syncLoop(): Promise<void> {
+    while (this.#written.length > 0 && this.#failure === undefined) {
+      const waiters = this.#written;
+      const segments = [...this.#dirty];
+      const directory = this.#directoryDirty;
+      this.#written = [];
+      this.#dirty = new Set();
+      this.#directoryDirty = false;
+      try {
+        await Promise.all(segments.map((s) => s.handle!.datasync()));
+        if (directory) await syncDirectory(this.dir);
+      } catch (err) {
+        this.#fail(err, waiters);
+        break;
       }
-      await writeAll(segment.handle, buffers);
-      touched.push(segment);
-    }
-    await Promise.all(touched.map((s) => s.handle!.datasync()));
-    this.#syncs++;
-    if (createdAny) await syncDirectory(this.dir);
-    for (const segment of touched) {
-      if (segment.sealed && segment !== this.#current) {
-        await segment.handle?.close();
-        segment.handle = undefined;
+      this.#syncs++;
+      for (const w of waiters) {
+        w.segment.unsynced--;
+        w.resolve();
+      }
+      // A sealed segment with nothing left to sync gets no more writes: close its file.
+      for (const segment of segments) {
+        if (segment.sealed && segment.unsynced === 0 && segment !== this.#current && segment.handle !== undefined) {
+          const handle = segment.handle;
+          segment.handle = undefined;
+          await handle.close();
+        }
       }
     }
+    this.#syncing = undefined;
+  }
+
+  /** After a failed write or sync: nothing more is acknowledged; every append waiting is refused with `err`. */
+  #fail(err: unknown, inFlight: readonly PendingWrite[]): void {
+    this.#failure ??= err;
+    const refused = [...inFlight, ...this.#written, ...this.#pending];
+    this.#written = [];
+    this.#pending = [];
+    for (const w of refused) w.reject(err);
   }
 
   #delete(segment: Segment): void {
