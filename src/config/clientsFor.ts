@@ -45,7 +45,7 @@ export function clientsFor(environment: DeliveryStreamEnvironment): ConfigClient
   };
   const local = (endpoint: string | undefined) => (endpoint === undefined ? {} : { endpoint, requestHandler: new NodeHttpHandler() });
 
-  const s3 = memo(() => new S3Client({ ...region, ...local(endpoints.s3), forcePathStyle: endpoints.s3 !== undefined, requestChecksumCalculation: 'WHEN_REQUIRED' }));
+  const s3 = memo(() => new S3Client({ ...region, ...local(endpoints.s3), forcePathStyle: endpoints.s3 !== undefined, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }));
   const kinesis = memo(() => new KinesisClient({ ...region, ...local(endpoints.kinesis) }));
   const lambda = memo(() => new LambdaClient({ ...region, ...local(endpoints.lambda) }));
   const dynamoDb = memo(() => new DynamoDBClient({ ...region, ...local(endpoints.dynamodb) }));

@@ -1,0 +1,96 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from './runSupport.js';
+
+const TRANSFORM_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:transform';
+
+function stream(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    DeliveryStreamName: name,
+    ExtendedS3DestinationConfiguration: {
+      RoleARN: 'arn:aws:iam::123456789012:role/firehose',
+      BucketARN: `arn:aws:s3:::${name}-bucket`,
+      ErrorOutputPrefix: 'errors/!{firehose:error-output-type}/',
+      BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 0 },
+      ...extra,
+    },
+  };
+}
+
+async function contents(root: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const e of await readdir(root, { recursive: true, withFileTypes: true }).catch(() => [])) {
+    if (e.isFile()) out.set(join(e.parentPath, e.name).slice(root.length + 1), await readFile(join(e.parentPath, e.name), 'utf8'));
+  }
+  return out;
+}
+
+describe('rx-firehose run (Direct PUT, local Lambda handlers)', () => {
+  let dir = '';
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rx-firehose-run-cli-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('should run every stream of an array with --input lines and a --lambda-handler, print a summary each, and exit 1 when records went to the error output', async () => {
+    const lambda = {
+      ProcessingConfiguration: {
+        Enabled: true,
+        Processors: [
+          { Type: 'Lambda', Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: TRANSFORM_ARN }] },
+        ],
+      },
+    };
+    await writeFile(join(dir, 'streams.json'), JSON.stringify([stream('plain', { ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord' }] } }), stream('enriched', lambda)]));
+    await writeFile(join(dir, 'in.jsonl'), ['{"n":1,"customer":"a"}', '{"n":2,"fail":true}', '{"n":3,"drop":true}'].join('\n') + '\n');
+    const run = runCli([
+      '--config', join(dir, 'streams.json'),
+      '--data-dir', join(dir, 'data'),
+      '--input', join(dir, 'in.jsonl'),
+      '--lambda-handler', `${TRANSFORM_ARN}=test/support/lambda/handlers.mjs#transform`,
+    ]);
+    const result = await run.done;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^rx-firehose: enriched: Direct PUT → Lambda transform \(local handler\) → .*enriched-bucket$/m);
+    expect(result.stderr).toMatch(/^done: plain: 3 records in, 3 delivered .*, 0 to the error output/m);
+    expect(result.stderr).toMatch(/^done: enriched: 3 records in, 1 delivered .*, 1 to the error output/m);
+
+    const plain = [...(await contents(join(dir, 'data', 'plain-bucket'))).values()].join('');
+    expect(plain).toBe('{"n":1,"customer":"a"}\n{"n":2,"fail":true}\n{"n":3,"drop":true}\n');
+    const enriched = await contents(join(dir, 'data', 'enriched-bucket'));
+    const delivered = [...enriched].filter(([k]) => !k.startsWith('errors/')).map(([, v]) => v);
+    expect(delivered).toEqual(['{"n":1,"customer":"a","transformed":true}\n']);
+    const failed = [...enriched].filter(([k]) => k.startsWith('errors/processing-failed/')).map(([, v]) => JSON.parse(v) as { rawData: string });
+    expect(failed.map((f) => Buffer.from(f.rawData, 'base64').toString())).toEqual(['{"n":2,"fail":true}']);
+  }, 60_000);
+
+  it('should exit 0 when everything was delivered', async () => {
+    await writeFile(join(dir, 'one.json'), JSON.stringify(stream('ok')));
+    await writeFile(join(dir, 'in.txt'), 'a\nb\n');
+    const result = await runCli(['--config', join(dir, 'one.json'), '--data-dir', join(dir, 'data'), '--input', join(dir, 'in.txt'), '--quiet']).done;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('');
+    expect([...(await contents(join(dir, 'data', 'ok-bucket'))).values()].join('')).toBe('ab');
+  }, 60_000);
+
+  it('should exit 2 naming the field for a configuration it cannot run, and for bad usage', async () => {
+    await writeFile(join(dir, 'bad.json'), JSON.stringify(stream('bad', { DataFormatConversionConfiguration: { Enabled: true } })));
+    const bad = await runCli(['--config', join(dir, 'bad.json'), '--data-dir', join(dir, 'data')]).done;
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration is not supported yet');
+
+    const missing = await runCli([]).done;
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--config is required');
+    const handler = await runCli(['--config', join(dir, 'bad.json'), '--lambda-handler', 'x=./nowhere.mjs']).done;
+    expect(handler.code).toBe(2);
+    expect(handler.stderr).toContain('--lambda-handler x: cannot load ./nowhere.mjs');
+    const help = await runCli(['--help']).done;
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('rx-firehose run --config streams.json');
+  }, 60_000);
+});
