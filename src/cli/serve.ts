@@ -4,7 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { CreateDeliveryStreamInput } from '@aws-sdk/client-firehose';
+import { prometheusMetrics } from '../metrics/prometheusMetrics.js';
+import { serveMetrics } from '../metrics/serveMetrics.js';
 import { DeliveryStreamRegistry } from '../server/DeliveryStreamRegistry.js';
+import type { StartingPosition } from '../sources/kinesis/shardTracker.js';
+import type { LocalTransformation } from '../transform/lambdaContract.js';
+import { loadLambdaHandler } from './loadLambdaHandler.js';
 import { firehoseApiListener } from '../server/firehoseApiListener.js';
 import { FirehoseApiError } from '../sources/directPut/FirehoseApiError.js';
 import { DEFAULT_MAX_IN_FLIGHT_BYTES } from '../sources/directPut/options.js';
@@ -29,6 +34,13 @@ Usage: rx-firehose serve [options]
   --kinesis-endpoint URL    read Kinesis streams (KinesisStreamAsSource) here
   --lambda-endpoint URL     invoke Lambda processors here (Lambda Invoke API)
   --dynamodb-endpoint URL   keep Kinesis checkpoints in DynamoDB here
+  --lambda-handler K=FILE[#EXPORT]
+                            run the Lambda function K (name or ARN) in this process: FILE's export
+                            (default "handler"); repeatable
+  --starting-position P     where a Kinesis shard without a checkpoint starts: LATEST (default) or TRIM_HORIZON
+  --metrics-port N          serve the metrics (IncomingBytes, IncomingRecords, IncomingPutRequests,
+                            ThrottledRecords, DeliveryToS3.*, BackupToS3.*, …) per delivery stream in
+                            Prometheus text format on http://127.0.0.1:N/metrics (0: a free port, printed)
   --region R                the region in ARNs (default us-east-1)
   --account-id N            the account in ARNs (default 000000000000)
   --help                    this text
@@ -67,6 +79,9 @@ export async function main(argv: string[]): Promise<number> {
         'kinesis-endpoint': { type: 'string' },
         'lambda-endpoint': { type: 'string' },
         'dynamodb-endpoint': { type: 'string' },
+        'lambda-handler': { type: 'string', multiple: true },
+        'starting-position': { type: 'string' },
+        'metrics-port': { type: 'string' },
         region: { type: 'string' },
         'account-id': { type: 'string' },
         help: { type: 'boolean', default: false },
@@ -84,6 +99,20 @@ export async function main(argv: string[]): Promise<number> {
   const maxInFlightBytes = values['max-in-flight-bytes'] === undefined ? undefined : Number(values['max-in-flight-bytes']);
   if (maxInFlightBytes !== undefined && !(Number.isInteger(maxInFlightBytes) && maxInFlightBytes >= 4 * 1_048_576)) {
     return usage(`--max-in-flight-bytes must be an integer ≥ 4194304 (one full PutRecordBatch); got ${values['max-in-flight-bytes']}`);
+  }
+
+  const startingPosition = values['starting-position'];
+  if (startingPosition !== undefined && startingPosition !== 'LATEST' && startingPosition !== 'TRIM_HORIZON') return usage(`--starting-position must be LATEST or TRIM_HORIZON; got ${startingPosition}`);
+  const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
+  if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort <= 65535)) return usage(`--metrics-port must be a port number (0–65535); got ${values['metrics-port']}`);
+  const lambdaHandlers: Record<string, LocalTransformation> = {};
+  for (const option of values['lambda-handler'] ?? []) {
+    try {
+      const [key, handler] = await loadLambdaHandler(option);
+      lambdaHandlers[key] = handler;
+    } catch (err) {
+      return usage((err as Error).message);
+    }
   }
 
   let credentials: Map<string, string> | undefined;
@@ -112,10 +141,18 @@ export async function main(argv: string[]): Promise<number> {
     ...(values['dynamodb-endpoint'] === undefined ? {} : { dynamodb: values['dynamodb-endpoint'] }),
   };
   let failed = false;
+  const prometheus = metricsPort === undefined ? undefined : prometheusMetrics();
   const registry = await DeliveryStreamRegistry.open({
     dataDir: values['data-dir'],
-    environment: { endpoints, ...(values.region === undefined ? {} : { region: values.region }), ...(values['account-id'] === undefined ? {} : { accountId: values['account-id'] }) },
+    environment: {
+      endpoints,
+      lambdaHandlers,
+      ...(startingPosition === undefined ? {} : { kinesisStartingPosition: startingPosition as StartingPosition }),
+      ...(values.region === undefined ? {} : { region: values.region }),
+      ...(values['account-id'] === undefined ? {} : { accountId: values['account-id'] }),
+    },
     ...(maxInFlightBytes === undefined ? {} : { maxInFlightBytes }),
+    ...(prometheus === undefined ? {} : { metricsFor: (name: string) => prometheus.sinkFor(name) }),
     onStreamError: (name, err) => {
       failed = true;
       console.error(`rx-firehose serve: delivery stream ${name} failed: ${(err as Error)?.message ?? String(err)}`);
@@ -137,11 +174,14 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const server = createServer({ keepAliveTimeout: 60_000 }, firehoseApiListener(registry, credentials === undefined ? {} : { credentials }));
+  let metricsServer: Server | undefined;
   try {
     await listen(server, port, values.host);
+    if (prometheus !== undefined) metricsServer = await serveMetrics(prometheus, metricsPort!);
   } catch (err) {
+    server.close();
     await registry.close();
-    console.error(`rx-firehose serve: cannot listen on ${values.host}:${port}: ${(err as Error).message}`);
+    console.error(`rx-firehose serve: cannot listen: ${(err as Error).message}`);
     return 2;
   }
   // Signal handlers first: a script that reads the first line may signal at once.
@@ -165,6 +205,7 @@ export async function main(argv: string[]): Promise<number> {
     const finish = (code: number): void => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      metricsServer?.close();
       server.closeAllConnections();
       server.close(() => {
         console.error('rx-firehose serve: everything accepted was delivered; stopped.');
@@ -178,6 +219,7 @@ export async function main(argv: string[]): Promise<number> {
   const host = values.host.includes(':') ? `[${values.host}]` : values.host;
   console.log(`rx-firehose serve: listening on http://${host}:${bound}`);
   console.error(`rx-firehose serve: ${registry.names.length} delivery stream(s) in ${values['data-dir']}: ${registry.names.join(', ') || 'none yet'}`);
+  if (metricsServer !== undefined) console.error(`rx-firehose serve: metrics at http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/metrics`);
   console.error(`rx-firehose serve: ${credentials === undefined ? 'any credentials are accepted (no --credentials)' : `SigV4 signatures are verified for ${credentials.size} access key(s)`}`);
   return stopped;
 }

@@ -1,6 +1,7 @@
 import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asyncScheduler } from 'rxjs';
+import type { MetricSink } from '../metrics/MetricSink.js';
 import { FirehoseApiError } from '../sources/directPut/FirehoseApiError.js';
 import type { PutRecordAnswer, PutRecordBatchAnswer, PutRecordEntry } from '../sources/directPut/openDirectPut.js';
 import { describeDeliveryStream, type DeliveryStreamDescription } from './describeDeliveryStream.js';
@@ -21,6 +22,8 @@ export interface Tag {
 export interface DeliveryStreamRegistryOptions extends OpenDeliveryStreamOptions {
   /** The most delivery streams at once; CreateDeliveryStream past it answers `LimitExceededException`. Default 50. */
   readonly maxDeliveryStreams?: number;
+  /** Gives each delivery stream its own metric sink (e.g. a Prometheus label per stream); else `metrics` serves all. */
+  readonly metricsFor?: (deliveryStreamName: string) => MetricSink;
   /** Told when a stream fails (its pipeline errored): the name and the error. Default: written to stderr. */
   readonly onStreamError?: (name: string, err: unknown) => void;
 }
@@ -246,7 +249,8 @@ export class DeliveryStreamRegistry {
   }
 
   #start(input: CreateDeliveryStreamInput): Promise<DirectPutDeliveryStream> {
-    const stream = openDeliveryStream(input, this.options);
+    const metrics = this.options.metricsFor?.(input.DeliveryStreamName!) ?? this.options.metrics;
+    const stream = openDeliveryStream(input, { ...this.options, ...(metrics === undefined ? {} : { metrics }) });
     const report = this.options.onStreamError ?? ((n: string, e: unknown) => process.stderr.write(`rx-firehose: delivery stream ${n} failed: ${String((e as Error)?.message ?? e)}\n`));
     void stream.then(
       (s) =>
