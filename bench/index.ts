@@ -1,5 +1,6 @@
 import { benchBufferBySizeOrTime } from './bufferBySizeOrTime.bench.js';
 import { benchDelivery } from './delivery.bench.js';
+import { benchDirectPut } from './directPut.bench.js';
 import { benchKinesis } from './kinesis.bench.js';
 
 // Every benchmark compares with a baseline run in the same process: ratios hold across machines,
@@ -7,3 +8,4 @@ import { benchKinesis } from './kinesis.bench.js';
 benchBufferBySizeOrTime();
 await benchDelivery();
 await benchKinesis();
+await benchDirectPut();

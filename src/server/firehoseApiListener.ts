@@ -8,6 +8,7 @@ import { FirehoseApiError } from '../sources/directPut/FirehoseApiError.js';
 import { MAX_BATCH_BYTES } from '../sources/directPut/limits.js';
 import type { PutRecordEntry } from '../sources/directPut/openDirectPut.js';
 import type { DeliveryStreamRegistry } from './DeliveryStreamRegistry.js';
+import { scanPutRecordBatch } from './scanPutRecordBatch.js';
 import { verifySigV4 } from './verifySigV4.js';
 
 const NAME = 'firehoseApiListener';
@@ -116,9 +117,9 @@ async function handle(
   const run = operation === undefined || !Object.hasOwn(OPERATIONS, operation) ? undefined : OPERATIONS[operation];
   if (credentials !== undefined) await verifySigV4({ method: req.method, path: req.url ?? '/', headers: req.headers, body }, credentials, scheduler.now());
   if (run === undefined) throw new FirehoseApiError('UnknownOperationException', `Unknown operation ${JSON.stringify(typeof target === 'string' ? target : '')}; X-Amz-Target must be ${TARGET_PREFIX}<Operation>.`);
-  let parsed: unknown;
+  let parsed: unknown = operation === 'PutRecordBatch' ? scanPutRecordBatch(body) : undefined;
   try {
-    parsed = body.byteLength === 0 ? {} : JSON.parse(body.toString('utf8'));
+    parsed ??= body.byteLength === 0 ? {} : JSON.parse(body.toString('utf8'));
   } catch {
     throw new FirehoseApiError('SerializationException', 'The request body is not valid JSON.');
   }
