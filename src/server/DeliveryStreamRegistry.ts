@@ -7,6 +7,7 @@ import type { PutRecordAnswer, PutRecordBatchAnswer, PutRecordEntry } from '../s
 import { describeDeliveryStream, type DeliveryStreamDescription } from './describeDeliveryStream.js';
 import { logDirOf, openDeliveryStream, type DirectPutDeliveryStream, type OpenDeliveryStreamOptions } from './openDeliveryStream.js';
 import type { CreateDeliveryStreamInput } from '@aws-sdk/client-firehose';
+import { syncDirectory } from '../sources/directPut/syncDirectory.js';
 
 /** Stream names as Firehose allows them. */
 const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
@@ -318,13 +319,4 @@ function dedupeTags(existing: readonly Tag[], added: readonly Tag[]): Tag[] {
 
 function ignoreMissing(err: NodeJS.ErrnoException): void {
   if (err.code !== 'ENOENT') throw err;
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

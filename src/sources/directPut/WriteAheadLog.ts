@@ -2,6 +2,7 @@ import type { Buffer } from 'node:buffer';
 import { mkdir, open, readdir, readFile, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeSegment, encodeEntries, type WalEntry } from './walFormat.js';
+import { syncDirectory } from './syncDirectory.js';
 
 const SEGMENT_NAME = /^segment-(\d{20})\.wal$/;
 
@@ -299,14 +300,5 @@ async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<void> {
       }
     }
     rest = left;
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
