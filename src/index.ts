@@ -86,5 +86,7 @@ export { InvalidOptionError } from './errors/InvalidOptionError.js';
 
 // Delivery streams from Firehose's own configuration (CreateDeliveryStream input).
 export { deliveryStreamFromConfig } from './config/deliveryStreamFromConfig.js';
+export { planDeliveryStream } from './config/planDeliveryStream.js';
+export type { DeliveryStreamPlan } from './config/planDeliveryStream.js';
 export { InvalidConfigurationError } from './config/InvalidConfigurationError.js';
 export type { DeliveryStream, DeliveryStreamEnvironment, DeliveryStreamResult, DeliveryStreamSummary } from './config/DeliveryStream.js';

@@ -4,11 +4,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { map } from 'rxjs';
+import { defer, map } from 'rxjs';
 import type { CreateDeliveryStreamInput } from '@aws-sdk/client-firehose';
-import { deliveryStreamFromConfig } from '../config/deliveryStreamFromConfig.js';
 import type { DeliveryStream, DeliveryStreamEnvironment, DeliveryStreamSummary } from '../config/DeliveryStream.js';
 import { InvalidConfigurationError } from '../config/InvalidConfigurationError.js';
+import { planDeliveryStream, type DeliveryStreamPlan } from '../config/planDeliveryStream.js';
 import type { MetricSink } from '../metrics/MetricSink.js';
 import { prometheusMetrics } from '../metrics/prometheusMetrics.js';
 import { serveMetrics } from '../metrics/serveMetrics.js';
@@ -106,6 +106,7 @@ export async function main(argv: string[]): Promise<number> {
   if (duplicate !== undefined) return usage(`${values.config}: two delivery streams are named ${JSON.stringify(duplicate)}`);
   const directPut = inputs.filter((i) => (i as { DeliveryStreamType?: unknown })?.DeliveryStreamType === undefined || i.DeliveryStreamType === 'DirectPut').length;
   if (values.input === '-' && directPut > 1) return usage(`--input - feeds one Direct PUT stream; ${values.config} has ${directPut}`);
+  if (values.input !== undefined && directPut === 0) return usage(`--input feeds Direct PUT streams; ${values.config} has none`);
 
   const lambdaHandlers: Record<string, LocalTransformation> = {};
   for (const option of values['lambda-handler'] ?? []) {
@@ -130,7 +131,8 @@ export async function main(argv: string[]): Promise<number> {
     ...(values['lambda-endpoint'] === undefined ? {} : { lambda: values['lambda-endpoint'] }),
     ...(values['dynamodb-endpoint'] === undefined ? {} : { dynamodb: values['dynamodb-endpoint'] }),
   };
-  const streams: DeliveryStream[] = [];
+  // Every configuration is checked before any stream starts reading.
+  const plans: DeliveryStreamPlan[] = [];
   const stdinUsed = values.input === '-';
   try {
     for (const input of inputs) {
@@ -142,15 +144,13 @@ export async function main(argv: string[]): Promise<number> {
         ...(startingPosition === undefined ? {} : { kinesisStartingPosition: startingPosition as StartingPosition }),
         metrics: countingIncoming(String(input?.DeliveryStreamName), prometheus?.sinkFor(String(input?.DeliveryStreamName))),
         ...(isDirectPut && values.input !== undefined
-          ? { records: fromLines(values.input === '-' ? process.stdin : createReadStream(values.input), { signal: stop.signal }).pipe(map(withoutNewline)) }
+          ? { records: defer(() => fromLines(values.input === '-' ? process.stdin : createReadStream(values.input!), { signal: stop.signal })).pipe(map(withoutNewline)) }
           : {}),
       };
-      streams.push(deliveryStreamFromConfig(input, environment));
+      plans.push(planDeliveryStream(input, environment));
     }
   } catch (err) {
-    stop.abort();
-    await Promise.all(streams.map((s) => s.stop()));
-    if (stdinUsed) process.stdin.destroy();
+    for (const plan of plans) plan.discard();
     if (err instanceof InvalidConfigurationError) return usage(`${values.config}: ${err.message}`);
     throw err;
   }
@@ -162,11 +162,11 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`rx-firehose: metrics at http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`);
     } catch (err) {
       console.error(`rx-firehose: cannot serve metrics on 127.0.0.1:${port}: ${(err as Error).message}`);
-      stop.abort();
-      await Promise.all(streams.map((s) => s.stop()));
+      for (const plan of plans) plan.discard();
       return 2;
     }
   }
+  const streams: DeliveryStream[] = plans.map((plan) => plan.start());
 
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -9,6 +9,8 @@ import { bufferingFromHints, type Buffering } from './bufferingFromHints.js';
 import { checkFields } from './checkFields.js';
 import type { ConfigContext } from './ConfigContext.js';
 import { configEnum } from './configEnum.js';
+import { configLoggingOptions } from './configLoggingOptions.js';
+import { configRoleArn } from './configRoleArn.js';
 import { configString } from './configString.js';
 import { InvalidConfigurationError } from './InvalidConfigurationError.js';
 import type { BufferingRanges } from './ranges.js';
@@ -30,7 +32,6 @@ export interface BucketExtras {
 
 const BUCKET_ARN = /^arn:aws[a-z-]*:s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$/;
 const COMPRESSIONS: readonly Compression[] = ['UNCOMPRESSED', 'GZIP', 'ZIP', 'Snappy', 'HADOOP_SNAPPY'];
-const ROLE_ARN = /^arn:[a-z-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 /**
  * Maps the fields every S3 configuration shares (`BucketARN`, `Prefix`, `ErrorOutputPrefix`, `BufferingHints`,
@@ -45,7 +46,7 @@ const ROLE_ARN = /^arn:[a-z-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/;
  * ```
  */
 export function bucketFromConfig(fields: Readonly<Record<string, unknown>>, path: string, ctx: ConfigContext, extras: BucketExtras): BucketPlan {
-  if (fields.RoleARN !== undefined) configString(fields.RoleARN, `${path}.RoleARN`, { minLength: 1, maxLength: 512, pattern: ROLE_ARN, description: 'an IAM role ARN (arn:aws:iam::<account>:role/<name>)' });
+  configRoleArn(fields.RoleARN, `${path}.RoleARN`);
   const arn = configString(fields.BucketARN, `${path}.BucketARN`, { minLength: 1, maxLength: 2048, pattern: BUCKET_ARN, description: 'an S3 bucket ARN, arn:aws:s3:::<bucket>' });
   if (arn === undefined) throw InvalidConfigurationError.invalid(`${path}.BucketARN`, undefined, 'an S3 bucket ARN, arn:aws:s3:::<bucket>');
   const bucket = BUCKET_ARN.exec(arn)![1]!;
@@ -53,7 +54,7 @@ export function bucketFromConfig(fields: Readonly<Record<string, unknown>>, path
   const errorOutputPrefix = configString(fields.ErrorOutputPrefix, `${path}.ErrorOutputPrefix`, { maxLength: 1024, description: 'a string of at most 1024 characters' });
   const compression = configEnum(fields.CompressionFormat, `${path}.CompressionFormat`, COMPRESSIONS);
   const buffering = bufferingFromHints(fields.BufferingHints, `${path}.BufferingHints`, extras.ranges);
-  checkLogging(fields.CloudWatchLoggingOptions, `${path}.CloudWatchLoggingOptions`);
+  configLoggingOptions(fields.CloudWatchLoggingOptions, `${path}.CloudWatchLoggingOptions`);
   const kmsKeyArn = encryptionKey(fields.EncryptionConfiguration, `${path}.EncryptionConfiguration`);
 
   const client = ctx.clients.s3();
@@ -99,13 +100,4 @@ function encryptionKey(config: unknown, path: string): string | undefined {
   if (fields.KMSEncryptionConfig === undefined) return undefined;
   const kms = checkFields(fields.KMSEncryptionConfig, `${path}.KMSEncryptionConfig`, { supported: ['AWSKMSKeyARN'], required: ['AWSKMSKeyARN'] });
   return configString(kms.AWSKMSKeyARN, `${path}.KMSEncryptionConfig.AWSKMSKeyARN`, { minLength: 1, maxLength: 512, pattern: /^arn:/, description: 'a KMS key ARN' });
-}
-
-/** Accepted and checked; rx-firehose reports errors in its results and progress output, not in CloudWatch Logs. */
-function checkLogging(config: unknown, path: string): void {
-  if (config === undefined || config === null) return;
-  const fields = checkFields(config, path, { supported: ['Enabled', 'LogGroupName', 'LogStreamName'] });
-  if (fields.Enabled !== undefined && typeof fields.Enabled !== 'boolean') throw InvalidConfigurationError.invalid(`${path}.Enabled`, fields.Enabled, 'true or false');
-  configString(fields.LogGroupName, `${path}.LogGroupName`, { maxLength: 512, description: 'a string of at most 512 characters' });
-  configString(fields.LogStreamName, `${path}.LogStreamName`, { maxLength: 512, description: 'a string of at most 512 characters' });
 }

@@ -7,7 +7,9 @@ import { bufferingFromHints } from './bufferingFromHints.js';
 import { checkFields } from './checkFields.js';
 import type { ConfigContext } from './ConfigContext.js';
 import { configEnum } from './configEnum.js';
+import { configLoggingOptions } from './configLoggingOptions.js';
 import { configNumber } from './configNumber.js';
+import { configRoleArn } from './configRoleArn.js';
 import { configString } from './configString.js';
 import type { DestinationPlan } from './DestinationPlan.js';
 import { InvalidConfigurationError } from './InvalidConfigurationError.js';
@@ -15,7 +17,6 @@ import { processingFromConfig } from './processingFromConfig.js';
 import { BACKUP_BUFFERING, HTTP_ENDPOINT_BUFFERING_RANGES, RETRY_DURATION, S3_BUFFERING } from './ranges.js';
 import { s3DestinationFromConfig } from './s3DestinationFromConfig.js';
 
-const ROLE_ARN = /^arn:[a-z-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 /**
  * Maps an `HttpEndpointDestinationConfiguration` to a destination plan: `httpEndpointDestination` with
@@ -45,10 +46,8 @@ export function httpEndpointDestinationFromConfig(config: unknown, path: string,
     const secrets = checkFields(fields.SecretsManagerConfiguration, `${path}.SecretsManagerConfiguration`, { supported: ['SecretARN', 'RoleARN', 'Enabled'], required: ['Enabled'] });
     if (secrets.Enabled !== false) throw InvalidConfigurationError.unsupported(`${path}.SecretsManagerConfiguration`, 'give the key in EndpointConfiguration.AccessKey');
   }
-  configString(fields.RoleARN, `${path}.RoleARN`, { minLength: 1, maxLength: 512, pattern: ROLE_ARN, description: 'an IAM role ARN' });
-  if (fields.CloudWatchLoggingOptions !== undefined) {
-    checkFields(fields.CloudWatchLoggingOptions, `${path}.CloudWatchLoggingOptions`, { supported: ['Enabled', 'LogGroupName', 'LogStreamName'] });
-  }
+  configRoleArn(fields.RoleARN, `${path}.RoleARN`);
+  configLoggingOptions(fields.CloudWatchLoggingOptions, `${path}.CloudWatchLoggingOptions`);
   let contentEncoding: 'NONE' | 'GZIP' = 'NONE';
   let commonAttributes: Record<string, string> | undefined;
   if (fields.RequestConfiguration !== undefined) {
@@ -103,7 +102,9 @@ export function httpEndpointDestinationFromConfig(config: unknown, path: string,
   }
   const processing = processingFromConfig(fields.ProcessingConfiguration, `${path}.ProcessingConfiguration`, ctx, errorOutput);
   stages.push(...processing.stages);
-  parts.push(...processing.descriptions, `${name === undefined ? '' : `${name} `}${url} (failures → ${bucket.location})`);
+  // The URL without its query, which may hold a key.
+  const shown = url.replace(/[?#].*$/, '');
+  parts.push(...processing.descriptions, `${name === undefined ? '' : `${name} `}${shown} (failures → ${bucket.location})`);
   return { description: parts.join(' → '), stages, buffering, destination, errorOutput, retryDurationMs: retryDurationS * 1000 };
 }
 

@@ -5,12 +5,12 @@ import { transformWithLambda } from '../../operators/transformWithLambda.js';
 import { asConfigurationError } from './asConfigurationError.js';
 import type { ConfigContext } from './ConfigContext.js';
 import { configNumber } from './configNumber.js';
+import { configRoleArn } from './configRoleArn.js';
 import { configString } from './configString.js';
 import { InvalidConfigurationError } from './InvalidConfigurationError.js';
 import { LAMBDA_PROCESSOR, MIB } from './ranges.js';
 
 const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([a-zA-Z0-9_-]{1,64})(?::(\$LATEST|[a-zA-Z0-9_-]{1,128}))?$/;
-const ROLE_ARN = /^arn:[a-z-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const PARAMETERS = ['LambdaArn', 'NumberOfRetries', 'BufferSizeInMBs', 'BufferIntervalInSeconds', 'RoleArn'];
 
 /** A mapped Lambda processor: the operator and a description for progress output. */
@@ -47,7 +47,7 @@ export function lambdaProcessorFromConfig(
     pattern: LAMBDA_ARN,
     description: 'a Lambda function ARN, arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]',
   })!;
-  if (parameters.RoleArn !== undefined) configString(parameters.RoleArn.value, parameters.RoleArn.field, { minLength: 1, maxLength: 512, pattern: ROLE_ARN, description: 'an IAM role ARN' });
+  if (parameters.RoleArn !== undefined) configRoleArn(parameters.RoleArn.value, parameters.RoleArn.field);
   const numberOfRetries = configNumber(parameters.NumberOfRetries?.value, parameters.NumberOfRetries?.field ?? '', LAMBDA_PROCESSOR.retries);
   const sizeMb = configNumber(parameters.BufferSizeInMBs?.value, parameters.BufferSizeInMBs?.field ?? '', LAMBDA_PROCESSOR.size);
   const intervalS = configNumber(parameters.BufferIntervalInSeconds?.value, parameters.BufferIntervalInSeconds?.field ?? '', LAMBDA_PROCESSOR.interval);

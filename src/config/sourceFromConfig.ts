@@ -10,6 +10,7 @@ import { checkFields } from './checkFields.js';
 import type { ConfigContext } from './ConfigContext.js';
 import { configEnum } from './configEnum.js';
 import { configNumber } from './configNumber.js';
+import { configRoleArn } from './configRoleArn.js';
 import { configString } from './configString.js';
 import { InvalidConfigurationError } from './InvalidConfigurationError.js';
 import { THROUGHPUT_HINT } from './ranges.js';
@@ -25,7 +26,6 @@ export interface SourcePlan {
 
 /** `arn:aws:kinesis:<region>:<account>:stream/<name>`. */
 export const KINESIS_STREAM_ARN = /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/([a-zA-Z0-9_.-]{1,128})$/;
-const ROLE_ARN = /^arn:[a-z-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 /** Where checkpoints go in the data directory: `_` never starts a bucket name, so no bucket directory collides. */
 export const CHECKPOINT_DIR = '_checkpoints';
 
@@ -71,7 +71,7 @@ export function sourceFromConfig(input: Readonly<Record<string, unknown>>, ctx: 
     pattern: KINESIS_STREAM_ARN,
     description: 'a Kinesis stream ARN, arn:aws:kinesis:<region>:<account>:stream/<name>',
   })!;
-  configString(fields.RoleARN, `${path}.RoleARN`, { minLength: 1, maxLength: 512, pattern: ROLE_ARN, description: 'an IAM role ARN' });
+  configRoleArn(fields.RoleARN, `${path}.RoleARN`);
   const kinesisStream = KINESIS_STREAM_ARN.exec(arn)![1]!;
 
   let resolveStopped: (error?: unknown) => void = () => undefined;

@@ -86,7 +86,7 @@ describe('rx-firehose run: Kinesis → Lambda → S3 from a configuration file',
 
     await batch(0, 3000);
     const first = runCli([...args, '--metrics-port', '0'], env);
-    const metricsUrl = (await first.line(/metrics at http:/)).replace(/.*metrics at /, '');
+    const metricsUrl = (await first.line(/metrics at http:\/\/127\.0\.0\.1:\d+\/metrics$/)).replace(/.*metrics at /, ''); // loopback only
     await first.line(/^events-to-lake delivered/);
     const exposition = await (await fetch(metricsUrl)).text();
     expect(exposition).toMatch(/^firehose_delivery_to_s3_records_total\{delivery_stream="events-to-lake"\} [1-9]\d*$/m);

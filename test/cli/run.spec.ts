@@ -1,7 +1,8 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { filesUnder } from '../config/support.js';
 import { runCli } from './runSupport.js';
 
 const TRANSFORM_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:transform';
@@ -19,12 +20,9 @@ function stream(name: string, extra: Record<string, unknown> = {}): Record<strin
   };
 }
 
+/** The files under `root` as text, by relative path. */
 async function contents(root: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const e of await readdir(root, { recursive: true, withFileTypes: true }).catch(() => [])) {
-    if (e.isFile()) out.set(join(e.parentPath, e.name).slice(root.length + 1), await readFile(join(e.parentPath, e.name), 'utf8'));
-  }
-  return out;
+  return new Map([...(await filesUnder(root))].map(([key, body]) => [key, body.toString('utf8')]));
 }
 
 describe('rx-firehose run (Direct PUT, local Lambda handlers)', () => {
@@ -82,6 +80,14 @@ describe('rx-firehose run (Direct PUT, local Lambda handlers)', () => {
     const bad = await runCli(['--config', join(dir, 'bad.json'), '--data-dir', join(dir, 'data')]).done;
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration is not supported yet');
+
+    // A valid stream before an invalid one does not start: the whole file is checked first.
+    await writeFile(join(dir, 'two.json'), JSON.stringify([stream('first'), stream('second', { BufferingHints: { SizeInMBs: 500, IntervalInSeconds: 60 } })]));
+    await writeFile(join(dir, 'in.txt'), 'a\n');
+    const two = await runCli(['--config', join(dir, 'two.json'), '--data-dir', join(dir, 'data2'), '--input', join(dir, 'in.txt')]).done;
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain('ExtendedS3DestinationConfiguration.BufferingHints.SizeInMBs must be an integer from 1 to 128 (MiB); got 500');
+    expect((await filesUnder(join(dir, 'data2'))).size).toBe(0);
 
     const missing = await runCli([]).done;
     expect(missing.code).toBe(2);

@@ -99,6 +99,17 @@ describe('deliveryStreamFromConfig: Direct PUT → extended S3 in the data direc
     expect(seen).toEqual(['destination delivered 2 true']);
   });
 
+  it('should resolve done with the error when the records fail, after delivering what came before', async () => {
+    const source = new Subject<FirehoseRecord>();
+    const stream = deliveryStreamFromConfig(s3Config(), { dataDir: dir.path, records: source });
+    source.next({ recordId: '1', data: Buffer.from('before'), approximateArrivalTimestamp: Date.UTC(2026, 0, 1) });
+    source.error(new Error('producer gone'));
+    const summary = await stream.done;
+    expect((summary.error as Error).message).toBe('producer gone');
+    expect(summary.deliveredRecords).toBe(1);
+    expect(textOf(await filesUnder(`${dir.path}/lake`))).toBe('before');
+  });
+
   it('should stop a Direct PUT stream on stop(), delivering what it took', async () => {
     const source = new Subject<FirehoseRecord>();
     const stream = deliveryStreamFromConfig(s3Config(), { dataDir: dir.path, records: source });

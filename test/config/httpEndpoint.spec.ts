@@ -47,6 +47,7 @@ describe('deliveryStreamFromConfig: HttpEndpointDestinationConfiguration', () =>
       httpConfig(endpoint.url, { RequestConfiguration: { CommonAttributes: [{ AttributeName: 'env', AttributeValue: 'test' }] } }, { AccessKey: 'secret-key' }),
       { dataDir: dir.path, records: recordsOf(['a', 'b']) },
     );
+    expect(stream.description).toBe(`Direct PUT → receiver ${endpoint.url} (failures → ${dir.path}/failures)`);
     const summary = await stream.done;
     expect(summary).toMatchObject({ deliveredRecords: 2, errorOutputRecords: 0 });
     expect(endpoint.received.map((r) => r.data)).toEqual(['a', 'b']);

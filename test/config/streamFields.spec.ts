@@ -1,5 +1,6 @@
+import { defer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { deliveryStreamFromConfig } from '../../src/index.js';
+import { deliveryStreamFromConfig, planDeliveryStream } from '../../src/index.js';
 import { filesUnder, recordsOf, s3Config, textOf, useDataDir } from './support.js';
 
 describe('deliveryStreamFromConfig: the stream, its source and the older S3 destination', () => {
@@ -36,5 +37,20 @@ describe('deliveryStreamFromConfig: the stream, its source and the older S3 dest
     );
     expect(() => deliveryStreamFromConfig(s3Config({ RoleARN: 'firehose-role' }), { dataDir: dir.path })).toThrow(/^ExtendedS3DestinationConfiguration\.RoleARN must be an IAM role ARN/);
     expect(() => deliveryStreamFromConfig(s3Config({ CloudWatchLoggingOptions: { Enabled: 'yes' } }), { dataDir: dir.path })).toThrow(/CloudWatchLoggingOptions\.Enabled must be true or false/);
+  });
+
+  it('should check and build a stream without starting it with planDeliveryStream, and start it once', async () => {
+    let subscribed = false;
+    const records = defer(() => {
+      subscribed = true;
+      return recordsOf(['p']);
+    });
+    const plan = planDeliveryStream(s3Config(), { dataDir: dir.path, records });
+    expect(plan.description).toBe(`Direct PUT → ${dir.path}/lake`);
+    expect(subscribed).toBe(false);
+    const stream = plan.start();
+    expect(subscribed).toBe(true);
+    expect((await stream.done).deliveredRecords).toBe(1);
+    expect(() => plan.start()).toThrow('planDeliveryStream: clicks was already started');
   });
 });

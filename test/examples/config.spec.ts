@@ -1,20 +1,17 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/runSupport.js';
+import { filesUnder } from '../config/support.js';
 import { createStream, putRecords, useKinesalite } from '../support/kinesalite.js';
 
 // examples/config/kinesis-lambda-s3.json, run as its README says, against kinesalite, with the blueprint
 // handler in-process and buckets in the data directory.
 
 async function gunzipped(root: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const e of await readdir(root, { recursive: true, withFileTypes: true })) {
-    if (e.isFile()) out.set(relative(root, join(e.parentPath, e.name)), gunzipSync(await readFile(join(e.parentPath, e.name))).toString('utf8'));
-  }
-  return out;
+  return new Map([...(await filesUnder(root))].map(([key, body]) => [key, gunzipSync(body).toString('utf8')]));
 }
 
 describe('examples/config/kinesis-lambda-s3.json', () => {
