@@ -1,6 +1,7 @@
 import { benchBufferBySizeOrTime } from './bufferBySizeOrTime.bench.js';
 import { benchDelivery } from './delivery.bench.js';
 import { benchFromLines } from './fromLines.bench.js';
+import { benchDirectPut } from './directPut.bench.js';
 import { benchKinesis } from './kinesis.bench.js';
 import { benchStartup } from './startup.bench.js';
 import { benchReceiver } from './receiver.bench.js';
@@ -13,3 +14,4 @@ await benchKinesis();
 await benchStartup();
 await benchReceiver();
 await benchFromLines();
+await benchDirectPut();

@@ -45,6 +45,11 @@ export { fromLines } from './sources/lines/fromLines.js';
 export type { FromLinesOptions } from './sources/lines/fromLines.js';
 export type { InFlightBudget } from './sources/InFlightBudget.js';
 
+// Direct PUT source: Firehose's PutRecord/PutRecordBatch in process, with a write-ahead log.
+export * from './sources/directPut/index.js';
+// Firehose's API server (rx-firehose serve) and delivery streams with the put API in process.
+export * from './server/index.js';
+
 // Kinesis Data Streams source.
 export * from './sources/kinesis/index.js';
 

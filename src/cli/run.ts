@@ -10,7 +10,8 @@ import type { DeliveryStream, DeliveryStreamEnvironment, DeliveryStreamSummary }
 import { InvalidConfigurationError } from '../config/InvalidConfigurationError.js';
 import { planDeliveryStream, type DeliveryStreamPlan } from '../config/planDeliveryStream.js';
 import type { MetricSink } from '../metrics/MetricSink.js';
-import { prometheusMetrics, type PrometheusMetrics } from '../metrics/prometheusMetrics.js';
+import { prometheusMetrics } from '../metrics/prometheusMetrics.js';
+import { serveMetrics } from '../metrics/serveMetrics.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import { carrySettlement } from '../settlement/carrySettlement.js';
 import { fromLines } from '../sources/lines/fromLines.js';
@@ -235,23 +236,6 @@ function withoutNewline(record: FirehoseRecord): FirehoseRecord {
 function usage(message: string): number {
   console.error(`rx-firehose run: ${message}\n\n${HELP}`);
   return 2;
-}
-
-function serveMetrics(prometheus: PrometheusMetrics, port: number): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (req.method !== 'GET' || (req.url !== '/metrics' && req.url !== '/')) {
-      res.writeHead(404).end();
-      return;
-    }
-    prometheus.registry.metrics().then(
-      (text) => res.writeHead(200, { 'Content-Type': prometheus.registry.contentType }).end(text),
-      (err: unknown) => res.writeHead(500).end(String(err)),
-    );
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve(server));
-  });
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -25,6 +25,7 @@
  *   extension): python-snappy's framing parser, libsnappy and crcmod stay independent of our code.
  */
 import { spawnSync } from 'node:child_process';
+import { aptInstall } from '../support/aptInstall.js';
 
 /** Debian's interpreter, which sees the packages in /usr/lib/python3/dist-packages. */
 export const PYTHON = '/usr/bin/python3';
@@ -52,36 +53,6 @@ export const PYTHON_SNAPPY: Oracle = {
   packages: ['python3-snappy', 'python3-crcmod'],
   present: () => pythonImports('snappy, snappy.hadoop_snappy, crcmod.predefined'),
 };
-
-let updated = false;
-
-/** Runs apt-get to install `packages`; returns undefined on success or the reason it failed. */
-function aptInstall(packages: readonly string[]): string | undefined {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return 'not running as root';
-  if (!succeeds('apt-get', ['--version'])) return 'apt-get is not available';
-  // flock(1) (util-linux, essential on Debian) keeps parallel test files from racing for apt's locks.
-  const locked = succeeds('flock', ['--version']);
-  const apt = (args: readonly string[]) => {
-    const argv = ['apt-get', '-o', 'DPkg::Lock::Timeout=300', ...args];
-    const [command, ...rest] = locked ? ['flock', '/tmp/rx-firehose-apt.lock', ...argv] : argv;
-    return spawnSync(command!, rest, {
-      encoding: 'utf8',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-      timeout: 600_000,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-  };
-  const install = ['install', '-y', '--no-install-recommends', ...packages];
-  let result = apt(install);
-  if (result.status !== 0 && !updated) {
-    updated = true;
-    apt(['update']);
-    result = apt(install);
-  }
-  if (result.status === 0) return undefined;
-  const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`;
-  return `apt-get install failed (exit ${result.status}):\n${output.slice(-2000)}`;
-}
 
 /**
  * Makes sure every oracle is usable, installing missing ones with apt-get when possible, and throws

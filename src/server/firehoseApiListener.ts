@@ -1,0 +1,186 @@
+import { Buffer } from 'node:buffer';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { InvalidOptionError } from '../errors/InvalidOptionError.js';
+import { checkNumber } from '../options/checkNumber.js';
+import { FirehoseApiError } from '../sources/directPut/FirehoseApiError.js';
+import { MAX_BATCH_BYTES } from '../sources/directPut/limits.js';
+import type { PutRecordEntry } from '../sources/directPut/openDirectPut.js';
+import type { DeliveryStreamRegistry } from './DeliveryStreamRegistry.js';
+import { scanPutRecordBatch } from './scanPutRecordBatch.js';
+import { verifySigV4 } from './verifySigV4.js';
+
+const NAME = 'firehoseApiListener';
+const TARGET_PREFIX = 'Firehose_20150804.';
+const CONTENT_TYPE = 'application/x-amz-json-1.1';
+
+/**
+ * The default `maxBodyBytes`: 8 MiB. The largest valid request, a PutRecordBatch of 4 MiB of data, is
+ * about 5.6 MB of base64 plus its JSON; a larger body cannot be a valid request.
+ */
+export const DEFAULT_MAX_API_BODY_BYTES = 8 * 1_048_576;
+
+export interface FirehoseApiListenerOptions {
+  /**
+   * Access key id → secret access key. With it, every request must carry a valid AWS Signature Version 4
+   * by one of these keys. Without it (the default), any credentials, or none, are accepted.
+   */
+  readonly credentials?: ReadonlyMap<string, string>;
+  /** The largest request body read; larger ones are refused before parsing. Default 8 MiB. */
+  readonly maxBodyBytes?: number;
+  /** The clock for signature dates. Default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+  /** Told about internal errors (never about secrets). Default: stderr. */
+  readonly log?: (message: string) => void;
+}
+
+type Operation = (registry: DeliveryStreamRegistry, body: Record<string, unknown>) => unknown;
+
+const OPERATIONS: Readonly<Record<string, Operation>> = {
+  CreateDeliveryStream: (r, b) => r.create(b as never),
+  DescribeDeliveryStream: (r, b) => r.describe(b.DeliveryStreamName),
+  ListDeliveryStreams: (r, b) => r.list(b),
+  DeleteDeliveryStream: (r, b) => r.delete(b.DeliveryStreamName),
+  PutRecord: (r, b) => r.putRecord(b.DeliveryStreamName, decodeRecord((b.Record ?? null) as unknown, 'Record')),
+  PutRecordBatch: (r, b) => {
+    if (!Array.isArray(b.Records)) throw new FirehoseApiError('InvalidArgumentException', 'Records must be a list of records.');
+    return r.putRecordBatch(
+      b.DeliveryStreamName,
+      b.Records.map((rec: unknown, i) => decodeRecord(rec, `Records[${i}]`)),
+    );
+  },
+  TagDeliveryStream: (r, b) => r.tag(b.DeliveryStreamName, b.Tags),
+  UntagDeliveryStream: (r, b) => r.untag(b.DeliveryStreamName, b.TagKeys),
+  ListTagsForDeliveryStream: (r, b) => r.listTags(b.DeliveryStreamName, b),
+};
+
+/**
+ * Firehose's JSON API over HTTP, as a Node request listener: AWS JSON 1.1 on `POST /`, the operation in
+ * `X-Amz-Target: Firehose_20150804.<Operation>`, answers and errors (`{"__type", "message"}`) as Firehose
+ * sends them, so an unmodified AWS SDK client or the AWS CLI can talk to it.
+ *
+ * <span class="informal">Point an AWS SDK's Firehose client at it with `endpoint`.</span>
+ *
+ * Operations: CreateDeliveryStream, DescribeDeliveryStream, ListDeliveryStreams, DeleteDeliveryStream,
+ * PutRecord, PutRecordBatch, TagDeliveryStream, UntagDeliveryStream, ListTagsForDeliveryStream (any other is
+ * `UnknownOperationException`). A body over `maxBodyBytes` is refused (413) before it is parsed; a body that
+ * is not JSON, or data that is not base64, is `SerializationException`; nothing a client sends crashes the
+ * server. With `credentials`, the SigV4 signature is checked first (403 otherwise).
+ *
+ * ## Example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { DeliveryStreamRegistry, firehoseApiListener } from 'rx-firehose';
+ *
+ * const registry = await DeliveryStreamRegistry.open({ dataDir: './firehose-data' });
+ * createServer(firehoseApiListener(registry)).listen(4573, '127.0.0.1');
+ * ```
+ *
+ * @throws {InvalidOptionError} at the call, for an invalid option.
+ */
+export function firehoseApiListener(registry: DeliveryStreamRegistry, options: FirehoseApiListenerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  const maxBodyBytes = checkNumber(NAME, 'maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_API_BODY_BYTES, { min: MAX_BATCH_BYTES, integer: true, unit: 'bytes' });
+  if (options.credentials !== undefined && !(options.credentials instanceof Map)) throw new InvalidOptionError(NAME, 'credentials', options.credentials, 'a Map of access key id to secret access key');
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const log = options.log ?? ((message: string) => process.stderr.write(`rx-firehose: ${message}\n`));
+  return (req, res) => {
+    handle(req, registry, options.credentials, maxBodyBytes, scheduler).then(
+      (answer) => send(res, 200, answer),
+      (err: unknown) => {
+        if (err instanceof FirehoseApiError) return sendError(res, err.status, err.type, err.message);
+        if (err instanceof BodyTooLarge) return sendError(res, 413, 'InvalidArgumentException', err.message, true);
+        if (req.destroyed && !req.readableEnded) return; // the client went away while sending
+        log(`internal error answering ${String(req.headers['x-amz-target'])}: ${(err as Error)?.stack ?? String(err)}`);
+        sendError(res, 500, 'InternalFailure', 'The server had an internal error.');
+      },
+    );
+  };
+}
+
+class BodyTooLarge extends Error {}
+
+async function handle(
+  req: IncomingMessage,
+  registry: DeliveryStreamRegistry,
+  credentials: ReadonlyMap<string, string> | undefined,
+  maxBodyBytes: number,
+  scheduler: SchedulerLike,
+): Promise<unknown> {
+  if (req.method !== 'POST') {
+    await readBody(req, maxBodyBytes).catch(() => undefined);
+    throw new FirehoseApiError('UnknownOperationException', `Firehose's API takes POST; got ${req.method ?? 'no method'}.`);
+  }
+  const body = await readBody(req, maxBodyBytes);
+  const target = req.headers['x-amz-target'];
+  const operation = typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
+  const run = operation === undefined || !Object.hasOwn(OPERATIONS, operation) ? undefined : OPERATIONS[operation];
+  if (credentials !== undefined) await verifySigV4({ method: req.method, path: req.url ?? '/', headers: req.headers, body }, credentials, scheduler.now());
+  if (run === undefined) throw new FirehoseApiError('UnknownOperationException', `Unknown operation ${JSON.stringify(typeof target === 'string' ? target : '')}; X-Amz-Target must be ${TARGET_PREFIX}<Operation>.`);
+  let parsed: unknown = operation === 'PutRecordBatch' ? scanPutRecordBatch(body) : undefined;
+  try {
+    parsed ??= body.byteLength === 0 ? {} : JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new FirehoseApiError('SerializationException', 'The request body is not valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new FirehoseApiError('SerializationException', 'The request body must be a JSON object.');
+  return run(registry, parsed as Record<string, unknown>);
+}
+
+/** Reads the body, refusing (before reading it all) one larger than `maxBytes`. */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBytes) {
+    req.on('error', () => undefined);
+    req.resume(); // read and drop it, so the answer arrives on a usable connection
+    return Promise.reject(new BodyTooLarge(`The request body has ${declared} bytes; at most ${maxBytes} are accepted.`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        chunks.length = 0;
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new BodyTooLarge(`The request body has more than ${maxBytes} bytes.`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
+}
+
+/** A record of a request: `Data` in base64, decoded; anything else is `SerializationException`. */
+function decodeRecord(record: unknown, where: string): PutRecordEntry {
+  const data = (record as { Data?: unknown } | null)?.Data;
+  if (typeof data !== 'string') throw new FirehoseApiError('SerializationException', `${where}.Data must be a base64 string.`);
+  const bytes = Buffer.from(data, 'base64');
+  // Buffer.from skips characters that are not base64: a length that differs from the text's says there were some.
+  const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
+  if (data.length % 4 !== 0 || bytes.byteLength !== (data.length / 4) * 3 - padding) throw new FirehoseApiError('SerializationException', `${where}.Data is not valid base64.`);
+  return { Data: bytes };
+}
+
+function send(res: ServerResponse, status: number, answer: unknown): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = JSON.stringify(answer ?? {});
+  res.writeHead(status, { 'Content-Type': CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body), 'x-amzn-RequestId': randomUUID() });
+  res.end(body);
+}
+
+function sendError(res: ServerResponse, status: number, type: string, message: string, close = false): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = JSON.stringify({ __type: type, message });
+  res.writeHead(status, {
+    'Content-Type': CONTENT_TYPE,
+    'Content-Length': Buffer.byteLength(body),
+    'x-amzn-RequestId': randomUUID(),
+    'x-amzn-ErrorType': type,
+    ...(close ? { Connection: 'close' } : {}),
+  });
+  res.end(body);
+}

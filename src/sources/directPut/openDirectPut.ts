@@ -1,0 +1,314 @@
+import { Buffer } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
+import { Observable, type Subscriber } from 'rxjs';
+import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
+import { Settlement } from '../../settlement/Settlement.js';
+import { attachSettlement } from '../../settlement/sideTable.js';
+import { InFlightBudget } from '../InFlightBudget.js';
+import { FirehoseApiError } from './FirehoseApiError.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_RECORD_BYTES, SLOW_DOWN } from './limits.js';
+import { checkDirectPutOptions, type DirectPutConfig, type DirectPutOptions } from './options.js';
+import type { WalEntry } from './walFormat.js';
+import { WriteAheadLog, type Segment } from './WriteAheadLog.js';
+
+/** One record to put, as in Firehose's API (`Record`): bytes, or a string sent as UTF-8. */
+export interface PutRecordEntry {
+  readonly Data: Uint8Array | string;
+}
+
+/** Firehose's `PutRecord` answer. */
+export interface PutRecordAnswer {
+  readonly RecordId: string;
+  readonly Encrypted: boolean;
+}
+
+/** One entry of a `PutRecordBatch` answer: a record id, or an error code and message. */
+export type PutRecordBatchAnswerEntry = { readonly RecordId: string } | { readonly ErrorCode: string; readonly ErrorMessage: string };
+
+/** Firehose's `PutRecordBatch` answer: one entry per record, in order, and how many failed. */
+export interface PutRecordBatchAnswer {
+  readonly FailedPutCount: number;
+  readonly Encrypted: boolean;
+  readonly RequestResponses: PutRecordBatchAnswerEntry[];
+}
+
+/** A direct-PUT source: Firehose's put API in process, and the records it accepted as an Observable. */
+export interface DirectPut {
+  /**
+   * The accepted records, each carrying a settlement: first those replayed from the log, then each
+   * record as soon as it is durable. Subscribe once; it completes after {@link DirectPut.close}.
+   */
+  readonly records: Observable<FirehoseRecord>;
+  /** Firehose's `PutRecord`: resolves once the record is on disk; rejects with a {@link FirehoseApiError}. */
+  putRecord(record: PutRecordEntry): Promise<PutRecordAnswer>;
+  /** Firehose's `PutRecordBatch`: resolves once the accepted records are on disk, with an answer per record. */
+  putRecordBatch(records: readonly PutRecordEntry[]): Promise<PutRecordBatchAnswer>;
+  /**
+   * Stops accepting (later puts get `ServiceUnavailableException`), waits for the puts under way, then
+   * completes `records`, so the pipeline drains. Resolves when `records` completed; call
+   * {@link DirectPut.closeLog} after the pipeline drained.
+   */
+  close(): Promise<void>;
+  /** Closes the log: deletes its segments whose records all settled (all of them after a full drain). */
+  closeLog(): Promise<void>;
+  /** Bytes accepted and not yet settled, and their peak. */
+  readonly budget: InFlightBudget;
+  /** Bytes in the write-ahead log. */
+  readonly logBytes: number;
+  /** How many group commits the log ran (each one write and one sync for every put that arrived meanwhile). */
+  readonly logSyncs: number;
+  /** How many records were read back from the log at open. */
+  readonly replayedRecords: number;
+  /** Whether the source accepts puts (false once closing). */
+  readonly accepting: boolean;
+}
+
+/**
+ * Opens a durable direct-PUT source: Firehose's `PutRecord`/`PutRecordBatch` with Firehose's limits and
+ * answers, a write-ahead log on disk, and the accepted records as an Observable for a pipeline.
+ *
+ * <span class="informal">An answer of success means the record is on disk; it reaches the destination at least once.</span>
+ *
+ * ```
+ * putRecordBatch ──▶ limits ──▶ budget ──▶ log append (group commit, fdatasync) ──▶ answer
+ *                    (400)     (Slow down.)                                   └──▶ records ──▶ pipeline ──▶ settle ──▶ segment deleted
+ * ```
+ *
+ * Limits, as Firehose: a record is at most 1,024,000 bytes, a batch 1–500 records and at most 4 MiB
+ * (`InvalidArgumentException` otherwise). While the bytes accepted and not yet settled reach
+ * `maxInFlightBytes`, or the log holds `maxLogBytes`, a record is refused with `ServiceUnavailableException`
+ * "Slow down." (in a batch, per record: the others are accepted). Accepted records are appended to the log in
+ * `logDir` and answered once written and synced; concurrent puts share one sync (group commit). Their
+ * settlements release the budget and delete log segments once all their records settled. At open, every
+ * record still in the log (not known to be settled when the process stopped) is read back and emitted
+ * first, with its record id and arrival time: delivery is at least once, a crash may deliver some twice.
+ *
+ * ## Example
+ * ```ts
+ * import { openDirectPut, directoryDestination } from 'rx-firehose';
+ * import { bufferBySizeOrTime, deliverTo } from 'rx-firehose/operators';
+ *
+ * const source = await openDirectPut({ logDir: './firehose-data/wal/clicks', streamName: 'clicks' });
+ * source.records.pipe(bufferBySizeOrTime(), deliverTo(directoryDestination({ path: './out' }))).subscribe();
+ * const { RecordId } = await source.putRecord({ Data: '{"click":1}\n' });
+ * ```
+ *
+ * @throws {InvalidOptionError} at the call, for an invalid option.
+ */
+export async function openDirectPut(options: DirectPutOptions): Promise<DirectPut> {
+  const config = checkDirectPutOptions(options);
+  const { log, replayed } = await WriteAheadLog.open(config.logDir, { segmentBytes: config.segmentBytes });
+  return new DirectPutSource(config, log, replayed);
+}
+
+/** Whether a record was accepted (its index in the request) or refused, while a request is being handled. */
+type Verdict = { readonly accepted: true } | { readonly accepted: false; readonly code: string; readonly message: string };
+
+const ACCEPTED: Verdict = { accepted: true };
+const THROTTLED: Verdict = { accepted: false, code: 'ServiceUnavailableException', message: SLOW_DOWN };
+
+class DirectPutSource implements DirectPut {
+  readonly budget: InFlightBudget;
+  readonly records: Observable<FirehoseRecord>;
+  readonly replayedRecords: number;
+  #subscriber: Subscriber<FirehoseRecord> | undefined;
+  #subscribed = false;
+  /** Durable records waiting for a subscriber. */
+  #queue: FirehoseRecord[] = [];
+  #accepting = true;
+  #underWay = new Set<Promise<unknown>>();
+  #completed = false;
+  readonly #idPrefix = randomBytes(12).toString('hex');
+  #nextId = 0;
+
+  constructor(
+    private readonly config: DirectPutConfig,
+    private readonly log: WriteAheadLog,
+    replayed: ReadonlyArray<{ entry: WalEntry; segment: Segment }>,
+  ) {
+    this.budget = new InFlightBudget(config.maxInFlightBytes);
+    this.replayedRecords = replayed.length;
+    for (const { entry, segment } of replayed) {
+      this.budget.take(entry.data.byteLength);
+      this.#queue.push(this.#record(entry, segment));
+    }
+    this.records = new Observable<FirehoseRecord>((subscriber) => {
+      if (this.#subscribed) {
+        subscriber.error(new Error(`direct PUT stream ${config.streamName}: its records can be subscribed to only once`));
+        return;
+      }
+      this.#subscribed = true;
+      this.#subscriber = subscriber;
+      this.#drainQueue();
+      return () => {
+        this.#subscriber = undefined;
+      };
+    });
+  }
+
+  get logBytes(): number {
+    return this.log.bytes;
+  }
+
+  get logSyncs(): number {
+    return this.log.syncs;
+  }
+
+  get accepting(): boolean {
+    return this.#accepting;
+  }
+
+  async putRecord(record: PutRecordEntry): Promise<PutRecordAnswer> {
+    const data = this.#check([record])[0]!;
+    this.#refuseIfClosed();
+    if (this.#throttled()) {
+      this.#metrics(1);
+      throw new FirehoseApiError('ServiceUnavailableException', SLOW_DOWN);
+    }
+    const [id] = await this.#accept([data]);
+    return { RecordId: id!, Encrypted: false };
+  }
+
+  async putRecordBatch(records: readonly PutRecordEntry[]): Promise<PutRecordBatchAnswer> {
+    if (!Array.isArray(records) || records.length < 1 || records.length > MAX_BATCH_RECORDS) {
+      throw new FirehoseApiError('InvalidArgumentException', `Records must hold 1 to ${MAX_BATCH_RECORDS} records; got ${Array.isArray(records) ? records.length : 'none'}`);
+    }
+    const datas = this.#check(records);
+    this.#refuseIfClosed();
+    const verdicts: Verdict[] = [];
+    const accepted: Uint8Array[] = [];
+    for (const data of datas) {
+      if (this.#throttled()) verdicts.push(THROTTLED);
+      else {
+        verdicts.push(ACCEPTED);
+        accepted.push(data);
+        this.budget.take(data.byteLength);
+      }
+    }
+    let ids: string[] = [];
+    let failure: Verdict | undefined;
+    if (accepted.length > 0) {
+      try {
+        ids = await this.#append(accepted);
+      } catch (err) {
+        failure = { accepted: false, code: 'InternalFailure', message: `the record could not be written to the log: ${(err as Error).message}` };
+      }
+    }
+    let next = 0;
+    let failed = 0;
+    const RequestResponses = verdicts.map((v): PutRecordBatchAnswerEntry => {
+      const verdict = v.accepted && failure !== undefined ? failure : v;
+      if (verdict.accepted) return { RecordId: ids[next++]! };
+      failed++;
+      return { ErrorCode: verdict.code, ErrorMessage: verdict.message };
+    });
+    this.#metrics(verdicts.length - accepted.length);
+    return { FailedPutCount: failed, Encrypted: false, RequestResponses };
+  }
+
+  async close(): Promise<void> {
+    this.#accepting = false;
+    while (this.#underWay.size > 0) await Promise.allSettled([...this.#underWay]);
+    this.#completed = true;
+    this.#drainQueue();
+  }
+
+  closeLog(): Promise<void> {
+    return this.log.close();
+  }
+
+  /** Takes the budget for one PutRecord's data, appends it and answers its id; throws Firehose's error when the log fails. */
+  async #accept(datas: Uint8Array[]): Promise<string[]> {
+    for (const d of datas) this.budget.take(d.byteLength);
+    try {
+      const ids = await this.#append(datas);
+      this.#metrics(0);
+      return ids;
+    } catch (err) {
+      throw new FirehoseApiError('ServiceUnavailableException', `the record could not be written to the log: ${(err as Error).message}`);
+    }
+  }
+
+  /** Appends records whose bytes are already taken from the budget; emits them once durable; releases the budget if the append fails. */
+  async #append(datas: Uint8Array[]): Promise<string[]> {
+    const now = this.config.scheduler.now();
+    const entries: WalEntry[] = datas.map((data) => ({ recordId: this.#newId(), approximateArrivalTimestamp: now, data }));
+    const appended = this.log.append(entries);
+    this.#underWay.add(appended);
+    try {
+      const segment = await appended;
+      for (const entry of entries) this.#emit(this.#record(entry, segment));
+      return entries.map((e) => e.recordId);
+    } catch (err) {
+      for (const d of datas) this.budget.release(d.byteLength);
+      throw err;
+    } finally {
+      this.#underWay.delete(appended);
+    }
+  }
+
+  #record(entry: WalEntry, segment: Segment): FirehoseRecord {
+    const record: FirehoseRecord = { recordId: entry.recordId, data: entry.data, approximateArrivalTimestamp: entry.approximateArrivalTimestamp };
+    const size = entry.data.byteLength;
+    return attachSettlement(
+      record,
+      new Settlement(() => {
+        this.budget.release(size);
+        this.log.settle(segment);
+      }),
+    );
+  }
+
+  #emit(record: FirehoseRecord): void {
+    if (this.#subscriber !== undefined && this.#queue.length === 0) this.#subscriber.next(record);
+    else {
+      this.#queue.push(record);
+      this.#drainQueue();
+    }
+  }
+
+  #drainQueue(): void {
+    const subscriber = this.#subscriber;
+    if (subscriber === undefined) return;
+    // Take each record off the queue before emitting it: a subscriber that puts re-entrantly must not see it twice.
+    while (this.#queue.length > 0 && !subscriber.closed) subscriber.next(this.#queue.shift()!);
+    if (this.#completed && this.#queue.length === 0) subscriber.complete();
+  }
+
+  #throttled(): boolean {
+    return this.budget.full || this.log.bytes >= this.config.maxLogBytes;
+  }
+
+  #refuseIfClosed(): void {
+    if (!this.#accepting) throw new FirehoseApiError('ServiceUnavailableException', `Delivery stream ${this.config.streamName} is shutting down and accepts no more records.`);
+  }
+
+  /** Validates Firehose's limits on the records of one request and returns their bytes. */
+  #check(records: readonly PutRecordEntry[]): Uint8Array[] {
+    let total = 0;
+    const out = records.map((record, i) => {
+      const raw = (record as { Data?: unknown } | null | undefined)?.Data;
+      const data = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw instanceof Uint8Array ? raw : undefined;
+      if (data === undefined) throw new FirehoseApiError('InvalidArgumentException', `Record ${i}: Data must be bytes or a string`);
+      if (data.byteLength > MAX_RECORD_BYTES) {
+        throw new FirehoseApiError('InvalidArgumentException', `Record ${i}: Data has ${data.byteLength} bytes; a record may hold at most ${MAX_RECORD_BYTES} bytes (1,000 KiB)`);
+      }
+      total += data.byteLength;
+      return data;
+    });
+    if (total > MAX_BATCH_BYTES) throw new FirehoseApiError('InvalidArgumentException', `Records hold ${total} bytes; a request may hold at most ${MAX_BATCH_BYTES} bytes (4 MiB)`);
+    return out;
+  }
+
+  #newId(): string {
+    return `${this.#idPrefix}${(this.#nextId++).toString(16).padStart(12, '0')}`;
+  }
+
+  /** Per request: `IncomingPutRequests`, and `ThrottledRecords` (a pipeline counts `IncomingRecords`/`IncomingBytes` as records reach it). */
+  #metrics(throttled: number): void {
+    const m = this.config.metrics;
+    if (m === undefined) return;
+    m('IncomingPutRequests', 1, 'Count');
+    m('ThrottledRecords', throttled, 'Count');
+  }
+}

@@ -1,0 +1,61 @@
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { InvalidOptionError } from '../../errors/InvalidOptionError.js';
+import type { MetricSink } from '../../metrics/MetricSink.js';
+import { checkNumber } from '../../options/checkNumber.js';
+import { MAX_BATCH_BYTES } from './limits.js';
+
+export const NAME = 'openDirectPut';
+
+/** The default budget of unsettled bytes of a direct-PUT stream: 64 MiB. */
+export const DEFAULT_MAX_IN_FLIGHT_BYTES = 64 * 1_048_576;
+/** The default size at which a log segment is sealed: 8 MiB. */
+export const DEFAULT_SEGMENT_BYTES = 8 * 1_048_576;
+
+export interface DirectPutOptions {
+  /** The directory of the stream's write-ahead log (created if needed; one directory per stream). */
+  readonly logDir: string;
+  /**
+   * The budget: while the bytes accepted and not yet settled reach it, puts are answered
+   * `ServiceUnavailableException` ("Slow down."). Default 64 MiB; at least 4 MiB (one full PutRecordBatch).
+   */
+  readonly maxInFlightBytes?: number;
+  /**
+   * The most bytes the log may hold on disk: past it puts are throttled too, even if few bytes are unsettled
+   * (an old record still being retried keeps its whole segment). Default twice `maxInFlightBytes`, and at
+   * least `maxInFlightBytes + segmentBytes`.
+   */
+  readonly maxLogBytes?: number;
+  /** A log segment is sealed at this size, and deleted once every record in it settled. Default 8 MiB. */
+  readonly segmentBytes?: number;
+  /** The stream's name, in messages. Default `direct-put`. */
+  readonly streamName?: string;
+  /** Receives `IncomingPutRequests` and `ThrottledRecords` per request (a pipeline counts `IncomingRecords` and `IncomingBytes`). */
+  readonly metrics?: MetricSink;
+  /** The clock for arrival times. Default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+}
+
+export interface DirectPutConfig {
+  readonly logDir: string;
+  readonly maxInFlightBytes: number;
+  readonly maxLogBytes: number;
+  readonly segmentBytes: number;
+  readonly streamName: string;
+  readonly metrics: MetricSink | undefined;
+  readonly scheduler: SchedulerLike;
+}
+
+/** Checks the options and fills in the defaults; throws {@link InvalidOptionError} for an invalid one. */
+export function checkDirectPutOptions(options: DirectPutOptions): DirectPutConfig {
+  if (typeof options?.logDir !== 'string' || options.logDir === '') throw new InvalidOptionError(NAME, 'logDir', options?.logDir, 'a non-empty directory path');
+  const maxInFlightBytes = checkNumber(NAME, 'maxInFlightBytes', options.maxInFlightBytes, DEFAULT_MAX_IN_FLIGHT_BYTES, { min: MAX_BATCH_BYTES, integer: true, unit: 'bytes' });
+  const segmentBytes = checkNumber(NAME, 'segmentBytes', options.segmentBytes, Math.min(DEFAULT_SEGMENT_BYTES, maxInFlightBytes), { min: 1, integer: true, unit: 'bytes' });
+  const maxLogBytes = checkNumber(NAME, 'maxLogBytes', options.maxLogBytes, Math.max(2 * maxInFlightBytes, maxInFlightBytes + segmentBytes), {
+    min: maxInFlightBytes,
+    integer: true,
+    unit: 'bytes',
+  });
+  if (options.metrics !== undefined && typeof options.metrics !== 'function') throw new InvalidOptionError(NAME, 'metrics', options.metrics, 'a function (name, value, unit)');
+  const streamName = options.streamName ?? 'direct-put';
+  return { logDir: options.logDir, maxInFlightBytes, maxLogBytes, segmentBytes, streamName, metrics: options.metrics, scheduler: options.scheduler ?? asyncScheduler };
+}
