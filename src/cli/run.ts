@@ -45,8 +45,8 @@ Usage: rx-firehose run --config streams.json [options]
 Credentials and region come from the AWS SDK's usual chain (environment, profile, …).
 Ctrl-C (SIGINT) or SIGTERM stops reading and drains: everything read is delivered, checkpoints are saved,
 then it exits. A second signal exits at once.
-Exit status: 0 all delivered; 1 some records went to an error output; 2 invalid usage or configuration;
-3 a delivery stream failed (a source error, or records that reached no error output).`;
+Exit status (as the main job's): 0 all delivered; 3 some records went to an error output; 2 invalid usage
+or configuration; 1 a delivery stream failed (a source error, or records that reached no error output).`;
 
 /**
  * `rx-firehose run`: runs the delivery streams of a Firehose configuration file until their sources end
@@ -59,7 +59,7 @@ Exit status: 0 all delivered; 1 some records went to an error output; 2 invalid 
  * ```
  *
  * @param argv The arguments after `run`.
- * @returns The exit status: 0 all delivered, 1 something went to an error output, 2 invalid usage or configuration, 3 a stream failed.
+ * @returns The exit status: 0 all delivered, 3 something went to an error output, 2 invalid usage or configuration, 1 a stream failed.
  */
 export async function main(argv: string[]): Promise<number> {
   let values;
@@ -220,8 +220,8 @@ export async function main(argv: string[]): Promise<number> {
         `${s.errorOutputRecords} to the error output${s.backupRecords > 0 ? `, ${s.backupRecords} backed up` : ''} in ${(s.durationMs / 1000).toFixed(2)} s` +
         (s.error === undefined ? '' : `; FAILED: ${(s.error as Error)?.message ?? String(s.error)}`),
     );
-    if (s.error !== undefined) status = 3;
-    else if (s.errorOutputRecords > 0 && status === 0) status = 1;
+    if (s.error !== undefined) status = 1;
+    else if (s.errorOutputRecords > 0 && status === 0) status = 3;
   }
   return status;
 }

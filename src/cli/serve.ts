@@ -47,7 +47,7 @@ Usage: rx-firehose serve [options]
 
 The first line on stdout is "rx-firehose serve: listening on http://<host>:<port>".
 Ctrl-C (SIGINT) or SIGTERM: later requests are answered ServiceUnavailableException, everything accepted
-is delivered, then it exits 0 (3 if a delivery stream failed). A second signal exits at once; what was
+is delivered, then it exits 0 (1 if a delivery stream failed). A second signal exits at once; what was
 accepted is still in the log and is delivered at the next start.`;
 
 /**
@@ -61,7 +61,7 @@ accepted is still in the log and is delivered at the next start.`;
  * ```
  *
  * @param argv The arguments after `serve`.
- * @returns The exit status: 0 drained, 2 invalid usage or configuration, 3 a delivery stream failed.
+ * @returns The exit status: 0 drained, 2 invalid usage or configuration, 1 a delivery stream failed.
  */
 export async function main(argv: string[]): Promise<number> {
   let values;
@@ -198,7 +198,7 @@ export async function main(argv: string[]): Promise<number> {
         () => finish(0),
         (err: unknown) => {
           console.error(`rx-firehose serve: draining failed: ${(err as Error)?.message ?? String(err)}`);
-          finish(3);
+          finish(1);
         },
       );
     };
@@ -209,7 +209,7 @@ export async function main(argv: string[]): Promise<number> {
       server.closeAllConnections();
       server.close(() => {
         console.error('rx-firehose serve: everything accepted was delivered; stopped.');
-        resolve(failed && code === 0 ? 3 : code);
+        resolve(failed && code === 0 ? 1 : code);
       });
     };
     process.on('SIGINT', onSignal);

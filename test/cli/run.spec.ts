@@ -52,7 +52,7 @@ describe('rx-firehose run (Direct PUT, local Lambda handlers)', () => {
       '--lambda-handler', `${TRANSFORM_ARN}=test/support/lambda/handlers.mjs#transform`,
     ]);
     const result = await run.done;
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/^rx-firehose: enriched: Direct PUT → Lambda transform \(local handler\) → .*enriched-bucket$/m);
     expect(result.stderr).toMatch(/^done: plain: 3 records in, 3 delivered .*, 0 to the error output/m);
     expect(result.stderr).toMatch(/^done: enriched: 3 records in, 1 delivered .*, 1 to the error output/m);
