@@ -84,6 +84,23 @@ export type {
   HttpEndpointRequestMeta,
 } from './receivers/http/index.js';
 
+// OpenSearch (and Elasticsearch, OpenSearch Serverless): Firehose's bulk indexing.
+export { openSearchDestination, OPENSEARCH_BUFFERING } from './destinations/opensearch/index.js';
+export type {
+  BulkRequest,
+  DocumentIdFormat,
+  DocumentTarget,
+  IndexRotationPeriod,
+  OpenSearchBackupMode,
+  OpenSearchBasicAuth,
+  OpenSearchDestination,
+  OpenSearchDestinationOptions,
+  OpenSearchFlavour,
+  OpenSearchSigV4Auth,
+} from './destinations/opensearch/index.js';
+export { rotatedIndexName } from './destinations/opensearch/rotatedIndexName.js';
+export { firehoseDocumentId } from './destinations/opensearch/firehoseDocumentId.js';
+
 // Object keys and compression (Firehose's S3 layout).
 export * from './keys/index.js';
 export { compress } from './codecs/compress.js';

@@ -22,7 +22,8 @@
  * - A document store to query: `documents()`, `document()`, `indices()`.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { listenOnLoopback } from './listenOnLoopback.js';
@@ -75,6 +76,8 @@ export interface OpenSearchBulkServerOptions {
   readonly failRequest?: (request: { readonly sequence: number; readonly headers: IncomingHttpHeaders }) => { status: number; body?: unknown } | undefined;
   /** Accept `_type` in action lines, as Elasticsearch 6 does. Default `false`, as OpenSearch 2. */
   readonly allowTypes?: boolean;
+  /** Serve https with this key and certificate (PEM). Default: http. */
+  readonly tls?: { readonly key: string; readonly cert: string };
   /** Require SigV4 with these credentials, or basic auth. Default: no authentication. */
   readonly auth?:
     | { readonly sigv4: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string; readonly region: string; readonly service: 'es' | 'aoss' } }
@@ -82,7 +85,7 @@ export interface OpenSearchBulkServerOptions {
 }
 
 export interface OpenSearchBulkServer {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` (`https:` with `tls`) */
   readonly endpoint: string;
   /** Every request, in order. */
   readonly requests: readonly BulkRequestLog[];
@@ -268,14 +271,15 @@ export async function startOpenSearchBulkServer(options: OpenSearchBulkServerOpt
     status,
   });
 
-  const server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify(error(500, 'exception', String(err))));
     });
-  });
+  };
+  const server: Server = options.tls === undefined ? createServer(listener) : (createHttpsServer(options.tls, listener) as unknown as Server);
   const loopback = await listenOnLoopback(server);
   return {
-    endpoint: loopback.endpoint,
+    endpoint: options.tls === undefined ? loopback.endpoint : loopback.endpoint.replace(/^http:/, 'https:'),
     requests,
     documents: (index) => [...store.values()].flatMap((docs) => [...docs.values()]).filter((d) => index === undefined || d.index === index),
     document: (index, id) => store.get(index)?.get(id),
