@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,25 +11,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { deliverTo } from '../../operators/index.js';
 import { directoryDestination } from '../../src/destinations/directory/index.js';
 import { httpEndpointDestination, HTTP_ENDPOINT_BUFFERING, type HttpEndpointDestinationOptions } from '../../src/destinations/http/index.js';
-import { DeliveryError, InvalidOptionError, type DeliveryResult, type FailureRecord, type FirehoseRecord } from '../../src/index.js';
+import { DeliveryError, InvalidOptionError, type DeliveryResult, type FirehoseRecord } from '../../src/index.js';
 import { httpEndpointListener, type HttpEndpointListenerOptions, type HttpEndpointRequestMeta } from '../../src/receivers/http/index.js';
 import { answerJson, bodyOf, closedPort, selfSignedCertificate, startServer, until, type TestServer } from '../receivers/http/support.js';
+import { readFailureRecords } from '../support/readFailureRecords.js';
 import { describeDestinationConformance } from './conformance.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const text = (s: string) => new TextEncoder().encode(s);
 const recordsOf = (n: number, prefix = 'r'): FirehoseRecord[] =>
   Array.from({ length: n }, (_, i) => ({ recordId: `${prefix}${i}`, data: text(`${prefix}${i}`), approximateArrivalTimestamp: 1_700_000_000_000 + i }));
-
-/** Every JSON line of every file below `root`. */
-async function readFailureRecords(root: string): Promise<FailureRecord[]> {
-  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
-  const lines: FailureRecord[] = [];
-  for (const e of entries.filter((x) => x.isFile())) {
-    for (const l of (await readFile(join(e.parentPath, e.name), 'utf8')).split('\n')) if (l !== '') lines.push(JSON.parse(l) as FailureRecord);
-  }
-  return lines;
-}
 
 /** Endpoints and temporary directories made by a test, closed after it. */
 const cleanups: Array<() => Promise<void>> = [];

@@ -1,24 +1,17 @@
 import { Agent as HttpsAgent } from 'node:https';
 import { createServer, type Socket } from 'node:net';
 import { lastValueFrom, from, VirtualTimeScheduler, type ObservableInput } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BuiltRequest, DeliveryAttempt, SendOutcome } from '../../../src/destinations/Destination.js';
 import { firehoseDocumentId } from '../../../src/destinations/opensearch/firehoseDocumentId.js';
 import { openSearchDestination, type BulkRequest, type OpenSearchDestination, type OpenSearchDestinationOptions } from '../../../src/destinations/opensearch/index.js';
 import { DeliveryError, type FirehoseRecord } from '../../../src/index.js';
 import { describeDomainTestDouble } from '../../support/describeDomainTestDouble.js';
-import { startOpenSearchBulkServer, type OpenSearchBulkServer, type OpenSearchBulkServerOptions } from '../../support/openSearchBulkServer.js';
+import type { OpenSearchBulkServer } from '../../support/openSearchBulkServer.js';
 import { selfSignedCertificate } from '../../receivers/http/support.js';
+import { testResources } from './support.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
-const start = async (options?: OpenSearchBulkServerOptions): Promise<OpenSearchBulkServer> => {
-  const s = await startOpenSearchBulkServer(options);
-  cleanups.push(() => s.stop());
-  return s;
-};
+const { start, onCleanup } = testResources();
 
 const ARRIVAL = Date.parse('2016-02-25T13:00:00Z');
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -192,7 +185,7 @@ describe('openSearchDestination', () => {
     const sockets: Socket[] = [];
     const silent = createServer((socket) => void sockets.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise((resolve) => (sockets.forEach((k) => k.destroy()), silent.close(() => resolve()))));
+    onCleanup(() => new Promise((resolve) => (sockets.forEach((k) => k.destroy()), silent.close(() => resolve()))));
     const port = (silent.address() as { port: number }).port;
     const d = openSearchDestination({ endpoint: `http://127.0.0.1:${port}`, indexName: 'logs', requestTimeoutMs: 60_000 });
     const virtual = new VirtualTimeScheduler();

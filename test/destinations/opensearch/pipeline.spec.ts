@@ -1,40 +1,18 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bufferBySizeOrTime, deliverTo } from '../../../operators/index.js';
 import { asLegacyDestination } from '../../../src/destinations/asLegacyDestination.js';
 import { directoryDestination } from '../../../src/destinations/directory/index.js';
 import { firehoseDocumentId } from '../../../src/destinations/opensearch/firehoseDocumentId.js';
 import { openSearchDestination, type BulkRequest, type OpenSearchDestinationOptions } from '../../../src/destinations/opensearch/index.js';
-import type { FailureRecord, FirehoseRecord, MetricUnit } from '../../../src/index.js';
+import type { FirehoseRecord, MetricUnit } from '../../../src/index.js';
 import { trackSettlements } from '../../../src/testing/index.js';
-import { startOpenSearchBulkServer, type OpenSearchBulkServer, type OpenSearchBulkServerOptions } from '../../support/openSearchBulkServer.js';
+import type { OpenSearchBulkServer } from '../../support/openSearchBulkServer.js';
+import { readFailureFiles } from '../../support/readFailureRecords.js';
+import { testResources } from './support.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
-const start = async (options?: OpenSearchBulkServerOptions): Promise<OpenSearchBulkServer> => {
-  const s = await startOpenSearchBulkServer(options);
-  cleanups.push(() => s.stop());
-  return s;
-};
-const tempDir = async (): Promise<string> => {
-  const dir = await mkdtemp(join(tmpdir(), 'rx-firehose-opensearch-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-};
-async function readFailures(root: string): Promise<Array<{ path: string; record: FailureRecord }>> {
-  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
-  const out: Array<{ path: string; record: FailureRecord }> = [];
-  for (const e of entries.filter((x) => x.isFile())) {
-    const path = join(e.parentPath, e.name).slice(root.length + 1);
-    for (const l of (await readFile(join(e.parentPath, e.name), 'utf8')).split('\n')) if (l !== '') out.push({ path, record: JSON.parse(l) as FailureRecord });
-  }
-  return out;
-}
+const { start, tempDir } = testResources();
+const readFailures = readFailureFiles;
 
 const ARRIVAL = Date.parse('2016-02-25T13:00:00Z');
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
