@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { DeliveryStreamEnvironment } from './DeliveryStream.js';
@@ -13,6 +14,8 @@ export interface ConfigClients {
   lambda(): LambdaClient;
   /** The DynamoDB client, or `undefined` when checkpoints stay in the data directory. */
   dynamoDb(): DynamoDBClient | undefined;
+  /** The OpenSearch control-plane client (for `DescribeDomain`), in `region` unless the environment sets one. */
+  openSearch(region: string): Pick<OpenSearchClient, 'send'>;
   /** Destroys the clients built here (not the injected ones). */
   destroy(): void;
 }
@@ -49,11 +52,18 @@ export function clientsFor(environment: DeliveryStreamEnvironment): ConfigClient
   const kinesis = memo(() => new KinesisClient({ ...region, ...local(endpoints.kinesis) }));
   const lambda = memo(() => new LambdaClient({ ...region, ...local(endpoints.lambda) }));
   const dynamoDb = memo(() => new DynamoDBClient({ ...region, ...local(endpoints.dynamodb) }));
+  const openSearchClients = new Map<string, () => OpenSearchClient>();
   return {
     s3: () => environment.s3Client ?? (endpoints.s3 === undefined ? undefined : s3()),
     kinesis: () => environment.kinesisClient ?? kinesis(),
     lambda: () => environment.lambdaClient ?? lambda(),
     dynamoDb: () => environment.dynamoDbClient ?? (endpoints.dynamodb === undefined ? undefined : dynamoDb()),
+    openSearch: (domainRegion) => {
+      if (environment.openSearchClient !== undefined) return environment.openSearchClient;
+      const inRegion = environment.region ?? domainRegion;
+      if (!openSearchClients.has(inRegion)) openSearchClients.set(inRegion, memo(() => new OpenSearchClient({ region: inRegion, ...local(endpoints.opensearch) })));
+      return openSearchClients.get(inRegion)!();
+    },
     destroy: () => {
       for (const client of built.splice(0)) client.destroy();
     },

@@ -25,6 +25,9 @@ const TOP_LEVEL = [
   'S3DestinationConfiguration',
   'ExtendedS3DestinationConfiguration',
   'HttpEndpointDestinationConfiguration',
+  'AmazonopensearchserviceDestinationConfiguration',
+  'ElasticsearchDestinationConfiguration',
+  'AmazonOpenSearchServerlessDestinationConfiguration',
   'Tags',
 ];
 const TOP_LEVEL_NOT_YET = ['DeliveryStreamEncryptionConfigurationInput', 'MSKSourceConfiguration', 'DatabaseSourceConfiguration', ...DESTINATIONS_NOT_YET];

@@ -1,4 +1,5 @@
 import type { SignatureV4 } from '@smithy/signature-v4';
+import { dataOf } from '../../records/dataOf.js';
 import type { Destination } from '../Destination.js';
 import { buildBulkRequest, documentTargetOf, type BulkRequest, type DocumentTarget } from './buildBulkRequest.js';
 import { checkOpenSearchOptions, type OpenSearchBackupMode, type OpenSearchConfig, type OpenSearchDestinationOptions, type OpenSearchFlavour, type SigV4Config } from './options.js';
@@ -111,7 +112,16 @@ export function openSearchDestination(options: OpenSearchDestinationOptions): Op
     backupMode: config.backupMode,
     build(batch, { batchId, scheduler }) {
       const nowMs = scheduler.now();
-      return buildBulkRequest(batch, batchId, (record, data) => targetOf(record, data, nowMs), names.errorPrefix);
+      const built = buildBulkRequest(batch, batchId, (record, data) => targetOf(record, data, nowMs), names.errorPrefix);
+      // A record that cannot be indexed still had an index, type and id it was meant for: its failure record names them.
+      for (const { index } of built.failed ?? []) {
+        try {
+          targetOf(batch[index], dataOf(batch[index]), nowMs);
+        } catch {
+          // No bytes at all: the failure record names no id.
+        }
+      }
+      return built;
     },
     async send(request, attempt) {
       // Resolved once; a failure is forgotten, so the next send tries again.
@@ -128,7 +138,7 @@ export function openSearchDestination(options: OpenSearchDestinationOptions): Op
     failureFields(record) {
       const target = typeof record === 'object' && record !== null ? targets.get(record) : undefined;
       if (names.fields === 'os') return { osDocumentId: target?.documentId ?? null, osIndexName: target?.indexName ?? null };
-      return { esDocumentId: target?.documentId ?? null, esIndexName: target?.indexName ?? null, esTypeName: target?.typeName ?? null };
+      return { esDocumentId: target?.documentId ?? null, esIndexName: target?.indexName ?? null, esTypeName: config.typeName ?? null };
     },
   };
 }

@@ -1,20 +1,13 @@
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startOpenSearchBulkServer, type OpenSearchBulkServer, type OpenSearchBulkServerOptions } from '../../support/openSearchBulkServer.js';
+import { describe, expect, it } from 'vitest';
+import type { OpenSearchBulkServer } from '../../support/openSearchBulkServer.js';
+import { testResources } from './support.js';
 
 // The test server stands in for OpenSearch's _bulk API: these tests pin down that it answers as the API's
 // description says, so that tests of the destination against it mean something.
 
-const servers: OpenSearchBulkServer[] = [];
-afterEach(async () => {
-  while (servers.length > 0) await servers.pop()!.stop();
-});
-const start = async (options?: OpenSearchBulkServerOptions): Promise<OpenSearchBulkServer> => {
-  const s = await startOpenSearchBulkServer(options);
-  servers.push(s);
-  return s;
-};
+const { start } = testResources();
 const bulk = async (s: OpenSearchBulkServer, body: string, headers: Record<string, string> = { 'content-type': 'application/x-ndjson' }, path = '/_bulk') => {
   const res = await fetch(`${s.endpoint}${path}`, { method: 'POST', headers, body });
   const text = await res.text();

@@ -60,7 +60,14 @@ describe('openSearchDestination in a pipeline (deliverTo)', () => {
     const byRecord = new Map(failures.map((f) => [Buffer.from(f.record.rawData, 'base64').toString(), f]));
     const malformed = byRecord.get('this is not JSON')!;
     expect(malformed.path).toMatch(/^AmazonOpenSearchService-failed\//);
-    expect(malformed.record).toMatchObject({ attemptsMade: 1, arrivalTimestamp: ARRIVAL + 1, errorCode: 'OS.MalformedData', esDocumentId: null, esIndexName: null, esTypeName: null });
+    expect(malformed.record).toMatchObject({
+      attemptsMade: 1,
+      arrivalTimestamp: ARRIVAL + 1,
+      errorCode: 'OS.MalformedData',
+      esDocumentId: firehoseDocumentId(records[1], records[1]!.data),
+      esIndexName: 'logs-2016-02-25',
+      esTypeName: 'log',
+    });
     const conflict = byRecord.get('{"n":"two"}')!;
     expect(Object.keys(conflict.record)).toEqual(['attemptsMade', 'arrivalTimestamp', 'errorCode', 'errorMessage', 'attemptEndingTimestamp', 'rawData', 'esDocumentId', 'esIndexName', 'esTypeName']);
     expect(conflict.record).toMatchObject({
