@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { map, Observable, of, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { deliverTo } from '../../operators/index.js';
-import { DeliveryError, InvalidOptionError, UndeliverableRecordsError, type DeliveryResult, type FirehoseRecord } from '../../src/index.js';
+import { DeliveryError, InvalidOptionError, UndeliverableRecordsError, type DeliveryRequest, type DeliveryResult, type Destination, type FirehoseRecord, type SendOutcome } from '../../src/index.js';
 import { memoryDestination, recordOfSize, trackSettlements } from '../../src/testing/index.js';
 
 const testScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -348,10 +348,11 @@ describe('deliverTo', () => {
 
   it('should abort the request in flight when unsubscribed, and cancel retries', () => {
     const signals: AbortSignal[] = [];
-    const pending = new Subject<void>();
-    const dest = {
+    const pending = new Subject<SendOutcome>();
+    const dest: Destination = {
       name: 'Slow',
-      deliver: (_batch: readonly string[], attempt: { signal: AbortSignal }) => {
+      build: (batch) => ({ request: { ids: ['slow'], items: batch.map((_r, i) => i), bytes: 0 } }),
+      send: (_request, attempt) => {
         signals.push(attempt.signal);
         return pending;
       },
@@ -365,11 +366,12 @@ describe('deliverTo', () => {
 
   it('should accept destinations that return promises or throw synchronously', async () => {
     let calls = 0;
-    const dest = {
+    const dest: Destination<DeliveryRequest & { text: string }> = {
       name: 'Async',
-      deliver: (batch: readonly string[]) => {
+      build: async (batch) => ({ request: { ids: ['a'], items: batch.map((_r, i) => i), bytes: 2, text: batch.join('') } }),
+      send: (request) => {
         if (++calls === 1) throw new Error('sync failure');
-        return Promise.resolve({ location: `got ${batch.join('')}` });
+        return Promise.resolve({ status: 'accepted', location: `got ${request.text}` });
       },
     };
     const result = await new Promise<DeliveryResult<string>>((resolve, reject) =>
@@ -407,7 +409,7 @@ describe('deliverTo', () => {
     });
 
     it('should refuse something that is not a destination', () => {
-      expect(() => deliverTo({ name: 'x' } as never)).toThrow('deliverTo: destination must be a Destination (an object with name and deliver); got a value of type Object');
+      expect(() => deliverTo({ name: 'x' } as never)).toThrow('deliverTo: destination must be a Destination (an object with name, build and send); got a value of type Object');
     });
   });
 });
