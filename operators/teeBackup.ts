@@ -8,7 +8,9 @@ import { checkNumber } from '../src/options/checkNumber.js';
 import { checkObject } from '../src/options/checkObject.js';
 import { byteSizeOf } from '../src/records/byteSizeOf.js';
 import type { Settlement } from '../src/settlement/Settlement.js';
+import { LostSettlementError } from '../src/settlement/LostSettlementError.js';
 import { attachSettlement, settlementOf } from '../src/settlement/sideTable.js';
+import { isOutstandingCopy } from '../src/settlement/watchSettlement.js';
 import { bufferBySizeOrTime } from './bufferBySizeOrTime.js';
 
 const NAME = 'teeBackup';
@@ -125,6 +127,7 @@ export function teeBackup<T>(destination: Destination, options: TeeBackupOptions
           let backupPart: Settlement | undefined;
           try {
             const settlement = settlementOf(record);
+            if (settlement === undefined && isOutstandingCopy(record)) throw new LostSettlementError([(record as { recordId: string }).recordId], NAME);
             if (settlement !== undefined) {
               const [mainPart, part] = settlement.fork(2);
               attachSettlement(record as object, mainPart!);

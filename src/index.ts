@@ -13,6 +13,7 @@ export type { SettlementOutcome } from './settlement/Settlement.js';
 export { attachSettlement, settlementOf } from './settlement/sideTable.js';
 export { settleRecord } from './settlement/settleRecord.js';
 export { carrySettlement } from './settlement/carrySettlement.js';
+export { LostSettlementError } from './settlement/LostSettlementError.js';
 
 // Delivery.
 export type {

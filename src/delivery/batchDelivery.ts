@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { defer, type Observable, type SchedulerLike } from 'rxjs';
+import { defer, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import type { Destination, ErrorOutput } from '../destinations/Destination.js';
 import { InvalidOptionError } from '../errors/InvalidOptionError.js';
 import type { MetricSink } from '../metrics/MetricSink.js';
@@ -12,7 +12,9 @@ import { byteSizeOf } from '../records/byteSizeOf.js';
 import { FIREHOSE_BACKOFF, type Backoff } from '../retry/backoffDelayMs.js';
 import { checkBackoff } from '../retry/checkBackoff.js';
 import type { Settlement } from '../settlement/Settlement.js';
+import { LostSettlementError } from '../settlement/LostSettlementError.js';
 import { settlementOf } from '../settlement/sideTable.js';
+import { isOutstandingCopy } from '../settlement/watchSettlement.js';
 import { deliverBatch, DEFAULT_RETRY_DURATION_MS, type BatchDelivery } from './deliverBatch.js';
 import type { DeliveryResult } from './DeliveryResult.js';
 import { Slots } from './Slots.js';
@@ -131,6 +133,12 @@ export function batchDelivery<T>(component: string, destination: Destination, op
       concurrency: concurrency + maxPendingAcks,
       deliver: ({ records, sizes, settlementAt }) =>
         defer(() => {
+          const settlementOfRecord = settlementAt ?? ((i: number) => settlementOf(records[i]));
+          const lost = lostSettlements(records, settlementOfRecord);
+          if (lost.length > 0) {
+            metrics?.(`${metricPrefix}.LostSettlements`, lost.length, 'Count');
+            return throwError(() => new LostSettlementError(lost, component));
+          }
           const measured = sizes ?? measure(records);
           let bytes = 0;
           for (let i = 0; i < measured.length; i++) bytes += measured[i]!;
@@ -139,7 +147,7 @@ export function batchDelivery<T>(component: string, destination: Destination, op
               records,
               bytes,
               batchId: `${prefix}-${sequence++}`,
-              settlementAt: settlementAt ?? ((i) => settlementOf(records[i])),
+              settlementAt: settlementOfRecord,
               report: (result, failedIndexes) => report(result, measured, failedIndexes),
             },
             how,
@@ -147,6 +155,15 @@ export function batchDelivery<T>(component: string, destination: Destination, op
         }),
     };
   };
+}
+
+/** Ids of the records that arrived without their settlement while their source still waits for it. */
+function lostSettlements(records: readonly unknown[], settlementAt: (index: number) => Settlement | undefined): string[] {
+  const lost: string[] = [];
+  for (let i = 0; i < records.length; i++) {
+    if (settlementAt(i) === undefined && isOutstandingCopy(records[i])) lost.push((records[i] as { recordId: string }).recordId);
+  }
+  return lost;
 }
 
 /** Throws {@link InvalidOptionError} unless `value` is a {@link Destination} (and so are its later stages). */
