@@ -91,9 +91,9 @@ export function teeBackup<T>(destination: Destination, options: TeeBackupOptions
   const buffer = bufferBySizeOrTime<Entry<T>>({
     maxBytes,
     maxMs,
-    maxRecords: options.maxRecords,
+    ...(options.maxRecords === undefined ? {} : { maxRecords: options.maxRecords }),
     sizeOf: (entry) => entry.size,
-    scheduler: options.scheduler,
+    ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
   });
 
   return (source) =>
