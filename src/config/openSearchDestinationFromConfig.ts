@@ -1,6 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import { asLegacyDestination } from '../destinations/asLegacyDestination.js';
-import { openSearchDestination, type BulkRequest, type OpenSearchDestinationOptions } from '../destinations/opensearch/index.js';
+import { openSearchDestination, type OpenSearchDestinationOptions } from '../destinations/opensearch/index.js';
 import { DOCUMENT_ID_FORMATS, INDEX_ROTATION_PERIODS, OPENSEARCH_BACKUP_MODES, type OpenSearchFlavour } from '../destinations/opensearch/options.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import { asConfigurationError } from './asConfigurationError.js';
@@ -134,8 +133,7 @@ export function openSearchDestinationFromConfig(config: unknown, path: OpenSearc
     description: parts.join(' → '),
     stages,
     buffering,
-    // deliverTo drives the one-call contract until the engine takes build + send itself.
-    destination: asLegacyDestination<BulkRequest, FirehoseRecord>(destination),
+    destination,
     errorOutput,
     retryDurationMs: retryDurationS * 1000,
   };

@@ -23,13 +23,17 @@ export interface BulkRequest extends DeliveryRequest {
   readonly lines: readonly Buffer[];
   /** Per record (in `items` order): where it goes. */
   readonly targets: readonly DocumentTarget[];
+  /** Per record (in `items` order): which wire request (an index into `ids`) carries it. */
+  readonly wire: readonly number[];
 }
 
 const NEWLINE = 0x0a;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /**
- * The request builder: a batch of records to one `_bulk` request of `index` actions, as Firehose sends them.
+ * The request builder: a batch of records to `_bulk` requests of `index` actions, as Firehose sends them:
+ * one wire request, or several when the batch's NDJSON exceeds `maxRequestBytes` (cut between documents; a
+ * document larger than that goes alone). Wire request `k` has id `<requestId>/<k>` (sent as `X-Opaque-Id`).
  *
  * Each record must be one JSON object in UTF-8. Its bytes are sent as they are, except that line breaks
  * (which valid JSON can hold only as whitespace between tokens) become spaces and trailing whitespace is
@@ -45,12 +49,16 @@ export function buildBulkRequest(
   requestId: string,
   targetOf: (record: unknown, data: Uint8Array) => DocumentTarget,
   errorPrefix: string,
+  maxRequestBytes: number = Number.POSITIVE_INFINITY,
 ): BuiltRequest<BulkRequest> {
   const lines: Buffer[] = [];
   const targets: DocumentTarget[] = [];
   const items: number[] = [];
+  const wire: number[] = [];
   const failed: ItemFailure[] = [];
   let bytes = 0;
+  let wireBytes = 0;
+  let wires = 0;
   batch.forEach((record, index) => {
     let data: Uint8Array;
     try {
@@ -66,26 +74,40 @@ export function buildBulkRequest(
     }
     const target = targetOf(record, data);
     const line = Buffer.concat([Buffer.from(actionLine(target), 'utf8'), oneLine(data)]);
+    // The first document of a wire request always fits; the next starts a new one when it would overflow it.
+    if (wires === 0 || (wireBytes > 0 && wireBytes + line.byteLength > maxRequestBytes)) {
+      wires++;
+      wireBytes = 0;
+    }
+    wireBytes += line.byteLength;
     lines.push(line);
     targets.push(target);
     items.push(index);
+    wire.push(wires - 1);
     bytes += line.byteLength;
   });
+  const ids = Array.from({ length: wires }, (_, k) => `${requestId}/${k}`);
   return {
-    ...(items.length === 0 ? {} : { request: { ids: [requestId], items, bytes, lines, targets } }),
+    ...(items.length === 0 ? {} : { request: { ids, items, bytes, lines, targets, wire } }),
     ...(failed.length === 0 ? {} : { failed }),
   };
 }
 
-/** The part of `request` at `positions` (ascending positions into its `items`): same lines, same ids. */
+/**
+ * The part of `request` at `positions` (ascending positions into its `items`): the same lines, in the same
+ * wire requests, under the same ids (wire requests left with no document drop out).
+ */
 export function narrowBulkRequest(request: BulkRequest, positions: readonly number[]): BulkRequest {
   const lines = positions.map((p) => request.lines[p]!);
+  const kept = [...new Set(positions.map((p) => request.wire[p]!))];
+  const renumbered = new Map(kept.map((w, k) => [w, k]));
   return {
-    ids: request.ids,
+    ids: kept.map((w) => request.ids[w]!),
     items: positions.map((p) => request.items[p]!),
     bytes: lines.reduce((n, l) => n + l.byteLength, 0),
     lines,
     targets: positions.map((p) => request.targets[p]!),
+    wire: positions.map((p) => renumbered.get(request.wire[p]!)!),
   };
 }
 

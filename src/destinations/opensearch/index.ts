@@ -112,7 +112,7 @@ export function openSearchDestination(options: OpenSearchDestinationOptions): Op
     backupMode: config.backupMode,
     build(batch, { batchId, scheduler }) {
       const nowMs = scheduler.now();
-      const built = buildBulkRequest(batch, batchId, (record, data) => targetOf(record, data, nowMs), names.errorPrefix);
+      const built = buildBulkRequest(batch, batchId, (record, data) => targetOf(record, data, nowMs), names.errorPrefix, config.maxRequestBytes);
       // A record that cannot be indexed still had an index, type and id it was meant for: its failure record names them.
       for (const { index } of built.failed ?? []) {
         try {

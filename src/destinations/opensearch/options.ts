@@ -90,6 +90,12 @@ export interface OpenSearchDestinationOptions {
   readonly flavour?: OpenSearchFlavour;
   /** How long one bulk request may take, on the pipeline's scheduler. Default 180,000 ms. */
   readonly requestTimeoutMs?: number;
+  /**
+   * The largest bulk request body: a batch whose NDJSON is larger is sent as several requests. 1 KiB – 100 MiB,
+   * default 100 MiB (OpenSearch's default `http.max_content_length`). A cluster that still answers 413 gets the
+   * request again in halves.
+   */
+  readonly maxRequestBytes?: number;
   /** The `http.Agent` or `https.Agent` to send with. Default Node's global agents. */
   readonly agent?: Agent;
 }
@@ -117,6 +123,7 @@ export interface OpenSearchConfig {
   readonly auth: SigV4Config | { readonly type: 'basic'; readonly header: string } | undefined;
   readonly flavour: OpenSearchFlavour;
   readonly requestTimeoutMs: number;
+  readonly maxRequestBytes: number;
   readonly agent: Agent | undefined;
 }
 
@@ -169,6 +176,12 @@ export function checkOpenSearchOptions(options: OpenSearchDestinationOptions): O
     integer: true,
     unit: 'ms',
   });
+  const maxRequestBytes = checkNumber(NAME, 'maxRequestBytes', options.maxRequestBytes, MAX_OPENSEARCH_BUFFER_BYTES, {
+    min: 1024,
+    max: MAX_OPENSEARCH_BUFFER_BYTES,
+    integer: true,
+    unit: 'bytes',
+  });
   const agent = options.agent;
   if (agent !== undefined && !(agent instanceof Agent)) throw new InvalidOptionError(NAME, 'agent', agent, 'an http.Agent or https.Agent');
 
@@ -186,6 +199,7 @@ export function checkOpenSearchOptions(options: OpenSearchDestinationOptions): O
     auth: checkAuth(options.auth, flavour, domainArn?.region ?? (endpoint === undefined ? undefined : regionOfHost(endpoint.hostname))),
     flavour,
     requestTimeoutMs,
+    maxRequestBytes,
     agent,
   };
 }

@@ -30,8 +30,8 @@ export interface BulkItemResponse {
 const QUOTED_CHARS = 1024;
 
 /**
- * The service: sends one `_bulk` request and resolves with the per-item answers, in request order. The only
- * code of the OpenSearch destination that talks to the network.
+ * The service: sends one `_bulk` request (with `requestId` as `X-Opaque-Id`) and resolves with the per-item
+ * answers, in request order. The only code of the OpenSearch destination that talks to the network.
  *
  * Anything but a 200 with a bulk response of `expectedItems` items rejects with a {@link DeliveryError}:
  * `<prefix>.InvalidRequest` (400, permanent: the same bytes would be refused again), `.AccessDenied` (401,
@@ -41,13 +41,22 @@ const QUOTED_CHARS = 1024;
  * `TestScheduler`), `.ConnectionFailed`, `.ConnectionReset`, `.SSLHandshakeFailure`. Aborting `signal`
  * cancels the request and rejects with its reason.
  */
-export async function sendBulkRequest(target: BulkTarget, body: Buffer, expectedItems: number, signal: AbortSignal, scheduler: SchedulerLike): Promise<BulkItemResponse[]> {
+export async function sendBulkRequest(
+  target: BulkTarget,
+  body: Buffer,
+  expectedItems: number,
+  requestId: string,
+  signal: AbortSignal,
+  scheduler: SchedulerLike,
+): Promise<BulkItemResponse[]> {
   const { endpoint, errorPrefix } = target;
   const url = new URL('/_bulk', endpoint);
   let headers: Record<string, string> = {
     host: url.host,
     'content-type': 'application/json',
     'content-length': String(body.byteLength),
+    // OpenSearch's request tracing header: the id shows in its tasks and slow logs, the same on every retry.
+    'x-opaque-id': requestId,
   };
   if (target.authorization !== undefined) headers.authorization = target.authorization;
   if (target.signer !== undefined) {

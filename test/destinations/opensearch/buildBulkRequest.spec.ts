@@ -23,7 +23,7 @@ describe('buildBulkRequest', () => {
     expect(body(request!)).toBe(
       `{"index":{"_index":"logs-2016-02-25","_id":"${id(batch[0]!)}"}}\n{"n":1}\n` + `{"index":{"_index":"logs-2016-02-25","_id":"${id(batch[1]!)}"}}\n{"n":2}\n`,
     );
-    expect(request).toMatchObject({ ids: ['batch-1'], items: [0, 1], bytes: Buffer.byteLength(body(request!)) });
+    expect(request).toMatchObject({ ids: ['batch-1/0'], items: [0, 1], wire: [0, 0], bytes: Buffer.byteLength(body(request!)) });
     expect(request!.targets.map((t) => t.indexName)).toEqual(['logs-2016-02-25', 'logs-2016-02-25']);
   });
 
@@ -66,6 +66,17 @@ describe('buildBulkRequest', () => {
     expect(request!.targets.map((t) => t.indexName)).toEqual(['logs-2016-02-25', 'logs-2016-02-26', 'logs-2020-01-01']);
   });
 
+  it('should cut a batch into wire requests of at most maxRequestBytes, between documents, each with its own id', () => {
+    const batch = Array.from({ length: 5 }, (_, i) => record(`r${i}`, `{"n":${i}}`));
+    const one = build(batch).request!;
+    const lineBytes = one.lines[0]!.byteLength;
+    const { request } = buildBulkRequest(batch, 'b', (r, data) => documentTargetOf(config, r, data, 0), 'OS', 2 * lineBytes);
+    expect(request).toMatchObject({ ids: ['b/0', 'b/1', 'b/2'], items: [0, 1, 2, 3, 4], wire: [0, 0, 1, 1, 2] });
+    // A document larger than the limit goes alone.
+    const big = buildBulkRequest(batch, 'b', (r, data) => documentTargetOf(config, r, data, 0), 'OS', 1).request!;
+    expect(big.ids).toHaveLength(5);
+  });
+
   it('should narrow a request to some of its documents, with the very same lines and ids', () => {
     const { request } = build([record('a', '{"n":0}'), record('b', '{"n":1}'), record('c', '{"n":2}')]);
     const narrow = narrowBulkRequest(request!, [0, 2]);
@@ -74,6 +85,8 @@ describe('buildBulkRequest', () => {
     expect(narrow.lines).toEqual([request!.lines[0], request!.lines[2]]);
     expect(narrow.targets).toEqual([request!.targets[0], request!.targets[2]]);
     expect(narrow.bytes).toBe(request!.lines[0]!.byteLength + request!.lines[2]!.byteLength);
+    const split = buildBulkRequest([record('a', '{}'), record('b', '{}'), record('c', '{}')], 'b', (r, data) => documentTargetOf(config, r, data, 0), 'OS', 1).request!;
+    expect(narrowBulkRequest(split, [1, 2])).toMatchObject({ ids: ['b/1', 'b/2'], items: [1, 2], wire: [0, 1] });
   });
 });
 

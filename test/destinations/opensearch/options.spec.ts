@@ -55,6 +55,8 @@ describe('openSearchDestination options', () => {
     expect(refusal({ ...base, typeName: 'x'.repeat(101) })).toEqual(['typeName', 'x'.repeat(101)]);
     expect(refusal({ ...base, typeName: '_meta' })).toEqual(['typeName', '_meta']);
     expect(refusal({ ...base, requestTimeoutMs: 0 })).toEqual(['requestTimeoutMs', 0]);
+    expect(refusal({ ...base, maxRequestBytes: 1023 })).toEqual(['maxRequestBytes', 1023]);
+    expect(refusal({ ...base, maxRequestBytes: 104_857_601 })).toEqual(['maxRequestBytes', 104_857_601]);
   });
 
   it('should refuse index names OpenSearch would refuse, or longer than Firehose’s 80 characters', () => {

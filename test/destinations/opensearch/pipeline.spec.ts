@@ -1,10 +1,9 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { bufferBySizeOrTime, deliverTo } from '../../../operators/index.js';
-import { asLegacyDestination } from '../../../src/destinations/asLegacyDestination.js';
 import { directoryDestination } from '../../../src/destinations/directory/index.js';
 import { firehoseDocumentId } from '../../../src/destinations/opensearch/firehoseDocumentId.js';
-import { openSearchDestination, type BulkRequest, type OpenSearchDestinationOptions } from '../../../src/destinations/opensearch/index.js';
+import { openSearchDestination, type OpenSearchDestinationOptions } from '../../../src/destinations/opensearch/index.js';
 import type { FirehoseRecord, MetricUnit } from '../../../src/index.js';
 import { trackSettlements } from '../../../src/testing/index.js';
 import type { OpenSearchBulkServer } from '../../support/openSearchBulkServer.js';
@@ -26,7 +25,7 @@ async function run(server: OpenSearchBulkServer, records: FirehoseRecord[], opti
   const results = await lastValueFrom(
     from(records).pipe(
       bufferBySizeOrTime({ maxRecords: 100, maxMs: 60_000 }),
-      deliverTo(asLegacyDestination<BulkRequest, FirehoseRecord>(destination), {
+      deliverTo<FirehoseRecord>(destination, {
         ...fast,
         errorOutput: directoryDestination({ path: errors, streamName: 'os', fsync: false }),
         metrics: (name, value, unit) => void metrics.push([name, value, unit]),
