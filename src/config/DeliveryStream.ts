@@ -2,10 +2,9 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import type { OpenSearchClient } from '@aws-sdk/client-opensearch';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DeliveryResult } from '../delivery/DeliveryResult.js';
-import type { OpenSearchBasicAuth, OpenSearchSigV4Auth } from '../destinations/opensearch/options.js';
+import type { DescribeDomainClient, OpenSearchBasicAuth, OpenSearchSigV4Auth } from '../destinations/opensearch/options.js';
 import type { MetricSink } from '../metrics/MetricSink.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import type { StartingPosition } from '../sources/kinesis/shardTracker.js';
@@ -26,7 +25,7 @@ export interface DeliveryStreamEnvironment {
   /** A DynamoDB client: Kinesis checkpoints go to the DynamoDB table `checkpointTable` instead of `<dataDir>`. */
   readonly dynamoDbClient?: DynamoDBClient;
   /** An OpenSearch control-plane client, to resolve a `DomainARN` with `DescribeDomain`. Default: one built from `endpoints.opensearch` and the SDK's chain, in the ARN's region. */
-  readonly openSearchClient?: Pick<OpenSearchClient, 'send'>;
+  readonly openSearchClient?: DescribeDomainClient;
   /**
    * How OpenSearch destinations authenticate to the cluster. Default: SigV4 with the SDK's credential chain for a
    * `DomainARN`, a Serverless collection and any `*.es.amazonaws.com` / `*.aoss.amazonaws.com` endpoint; none for

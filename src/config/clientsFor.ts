@@ -4,6 +4,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { DescribeDomainClient } from '../destinations/opensearch/options.js';
 import type { DeliveryStreamEnvironment } from './DeliveryStream.js';
 
 /** The AWS clients of one delivery stream: injected ones, or built on first use (and destroyed by `destroy`). */
@@ -15,7 +16,7 @@ export interface ConfigClients {
   /** The DynamoDB client, or `undefined` when checkpoints stay in the data directory. */
   dynamoDb(): DynamoDBClient | undefined;
   /** The OpenSearch control-plane client (for `DescribeDomain`), in `region` unless the environment sets one. */
-  openSearch(region: string): Pick<OpenSearchClient, 'send'>;
+  openSearch(region: string): DescribeDomainClient;
   /** Destroys the clients built here (not the injected ones). */
   destroy(): void;
 }

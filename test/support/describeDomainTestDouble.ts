@@ -1,11 +1,12 @@
-import { DescribeDomainCommand, ResourceNotFoundException, type DomainStatus, type OpenSearchClient } from '@aws-sdk/client-opensearch';
+import { DescribeDomainCommand, ResourceNotFoundException, type DomainStatus } from '@aws-sdk/client-opensearch';
+import type { DescribeDomainClient } from '../../src/destinations/opensearch/options.js';
 
 /**
  * A test double of the OpenSearch control plane's `DescribeDomain` (no AWS endpoint is reachable from the
  * project's machines): an object with the `send` of an `OpenSearchClient` that answers `DescribeDomainCommand`
  * from `domains`, and throws the SDK's own `ResourceNotFoundException` for any other domain, as the service does.
  */
-export interface DescribeDomainTestDouble extends Pick<OpenSearchClient, 'send'> {
+export interface DescribeDomainTestDouble extends DescribeDomainClient {
   /** The domain names asked for, in order. */
   readonly calls: string[];
 }
@@ -23,5 +24,5 @@ export function describeDomainTestDouble(
     const status = typeof domain === 'function' ? domain() : domain;
     return { DomainStatus: { DomainName: name, DomainId: `123456789012/${name}`, ARN: `arn:aws:es:us-east-1:123456789012:domain/${name}`, ...status }, $metadata: {} };
   };
-  return { calls, send: send as OpenSearchClient['send'] };
+  return { calls, send: send as DescribeDomainClient['send'] };
 }

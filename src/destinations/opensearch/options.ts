@@ -1,5 +1,3 @@
-import type { OpenSearchClient } from '@aws-sdk/client-opensearch';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { Agent } from 'node:http';
 import { InvalidOptionError, typeNameOf } from '../../errors/InvalidOptionError.js';
 import { checkNumber } from '../../options/checkNumber.js';
@@ -39,6 +37,22 @@ export const MAX_OPENSEARCH_RETRY_DURATION_MS = 7_200_000;
 /** How long a bulk request may take before it counts as failed (and is retried). */
 export const DEFAULT_OPENSEARCH_REQUEST_TIMEOUT_MS = 180_000;
 
+/**
+ * What resolving a domain ARN needs of an `OpenSearchClient` (from `@aws-sdk/client-opensearch`): its `send`.
+ * Declared here so that rx-firehose's types do not load the whole client's.
+ */
+export interface DescribeDomainClient {
+  send(command: object, options?: { abortSignal?: AbortSignal }): Promise<object>;
+}
+
+/** AWS credentials, as the AWS SDK's `AwsCredentialIdentity` (declared here so rx-firehose's types stay light). */
+export interface AwsCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration?: Date;
+}
+
 /** Signing with AWS Signature Version 4, as Amazon OpenSearch Service and OpenSearch Serverless require. */
 export interface OpenSearchSigV4Auth {
   readonly type: 'sigv4';
@@ -47,7 +61,7 @@ export interface OpenSearchSigV4Auth {
   /** `es` for OpenSearch Service domains (default), `aoss` for OpenSearch Serverless collections. */
   readonly service?: 'es' | 'aoss';
   /** Credentials or a provider of them. Default: the AWS SDK's default credential chain (environment, profile, SSO, container, instance role). */
-  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  readonly credentials?: AwsCredentials | (() => Promise<AwsCredentials>);
 }
 
 /** HTTP basic authentication, for self-managed clusters (the OpenSearch security plugin's internal users). */
@@ -69,7 +83,7 @@ export interface OpenSearchDestinationOptions {
    */
   readonly domainArn?: string;
   /** The `OpenSearchClient` (from `@aws-sdk/client-opensearch`) that resolves `domainArn`; rx-firehose never builds one. */
-  readonly openSearchClient?: Pick<OpenSearchClient, 'send'>;
+  readonly openSearchClient?: DescribeDomainClient;
   /** The index: 1–80 characters, lowercase, none of `\ / * ? " < > | , #`, space or `:`, not starting with `_`, `-` or `+`. */
   readonly indexName: string;
   /** A time suffix from each record's arrival time (UTC). Default `OneDay` (`myindex-2016-02-25`). */
@@ -105,14 +119,14 @@ export interface SigV4Config {
   readonly type: 'sigv4';
   readonly region: string;
   readonly service: 'es' | 'aoss';
-  readonly credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
+  readonly credentials: AwsCredentials | (() => Promise<AwsCredentials>) | undefined;
 }
 
 /** The checked options. */
 export interface OpenSearchConfig {
   readonly endpoint: URL | undefined;
   readonly domainArn: { readonly arn: string; readonly region: string; readonly domainName: string } | undefined;
-  readonly openSearchClient: Pick<OpenSearchClient, 'send'> | undefined;
+  readonly openSearchClient: DescribeDomainClient | undefined;
   readonly indexName: string;
   readonly indexRotationPeriod: IndexRotationPeriod;
   readonly typeName: string | undefined;

@@ -1,5 +1,6 @@
-import type { OpenSearchClient } from '@aws-sdk/client-opensearch';
+import type { DescribeDomainCommandOutput } from '@aws-sdk/client-opensearch';
 import { DeliveryError } from '../DeliveryError.js';
+import type { DescribeDomainClient } from './options.js';
 
 /**
  * The endpoint of an Amazon OpenSearch Service domain, as Firehose finds it for a `DomainARN`: OpenSearch's
@@ -10,12 +11,12 @@ import { DeliveryError } from '../DeliveryError.js';
  * or has no endpoint yet (still being created), `<prefix>.AccessDenied` when the caller may not describe it,
  * `<prefix>.DescribeDomainFailed` for anything else.
  */
-export async function resolveDomainEndpoint(client: Pick<OpenSearchClient, 'send'>, domainName: string, errorPrefix: string, signal: AbortSignal): Promise<URL> {
+export async function resolveDomainEndpoint(client: DescribeDomainClient, domainName: string, errorPrefix: string, signal: AbortSignal): Promise<URL> {
   // Loaded on first use: a pipeline that never resolves a domain never loads the SDK client.
   const { DescribeDomainCommand } = await import('@aws-sdk/client-opensearch');
   let status;
   try {
-    ({ DomainStatus: status } = await client.send(new DescribeDomainCommand({ DomainName: domainName }), { abortSignal: signal }));
+    ({ DomainStatus: status } = (await client.send(new DescribeDomainCommand({ DomainName: domainName }), { abortSignal: signal })) as DescribeDomainCommandOutput);
   } catch (err) {
     if (signal.aborted) throw signal.reason;
     const name = (err as { name?: unknown }).name;
