@@ -13,13 +13,30 @@ export type { SettlementOutcome } from './settlement/Settlement.js';
 export { attachSettlement, settlementOf } from './settlement/sideTable.js';
 export { settleRecord } from './settlement/settleRecord.js';
 export { carrySettlement } from './settlement/carrySettlement.js';
+export { LostSettlementError } from './settlement/LostSettlementError.js';
 
 // Delivery.
-export type { Destination, DeliveryAttempt, DeliveryAck, ItemFailure, ErrorOutput, FailureRecord } from './destinations/Destination.js';
+export type {
+  Accepted,
+  BuildContext,
+  BuiltRequest,
+  DeliveryAck,
+  DeliveryAttempt,
+  DeliveryErrorKind,
+  DeliveryRequest,
+  Destination,
+  ErrorOutput,
+  FailureRecord,
+  ItemFailure,
+  PartiallyAccepted,
+  SendOutcome,
+} from './destinations/Destination.js';
 export { DeliveryError } from './destinations/DeliveryError.js';
+export { errorKindOf } from './destinations/errorKindOf.js';
+export { dataOf } from './records/dataOf.js';
 export type { DeliveryResult } from './delivery/DeliveryResult.js';
 export type { DeliveryOptions } from './delivery/batchDelivery.js';
-export { DEFAULT_RETRY_DURATION_MS, MAX_RETRY_DURATION_MS } from './delivery/batchDelivery.js';
+export { DEFAULT_ACK_TIMEOUT_MS, DEFAULT_MAX_PENDING_ACKS, DEFAULT_RETRY_DURATION_MS, MAX_RETRY_DURATION_MS } from './delivery/batchDelivery.js';
 export { UndeliverableRecordsError } from './delivery/UndeliverableRecordsError.js';
 export { FIREHOSE_BACKOFF } from './retry/backoffDelayMs.js';
 export type { Backoff } from './retry/backoffDelayMs.js';
@@ -71,6 +88,23 @@ export type {
   HttpEndpointRequestListener,
   HttpEndpointRequestMeta,
 } from './receivers/http/index.js';
+
+// OpenSearch (and Elasticsearch, OpenSearch Serverless): Firehose's bulk indexing.
+export { openSearchDestination, OPENSEARCH_BUFFERING } from './destinations/opensearch/index.js';
+export type {
+  BulkRequest,
+  DocumentIdFormat,
+  DocumentTarget,
+  IndexRotationPeriod,
+  OpenSearchBackupMode,
+  OpenSearchBasicAuth,
+  OpenSearchDestination,
+  OpenSearchDestinationOptions,
+  OpenSearchFlavour,
+  OpenSearchSigV4Auth,
+} from './destinations/opensearch/index.js';
+export { rotatedIndexName } from './destinations/opensearch/rotatedIndexName.js';
+export { firehoseDocumentId } from './destinations/opensearch/firehoseDocumentId.js';
 
 // Object keys and compression (Firehose's S3 layout).
 export { PartitionKeyError, type PartitionKeyNamespace, type PartitionKeyProblem } from './keys/PartitionKeyError.js';

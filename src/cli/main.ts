@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { from, tap } from 'rxjs';
 import { bufferBySizeOrTime, deliverTo } from '../../operators/index.js';
 import type { Compression } from '../codecs/compression.js';
-import type { Destination, ErrorOutput } from '../destinations/Destination.js';
+import type { DeliveryRequest, Destination, ErrorOutput } from '../destinations/Destination.js';
 import { directoryDestination } from '../destinations/directory/index.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import type { InFlightBudget } from '../sources/InFlightBudget.js';
@@ -150,7 +150,7 @@ const input =
 
 let pipeline;
 try {
-  const directory = directoryDestination<FirehoseRecord>({
+  const directory = directoryDestination({
     path: outPath,
     streamName: values.stream,
     compression: values.compression as Compression,
@@ -175,7 +175,7 @@ try {
  * The directory, saying on stderr each time a write fails and will be retried (a full disk is retried for up
  * to 24 h: the user must hear of it while it lasts, not after).
  */
-function sayingRetries<D extends Destination<FirehoseRecord> & ErrorOutput>(d: D): Destination<FirehoseRecord> & ErrorOutput {
+function sayingRetries<R extends DeliveryRequest>(d: Destination<R> & ErrorOutput): Destination<R> & ErrorOutput {
   const warn = (what: string, attempt: number) => (err: unknown) => {
     const e = err as { code?: unknown; message?: unknown };
     console.error(
@@ -188,7 +188,8 @@ function sayingRetries<D extends Destination<FirehoseRecord> & ErrorOutput>(d: D
     ...(d.errorOutputType === undefined ? {} : { errorOutputType: d.errorOutputType }),
     ...(d.retryDurationMs === undefined ? {} : { retryDurationMs: d.retryDurationMs }),
     ...(d.failureFields === undefined ? {} : { failureFields: d.failureFields.bind(d) }),
-    deliver: (batch, attempt) => from(d.deliver(batch, attempt)).pipe(tap({ error: warn('writing a batch', attempt.attempt) })),
+    build: (batch, context) => d.build(batch, context),
+    send: (request, attempt) => from(d.send(request, attempt)).pipe(tap({ error: warn('writing a batch', attempt.attempt) })),
     writeFailures: (failures, type, attempt) =>
       from(d.writeFailures(failures, type, attempt)).pipe(
         tap({

@@ -4,6 +4,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DeliveryResult } from '../delivery/DeliveryResult.js';
+import type { DescribeDomainClient, OpenSearchBasicAuth, OpenSearchSigV4Auth } from '../destinations/opensearch/options.js';
 import type { MetricSink } from '../metrics/MetricSink.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import type { StartingPosition } from '../sources/kinesis/shardTracker.js';
@@ -23,8 +24,16 @@ export interface DeliveryStreamEnvironment {
   readonly lambdaClient?: LambdaClient;
   /** A DynamoDB client: Kinesis checkpoints go to the DynamoDB table `checkpointTable` instead of `<dataDir>`. */
   readonly dynamoDbClient?: DynamoDBClient;
+  /** An OpenSearch control-plane client, to resolve a `DomainARN` with `DescribeDomain`. Default: one built from `endpoints.opensearch` and the SDK's chain, in the ARN's region. */
+  readonly openSearchClient?: DescribeDomainClient;
+  /**
+   * How OpenSearch destinations authenticate to the cluster. Default: SigV4 with the SDK's credential chain for a
+   * `DomainARN`, a Serverless collection and any `*.es.amazonaws.com` / `*.aoss.amazonaws.com` endpoint; none for
+   * other endpoints (a self-managed or local cluster).
+   */
+  readonly openSearchAuth?: OpenSearchSigV4Auth | OpenSearchBasicAuth | 'none';
   /** Endpoints for clients built here (credentials and region come from the AWS SDK's usual chain). An S3 endpoint sends buckets to S3; a DynamoDB endpoint sends checkpoints to DynamoDB. */
-  readonly endpoints?: { readonly s3?: string; readonly kinesis?: string; readonly lambda?: string; readonly dynamodb?: string };
+  readonly endpoints?: { readonly s3?: string; readonly kinesis?: string; readonly lambda?: string; readonly dynamodb?: string; readonly opensearch?: string };
   /** Local transformation handlers by function name or ARN: a Lambda processor whose `LambdaArn` (or its function name) is here runs it in this process instead of invoking Lambda. */
   readonly lambdaHandlers?: Readonly<Record<string, LocalTransformation>>;
   /** Receives every metric, with Firehose's names (`IncomingRecords`, `DeliveryToS3.Records`, …). */

@@ -11,7 +11,7 @@ export interface DestinationPlan {
   readonly stages: ReadonlyArray<OperatorFunction<FirehoseRecord, FirehoseRecord>>;
   /** The destination buffer. */
   readonly buffering: Buffering;
-  readonly destination: Destination<FirehoseRecord>;
+  readonly destination: Destination;
   /** Where what finally fails goes (already counted). */
   readonly errorOutput: ErrorOutput;
   /** The destination's retry duration, when the configuration sets one. */

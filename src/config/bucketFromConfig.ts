@@ -17,7 +17,7 @@ import type { BufferingRanges } from './ranges.js';
 
 /** A bucket, ready to write to: the destination (also an error output), its buffering and where it is. */
 export interface BucketPlan {
-  readonly destination: Destination<FirehoseRecord> & ErrorOutput;
+  readonly destination: Destination & ErrorOutput;
   readonly buffering: Buffering;
   /** `s3://bucket/` or the local directory. */
   readonly location: string;

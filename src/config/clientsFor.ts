@@ -4,6 +4,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { MissingPeerDependencyError } from '../errors/MissingPeerDependencyError.js';
+import type { DescribeDomainClient } from '../destinations/opensearch/options.js';
 import type { DeliveryStreamEnvironment } from './DeliveryStream.js';
 
 const require = createRequire(import.meta.url);
@@ -32,6 +33,10 @@ export interface ConfigClients {
   lambda(): LambdaClient;
   /** The DynamoDB client, or `undefined` when checkpoints stay in the data directory. */
   dynamoDb(): DynamoDBClient | undefined;
+  /** The OpenSearch control-plane client (for `DescribeDomain`), in `region` unless the environment sets one. */
+  openSearch(region: string): DescribeDomainClient;
+  /** The OpenSearch control-plane client (for `DescribeDomain`), in `region` unless the environment sets one. */
+  openSearch(region: string): DescribeDomainClient;
   /** Destroys the clients built here (not the injected ones). */
   destroy(): void;
 }
@@ -69,11 +74,20 @@ export function clientsFor(environment: DeliveryStreamEnvironment): ConfigClient
   const kinesis = memo(() => new (peer<typeof import('@aws-sdk/client-kinesis')>('@aws-sdk/client-kinesis').KinesisClient)({ ...region, ...local(endpoints.kinesis) }));
   const lambda = memo(() => new (peer<typeof import('@aws-sdk/client-lambda')>('@aws-sdk/client-lambda').LambdaClient)({ ...region, ...local(endpoints.lambda) }));
   const dynamoDb = memo(() => new (peer<typeof import('@aws-sdk/client-dynamodb')>('@aws-sdk/client-dynamodb').DynamoDBClient)({ ...region, ...local(endpoints.dynamodb) }));
+  const openSearchClients = new Map<string, () => DescribeDomainClient & { destroy(): void }>();
   return {
     s3: () => environment.s3Client ?? (endpoints.s3 === undefined ? undefined : s3()),
     kinesis: () => environment.kinesisClient ?? kinesis(),
     lambda: () => environment.lambdaClient ?? lambda(),
     dynamoDb: () => environment.dynamoDbClient ?? (endpoints.dynamodb === undefined ? undefined : dynamoDb()),
+    openSearch: (domainRegion) => {
+      if (environment.openSearchClient !== undefined) return environment.openSearchClient;
+      const inRegion = environment.region ?? domainRegion;
+      if (!openSearchClients.has(inRegion)) {
+        openSearchClients.set(inRegion, memo(() => new (peer<typeof import('@aws-sdk/client-opensearch')>('@aws-sdk/client-opensearch').OpenSearchClient)({ region: inRegion, ...local(endpoints.opensearch) })));
+      }
+      return openSearchClients.get(inRegion)!();
+    },
     destroy: () => {
       for (const client of built.splice(0)) client.destroy();
     },

@@ -24,6 +24,9 @@ const TOP_LEVEL = [
   'S3DestinationConfiguration',
   'ExtendedS3DestinationConfiguration',
   'HttpEndpointDestinationConfiguration',
+  'AmazonopensearchserviceDestinationConfiguration',
+  'ElasticsearchDestinationConfiguration',
+  'AmazonOpenSearchServerlessDestinationConfiguration',
   'Tags',
 ];
 const TOP_LEVEL_NOT_YET = ['DeliveryStreamEncryptionConfigurationInput', 'MSKSourceConfiguration', 'DatabaseSourceConfiguration', ...DESTINATIONS_NOT_YET];
@@ -101,7 +104,7 @@ export function planDeliveryStream(input: CreateDeliveryStreamInput, environment
     const plan = destinationFromConfig(top, ctx);
     description = `${source.description} → ${plan.description}`;
     const buffer = bufferBySizeOrTime<FirehoseRecord>({ ...plan.buffering, ...(scheduler === undefined ? {} : { scheduler }) });
-    const deliver = deliverTo(plan.destination, {
+    const deliver = deliverTo<FirehoseRecord>(plan.destination, {
       errorOutput: plan.errorOutput,
       ...(plan.retryDurationMs === undefined ? {} : { retryDurationMs: plan.retryDurationMs }),
       ...(scheduler === undefined ? {} : { scheduler }),

@@ -26,6 +26,12 @@ export const HTTP_ENDPOINT_BUFFERING_RANGES = {
   interval: { min: 0, max: 900, default: 300, unit: 'seconds' },
 } as const satisfies BufferingRanges;
 
+/** OpenSearch destinations (OpenSearch Service, Elasticsearch, OpenSearch Serverless): 1–100 MiB, default 5; 0–900 s, default 300. */
+export const OPENSEARCH_BUFFERING_RANGES = {
+  size: { min: 1, max: 100, default: 5, unit: 'MiB' },
+  interval: { min: 0, max: 900, default: 300, unit: 'seconds' },
+} as const satisfies BufferingRanges;
+
 /** A Lambda processor's buffer: 0.2–3 MB, default 1; 0–900 s, default 60; 0–300 retries, default 3. */
 export const LAMBDA_PROCESSOR = {
   size: { min: 0.2, max: 3, default: 1, integer: false, unit: 'MB' },
@@ -33,7 +39,7 @@ export const LAMBDA_PROCESSOR = {
   retries: { min: 0, max: 300, default: 3, unit: 'retries' },
 } as const;
 
-/** Retry durations of HTTP endpoints and of dynamic partitioning: 0–7200 s, default 300. */
+/** Retry durations of HTTP endpoints, OpenSearch and dynamic partitioning: 0–7200 s, default 300. */
 export const RETRY_DURATION = { min: 0, max: 7200, default: 300, unit: 'seconds' } as const satisfies NumberRange;
 
 /** `DirectPutSourceConfiguration.ThroughputHintInMBs`: 1–100 MB/s (information only). */

@@ -2,8 +2,8 @@ import { gunzipSync } from 'node:zlib';
 import { Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { deliveryStreamFromConfig, InvalidConfigurationError, toRecords, type FirehoseRecord } from '../../src/index.js';
-import { filesUnder, recordsOf, s3Config, textOf, useDataDir } from './support.js';
+import { deliveryStreamFromConfig, toRecords, type FirehoseRecord } from '../../src/index.js';
+import { filesUnder, recordsOf, refused, s3Config, textOf, useDataDir } from './support.js';
 
 const KIB = 1024;
 
@@ -122,16 +122,6 @@ describe('deliveryStreamFromConfig: Direct PUT → extended S3 in the data direc
 });
 
 describe('deliveryStreamFromConfig: ranges and unsupported fields', () => {
-  const refused = (input: unknown): InvalidConfigurationError => {
-    try {
-      deliveryStreamFromConfig(input as never, { dataDir: '/nonexistent' });
-    } catch (err) {
-      expect(err).toBeInstanceOf(InvalidConfigurationError);
-      return err as InvalidConfigurationError;
-    }
-    throw new Error('expected the configuration to be refused');
-  };
-
   it.each([
     [{ BufferingHints: { SizeInMBs: 0, IntervalInSeconds: 60 } }, 'ExtendedS3DestinationConfiguration.BufferingHints.SizeInMBs', '0', 'from 1 to 128'],
     [{ BufferingHints: { SizeInMBs: 129, IntervalInSeconds: 60 } }, 'ExtendedS3DestinationConfiguration.BufferingHints.SizeInMBs', '129', 'from 1 to 128'],
@@ -155,9 +145,6 @@ describe('deliveryStreamFromConfig: ranges and unsupported fields', () => {
     ['DeliveryStreamEncryptionConfigurationInput', { ...s3Config(), DeliveryStreamEncryptionConfigurationInput: { KeyType: 'AWS_OWNED_CMK' } }],
     ['RedshiftDestinationConfiguration', { DeliveryStreamName: 'x', RedshiftDestinationConfiguration: {} }],
     ['SplunkDestinationConfiguration', { DeliveryStreamName: 'x', SplunkDestinationConfiguration: {} }],
-    ['AmazonopensearchserviceDestinationConfiguration', { DeliveryStreamName: 'x', AmazonopensearchserviceDestinationConfiguration: {} }],
-    ['ElasticsearchDestinationConfiguration', { DeliveryStreamName: 'x', ElasticsearchDestinationConfiguration: {} }],
-    ['AmazonOpenSearchServerlessDestinationConfiguration', { DeliveryStreamName: 'x', AmazonOpenSearchServerlessDestinationConfiguration: {} }],
     ['SnowflakeDestinationConfiguration', { DeliveryStreamName: 'x', SnowflakeDestinationConfiguration: {} }],
     ['IcebergDestinationConfiguration', { DeliveryStreamName: 'x', IcebergDestinationConfiguration: {} }],
     ['MSKSourceConfiguration', { ...s3Config(), MSKSourceConfiguration: {} }],

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { from, type Observable } from 'rxjs';
-import { afterEach, beforeEach } from 'vitest';
-import { toRecords, type FirehoseRecord } from '../../src/index.js';
+import { afterEach, beforeEach, expect } from 'vitest';
+import { deliveryStreamFromConfig, InvalidConfigurationError, toRecords, type FirehoseRecord } from '../../src/index.js';
 
 /** A fresh data directory per test, removed after it. */
 export function useDataDir(): { readonly path: string } {
@@ -49,4 +49,15 @@ export function s3Config(extra: Record<string, unknown> = {}, name = 'clicks'): 
     DeliveryStreamName: name,
     ExtendedS3DestinationConfiguration: { RoleARN: 'arn:aws:iam::123456789012:role/firehose', BucketARN: 'arn:aws:s3:::lake', ...extra },
   };
+}
+
+/** The error `deliveryStreamFromConfig` refuses `input` with (it fails the test when it accepts it). */
+export function refused(input: unknown): InvalidConfigurationError {
+  try {
+    deliveryStreamFromConfig(input as never, { dataDir: '/nonexistent' });
+  } catch (err) {
+    expect(err).toBeInstanceOf(InvalidConfigurationError);
+    return err as InvalidConfigurationError;
+  }
+  throw new Error('expected the configuration to be refused');
 }

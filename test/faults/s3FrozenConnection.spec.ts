@@ -1,8 +1,10 @@
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
-import { VirtualTimeScheduler } from 'rxjs';
+import { from, lastValueFrom, VirtualTimeScheduler } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { s3Destination, type FirehoseRecord } from '../../src/index.js';
+import { s3Destination } from '../../src/index.js';
+import type { BuiltRequest } from '../../src/destinations/Destination.js';
+import type { ObjectStoreRequest } from '../../src/destinations/objectStore/objectStoreDestination.js';
 import { s3ClientFor, startRadosGateway, type RadosGateway } from '../support/radosgw.js';
 import { startFreezingProxy, type FreezingProxy } from '../support/freezingProxy.js';
 
@@ -42,9 +44,11 @@ describe('fault suite: S3 through a proxy that freezes connections', () => {
     const bucket = `t-${randomUUID().slice(0, 18)}`;
     await direct.send(new CreateBucketCommand({ Bucket: bucket }));
     const scheduler = new VirtualTimeScheduler();
-    const destination = s3Destination<FirehoseRecord>({ client: viaProxy, bucket, compression: 'UNCOMPRESSED', requestTimeoutMs: 30_000 });
+    const destination = s3Destination({ client: viaProxy, bucket, compression: 'UNCOMPRESSED', requestTimeoutMs: 30_000 });
     const batch = [{ recordId: '1', data: new TextEncoder().encode('frozen then healed\n'), approximateArrivalTimestamp: Date.UTC(2026, 0, 1) }];
-    const attempt = (n: number) => Promise.resolve(destination.deliver(batch, { attempt: n, batchId: 'b-1', scheduler, signal: new AbortController().signal }) as Promise<{ location?: string }>);
+    // Built once, as deliverTo does; each attempt sends the same request.
+    const built = await lastValueFrom(from(destination.build(batch, { batchId: 'b-1', scheduler, signal: new AbortController().signal }) as Promise<BuiltRequest<ObjectStoreRequest>>));
+    const attempt = (n: number) => lastValueFrom(from(destination.send(built.request!, { attempt: n, batchId: 'b-1', scheduler, signal: new AbortController().signal })));
 
     proxy!.freeze();
     const held = proxy!.held();

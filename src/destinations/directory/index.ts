@@ -1,5 +1,5 @@
 import type { Destination, ErrorOutput } from '../Destination.js';
-import { objectStoreDestination } from '../objectStore/objectStoreDestination.js';
+import { objectStoreDestination, type ObjectStoreRequest } from '../objectStore/objectStoreDestination.js';
 import { checkDirectoryOptions, type DirectoryDestinationOptions } from './options.js';
 import { cleanUpDeadWriters } from './cleanUpDeadWriters.js';
 import { writeObjectAtomically } from './service.js';
@@ -30,7 +30,8 @@ export type { DirectoryDestinationOptions } from './options.js';
  *
  * @throws {InvalidOptionError} at the call, for an invalid option (path, prefix rules, compression, …).
  */
-export function directoryDestination<T>(options: DirectoryDestinationOptions): Destination<T> & ErrorOutput {
+// The type parameter is kept for source compatibility; the record type comes from the pipeline's source.
+export function directoryDestination<_T = unknown>(options: DirectoryDestinationOptions): Destination<ObjectStoreRequest> & ErrorOutput {
   const config = checkDirectoryOptions(options);
   // Before the first write: temporary files that writers killed mid-write left behind.
   let cleaned: Promise<unknown> | undefined;

@@ -8,6 +8,7 @@ import { FIREHOSE_BACKOFF } from '../../retry/backoffDelayMs.js';
 import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
 import { Settlement } from '../../settlement/Settlement.js';
 import { attachSettlement } from '../../settlement/sideTable.js';
+import { watchSettlement } from '../../settlement/watchSettlement.js';
 import { InFlightBudget } from '../InFlightBudget.js';
 
 const NAME = 'fromLines';
@@ -132,14 +133,14 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
       const now = scheduler.now();
       const record: FirehoseRecord = { recordId: `${prefix}${lineNumber++}`, data, approximateArrivalTimestamp: now };
       const settled = track(endOffset, false);
-      attachSettlement(
-        record,
-        new Settlement(() => {
-          budget.release(size);
-          onInFlight?.(budget);
-          settled?.();
-        }),
-      );
+      const settlement = new Settlement(() => {
+        budget.release(size);
+        onInFlight?.(budget);
+        settled?.();
+      });
+      attachSettlement(record, settlement);
+      // A settlement lost downstream (a copied or dropped record) would stall reading: error instead.
+      watchSettlement(record, settlement, (err) => subscriber.error(err));
       budget.take(size);
       onInFlight?.(budget);
       subscriber.next(record);
