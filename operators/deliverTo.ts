@@ -1,7 +1,7 @@
 import { catchError, concat, defer, EMPTY, mergeMap, tap, throwError, type OperatorFunction } from 'rxjs';
 import { batchDelivery, type DeliveryOptions } from '../src/delivery/batchDelivery.js';
 import type { DeliveryResult } from '../src/delivery/DeliveryResult.js';
-import type { Destination } from '../src/destinations/Destination.js';
+import type { LegacyDestination } from '../src/destinations/Destination.js';
 import { settlementOf } from '../src/settlement/sideTable.js';
 
 export type DeliverToOptions<T> = DeliveryOptions<T>;
@@ -51,7 +51,7 @@ export type DeliverToOptions<T> = DeliveryOptions<T>;
  * @throws {InvalidOptionError} at the call, for an option out of its range.
  * @see teeBackup to deliver an untransformed copy in parallel.
  */
-export function deliverTo<T>(destination: Destination<T>, options: DeliverToOptions<T> = {}): OperatorFunction<readonly T[], DeliveryResult<T>> {
+export function deliverTo<T>(destination: LegacyDestination<T>, options: DeliverToOptions<T> = {}): OperatorFunction<readonly T[], DeliveryResult<T>> {
   const create = batchDelivery('deliverTo', destination, options, `DeliveryTo${destination?.name}`);
   return (source) =>
     defer(() => {

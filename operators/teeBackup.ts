@@ -1,7 +1,7 @@
 import { mergeMap, Observable, Subject, tap, type OperatorFunction } from 'rxjs';
 import { batchDelivery, type DeliveryOptions } from '../src/delivery/batchDelivery.js';
 import type { DeliveryResult } from '../src/delivery/DeliveryResult.js';
-import type { Destination } from '../src/destinations/Destination.js';
+import type { LegacyDestination } from '../src/destinations/Destination.js';
 import { InvalidOptionError } from '../src/errors/InvalidOptionError.js';
 import { checkNumber } from '../src/options/checkNumber.js';
 import { byteSizeOf } from '../src/records/byteSizeOf.js';
@@ -72,7 +72,7 @@ interface Entry<T> {
  * @throws {InvalidOptionError} at the call, for an option out of its range.
  * @see deliverTo
  */
-export function teeBackup<T>(destination: Destination<T>, options: TeeBackupOptions<T> = {}): OperatorFunction<T, T> {
+export function teeBackup<T>(destination: LegacyDestination<T>, options: TeeBackupOptions<T> = {}): OperatorFunction<T, T> {
   const strict = options.firehoseRanges ?? true;
   const maxBytes = checkNumber(NAME, 'maxBytes', options.maxBytes, 5 * MIB, strict ? { min: MIB, max: 128 * MIB, unit: 'bytes' } : { min: 0, minExclusive: true, unit: 'bytes' });
   const maxMs = checkNumber(NAME, 'maxMs', options.maxMs, 300_000, strict ? { min: 60_000, max: 900_000, unit: 'ms' } : { min: 0, unit: 'ms' });

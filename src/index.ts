@@ -15,8 +15,25 @@ export { settleRecord } from './settlement/settleRecord.js';
 export { carrySettlement } from './settlement/carrySettlement.js';
 
 // Delivery.
-export type { Destination, DeliveryAttempt, DeliveryAck, ItemFailure, ErrorOutput, FailureRecord } from './destinations/Destination.js';
+export type {
+  Accepted,
+  BuildContext,
+  BuiltRequest,
+  DeliveryAck,
+  DeliveryAttempt,
+  DeliveryErrorKind,
+  DeliveryRequest,
+  Destination,
+  ErrorOutput,
+  FailureRecord,
+  ItemFailure,
+  LegacyDestination,
+  PartiallyAccepted,
+  SendOutcome,
+} from './destinations/Destination.js';
 export { DeliveryError } from './destinations/DeliveryError.js';
+export { errorKindOf } from './destinations/errorKindOf.js';
+export { dataOf } from './records/dataOf.js';
 export type { DeliveryResult } from './delivery/DeliveryResult.js';
 export type { DeliveryOptions } from './delivery/batchDelivery.js';
 export { DEFAULT_RETRY_DURATION_MS, MAX_RETRY_DURATION_MS } from './delivery/batchDelivery.js';

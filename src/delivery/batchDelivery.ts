@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { asyncScheduler, defer, Observable, tap, type SchedulerLike } from 'rxjs';
-import type { Destination, ErrorOutput } from '../destinations/Destination.js';
+import type { LegacyDestination, ErrorOutput } from '../destinations/Destination.js';
 import { InvalidOptionError } from '../errors/InvalidOptionError.js';
 import type { MetricSink } from '../metrics/MetricSink.js';
 import { checkNumber } from '../options/checkNumber.js';
@@ -49,7 +49,7 @@ export interface BatchDeliverer<T> {
  */
 export function batchDelivery<T>(
   component: string,
-  destination: Destination<T>,
+  destination: LegacyDestination<T>,
   options: DeliveryOptions<T>,
   metricPrefix: string,
 ): () => BatchDeliverer<T> {

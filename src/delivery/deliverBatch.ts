@@ -1,5 +1,5 @@
 import { map, mergeMap, Observable, of, type SchedulerLike } from 'rxjs';
-import type { Destination, ErrorOutput } from '../destinations/Destination.js';
+import type { LegacyDestination, ErrorOutput } from '../destinations/Destination.js';
 import type { Backoff } from '../retry/backoffDelayMs.js';
 import { retryBatch, type RetryOutcome } from '../retry/retryBatch.js';
 import type { DeliveryResult } from './DeliveryResult.js';
@@ -7,7 +7,7 @@ import { writeToErrorOutput } from './writeToErrorOutput.js';
 
 /** Everything `deliverBatch` needs besides the batch; `deliverTo` and `teeBackup` build it once. */
 export interface BatchDelivery<T> {
-  readonly destination: Destination<T>;
+  readonly destination: LegacyDestination<T>;
   readonly errorOutput: ErrorOutput | undefined;
   readonly retryDurationMs: number;
   readonly backoff: Backoff;

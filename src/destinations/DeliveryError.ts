@@ -1,27 +1,40 @@
+import type { DeliveryErrorKind } from './Destination.js';
+
 /**
- * A failed delivery attempt, as a destination reports it: an error code (Firehose's vocabulary, e.g.
- * `S3.AccessDenied`, `HttpEndpoint.DestinationException`) and whether retrying can help.
+ * A failed send, as a destination reports it: an error code (Firehose's vocabulary, e.g.
+ * `S3.AccessDenied`, `HttpEndpoint.DestinationException`) and its kind:
  *
- * Destinations throw it (or reject with it) from `deliver`. Any other error counts as retriable, with its
- * `code` or `name` as the error code.
+ * - `throttled`: the destination asked us to slow down (HTTP 429, `SlowDown`): retried with backoff;
+ * - `transient`: anything that may pass (a reset connection, a 500, a timeout): retried with backoff;
+ * - `permanent`: retrying the same request cannot help (bad credentials, payload too large): the records
+ *   go to the error output at once.
+ *
+ * Destinations throw it (or reject with it) from `send`. Any other error counts as `transient`, with its
+ * `code` or `name` as the error code, unless it carries the AWS SDK's `$retryable.throttling` flag.
  *
  * ## Example
  * ```ts
  * import { DeliveryError } from 'rx-firehose';
- * throw new DeliveryError('Webhook.PayloadTooLarge', 'the endpoint answered 413', { permanent: true });
+ * throw new DeliveryError('Webhook.PayloadTooLarge', 'the endpoint answered 413', { kind: 'permanent' });
  * ```
  */
 export class DeliveryError extends Error {
   override readonly name = 'DeliveryError';
-  /** `true` when retrying cannot help (bad credentials, payload too large): the batch goes to the error output at once. */
-  readonly permanent: boolean;
+  /** How retrying can help: `throttled`, `transient` or `permanent`. */
+  readonly kind: DeliveryErrorKind;
 
   constructor(
     readonly code: string,
     message: string,
-    options: { permanent?: boolean; cause?: unknown } = {},
+    /** `kind` (default `transient`); `permanent: true` is the same as `kind: 'permanent'`. */
+    options: { kind?: DeliveryErrorKind; permanent?: boolean; cause?: unknown } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.permanent = options.permanent ?? false;
+    this.kind = options.kind ?? (options.permanent === true ? 'permanent' : 'transient');
+  }
+
+  /** `true` when retrying cannot help (`kind === 'permanent'`). */
+  get permanent(): boolean {
+    return this.kind === 'permanent';
   }
 }

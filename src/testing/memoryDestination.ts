@@ -1,5 +1,5 @@
 import { asyncScheduler, map, timer, type SchedulerLike } from 'rxjs';
-import type { DeliveryAttempt, Destination, ErrorOutput, FailureRecord, ItemFailure } from '../destinations/Destination.js';
+import type { DeliveryAttempt, LegacyDestination, ErrorOutput, FailureRecord, ItemFailure } from '../destinations/Destination.js';
 import { DeliveryError } from '../destinations/DeliveryError.js';
 
 /** One attempt the memory destination saw, with what it answered. */
@@ -33,7 +33,7 @@ export interface MemoryDestinationOptions {
   readonly errorOutputType?: string;
 }
 
-export interface MemoryDestination<T> extends Destination<T>, ErrorOutput {
+export interface MemoryDestination<T> extends LegacyDestination<T>, ErrorOutput {
   /** Every attempt, in order. */
   readonly attempts: MemoryAttempt<T>[];
   /** Every record acknowledged, in order of acknowledgement. */

@@ -6,7 +6,7 @@ import {
   type DeliveryAck,
   type DeliveryAttempt,
   type DeliveryResult,
-  type Destination,
+  type LegacyDestination,
   type ErrorOutput,
   type FailureRecord,
   type FirehoseRecord,
@@ -18,7 +18,7 @@ import { trackSettlements } from '../../src/testing/index.js';
 export interface ConformanceTarget {
   /** A destination over fresh, empty storage, and an error output (often the destination itself). */
   readonly create: () => Promise<{
-    destination: Destination<FirehoseRecord>;
+    destination: LegacyDestination<FirehoseRecord>;
     errorOutput: ErrorOutput;
     /** Every line of every delivered object (decompressed), in any order. */
     readDelivered: () => Promise<string[]>;
@@ -35,7 +35,7 @@ type Fault = 'ok' | 'fail-before' | 'fail-after' | 'permanent' | { partial: numb
  * `fail-after` stores and then fails (a lost acknowledgement), `permanent` fails for good, `partial` stores
  * all but the named items and reports those as failed.
  */
-function withFaults(real: Destination<FirehoseRecord>, plan: Fault[]): Destination<FirehoseRecord> & { attempts: number[][] } {
+function withFaults(real: LegacyDestination<FirehoseRecord>, plan: Fault[]): LegacyDestination<FirehoseRecord> & { attempts: number[][] } {
   const attempts: number[][] = [];
   return {
     name: real.name,
@@ -67,7 +67,7 @@ const recordsOf = (n: number, base = 0): FirehoseRecord[] =>
   }));
 const fast = { backoff: { initialMs: 1, maxMs: 5 }, retryDurationMs: 10_000 };
 
-async function deliverAll(destination: Destination<FirehoseRecord>, errorOutput: ErrorOutput | undefined, batches: FirehoseRecord[][]): Promise<DeliveryResult<FirehoseRecord>[]> {
+async function deliverAll(destination: LegacyDestination<FirehoseRecord>, errorOutput: ErrorOutput | undefined, batches: FirehoseRecord[][]): Promise<DeliveryResult<FirehoseRecord>[]> {
   return lastValueFrom(from(batches).pipe(deliverTo(destination, { ...fast, errorOutput }), toArray()));
 }
 

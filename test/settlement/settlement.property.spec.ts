@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { Observable, timer, map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { bufferBySizeOrTime, deliverTo, teeBackup } from '../../operators/index.js';
-import { DeliveryError, type Destination, type ErrorOutput, type FirehoseRecord, type ItemFailure } from '../../src/index.js';
+import { DeliveryError, type LegacyDestination, type ErrorOutput, type FirehoseRecord, type ItemFailure } from '../../src/index.js';
 import { recordOfSize, trackSettlements } from '../../src/testing/index.js';
 
 /** A deterministic pseudo-random stream (mulberry32) so one fast-check seed is one scenario. */
@@ -22,7 +22,7 @@ function prng(seed: number): () => number {
 type Acks = Map<FirehoseRecord, { atMs: number; how: 'delivered' | 'failed' }[]>;
 
 /** A destination that fails at random: whole attempts (transient or permanent) or some items. */
-function flakyDestination(name: string, scheduler: TestScheduler, random: () => number, acks: Acks, path: string): Destination<FirehoseRecord> {
+function flakyDestination(name: string, scheduler: TestScheduler, random: () => number, acks: Acks, path: string): LegacyDestination<FirehoseRecord> {
   return {
     name,
     deliver: (batch) =>

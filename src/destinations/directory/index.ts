@@ -1,4 +1,4 @@
-import type { Destination, ErrorOutput } from '../Destination.js';
+import type { LegacyDestination, ErrorOutput } from '../Destination.js';
 import { objectStoreDestination } from '../objectStore/objectStoreDestination.js';
 import { checkDirectoryOptions, type DirectoryDestinationOptions } from './options.js';
 import { writeObjectAtomically } from './service.js';
@@ -29,7 +29,7 @@ export type { DirectoryDestinationOptions } from './options.js';
  *
  * @throws {InvalidOptionError} at the call, for an invalid option (path, prefix rules, compression, …).
  */
-export function directoryDestination<T>(options: DirectoryDestinationOptions): Destination<T> & ErrorOutput {
+export function directoryDestination<T>(options: DirectoryDestinationOptions): LegacyDestination<T> & ErrorOutput {
   const config = checkDirectoryOptions(options);
   return objectStoreDestination('Directory', config, (key, body, signal) => writeObjectAtomically(config.root, key, body, config.fsync, signal));
 }

@@ -1,5 +1,5 @@
 import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
-import type { Destination } from '../Destination.js';
+import type { LegacyDestination } from '../Destination.js';
 import { checkHttpEndpointOptions, type HttpEndpointDestinationOptions } from './options.js';
 import { PROTOCOL_LIMITS, type BatchMemo } from './planRequests.js';
 import { HTTP_ENDPOINT_BUFFERING } from './protocol.js';
@@ -9,7 +9,7 @@ export type { HttpEndpointDestinationOptions } from './options.js';
 export { HTTP_ENDPOINT_BUFFERING } from './protocol.js';
 
 /** An HTTP endpoint destination: a {@link Destination} with Firehose's recommended buffering for it. */
-export interface HttpEndpointDestination<T> extends Destination<T> {
+export interface HttpEndpointDestination<T> extends LegacyDestination<T> {
   readonly name: 'HttpEndpoint';
   readonly errorOutputType: 'http-endpoint-failed';
   readonly retryDurationMs: number;

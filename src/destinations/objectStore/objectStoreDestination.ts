@@ -1,4 +1,4 @@
-import type { Destination, ErrorOutput, ItemFailure } from '../Destination.js';
+import type { LegacyDestination, ErrorOutput, ItemFailure } from '../Destination.js';
 import { buildFailureObject } from './buildFailureObject.js';
 import { buildObjects } from './buildObjects.js';
 import type { ObjectStoreLayout } from './objectStoreOptions.js';
@@ -11,7 +11,7 @@ export type PutObject = (key: string, body: Uint8Array, signal: AbortSignal) => 
  * {@link buildObjects}, stores each object with `put`, and reports the items of objects that failed. With a
  * single object, its failure is the attempt's, so a permanent error stays permanent.
  */
-export function objectStoreDestination<T>(name: string, layout: ObjectStoreLayout, put: PutObject): Destination<T> & ErrorOutput {
+export function objectStoreDestination<T>(name: string, layout: ObjectStoreLayout, put: PutObject): LegacyDestination<T> & ErrorOutput {
   return {
     name,
     retryDurationMs: layout.retryDurationMs,

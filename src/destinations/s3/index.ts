@@ -1,4 +1,4 @@
-import type { Destination, ErrorOutput } from '../Destination.js';
+import type { LegacyDestination, ErrorOutput } from '../Destination.js';
 import { objectStoreDestination } from '../objectStore/objectStoreDestination.js';
 import { checkS3Options, type S3DestinationOptions } from './options.js';
 import { putObject } from './service.js';
@@ -30,7 +30,7 @@ export type { S3DestinationOptions } from './options.js';
  *
  * @throws {InvalidOptionError} at the call, for an invalid option.
  */
-export function s3Destination<T>(options: S3DestinationOptions): Destination<T> & ErrorOutput {
+export function s3Destination<T>(options: S3DestinationOptions): LegacyDestination<T> & ErrorOutput {
   const config = checkS3Options(options);
   return objectStoreDestination('S3', config, (key, body, signal) => putObject(config, key, body, signal));
 }

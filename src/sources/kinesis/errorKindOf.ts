@@ -1,3 +1,4 @@
+import type { DeliveryErrorKind } from '../../destinations/Destination.js';
 import { codeOf } from './KinesisSourceError.js';
 
 /**
@@ -7,7 +8,7 @@ import { codeOf } from './KinesisSourceError.js';
  * - `permanent`: retrying cannot help (deleted stream, missing permission); end with `KinesisSourceError`;
  * - `transient`: anything else (network, server errors, a stream being updated); back off and retry forever.
  */
-export type ErrorKind = 'throttled' | 'expired-iterator' | 'permanent' | 'transient';
+export type ErrorKind = DeliveryErrorKind | 'expired-iterator';
 
 const THROTTLES = new Set([
   'ProvisionedThroughputExceededException',

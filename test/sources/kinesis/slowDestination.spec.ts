@@ -7,7 +7,7 @@
 import { lastValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { bufferBySizeOrTime, deliverTo } from '../../../operators/index.js';
-import type { Destination, FirehoseRecord } from '../../../src/index.js';
+import type { LegacyDestination, FirehoseRecord } from '../../../src/index.js';
 import { fromKinesisStream, memoryCheckpointStore } from '../../../src/sources/kinesis/index.js';
 import {createStream, putRecords, useKinesalite } from '../../support/kinesalite.js';
 import { delay, waitFor } from './waitFor.js';
@@ -28,7 +28,7 @@ describe('fromKinesisStream with a slow destination (kinesalite)', () => {
 
     const startedAt = Date.now();
     const delivered: FirehoseRecord[] = [];
-    const slow: Destination<FirehoseRecord> = {
+    const slow: LegacyDestination<FirehoseRecord> = {
       name: 'Slow',
       async deliver(batch) {
         await delay(BATCH_MS);
