@@ -16,10 +16,10 @@ export function accessKeySpellings(accessKey: string): readonly string[] {
   return [...spellings].sort((a, b) => b.length - a.length);
 }
 
-/** `text` with every spelling of the access key replaced by `(access key)`. Run it before cutting text short. */
-export function scrubText(text: string, spellings: readonly string[]): string {
+/** `text` with every spelling of the access key replaced by `(access key)` (or `shownAs`). Run it before cutting text short. */
+export function scrubText(text: string, spellings: readonly string[], shownAs = ACCESS_KEY_SHOWN_AS): string {
   let out = text;
-  for (const s of spellings) if (out.includes(s)) out = out.split(s).join(ACCESS_KEY_SHOWN_AS);
+  for (const s of spellings) if (out.includes(s)) out = out.split(s).join(shownAs);
   return out;
 }
 
@@ -27,15 +27,15 @@ export function scrubText(text: string, spellings: readonly string[]): string {
  * A response body (or any text an endpoint sent) made fit to quote: {@link scrubText}, and when it is JSON
  * that still holds the key once parsed (written with `\u` escapes), its re-serialized, scrubbed form instead.
  */
-export function redactResponseText(text: string, spellings: readonly string[]): string {
+export function redactResponseText(text: string, spellings: readonly string[], shownAs = ACCESS_KEY_SHOWN_AS): string {
   if (spellings.length === 0) return text;
-  const scrubbed = scrubText(text, spellings);
+  const scrubbed = scrubText(text, spellings, shownAs);
   let normalized: string;
   try {
     normalized = JSON.stringify(JSON.parse(text));
   } catch {
     return scrubbed;
   }
-  const clean = scrubText(normalized, spellings);
+  const clean = scrubText(normalized, spellings, shownAs);
   return clean === normalized ? scrubbed : clean;
 }

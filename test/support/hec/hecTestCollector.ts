@@ -154,7 +154,7 @@ export class HecTestCollector {
   readonly requests: HecRequest[] = [];
   /** Data requests accepted so far. */
   acceptedRequests = 0;
-  /** When set, `/health` and every data request answer 503 (code 18 and code 9). */
+  /** When set, `/health` answers 503 (code 18), and every data request and ack query 503 (code 9). */
   busy = false;
 
   private readonly tokens: Map<string, HecTokenSettings>;
@@ -175,6 +175,11 @@ export class HecTestCollector {
   /** Changes when accepted data is indexed, from now on (pending requests included). */
   setIndexing(mode: IndexingMode): void {
     this.indexing = mode;
+  }
+
+  /** Sets up a token anew (e.g. turns its acknowledgement off). */
+  setToken(token: string, settings: HecTokenSettings): void {
+    this.tokens.set(token, settings);
   }
 
   /** Makes acknowledgements never (or again) read `true`. */
@@ -223,10 +228,10 @@ export class HecTestCollector {
       }
       const token = this.authenticate(request, url);
       const channel = this.channelOf(request, url, token);
+      if (this.busy) throw new Refusal(ERRORS.serverBusy);
       if (isAck) return this.ack(token, channel, request.body);
       const injected = this.injected.shift();
       if (injected !== undefined) return { status: injected.status, body: { text: injected.text, code: injected.code } };
-      if (this.busy) throw new Refusal(ERRORS.serverBusy);
       const events = isEvent ? this.parseEvents(request.body, token, channel) : this.parseRaw(request.body, url, token, channel);
       return this.accept(token, channel, events);
     } catch (err) {
