@@ -5,11 +5,12 @@
  * builder, service and ack poller run unchanged.
  */
 import { randomUUID } from 'node:crypto';
-import { from, map, mergeMap, type Observable } from 'rxjs';
+import { from, map, mergeMap, of, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { splunkHecDestination, type SplunkHecDestinationOptions } from '../../../src/destinations/splunk/index.js';
-import { type Accepted, type FirehoseRecord, type MetricUnit } from '../../../src/index.js';
+import { type Accepted, type ErrorOutput, type FailureRecord, type FirehoseRecord, type MetricUnit } from '../../../src/index.js';
+import { deliverTo } from '../../../operators/index.js';
 import { HecTestCollector, type HecTestCollectorOptions } from '../../support/hec/hecTestCollector.js';
 import { inProcessHec, type TimedRequest } from '../../support/hec/inProcessHec.js';
 
@@ -161,6 +162,50 @@ describe('splunkHecDestination: indexer acknowledgement (virtual time)', () => {
       const ack = t.acknowledged([record('x\n')]).pipe(map(String));
       scheduler.schedule(() => (t.collector.busy = true), 1);
       expectObservable(ack).toBe('180s #', undefined, expect.objectContaining({ code: 'Splunk.AckTimeout', message: expect.stringContaining('The last ack query failed:') }));
+    });
+  });
+
+  it('through deliverTo: should send a batch again when its ack is not seen within the ack timeout, which duplicates what HEC had indexed', () => {
+    const scheduler = newScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      // HEC indexes at once but loses the acks until 180.5 s.
+      const t = setup(scheduler, { loseAcks: true });
+      scheduler.schedule(() => t.collector.setLoseAcks(false), 180_500);
+      const results = cold('(a|)', { a: [record('x\n')] }).pipe(
+        deliverTo(t.destination, { scheduler, random: () => 0.5 }),
+        map((r) => `${r.status} after ${r.attempts} attempts`),
+      );
+      // 0 s: sent (ackId 0); 180 s: Splunk.AckTimeout; 181 s: sent again after 1 s of backoff (ackId 1);
+      // 191 s: the poll reads ackId 1 true.
+      expectObservable(results).toBe('191s (d|)', { d: 'delivered after 2 attempts' });
+      scheduler.flush();
+      expect(t.at('/services/collector/raw')).toEqual([0, 181_000]);
+      expect(t.collector.indexed.map((e) => e.event)).toEqual(['x', 'x']);
+    });
+  });
+
+  it('through deliverTo: should give up after the retry duration and write Splunk.AckTimeout failure records', () => {
+    const scheduler = newScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const t = setup(scheduler, { indexing: 'manual' }, { retryDurationMs: 0 });
+      const written: FailureRecord[] = [];
+      const errorOutput: ErrorOutput = { name: 'Memory', writeFailures: (failures) => (written.push(...failures), of({ location: 'memory' })) };
+      const results = cold('(a|)', { a: [record('x\n')] }).pipe(
+        deliverTo(t.destination, { scheduler, errorOutput }),
+        map((r) => `${r.status}: ${r.errorCode}`),
+      );
+      expectObservable(results).toBe('180s (f|)', { f: 'failed-to-error-output: Splunk.AckTimeout' });
+      scheduler.flush();
+      expect(written).toEqual([
+        {
+          attemptsMade: 1,
+          arrivalTimestamp: 1_700_000_000_000,
+          errorCode: 'Splunk.AckTimeout',
+          errorMessage: expect.stringContaining("it's possible the data was indexed successfully in Splunk"),
+          attemptEndingTimestamp: 180_000,
+          rawData: Buffer.from('x\n').toString('base64'),
+        },
+      ]);
     });
   });
 });

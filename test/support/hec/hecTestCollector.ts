@@ -164,6 +164,7 @@ export class HecTestCollector {
   private channels = new Map<string, Channel>();
   private pending: PendingRequest[] = [];
   private injected: InjectedAnswer[] = [];
+  private readonly waiters: Array<{ count: number; resolve: () => void }> = [];
 
   constructor(options: HecTestCollectorOptions) {
     this.tokens = new Map(Object.entries(options.tokens));
@@ -205,6 +206,12 @@ export class HecTestCollector {
   restart(): void {
     this.channels = new Map();
     this.pending = [];
+  }
+
+  /** Resolves once `count` data requests in all have been accepted (so tests wait without polling). */
+  whenAccepted(count: number): Promise<void> {
+    if (this.acceptedRequests >= count) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ count, resolve }));
   }
 
   /** Accepted requests whose data is not indexed yet. */
@@ -311,6 +318,10 @@ export class HecTestCollector {
     if (ackId !== undefined) this.channels.get(channel!)!.acks.set(ackId, request);
     this.pending.push(request);
     this.indexDue();
+    for (const w of this.waiters.filter((x) => x.count <= number)) {
+      this.waiters.splice(this.waiters.indexOf(w), 1);
+      w.resolve();
+    }
     return { status: 200, body: ackId === undefined ? { text: 'Success', code: 0 } : { text: 'Success', code: 0, ackId } };
   }
 
