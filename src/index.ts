@@ -97,3 +97,8 @@ export type { Compression } from './codecs/compression.js';
 
 // Errors.
 export { InvalidOptionError } from './errors/InvalidOptionError.js';
+
+// Delivery streams from Firehose's own configuration (CreateDeliveryStream input).
+export { deliveryStreamFromConfig } from './config/deliveryStreamFromConfig.js';
+export { InvalidConfigurationError } from './config/InvalidConfigurationError.js';
+export type { DeliveryStream, DeliveryStreamEnvironment, DeliveryStreamResult, DeliveryStreamSummary } from './config/DeliveryStream.js';

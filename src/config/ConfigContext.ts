@@ -1,0 +1,26 @@
+import type { SchedulerLike } from 'rxjs';
+import type { ErrorOutput } from '../destinations/Destination.js';
+import type { MetricSink } from '../metrics/MetricSink.js';
+import type { LocalTransformation } from '../transform/lambdaContract.js';
+import type { ConfigClients } from './clientsFor.js';
+import type { DeliveryStreamEnvironment, DeliveryStreamResult } from './DeliveryStream.js';
+
+/** What the mappings of one delivery stream share: its identity, environment, clients and counters. */
+export interface ConfigContext {
+  readonly streamName: string;
+  readonly streamArn: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly dataDir: string;
+  readonly environment: DeliveryStreamEnvironment;
+  readonly scheduler: SchedulerLike | undefined;
+  readonly metrics: MetricSink | undefined;
+  readonly clients: ConfigClients;
+  readonly lambdaHandlers: Readonly<Record<string, LocalTransformation>>;
+  /** The source's Kinesis stream ARN, for Lambda events. */
+  readonly sourceKinesisStreamArn: string | undefined;
+  /** Wraps an error output so that the failure records it writes are counted in the summary. */
+  counted(errorOutput: ErrorOutput): ErrorOutput;
+  /** Reports a backup delivery result. */
+  onBackupResult(result: Omit<DeliveryStreamResult, 'stage'>): void;
+}
