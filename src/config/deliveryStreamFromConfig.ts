@@ -25,6 +25,7 @@ const TOP_LEVEL = [
   'S3DestinationConfiguration',
   'ExtendedS3DestinationConfiguration',
   'HttpEndpointDestinationConfiguration',
+  'SplunkDestinationConfiguration',
   'Tags',
 ];
 const TOP_LEVEL_NOT_YET = ['DeliveryStreamEncryptionConfigurationInput', 'MSKSourceConfiguration', 'DatabaseSourceConfiguration', ...DESTINATIONS_NOT_YET];
@@ -40,8 +41,8 @@ const ACCOUNT = /^\d{12}$/;
  * ```
  * source (Direct PUT: environment.records | Kinesis stream: fromKinesisStream, checkpointed)
  *   → teeBackup (S3BackupMode)  → transformWithLambda (Lambda processor) → \n (AppendDelimiterToRecord)
- *   → bufferBySizeOrTime (BufferingHints) → deliverTo (S3 | <dataDir>/<bucket>/ | HTTP endpoint)
- *   → error output (the bucket's ErrorOutputPrefix, or the HTTP endpoint's S3Configuration)
+ *   → bufferBySizeOrTime (BufferingHints) → deliverTo (S3 | <dataDir>/<bucket>/ | HTTP endpoint | Splunk HEC)
+ *   → error output (the bucket's ErrorOutputPrefix, or the HTTP endpoint's or Splunk's S3Configuration)
  * ```
  *
  * Every field is mapped with Firehose's defaults and ranges (see docs/configuration.md); a field or value

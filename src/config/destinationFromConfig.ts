@@ -3,23 +3,24 @@ import type { DestinationPlan } from './DestinationPlan.js';
 import { extendedS3DestinationFromConfig } from './extendedS3DestinationFromConfig.js';
 import { httpEndpointDestinationFromConfig } from './httpEndpointDestinationFromConfig.js';
 import { InvalidConfigurationError } from './InvalidConfigurationError.js';
+import { splunkDestinationFromConfig } from './splunkDestinationFromConfig.js';
 
 /** Destination configurations rx-firehose runs, by field. */
-const SUPPORTED = ['ExtendedS3DestinationConfiguration', 'S3DestinationConfiguration', 'HttpEndpointDestinationConfiguration'] as const;
+const SUPPORTED = ['ExtendedS3DestinationConfiguration', 'S3DestinationConfiguration', 'HttpEndpointDestinationConfiguration', 'SplunkDestinationConfiguration'] as const;
 /** Destination configurations Firehose defines that rx-firehose refuses by name. */
 export const DESTINATIONS_NOT_YET = [
   'RedshiftDestinationConfiguration',
   'ElasticsearchDestinationConfiguration',
   'AmazonopensearchserviceDestinationConfiguration',
   'AmazonOpenSearchServerlessDestinationConfiguration',
-  'SplunkDestinationConfiguration',
   'SnowflakeDestinationConfiguration',
   'IcebergDestinationConfiguration',
 ];
 
 /**
  * Finds the one destination configuration of a `CreateDeliveryStream` input and maps it:
- * `ExtendedS3DestinationConfiguration`, `S3DestinationConfiguration` or `HttpEndpointDestinationConfiguration`.
+ * `ExtendedS3DestinationConfiguration`, `S3DestinationConfiguration`, `HttpEndpointDestinationConfiguration` or
+ * `SplunkDestinationConfiguration`.
  * None, or more than one, is refused as the Firehose API refuses it.
  *
  * ## Example
@@ -37,6 +38,8 @@ export function destinationFromConfig(input: Readonly<Record<string, unknown>>, 
       return extendedS3DestinationFromConfig(input.S3DestinationConfiguration, 'S3DestinationConfiguration', ctx, false);
     case 'HttpEndpointDestinationConfiguration':
       return httpEndpointDestinationFromConfig(input.HttpEndpointDestinationConfiguration, 'HttpEndpointDestinationConfiguration', ctx);
+    case 'SplunkDestinationConfiguration':
+      return splunkDestinationFromConfig(input.SplunkDestinationConfiguration, 'SplunkDestinationConfiguration', ctx);
     default:
       throw InvalidConfigurationError.invalid('ExtendedS3DestinationConfiguration', undefined, `given: a delivery stream needs one destination (${SUPPORTED.join(', ')})`);
   }

@@ -143,7 +143,6 @@ describe('deliveryStreamFromConfig: ranges and unsupported fields', () => {
     ['ExtendedS3DestinationConfiguration.CustomTimeZone', s3Config({ CustomTimeZone: 'Asia/Tokyo' })],
     ['DeliveryStreamEncryptionConfigurationInput', { ...s3Config(), DeliveryStreamEncryptionConfigurationInput: { KeyType: 'AWS_OWNED_CMK' } }],
     ['RedshiftDestinationConfiguration', { DeliveryStreamName: 'x', RedshiftDestinationConfiguration: {} }],
-    ['SplunkDestinationConfiguration', { DeliveryStreamName: 'x', SplunkDestinationConfiguration: {} }],
     ['AmazonopensearchserviceDestinationConfiguration', { DeliveryStreamName: 'x', AmazonopensearchserviceDestinationConfiguration: {} }],
     ['ElasticsearchDestinationConfiguration', { DeliveryStreamName: 'x', ElasticsearchDestinationConfiguration: {} }],
     ['AmazonOpenSearchServerlessDestinationConfiguration', { DeliveryStreamName: 'x', AmazonOpenSearchServerlessDestinationConfiguration: {} }],

@@ -19,7 +19,7 @@ export const DEFAULT_ACK_TIMEOUT_MS = 180_000;
 export const MIN_ACK_TIMEOUT_MS = 180_000;
 export const MAX_ACK_TIMEOUT_MS = 600_000;
 /** How often pending acknowledgements are asked for. */
-export const DEFAULT_ACK_POLL_INTERVAL_MS = 10_000;
+export const DEFAULT_ACK_POLL_INTERVAL_MS = 1_000;
 /** Acknowledgements pending at once (sent, not yet acknowledged) before new sends wait. */
 export const DEFAULT_MAX_PENDING_ACKS = 10_000;
 /** ackIds asked for in one query of `/services/collector/ack`. */
@@ -61,7 +61,7 @@ export interface SplunkHecDestinationOptions {
   readonly ackTimeoutMs?: number;
   /** `RetryOptions.DurationInSeconds` in ms: 0–7,200,000, default 300,000. 0 disables retries. */
   readonly retryDurationMs?: number;
-  /** How often pending acknowledgements are polled: 100–60,000 ms, default 10,000. */
+  /** How often pending acknowledgements are polled: 100–60,000 ms, default 1,000. */
   readonly ackPollIntervalMs?: number;
   /** ackIds per query of `/services/collector/ack`: 1–100,000, default 1,000. */
   readonly maxAckIdsPerQuery?: number;

@@ -27,6 +27,7 @@ function setup(scheduler: TestScheduler, hec: Partial<HecTestCollectorOptions> =
     endpoint: 'https://hec.example:8088',
     token: TOKEN,
     transport: inProcessHec(collector, log),
+    ackPollIntervalMs: 10_000,
     metrics: (name, value, unit) => metrics.push({ name, value, unit }),
     ...options,
   });
