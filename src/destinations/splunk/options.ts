@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Agent } from 'node:http';
+import type { Agent } from 'node:http';
 import { InvalidOptionError } from '../../errors/InvalidOptionError.js';
 import type { MetricSink } from '../../metrics/MetricSink.js';
+import { checkAgentAndCa } from '../../options/checkAgentAndCa.js';
 import { checkNumber } from '../../options/checkNumber.js';
 import type { HecTransport } from './transport.js';
 
@@ -129,16 +130,7 @@ export function checkSplunkHecOptions(options: SplunkHecDestinationOptions): Spl
   const maxPendingAcks = checkNumber(NAME, 'maxPendingAcks', options.maxPendingAcks, DEFAULT_MAX_PENDING_ACKS, { min: 1, max: 1_000_000, integer: true });
   const requestTimeoutMs = checkNumber(NAME, 'requestTimeoutMs', options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, { min: 1, max: 3_600_000, integer: true, unit: 'ms' });
 
-  const agent = options.agent;
-  if (agent !== undefined && !(agent instanceof Agent)) throw new InvalidOptionError(NAME, 'agent', agent, 'an http.Agent or https.Agent');
-  const ca = options.ca;
-  if (ca !== undefined) {
-    const items = Array.isArray(ca) ? ca : [ca];
-    if (items.length === 0 || !items.every((c) => typeof c === 'string' || Buffer.isBuffer(c))) {
-      throw new InvalidOptionError(NAME, 'ca', ca, 'PEM certificates: a string or Buffer, or an array of them');
-    }
-    if (endpoint.protocol !== 'https:') throw new InvalidOptionError(NAME, 'ca', '(certificates)', 'used only with an https: endpoint');
-  }
+  const { agent, ca } = checkAgentAndCa(NAME, options.agent, options.ca, endpoint, 'endpoint');
   const transport = options.transport;
   if (transport !== undefined && typeof transport !== 'function') throw new InvalidOptionError(NAME, 'transport', transport, 'a function (request, signal, scheduler) => response');
   const metrics = options.metrics;
@@ -157,7 +149,7 @@ export function checkSplunkHecOptions(options: SplunkHecDestinationOptions): Spl
     maxPendingAcks,
     requestTimeoutMs,
     agent,
-    ca: ca === undefined ? undefined : Array.isArray(ca) ? [...(ca as Array<string | Buffer>)] : (ca as string | Buffer),
+    ca,
     transport,
     metrics,
   };

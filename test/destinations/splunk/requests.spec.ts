@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { asyncScheduler, firstValueFrom, from, lastValueFrom } from 'rxjs';
 import SplunkLogging from 'splunk-logging';
+import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { splunkHecDestination, type SplunkHecDestinationOptions } from '../../../src/destinations/splunk/index.js';
 import { DeliveryError, InvalidOptionError, type FirehoseRecord } from '../../../src/index.js';
@@ -214,13 +215,25 @@ describe('splunkHecDestination: HEC answers and network failures in Firehose’s
     expect(s.collector.requests).toEqual([]);
   });
 
-  it('should time a silent HEC out as Splunk.ConnectionTimeout after requestTimeoutMs', async () => {
+  it('should time a silent HEC out as Splunk.ConnectionTimeout after requestTimeoutMs, on the pipeline’s scheduler (virtual time)', async () => {
     const { createServer } = await import('node:http');
     const { listenOnLoopback } = await import('../../support/listenOnLoopback.js');
-    const silent = await listenOnLoopback(createServer(() => undefined));
+    let arrived!: () => void;
+    const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+    const silent = await listenOnLoopback(createServer(() => arrived()));
     try {
-      const err = await sendError({ endpoint: silent.endpoint, token: TOKEN, requestTimeoutMs: 50 }, [record('x\n')]);
-      expect([err.code, err.kind]).toEqual(['Splunk.ConnectionTimeout', 'transient']);
+      const scheduler = new TestScheduler(() => undefined);
+      scheduler.maxFrames = Number.POSITIVE_INFINITY;
+      const destination = splunkHecDestination({ endpoint: silent.endpoint, token: TOKEN, requestTimeoutMs: 30_000 });
+      const built = destination.build([record('x\n')], { batchId: 'b', scheduler, signal });
+      const outcome: { error?: DeliveryError; atMs?: number } = {};
+      from(destination.send(built.request!, { attempt: 1, batchId: 'b', scheduler, signal })).subscribe({
+        error: (e: DeliveryError) => Object.assign(outcome, { error: e, atMs: scheduler.now() }),
+      });
+      await requestArrived;
+      expect(outcome.error).toBeUndefined();
+      scheduler.flush();
+      expect([outcome.error?.code, outcome.error?.kind, outcome.atMs]).toEqual(['Splunk.ConnectionTimeout', 'transient', 30_000]);
     } finally {
       await silent.stop();
     }
