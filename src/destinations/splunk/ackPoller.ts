@@ -170,17 +170,19 @@ export class AckPoller {
 
   /** One round: every pending ackId, in queries of at most `maxAckIdsPerQuery`, all at once. */
   private runQueries(): void {
-    const ids = [...this.pending.keys()].sort((a, b) => a - b);
+    // The waits asked about, not their ids: an answer must never end a wait registered after the query
+    // left (a restarted HEC may reuse the id for another request).
+    const asked = [...this.pending.values()].sort((a, b) => a.ackId - b.ackId);
     const { maxAckIdsPerQuery } = this.service.config;
-    const chunks: number[][] = [];
-    for (let i = 0; i < ids.length; i += maxAckIdsPerQuery) chunks.push(ids.slice(i, i + maxAckIdsPerQuery));
+    const chunks: Pending[][] = [];
+    for (let i = 0; i < asked.length; i += maxAckIdsPerQuery) chunks.push(asked.slice(i, i + maxAckIdsPerQuery));
     if (chunks.length === 0) return;
     this.polling = true;
     // Queries are not tied to one send: they stop only when their wait ends (ack, timeout or abort of each).
     const never = new AbortController().signal;
     merge(
       ...chunks.map((chunk) =>
-        from(queryAcks(this.service, chunk, never, this.scheduler)).pipe(
+        from(queryAcks(this.service, chunk.map((p) => p.ackId), never, this.scheduler)).pipe(
           map((indexed) => ({ chunk, indexed, error: undefined as unknown })),
           catchError((error: unknown) => of({ chunk, indexed: new Set<number>() as ReadonlySet<number>, error })),
         ),
@@ -189,21 +191,16 @@ export class AckPoller {
       next: ({ chunk, indexed, error }) => {
         if (error !== undefined) {
           this.lastQueryError = (error as Error).message ?? String(error);
-          if (errorKindOf(error) === 'permanent') for (const id of chunk) this.endById(id, error);
+          if (errorKindOf(error) === 'permanent') for (const p of chunk) this.end(p, error);
           return;
         }
         this.lastQueryError = undefined;
-        for (const id of chunk) if (indexed.has(id)) this.endById(id);
+        for (const p of chunk) if (indexed.has(p.ackId)) this.end(p);
       },
       complete: () => {
         this.polling = false;
         this.schedulePoll();
       },
     });
-  }
-
-  private endById(ackId: number, error?: unknown): void {
-    const p = this.pending.get(ackId);
-    if (p !== undefined) this.end(p, error);
   }
 }

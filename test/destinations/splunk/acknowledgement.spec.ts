@@ -62,6 +62,14 @@ describe('splunkHecDestination: indexer acknowledgement (virtual time)', () => {
     });
   });
 
+  it('should answer the send at once, accepted with a pending acknowledgement, so the send slot is free while the ack is pending', () => {
+    const scheduler = newScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const t = setup(scheduler, { indexing: { afterMs: 25_000 } });
+      expectObservable(t.send([record('one\n')]).pipe(map((o) => `${o.status}, ack ${o.acknowledgement === undefined ? 'none' : 'pending'}`))).toBe('(s|)', { s: 'accepted, ack pending' });
+    });
+  });
+
   it('should not poll at all when HEC answers without an ackId (acknowledgement disabled): accepted, nothing pending', () => {
     const scheduler = newScheduler();
     scheduler.run(({ expectObservable }) => {
