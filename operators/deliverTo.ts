@@ -1,8 +1,7 @@
-import { catchError, concat, defer, EMPTY, mergeMap, tap, throwError, type OperatorFunction } from 'rxjs';
+import { catchError, concat, defer, EMPTY, mergeMap, throwError, type OperatorFunction } from 'rxjs';
 import { batchDelivery, type DeliveryOptions } from '../src/delivery/batchDelivery.js';
 import type { DeliveryResult } from '../src/delivery/DeliveryResult.js';
-import type { LegacyDestination } from '../src/destinations/Destination.js';
-import { settlementOf } from '../src/settlement/sideTable.js';
+import type { Destination } from '../src/destinations/Destination.js';
 
 export type DeliverToOptions<T> = DeliveryOptions<T>;
 
@@ -16,22 +15,30 @@ export type DeliverToOptions<T> = DeliveryOptions<T>;
  * result:  --a-------b----|          a: delivered, attempts 1; b: delivered, attempts 2 (after 1 s backoff)
  * ```
  *
- * For each batch the destination's `deliver` is called; a retriable failure is retried with exponential
- * backoff and jitter (Firehose's: 1 s, ×2, ≤ 120 s, ±15%) while a retry would start within `retryDurationMs`
- * of the batch's first failure; a permanent failure is not retried; when the destination reports failed
- * items, only those are retried. Records that finally fail are written to `errorOutput` as Firehose failure
- * records (JSON lines with `attemptsMade`, `arrivalTimestamp`, `errorCode`, `errorMessage`,
- * `attemptEndingTimestamp`, `rawData`), and the result says `failed-to-error-output`. With no error output,
- * the stream errors with `UndeliverableRecordsError`, which carries the records.
+ * For each batch the destination's request builder makes one request, once (encoded, compressed, with its
+ * request ids); the service sends it. A throttled or transient error is retried with exponential backoff
+ * and jitter (Firehose's: 1 s, ×2, ≤ 120 s, ±15%) while a retry would start within `retryDurationMs` of the
+ * batch's first failure, resending the very same request; a permanent error is not retried; a partial
+ * outcome resends only the smaller request the destination derived from the original, keeping its request
+ * ids. Records that finally fail are written to `errorOutput` as Firehose failure records (JSON lines with
+ * `attemptsMade`, `arrivalTimestamp`, `errorCode`, `errorMessage`, `attemptEndingTimestamp`, `rawData`),
+ * and the result says `failed-to-error-output`. With no error output, the stream errors with
+ * `UndeliverableRecordsError`, which carries the records.
  *
- * Up to `concurrency` batches (default 1) are in flight at once; results are emitted in the order the
- * batches finish, which with the default concurrency of 1 is the order they came in. Batches arriving
- * while `concurrency` are in flight wait in order (the source bounds how many: see `maxInFlightBytes`).
+ * Up to `concurrency` batches (default 1) are being built, sent or retried at once; results are emitted in
+ * the order the batches finish, which with the default concurrency of 1 is the order they came in.
+ * Batches arriving while `concurrency` are in flight wait in order (the source bounds how many: see
+ * `maxInFlightBytes`). A destination whose sends are acknowledged later (Splunk's indexer acknowledgement)
+ * frees the send slot at acceptance: up to `maxPendingAcks` batches (default 100) wait for their
+ * acknowledgement at once, each at most `ackTimeoutMs` (then it is sent again). A destination with stages
+ * runs them in order per batch, each with its own retry duration and error output.
  * Completion waits until every batch is delivered or written to the error output; so does a source
  * error, which is passed on after that. Unsubscribing aborts requests in flight.
  *
- * Each record's settlement (if it has one) is settled after its acknowledgement: `delivered`, or `failed`
- * once its failure record was written. Metrics: `DeliveryTo<name>.Records|Bytes|Success|DataFreshness`.
+ * Each record's settlement (if it has one) is settled by this operator alone, once the last stage
+ * acknowledged it (`delivered`) or its failure record was written (`failed`). Metrics:
+ * `DeliveryTo<name>.Records|Bytes|Success|DataFreshness`. The record type comes from the source: a
+ * destination is not generic over it.
  *
  * ## Example
  * ```ts
@@ -46,12 +53,12 @@ export type DeliverToOptions<T> = DeliveryOptions<T>;
  * ```
  *
  * @param destination Where batches go: a built-in destination or your own (see `Destination`).
- * @param options Error output, retry duration, concurrency, backoff, scheduler, metrics.
+ * @param options Error output, retry duration, concurrency, pending acknowledgements, backoff, scheduler, metrics.
  * @returns An operator from batches to delivery results.
  * @throws {InvalidOptionError} at the call, for an option out of its range.
  * @see teeBackup to deliver an untransformed copy in parallel.
  */
-export function deliverTo<T>(destination: LegacyDestination<T>, options: DeliverToOptions<T> = {}): OperatorFunction<readonly T[], DeliveryResult<T>> {
+export function deliverTo<T>(destination: Destination, options: DeliverToOptions<T> = {}): OperatorFunction<readonly T[], DeliveryResult<T>> {
   const create = batchDelivery('deliverTo', destination, options, `DeliveryTo${destination?.name}`);
   return (source) =>
     defer(() => {
@@ -66,13 +73,8 @@ export function deliverTo<T>(destination: LegacyDestination<T>, options: Deliver
         }),
       );
       return concat(
-        input.pipe(mergeMap((batch) => deliver(batch).pipe(tap((result) => settle(result))), concurrency)),
+        input.pipe(mergeMap((records) => deliver({ records }), concurrency)),
         defer(() => (sourceError === undefined ? EMPTY : throwError(() => sourceError!.error))),
       );
     });
-}
-
-function settle<T>(result: DeliveryResult<T>): void {
-  const failed = result.failed.length === 0 ? undefined : new Set<unknown>(result.failed);
-  for (const record of result.records) settlementOf(record)?.settle(failed?.has(record) ? 'failed' : 'delivered');
 }

@@ -6,3 +6,5 @@ export { teeBackup } from './teeBackup.js';
 export type { TeeBackupOptions } from './teeBackup.js';
 export { transformWithLambda } from './transformWithLambda.js';
 export type { TransformWithLambdaOptions } from './transformWithLambda.js';
+export { mapRecords } from './mapRecords.js';
+export { filterRecords } from './filterRecords.js';

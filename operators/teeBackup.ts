@@ -1,12 +1,16 @@
 import { mergeMap, Observable, Subject, tap, type OperatorFunction } from 'rxjs';
 import { batchDelivery, type DeliveryOptions } from '../src/delivery/batchDelivery.js';
 import type { DeliveryResult } from '../src/delivery/DeliveryResult.js';
-import type { LegacyDestination } from '../src/destinations/Destination.js';
+import type { Destination } from '../src/destinations/Destination.js';
 import { InvalidOptionError } from '../src/errors/InvalidOptionError.js';
+import { checkFunction } from '../src/options/checkFunction.js';
 import { checkNumber } from '../src/options/checkNumber.js';
+import { checkObject } from '../src/options/checkObject.js';
 import { byteSizeOf } from '../src/records/byteSizeOf.js';
 import type { Settlement } from '../src/settlement/Settlement.js';
+import { LostSettlementError } from '../src/settlement/LostSettlementError.js';
 import { attachSettlement, settlementOf } from '../src/settlement/sideTable.js';
+import { isOutstandingCopy } from '../src/settlement/watchSettlement.js';
 import { bufferBySizeOrTime } from './bufferBySizeOrTime.js';
 
 const NAME = 'teeBackup';
@@ -30,6 +34,8 @@ export interface TeeBackupOptions<T> extends DeliveryOptions<T> {
 
 interface Entry<T> {
   readonly record: T;
+  /** Measured once, here: the buffer and the engine both use it. */
+  readonly size: number;
   readonly settlement: Settlement | undefined;
 }
 
@@ -72,21 +78,23 @@ interface Entry<T> {
  * @throws {InvalidOptionError} at the call, for an option out of its range.
  * @see deliverTo
  */
-export function teeBackup<T>(destination: LegacyDestination<T>, options: TeeBackupOptions<T> = {}): OperatorFunction<T, T> {
-  const strict = options.firehoseRanges ?? true;
+export function teeBackup<T>(destination: Destination, options: TeeBackupOptions<T> = {}): OperatorFunction<T, T> {
+  checkObject(NAME, 'options', options, {});
+  const strict = options.firehoseRanges === undefined ? true : options.firehoseRanges;
+  if (typeof strict !== 'boolean') throw new InvalidOptionError(NAME, 'firehoseRanges', strict, 'true or false');
   const maxBytes = checkNumber(NAME, 'maxBytes', options.maxBytes, 5 * MIB, strict ? { min: MIB, max: 128 * MIB, unit: 'bytes' } : { min: 0, minExclusive: true, unit: 'bytes' });
   const maxMs = checkNumber(NAME, 'maxMs', options.maxMs, 300_000, strict ? { min: 60_000, max: 900_000, unit: 'ms' } : { min: 0, unit: 'ms' });
-  const onResult = options.onResult;
-  if (onResult !== undefined && typeof onResult !== 'function') throw new InvalidOptionError(NAME, 'onResult', onResult, 'a function');
+  const onResult = checkFunction<(result: DeliveryResult<T>) => void>(NAME, 'onResult', options.onResult);
+  // Checks every delivery option (sizeOf, scheduler, random, metrics, …) before they are used below.
+  const create = batchDelivery(NAME, destination, options, `BackupTo${destination?.name}`);
   const sizeOf = options.sizeOf ?? (byteSizeOf as (record: T) => number);
   const buffer = bufferBySizeOrTime<Entry<T>>({
     maxBytes,
     maxMs,
-    maxRecords: options.maxRecords,
-    sizeOf: (entry) => sizeOf(entry.record),
-    scheduler: options.scheduler,
+    ...(options.maxRecords === undefined ? {} : { maxRecords: options.maxRecords }),
+    sizeOf: (entry) => entry.size,
+    ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
   });
-  const create = batchDelivery(NAME, destination, options, `BackupTo${destination?.name}`);
 
   return (source) =>
     new Observable<T>((subscriber) => {
@@ -98,16 +106,16 @@ export function teeBackup<T>(destination: LegacyDestination<T>, options: TeeBack
       const backup = backupInput
         .pipe(
           buffer,
-          mergeMap((entries) => {
-            const records = entries.map((e) => e.record);
-            return deliver(records).pipe(
-              tap((result) => {
-                const failed = result.failed.length === 0 ? undefined : new Set<unknown>(result.failed);
-                for (const entry of entries) entry.settlement?.settle(failed?.has(entry.record) ? 'failed' : 'delivered');
-                onResult?.(result);
-              }),
-            );
-          }, concurrency),
+          mergeMap(
+            (entries) =>
+              deliver({
+                records: entries.map((e) => e.record),
+                sizes: entries.map((e) => e.size),
+                // The backup's part of each record's settlement: the engine settles it, as for deliverTo.
+                settlementAt: (i) => entries[i]!.settlement,
+              }).pipe(tap((result) => onResult?.(result))),
+            concurrency,
+          ),
         )
         .subscribe({
           error: (err: unknown) => subscriber.error(err),
@@ -119,6 +127,7 @@ export function teeBackup<T>(destination: LegacyDestination<T>, options: TeeBack
           let backupPart: Settlement | undefined;
           try {
             const settlement = settlementOf(record);
+            if (settlement === undefined && isOutstandingCopy(record)) throw new LostSettlementError([(record as { recordId: string }).recordId], NAME);
             if (settlement !== undefined) {
               const [mainPart, part] = settlement.fork(2);
               attachSettlement(record as object, mainPart!);
@@ -130,7 +139,14 @@ export function teeBackup<T>(destination: LegacyDestination<T>, options: TeeBack
             subscriber.error(err);
             return;
           }
-          backupInput.next({ record, settlement: backupPart });
+          let size: number;
+          try {
+            size = sizeOf(record);
+          } catch (err) {
+            subscriber.error(err);
+            return;
+          }
+          backupInput.next({ record, size, settlement: backupPart });
           subscriber.next(record);
         },
         error: (err: unknown) => {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  asyncScheduler,
   catchError,
   concat,
   defer,
@@ -24,7 +23,10 @@ import type { ErrorOutput } from '../src/destinations/Destination.js';
 import { writeToErrorOutput } from '../src/delivery/writeToErrorOutput.js';
 import { InvalidOptionError } from '../src/errors/InvalidOptionError.js';
 import type { MetricSink } from '../src/metrics/MetricSink.js';
+import { checkFunction } from '../src/options/checkFunction.js';
 import { checkNumber } from '../src/options/checkNumber.js';
+import { checkObject } from '../src/options/checkObject.js';
+import { checkScheduler } from '../src/options/checkScheduler.js';
 import type { FirehoseRecord } from '../src/records/FirehoseRecord.js';
 import { FIREHOSE_BACKOFF, type Backoff } from '../src/retry/backoffDelayMs.js';
 import { checkBackoff } from '../src/retry/checkBackoff.js';
@@ -141,6 +143,7 @@ export function transformWithLambda(
   handler: LocalTransformation | LambdaFunction,
   options: TransformWithLambdaOptions = {},
 ): OperatorFunction<FirehoseRecord, FirehoseRecord> {
+  checkObject(NAME, 'options', options, {});
   const isLocal = typeof handler === 'function';
   if (!isLocal && (typeof handler !== 'object' || handler === null || typeof handler.client?.send !== 'function' || typeof handler.functionName !== 'string')) {
     throw new InvalidOptionError(NAME, 'handler', handler, 'a transformation function, or { client: LambdaClient, functionName, qualifier? }');
@@ -151,7 +154,7 @@ export function transformWithLambda(
   const invocationTimeoutMs = checkNumber(NAME, 'invocationTimeoutMs', options.invocationTimeoutMs, 300_000, { min: 1, max: 900_000, unit: 'ms' });
   const concurrency = checkNumber(NAME, 'concurrency', options.concurrency, 1, { min: 1, max: 1024, integer: true });
   const errorOutput = options.errorOutput;
-  if (errorOutput !== undefined && typeof errorOutput?.writeFailures !== 'function') {
+  if (errorOutput !== undefined && (typeof errorOutput !== 'object' || errorOutput === null || typeof errorOutput.writeFailures !== 'function')) {
     throw new InvalidOptionError(NAME, 'errorOutput', errorOutput, 'an ErrorOutput (an object with name and writeFailures)');
   }
   for (const option of ['streamName', 'deliveryStreamArn', 'region', 'sourceKinesisStreamArn', 'lambdaArn'] as const) {
@@ -166,15 +169,15 @@ export function transformWithLambda(
     (!isLocal && handler.functionName.startsWith('arn:')
       ? handler.functionName
       : `arn:aws:lambda:${region}:000000000000:function:${functionName}${!isLocal && handler.qualifier !== undefined ? `:${handler.qualifier}` : ''}`);
-  const scheduler = options.scheduler ?? asyncScheduler;
+  const scheduler = checkScheduler(NAME, options.scheduler);
   const policy: RetryPolicy = {
     retryDurationMs: Number.POSITIVE_INFINITY,
     maxAttempts: numberOfRetries + 1,
     backoff: checkBackoff(NAME, options.backoff, FIREHOSE_BACKOFF),
-    random: options.random ?? Math.random,
+    random: checkFunction<() => number>(NAME, 'random', options.random) ?? Math.random,
     scheduler,
   };
-  const metrics = options.metrics;
+  const metrics = checkFunction<MetricSink>(NAME, 'metrics', options.metrics);
   const buffer = bufferBySizeOrTime<FirehoseRecord>({ maxBytes, maxMs, scheduler });
 
   // One attempt: the handler's answer, validated, or a DeliveryError with Firehose's code.

@@ -13,6 +13,7 @@ export type { SettlementOutcome } from './settlement/Settlement.js';
 export { attachSettlement, settlementOf } from './settlement/sideTable.js';
 export { settleRecord } from './settlement/settleRecord.js';
 export { carrySettlement } from './settlement/carrySettlement.js';
+export { LostSettlementError } from './settlement/LostSettlementError.js';
 
 // Delivery.
 export type {
@@ -27,7 +28,6 @@ export type {
   ErrorOutput,
   FailureRecord,
   ItemFailure,
-  LegacyDestination,
   PartiallyAccepted,
   SendOutcome,
 } from './destinations/Destination.js';
@@ -36,7 +36,7 @@ export { errorKindOf } from './destinations/errorKindOf.js';
 export { dataOf } from './records/dataOf.js';
 export type { DeliveryResult } from './delivery/DeliveryResult.js';
 export type { DeliveryOptions } from './delivery/batchDelivery.js';
-export { DEFAULT_RETRY_DURATION_MS, MAX_RETRY_DURATION_MS } from './delivery/batchDelivery.js';
+export { DEFAULT_ACK_TIMEOUT_MS, DEFAULT_MAX_PENDING_ACKS, DEFAULT_RETRY_DURATION_MS, MAX_RETRY_DURATION_MS } from './delivery/batchDelivery.js';
 export { UndeliverableRecordsError } from './delivery/UndeliverableRecordsError.js';
 export { backoffDelayMs, FIREHOSE_BACKOFF } from './retry/backoffDelayMs.js';
 export type { Backoff } from './retry/backoffDelayMs.js';

@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import type { ErrorOutput, LegacyDestination } from '../destinations/Destination.js';
+import type { Destination, ErrorOutput } from '../destinations/Destination.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import type { Buffering } from './bufferingFromHints.js';
 
@@ -11,7 +11,7 @@ export interface DestinationPlan {
   readonly stages: ReadonlyArray<OperatorFunction<FirehoseRecord, FirehoseRecord>>;
   /** The destination buffer. */
   readonly buffering: Buffering;
-  readonly destination: LegacyDestination<FirehoseRecord>;
+  readonly destination: Destination;
   /** Where what finally fails goes (already counted). */
   readonly errorOutput: ErrorOutput;
   /** The destination's retry duration, when the configuration sets one. */

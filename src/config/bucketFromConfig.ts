@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Compression } from '../codecs/compression.js';
-import type { ErrorOutput, LegacyDestination } from '../destinations/Destination.js';
+import type { Destination, ErrorOutput } from '../destinations/Destination.js';
 import { directoryDestination } from '../destinations/directory/index.js';
 import { s3Destination } from '../destinations/s3/index.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
@@ -15,7 +15,7 @@ import type { BufferingRanges } from './ranges.js';
 
 /** A bucket, ready to write to: the destination (also an error output), its buffering and where it is. */
 export interface BucketPlan {
-  readonly destination: LegacyDestination<FirehoseRecord> & ErrorOutput;
+  readonly destination: Destination & ErrorOutput;
   readonly buffering: Buffering;
   /** `s3://bucket/` or the local directory. */
   readonly location: string;

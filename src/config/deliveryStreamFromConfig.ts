@@ -131,7 +131,7 @@ export function deliveryStreamFromConfig(input: CreateDeliveryStreamInput, envir
     const buffer = bufferBySizeOrTime<FirehoseRecord>({ ...plan.buffering, ...(scheduler === undefined ? {} : { scheduler }) });
     const deliver = asConfigurationError(
       () =>
-        deliverTo(plan.destination, {
+        deliverTo<FirehoseRecord>(plan.destination, {
           errorOutput: plan.errorOutput,
           ...(plan.retryDurationMs === undefined ? {} : { retryDurationMs: plan.retryDurationMs }),
           ...(scheduler === undefined ? {} : { scheduler }),

@@ -91,7 +91,7 @@ export function httpEndpointDestinationFromConfig(config: unknown, path: string,
   const parts: string[] = [];
   if (backupMode === 'AllData') {
     stages.push(
-      teeBackup(bucket.destination, {
+      teeBackup<FirehoseRecord>(bucket.destination, {
         ...bucket.buffering,
         errorOutput,
         onResult: (result) => ctx.onBackupResult(result),

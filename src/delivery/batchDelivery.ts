@@ -1,20 +1,29 @@
 import { randomBytes } from 'node:crypto';
-import { asyncScheduler, defer, Observable, tap, type SchedulerLike } from 'rxjs';
-import type { LegacyDestination, ErrorOutput } from '../destinations/Destination.js';
+import { defer, throwError, type Observable, type SchedulerLike } from 'rxjs';
+import type { Destination, ErrorOutput } from '../destinations/Destination.js';
 import { InvalidOptionError } from '../errors/InvalidOptionError.js';
 import type { MetricSink } from '../metrics/MetricSink.js';
+import { checkFunction } from '../options/checkFunction.js';
 import { checkNumber } from '../options/checkNumber.js';
+import { checkObject } from '../options/checkObject.js';
+import { checkScheduler } from '../options/checkScheduler.js';
 import { arrivalTimeOf } from '../records/arrivalTimeOf.js';
 import { byteSizeOf } from '../records/byteSizeOf.js';
 import { FIREHOSE_BACKOFF, type Backoff } from '../retry/backoffDelayMs.js';
 import { checkBackoff } from '../retry/checkBackoff.js';
-import { deliverBatch, type BatchDelivery } from './deliverBatch.js';
+import type { Settlement } from '../settlement/Settlement.js';
+import { LostSettlementError } from '../settlement/LostSettlementError.js';
+import { settlementOf } from '../settlement/sideTable.js';
+import { isOutstandingCopy } from '../settlement/watchSettlement.js';
+import { deliverBatch, DEFAULT_RETRY_DURATION_MS, type BatchDelivery } from './deliverBatch.js';
 import type { DeliveryResult } from './DeliveryResult.js';
+import { Slots } from './Slots.js';
 
-/** 300 s: how long a batch is retried unless the destination or the options say otherwise. */
-export const DEFAULT_RETRY_DURATION_MS = 300_000;
+export { DEFAULT_RETRY_DURATION_MS, DEFAULT_ACK_TIMEOUT_MS } from './deliverBatch.js';
 /** 24 h, the longest retry duration accepted (Firehose's S3 retry duration). */
 export const MAX_RETRY_DURATION_MS = 86_400_000;
+/** Pending acknowledgements per `deliverTo` unless told otherwise. */
+export const DEFAULT_MAX_PENDING_ACKS = 100;
 
 /** Options shared by `deliverTo` and `teeBackup`. */
 export interface DeliveryOptions<T> {
@@ -22,11 +31,15 @@ export interface DeliveryOptions<T> {
   readonly errorOutput?: ErrorOutput;
   /** Retries start only within this time after a batch's first failure. Default: the destination's, else 300 s. 0 disables retries. */
   readonly retryDurationMs?: number;
-  /** Batches in flight at once. Default 1. */
+  /** Batches being sent (or retried) at once. Default 1. */
   readonly concurrency?: number;
+  /** Accepted batches waiting for their acknowledgement (Splunk's indexer acknowledgement) at once, besides `concurrency`. Default 100. */
+  readonly maxPendingAcks?: number;
+  /** How long an accepted batch waits for its acknowledgement before it is sent again. Default: the destination's, else 180 s. */
+  readonly ackTimeoutMs?: number;
   /** Backoff between retries. Default Firehose's: 1 s, ×2, capped at 120 s, ±15% jitter. */
   readonly backoff?: Partial<Backoff>;
-  /** Size of a record in bytes, for results and metrics. Default `byteSizeOf`. */
+  /** Size of a record in bytes, for results and metrics; called once per record. Default `byteSizeOf`. */
   readonly sizeOf?: (record: T) => number;
   /** Where backoff waits and the clock is read. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
@@ -36,75 +49,132 @@ export interface DeliveryOptions<T> {
   readonly metrics?: MetricSink;
 }
 
-/** A destination with its options checked: delivers batches with ids, and reports metrics. */
+/** A batch handed to the engine by `deliverTo` or `teeBackup`. */
+export interface BatchInput<T> {
+  readonly records: readonly T[];
+  /** Each record's size, when the caller measured it already; otherwise measured here, once. */
+  readonly sizes?: ArrayLike<number>;
+  /** Each record's settlement. Default: the one attached to the record. */
+  readonly settlementAt?: (index: number) => Settlement | undefined;
+}
+
+/** A destination with its options checked: delivers batches with ids, settles them, and reports metrics. */
 export interface BatchDeliverer<T> {
+  /** Batches subscribed at once: `concurrency` sending plus `maxPendingAcks` awaiting acknowledgements. */
   readonly concurrency: number;
-  /** Delivers one batch; cold, one result. Call within one subscription (`defer`) so batch ids count from there. */
-  readonly deliver: (batch: readonly T[]) => Observable<DeliveryResult<T>>;
+  /** Delivers one batch; cold, one result. */
+  readonly deliver: (batch: BatchInput<T>) => Observable<DeliveryResult<T>>;
 }
 
 /**
- * Checks the options (throwing {@link InvalidOptionError} at construction) and returns a factory, called
- * once per subscription, of batch deliveries with unique batch ids and metrics named `<metricPrefix>.*`.
+ * Checks the destination and every option's type and range (throwing {@link InvalidOptionError} at
+ * construction) and returns a factory, called once per subscription, of batch deliveries with unique
+ * batch ids, shared send and acknowledgement slots, and metrics named `<metricPrefix>.*`.
  */
-export function batchDelivery<T>(
-  component: string,
-  destination: LegacyDestination<T>,
-  options: DeliveryOptions<T>,
-  metricPrefix: string,
-): () => BatchDeliverer<T> {
-  if (destination === null || typeof destination !== 'object' || typeof destination.deliver !== 'function') {
-    throw new InvalidOptionError(component, 'destination', destination, 'a Destination (an object with name and deliver)');
-  }
-  if (typeof destination.name !== 'string' || destination.name === '') {
-    throw new InvalidOptionError(component, 'destination.name', destination.name, 'a non-empty string');
-  }
+export function batchDelivery<T>(component: string, destination: Destination, options: DeliveryOptions<T>, metricPrefix: string): () => BatchDeliverer<T> {
+  checkDestination(component, 'destination', destination);
+  checkObject(component, 'options', options, {});
   const errorOutput = options.errorOutput;
-  if (errorOutput !== undefined && (typeof errorOutput !== 'object' || typeof errorOutput?.writeFailures !== 'function')) {
+  if (errorOutput !== undefined && (typeof errorOutput !== 'object' || errorOutput === null || typeof errorOutput.writeFailures !== 'function')) {
     throw new InvalidOptionError(component, 'errorOutput', errorOutput, 'an ErrorOutput (an object with name and writeFailures)');
   }
-  const retryDurationMs = checkNumber(component, 'retryDurationMs', options.retryDurationMs, destination.retryDurationMs ?? DEFAULT_RETRY_DURATION_MS, {
-    min: 0,
-    max: MAX_RETRY_DURATION_MS,
-    unit: 'ms',
-  });
+  const retryDurationMs =
+    options.retryDurationMs === undefined ? undefined : checkNumber(component, 'retryDurationMs', options.retryDurationMs, DEFAULT_RETRY_DURATION_MS, { min: 0, max: MAX_RETRY_DURATION_MS, unit: 'ms' });
+  const ackTimeoutMs = options.ackTimeoutMs === undefined ? undefined : checkNumber(component, 'ackTimeoutMs', options.ackTimeoutMs, 0, { min: 1, max: MAX_RETRY_DURATION_MS, unit: 'ms' });
   const concurrency = checkNumber(component, 'concurrency', options.concurrency, 1, { min: 1, max: 1024, integer: true });
+  const maxPendingAcks = checkNumber(component, 'maxPendingAcks', options.maxPendingAcks, DEFAULT_MAX_PENDING_ACKS, { min: 1, max: 1_000_000, integer: true });
   const backoff = checkBackoff(component, options.backoff, FIREHOSE_BACKOFF);
-  const how: BatchDelivery<T> = {
-    destination,
-    errorOutput,
-    retryDurationMs,
-    backoff,
-    random: options.random ?? Math.random,
-    scheduler: options.scheduler ?? asyncScheduler,
-    sizeOf: options.sizeOf ?? (byteSizeOf as (record: T) => number),
-  };
-  const metrics = options.metrics;
+  const sizeOf = checkFunction<(record: T) => number>(component, 'sizeOf', options.sizeOf) ?? (byteSizeOf as (record: T) => number);
+  const random = checkFunction<() => number>(component, 'random', options.random) ?? Math.random;
+  const metrics = checkFunction<MetricSink>(component, 'metrics', options.metrics);
+  const scheduler = checkScheduler(component, options.scheduler);
 
-  const report = (result: DeliveryResult<T>): void => {
-    if (metrics === undefined) return;
-    const failed = new Set(result.failed);
-    let records = 0;
-    let bytes = 0;
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const record of result.records) {
-      oldest = Math.min(oldest, arrivalTimeOf(record, result.startedAtMs));
-      if (failed.has(record)) continue;
-      records++;
-      bytes += how.sizeOf(record);
+  const measure = (records: readonly T[]): Float64Array => {
+    const sizes = new Float64Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      // A record that cannot be measured counts as 0 bytes here; the destination refuses it, and it ends
+      // in the error output like any other failed record.
+      try {
+        sizes[i] = sizeOf(records[i]!);
+      } catch {
+        sizes[i] = 0;
+      }
     }
-    metrics(`${metricPrefix}.Records`, records, 'Count');
+    return sizes;
+  };
+
+  const report = (result: DeliveryResult<T>, sizes: ArrayLike<number>, failedIndexes: ReadonlySet<number>): void => {
+    if (metrics === undefined) return;
+    let bytes = result.bytes;
+    for (const i of failedIndexes) bytes -= sizes[i]!;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const record of result.records) oldest = Math.min(oldest, arrivalTimeOf(record, result.startedAtMs));
+    metrics(`${metricPrefix}.Records`, result.records.length - failedIndexes.size, 'Count');
     metrics(`${metricPrefix}.Bytes`, bytes, 'Bytes');
     metrics(`${metricPrefix}.Success`, result.status === 'delivered' ? 1 : 0, 'Count');
-    if (oldest !== Number.POSITIVE_INFINITY) metrics(`${metricPrefix}.DataFreshness`, (how.scheduler.now() - oldest) / 1000, 'Seconds');
+    if (oldest !== Number.POSITIVE_INFINITY) metrics(`${metricPrefix}.DataFreshness`, (scheduler.now() - oldest) / 1000, 'Seconds');
   };
 
   return () => {
     const prefix = randomBytes(8).toString('hex');
     let sequence = 0;
+    const how: BatchDelivery = {
+      destination,
+      errorOutput,
+      retryDurationMs,
+      ackTimeoutMs,
+      backoff,
+      random,
+      scheduler,
+      sendSlots: new Slots(concurrency),
+      ackSlots: new Slots(maxPendingAcks),
+    };
     return {
-      concurrency,
-      deliver: (batch) => defer(() => deliverBatch(batch, `${prefix}-${sequence++}`, how)).pipe(tap(report)),
+      concurrency: concurrency + maxPendingAcks,
+      deliver: ({ records, sizes, settlementAt }) =>
+        defer(() => {
+          const settlementOfRecord = settlementAt ?? ((i: number) => settlementOf(records[i]));
+          const lost = lostSettlements(records, settlementOfRecord);
+          if (lost.length > 0) {
+            metrics?.(`${metricPrefix}.LostSettlements`, lost.length, 'Count');
+            return throwError(() => new LostSettlementError(lost, component));
+          }
+          const measured = sizes ?? measure(records);
+          let bytes = 0;
+          for (let i = 0; i < measured.length; i++) bytes += measured[i]!;
+          return deliverBatch(
+            {
+              records,
+              bytes,
+              batchId: `${prefix}-${sequence++}`,
+              settlementAt: settlementOfRecord,
+              report: (result, failedIndexes) => report(result, measured, failedIndexes),
+            },
+            how,
+          );
+        }),
     };
   };
+}
+
+/** Ids of the records that arrived without their settlement while their source still waits for it. */
+function lostSettlements(records: readonly unknown[], settlementAt: (index: number) => Settlement | undefined): string[] {
+  const lost: string[] = [];
+  for (let i = 0; i < records.length; i++) {
+    if (settlementAt(i) === undefined && isOutstandingCopy(records[i])) lost.push((records[i] as { recordId: string }).recordId);
+  }
+  return lost;
+}
+
+/** Throws {@link InvalidOptionError} unless `value` is a {@link Destination} (and so are its later stages). */
+export function checkDestination(component: string, option: string, value: unknown): asserts value is Destination {
+  const d = value as Partial<Destination> | null;
+  if (typeof d !== 'object' || d === null || typeof d.build !== 'function' || typeof d.send !== 'function') {
+    throw new InvalidOptionError(component, option, value, 'a Destination (an object with name, build and send)');
+  }
+  if (typeof d.name !== 'string' || d.name === '') throw new InvalidOptionError(component, `${option}.name`, d.name, 'a non-empty string');
+  if (d.errorOutput !== undefined && (typeof d.errorOutput !== 'object' || d.errorOutput === null || typeof d.errorOutput.writeFailures !== 'function')) {
+    throw new InvalidOptionError(component, `${option}.errorOutput`, d.errorOutput, 'an ErrorOutput (an object with name and writeFailures)');
+  }
+  if (d.nextStage !== undefined) checkDestination(component, `${option}.nextStage`, d.nextStage);
 }

@@ -21,7 +21,7 @@ export interface FailedRecords<T> {
   /** Arrival time for records that carry none. */
   readonly fallbackArrivalMs: number;
   /** Stage-specific fields of each failure record (e.g. `lambdaArn`). */
-  readonly extraFields?: (record: T) => Readonly<Record<string, unknown>> | undefined;
+  readonly extraFields?: ((record: T) => Readonly<Record<string, unknown>> | undefined) | undefined;
 }
 
 /**

@@ -151,7 +151,7 @@ export interface Destination<R extends DeliveryRequest = DeliveryRequest> {
   readonly errorOutputType?: string;
   /** How long to keep retrying a batch, counted from its first failure. Default 300 s unless `deliverTo` says otherwise. */
   readonly retryDurationMs?: number;
-  /** How long an accepted request's acknowledgement may take before the request is sent again. Default 600 s. */
+  /** How long an accepted request's acknowledgement may take before the request is sent again. Default 180 s (Firehose's default for Splunk). */
   readonly ackTimeoutMs?: number;
   /**
    * The next stage of a chain (Redshift: this stage stores the staging object and manifest, the next runs
@@ -203,17 +203,4 @@ export interface ErrorOutput {
   /** How long to keep retrying a write of failure records. Default 24 h. */
   readonly retryDurationMs?: number;
   writeFailures(failures: readonly FailureRecord[], errorOutputType: string, attempt: DeliveryAttempt): ObservableInput<DeliveryAck | void>;
-}
-
-/**
- * The destination contract before v2 (one `deliver` per attempt, the batch rebuilt every time). Kept only
- * while the engine moves to {@link Destination}.
- * @deprecated Implement {@link Destination} (`build` + `send`).
- */
-export interface LegacyDestination<T> {
-  readonly name: string;
-  readonly errorOutputType?: string;
-  readonly retryDurationMs?: number;
-  deliver(batch: readonly T[], attempt: DeliveryAttempt): ObservableInput<DeliveryAck | void>;
-  failureFields?(record: T): Readonly<Record<string, unknown>>;
 }

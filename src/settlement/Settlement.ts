@@ -27,6 +27,7 @@ export type SettlementOutcome = 'delivered' | 'dropped' | 'failed';
 export class Settlement {
   #onSettled: ((outcome: SettlementOutcome) => void) | null;
   #outcome: SettlementOutcome | undefined;
+  #listeners: Array<(outcome: SettlementOutcome) => void> | undefined;
 
   constructor(onSettled: (outcome: SettlementOutcome) => void) {
     this.#onSettled = onSettled;
@@ -50,8 +51,17 @@ export class Settlement {
     this.#outcome = outcome;
     const onSettled = this.#onSettled!;
     this.#onSettled = null;
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    if (listeners !== undefined) for (const listener of listeners) listener(outcome);
     onSettled(outcome);
     return true;
+  }
+
+  /** Also tells `listener` the outcome when this settles, once (at once if it already did). */
+  whenSettled(listener: (outcome: SettlementOutcome) => void): void {
+    if (this.#outcome !== undefined) listener(this.#outcome);
+    else (this.#listeners ??= []).push(listener);
   }
 
   /**

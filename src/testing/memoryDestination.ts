@@ -1,15 +1,17 @@
-import { asyncScheduler, map, timer, type SchedulerLike } from 'rxjs';
-import type { DeliveryAttempt, LegacyDestination, ErrorOutput, FailureRecord, ItemFailure } from '../destinations/Destination.js';
+import { asyncScheduler, map, NEVER, timer, type Observable, type SchedulerLike } from 'rxjs';
+import type { DeliveryAttempt, DeliveryRequest, Destination, ErrorOutput, FailureRecord, ItemFailure, SendOutcome } from '../destinations/Destination.js';
 import { DeliveryError } from '../destinations/DeliveryError.js';
 
-/** One attempt the memory destination saw, with what it answered. */
+/** One send the memory destination saw, with what it answered. */
 export interface MemoryAttempt<T> {
-  /** `scheduler.now()` when the attempt was acknowledged or failed (after `latencyMs`). */
+  /** `scheduler.now()` when the send was answered (after `latencyMs`). */
   readonly atMs: number;
   readonly batchId: string;
   readonly attempt: number;
+  /** The request ids of the request sent: the same on every resend of a batch's request. */
+  readonly requestIds: readonly string[];
   readonly records: readonly T[];
-  /** `ok`, `failed` (the whole attempt) or `partial` (some items failed). */
+  /** `ok`, `failed` (the whole send) or `partial` (some items failed). */
   readonly outcome: 'ok' | 'failed' | 'partial';
 }
 
@@ -20,37 +22,53 @@ export interface MemoryFailureWrite {
   readonly failures: readonly FailureRecord[];
 }
 
-/** What a rule may answer for an attempt: nothing (success), an error (the attempt fails) or failed items. */
+/** What a rule may answer for a send: nothing (success), an error (the send fails) or failed items (indexes into the records sent). */
 export type MemoryRuleAnswer = void | undefined | Error | readonly ItemFailure[];
 
 export interface MemoryDestinationOptions {
   /** Name in results and metrics. Default `Memory`. */
   readonly name?: string;
-  /** Time each attempt takes, on `scheduler`. Default 0 (acknowledged in the same frame). */
+  /** Time each send takes, on `scheduler`. Default 0 (answered in the same frame). */
   readonly latencyMs?: number;
+  /**
+   * With a value, accepted sends carry a pending acknowledgement (like Splunk's indexer acknowledgement)
+   * that arrives this long after the send was answered; records count as delivered only then.
+   */
+  readonly ackLatencyMs?: number;
+  readonly ackTimeoutMs?: number;
   readonly scheduler?: SchedulerLike;
   readonly retryDurationMs?: number;
   readonly errorOutputType?: string;
 }
 
-export interface MemoryDestination<T> extends LegacyDestination<T>, ErrorOutput {
-  /** Every attempt, in order. */
+/** The memory destination's request: the batch, and which of its records this send carries. */
+export interface MemoryRequest extends DeliveryRequest {
+  readonly batch: readonly unknown[];
+}
+
+export interface MemoryDestination<T> extends Destination<MemoryRequest>, ErrorOutput {
+  /** Every send, in order. */
   readonly attempts: MemoryAttempt<T>[];
   /** Every record acknowledged, in order of acknowledgement. */
   readonly delivered: T[];
   /** Failure records written to it as an error output. */
   readonly failureWrites: MemoryFailureWrite[];
-  /** The next `times` attempts fail with `error` (default: a retriable `DeliveryError` `<name>.Unavailable`). */
+  /** Requests built, one per batch (a retry never builds again). */
+  readonly builds: MemoryRequest[];
+  /** The next `times` sends fail with `error` (default: a retriable `DeliveryError` `<name>.Unavailable`). */
   failNext(times: number, error?: Error): this;
-  /** Decides every later attempt (after those queued by `failNext`); return nothing for success. */
+  /** Decides every later send (after those queued by `failNext`); return nothing for success. */
   failWhen(rule: (batch: readonly T[], attempt: DeliveryAttempt) => MemoryRuleAnswer): this;
+  /** The acknowledgements of the next `times` accepted sends never arrive (with `ackLatencyMs`). */
+  loseAckNext(times: number): this;
 }
 
 /**
  * A destination (and error output) that keeps what it receives in memory, with the virtual time of each
- * attempt, and fails on demand: for marble tests of pipelines, in virtual time.
- *
- * Attempts take `latencyMs` on the scheduler, so concurrency and retries are visible in marble diagrams.
+ * send, and fails on demand: for marble tests of pipelines, in virtual time. It follows the destination
+ * contract like any other: one request built per batch, resent as it is; a partial failure retries a
+ * smaller request with the same request id; with `ackLatencyMs`, acknowledgements come later (or never,
+ * after `loseAckNext`).
  *
  * ## Example
  * ```ts
@@ -67,34 +85,58 @@ export function memoryDestination<T>(options: MemoryDestinationOptions = {}): Me
   const scheduler = options.scheduler ?? asyncScheduler;
   const latencyMs = options.latencyMs ?? 0;
   const queued: Error[] = [];
+  let acksToLose = 0;
   let rule: ((batch: readonly T[], attempt: DeliveryAttempt) => MemoryRuleAnswer) | undefined;
 
   const decide = (batch: readonly T[], attempt: DeliveryAttempt): MemoryRuleAnswer => queued.shift() ?? rule?.(batch, attempt);
+
+  const send = (request: MemoryRequest, attempt: DeliveryAttempt): Observable<SendOutcome<MemoryRequest>> =>
+    timer(latencyMs, scheduler).pipe(
+      map((): SendOutcome<MemoryRequest> => {
+        const records = request.items.map((i) => request.batch[i] as T);
+        const answer = decide(records, attempt);
+        const base = { atMs: scheduler.now(), batchId: attempt.batchId, attempt: attempt.attempt, requestIds: request.ids, records };
+        if (answer instanceof Error) {
+          destination.attempts.push({ ...base, outcome: 'failed' });
+          throw answer;
+        }
+        const failures = answer ?? [];
+        const location = `memory://${name}/${attempt.batchId}`;
+        destination.attempts.push({ ...base, outcome: failures.length === 0 ? 'ok' : 'partial' });
+        if (failures.length > 0) {
+          // Indexes of the rule are into the records sent; the outcome's are into the batch.
+          const failed = failures.map((f) => ({ ...f, index: request.items[f.index]! }));
+          const failedIndexes = new Set(failures.map((f) => f.index));
+          records.forEach((r, i) => failedIndexes.has(i) || destination.delivered.push(r));
+          const retry = failed.filter((f) => f.retriable !== false).map((f) => f.index);
+          return { status: 'partial', location, failed, retry: { ...request, items: retry.sort((a, b) => a - b) } };
+        }
+        if (options.ackLatencyMs === undefined) {
+          destination.delivered.push(...records);
+          return { status: 'accepted', location };
+        }
+        const lost = acksToLose > 0;
+        if (lost) acksToLose--;
+        const acknowledgement = lost ? NEVER : timer(options.ackLatencyMs, scheduler).pipe(map(() => void destination.delivered.push(...records)));
+        return { status: 'accepted', location, acknowledgement };
+      }),
+    );
 
   const destination: MemoryDestination<T> = {
     name,
     ...(options.retryDurationMs === undefined ? {} : { retryDurationMs: options.retryDurationMs }),
     ...(options.errorOutputType === undefined ? {} : { errorOutputType: options.errorOutputType }),
+    ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
     attempts: [],
     delivered: [],
     failureWrites: [],
-    deliver: (batch, attempt) =>
-      timer(latencyMs, scheduler).pipe(
-        map(() => {
-          const records = [...batch];
-          const answer = decide(records, attempt);
-          const base = { atMs: scheduler.now(), batchId: attempt.batchId, attempt: attempt.attempt, records };
-          if (answer instanceof Error) {
-            destination.attempts.push({ ...base, outcome: 'failed' });
-            throw answer;
-          }
-          const failed = answer ?? [];
-          const failedIndexes = new Set(failed.map((f) => f.index));
-          destination.attempts.push({ ...base, outcome: failed.length === 0 ? 'ok' : 'partial' });
-          records.forEach((r, i) => failedIndexes.has(i) || destination.delivered.push(r));
-          return { location: `memory://${name}/${attempt.batchId}`, failed };
-        }),
-      ),
+    builds: [],
+    build(batch, { batchId }) {
+      const request: MemoryRequest = { ids: [`${batchId}/0`], items: batch.map((_r, i) => i), bytes: 0, batch };
+      destination.builds.push(request);
+      return { request };
+    },
+    send,
     writeFailures: (failures, errorOutputType, attempt) =>
       timer(latencyMs, scheduler).pipe(
         map(() => {
@@ -112,6 +154,11 @@ export function memoryDestination<T>(options: MemoryDestinationOptions = {}): Me
       rule = next;
       return destination;
     },
+    loseAckNext(times) {
+      acksToLose += times;
+      return destination;
+    },
   };
   return destination;
 }
+

@@ -1,85 +1,121 @@
 import { describe, expect, it } from 'vitest';
-import { from, lastValueFrom, Subject, toArray } from 'rxjs';
+import { from, lastValueFrom, map, NEVER, Subject, toArray, type Observable, type ObservableInput } from 'rxjs';
 import { bufferBySizeOrTime, deliverTo } from '../../operators/index.js';
 import {
   DeliveryError,
-  type DeliveryAck,
-  type DeliveryAttempt,
+  UndeliverableRecordsError,
+  type DeliveryRequest,
   type DeliveryResult,
-  type LegacyDestination,
+  type Destination,
   type ErrorOutput,
   type FailureRecord,
   type FirehoseRecord,
-  type ItemFailure,
+  type SendOutcome,
 } from '../../src/index.js';
 import { trackSettlements } from '../../src/testing/index.js';
 
-/** What the suite needs of a destination under test: a fresh instance, and a way to read back what it stored. */
-export interface ConformanceTarget {
-  /** A destination over fresh, empty storage, and an error output (often the destination itself). */
-  readonly create: () => Promise<{
-    destination: LegacyDestination<FirehoseRecord>;
-    errorOutput: ErrorOutput;
-    /** Every line of every delivered object (decompressed), in any order. */
-    readDelivered: () => Promise<string[]>;
-    /** Every failure record written, in any order. */
-    readFailures: () => Promise<FailureRecord[]>;
-    close: () => Promise<void>;
-  }>;
+/** A destination under test over fresh, empty storage, with ways to read back what it stored and to fail its wire. */
+export interface ConformanceSetup {
+  readonly destination: Destination;
+  /** An error output (often the destination itself). */
+  readonly errorOutput: ErrorOutput;
+  /** Every line of every delivered object or request (decompressed), in any order. */
+  readonly readDelivered: () => Promise<string[]>;
+  /** Every failure record written, in any order. */
+  readonly readFailures: () => Promise<FailureRecord[]>;
   /**
-   * `true` for a destination that cannot tell a resend from new data (Splunk HEC has no request ids): a
-   * batch whose acknowledgement was lost is then checked to be there twice, never lost.
+   * Records (as `recordsOf` makes them, possibly with more fields) that this destination builds into at least
+   * two wire requests. Absent when the target sends every batch as one wire request (`oneWireRequestPerBatch`).
    */
-  readonly duplicatesAfterLostAck?: boolean;
+  readonly splitBatch?: () => FirehoseRecord[];
+  /** The next send of the wire request with this id (an object key, an HTTP request id) fails once, transiently, on the wire. */
+  readonly failWireOnce?: (id: string) => void;
+  readonly close: () => Promise<void>;
 }
 
-type Fault = 'ok' | 'fail-before' | 'fail-after' | 'permanent' | { partial: number[] };
+export interface ConformanceTarget {
+  readonly create: () => Promise<ConformanceSetup>;
+  /**
+   * `true` for a destination that sends every batch as one wire request (Splunk HEC: one POST, one ackId):
+   * instead of a partial retry, the suite checks that a batch goes out as one request, resent whole.
+   */
+  readonly oneWireRequestPerBatch?: boolean;
+  /**
+   * `true` for a destination whose receiver cannot tell a resend from new data (Splunk HEC has no request
+   * ids): a batch whose answer was lost is then checked to be there twice, never lost.
+   */
+  readonly duplicatesAfterLostAnswer?: boolean;
+  /** An ack timeout that the destination's real acknowledgements meet (Splunk HEC's are polled). Default 1 ms. */
+  readonly ackTimeoutMs?: number;
+}
+
+type Fault = 'ok' | 'fail-before' | 'fail-after' | 'permanent' | 'late-ack' | 'lost-ack';
+
+interface Sent {
+  readonly request: DeliveryRequest;
+  readonly ids: readonly string[];
+  readonly signal: AbortSignal;
+}
 
 /**
- * Wraps a real destination so that each attempt follows `plan`: `fail-before` fails without storing,
- * `fail-after` stores and then fails (a lost acknowledgement), `permanent` fails for good, `partial` stores
- * all but the named items and reports those as failed.
+ * Wraps a real destination (a test double around the real builder and service, named as such): counts
+ * builds, records every send (the request object, its ids, its signal), and applies `plan` to sends in
+ * order: `fail-before` fails without sending, `fail-after` sends and then fails (a lost answer),
+ * `permanent` fails for good, `late-ack` turns an accepted send into one whose acknowledgement arrives when
+ * `acks` emits, `lost-ack` into one whose acknowledgement never arrives.
  */
-function withFaults(real: LegacyDestination<FirehoseRecord>, plan: Fault[]): LegacyDestination<FirehoseRecord> & { attempts: number[][] } {
-  const attempts: number[][] = [];
-  return {
+function instrument(real: Destination, plan: Fault[] = []) {
+  const sent: Sent[] = [];
+  let builds = 0;
+  const acks = new Subject<void>();
+  let sendStarted: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => (sendStarted = resolve));
+  const destination: Destination = {
     name: real.name,
-    attempts,
-    async deliver(batch: readonly FirehoseRecord[], attempt: DeliveryAttempt): Promise<DeliveryAck | void> {
-      attempts.push(batch.map((r) => Number(r.recordId)));
+    ...(real.errorOutputType === undefined ? {} : { errorOutputType: real.errorOutputType }),
+    build(batch, context) {
+      builds++;
+      return real.build(batch, context);
+    },
+    send(request, attempt): Observable<SendOutcome> {
+      sent.push({ request, ids: [...request.ids], signal: attempt.signal });
+      sendStarted();
       const fault = plan.shift() ?? 'ok';
-      if (fault === 'fail-before') throw new DeliveryError(`${real.name}.Injected`, 'injected before storing');
-      if (fault === 'permanent') throw new DeliveryError(`${real.name}.InjectedPermanent`, 'injected, permanent', { permanent: true });
-      if (typeof fault === 'object') {
-        const keep = batch.filter((_r, i) => !fault.partial.includes(i));
-        const ack = keep.length > 0 ? await lastValueFrom(from(real.deliver(keep, attempt)), { defaultValue: undefined }) : undefined;
-        const failed: ItemFailure[] = fault.partial.map((index) => ({ index, errorCode: `${real.name}.InjectedItem`, errorMessage: 'injected item failure' }));
-        return { ...(ack as DeliveryAck | undefined), failed };
-      }
-      const ack = await lastValueFrom(from(real.deliver(batch, attempt)), { defaultValue: undefined });
-      if (fault === 'fail-after') throw new DeliveryError(`${real.name}.InjectedAfter`, 'stored, but the acknowledgement was lost');
-      return ack;
+      if (fault === 'fail-before') throw new DeliveryError(`${real.name}.Injected`, 'injected before sending');
+      if (fault === 'permanent') throw new DeliveryError(`${real.name}.InjectedPermanent`, 'injected, permanent', { kind: 'permanent' });
+      return from(real.send(request, attempt) as ObservableInput<SendOutcome>).pipe(
+        map((outcome): SendOutcome => {
+          if (fault === 'fail-after') throw new DeliveryError(`${real.name}.InjectedAfter`, 'sent, but the answer was lost');
+          if (outcome.status !== 'accepted') return outcome;
+          if (fault === 'late-ack') return { ...outcome, acknowledgement: acks };
+          if (fault === 'lost-ack') return { ...outcome, acknowledgement: NEVER };
+          return outcome;
+        }),
+      );
     },
   };
+  return { destination, sent, acks, started, builds: () => builds };
 }
 
 const line = (i: number): string => `{"n":${i},"pad":"${'x'.repeat(i % 7)}"}`;
-const recordsOf = (n: number, base = 0): FirehoseRecord[] =>
+/** Records with a partition key, so that destinations with dynamic partitioning can lay them out too. */
+export const recordsOf = (n: number, base = 0, partition = 'a'): FirehoseRecord[] =>
   Array.from({ length: n }, (_, i) => ({
-    recordId: String(i),
+    recordId: String(base + i),
     data: new TextEncoder().encode(line(base + i) + '\n'),
     approximateArrivalTimestamp: Date.UTC(2026, 10, 26, 9, 30) + i,
+    partitionKeys: { p: partition },
   }));
 const fast = { backoff: { initialMs: 1, maxMs: 5 }, retryDurationMs: 10_000 };
 
-async function deliverAll(destination: LegacyDestination<FirehoseRecord>, errorOutput: ErrorOutput | undefined, batches: FirehoseRecord[][]): Promise<DeliveryResult<FirehoseRecord>[]> {
-  return lastValueFrom(from(batches).pipe(deliverTo(destination, { ...fast, errorOutput }), toArray()));
+async function deliverAll(destination: Destination, errorOutput: ErrorOutput | undefined, batches: FirehoseRecord[][], options: object = {}): Promise<DeliveryResult<FirehoseRecord>[]> {
+  return lastValueFrom(from(batches).pipe(deliverTo(destination, { ...fast, errorOutput, ...options }), toArray()));
 }
 
 /** The behaviours every destination must have, checked against the real thing. */
 export function describeDestinationConformance(name: string, target: ConformanceTarget): void {
   describe(`${name}: destination conformance`, () => {
-    const withTarget = (test: (t: Awaited<ReturnType<ConformanceTarget['create']>>) => Promise<void>) => async () => {
+    const withTarget = (test: (t: ConformanceSetup) => Promise<void>) => async () => {
       const t = await target.create();
       try {
         await test(t);
@@ -105,25 +141,31 @@ export function describeDestinationConformance(name: string, target: Conformance
     );
 
     it(
-      'should retry a transient failure',
+      'should retry a transient failure, resending the request it built once',
       withTarget(async ({ destination, readDelivered }) => {
-        const faulty = withFaults(destination, ['fail-before', 'fail-before']);
-        const [result] = await deliverAll(faulty, undefined, [recordsOf(3)]);
+        const probe = instrument(destination, ['fail-before', 'fail-before']);
+        const [result] = await deliverAll(probe.destination, undefined, [recordsOf(3)]);
         expect(result).toMatchObject({ status: 'delivered', attempts: 3 });
+        expect(probe.builds()).toBe(1);
+        expect(probe.sent.map((s) => s.request)).toEqual([probe.sent[0]!.request, probe.sent[0]!.request, probe.sent[0]!.request]);
         expect((await readDelivered()).sort()).toEqual([line(0), line(1), line(2)].sort());
       }),
     );
 
     it(
-      target.duplicatesAfterLostAck === true
-        ? 'should resend a batch whose acknowledgement was lost: there twice, never lost'
-        : 'should not duplicate a batch whose acknowledgement was lost and that was retried',
+      target.duplicatesAfterLostAnswer === true
+        ? 'should resend identical bytes with the same request ids when an answer was lost: the batch is there twice, never lost'
+        : 'should resend identical bytes with the same request ids when an answer was lost, and not duplicate the batch',
       withTarget(async ({ destination, readDelivered }) => {
-        const faulty = withFaults(destination, ['fail-after']);
-        const [result] = await deliverAll(faulty, undefined, [recordsOf(4)]);
+        const probe = instrument(destination, ['fail-after']);
+        const [result] = await deliverAll(probe.destination, undefined, [recordsOf(4)]);
         expect(result).toMatchObject({ status: 'delivered', attempts: 2 });
+        expect(probe.builds()).toBe(1);
+        // The very same request object: its bytes were built once and are sent again as they are.
+        expect(probe.sent[1]!.request).toBe(probe.sent[0]!.request);
+        expect(probe.sent[1]!.ids).toEqual(probe.sent[0]!.ids);
         const once = [0, 1, 2, 3].map(line);
-        expect((await readDelivered()).sort()).toEqual((target.duplicatesAfterLostAck === true ? [...once, ...once] : once).sort());
+        expect((await readDelivered()).sort()).toEqual((target.duplicatesAfterLostAnswer === true ? [...once, ...once] : once).sort());
       }),
     );
 
@@ -132,9 +174,9 @@ export function describeDestinationConformance(name: string, target: Conformance
       withTarget(async ({ destination, errorOutput, readDelivered, readFailures }) => {
         const records = recordsOf(2);
         const log = trackSettlements(records);
-        const faulty = withFaults(destination, ['permanent']);
-        const [result] = await deliverAll(faulty, errorOutput, [records]);
-        expect(faulty.attempts).toHaveLength(1);
+        const probe = instrument(destination, ['permanent']);
+        const [result] = await deliverAll(probe.destination, errorOutput, [records]);
+        expect(probe.sent).toHaveLength(1);
         expect(result).toMatchObject({ status: 'failed-to-error-output', errorCode: `${destination.name}.InjectedPermanent` });
         expect(typeof result!.errorLocation).toBe('string');
         expect(await readDelivered()).toEqual([]);
@@ -154,17 +196,118 @@ export function describeDestinationConformance(name: string, target: Conformance
       }),
     );
 
+    if (target.oneWireRequestPerBatch === true) {
+      it(
+        'should send a batch as one wire request, and resend it whole when it fails',
+        withTarget(async ({ destination, readDelivered }) => {
+          const records = recordsOf(25);
+          const probe = instrument(destination, ['fail-before']);
+          const [result] = await deliverAll(probe.destination, undefined, [records]);
+          expect(result).toMatchObject({ status: 'delivered', attempts: 2, failed: [] });
+          expect(probe.sent.map((s) => [s.ids.length, s.request.items.length])).toEqual([
+            [1, 25],
+            [1, 25],
+          ]);
+          expect(probe.sent[1]!.request).toBe(probe.sent[0]!.request);
+          expect((await readDelivered()).sort()).toEqual(records.map((_r, i) => line(i)).sort());
+        }),
+      );
+    } else {
+      it(
+        'should retry only the wire request that failed, keeping its request id, and store every record once',
+        withTarget(async ({ destination, readDelivered, splitBatch, failWireOnce }) => {
+          const records = splitBatch!();
+          const probe = instrument(destination);
+          // Fail, once, the second wire request of the batch as deliverTo will build it: its ids are known only after the build.
+          const failSecond: Destination = {
+            ...probe.destination,
+            build: probe.destination.build,
+            send(request, attempt) {
+              if (attempt.attempt === 1) failWireOnce!(request.ids[1]!);
+              return probe.destination.send(request, attempt);
+            },
+          };
+          const [result] = await deliverAll(failSecond, undefined, [records]);
+          expect(result).toMatchObject({ status: 'delivered', attempts: 2, failed: [] });
+          const [first, retry] = probe.sent;
+          expect(first!.ids.length).toBeGreaterThanOrEqual(2);
+          expect(retry!.ids).toEqual([first!.ids[1]]);
+          expect(probe.builds()).toBe(1);
+          expect((await readDelivered()).sort()).toEqual(records.map((r) => line(Number(r.recordId))).sort());
+        }),
+      );
+    }
+
     it(
-      'should retry only the items that failed',
+      'should abort the send in flight when unsubscribed, and emit nothing',
+      withTarget(async ({ destination }) => {
+        const probe = instrument(destination);
+        const results: unknown[] = [];
+        const subscription = from([recordsOf(3)]).pipe(deliverTo(probe.destination, fast)).subscribe((r) => results.push(r));
+        await probe.started;
+        subscription.unsubscribe();
+        expect(probe.sent[0]!.signal.aborted).toBe(true);
+        expect(results).toEqual([]);
+      }),
+    );
+
+    it(
+      'should settle records only when a late acknowledgement arrives, sending other batches meanwhile',
       withTarget(async ({ destination, readDelivered }) => {
-        const faulty = withFaults(destination, [{ partial: [1, 3] }]);
-        const [result] = await deliverAll(faulty, undefined, [recordsOf(5)]);
-        expect(faulty.attempts).toEqual([
-          [0, 1, 2, 3, 4],
-          [1, 3],
-        ]);
+        const probe = instrument(destination, ['late-ack', 'ok']);
+        const first = recordsOf(2);
+        const second = recordsOf(2, 2);
+        const log = trackSettlements([...first, ...second]);
+        const results: DeliveryResult<FirehoseRecord>[] = [];
+        let firstResult: () => void = () => undefined;
+        const oneResult = new Promise<void>((resolve) => (firstResult = resolve));
+        const done = new Promise<void>((resolve, reject) =>
+          from([first, second])
+            .pipe(deliverTo(probe.destination, fast))
+            .subscribe({ next: (r) => (results.push(r), firstResult()), error: reject, complete: resolve }),
+        );
+        // With concurrency 1, the second batch is sent and delivered while the first awaits its acknowledgement.
+        await oneResult;
+        expect(results[0]!.records).toEqual(second);
+        expect(log.events.map((e) => e.index).sort()).toEqual([2, 3]);
+        probe.acks.next();
+        await done;
+        expect(results.map((r) => r.status)).toEqual(['delivered', 'delivered']);
+        expect(log.unsettled()).toEqual([]);
+        expect((await readDelivered()).sort()).toEqual([0, 1, 2, 3].map(line).sort());
+      }),
+    );
+
+    it(
+      'should send a request again, with the same ids, when its acknowledgement does not come in time',
+      withTarget(async ({ destination }) => {
+        const probe = instrument(destination, ['lost-ack', 'ok']);
+        const [result] = await deliverAll(probe.destination, undefined, [recordsOf(2)], { ackTimeoutMs: target.ackTimeoutMs ?? 1 });
         expect(result).toMatchObject({ status: 'delivered', attempts: 2 });
-        expect((await readDelivered()).sort()).toEqual([0, 1, 2, 3, 4].map(line).sort());
+        expect(probe.sent[1]!.request).toBe(probe.sent[0]!.request);
+      }),
+    );
+
+    it(
+      'should leave nothing settled when a later stage fails and nothing can hold its failures',
+      withTarget(async ({ destination, readDelivered }) => {
+        const records = recordsOf(3);
+        const log = trackSettlements(records);
+        const load: Destination = {
+          name: 'Load',
+          retryDurationMs: 0,
+          build: (batch, { previousLocation }) => ({ request: { ids: [String(previousLocation)], items: batch.map((_r, i) => i), bytes: 0 } }),
+          send: () => {
+            throw new DeliveryError('Load.Failed', 'the load failed');
+          },
+        };
+        const staged: Destination = { ...destination, name: destination.name, build: destination.build.bind(destination), send: destination.send.bind(destination), nextStage: load };
+        const failure = await deliverAll(staged, undefined, [records]).catch((err: unknown) => err);
+        expect(failure).toBeInstanceOf(UndeliverableRecordsError);
+        expect((failure as UndeliverableRecordsError).records).toEqual(records);
+        // Stage 1 stored the data, but nothing is settled: a replayable source would read it again.
+        expect((await readDelivered()).sort()).toEqual([0, 1, 2].map(line).sort());
+        expect(log.events).toEqual([]);
       }),
     );
 

@@ -6,8 +6,11 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import { deliverTo } from '../../operators/index.js';
 import { decompress } from '../../src/codecs/decompress.js';
 import { directoryDestination } from '../../src/destinations/directory/index.js';
-import { InvalidOptionError, type Compression, type FailureRecord, type FirehoseRecord } from '../../src/index.js';
-import { describeDestinationConformance } from './conformance.js';
+import { DeliveryError, InvalidOptionError, type Compression, type FailureRecord, type FirehoseRecord } from '../../src/index.js';
+import { checkDirectoryOptions } from '../../src/destinations/directory/options.js';
+import { writeObjectAtomically } from '../../src/destinations/directory/service.js';
+import { objectStoreDestination } from '../../src/destinations/objectStore/objectStoreDestination.js';
+import { describeDestinationConformance, recordsOf } from './conformance.js';
 
 /** Every file below `root`, as paths relative to it, sorted. */
 async function listFiles(root: string): Promise<string[]> {
@@ -33,13 +36,28 @@ async function readLines(root: string, filter: (file: string) => boolean): Promi
 describeDestinationConformance('directoryDestination', {
   create: async () => {
     const root = await mkdtemp(join(tmpdir(), 'rx-firehose-dir-'));
-    const destination = directoryDestination<FirehoseRecord>({ path: root, streamName: 'conformance', compression: 'GZIP' });
-    const isFailure = (f: string): boolean => f.startsWith('Directory-failed/');
+    const config = checkDirectoryOptions({
+      path: root,
+      streamName: 'conformance',
+      compression: 'GZIP',
+      dynamicPartitioning: true,
+      prefix: 'p=!{partitionKeyFromLambda:p}/',
+      errorOutputPrefix: 'errors/!{firehose:error-output-type}/',
+    });
+    // directoryDestination's own parts (options, builder, file writer), with a fault injected at the write:
+    // a key marked by failWireOnce fails once, transiently.
+    const failing = new Set<string>();
+    const destination = objectStoreDestination('Directory', config, (key, body, signal) =>
+      failing.delete(key) ? Promise.reject(new DeliveryError('Directory.EIO', 'injected at the write')) : writeObjectAtomically(config.root, key, body, config.fsync, signal),
+    );
+    const isFailure = (f: string): boolean => f.startsWith('errors/');
     return {
       destination,
       errorOutput: destination,
       readDelivered: () => readLines(root, (f) => !isFailure(f)),
       readFailures: async () => (await readLines(root, isFailure)).map((l) => JSON.parse(l) as FailureRecord),
+      splitBatch: () => [...recordsOf(3, 0, 'a'), ...recordsOf(3, 3, 'b')],
+      failWireOnce: (key) => void failing.add(key),
       close: () => rm(root, { recursive: true, force: true }),
     };
   },

@@ -1,31 +1,22 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildRequestBody } from '../../src/destinations/http/buildRequestBody.js';
-import { BODY_OVERHEAD_BYTES, planRequests, PROTOCOL_LIMITS, RECORD_OVERHEAD_BYTES, type BatchMemo, type RequestPlan, type SendableItem } from '../../src/destinations/http/planRequests.js';
+import { BODY_OVERHEAD_BYTES, planRequests, PROTOCOL_LIMITS, RECORD_OVERHEAD_BYTES, type RequestPlan, type SendableItem } from '../../src/destinations/http/planRequests.js';
 
 // The request builder of httpEndpointDestination: how a batch is cut into requests, the ids they carry,
 // and their bodies.
 
 const items = (...texts: string[]): SendableItem[] => texts.map((t, index) => ({ index, data: new TextEncoder().encode(t) }));
 const shape = (plan: RequestPlan): number[][] => plan.requests.map((r) => r.items.map((i) => i.index));
-/** The memo an attempt leaves when the requests at `failedAt` failed. */
-const memoOf = (plan: RequestPlan, failedAt: number[], previous?: BatchMemo): BatchMemo => ({
-  failed: failedAt.map((i) => plan.requests[i]!).map((r) => ({ requestId: r.requestId, digest: r.digest, count: r.items.length })),
-  issued: new Set([...(previous?.issued ?? []), ...plan.requests.map((r) => r.requestId)]),
-});
-/** The items a retry gets: those of the failed requests, in batch order, indexed anew. */
-const retryOf = (plan: RequestPlan, failedAt: number[]): SendableItem[] =>
-  failedAt.flatMap((i) => plan.requests[i]!.items).map((item, index) => ({ index, data: item.data }));
-
 describe('planRequests', () => {
   it('should send a batch within the limits as one request', () => {
-    const plan = planRequests(items('a', 'b', 'c'), 'batch-1', undefined, PROTOCOL_LIMITS);
+    const plan = planRequests(items('a', 'b', 'c'), 'batch-1', PROTOCOL_LIMITS);
     expect(shape(plan)).toEqual([[0, 1, 2]]);
     expect(plan.tooLarge).toEqual([]);
   });
 
   it('should cut at maxRecords records', () => {
-    const plan = planRequests(items('a', 'b', 'c', 'd', 'e'), 'b', undefined, { ...PROTOCOL_LIMITS, maxRecords: 2 });
+    const plan = planRequests(items('a', 'b', 'c', 'd', 'e'), 'b', { ...PROTOCOL_LIMITS, maxRecords: 2 });
     expect(shape(plan)).toEqual([[0, 1], [2, 3], [4]]);
   });
 
@@ -33,20 +24,20 @@ describe('planRequests', () => {
     // 'abc' is 4 base64 characters: 11 + 4 = 15 bytes of JSON, plus a comma after the first.
     const perRecord = RECORD_OVERHEAD_BYTES + 4;
     const maxBodyBytes = BODY_OVERHEAD_BYTES + perRecord * 3 + 2; // three records and their two commas fit exactly
-    const plan = planRequests(items('abc', 'abc', 'abc', 'abc', 'abc', 'abc', 'abc'), 'b', undefined, { ...PROTOCOL_LIMITS, maxBodyBytes });
+    const plan = planRequests(items('abc', 'abc', 'abc', 'abc', 'abc', 'abc', 'abc'), 'b', { ...PROTOCOL_LIMITS, maxBodyBytes });
     expect(shape(plan)).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
-    const tighter = planRequests(items('abc', 'abc', 'abc', 'abc'), 'b', undefined, { ...PROTOCOL_LIMITS, maxBodyBytes: maxBodyBytes - 1 });
+    const tighter = planRequests(items('abc', 'abc', 'abc', 'abc'), 'b', { ...PROTOCOL_LIMITS, maxBodyBytes: maxBodyBytes - 1 });
     expect(shape(tighter)).toEqual([[0, 1], [2, 3]]);
   });
 
   it('should leave out records over maxRecordBytes', () => {
-    const plan = planRequests(items('a', 'toolong', 'b'), 'b', undefined, { ...PROTOCOL_LIMITS, maxRecordBytes: 3 });
+    const plan = planRequests(items('a', 'toolong', 'b'), 'b', { ...PROTOCOL_LIMITS, maxRecordBytes: 3 });
     expect(plan.tooLarge).toEqual([1]);
     expect(shape(plan)).toEqual([[0, 2]]);
   });
 
   it('should give the same id to the same records of the same batch, and another to anything else', () => {
-    const id = (batchId: string, ...texts: string[]) => planRequests(items(...texts), batchId, undefined, PROTOCOL_LIMITS).requests[0]!.requestId;
+    const id = (batchId: string, ...texts: string[]) => planRequests(items(...texts), batchId, PROTOCOL_LIMITS).requests[0]!.requestId;
     expect(id('b1', 'x', 'y')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(id('b1', 'x', 'y')).toBe(id('b1', 'x', 'y'));
     expect(id('b1', 'x', 'y')).not.toBe(id('b2', 'x', 'y'));
@@ -55,45 +46,16 @@ describe('planRequests', () => {
     expect(id('b1', 'x', 'y')).not.toBe(id('b1', 'x', 'y', ''));
   });
 
-  it('should rebuild exactly the requests that failed on a retry, with their ids, where cutting afresh would merge them', () => {
-    // 1–3 bytes cost 15 bytes of JSON, 4–6 bytes 19, plus a comma between records: 47 bytes hold [a, b]
-    // (31) but not [a, b, cccc] (51), [cccc, d] (35) but not [cccc, d, e] (51).
-    const limits = { ...PROTOCOL_LIMITS, maxBodyBytes: BODY_OVERHEAD_BYTES + 47 };
-    const first = planRequests(items('a', 'b', 'cccc', 'd', 'e'), 'b', undefined, limits);
-    expect(shape(first)).toEqual([[0, 1], [2, 3], [4]]);
-    // The first and the last request failed; the retry holds a, b, e, which cut afresh would be one request (47).
-    expect(shape(planRequests(retryOf(first, [0, 2]), 'b', undefined, limits))).toEqual([[0, 1, 2]]);
-    const retry = planRequests(retryOf(first, [0, 2]), 'b', memoOf(first, [0, 2]), limits);
-    expect(shape(retry)).toEqual([[0, 1], [2]]);
-    expect(retry.requests.map((r) => r.requestId)).toEqual([first.requests[0]!.requestId, first.requests[2]!.requestId]);
-  });
-
-  it('should give byte-identical requests of one batch distinct ids, and keep each one’s id on a retry', () => {
-    const limits = { ...PROTOCOL_LIMITS, maxRecords: 2 };
-    const first = planRequests(items('ping', 'ping', 'ping', 'ping'), 'b', undefined, limits);
+  it('should give byte-identical requests of one batch distinct ids', () => {
+    // A batch is planned once; its retries resend these requests, so each keeps its id by construction.
+    const first = planRequests(items('ping', 'ping', 'ping', 'ping'), 'b', { ...PROTOCOL_LIMITS, maxRecords: 2 });
     const [one, two] = first.requests.map((r) => r.requestId);
     expect(one).not.toBe(two);
-    // Only the second failed. Its retry must not take the first one's id: an endpoint that deduplicates
-    // would drop it as already received.
-    const retry = planRequests(retryOf(first, [1]), 'b', memoOf(first, [1]), limits);
-    expect(retry.requests.map((r) => r.requestId)).toEqual([two]);
-    // Without the memo it would get the first one's id: that is why split batches that partly failed are remembered.
-    expect(planRequests(retryOf(first, [1]), 'b', undefined, limits).requests[0]!.requestId).toBe(one);
-  });
-
-  it('should give ids never used for the batch to requests that are not one it remembers', () => {
-    const limits = { ...PROTOCOL_LIMITS, maxRecords: 2 };
-    const first = planRequests(items('a', 'b', 'c', 'd'), 'b', undefined, limits);
-    const memo = memoOf(first, [0, 1]);
-    // Only part of the failed requests comes back (deliverTo never does that, a wrapper might): new content, new ids.
-    const retry = planRequests(items('a', 'c', 'd'), 'b', memo, limits);
-    expect(shape(retry)).toEqual([[0, 1], [2]]);
-    for (const r of retry.requests) expect(memo.issued.has(r.requestId)).toBe(false);
   });
 });
 
 describe('buildRequestBody', () => {
-  const plan = planRequests(items('hello', 'hello world', ''), 'b', undefined, PROTOCOL_LIMITS);
+  const plan = planRequests(items('hello', 'hello world', ''), 'b', PROTOCOL_LIMITS);
   const request = plan.requests[0]!;
 
   it('should write the protocol JSON, exactly', async () => {

@@ -10,11 +10,11 @@ import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deliverTo } from '../../operators/index.js';
 import { directoryDestination } from '../../src/destinations/directory/index.js';
-import { httpEndpointDestination, HTTP_ENDPOINT_BUFFERING, type HttpEndpointDestinationOptions } from '../../src/destinations/http/index.js';
-import { DeliveryError, InvalidOptionError, type DeliveryResult, type FailureRecord, type FirehoseRecord } from '../../src/index.js';
+import { httpEndpointDestination, HTTP_ENDPOINT_BUFFERING, type HttpEndpointDestination, type HttpEndpointDestinationOptions, type HttpEndpointRequest } from '../../src/destinations/http/index.js';
+import { DeliveryError, InvalidOptionError, type DeliveryResult, type Destination, type FailureRecord, type FirehoseRecord } from '../../src/index.js';
 import { httpEndpointListener, type HttpEndpointListenerOptions, type HttpEndpointRequestMeta } from '../../src/receivers/http/index.js';
 import { answerJson, bodyOf, closedPort, selfSignedCertificate, startServer, until, type TestServer } from '../receivers/http/support.js';
-import { describeDestinationConformance } from './conformance.js';
+import { describeDestinationConformance, recordsOf as conformanceRecords } from './conformance.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const text = (s: string) => new TextEncoder().encode(s);
@@ -100,19 +100,38 @@ async function deliver(
   return { results, failures: await readFailureRecords(errors), destination };
 }
 
+/** One build and one send of a batch, as deliverTo makes them: the built request and the send's outcome (or its error). */
+async function buildAndSend(destination: HttpEndpointDestination, batch: readonly unknown[], scheduler: SchedulerLike = asyncScheduler) {
+  const context = { batchId: 'b', scheduler, signal: new AbortController().signal };
+  const built = await destination.build(batch, context);
+  const outcome = built.request === undefined ? undefined : await lastValueFrom(from(destination.send(built.request, { ...context, attempt: 1 })));
+  return { built, outcome };
+}
+
 describeDestinationConformance('httpEndpointDestination (to httpEndpointListener on 127.0.0.1)', {
   create: async () => {
     // The endpoint stores records per request id: a retry of a request replaces it, as a deduplicating endpoint does.
     const byRequestId = new Map<string, string[]>();
+    // Request ids marked by failWireOnce: the endpoint refuses them once (a 500), as a failing endpoint does.
+    const failing = new Set<string>();
     const server = await startServer(
-      httpEndpointListener((records, { requestId }) => void byRequestId.set(requestId, records.map((r) => r.data.toString('utf8'))), { accessKey: 'conformance-key' }),
+      httpEndpointListener(
+        (records, { requestId }) => {
+          if (failing.delete(requestId)) throw new Error('refused once on purpose');
+          byRequestId.set(requestId, records.map((r) => r.data.toString('utf8')));
+        },
+        { accessKey: 'conformance-key' },
+      ),
     );
     const errors = await mkdtemp(join(tmpdir(), 'rx-firehose-http-conformance-'));
     return {
-      destination: httpEndpointDestination<FirehoseRecord>({ url: `${server.origin}/firehose`, accessKey: 'conformance-key' }),
+      destination: httpEndpointDestination({ url: `${server.origin}/firehose`, accessKey: 'conformance-key' }),
       errorOutput: directoryDestination({ path: errors, streamName: 'conformance', fsync: false }),
       readDelivered: async () => [...byRequestId.values()].flat().flatMap((data) => data.split('\n').filter((l) => l !== '')),
       readFailures: () => readFailureRecords(errors),
+      // Over 10,000 records: two requests.
+      splitBatch: () => conformanceRecords(10_001),
+      failWireOnce: (requestId) => void failing.add(requestId),
       close: async () => {
         await server.close();
         await rm(errors, { recursive: true, force: true });
@@ -291,16 +310,11 @@ describe('httpEndpointDestination', () => {
 
     it('should fail a value without bytes permanently (HttpEndpoint.InvalidRecord) and send the rest', async () => {
       const e = await endpoint();
-      const destination = httpEndpointDestination<unknown>({ url: e.url });
-      const ack = await destination.deliver([{ data: 42 }, 'text is fine', Uint8Array.of(0x41)], {
-        attempt: 1,
-        batchId: 'b-1',
-        scheduler: asyncScheduler,
-        signal: new AbortController().signal,
-      });
-      expect(ack).toMatchObject({
-        failed: [{ index: 0, errorCode: 'HttpEndpoint.InvalidRecord', errorMessage: expect.stringMatching(/of type number/), retriable: false }],
-      });
+      const destination = httpEndpointDestination({ url: e.url });
+      const { built, outcome } = await buildAndSend(destination, [{ data: 42 }, 'text is fine', Uint8Array.of(0x41)]);
+      expect(built.failed).toMatchObject([{ index: 0, errorCode: 'HttpEndpoint.InvalidRecord', errorMessage: expect.stringMatching(/of type number/), retriable: false }]);
+      expect(built.request!.items).toEqual([1, 2]);
+      expect(outcome).toMatchObject({ status: 'accepted' });
       expect(e.received.map((r) => r.records)).toEqual([['text is fine', 'A']]);
     });
   });
@@ -485,7 +499,7 @@ describe('httpEndpointDestination', () => {
           // The attempt's own error.
           let error: unknown;
           try {
-            await httpEndpointDestination({ url: server.origin, accessKey: key }).deliver(recordsOf(1), { attempt: 1, batchId: 'b', scheduler: asyncScheduler, signal: new AbortController().signal });
+            await buildAndSend(httpEndpointDestination({ url: server.origin, accessKey: key }), recordsOf(1));
           } catch (err) {
             error = err;
           }
@@ -520,7 +534,7 @@ describe('httpEndpointDestination', () => {
         const { port } = garbage.address() as AddressInfo;
         let error: unknown;
         try {
-          await httpEndpointDestination({ url: `http://127.0.0.1:${port}/`, accessKey: ODD_KEY }).deliver(recordsOf(1), { attempt: 1, batchId: 'b', scheduler: asyncScheduler, signal: new AbortController().signal });
+          await buildAndSend(httpEndpointDestination({ url: `http://127.0.0.1:${port}/`, accessKey: ODD_KEY }), recordsOf(1));
         } catch (err) {
           error = err;
         }
@@ -557,11 +571,11 @@ describe('httpEndpointDestination', () => {
       const endpointDestination = httpEndpointDestination<FirehoseRecord>({ url: e.url });
       // Attempts in flight: while one is, the scheduler holds its request's timeout (180 s of virtual time).
       let inFlight = 0;
-      const destination: typeof endpointDestination = {
+      const destination: Destination<HttpEndpointRequest> = {
         ...endpointDestination,
-        deliver: (batch, attempt) => {
+        send: (request, attempt) => {
           inFlight += 1;
-          return from(endpointDestination.deliver(batch, attempt)).pipe(finalize(() => (inFlight -= 1)));
+          return from(endpointDestination.send(request, attempt)).pipe(finalize(() => (inFlight -= 1)));
         },
       };
       const results: DeliveryResult<FirehoseRecord>[] = [];
@@ -574,13 +588,15 @@ describe('httpEndpointDestination', () => {
       // request is waiting for its answer, which would time out if virtual time jumped), jump to it.
       while (!done && failed === undefined) {
         await until(() => done || failed !== undefined || (inFlight === 0 && scheduler.actions.length > 0), 'a retry to be scheduled or the batch to settle');
+        // Only up to the retry: the resend starts its request (and its timeout) at once, since nothing is built again.
+        scheduler.maxFrames = scheduler.actions[0]?.delay ?? scheduler.maxFrames;
         scheduler.flush();
       }
       expect(failed).toBeUndefined();
 
       // 1 s, 2 s, 4 s, … capped at 120 s: attempts at 0, 1, 3, 7, 15, 31, 63, 127 and 247 s; the next would start at 367 s > 300 s.
-      const attemptsAtMs = [0, 1_000, 3_000, 7_000, 15_000, 31_000, 63_000, 127_000, 247_000];
-      expect(e.calls.map((m) => m.timestampMs)).toEqual(attemptsAtMs);
+      // Every retry resends the body built at 0 s, byte for byte: its timestamp is the build's.
+      expect(e.calls.map((m) => m.timestampMs)).toEqual(Array(9).fill(0));
       expect(new Set(e.requests.map((h) => h['x-amz-firehose-request-id'])).size).toBe(1);
       expect(results).toMatchObject([{ status: 'failed-to-error-output', attempts: 9, durationMs: 247_000, errorCode: 'HttpEndpoint.DestinationException', errorMessage: 'the endpoint is failing on purpose' }]);
       expect(await readFailureRecords(errors)).toEqual(
@@ -611,7 +627,7 @@ describe('httpEndpointDestination', () => {
       const scheduler = new TestScheduler(() => undefined);
       const destination = httpEndpointDestination<FirehoseRecord>({ url: server.origin, requestTimeoutMs: 60_000 });
       let outcome: unknown = 'pending';
-      lastValueFrom(from(destination.deliver(recordsOf(1), { attempt: 1, batchId: 'b', scheduler, signal: new AbortController().signal }))).then(
+      buildAndSend(destination, recordsOf(1), scheduler).then(
         () => (outcome = 'delivered'),
         (err: unknown) => (outcome = err),
       );
@@ -645,7 +661,7 @@ describe('httpEndpointDestination', () => {
       const e = await endpoint();
       const scheduler = new TestScheduler(() => undefined);
       const destination = httpEndpointDestination<FirehoseRecord>({ url: e.url });
-      await lastValueFrom(from(destination.deliver(recordsOf(1), { attempt: 1, batchId: 'b', scheduler, signal: new AbortController().signal })));
+      await buildAndSend(destination, recordsOf(1), scheduler);
       expect(e.received).toHaveLength(1);
       expect(scheduler.actions).toEqual([]); // the request's timeout was cancelled
     });

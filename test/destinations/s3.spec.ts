@@ -8,7 +8,7 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import { deliverTo } from '../../operators/index.js';
 import { decompress, directoryDestination, InvalidOptionError, s3Destination, type Compression, type FailureRecord, type FirehoseRecord } from '../../src/index.js';
 import { s3ClientFor, startRadosGateway, type RadosGateway } from '../support/radosgw.js';
-import { describeDestinationConformance } from './conformance.js';
+import { describeDestinationConformance, recordsOf } from './conformance.js';
 
 // A real S3 server: Ceph's RADOS Gateway, installed (apt-get, as root) and started on 127.0.0.1 by the
 // test setup itself. See test/support/radosgw.ts.
@@ -62,14 +62,35 @@ async function readLines(bucket: string, filter: (key: string) => boolean): Prom
 describeDestinationConformance('s3Destination (RADOS Gateway)', {
   create: async () => {
     const bucket = await newBucket();
-    const destination = s3Destination<FirehoseRecord>({ client, bucket, streamName: 'conformance', compression: 'GZIP' });
-    const isFailure = (k: string): boolean => k.startsWith('S3-failed/');
+    // The real client, with a fault injected on the wire: PutObject of a key marked by failWireOnce fails once with a 500.
+    const failing = new Set<string>();
+    const faulty = s3ClientFor(gateway!);
+    faulty.middlewareStack.add(
+      (next) => async (args) => {
+        const key = (args.input as { Key?: unknown }).Key;
+        if (typeof key === 'string' && failing.delete(key)) throw Object.assign(new Error('injected on the wire'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
+        return next(args);
+      },
+      { step: 'initialize', name: 'conformanceFaults' },
+    );
+    const destination = s3Destination({
+      client: faulty,
+      bucket,
+      streamName: 'conformance',
+      compression: 'GZIP',
+      dynamicPartitioning: true,
+      prefix: 'p=!{partitionKeyFromLambda:p}/',
+      errorOutputPrefix: 'errors/!{firehose:error-output-type}/',
+    });
+    const isFailure = (k: string): boolean => k.startsWith('errors/');
     return {
       destination,
       errorOutput: destination,
       readDelivered: () => readLines(bucket, (k) => !isFailure(k)),
       readFailures: async () => (await readLines(bucket, isFailure)).map((l) => JSON.parse(l) as FailureRecord),
-      close: async () => undefined,
+      splitBatch: () => [...recordsOf(3, 0, 'a'), ...recordsOf(3, 3, 'b')],
+      failWireOnce: (key) => void failing.add(key),
+      close: async () => faulty.destroy(),
     };
   },
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { map, Observable, of, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { deliverTo } from '../../operators/index.js';
-import { DeliveryError, InvalidOptionError, UndeliverableRecordsError, type DeliveryResult, type FirehoseRecord } from '../../src/index.js';
+import { DeliveryError, InvalidOptionError, UndeliverableRecordsError, type DeliveryRequest, type DeliveryResult, type Destination, type FirehoseRecord, type SendOutcome } from '../../src/index.js';
 import { memoryDestination, recordOfSize, trackSettlements } from '../../src/testing/index.js';
 
 const testScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -328,6 +328,147 @@ describe('deliverTo', () => {
     });
   });
 
+  describe('requests built once', () => {
+    it('should build each batch once and resend the same request, with the same ids, on every retry', () => {
+      testScheduler().run(({ cold, flush }) => {
+        const dest = memoryDestination<FirehoseRecord>({ latencyMs: 1 }).failNext(2);
+        cold('A|', { A: [recordOfSize(1), recordOfSize(2)] }).pipe(deliverTo(dest, { random: noJitter })).subscribe();
+        flush();
+        expect(dest.builds).toHaveLength(1);
+        expect(dest.attempts.map((a) => [a.attempt, a.outcome, a.requestIds])).toEqual([
+          [1, 'failed', dest.builds[0]!.ids],
+          [2, 'failed', dest.builds[0]!.ids],
+          [3, 'ok', dest.builds[0]!.ids],
+        ]);
+      });
+    });
+
+    it('should resend only the failed part, built from the original request, keeping its ids', () => {
+      testScheduler().run(({ cold, flush }) => {
+        let first = true;
+        const dest = memoryDestination<FirehoseRecord>().failWhen((batch) => {
+          if (!first) return undefined;
+          first = false;
+          return [1, 3].map((index) => ({ index, errorCode: 'Memory.Item', errorMessage: 'item failed' }));
+        });
+        const batch = [0, 1, 2, 3, 4].map((i) => recordOfSize(1, { recordId: String(i) }));
+        cold('A|', { A: batch }).pipe(deliverTo(dest, { random: noJitter })).subscribe();
+        flush();
+        expect(dest.builds).toHaveLength(1);
+        expect(dest.attempts.map((a) => a.records.map((r) => r.recordId))).toEqual([
+          ['0', '1', '2', '3', '4'],
+          ['1', '3'],
+        ]);
+        expect(dest.attempts[1]!.requestIds).toEqual(dest.attempts[0]!.requestIds);
+      });
+    });
+  });
+
+  describe('late acknowledgements', () => {
+    it('should free the send slot at acceptance and settle when the acknowledgement arrives', () => {
+      const scheduler = testScheduler();
+      scheduler.run(({ cold, expectObservable, flush }) => {
+        // Sends take 2 ms, acknowledgements 10 ms more. B is sent while A waits for its acknowledgement.
+        const dest = memoryDestination<FirehoseRecord>({ latencyMs: 2, ackLatencyMs: 10 });
+        const a = [recordOfSize(1, { recordId: 'a' })];
+        const b = [recordOfSize(2, { recordId: 'b' })];
+        const log = trackSettlements([...a, ...b], () => scheduler.now());
+        const results = cold('AB|', { A: a, B: b }).pipe(deliverTo(dest));
+        expectObservable(results.pipe(map(summary))).toBe('12ms x 1ms (y|)', { x: 'delivered 1r 1B x1 12ms failed:0', y: 'delivered 1r 2B x1 12ms failed:0' });
+        flush();
+        expect(dest.attempts.map((x) => [x.atMs, x.records[0]!.recordId])).toEqual([
+          [2, 'a'],
+          [4, 'b'],
+        ]);
+        expect(log.events.map((e) => [e.index, e.atMs])).toEqual([
+          [0, 12],
+          [1, 14],
+        ]);
+      });
+    });
+
+    it('should hold the send slot while maxPendingAcks acknowledgements are pending', () => {
+      testScheduler().run(({ cold, flush }) => {
+        const dest = memoryDestination<FirehoseRecord>({ latencyMs: 2, ackLatencyMs: 10 });
+        cold('ABC|', { A: [recordOfSize(1)], B: [recordOfSize(1)], C: [recordOfSize(1)] })
+          .pipe(deliverTo(dest, { maxPendingAcks: 1 }))
+          .subscribe();
+        flush();
+        // A: sent 0–2, acknowledged at 12. B: sent 2–4, waits for A's acknowledgement slot (12), acknowledged at 22.
+        // C: waits for the send slot B holds until 12, sent 12–14, waits for B's slot (22), acknowledged at 32.
+        expect(dest.attempts.map((x) => x.atMs)).toEqual([2, 4, 14]);
+        expect(dest.delivered).toHaveLength(3);
+      });
+    });
+
+    it('should send the same request again when its acknowledgement does not come within ackTimeoutMs', () => {
+      testScheduler().run(({ cold, expectObservable, flush }) => {
+        const dest = memoryDestination<FirehoseRecord>({ latencyMs: 2, ackLatencyMs: 10, name: 'Splunk' }).loseAckNext(1);
+        const results = cold('A|', { A: [recordOfSize(3)] }).pipe(deliverTo(dest, { ackTimeoutMs: 100, random: noJitter }));
+        // Accepted at 2, no acknowledgement by 102 (Splunk.AckTimeout), resent after 1 s at 1102, accepted at 1104, acknowledged at 1114.
+        expectObservable(results.pipe(map(summary))).toBe('1114ms (x|)', { x: 'delivered 1r 3B x2 1114ms failed:0' });
+        flush();
+        expect(dest.builds).toHaveLength(1);
+        expect(dest.attempts.map((x) => [x.atMs, x.attempt, x.requestIds])).toEqual([
+          [2, 1, dest.builds[0]!.ids],
+          [1104, 2, dest.builds[0]!.ids],
+        ]);
+      });
+    });
+
+    it('should write the batch to the error output as <name>.AckTimeout when acknowledgements never come', () => {
+      testScheduler().run(({ cold, flush }) => {
+        const dest = memoryDestination<FirehoseRecord>({ ackLatencyMs: 10, name: 'Splunk' }).loseAckNext(99);
+        const errors = memoryDestination<FirehoseRecord>();
+        const batch = [recordOfSize(1)];
+        const log = trackSettlements(batch);
+        cold('A|', { A: batch }).pipe(deliverTo(dest, { ackTimeoutMs: 100, retryDurationMs: 0, errorOutput: errors })).subscribe();
+        flush();
+        expect(errors.failureWrites[0]!.failures).toMatchObject([{ errorCode: 'Splunk.AckTimeout', attemptsMade: 1 }]);
+        expect(log.events.map((e) => e.outcome)).toEqual(['failed']);
+      });
+    });
+  });
+
+  describe('stages', () => {
+    const stagesOf = (latencyMs: number) => {
+      const load = memoryDestination<FirehoseRecord>({ name: 'Load', latencyMs: 5, retryDurationMs: 0 });
+      const stage = memoryDestination<FirehoseRecord>({ name: 'Stage', latencyMs });
+      return { load, stage, chain: { ...stage, build: stage.build, send: stage.send, nextStage: load } };
+    };
+
+    it('should run the next stage with what the previous one delivered, and settle after the last', () => {
+      const scheduler = testScheduler();
+      scheduler.run(({ cold, expectObservable, flush }) => {
+        const { load, stage, chain } = stagesOf(3);
+        const batch = [recordOfSize(1), recordOfSize(2)];
+        const log = trackSettlements(batch, () => scheduler.now());
+        expectObservable(cold('A|', { A: batch }).pipe(deliverTo(chain), map(summary))).toBe('8ms (x|)', { x: 'delivered 2r 3B x2 8ms failed:0' });
+        flush();
+        expect(stage.delivered).toEqual(batch);
+        expect(load.delivered).toEqual(batch);
+        expect(log.events.map((e) => e.atMs)).toEqual([8, 8]);
+      });
+    });
+
+    it('should settle nothing as delivered when the last stage fails: its failures go to its error output', () => {
+      testScheduler().run(({ cold, flush }) => {
+        const { load, stage, chain } = stagesOf(0);
+        load.failNext(1, new DeliveryError('Load.Failed', 'COPY failed', { kind: 'permanent' }));
+        const errors = memoryDestination<FirehoseRecord>();
+        const batch = [recordOfSize(1)];
+        const log = trackSettlements(batch);
+        const results: DeliveryResult<FirehoseRecord>[] = [];
+        cold('A|', { A: batch }).pipe(deliverTo({ ...chain, nextStage: { ...load, build: load.build, send: load.send, errorOutput: errors } })).subscribe((r) => results.push(r));
+        flush();
+        expect(stage.delivered).toEqual(batch);
+        expect(errors.failureWrites.map((w) => [w.errorOutputType, w.failures[0]!.errorCode])).toEqual([['Load-failed', 'Load.Failed']]);
+        expect(results).toMatchObject([{ status: 'failed-to-error-output', errorCode: 'Load.Failed' }]);
+        expect(log.events.map((e) => e.outcome)).toEqual(['failed']);
+      });
+    });
+  });
+
   it('should report DeliveryTo<name> metrics per batch', () => {
     const scheduler = new TestScheduler(() => undefined);
     scheduler.maxFrames = Number.POSITIVE_INFINITY;
@@ -348,10 +489,11 @@ describe('deliverTo', () => {
 
   it('should abort the request in flight when unsubscribed, and cancel retries', () => {
     const signals: AbortSignal[] = [];
-    const pending = new Subject<void>();
-    const dest = {
+    const pending = new Subject<SendOutcome>();
+    const dest: Destination = {
       name: 'Slow',
-      deliver: (_batch: readonly string[], attempt: { signal: AbortSignal }) => {
+      build: (batch) => ({ request: { ids: ['slow'], items: batch.map((_r, i) => i), bytes: 0 } }),
+      send: (_request, attempt) => {
         signals.push(attempt.signal);
         return pending;
       },
@@ -365,11 +507,12 @@ describe('deliverTo', () => {
 
   it('should accept destinations that return promises or throw synchronously', async () => {
     let calls = 0;
-    const dest = {
+    const dest: Destination<DeliveryRequest & { text: string }> = {
       name: 'Async',
-      deliver: (batch: readonly string[]) => {
+      build: async (batch) => ({ request: { ids: ['a'], items: batch.map((_r, i) => i), bytes: 2, text: batch.join('') } }),
+      send: (request) => {
         if (++calls === 1) throw new Error('sync failure');
-        return Promise.resolve({ location: `got ${batch.join('')}` });
+        return Promise.resolve({ status: 'accepted', location: `got ${request.text}` });
       },
     };
     const result = await new Promise<DeliveryResult<string>>((resolve, reject) =>
@@ -407,7 +550,7 @@ describe('deliverTo', () => {
     });
 
     it('should refuse something that is not a destination', () => {
-      expect(() => deliverTo({ name: 'x' } as never)).toThrow('deliverTo: destination must be a Destination (an object with name and deliver); got a value of type Object');
+      expect(() => deliverTo({ name: 'x' } as never)).toThrow('deliverTo: destination must be a Destination (an object with name, build and send); got a value of type Object');
     });
   });
 });

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { Observable, timer, map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { bufferBySizeOrTime, deliverTo, teeBackup } from '../../operators/index.js';
-import { DeliveryError, type LegacyDestination, type ErrorOutput, type FirehoseRecord, type ItemFailure } from '../../src/index.js';
+import { DeliveryError, type DeliveryRequest, type Destination, type ErrorOutput, type FirehoseRecord, type ItemFailure, type SendOutcome } from '../../src/index.js';
 import { recordOfSize, trackSettlements } from '../../src/testing/index.js';
 
 /** A deterministic pseudo-random stream (mulberry32) so one fast-check seed is one scenario. */
@@ -21,13 +21,19 @@ function prng(seed: number): () => number {
 /** Per record: when each path acknowledged it (delivered, or written to the error output). */
 type Acks = Map<FirehoseRecord, { atMs: number; how: 'delivered' | 'failed' }[]>;
 
+interface FlakyRequest extends DeliveryRequest {
+  readonly batch: readonly FirehoseRecord[];
+}
+
 /** A destination that fails at random: whole attempts (transient or permanent) or some items. */
-function flakyDestination(name: string, scheduler: TestScheduler, random: () => number, acks: Acks, path: string): LegacyDestination<FirehoseRecord> {
+function flakyDestination(name: string, scheduler: TestScheduler, random: () => number, acks: Acks, path: string): Destination<FlakyRequest> {
   return {
     name,
-    deliver: (batch) =>
+    build: (batch) => ({ request: { ids: [name], items: batch.map((_r, i) => i), bytes: 0, batch: batch as readonly FirehoseRecord[] } }),
+    send: (request) =>
       timer(Math.floor(random() * 50), scheduler).pipe(
-        map(() => {
+        map((): SendOutcome<FlakyRequest> => {
+          const batch = request.items.map((i) => request.batch[i]!);
           const roll = random();
           if (roll < 0.2) throw new DeliveryError(`${name}.Transient`, 'try again');
           if (roll < 0.25) throw new DeliveryError(`${name}.Permanent`, 'never', { permanent: true });
@@ -39,7 +45,11 @@ function flakyDestination(name: string, scheduler: TestScheduler, random: () => 
           batch.forEach((record, i) => {
             if (!failedIndexes.has(i)) push(acks, record, { atMs: scheduler.now(), how: 'delivered' }, path);
           });
-          return { failed };
+          if (failed.length === 0) return { status: 'accepted' };
+          // Indexes of the outcome are into the batch as built; the retry is the original request, narrowed.
+          const inBatch = failed.map((f) => ({ ...f, index: request.items[f.index]! }));
+          const retry = inBatch.filter((f) => f.retriable !== false).map((f) => f.index);
+          return { status: 'partial', failed: inBatch, retry: { ...request, items: retry } };
         }),
       ),
   };

@@ -1,5 +1,5 @@
-import type { LegacyDestination, ErrorOutput } from '../Destination.js';
-import { objectStoreDestination } from '../objectStore/objectStoreDestination.js';
+import type { Destination, ErrorOutput } from '../Destination.js';
+import { objectStoreDestination, type ObjectStoreRequest } from '../objectStore/objectStoreDestination.js';
 import { checkDirectoryOptions, type DirectoryDestinationOptions } from './options.js';
 import { writeObjectAtomically } from './service.js';
 
@@ -29,7 +29,8 @@ export type { DirectoryDestinationOptions } from './options.js';
  *
  * @throws {InvalidOptionError} at the call, for an invalid option (path, prefix rules, compression, …).
  */
-export function directoryDestination<T>(options: DirectoryDestinationOptions): LegacyDestination<T> & ErrorOutput {
+// The type parameter is kept for source compatibility; the record type comes from the pipeline's source.
+export function directoryDestination<_T = unknown>(options: DirectoryDestinationOptions): Destination<ObjectStoreRequest> & ErrorOutput {
   const config = checkDirectoryOptions(options);
   return objectStoreDestination('Directory', config, (key, body, signal) => writeObjectAtomically(config.root, key, body, config.fsync, signal));
 }

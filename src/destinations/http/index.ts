@@ -1,20 +1,24 @@
-import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
-import type { LegacyDestination } from '../Destination.js';
+import type { BuildContext, BuiltRequest, DeliveryAttempt, Destination, SendOutcome } from '../Destination.js';
 import { checkHttpEndpointOptions, type HttpEndpointDestinationOptions } from './options.js';
-import { PROTOCOL_LIMITS, type BatchMemo } from './planRequests.js';
+import { PROTOCOL_LIMITS } from './planRequests.js';
 import { HTTP_ENDPOINT_BUFFERING } from './protocol.js';
-import { sendBatch } from './sendBatch.js';
+import { buildHttpEndpointRequest, type HttpEndpointRequest } from './requestBuilder.js';
+import { sendHttpEndpointRequest } from './sendRequest.js';
 
 export type { HttpEndpointDestinationOptions } from './options.js';
+export type { HttpEndpointPart, HttpEndpointRequest } from './requestBuilder.js';
 export { HTTP_ENDPOINT_BUFFERING } from './protocol.js';
 
 /** An HTTP endpoint destination: a {@link Destination} with Firehose's recommended buffering for it. */
-export interface HttpEndpointDestination<T> extends LegacyDestination<T> {
+// The type parameter is kept for source compatibility: the record type comes from the pipeline's source.
+export interface HttpEndpointDestination<_T = unknown> extends Destination<HttpEndpointRequest> {
   readonly name: 'HttpEndpoint';
   readonly errorOutputType: 'http-endpoint-failed';
   readonly retryDurationMs: number;
   /** Firehose's buffering for HTTP endpoints, 5 MiB or 300 s: pass it to `bufferBySizeOrTime` before `deliverTo`. */
   readonly recommendedBuffering: { readonly maxBytes: number; readonly maxMs: number };
+  build(batch: readonly unknown[], context: BuildContext): Promise<BuiltRequest<HttpEndpointRequest>>;
+  send(request: HttpEndpointRequest, attempt: DeliveryAttempt): Promise<SendOutcome<HttpEndpointRequest>>;
 }
 
 /**
@@ -67,15 +71,14 @@ export interface HttpEndpointDestination<T> extends LegacyDestination<T> {
  * @throws {InvalidOptionError} at the call, for an invalid option (the access key is never shown).
  * @see httpEndpointListener for the receiving end.
  */
-export function httpEndpointDestination<T = FirehoseRecord>(options: HttpEndpointDestinationOptions): HttpEndpointDestination<T> {
+export function httpEndpointDestination<_T = unknown>(options: HttpEndpointDestinationOptions): HttpEndpointDestination<_T> {
   const config = checkHttpEndpointOptions(options);
-  // Per batch id, the requests of a split batch still to be retried (see sendBatch).
-  const memos = new Map<string, BatchMemo>();
   return {
     name: 'HttpEndpoint',
     errorOutputType: 'http-endpoint-failed',
     retryDurationMs: config.retryDurationMs,
     recommendedBuffering: HTTP_ENDPOINT_BUFFERING,
-    deliver: (batch, attempt) => sendBatch(config, memos, batch, attempt, PROTOCOL_LIMITS),
+    build: (batch, { batchId, scheduler }) => buildHttpEndpointRequest(batch, batchId, scheduler.now(), config.gzip, PROTOCOL_LIMITS),
+    send: (request, { signal, scheduler }) => sendHttpEndpointRequest(config, request, signal, scheduler),
   };
 }

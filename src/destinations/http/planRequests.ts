@@ -38,14 +38,6 @@ export interface PlannedRequest {
   readonly items: readonly SendableItem[];
 }
 
-/** What an earlier attempt of the same batch left for the next: the requests to send again, and every id given out. */
-export interface BatchMemo {
-  /** Requests that failed and will be retried, in batch order. */
-  readonly failed: ReadonlyArray<{ readonly requestId: string; readonly digest: string; readonly count: number }>;
-  /** Every request id used for this batch so far. */
-  readonly issued: ReadonlySet<string>;
-}
-
 export interface RequestPlan {
   readonly requests: readonly PlannedRequest[];
   /** Indexes of items larger than `maxRecordBytes`: they are not sent. */
@@ -53,19 +45,17 @@ export interface RequestPlan {
 }
 
 /**
- * Cuts the items of one attempt into requests within the limits and gives each its request id.
+ * Cuts the items of one batch into requests within the limits and gives each its request id. Called once
+ * per batch: retries resend the requests built from this plan, so their ids survive by construction.
  *
  * A request id is a UUID derived from the batch id, the request's content (its records, in order) and,
- * only to tell apart two byte-identical requests of one batch, a counter. So every attempt that sends the
- * same records in one request carries the same id, which lets a receiver deduplicate retries; and a request
- * with other content never reuses an id, so deduplicating never drops data.
+ * only to tell apart two byte-identical requests of one batch, a counter. So a request with other content
+ * never reuses an id, and deduplicating by id never drops data.
  *
- * Without a memo the items are cut greedily in order: a request takes records while it stays within
- * `maxRecords` and `maxBodyBytes`. With a memo (a retry of a batch that was split and partly failed), the
- * requests that failed are rebuilt exactly as they were, with their ids; whatever does not match is cut
- * greedily with new ids.
+ * The items are cut greedily in order: a request takes records while it stays within `maxRecords` and
+ * `maxBodyBytes`; the first record of a request always fits.
  */
-export function planRequests(items: readonly SendableItem[], batchId: string, memo: BatchMemo | undefined, limits: RequestLimits): RequestPlan {
+export function planRequests(items: readonly SendableItem[], batchId: string, limits: RequestLimits): RequestPlan {
   const tooLarge: number[] = [];
   const sendable: SendableItem[] = [];
   for (const item of items) {
@@ -74,18 +64,8 @@ export function planRequests(items: readonly SendableItem[], batchId: string, me
   }
 
   const requests: PlannedRequest[] = [];
-  const used = new Set<string>(memo?.issued);
+  const used = new Set<string>();
   let position = 0;
-
-  // A retry of a split batch: rebuild each failed request where its records are next in line.
-  for (const previous of memo?.failed ?? []) {
-    const slice = sendable.slice(position, position + previous.count);
-    if (slice.length !== previous.count || digestOf(slice) !== previous.digest) continue;
-    requests.push({ requestId: previous.requestId, digest: previous.digest, items: slice });
-    position += previous.count;
-  }
-
-  // Everything else, greedily.
   const budget = limits.maxBodyBytes - BODY_OVERHEAD_BYTES;
   while (position < sendable.length) {
     const start = position;

@@ -1,38 +1,67 @@
-import type { LegacyDestination, ErrorOutput, ItemFailure } from '../Destination.js';
+import type { DeliveryRequest, Destination, ErrorOutput, ItemFailure, SendOutcome } from '../Destination.js';
+import { errorKindOf } from '../errorKindOf.js';
 import { buildFailureObject } from './buildFailureObject.js';
-import { buildObjects } from './buildObjects.js';
+import { buildObjects, type StoreObject } from './buildObjects.js';
 import type { ObjectStoreLayout } from './objectStoreOptions.js';
 
 /** Stores one object and returns where it went; throws a `DeliveryError` on failure. */
 export type PutObject = (key: string, body: Uint8Array, signal: AbortSignal) => Promise<string>;
 
+/** A built batch: its objects (keys, compressed bodies, which records each holds). The ids are the keys. */
+export interface ObjectStoreRequest extends DeliveryRequest {
+  readonly objects: readonly StoreObject[];
+}
+
 /**
- * A destination and error output over any store of keyed objects (S3, a directory): lays batches out with
- * {@link buildObjects}, stores each object with `put`, and reports the items of objects that failed. With a
- * single object, its failure is the attempt's, so a permanent error stays permanent.
+ * A destination and error output over any store of keyed objects (S3, a directory).
+ *
+ * Request builder: lays the batch out with {@link buildObjects} (one object per partition, named and
+ * compressed) once; records whose partition keys do not resolve, or that have no bytes, fail at once.
+ * Service: stores each object with `put` (the store's service); a retry stores the same objects again,
+ * byte for byte, under the same keys, so it never leaves a duplicate and never compresses again. With
+ * several objects, a partial outcome retries only the objects that failed. With a single object, its
+ * failure is the send's, so a permanent error stays permanent.
  */
-export function objectStoreDestination<T>(name: string, layout: ObjectStoreLayout, put: PutObject): LegacyDestination<T> & ErrorOutput {
+export function objectStoreDestination(name: string, layout: ObjectStoreLayout, put: PutObject): Destination<ObjectStoreRequest> & ErrorOutput {
+  const requestOf = (objects: readonly StoreObject[]): ObjectStoreRequest => {
+    const items: number[] = [];
+    let bytes = 0;
+    for (const o of objects) {
+      items.push(...o.indexes);
+      bytes += o.body.byteLength;
+    }
+    return { ids: objects.map((o) => o.key), items: items.sort((a, b) => a - b), bytes, objects };
+  };
+
   return {
     name,
     retryDurationMs: layout.retryDurationMs,
-    async deliver(batch, { batchId, scheduler, signal }) {
+    async build(batch, { batchId, scheduler }) {
       const { objects, failed } = await buildObjects(batch, layout, batchId, scheduler.now(), name);
+      return { request: objects.length === 0 ? undefined : requestOf(objects), failed };
+    },
+    async send(request, { signal }): Promise<SendOutcome<ObjectStoreRequest>> {
+      const { objects } = request;
       const written = await Promise.allSettled(objects.map((o) => put(o.key, o.body, signal)));
-      if (objects.length === 1 && failed.length === 0 && written[0]!.status === 'rejected') throw written[0]!.reason;
-      if (objects.length === 0) return { failed };
-      const itemFailures: ItemFailure[] = [...failed];
+      if (objects.length === 1 && written[0]!.status === 'rejected') throw written[0]!.reason;
       const locations: string[] = [];
+      const failed: ItemFailure[] = [];
+      const retry: StoreObject[] = [];
       written.forEach((w, i) => {
         if (w.status === 'fulfilled') {
           locations.push(w.value);
           return;
         }
-        const e = w.reason as { code?: unknown; message?: unknown; permanent?: unknown };
+        const e = w.reason as { code?: unknown; message?: unknown };
         const errorCode = typeof e.code === 'string' ? e.code : `${name}.Error`;
         const errorMessage = typeof e.message === 'string' ? e.message : String(w.reason);
-        for (const index of objects[i]!.indexes) itemFailures.push({ index, errorCode, errorMessage, retriable: e.permanent !== true });
+        const retriable = errorKindOf(w.reason) !== 'permanent';
+        if (retriable) retry.push(objects[i]!);
+        for (const index of objects[i]!.indexes) failed.push({ index, errorCode, errorMessage, retriable });
       });
-      return { location: locations.join(' '), failed: itemFailures };
+      const location = locations.join(' ');
+      if (failed.length === 0) return { status: 'accepted', location };
+      return { status: 'partial', location, failed, ...(retry.length === 0 ? {} : { retry: requestOf(retry) }) };
     },
     async writeFailures(failures, errorOutputType, { batchId, scheduler, signal }) {
       const { key, body } = await buildFailureObject(failures, errorOutputType, layout, batchId, scheduler.now());

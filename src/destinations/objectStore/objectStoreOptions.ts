@@ -70,9 +70,9 @@ export function checkObjectStoreOptions(component: string, options: ObjectStoreO
   return {
     keys: compilePrefix({
       component,
-      prefix: options.prefix,
-      errorOutputPrefix: options.errorOutputPrefix,
-      dynamicPartitioning: options.dynamicPartitioning,
+      ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+      ...(options.errorOutputPrefix === undefined ? {} : { errorOutputPrefix: options.errorOutputPrefix }),
+      ...(options.dynamicPartitioning === undefined ? {} : { dynamicPartitioning: options.dynamicPartitioning }),
     }),
     streamName,
     streamVersion,

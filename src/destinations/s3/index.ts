@@ -1,5 +1,5 @@
-import type { LegacyDestination, ErrorOutput } from '../Destination.js';
-import { objectStoreDestination } from '../objectStore/objectStoreDestination.js';
+import type { Destination, ErrorOutput } from '../Destination.js';
+import { objectStoreDestination, type ObjectStoreRequest } from '../objectStore/objectStoreDestination.js';
 import { checkS3Options, type S3DestinationOptions } from './options.js';
 import { putObject } from './service.js';
 
@@ -30,7 +30,8 @@ export type { S3DestinationOptions } from './options.js';
  *
  * @throws {InvalidOptionError} at the call, for an invalid option.
  */
-export function s3Destination<T>(options: S3DestinationOptions): LegacyDestination<T> & ErrorOutput {
+// The type parameter is kept for source compatibility; the record type comes from the pipeline's source.
+export function s3Destination<_T = unknown>(options: S3DestinationOptions): Destination<ObjectStoreRequest> & ErrorOutput {
   const config = checkS3Options(options);
   return objectStoreDestination('S3', config, (key, body, signal) => putObject(config, key, body, signal));
 }

@@ -1,62 +1,45 @@
-import { AsyncSubject, from, map, merge, Observable, of, catchError, timer, type SchedulerLike, type Subscription } from 'rxjs';
+import { AsyncSubject, catchError, from, map, merge, of, timer, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import type { MetricSink } from '../../metrics/MetricSink.js';
 import { errorKindOf } from '../errorKindOf.js';
 import { splunkError } from './hecErrors.js';
 import type { HecService } from './service.js';
 import { queryAcks } from './service.js';
 
-/** Room for one acknowledgement, taken before a send and given back when its acknowledgement ended. */
-export interface AckSlot {
-  /**
-   * Starts waiting for `ackId`: polling, and the ack timeout, start now. Returns the acknowledgement: it
-   * emits and completes when HEC reports the ackId indexed, and errors with `Splunk.AckTimeout` (retriable)
-   * when that does not happen within the ack timeout, or with the ack query's error when it is permanent.
-   * Unsubscribing from it does not stop the wait: the slot is given back when the wait ends, by ack or timeout.
-   */
-  awaitAck(ackId: number, signal: AbortSignal): Observable<void>;
-  /** Gives the slot back without waiting (HEC gave no ackId, or the send failed). Idempotent. */
-  release(): void;
-}
-
 interface Pending {
   readonly ackId: number;
   readonly sinceMs: number;
   readonly outcome: AsyncSubject<void>;
-  readonly slot: { release(): void };
   readonly timeout: Subscription;
   readonly onAbort: () => void;
   readonly signal: AbortSignal;
 }
 
 /**
- * Indexer acknowledgement for one channel: a bounded set of pending ackIds, polled together.
+ * Indexer acknowledgement for one channel: the pending ackIds, polled together.
  *
  * ```
- * send ─▶ reserve() ── room? ──▶ POST … ◀── {"ackId":7}  ─▶ slot.awaitAck(7)
- *           │ (waits while maxPendingAcks are pending)
+ * send ─▶ POST … ◀── {"ackId":7}  ─▶ awaitAck(7)
  * every ackPollIntervalMs while any is pending:
  *   POST /services/collector/ack {"acks":[5,6,7]}  (at most maxAckIdsPerQuery ids a query)
  *        ◀── {"acks":{"5":true,"6":false,"7":true}}  ─▶ 5 and 7 acknowledged, 6 still pending
  * ackTimeoutMs after awaitAck without `true`  ─▶ Splunk.AckTimeout (the engine sends the batch again)
  * ```
  *
- * 1. The bound on pending acknowledgements is separate from the engine's send concurrency: a slot is taken
- *    before the POST (so concurrent sends cannot overshoot) and held until the ack ends.
- * 2. Polling runs only while something is pending: the first query `ackPollIntervalMs` after the first
- *    ackId, the next that long after the previous round of queries ended.
- * 3. A query that fails for good (an invalid token, acknowledgement disabled) ends the ackIds it asked for
+ * 1. Polling runs only while something is pending: the first query `ackPollIntervalMs` after the first
+ *    ackId, the next that long after the previous round of queries ended. How many acks may be pending at
+ *    once is `deliverTo`'s `maxPendingAcks`, apart from its send `concurrency`.
+ * 2. A query that fails for good (an invalid token, acknowledgement disabled) ends the ackIds it asked for
  *    with its error; a transient failure leaves them pending (the ack timeout bounds the wait) and is named
  *    in their `Splunk.AckTimeout` message.
- * 4. A new request numbered with an ackId that is still pending means HEC restarted and numbers from 0
+ * 3. A new request numbered with an ackId that is still pending means HEC restarted and numbers from 0
  *    again: the pending ackIds from that number up belong to requests it forgot, and end at once with a
  *    retriable `Splunk.AckTimeout` (their data may be lost), so they are sent again.
+ * 4. An answer ends only the waits it asked about, never one registered after the query left.
  *
  * Every wait runs on the scheduler it was given (virtual time under `TestScheduler`).
  */
 export class AckPoller {
   private readonly pending = new Map<number, Pending>();
-  private readonly waiting: Array<() => void> = [];
-  private slotsInUse = 0;
   private poll: Subscription | undefined;
   private polling = false;
   private lastQueryError: string | undefined;
@@ -72,65 +55,29 @@ export class AckPoller {
     return this.pending.size;
   }
 
-  /** Emits one {@link AckSlot} as soon as fewer than `maxPendingAcks` are taken; unsubscribing while waiting gives up the place in line. */
-  reserve(): Observable<AckSlot> {
-    return new Observable<AckSlot>((subscriber) => {
-      const grant = (): void => {
-        this.slotsInUse++;
-        subscriber.next(this.slot());
-        subscriber.complete();
-      };
-      if (this.slotsInUse < this.service.config.maxPendingAcks) {
-        grant();
-        return undefined;
-      }
-      this.waiting.push(grant);
-      return () => {
-        const i = this.waiting.indexOf(grant);
-        if (i >= 0) this.waiting.splice(i, 1);
-      };
-    });
-  }
-
-  private slot(): AckSlot {
-    let released = false;
-    const holder = {
-      release: () => {
-        if (released) return;
-        released = true;
-        this.slotsInUse--;
-        // Hand the room to the next send in line (it runs now, re-entrantly: it only subscribes its POST).
-        this.waiting.shift()?.();
-      },
-    };
-    return {
-      release: holder.release,
-      awaitAck: (ackId, signal) => this.register(ackId, holder, signal),
-    };
-  }
-
-  private register(ackId: number, slot: { release(): void }, signal: AbortSignal): Observable<void> {
-    // Rule 4: HEC restarted and numbers from 0 again; what is pending from this id up it has forgotten.
+  /**
+   * Starts waiting for `ackId`: polling, and the ack timeout, start now. Returns the acknowledgement: it
+   * emits and completes when HEC reports the ackId indexed, and errors with `Splunk.AckTimeout` (retriable)
+   * when that does not happen within the ack timeout, or with the ack query's error when it is permanent.
+   * Unsubscribing from it does not stop the wait, which ends by ack or timeout; aborting `signal` does.
+   */
+  awaitAck(ackId: number, signal: AbortSignal): Observable<void> {
+    // Rule 3: HEC restarted and numbers from 0 again; what is pending from this id up it has forgotten.
     for (const stale of [...this.pending.values()].filter((p) => p.ackId >= ackId)) {
       this.end(stale, splunkError('Splunk.AckTimeout', `HEC numbered a new request ${ackId} while ackId ${stale.ackId} was pending: it restarted and forgot that acknowledgement.`, 'transient'));
     }
     const outcome = new AsyncSubject<void>();
     const { ackTimeoutMs } = this.service.config;
-    const onAbort = (): void => {
-      const p = this.pending.get(ackId);
-      if (p !== undefined) this.end(p, signal.reason);
-    };
+    const onAbort = (): void => this.end(entry, signal.reason);
     const entry: Pending = {
       ackId,
       sinceMs: this.scheduler.now(),
       outcome,
-      slot,
       signal,
       onAbort,
       timeout: timer(ackTimeoutMs, this.scheduler).subscribe(() => {
-        const p = this.pending.get(ackId);
         const last = this.lastQueryError === undefined ? '' : ` The last ack query failed: ${this.lastQueryError}`;
-        if (p === entry) this.end(p, splunkError('Splunk.AckTimeout', `ackId ${ackId} was not acknowledged within ${ackTimeoutMs} ms.${last}`, 'transient'));
+        this.end(entry, splunkError('Splunk.AckTimeout', `ackId ${ackId} was not acknowledged within ${ackTimeoutMs} ms.${last}`, 'transient'));
       }),
     };
     this.pending.set(ackId, entry);
@@ -140,11 +87,11 @@ export class AckPoller {
     return outcome.asObservable();
   }
 
-  /** Ends a wait: acknowledged (`error` undefined) or failed; gives its slot back. */
+  /** Ends a wait, acknowledged (`error` undefined) or failed, unless it ended already. */
   private end(entry: Pending, error?: unknown): void {
     if (this.pending.get(entry.ackId) !== entry) return;
     this.pending.delete(entry.ackId);
-    entry.timeout.unsubscribe();
+    entry.timeout?.unsubscribe();
     entry.signal.removeEventListener('abort', entry.onAbort);
     if (error === undefined) {
       this.metrics?.('DeliveryToSplunk.DataAckLatency', (this.scheduler.now() - entry.sinceMs) / 1000, 'Seconds');
@@ -153,7 +100,6 @@ export class AckPoller {
     } else {
       entry.outcome.error(error);
     }
-    entry.slot.release();
     if (this.pending.size === 0) {
       this.poll?.unsubscribe();
       this.poll = undefined;
@@ -170,8 +116,7 @@ export class AckPoller {
 
   /** One round: every pending ackId, in queries of at most `maxAckIdsPerQuery`, all at once. */
   private runQueries(): void {
-    // The waits asked about, not their ids: an answer must never end a wait registered after the query
-    // left (a restarted HEC may reuse the id for another request).
+    // Rule 4: the waits asked about, not their ids (a restarted HEC may reuse an id for another request).
     const asked = [...this.pending.values()].sort((a, b) => a.ackId - b.ackId);
     const { maxAckIdsPerQuery } = this.service.config;
     const chunks: Pending[][] = [];

@@ -1,5 +1,5 @@
-import { concat, defer, finalize, from, ignoreElements, last, map, mergeMap, of, type Observable, type SchedulerLike } from 'rxjs';
-import type { BuildContext, BuiltRequest, DeliveryAck, DeliveryAttempt, Destination, ItemFailure, LegacyDestination, SendOutcome } from '../Destination.js';
+import { defer, map, type Observable, type SchedulerLike } from 'rxjs';
+import type { BuildContext, BuiltRequest, DeliveryAttempt, Destination, SendOutcome } from '../Destination.js';
 import { AckPoller } from './ackPoller.js';
 import { checkSplunkHecOptions, SPLUNK_BUFFERING_LIMITS, type SplunkHecDestinationOptions } from './options.js';
 import { buildHecRequest, type HecRequest } from './requestBuilder.js';
@@ -25,10 +25,9 @@ export const SPLUNK_BUFFERING: { readonly maxBytes: number; readonly maxMs: numb
 
 /**
  * A Splunk HEC destination: the request builder and service of the destination contract, with indexer
- * acknowledgement as a pending acknowledgement. It also still answers the one-call contract (`deliver`),
- * where a call returns only once the acknowledgement arrived.
+ * acknowledgement as a pending acknowledgement.
  */
-export interface SplunkHecDestination extends Destination<HecRequest>, LegacyDestination<unknown> {
+export interface SplunkHecDestination extends Destination<HecRequest> {
   readonly name: 'Splunk';
   readonly errorOutputType: 'splunk-failed';
   readonly retryDurationMs: number;
@@ -61,8 +60,8 @@ export interface SplunkHecDestination extends Destination<HecRequest>, LegacyDes
  * events at line ends, so give records their `\n`); `Event` concatenates records that are each a HEC
  * event (`{"event":…}`), or wraps each record in one with `wrapEvents`. The send is accepted with an
  * `ackId`, and the acknowledgement is pending until a poll of `/services/collector/ack` (ackIds of the
- * channel batched, at most `maxAckIdsPerQuery` a query) reports it `true`; at most `maxPendingAcks` are
- * pending at once, apart from how many sends run. An acknowledgement not seen within `ackTimeoutMs`
+ * channel batched, at most `maxAckIdsPerQuery` a query) reports it `true`; `deliverTo`'s `maxPendingAcks`
+ * bounds how many are pending at once, apart from how many sends run. An acknowledgement not seen within `ackTimeoutMs`
  * sends the batch again, as Firehose does: Splunk may have indexed it anyway, so this is where duplicates
  * come from. A HEC whose token has no indexer acknowledgement answers 200 without `ackId`: that counts as
  * delivered at once (Firehose itself requires acknowledgement).
@@ -92,7 +91,7 @@ export interface SplunkHecDestination extends Destination<HecRequest>, LegacyDes
  * ```
  *
  * @param options The endpoint and token, and optionally the endpoint type, channel, ack timeout (180–600 s,
- * default 180 s), retry duration (0–7200 s, default 300 s), ack polling, the pending-ack bound, and the transport.
+ * default 180 s), retry duration (0–7200 s, default 300 s), ack polling, and the transport.
  * @returns A destination for `deliverTo`, named `Splunk` (metrics `DeliveryToSplunk.*`).
  * @throws {InvalidOptionError} at the call, for an invalid option (the token is never shown).
  * @see httpEndpointDestination for Firehose's HTTP endpoint protocol.
@@ -111,24 +110,12 @@ export function splunkHecDestination(options: SplunkHecDestinationOptions): Splu
 
   const send = (request: HecRequest, attempt: DeliveryAttempt): Observable<SendOutcome<HecRequest>> => {
     const poller = pollerFor(attempt.scheduler);
-    return poller.reserve().pipe(
-      mergeMap((slot) => {
-        let answered = false;
-        return defer(() => postData(service, request.body, attempt.signal, attempt.scheduler)).pipe(
-          map(({ ackId }): SendOutcome<HecRequest> => {
-            answered = true;
-            if (ackId === undefined) {
-              slot.release();
-              return { status: 'accepted', location };
-            }
-            return { status: 'accepted', location: `${location}#ackId=${ackId}`, acknowledgement: slot.awaitAck(ackId, attempt.signal) };
-          }),
-          // A send that failed, or was cancelled before HEC answered, holds no acknowledgement.
-          finalize(() => {
-            if (!answered) slot.release();
-          }),
-        );
-      }),
+    return defer(() => postData(service, request.body, attempt.signal, attempt.scheduler)).pipe(
+      map(({ ackId }): SendOutcome<HecRequest> =>
+        ackId === undefined
+          ? { status: 'accepted', location }
+          : { status: 'accepted', location: `${location}#ackId=${ackId}`, acknowledgement: poller.awaitAck(ackId, attempt.signal) },
+      ),
     );
   };
 
@@ -143,22 +130,6 @@ export function splunkHecDestination(options: SplunkHecDestinationOptions): Splu
     recommendedBuffering: SPLUNK_BUFFERING,
     build,
     send,
-    // The one-call contract: build, send, and wait for the acknowledgement before answering. An ack
-    // timeout fails the call (retriable), so the engine sends the batch again.
-    deliver: (batch, attempt) =>
-      defer(() => {
-        const built = build(batch, attempt);
-        const failed: readonly ItemFailure[] = built.failed ?? [];
-        if (built.request === undefined) return of<DeliveryAck>({ failed });
-        return send(built.request, attempt).pipe(
-          mergeMap((outcome) => {
-            const ack: DeliveryAck = { ...(outcome.location === undefined ? {} : { location: outcome.location }), ...(failed.length === 0 ? {} : { failed }) };
-            const acknowledged = outcome.status === 'accepted' && outcome.acknowledgement !== undefined ? from(outcome.acknowledgement).pipe(ignoreElements()) : of();
-            return concat(acknowledged, of(ack));
-          }),
-          last(),
-        );
-      }),
     failureFields: (record) => {
       const k = (record as { kinesisRecordMetadata?: { sequenceNumber?: unknown; subsequenceNumber?: unknown } } | null)?.kinesisRecordMetadata;
       return typeof k?.sequenceNumber === 'string' ? { EventId: `${k.sequenceNumber}.${typeof k.subsequenceNumber === 'number' ? k.subsequenceNumber : 0}` } : {};

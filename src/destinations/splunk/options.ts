@@ -21,8 +21,6 @@ export const MIN_ACK_TIMEOUT_MS = 180_000;
 export const MAX_ACK_TIMEOUT_MS = 600_000;
 /** How often pending acknowledgements are asked for. */
 export const DEFAULT_ACK_POLL_INTERVAL_MS = 1_000;
-/** Acknowledgements pending at once (sent, not yet acknowledged) before new sends wait. */
-export const DEFAULT_MAX_PENDING_ACKS = 10_000;
 /** ackIds asked for in one query of `/services/collector/ack`. */
 export const DEFAULT_MAX_ACK_IDS_PER_QUERY = 1_000;
 /** How long one HTTP exchange with HEC may take. */
@@ -66,8 +64,6 @@ export interface SplunkHecDestinationOptions {
   readonly ackPollIntervalMs?: number;
   /** ackIds per query of `/services/collector/ack`: 1–100,000, default 1,000. */
   readonly maxAckIdsPerQuery?: number;
-  /** Acknowledgements pending at once; a send waits for room beyond it: 1–1,000,000, default 10,000. */
-  readonly maxPendingAcks?: number;
   /** How long one HTTP exchange may take, on the pipeline's scheduler: 1–3,600,000 ms, default 180,000. */
   readonly requestTimeoutMs?: number;
   /** The `http.Agent` or `https.Agent` to send with. Default Node's global agents. */
@@ -91,7 +87,6 @@ export interface SplunkHecConfig {
   readonly retryDurationMs: number;
   readonly ackPollIntervalMs: number;
   readonly maxAckIdsPerQuery: number;
-  readonly maxPendingAcks: number;
   readonly requestTimeoutMs: number;
   readonly agent: Agent | undefined;
   readonly ca: string | Buffer | Array<string | Buffer> | undefined;
@@ -127,7 +122,6 @@ export function checkSplunkHecOptions(options: SplunkHecDestinationOptions): Spl
   const retryDurationMs = checkNumber(NAME, 'retryDurationMs', options.retryDurationMs, DEFAULT_SPLUNK_RETRY_DURATION_MS, { min: 0, max: MAX_SPLUNK_RETRY_DURATION_MS, unit: 'ms' });
   const ackPollIntervalMs = checkNumber(NAME, 'ackPollIntervalMs', options.ackPollIntervalMs, DEFAULT_ACK_POLL_INTERVAL_MS, { min: 100, max: 60_000, unit: 'ms' });
   const maxAckIdsPerQuery = checkNumber(NAME, 'maxAckIdsPerQuery', options.maxAckIdsPerQuery, DEFAULT_MAX_ACK_IDS_PER_QUERY, { min: 1, max: 100_000, integer: true });
-  const maxPendingAcks = checkNumber(NAME, 'maxPendingAcks', options.maxPendingAcks, DEFAULT_MAX_PENDING_ACKS, { min: 1, max: 1_000_000, integer: true });
   const requestTimeoutMs = checkNumber(NAME, 'requestTimeoutMs', options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, { min: 1, max: 3_600_000, integer: true, unit: 'ms' });
 
   const { agent, ca } = checkAgentAndCa(NAME, options.agent, options.ca, endpoint, 'endpoint');
@@ -146,7 +140,6 @@ export function checkSplunkHecOptions(options: SplunkHecDestinationOptions): Spl
     retryDurationMs,
     ackPollIntervalMs,
     maxAckIdsPerQuery,
-    maxPendingAcks,
     requestTimeoutMs,
     agent,
     ca,

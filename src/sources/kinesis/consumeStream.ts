@@ -5,6 +5,7 @@ import type { MetricSink } from '../../metrics/MetricSink.js';
 import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
 import { Settlement } from '../../settlement/Settlement.js';
 import { attachSettlement } from '../../settlement/sideTable.js';
+import { watchSettlement } from '../../settlement/watchSettlement.js';
 import { InFlightBudget } from '../InFlightBudget.js';
 import { callWithRetries, STOPPED, type RetryContext } from './callWithRetries.js';
 import { SHARD_END } from './checkpointStores/CheckpointStore.js';
@@ -146,6 +147,7 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
         },
       };
       attachSettlement(record, parts[i]!);
+      watchSettlement(record, parts[i]!);
       subscriber.next(record);
     });
   }

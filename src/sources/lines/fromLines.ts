@@ -4,6 +4,7 @@ import { checkNumber } from '../../options/checkNumber.js';
 import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
 import { Settlement } from '../../settlement/Settlement.js';
 import { attachSettlement } from '../../settlement/sideTable.js';
+import { watchSettlement } from '../../settlement/watchSettlement.js';
 import { InFlightBudget } from '../InFlightBudget.js';
 
 const NAME = 'fromLines';
@@ -78,13 +79,13 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
       const size = data.byteLength;
       const now = scheduler.now();
       const record: FirehoseRecord = { recordId: `${prefix}${lineNumber++}`, data, approximateArrivalTimestamp: now };
-      attachSettlement(
-        record,
-        new Settlement(() => {
-          budget.release(size);
-          onInFlight?.(budget);
-        }),
-      );
+      const settlement = new Settlement(() => {
+        budget.release(size);
+        onInFlight?.(budget);
+      });
+      attachSettlement(record, settlement);
+      // A settlement lost downstream (a copied or dropped record) would stall reading: error instead.
+      watchSettlement(record, settlement, (err) => subscriber.error(err));
       budget.take(size);
       onInFlight?.(budget);
       subscriber.next(record);

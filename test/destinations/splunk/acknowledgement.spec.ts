@@ -126,17 +126,22 @@ describe('splunkHecDestination: indexer acknowledgement (virtual time)', () => {
     });
   });
 
-  it('should hold sends while maxPendingAcks are pending, apart from send concurrency, and send the next when an ack frees room', () => {
+  it('through deliverTo: should hold sends while maxPendingAcks are pending, apart from send concurrency, and send the next when an ack frees room', () => {
     const scheduler = newScheduler();
     scheduler.run(({ cold, expectObservable }) => {
-      const t = setup(scheduler, { indexing: { afterMs: 15_000 } }, { maxPendingAcks: 2 });
-      // Three sends at once: two POST now; the third waits for room, which the first poll (10 s: not yet
-      // indexed) does not make and the second (20 s) does.
-      const three = cold('(abc|)').pipe(mergeMap((c) => t.acknowledged([record(`${c}\n`)]).pipe(map(() => c))));
-      // a and b are acknowledged at 20 s; c is sent then, indexed at 35 s, acknowledged at the 40 s poll.
-      expectObservable(three).toBe('20s (ab) 19996ms (c|)');
+      const t = setup(scheduler, { indexing: { afterMs: 15_000 } });
+      // Four batches at once; one send at a time plus two acks pending at most, so three are out at once: a, b
+      // and c are posted at 0 (c's send slot is held until an ack slot frees); d waits for room, which the
+      // first poll (10 s: not yet indexed) does not make and the second (20 s) does.
+      const batches = cold('(abcd|)', { a: [record('a\n')], b: [record('b\n')], c: [record('c\n')], d: [record('d\n')] });
+      const results = batches.pipe(
+        deliverTo(t.destination, { scheduler, concurrency: 1, maxPendingAcks: 2 }),
+        map((r) => new TextDecoder().decode((r.records[0] as FirehoseRecord).data).trim()),
+      );
+      // d is sent at 20 s, indexed at 35 s, acknowledged at the 40 s poll.
+      expectObservable(results).toBe('20s (abc) 19995ms (d|)');
       scheduler.flush();
-      expect(t.at('/services/collector/raw')).toEqual([0, 0, 20_000]);
+      expect(t.at('/services/collector/raw')).toEqual([0, 0, 0, 20_000]);
     });
   });
 

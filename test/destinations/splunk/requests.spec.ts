@@ -69,7 +69,6 @@ describe('splunkHecDestination: options', () => {
     ['retryDurationMs', { retryDurationMs: 7_200_001 }],
     ['ackPollIntervalMs', { ackPollIntervalMs: 99 }],
     ['maxAckIdsPerQuery', { maxAckIdsPerQuery: 0 }],
-    ['maxPendingAcks', { maxPendingAcks: 1.5 }],
     ['wrapEvents', { wrapEvents: true }],
     ['wrapEvents.index', { endpointType: 'Event', wrapEvents: { index: 3 } }],
     ['ca', { endpoint: 'http://127.0.0.1:8088', ca: 'PEM' }],

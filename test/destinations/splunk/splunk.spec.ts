@@ -45,7 +45,10 @@ async function tempDir(): Promise<string> {
 }
 
 describeDestinationConformance('splunkHecDestination (to the HEC test server on 127.0.0.1)', {
-  duplicatesAfterLostAck: true,
+  oneWireRequestPerBatch: true,
+  duplicatesAfterLostAnswer: true,
+  // Acks are polled every 100 ms here: a second is ample, and short enough for the lost ack to time out.
+  ackTimeoutMs: 1_000,
   create: async () => {
     const server = await startHecTestServer({ tokens: { [TOKEN]: {} } });
     const errors = await mkdtemp(join(tmpdir(), 'rx-firehose-splunk-conformance-'));

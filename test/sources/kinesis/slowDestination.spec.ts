@@ -7,7 +7,7 @@
 import { lastValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { bufferBySizeOrTime, deliverTo } from '../../../operators/index.js';
-import type { LegacyDestination, FirehoseRecord } from '../../../src/index.js';
+import type { DeliveryRequest, Destination, FirehoseRecord } from '../../../src/index.js';
 import { fromKinesisStream, memoryCheckpointStore } from '../../../src/sources/kinesis/index.js';
 import {createStream, putRecords, useKinesalite } from '../../support/kinesalite.js';
 import { delay, waitFor } from './waitFor.js';
@@ -28,11 +28,13 @@ describe('fromKinesisStream with a slow destination (kinesalite)', () => {
 
     const startedAt = Date.now();
     const delivered: FirehoseRecord[] = [];
-    const slow: LegacyDestination<FirehoseRecord> = {
+    const slow: Destination<DeliveryRequest & { batch: readonly FirehoseRecord[] }> = {
       name: 'Slow',
-      async deliver(batch) {
+      build: (batch) => ({ request: { ids: ['slow'], items: batch.map((_r, i) => i), bytes: 0, batch: batch as readonly FirehoseRecord[] } }),
+      async send(request) {
         await delay(BATCH_MS);
-        delivered.push(...batch);
+        delivered.push(...request.batch);
+        return { status: 'accepted' };
       },
     };
     const samples: Array<{ atMs: number; bytes: number }> = [];
