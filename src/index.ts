@@ -80,6 +80,8 @@ export type { ObjectStoreOptions } from './destinations/objectStore/objectStoreO
 // HTTP endpoint: Firehose's delivery protocol, both ends.
 export { httpEndpointDestination, HTTP_ENDPOINT_BUFFERING } from './destinations/http/index.js';
 export type { HttpEndpointDestination, HttpEndpointDestinationOptions } from './destinations/http/index.js';
+export { splunkHecDestination, SPLUNK_BUFFERING, SPLUNK_ERROR_MESSAGES } from './destinations/splunk/index.js';
+export type { SplunkHecDestination, SplunkHecDestinationOptions, HecEndpointType, HecEventMetadata, HecRequest, HecTransport, HecHttpRequest, HecHttpResponse } from './destinations/splunk/index.js';
 export { httpEndpointListener, DEFAULT_MAX_BODY_BYTES } from './receivers/http/index.js';
 export type {
   HttpEndpointHandler,

@@ -4,6 +4,7 @@ import { extendedS3DestinationFromConfig } from './extendedS3DestinationFromConf
 import { httpEndpointDestinationFromConfig } from './httpEndpointDestinationFromConfig.js';
 import { InvalidConfigurationError } from './InvalidConfigurationError.js';
 import { openSearchDestinationFromConfig } from './openSearchDestinationFromConfig.js';
+import { splunkDestinationFromConfig } from './splunkDestinationFromConfig.js';
 
 /** Destination configurations rx-firehose runs, by field. */
 const SUPPORTED = [
@@ -13,11 +14,11 @@ const SUPPORTED = [
   'AmazonopensearchserviceDestinationConfiguration',
   'ElasticsearchDestinationConfiguration',
   'AmazonOpenSearchServerlessDestinationConfiguration',
+  'SplunkDestinationConfiguration',
 ] as const;
 /** Destination configurations Firehose defines that rx-firehose refuses by name. */
 export const DESTINATIONS_NOT_YET = [
   'RedshiftDestinationConfiguration',
-  'SplunkDestinationConfiguration',
   'SnowflakeDestinationConfiguration',
   'IcebergDestinationConfiguration',
 ];
@@ -26,7 +27,7 @@ export const DESTINATIONS_NOT_YET = [
  * Finds the one destination configuration of a `CreateDeliveryStream` input and maps it:
  * `ExtendedS3DestinationConfiguration`, `S3DestinationConfiguration`, `HttpEndpointDestinationConfiguration`, or
  * one of the OpenSearch configurations (`AmazonopensearchserviceDestinationConfiguration`,
- * `ElasticsearchDestinationConfiguration`, `AmazonOpenSearchServerlessDestinationConfiguration`).
+ * `ElasticsearchDestinationConfiguration`, `AmazonOpenSearchServerlessDestinationConfiguration`), or `SplunkDestinationConfiguration`.
  * None, or more than one, is refused as the Firehose API refuses it.
  *
  * ## Example
@@ -48,6 +49,8 @@ export function destinationFromConfig(input: Readonly<Record<string, unknown>>, 
     case 'ElasticsearchDestinationConfiguration':
     case 'AmazonOpenSearchServerlessDestinationConfiguration':
       return openSearchDestinationFromConfig(input[given[0]], given[0], ctx);
+    case 'SplunkDestinationConfiguration':
+      return splunkDestinationFromConfig(input.SplunkDestinationConfiguration, 'SplunkDestinationConfiguration', ctx);
     default:
       throw InvalidConfigurationError.invalid('ExtendedS3DestinationConfiguration', undefined, `given: a delivery stream needs one destination (${SUPPORTED.join(', ')})`);
   }

@@ -27,6 +27,7 @@ const TOP_LEVEL = [
   'AmazonopensearchserviceDestinationConfiguration',
   'ElasticsearchDestinationConfiguration',
   'AmazonOpenSearchServerlessDestinationConfiguration',
+  'SplunkDestinationConfiguration',
   'Tags',
 ];
 const TOP_LEVEL_NOT_YET = ['DeliveryStreamEncryptionConfigurationInput', 'MSKSourceConfiguration', 'DatabaseSourceConfiguration', ...DESTINATIONS_NOT_YET];

@@ -144,7 +144,6 @@ describe('deliveryStreamFromConfig: ranges and unsupported fields', () => {
     ['ExtendedS3DestinationConfiguration.CustomTimeZone', s3Config({ CustomTimeZone: 'Asia/Tokyo' })],
     ['DeliveryStreamEncryptionConfigurationInput', { ...s3Config(), DeliveryStreamEncryptionConfigurationInput: { KeyType: 'AWS_OWNED_CMK' } }],
     ['RedshiftDestinationConfiguration', { DeliveryStreamName: 'x', RedshiftDestinationConfiguration: {} }],
-    ['SplunkDestinationConfiguration', { DeliveryStreamName: 'x', SplunkDestinationConfiguration: {} }],
     ['SnowflakeDestinationConfiguration', { DeliveryStreamName: 'x', SnowflakeDestinationConfiguration: {} }],
     ['IcebergDestinationConfiguration', { DeliveryStreamName: 'x', IcebergDestinationConfiguration: {} }],
     ['MSKSourceConfiguration', { ...s3Config(), MSKSourceConfiguration: {} }],

@@ -1,6 +1,7 @@
 import { Agent } from 'node:http';
 import { InvalidOptionError } from '../../errors/InvalidOptionError.js';
 import { checkStreamName } from '../../keys/checkStreamName.js';
+import { checkAgentAndCa } from '../../options/checkAgentAndCa.js';
 import { checkNumber } from '../../options/checkNumber.js';
 import { commonAttributesProblem } from './commonAttributesProblem.js';
 import { MAX_ACCESS_KEY_BYTES } from './protocol.js';
@@ -103,16 +104,7 @@ export function checkHttpEndpointOptions(options: HttpEndpointDestinationOptions
 
   const sourceArn = checkSourceArn(options);
 
-  const agent = options.agent;
-  if (agent !== undefined && !(agent instanceof Agent)) throw new InvalidOptionError(NAME, 'agent', agent, 'an http.Agent or https.Agent');
-  const ca = options.ca;
-  if (ca !== undefined) {
-    const items = Array.isArray(ca) ? ca : [ca];
-    if (items.length === 0 || !items.every((c) => typeof c === 'string' || Buffer.isBuffer(c))) {
-      throw new InvalidOptionError(NAME, 'ca', ca, 'PEM certificates: a string or Buffer, or an array of them');
-    }
-    if (url.protocol !== 'https:') throw new InvalidOptionError(NAME, 'ca', '(certificates)', 'used only with an https: url');
-  }
+  const { agent, ca } = checkAgentAndCa(NAME, options.agent, options.ca, url, 'url');
 
   const headers: Record<string, string> = {
     'Content-Type': 'application/json',
@@ -132,7 +124,7 @@ export function checkHttpEndpointOptions(options: HttpEndpointDestinationOptions
     retryDurationMs,
     sourceArn,
     agent,
-    ca: ca === undefined ? undefined : Array.isArray(ca) ? [...(ca as Array<string | Buffer>)] : (ca as string | Buffer),
+    ca,
   };
 }
 

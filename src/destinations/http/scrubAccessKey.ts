@@ -16,10 +16,10 @@ export function accessKeySpellings(accessKey: string): readonly string[] {
   return [...spellings].sort((a, b) => b.length - a.length);
 }
 
-/** `text` with every spelling of the access key replaced by `(access key)`. Run it before cutting text short. */
-export function scrubText(text: string, spellings: readonly string[]): string {
+/** `text` with every spelling of the access key replaced by `(access key)` (or `shownAs`). Run it before cutting text short. */
+export function scrubText(text: string, spellings: readonly string[], shownAs = ACCESS_KEY_SHOWN_AS): string {
   let out = text;
-  for (const s of spellings) if (out.includes(s)) out = out.split(s).join(ACCESS_KEY_SHOWN_AS);
+  for (const s of spellings) if (out.includes(s)) out = out.split(s).join(shownAs);
   return out;
 }
 
@@ -29,9 +29,9 @@ export function scrubText(text: string, spellings: readonly string[]): string {
  * HTML character references, percent-encoding, in any mix, in JSON or not), that decoded form, scrubbed,
  * instead.
  */
-export function redactResponseText(text: string, spellings: readonly string[]): string {
+export function redactResponseText(text: string, spellings: readonly string[], shownAs = ACCESS_KEY_SHOWN_AS): string {
   if (spellings.length === 0) return text;
-  const scrubbed = scrubText(text, spellings);
+  const scrubbed = scrubText(text, spellings, shownAs);
   // Undo one kind of escape at a time, scrubbing after each, so a copy decoded by one step is replaced before
   // the next could alter it; a few rounds cover escapes of escapes (e.g. a %-encoded \u0041).
   let decoded = scrubbed;
@@ -41,7 +41,7 @@ export function redactResponseText(text: string, spellings: readonly string[]): 
     for (const step of UNESCAPE_STEPS) {
       const next = step(decoded);
       if (next === decoded) continue;
-      decoded = scrubText(next, spellings);
+      decoded = scrubText(next, spellings, shownAs);
       if (decoded !== next) found = true;
     }
     if (decoded === before) break;
