@@ -78,11 +78,11 @@ async function pipelineWithRetries(records: FirehoseRecord[], dir: string, count
       counts.builds++;
       return real.build(batch, context);
     },
-    send: async (request, attempt) => {
+    send: (request, attempt) => {
       counts.sends++;
       if (!failedOnce.has(request)) {
         failedOnce.add(request);
-        throw new DeliveryError('Bench.Injected', 'the first send of every batch fails');
+        return Promise.reject(new DeliveryError('Bench.Injected', 'the first send of every batch fails'));
       }
       return real.send(request, attempt);
     },
