@@ -44,8 +44,8 @@ export interface HttpEndpointDestination<_T = unknown> extends Destination<HttpE
  * (and `InvalidResponseFromDestination`, `ResponseTooLarge`, `RequestTimeout`, `ConnectionFailed`,
  * `ConnectionReset`, `SSLHandshakeFailure`) and the endpoint's last `errorMessage`.
  *
- * The request id is the same on every attempt that sends the same records of a batch, so the endpoint can
- * deduplicate retries. The access key never appears in errors, results or failure records. Buffer before
+ * Each batch's requests are built once; every retry resends the same body with the same request id, so the
+ * endpoint can deduplicate retries. The access key never appears in errors, results or failure records. Buffer before
  * it with `bufferBySizeOrTime(HTTP_ENDPOINT_BUFFERING)` (5 MiB or 300 s, Firehose's defaults).
  *
  * ## Example

@@ -5,7 +5,7 @@ import type { MetricSink } from '../../metrics/MetricSink.js';
 import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
 import { Settlement } from '../../settlement/Settlement.js';
 import { attachSettlement } from '../../settlement/sideTable.js';
-import { watchSettlement } from '../../settlement/watchSettlement.js';
+import { registerSource } from '../../settlement/watchSettlement.js';
 import { InFlightBudget } from '../InFlightBudget.js';
 import { callWithRetries, STOPPED, type RetryContext } from './callWithRetries.js';
 import { SHARD_END } from './checkpointStores/CheckpointStore.js';
@@ -48,6 +48,16 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
   let shards: ShardTracker | undefined;
   let periodicSync: Subscription | undefined;
   const trackers = new Map<string, ShardCheckpointTracker>();
+  // Copies of this source's records that lost their settlement are recognised by their ids (<shardId>-…).
+  subscriber.add(
+    registerSource({
+      owns: (id) => {
+        for (const shardId of trackers.keys()) if (id.startsWith(shardId) && id.charCodeAt(shardId.length) === 0x2d) return true;
+        return false;
+      },
+      waiting: () => unsettled > 0,
+    }),
+  );
 
   const haltReading = (): void => {
     halt.abort();
@@ -147,7 +157,6 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
         },
       };
       attachSettlement(record, parts[i]!);
-      watchSettlement(record, parts[i]!);
       subscriber.next(record);
     });
   }

@@ -8,11 +8,13 @@ import { FIREHOSE_BACKOFF } from '../../retry/backoffDelayMs.js';
 import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
 import { Settlement } from '../../settlement/Settlement.js';
 import { attachSettlement } from '../../settlement/sideTable.js';
-import { watchSettlement } from '../../settlement/watchSettlement.js';
+import { registerSource, watchForLoss } from '../../settlement/watchSettlement.js';
 import { InFlightBudget } from '../InFlightBudget.js';
 
 const NAME = 'fromLines';
 const NEWLINE = 0x0a;
+/** One record in this many is watched for a lost settlement by the garbage collector. */
+const LOSS_SAMPLE = 64;
 
 export interface FromLinesOptions {
   /** Stop reading while this many bytes were emitted and not yet settled. Default 64 MiB. */
@@ -90,6 +92,9 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
 
   return new Observable<FirehoseRecord>((subscriber) => {
     const budget = new InFlightBudget(maxInFlightBytes);
+    // Copies of this source's records that lost their settlement are recognised by their ids.
+    const unregister = registerSource({ owns: (id) => id.startsWith(prefix), waiting: () => budget.inFlightBytes > 0 });
+    subscriber.add(unregister);
     let stopped = false;
     let lineNumber = 0;
     // Wakes the reader while it waits for the next chunk of an idle input (stdin with nothing to read).
@@ -139,8 +144,11 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
         settled?.();
       });
       attachSettlement(record, settlement);
-      // A settlement lost downstream (a copied or dropped record) would stall reading: error instead.
-      watchSettlement(record, settlement, (err) => subscriber.error(err));
+      // A settlement lost downstream (a dropped record) would stall reading: error instead. Sampled, and
+      // always the record that fills the budget, which a stalled source waits on.
+      if (lineNumber % LOSS_SAMPLE === 0 || budget.inFlightBytes + size >= maxInFlightBytes) {
+        watchForLoss(settlement, record.recordId, (err) => subscriber.error(err));
+      }
       budget.take(size);
       onInFlight?.(budget);
       subscriber.next(record);
