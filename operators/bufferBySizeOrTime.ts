@@ -39,21 +39,21 @@ export interface BatchFlush {
 
 export interface BufferBySizeOrTimeOptions<T> {
   /** Byte budget of a batch; a batch never goes over it unless it is one oversize value. Default 1 MiB. */
-  readonly maxBytes?: number;
+  readonly maxBytes?: number | undefined;
   /** How long a batch may wait after its first value; `0` means "at the end of the current frame". Default 60 s. */
-  readonly maxMs?: number;
+  readonly maxMs?: number | undefined;
   /** Most values in a batch. Default: no limit. */
-  readonly maxRecords?: number;
+  readonly maxRecords?: number | undefined;
   /** Size of one value in bytes. Default: UTF-8 bytes of a string, `byteLength` of bytes, size of `{ data }`. */
-  readonly sizeOf?: (value: T) => number;
+  readonly sizeOf?: ((value: T) => number) | undefined;
   /** Where the timer runs and the clock is read. Default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
   /**
    * Called with each batch and why it flushed, just before the batch is emitted; the batch array is the one
    * that will be emitted (do not change it). If it throws, the batch is still emitted, then whatever else is
    * buffered, then the stream errors with what it threw; it is not called again.
    */
-  readonly onFlush?: (batch: readonly T[], flush: BatchFlush) => void;
+  readonly onFlush?: ((batch: readonly T[], flush: BatchFlush) => void) | undefined;
 }
 
 /**

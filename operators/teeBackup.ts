@@ -19,18 +19,18 @@ const MIB = 1_048_576;
 
 export interface TeeBackupOptions<T> extends DeliveryOptions<T> {
   /** Byte budget of a backup batch. Default 5 MiB; Firehose's range 1–128 MiB. */
-  readonly maxBytes?: number;
+  readonly maxBytes?: number | undefined;
   /** Time limit of a backup batch after its first record. Default 300 s; Firehose's range 60–900 s. */
-  readonly maxMs?: number;
+  readonly maxMs?: number | undefined;
   /** Record limit of a backup batch. Default: none. */
-  readonly maxRecords?: number;
+  readonly maxRecords?: number | undefined;
   /**
    * Enforce Firehose's ranges for the backup buffer (1–128 MiB, 60–900 s: no zero buffering for backups).
    * Default `true`; `false` accepts any `bufferBySizeOrTime` values (for tests and small local setups).
    */
-  readonly firehoseRanges?: boolean;
+  readonly firehoseRanges?: boolean | undefined;
   /** Told of every backup batch's result. */
-  readonly onResult?: (result: DeliveryResult<T>) => void;
+  readonly onResult?: ((result: DeliveryResult<T>) => void) | undefined;
 }
 
 interface Entry<T> {

@@ -56,34 +56,34 @@ const EVENT_BUDGET_BYTES = LAMBDA_PAYLOAD_LIMIT_BYTES - 64 * 1024;
 
 export interface TransformWithLambdaOptions {
   /** The processor's buffer size. Default 1 MiB; Firehose's range 0.2–3 MiB. */
-  readonly maxBytes?: number;
+  readonly maxBytes?: number | undefined;
   /** The processor's buffer interval. Default 60 s; Firehose's range 0–900 s. */
-  readonly maxMs?: number;
+  readonly maxMs?: number | undefined;
   /** Retries of a failed invocation before its records are processing-failed. Default 3; 0–300. */
-  readonly numberOfRetries?: number;
+  readonly numberOfRetries?: number | undefined;
   /** How long one invocation may take. Default 5 minutes; at most 15. */
-  readonly invocationTimeoutMs?: number;
+  readonly invocationTimeoutMs?: number | undefined;
   /** Invocations in flight at once. Default 1; Firehose runs up to 5 per shard. */
-  readonly concurrency?: number;
+  readonly concurrency?: number | undefined;
   /** Where `processing-failed` records go. Without one, failures error the stream with `UndeliverableRecordsError`. */
-  readonly errorOutput?: ErrorOutput;
+  readonly errorOutput?: ErrorOutput | undefined;
   /** The stream's name, for the event's `deliveryStreamArn`. Default `rx-firehose`. */
-  readonly streamName?: string;
+  readonly streamName?: string | undefined;
   /** The event's `deliveryStreamArn`. Default `arn:aws:firehose:<region>:000000000000:deliverystream/<streamName>`. */
-  readonly deliveryStreamArn?: string;
+  readonly deliveryStreamArn?: string | undefined;
   /** The event's `region`. Default `us-east-1`. */
-  readonly region?: string;
+  readonly region?: string | undefined;
   /** The event's `sourceKinesisStreamArn`, sent when the batch's records came from that Kinesis stream. */
-  readonly sourceKinesisStreamArn?: string;
+  readonly sourceKinesisStreamArn?: string | undefined;
   /** The `lambdaArn` of processing-failed records. Default: derived from the function. */
-  readonly lambdaArn?: string;
+  readonly lambdaArn?: string | undefined;
   /** Backoff between invocation retries. Default Firehose's: 1 s, ×2, ≤ 120 s, ±15%. */
-  readonly backoff?: Partial<Backoff>;
-  readonly random?: () => number;
+  readonly backoff?: Partial<Backoff> | undefined;
+  readonly random?: (() => number) | undefined;
   /** Where buffering, backoff and timeouts wait. Default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
   /** `ExecuteProcessing.Duration|Success`, `SucceedProcessing.Records|Bytes`. */
-  readonly metrics?: MetricSink;
+  readonly metrics?: MetricSink | undefined;
 }
 
 /**

@@ -26,9 +26,9 @@ export interface CompressOptions {
    * Default 6: zlib's and the `gzip` tool's own default, so the output is what anyone gzipping the
    * same bytes would get.
    */
-  readonly gzipLevel?: number;
+  readonly gzipLevel?: number | undefined;
   /** The name of the single entry of a `ZIP` archive; default `data`. Ignored by the other formats. */
-  readonly zipEntryName?: string;
+  readonly zipEntryName?: string | undefined;
 }
 
 const COMPONENT = 'compress';

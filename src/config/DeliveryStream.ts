@@ -13,41 +13,41 @@ import type { LocalTransformation } from '../transform/lambdaContract.js';
 /** Where the parts of a delivery stream are: the local data directory, AWS endpoints or clients, local Lambda handlers. */
 export interface DeliveryStreamEnvironment {
   /** The local data directory. Default `./firehose-data`. Without S3, bucket `arn:aws:s3:::b` is `<dataDir>/b/`; Kinesis checkpoints go to `<dataDir>/_checkpoints/`. */
-  readonly dataDir?: string;
+  readonly dataDir?: string | undefined;
   /** The records of a `DirectPut` stream (records may carry settlements). The stream completes when this completes. Default: none (the stream completes at once). */
-  readonly records?: Observable<FirehoseRecord>;
+  readonly records?: Observable<FirehoseRecord> | undefined;
   /** An S3 client: buckets are written to S3 instead of `<dataDir>`. */
-  readonly s3Client?: S3Client;
+  readonly s3Client?: S3Client | undefined;
   /** A Kinesis client for `KinesisStreamAsSource`. Default: one built from `endpoints.kinesis` and the SDK's chain. */
-  readonly kinesisClient?: KinesisClient;
+  readonly kinesisClient?: KinesisClient | undefined;
   /** A Lambda client for Lambda processors whose function has no local handler. Default: one built from `endpoints.lambda` and the SDK's chain. */
-  readonly lambdaClient?: LambdaClient;
+  readonly lambdaClient?: LambdaClient | undefined;
   /** A DynamoDB client: Kinesis checkpoints go to the DynamoDB table `checkpointTable` instead of `<dataDir>`. */
-  readonly dynamoDbClient?: DynamoDBClient;
+  readonly dynamoDbClient?: DynamoDBClient | undefined;
   /** An OpenSearch control-plane client, to resolve a `DomainARN` with `DescribeDomain`. Default: one built from `endpoints.opensearch` and the SDK's chain, in the ARN's region. */
-  readonly openSearchClient?: DescribeDomainClient;
+  readonly openSearchClient?: DescribeDomainClient | undefined;
   /**
    * How OpenSearch destinations authenticate to the cluster. Default: SigV4 with the SDK's credential chain for a
    * `DomainARN`, a Serverless collection and any `*.es.amazonaws.com` / `*.aoss.amazonaws.com` endpoint; none for
    * other endpoints (a self-managed or local cluster).
    */
-  readonly openSearchAuth?: OpenSearchSigV4Auth | OpenSearchBasicAuth | 'none';
+  readonly openSearchAuth?: OpenSearchSigV4Auth | OpenSearchBasicAuth | 'none' | undefined;
   /** Endpoints for clients built here (credentials and region come from the AWS SDK's usual chain). An S3 endpoint sends buckets to S3; a DynamoDB endpoint sends checkpoints to DynamoDB. */
-  readonly endpoints?: { readonly s3?: string; readonly kinesis?: string; readonly lambda?: string; readonly dynamodb?: string; readonly opensearch?: string };
+  readonly endpoints?: { readonly s3?: string; readonly kinesis?: string; readonly lambda?: string; readonly dynamodb?: string; readonly opensearch?: string } | undefined;
   /** Local transformation handlers by function name or ARN: a Lambda processor whose `LambdaArn` (or its function name) is here runs it in this process instead of invoking Lambda. */
-  readonly lambdaHandlers?: Readonly<Record<string, LocalTransformation>>;
+  readonly lambdaHandlers?: Readonly<Record<string, LocalTransformation>> | undefined;
   /** Receives every metric, with Firehose's names (`IncomingRecords`, `DeliveryToS3.Records`, …). */
-  readonly metrics?: MetricSink;
+  readonly metrics?: MetricSink | undefined;
   /** Where buffers, retries and polling wait. Default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
   /** The region in the stream's ARN and in Lambda events, and of clients built here. Default: the SDK's chain for clients, `us-east-1` for the ARN. */
-  readonly region?: string;
+  readonly region?: string | undefined;
   /** The account in the stream's ARN: 12 digits. Default `000000000000`. */
-  readonly accountId?: string;
+  readonly accountId?: string | undefined;
   /** The DynamoDB table of Kinesis checkpoints (created when missing). Default `rx-firehose-checkpoints`. */
-  readonly checkpointTable?: string;
+  readonly checkpointTable?: string | undefined;
   /** Where a Kinesis shard without a checkpoint starts. Default `LATEST`, as Firehose. */
-  readonly kinesisStartingPosition?: StartingPosition;
+  readonly kinesisStartingPosition?: StartingPosition | undefined;
 }
 
 /** One delivery result of a delivery stream: of its destination, or of its source record backup. */

@@ -15,5 +15,5 @@ export interface DestinationPlan {
   /** Where what finally fails goes (already counted). */
   readonly errorOutput: ErrorOutput;
   /** The destination's retry duration, when the configuration sets one. */
-  readonly retryDurationMs?: number;
+  readonly retryDurationMs?: number | undefined;
 }

@@ -26,8 +26,8 @@ export interface BucketPlan {
 /** What the extended S3 configuration adds to a bucket's layout. */
 export interface BucketExtras {
   readonly ranges: BufferingRanges;
-  readonly dynamicPartitioning?: boolean;
-  readonly fileExtension?: string;
+  readonly dynamicPartitioning?: boolean | undefined;
+  readonly fileExtension?: string | undefined;
 }
 
 const BUCKET_ARN = /^arn:aws[a-z-]*:s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$/;

@@ -5,9 +5,9 @@ export interface FieldRules {
   /** Fields rx-firehose maps (or accepts, as documented in docs/configuration.md). */
   readonly supported: readonly string[];
   /** Fields Firehose defines that rx-firehose refuses by name. */
-  readonly notYet?: readonly string[];
+  readonly notYet?: readonly string[] | undefined;
   /** Fields that must be present. */
-  readonly required?: readonly string[];
+  readonly required?: readonly string[] | undefined;
 }
 
 /**

@@ -6,7 +6,7 @@ export interface NumberRange {
   readonly max: number;
   readonly default: number;
   /** Whole numbers only (Firehose's integer fields). Default `true`. */
-  readonly integer?: boolean;
+  readonly integer?: boolean | undefined;
   /** Shown in the message, e.g. `MiB` or `seconds`. */
   readonly unit: string;
 }

@@ -2,9 +2,9 @@ import { InvalidConfigurationError } from './InvalidConfigurationError.js';
 
 /** What a string field must look like. */
 export interface StringRule {
-  readonly minLength?: number;
+  readonly minLength?: number | undefined;
   readonly maxLength: number;
-  readonly pattern?: RegExp;
+  readonly pattern?: RegExp | undefined;
   /** The rule in words, for the message. */
   readonly description: string;
 }

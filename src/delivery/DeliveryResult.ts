@@ -20,12 +20,12 @@ export interface DeliveryResult<T> {
   /** From the first attempt to the final acknowledgement (including the error output's). */
   readonly durationMs: number;
   /** Where the delivered data went, as the destination reported it. */
-  readonly location?: string;
+  readonly location?: string | undefined;
   /** Records written to the error output (empty when delivered). */
   readonly failed: readonly T[];
   /** Where the failure records went. */
-  readonly errorLocation?: string;
+  readonly errorLocation?: string | undefined;
   /** The last error, when some records failed. */
-  readonly errorCode?: string;
-  readonly errorMessage?: string;
+  readonly errorCode?: string | undefined;
+  readonly errorMessage?: string | undefined;
 }

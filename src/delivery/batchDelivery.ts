@@ -28,32 +28,32 @@ export const DEFAULT_MAX_PENDING_ACKS = 100;
 /** Options shared by `deliverTo` and `teeBackup`. */
 export interface DeliveryOptions<T> {
   /** Where records that finally failed go, as Firehose failure records. Without one, the stream errors with `UndeliverableRecordsError`. */
-  readonly errorOutput?: ErrorOutput;
+  readonly errorOutput?: ErrorOutput | undefined;
   /** Retries start only within this time after a batch's first failure. Default: the destination's, else 300 s. 0 disables retries. */
-  readonly retryDurationMs?: number;
+  readonly retryDurationMs?: number | undefined;
   /** Batches being sent (or retried) at once. Default 1. */
-  readonly concurrency?: number;
+  readonly concurrency?: number | undefined;
   /** Accepted batches waiting for their acknowledgement (Splunk's indexer acknowledgement) at once, besides `concurrency`. Default 100. */
-  readonly maxPendingAcks?: number;
+  readonly maxPendingAcks?: number | undefined;
   /** How long an accepted batch waits for its acknowledgement before it is sent again. Default: the destination's, else 180 s. */
-  readonly ackTimeoutMs?: number;
+  readonly ackTimeoutMs?: number | undefined;
   /** Backoff between retries. Default Firehose's: 1 s, ×2, capped at 120 s, ±15% jitter. */
-  readonly backoff?: Partial<Backoff>;
+  readonly backoff?: Partial<Backoff> | undefined;
   /** Size of a record in bytes, for results and metrics; called once per record. Default `byteSizeOf`. */
-  readonly sizeOf?: (record: T) => number;
+  readonly sizeOf?: ((record: T) => number) | undefined;
   /** Where backoff waits and the clock is read. Default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
   /** Random numbers in [0, 1) for jitter. Default `Math.random`. */
-  readonly random?: () => number;
+  readonly random?: (() => number) | undefined;
   /** Receives `<prefix>.Records|Bytes|Success|DataFreshness` per batch. */
-  readonly metrics?: MetricSink;
+  readonly metrics?: MetricSink | undefined;
 }
 
 /** A batch handed to the engine by `deliverTo` or `teeBackup`. */
 export interface BatchInput<T> {
   readonly records: readonly T[];
   /** Each record's size, when the caller measured it already; otherwise measured here, once. */
-  readonly sizes?: ArrayLike<number>;
+  readonly sizes?: ArrayLike<number> | undefined;
   /** Each record's settlement. Default: the one attached to the record. */
   readonly settlementAt?: (index: number) => Settlement | undefined;
 }

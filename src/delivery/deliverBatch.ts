@@ -37,7 +37,7 @@ export interface EngineBatch<T> {
   /** The settlement of record `index`, which the engine settles once the batch is done. */
   readonly settlementAt: (index: number) => Settlement | undefined;
   /** Told of the result, with the indexes of the records that failed, just before it is emitted (for metrics). */
-  readonly report?: (result: DeliveryResult<T>, failedIndexes: ReadonlySet<number>) => void;
+  readonly report?: ((result: DeliveryResult<T>, failedIndexes: ReadonlySet<number>) => void) | undefined;
 }
 
 /**

@@ -85,7 +85,7 @@ export interface ItemFailure {
   readonly errorCode: string;
   readonly errorMessage: string;
   /** `false` when retrying this item cannot help. Default `true`. */
-  readonly retriable?: boolean;
+  readonly retriable?: boolean | undefined;
 }
 
 /**
@@ -148,20 +148,20 @@ export interface Destination<R extends DeliveryRequest = DeliveryRequest> {
   /** Used in metric names (`DeliveryTo<name>.Records`) and results, e.g. `S3`, `Directory`. */
   readonly name: string;
   /** The error output type for what finally fails here, e.g. `http-endpoint-failed`. Default `<name>-failed`. */
-  readonly errorOutputType?: string;
+  readonly errorOutputType?: string | undefined;
   /** How long to keep retrying a batch, counted from its first failure. Default 300 s unless `deliverTo` says otherwise. */
-  readonly retryDurationMs?: number;
+  readonly retryDurationMs?: number | undefined;
   /** How long an accepted request's acknowledgement may take before the request is sent again. Default 180 s (Firehose's default for Splunk). */
-  readonly ackTimeoutMs?: number;
+  readonly ackTimeoutMs?: number | undefined;
   /**
    * The next stage of a chain (Redshift: this stage stores the staging object and manifest, the next runs
    * COPY from `previousLocation`). The next stage builds from the records this stage delivered, with its own
    * retry duration and error output; records settle only when the last stage acknowledged them, or an error
    * output holds them.
    */
-  readonly nextStage?: Destination<any>;
+  readonly nextStage?: Destination<any> | undefined;
   /** Where this stage's failures go. Default: `deliverTo`'s `errorOutput`. */
-  readonly errorOutput?: ErrorOutput;
+  readonly errorOutput?: ErrorOutput | undefined;
 
   /** The request builder: one batch to one request, once. May return the result, a Promise or an Observable (the first value counts). */
   build(batch: readonly unknown[], context: BuildContext): ObservableInput<BuiltRequest<R>> | BuiltRequest<R>;
@@ -189,9 +189,9 @@ export interface FailureRecord {
 /** An error output's acknowledgement of a write. */
 export interface DeliveryAck {
   /** Where the failure records went. */
-  readonly location?: string;
+  readonly location?: string | undefined;
   /** Items that failed while the rest were written: only these are retried. */
-  readonly failed?: readonly ItemFailure[];
+  readonly failed?: readonly ItemFailure[] | undefined;
 }
 
 /**
@@ -201,6 +201,6 @@ export interface DeliveryAck {
 export interface ErrorOutput {
   readonly name: string;
   /** How long to keep retrying a write of failure records. Default 24 h. */
-  readonly retryDurationMs?: number;
+  readonly retryDurationMs?: number | undefined;
   writeFailures(failures: readonly FailureRecord[], errorOutputType: string, attempt: DeliveryAttempt): ObservableInput<DeliveryAck | void>;
 }

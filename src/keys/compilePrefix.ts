@@ -7,9 +7,9 @@ import { utcFieldsOf, type UtcFields } from './utcFieldsOf.js';
 /** The partition key values of one record, as Firehose gets them. */
 export interface PartitionKeyValues {
   /** From the Lambda transformation's `metadata.partitionKeys`, for `!{partitionKeyFromLambda:k}`. */
-  readonly partitionKeys?: Readonly<Record<string, string>>;
+  readonly partitionKeys?: Readonly<Record<string, string>> | undefined;
   /** From the inline JQ query (evaluated by the caller), for `!{partitionKeyFromQuery:k}`. */
-  readonly queryPartitionKeys?: Readonly<Record<string, string>>;
+  readonly queryPartitionKeys?: Readonly<Record<string, string>> | undefined;
 }
 
 /** What a key prefix is rendered from. */
@@ -23,11 +23,11 @@ export interface KeyContext extends PartitionKeyValues {
 /** Options of {@link compilePrefix}, named as in Firehose's `ExtendedS3DestinationConfiguration`. */
 export interface CompilePrefixOptions {
   /** Firehose's `Prefix`. Default: none, which evaluates to `yyyy/MM/dd/HH/`. */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
   /** Firehose's `ErrorOutputPrefix`. Default: none, which gives `<prefix><error-output-type>/yyyy/MM/dd/HH/`. */
-  readonly errorOutputPrefix?: string;
+  readonly errorOutputPrefix?: string | undefined;
   /** Firehose's `DynamicPartitioningConfiguration.Enabled`. Default `false`. */
-  readonly dynamicPartitioning?: boolean;
+  readonly dynamicPartitioning?: boolean | undefined;
   /** The destination using the layout, named in error messages, e.g. `s3Destination`. */
   readonly component: string;
 }

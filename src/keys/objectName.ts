@@ -8,13 +8,13 @@ export interface ObjectNameContext {
   /** The Firehose stream's name: 1–64 characters of `[a-zA-Z0-9_.-]`. */
   readonly streamName: string;
   /** The stream's version: starts at 1, +1 at every configuration change. Default 1. */
-  readonly streamVersion?: number;
+  readonly streamVersion?: number | undefined;
   /** Approximate arrival time (epoch ms, rendered in UTC) of the oldest record in the object. */
   readonly arrivalMs: number;
   /** The random last part: Firehose uses a UUID, e.g. `randomUUID` from `node:crypto`. Called once. */
   readonly random: () => string;
   /** File extension with its dot, e.g. `.gz`; `''` or omitted for none (Firehose's `FileExtension` rule). */
-  readonly extension?: string;
+  readonly extension?: string | undefined;
 }
 
 const NAME = 'objectName';

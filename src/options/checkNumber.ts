@@ -2,12 +2,12 @@ import { InvalidOptionError } from '../errors/InvalidOptionError.js';
 
 /** The rule a numeric option must satisfy. Bounds are inclusive unless `minExclusive` is set. */
 export interface NumberRule {
-  readonly min?: number;
-  readonly minExclusive?: boolean;
-  readonly max?: number;
-  readonly integer?: boolean;
+  readonly min?: number | undefined;
+  readonly minExclusive?: boolean | undefined;
+  readonly max?: number | undefined;
+  readonly integer?: boolean | undefined;
   /** Unit shown in the message, e.g. `bytes` or `ms`. */
-  readonly unit?: string;
+  readonly unit?: string | undefined;
 }
 
 /**

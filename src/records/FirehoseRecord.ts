@@ -21,7 +21,7 @@ export interface FirehoseRecord {
   readonly data: Uint8Array;
   /** When the record entered the pipeline, in epoch ms (from the scheduler's clock). */
   readonly approximateArrivalTimestamp: number;
-  readonly kinesisRecordMetadata?: KinesisRecordMetadata;
+  readonly kinesisRecordMetadata?: KinesisRecordMetadata | undefined;
   /** Dynamic-partitioning keys, e.g. from a Lambda's `metadata.partitionKeys`. */
-  readonly partitionKeys?: Readonly<Record<string, string>>;
+  readonly partitionKeys?: Readonly<Record<string, string>> | undefined;
 }

@@ -14,17 +14,17 @@ export interface ToRecordsOptions<T> {
    * typed array, `DataView`, `ArrayBuffer`) as its bytes, the way `byteSizeOf` counts them, anything else
    * as `JSON.stringify(value)` in UTF-8. `encode` may return a string or any of those binary forms.
    */
-  readonly encode?: (value: T) => Uint8Array | ArrayBufferView | ArrayBuffer | string;
+  readonly encode?: ((value: T) => Uint8Array | ArrayBufferView | ArrayBuffer | string) | undefined;
   /**
    * Appends `\n` to every record that does not already end with one (Firehose's
    * `AppendDelimiterToRecord` processor). Default `false`, as in Firehose, which concatenates records with
    * no delimiter: set it to `true` for newline-delimited JSON objects.
    */
-  readonly appendNewline?: boolean;
+  readonly appendNewline?: boolean | undefined;
   /** Prefix of generated record ids. Default `''`: ids are `<arrival ms>-<sequence>`. */
-  readonly recordIdPrefix?: string;
+  readonly recordIdPrefix?: string | undefined;
   /** The clock for arrival times. Default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
 }
 
 /**

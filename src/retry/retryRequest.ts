@@ -31,7 +31,7 @@ export interface RequestOutcome {
   /** Sends made in all (a resend after a lost acknowledgement counts). */
   readonly attempts: number;
   /** Every location the accepted sends named, space-separated. */
-  readonly location?: string;
+  readonly location?: string | undefined;
   /** Item (the request's `items` values) → why it finally failed. Empty when everything was accepted. */
   readonly failed: ReadonlyMap<number, FinalFailure>;
 }

@@ -17,16 +17,16 @@ export const MAX_TAGS = 50;
 
 export interface Tag {
   readonly Key: string;
-  readonly Value?: string;
+  readonly Value?: string | undefined;
 }
 
 export interface DeliveryStreamRegistryOptions extends OpenDeliveryStreamOptions {
   /** The most delivery streams at once; CreateDeliveryStream past it answers `LimitExceededException`. Default 50. */
-  readonly maxDeliveryStreams?: number;
+  readonly maxDeliveryStreams?: number | undefined;
   /** Gives each delivery stream its own metric sink (e.g. a Prometheus label per stream); else `metrics` serves all. */
-  readonly metricsFor?: (deliveryStreamName: string) => MetricSink;
+  readonly metricsFor?: ((deliveryStreamName: string) => MetricSink) | undefined;
   /** Told when a stream fails (its pipeline errored): the name and the error. Default: written to stderr. */
-  readonly onStreamError?: (name: string, err: unknown) => void;
+  readonly onStreamError?: ((name: string, err: unknown) => void) | undefined;
 }
 
 /** What is saved of a stream, so it exists again after a restart. */

@@ -10,7 +10,7 @@ export interface DeliveryStreamDescription {
   readonly VersionId: string;
   readonly CreateTimestamp: number;
   readonly LastUpdateTimestamp: number;
-  readonly Source?: Record<string, unknown>;
+  readonly Source?: Record<string, unknown> | undefined;
   readonly Destinations: Array<Record<string, unknown>>;
   readonly HasMoreDestinations: false;
 }

@@ -26,13 +26,13 @@ export interface FirehoseApiListenerOptions {
    * Access key id → secret access key. With it, every request must carry a valid AWS Signature Version 4
    * by one of these keys. Without it (the default), any credentials, or none, are accepted.
    */
-  readonly credentials?: ReadonlyMap<string, string>;
+  readonly credentials?: ReadonlyMap<string, string> | undefined;
   /** The largest request body read; larger ones are refused before parsing. Default 8 MiB. */
-  readonly maxBodyBytes?: number;
+  readonly maxBodyBytes?: number | undefined;
   /** The clock for signature dates. Default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
   /** Told about internal errors (never about secrets). Default: stderr. */
-  readonly log?: (message: string) => void;
+  readonly log?: ((message: string) => void) | undefined;
 }
 
 type Operation = (registry: DeliveryStreamRegistry, body: Record<string, unknown>) => unknown;

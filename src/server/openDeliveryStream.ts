@@ -13,19 +13,19 @@ export type PipelineFactory = (input: CreateDeliveryStreamInput, environment: De
 
 export interface OpenDeliveryStreamOptions {
   /** The data directory: S3 buckets become `<dataDir>/<bucket>/`; the stream's log is under `<dataDir>/.rx-firehose/wal/<name>/`. Default `./firehose-data`. */
-  readonly dataDir?: string;
+  readonly dataDir?: string | undefined;
   /** Builds the pipeline from the configuration. Default `deliveryStreamFromConfig`. */
-  readonly pipeline?: PipelineFactory;
+  readonly pipeline?: PipelineFactory | undefined;
   /** Passed to the pipeline: endpoints, clients, region, account id, Lambda handlers. */
-  readonly environment?: Omit<DeliveryStreamEnvironment, 'dataDir' | 'records' | 'metrics' | 'scheduler'>;
+  readonly environment?: Omit<DeliveryStreamEnvironment, 'dataDir' | 'records' | 'metrics' | 'scheduler'> | undefined;
   /** The stream's budget of unsettled bytes; past it puts are answered "Slow down.". Default 64 MiB. */
-  readonly maxInFlightBytes?: number;
+  readonly maxInFlightBytes?: number | undefined;
   /** The most bytes its log may hold. Default twice `maxInFlightBytes`. */
-  readonly maxLogBytes?: number;
+  readonly maxLogBytes?: number | undefined;
   /** Size of a log segment. Default 8 MiB. */
-  readonly segmentBytes?: number;
-  readonly metrics?: MetricSink;
-  readonly scheduler?: SchedulerLike;
+  readonly segmentBytes?: number | undefined;
+  readonly metrics?: MetricSink | undefined;
+  readonly scheduler?: SchedulerLike | undefined;
 }
 
 /** A delivery stream running in this process, with Firehose's put API. */

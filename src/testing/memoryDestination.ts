@@ -27,18 +27,18 @@ export type MemoryRuleAnswer = void | undefined | Error | readonly ItemFailure[]
 
 export interface MemoryDestinationOptions {
   /** Name in results and metrics. Default `Memory`. */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** Time each send takes, on `scheduler`. Default 0 (answered in the same frame). */
-  readonly latencyMs?: number;
+  readonly latencyMs?: number | undefined;
   /**
    * With a value, accepted sends carry a pending acknowledgement (like Splunk's indexer acknowledgement)
    * that arrives this long after the send was answered; records count as delivered only then.
    */
-  readonly ackLatencyMs?: number;
-  readonly ackTimeoutMs?: number;
-  readonly scheduler?: SchedulerLike;
-  readonly retryDurationMs?: number;
-  readonly errorOutputType?: string;
+  readonly ackLatencyMs?: number | undefined;
+  readonly ackTimeoutMs?: number | undefined;
+  readonly scheduler?: SchedulerLike | undefined;
+  readonly retryDurationMs?: number | undefined;
+  readonly errorOutputType?: string | undefined;
 }
 
 /** The memory destination's request: the batch, and which of its records this send carries. */

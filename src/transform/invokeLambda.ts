@@ -21,7 +21,7 @@ export interface LambdaFunction {
   /** Function name, or its full ARN. */
   readonly functionName: string;
   /** Version or alias. */
-  readonly qualifier?: string;
+  readonly qualifier?: string | undefined;
 }
 
 // The Invoke API's errors, as Firehose names them in its processing-failed records.

@@ -44,9 +44,9 @@ export interface FirehoseTransformationResultRecord {
   recordId: string;
   result: FirehoseTransformationStatus;
   /** The transformed bytes, base64 (required for `Ok`). */
-  data?: string;
+  data?: string | undefined;
   /** Dynamic partitioning keys, for `!{partitionKeyFromLambda:key}`. */
-  metadata?: { partitionKeys: { [name: string]: string } };
+  metadata?: { partitionKeys: { [name: string]: string } } | undefined;
 }
 
 /** The response a transformation returns. */

@@ -6,8 +6,8 @@ import type { FirehoseTransformationStatus } from './lambdaContract.js';
 export interface RecordOutcome {
   readonly result: FirehoseTransformationStatus;
   /** Decoded bytes, for `Ok`. */
-  readonly data?: Uint8Array;
-  readonly partitionKeys?: Readonly<Record<string, string>>;
+  readonly data?: Uint8Array | undefined;
+  readonly partitionKeys?: Readonly<Record<string, string>> | undefined;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

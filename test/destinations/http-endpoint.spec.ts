@@ -134,7 +134,7 @@ describeDestinationConformance('httpEndpointDestination (to httpEndpointListener
 describe('httpEndpointDestination', () => {
   describe('the request', () => {
     it('should POST exactly the protocol: its headers and {"requestId","timestamp","records":[{"data":"<base64>"}]}', async () => {
-      const seen: Array<{ method?: string; url?: string; headers: IncomingHttpHeaders; body: Buffer }> = [];
+      const seen: Array<{ method?: string | undefined; url?: string | undefined; headers: IncomingHttpHeaders; body: Buffer }> = [];
       const server = await serve(async (req, res) => {
         const body = await bodyOf(req);
         seen.push({ method: req.method, url: req.url, headers: req.headers, body });

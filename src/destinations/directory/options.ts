@@ -11,7 +11,7 @@ export interface DirectoryDestinationOptions extends ObjectStoreOptions {
    * Flush each file to disk (fsync) before renaming it into place and acknowledging the batch, so that a
    * delivered batch survives a power failure, not only a crash of the process. Default `true`.
    */
-  readonly fsync?: boolean;
+  readonly fsync?: boolean | undefined;
 }
 
 export interface DirectoryConfig extends ObjectStoreLayout {

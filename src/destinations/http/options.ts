@@ -24,27 +24,27 @@ export interface HttpEndpointDestinationOptions {
    * Sent verbatim in `X-Amz-Firehose-Access-Key`: an API key, a token, or several fields in one string.
    * Up to 4096 printable ASCII characters. It never appears in errors, results or failure records.
    */
-  readonly accessKey?: string;
+  readonly accessKey?: string | undefined;
   /** Sent in `X-Amz-Firehose-Common-Attributes`: at most 50 entries, names of 1–256 characters, string values of up to 1024. */
-  readonly commonAttributes?: Readonly<Record<string, string>>;
+  readonly commonAttributes?: Readonly<Record<string, string>> | undefined;
   /** `NONE` (default) or `GZIP` (the body is gzipped and sent with `Content-Encoding: gzip`). */
-  readonly contentEncoding?: 'NONE' | 'GZIP';
+  readonly contentEncoding?: 'NONE' | 'GZIP' | undefined;
   /** How long a request may take, from sending to the end of the response, on the pipeline's scheduler. Default 180,000 (3 minutes, as Firehose). */
-  readonly requestTimeoutMs?: number;
+  readonly requestTimeoutMs?: number | undefined;
   /** How long to retry a batch, counted from its first failure: 0–7,200,000 ms, default 300,000. 0 disables retries. */
-  readonly retryDurationMs?: number;
+  readonly retryDurationMs?: number | undefined;
   /** `X-Amz-Firehose-Source-Arn`. Default `arn:aws:firehose:<region>:<accountId>:deliverystream/<streamName>`. */
-  readonly sourceArn?: string;
+  readonly sourceArn?: string | undefined;
   /** The stream name in the default source ARN: 1–64 characters of `[a-zA-Z0-9_.-]`. Default `rx-firehose`. */
-  readonly streamName?: string;
+  readonly streamName?: string | undefined;
   /** The region in the default source ARN. Default `us-east-1`. */
-  readonly region?: string;
+  readonly region?: string | undefined;
   /** The account in the default source ARN: 12 digits. Default `000000000000`. */
-  readonly accountId?: string;
+  readonly accountId?: string | undefined;
   /** The `http.Agent` or `https.Agent` to send with (connection reuse, proxies, TLS settings). Default Node's global agents. */
-  readonly agent?: Agent;
+  readonly agent?: Agent | undefined;
   /** Extra trusted certificate authorities (PEM) for an `https:` URL, e.g. a self-signed test certificate. Default the platform's. */
-  readonly ca?: string | Buffer | ReadonlyArray<string | Buffer>;
+  readonly ca?: string | Buffer | ReadonlyArray<string | Buffer> | undefined;
 }
 
 /** The checked options. */

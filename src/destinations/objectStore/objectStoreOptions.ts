@@ -9,21 +9,21 @@ import { checkNumber } from '../../options/checkNumber.js';
 /** The options an S3 destination and a directory destination share: Firehose's object layout. */
 export interface ObjectStoreOptions {
   /** The stream's name, first part of every object name: 1–64 characters of `[a-zA-Z0-9_.-]`. Default `rx-firehose`. */
-  readonly streamName?: string;
+  readonly streamName?: string | undefined;
   /** The stream's version, second part of every object name. Default 1. */
-  readonly streamVersion?: number;
+  readonly streamVersion?: number | undefined;
   /** Firehose's `Prefix`, with `!{timestamp:…}`, `!{firehose:random-string}`, `!{partitionKeyFrom…:…}`. Default `yyyy/MM/dd/HH/`. */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
   /** Firehose's `ErrorOutputPrefix`. Default `<prefix><error-output-type>/yyyy/MM/dd/HH/`. */
-  readonly errorOutputPrefix?: string;
+  readonly errorOutputPrefix?: string | undefined;
   /** Enables `!{partitionKeyFromLambda:…}` / `!{partitionKeyFromQuery:…}`: one object per partition of a batch. */
-  readonly dynamicPartitioning?: boolean;
+  readonly dynamicPartitioning?: boolean | undefined;
   /** `UNCOMPRESSED` (default), `GZIP`, `ZIP`, `Snappy` (framing format) or `HADOOP_SNAPPY`. */
-  readonly compression?: Compression;
+  readonly compression?: Compression | undefined;
   /** Replaces the compression's extension (`.gz`, …); `''` for none. */
-  readonly fileExtension?: string;
+  readonly fileExtension?: string | undefined;
   /** Deflate level for GZIP and ZIP, 0–9. Default 6. */
-  readonly gzipLevel?: number;
+  readonly gzipLevel?: number | undefined;
   /**
    * Derive the random part of object names from the batch's content (the `recordId`s of its first and last
    * records and their count, or a hash of the bytes of records without ids) instead of at random, so that a
@@ -32,9 +32,9 @@ export interface ObjectStoreOptions {
    * checkpoint with count-bounded batches); record ids must then be stable across replays (Kinesis sequence
    * numbers are). Default `false`: a random name per batch, stable across that batch's retries.
    */
-  readonly deterministicNames?: boolean;
+  readonly deterministicNames?: boolean | undefined;
   /** How long to retry a batch, counted from its first failure. Default 24 h, as Firehose does for S3. */
-  readonly retryDurationMs?: number;
+  readonly retryDurationMs?: number | undefined;
 }
 
 /** The checked options, ready to lay out objects. */

@@ -8,7 +8,7 @@ const SEPARATOR = Buffer.from([0]);
 export interface DocumentIdSource {
   readonly recordId?: unknown;
   readonly approximateArrivalTimestamp?: unknown;
-  readonly kinesisRecordMetadata?: { readonly subsequenceNumber?: unknown };
+  readonly kinesisRecordMetadata?: { readonly subsequenceNumber?: unknown } | undefined;
 }
 
 /**

@@ -57,11 +57,11 @@ export interface AwsCredentials {
 export interface OpenSearchSigV4Auth {
   readonly type: 'sigv4';
   /** The region the domain or collection is in, e.g. `us-east-1`. Default: the domain ARN's, or the endpoint host's (`….us-east-1.es.amazonaws.com`). */
-  readonly region?: string;
+  readonly region?: string | undefined;
   /** `es` for OpenSearch Service domains (default), `aoss` for OpenSearch Serverless collections. */
-  readonly service?: 'es' | 'aoss';
+  readonly service?: 'es' | 'aoss' | undefined;
   /** Credentials or a provider of them. Default: the AWS SDK's default credential chain (environment, profile, SSO, container, instance role). */
-  readonly credentials?: AwsCredentials | (() => Promise<AwsCredentials>);
+  readonly credentials?: (AwsCredentials | (() => Promise<AwsCredentials>)) | undefined;
 }
 
 /** HTTP basic authentication, for self-managed clusters (the OpenSearch security plugin's internal users). */
@@ -76,42 +76,42 @@ export interface OpenSearchDestinationOptions {
    * The cluster's (or Serverless collection's) endpoint, `https://…` (or `http://` for local clusters),
    * Firehose's `ClusterEndpoint` / `CollectionEndpoint`. Give this or `domainArn`.
    */
-  readonly endpoint?: string | URL;
+  readonly endpoint?: string | URL | undefined;
   /**
    * An Amazon OpenSearch Service domain (`arn:aws:es:<region>:<account>:domain/<name>`), resolved once, before
    * the first request, with `DescribeDomain` (its endpoint, or its VPC endpoint) through `openSearchClient`.
    */
-  readonly domainArn?: string;
+  readonly domainArn?: string | undefined;
   /** The `OpenSearchClient` (from `@aws-sdk/client-opensearch`) that resolves `domainArn`; rx-firehose never builds one. */
-  readonly openSearchClient?: DescribeDomainClient;
+  readonly openSearchClient?: DescribeDomainClient | undefined;
   /** The index: 1–80 characters, lowercase, none of `\ / * ? " < > | , #`, space or `:`, not starting with `_`, `-` or `+`. */
   readonly indexName: string;
   /** A time suffix from each record's arrival time (UTC). Default `OneDay` (`myindex-2016-02-25`). */
-  readonly indexRotationPeriod?: IndexRotationPeriod;
+  readonly indexRotationPeriod?: IndexRotationPeriod | undefined;
   /** The mapping type, for Elasticsearch 6 and earlier (sent as `_type`). Default none. 0–100 characters. */
-  readonly typeName?: string;
+  readonly typeName?: string | undefined;
   /** `FIREHOSE_DEFAULT` (default): a stable id per record, so a retry overwrites instead of duplicating. `NO_DOCUMENT_ID`: OpenSearch makes the ids. */
-  readonly documentIdFormat?: DocumentIdFormat;
+  readonly documentIdFormat?: DocumentIdFormat | undefined;
   /** How long to retry failed documents, counted from the first failure: 0–7,200,000 ms, default 300,000. */
-  readonly retryDurationMs?: number;
+  readonly retryDurationMs?: number | undefined;
   /** Recommended buffering for `bufferBySizeOrTime`: `maxBytes` 1–100 MiB (default 5 MiB), `maxMs` 0–900,000 (default 300,000). */
-  readonly buffering?: { readonly maxBytes?: number; readonly maxMs?: number };
+  readonly buffering?: { readonly maxBytes?: number; readonly maxMs?: number } | undefined;
   /** What a pipeline built around this destination backs up to S3 (Firehose's `S3BackupMode`). Default `FailedDocumentsOnly`. */
-  readonly backupMode?: OpenSearchBackupMode;
+  readonly backupMode?: OpenSearchBackupMode | undefined;
   /** Request signing (`sigv4`) or basic auth (`basic`). Default: none (a local cluster without security). */
-  readonly auth?: OpenSearchSigV4Auth | OpenSearchBasicAuth;
+  readonly auth?: OpenSearchSigV4Auth | OpenSearchBasicAuth | undefined;
   /** Which Firehose destination this is: it sets the metric names, error output type and failure fields. Default `AmazonOpenSearchService`. */
-  readonly flavour?: OpenSearchFlavour;
+  readonly flavour?: OpenSearchFlavour | undefined;
   /** How long one bulk request may take, on the pipeline's scheduler. Default 180,000 ms. */
-  readonly requestTimeoutMs?: number;
+  readonly requestTimeoutMs?: number | undefined;
   /**
    * The largest bulk request body: a batch whose NDJSON is larger is sent as several requests. 1 KiB – 100 MiB,
    * default 100 MiB (OpenSearch's default `http.max_content_length`). A cluster that still answers 413 gets the
    * request again in halves.
    */
-  readonly maxRequestBytes?: number;
+  readonly maxRequestBytes?: number | undefined;
   /** The `http.Agent` or `https.Agent` to send with. Default Node's global agents. */
-  readonly agent?: Agent;
+  readonly agent?: Agent | undefined;
 }
 
 /** Signing, once checked. */

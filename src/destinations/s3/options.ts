@@ -44,27 +44,27 @@ export interface S3DestinationOptions extends ObjectStoreOptions {
   /** The bucket: 3–63 characters of lowercase letters, digits, `.` and `-`. */
   readonly bucket: string;
   /** Server-side encryption: `AES256` (SSE-S3), `aws:kms` or `aws:kms:dsse`. Default: the bucket's. */
-  readonly serverSideEncryption?: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+  readonly serverSideEncryption?: 'AES256' | 'aws:kms' | 'aws:kms:dsse' | undefined;
   /** The KMS key for `aws:kms`/`aws:kms:dsse`. */
-  readonly sseKmsKeyId?: string;
+  readonly sseKmsKeyId?: string | undefined;
   /** `Content-Type` of objects. Default `application/octet-stream`, as Firehose. */
-  readonly contentType?: string;
+  readonly contentType?: string | undefined;
   /**
    * `Content-Encoding` of objects. Default none, as Firehose: a `.gz` object's bytes are gzip, and a
    * `Content-Encoding: gzip` header would make HTTP clients inflate it on download.
    */
-  readonly contentEncoding?: string;
+  readonly contentEncoding?: string | undefined;
   /** Objects larger than this go up in parts (multipart upload). Default 16 MiB; at least 5 MiB. */
-  readonly multipartThresholdBytes?: number;
+  readonly multipartThresholdBytes?: number | undefined;
   /** Part size of a multipart upload. Default 8 MiB; 5 MiB – 5 GiB. */
-  readonly partSizeBytes?: number;
+  readonly partSizeBytes?: number | undefined;
   /**
    * The longest one S3 request (a PutObject, or one call of a multipart upload) may take, on the pipeline's
    * scheduler. Past it the request is aborted and the attempt fails with `S3.RequestTimeout`, which is
    * retried like any S3 failure: a frozen connection never holds a batch (or a source's checkpoint) for
    * ever. Default 60,000 ms; 1 ms – 1 h.
    */
-  readonly requestTimeoutMs?: number;
+  readonly requestTimeoutMs?: number | undefined;
 }
 
 export interface S3Config extends ObjectStoreLayout {
@@ -72,9 +72,9 @@ export interface S3Config extends ObjectStoreLayout {
   readonly bucket: string;
   readonly headers: {
     readonly ContentType: string;
-    readonly ContentEncoding?: string;
-    readonly ServerSideEncryption?: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
-    readonly SSEKMSKeyId?: string;
+    readonly ContentEncoding?: string | undefined;
+    readonly ServerSideEncryption?: 'AES256' | 'aws:kms' | 'aws:kms:dsse' | undefined;
+    readonly SSEKMSKeyId?: string | undefined;
   };
   readonly multipartThresholdBytes: number;
   readonly partSizeBytes: number;

@@ -50,10 +50,10 @@ const BY_HEC_CODE: Readonly<Record<number, readonly [SplunkErrorCode, DeliveryEr
 
 /** HEC's JSON answer, as far as it is one: `{"text":…,"code":…}` plus `ackId` or `invalid-event-number`. */
 export interface HecAnswer {
-  readonly text?: string;
-  readonly code?: number;
-  readonly ackId?: number;
-  readonly invalidEventNumber?: number;
+  readonly text?: string | undefined;
+  readonly code?: number | undefined;
+  readonly ackId?: number | undefined;
+  readonly invalidEventNumber?: number | undefined;
 }
 
 /** Parses a HEC answer; `undefined` when the body is not a JSON object. */

@@ -31,10 +31,10 @@ export type HecEndpointType = 'Raw' | 'Event';
 
 /** The metadata of the event envelope that `wrapEvents` writes around each record. */
 export interface HecEventMetadata {
-  readonly host?: string;
-  readonly source?: string;
-  readonly sourcetype?: string;
-  readonly index?: string;
+  readonly host?: string | undefined;
+  readonly source?: string | undefined;
+  readonly sourcetype?: string | undefined;
+  readonly index?: string | undefined;
 }
 
 export interface SplunkHecDestinationOptions {
@@ -45,35 +45,35 @@ export interface SplunkHecDestinationOptions {
    * to `/services/collector/event`, where each record must already be a HEC event (`{"event":…}`), as
    * Firehose sends them; or set `wrapEvents`.
    */
-  readonly endpointType?: HecEndpointType;
+  readonly endpointType?: HecEndpointType | undefined;
   /** `HECToken`, sent as `Authorization: Splunk <token>`. It never appears in errors, results, logs or failure records. */
   readonly token: string;
   /** The `X-Splunk-Request-Channel` of this destination: a GUID. Default a random one per destination. */
-  readonly channel?: string;
+  readonly channel?: string | undefined;
   /**
    * For `Event` only, and not something Firehose does: wrap each record in a HEC event envelope,
    * `{"time":<arrival, epoch seconds>,"event":<the record>,…metadata}`. The record goes in as JSON when it
    * is JSON, otherwise as a string (UTF-8). `true` for no metadata. Default: records are sent as they are.
    */
-  readonly wrapEvents?: boolean | HecEventMetadata;
+  readonly wrapEvents?: boolean | HecEventMetadata | undefined;
   /** `HECAcknowledgmentTimeoutInSeconds` in ms: 180,000–600,000, default 180,000. An ack not seen in time sends the batch again. */
-  readonly ackTimeoutMs?: number;
+  readonly ackTimeoutMs?: number | undefined;
   /** `RetryOptions.DurationInSeconds` in ms: 0–7,200,000, default 300,000. 0 disables retries. */
-  readonly retryDurationMs?: number;
+  readonly retryDurationMs?: number | undefined;
   /** How often pending acknowledgements are polled: 100–60,000 ms, default 1,000. */
-  readonly ackPollIntervalMs?: number;
+  readonly ackPollIntervalMs?: number | undefined;
   /** ackIds per query of `/services/collector/ack`: 1–100,000, default 1,000. */
-  readonly maxAckIdsPerQuery?: number;
+  readonly maxAckIdsPerQuery?: number | undefined;
   /** How long one HTTP exchange may take, on the pipeline's scheduler: 1–3,600,000 ms, default 180,000. */
-  readonly requestTimeoutMs?: number;
+  readonly requestTimeoutMs?: number | undefined;
   /** The `http.Agent` or `https.Agent` to send with. Default Node's global agents. */
-  readonly agent?: Agent;
+  readonly agent?: Agent | undefined;
   /** Extra trusted certificate authorities (PEM) for an `https:` endpoint. */
-  readonly ca?: string | Buffer | ReadonlyArray<string | Buffer>;
+  readonly ca?: string | Buffer | ReadonlyArray<string | Buffer> | undefined;
   /** How requests reach HEC. Default: Node's `http`/`https` with `agent`, `ca` and `requestTimeoutMs`. */
-  readonly transport?: HecTransport;
+  readonly transport?: HecTransport | undefined;
   /** Receives `DeliveryToSplunk.DataAckLatency` (seconds from the accepted send to its acknowledgement). `deliverTo`'s metrics give the rest. */
-  readonly metrics?: MetricSink;
+  readonly metrics?: MetricSink | undefined;
 }
 
 /** The checked options. */

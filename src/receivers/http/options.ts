@@ -47,19 +47,19 @@ export interface HttpEndpointListenerOptions {
    * The access key the sender must present in `X-Amz-Firehose-Access-Key` (compared in constant time), or
    * several while rotating keys. Default: none required.
    */
-  readonly accessKey?: string | readonly string[];
+  readonly accessKey?: string | readonly string[] | undefined;
   /** Only these delivery streams (`X-Amz-Firehose-Source-Arn`) may deliver; others get 403. Default: any. */
-  readonly sourceArns?: readonly string[];
+  readonly sourceArns?: readonly string[] | undefined;
   /** The largest body accepted, counted after gzip decompression; larger ones get 413. Default 90 MiB. */
-  readonly maxBodyBytes?: number;
+  readonly maxBodyBytes?: number | undefined;
   /**
    * The most body bytes held at once across all requests in progress (as received, and once decompressed).
    * A request that would pass it gets 503 (the sender retries later) and its connection is closed. Default
    * 256 MiB, and never less than `maxBodyBytes`.
    */
-  readonly maxConcurrentBodyBytes?: number;
+  readonly maxConcurrentBodyBytes?: number | undefined;
   /** The clock for the response's `timestamp` and for closing refused connections. Default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
 }
 
 export interface ListenerConfig {

@@ -18,21 +18,21 @@ export interface DirectPutOptions {
    * The budget: while the bytes accepted and not yet settled reach it, puts are answered
    * `ServiceUnavailableException` ("Slow down."). Default 64 MiB; at least 4 MiB (one full PutRecordBatch).
    */
-  readonly maxInFlightBytes?: number;
+  readonly maxInFlightBytes?: number | undefined;
   /**
    * The most bytes the log may hold on disk: past it puts are throttled too, even if few bytes are unsettled
    * (an old record still being retried keeps its whole segment). Default twice `maxInFlightBytes`, and at
    * least `maxInFlightBytes + segmentBytes`.
    */
-  readonly maxLogBytes?: number;
+  readonly maxLogBytes?: number | undefined;
   /** A log segment is sealed at this size, and deleted once every record in it settled. Default 8 MiB. */
-  readonly segmentBytes?: number;
+  readonly segmentBytes?: number | undefined;
   /** The stream's name, in messages. Default `direct-put`. */
-  readonly streamName?: string;
+  readonly streamName?: string | undefined;
   /** Receives `IncomingPutRequests` and `ThrottledRecords` per request (a pipeline counts `IncomingRecords` and `IncomingBytes`). */
-  readonly metrics?: MetricSink;
+  readonly metrics?: MetricSink | undefined;
   /** The clock for arrival times. Default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
 }
 
 export interface DirectPutConfig {

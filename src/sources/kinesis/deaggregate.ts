@@ -10,7 +10,7 @@ export interface UserRecord {
   readonly data: Uint8Array;
   readonly partitionKey: string;
   /** The sub-record's explicit hash key, when the producer set one. */
-  readonly explicitHashKey?: string;
+  readonly explicitHashKey?: string | undefined;
   /** Index within the aggregated record; 0 for a record that was not aggregated. */
   readonly subsequenceNumber: number;
 }
@@ -37,7 +37,7 @@ const AggregatedRecord = kpl.lookupType('AggregatedRecord');
 
 interface DecodedRecord {
   partitionKeyIndex: number | { toNumber(): number };
-  explicitHashKeyIndex?: number | { toNumber(): number } | null;
+  explicitHashKeyIndex?: number | { toNumber(): number } | null | undefined;
   data: Uint8Array;
 }
 interface DecodedAggregate {

@@ -23,46 +23,46 @@ export interface FromKinesisStreamOptions {
   /** The caller's Kinesis client (`KinesisClient` from `@aws-sdk/client-kinesis`). */
   readonly client: KinesisReadClient;
   /** The stream's name. Give either this or `streamArn`. */
-  readonly streamName?: string;
+  readonly streamName?: string | undefined;
   /** The stream's ARN (`arn:aws:kinesis:<region>:<account>:stream/<name>`), sent as `StreamARN`. Give either this or `streamName`. */
-  readonly streamArn?: string;
+  readonly streamArn?: string | undefined;
   /**
    * Where a shard without a checkpoint starts: `'LATEST'` (records put from now on, as Firehose does), `'TRIM_HORIZON'`
    * (the oldest record kept), or `{ timestampMs }` (records that arrived at or after that time). Default `'LATEST'`.
    */
-  readonly startingPosition?: StartingPosition;
+  readonly startingPosition?: StartingPosition | undefined;
   /** Time between GetRecords calls on a shard that is caught up. Default 1000 (Firehose's once per second); 200–240000. */
-  readonly pollIntervalMs?: number;
+  readonly pollIntervalMs?: number | undefined;
   /** GetRecords' `Limit`. Default 10000, the most Kinesis allows. */
-  readonly maxRecordsPerCall?: number;
+  readonly maxRecordsPerCall?: number | undefined;
   /** Where checkpoints are kept. Default a {@link fileCheckpointStore} at `.rx-firehose/kinesis/<stream name>.checkpoints.json`. */
-  readonly checkpointStore?: CheckpointStore;
+  readonly checkpointStore?: CheckpointStore | undefined;
   /**
    * Stop calling GetRecords while this many bytes were emitted and their shard's checkpoint has not moved past
    * them yet (unsettled, or settled behind a record still in flight). Default 64 MiB.
    */
-  readonly maxInFlightBytes?: number;
+  readonly maxInFlightBytes?: number | undefined;
   /** How often the shard list is read again, besides whenever a shard ends. Default 60000 (the KCL's). */
-  readonly shardSyncIntervalMs?: number;
+  readonly shardSyncIntervalMs?: number | undefined;
   /** Backoff of throttled and failed calls and checkpoint saves. Default 1 s, ×2, capped at 10 s, ±15% jitter. */
-  readonly backoff?: Partial<Backoff>;
+  readonly backoff?: Partial<Backoff> | undefined;
   /** Random numbers in [0, 1) for jitter. Default `Math.random`. */
-  readonly random?: () => number;
+  readonly random?: (() => number) | undefined;
   /** Stops reading when aborted: the source completes (the pipeline drains) and the final checkpoints are written. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** Where waits run and the clock is read. Default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
   /** Receives `DataReadFromKinesisStream.Bytes|Records`, `KinesisMillisBehindLatest`, `ThrottledGetRecords`, `ThrottledGetShardIterator`. */
-  readonly metrics?: MetricSink;
+  readonly metrics?: MetricSink | undefined;
   /** Told after each checkpoint was saved. */
-  readonly onCheckpoint?: (shardId: string, checkpoint: Checkpoint) => void;
+  readonly onCheckpoint?: ((shardId: string, checkpoint: Checkpoint) => void) | undefined;
   /** Told how many bytes are in flight (emitted, not yet passed by the checkpoint) whenever records are emitted or settled. */
-  readonly onInFlight?: (budget: InFlightBudget) => void;
+  readonly onInFlight?: ((budget: InFlightBudget) => void) | undefined;
   /**
    * Told once after `signal` aborted, when every record emitted was settled and every checkpoint saved (with the
    * error, if the last checkpoints could not be saved). Wait for it before exiting the process.
    */
-  readonly onStopped?: (error?: unknown) => void;
+  readonly onStopped?: ((error?: unknown) => void) | undefined;
 }
 
 /** The options, checked, with their defaults. */

@@ -18,32 +18,32 @@ const LOSS_SAMPLE = 64;
 
 export interface FromLinesOptions {
   /** Stop reading while this many bytes were emitted and not yet settled. Default 64 MiB. */
-  readonly maxInFlightBytes?: number;
+  readonly maxInFlightBytes?: number | undefined;
   /** Stop reading when aborted: the source completes and the pipeline drains. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** Clock for arrival times. Default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
   /** Prefix of record ids, which are `<prefix><line number>`. Default `line-`. */
-  readonly recordIdPrefix?: string;
+  readonly recordIdPrefix?: string | undefined;
   /** Told how many bytes are in flight whenever a record is emitted or settled (for progress and memory metrics). */
-  readonly onInFlight?: (budget: InFlightBudget) => void;
+  readonly onInFlight?: ((budget: InFlightBudget) => void) | undefined;
   /**
    * The longest record, in bytes with its `\n`. Default 1,024,000 (Firehose's record limit). A longer line
    * is never held in memory whole: it goes to `errorOutput` as a `processing-failed` failure record
    * (`errorCode` `Source.RecordTooLarge`, `rawData` its first `maxRecordBytes` bytes), and reading goes on.
    */
-  readonly maxRecordBytes?: number;
+  readonly maxRecordBytes?: number | undefined;
   /**
    * Where lines longer than `maxRecordBytes` go. Without one, such a line errors the source with an
    * `UndeliverableRecordsError`.
    */
-  readonly errorOutput?: ErrorOutput;
+  readonly errorOutput?: ErrorOutput | undefined;
   /**
    * Told the input's byte offset below which every line was settled (delivered, dropped or written to the
    * error output), whenever it moves forward. Save it, and read the input from there on a restart: nothing
    * is lost, and what is repeated is at most what was in flight.
    */
-  readonly onCheckpoint?: (offsetBytes: number) => void;
+  readonly onCheckpoint?: ((offsetBytes: number) => void) | undefined;
 }
 
 /**

@@ -37,9 +37,9 @@ export interface DynamoDbCheckpointStoreOptions {
   /** The table (one per application, like the KCL's lease table); several streams may share it. */
   readonly tableName: string;
   /** Create the table (on-demand capacity) at first use when it is missing, and wait until it is ACTIVE. Default `false`. */
-  readonly createTable?: boolean;
+  readonly createTable?: boolean | undefined;
   /** Where waits for the table run and the clock for `updatedAtMs` is read. Default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
 }
 
 /**

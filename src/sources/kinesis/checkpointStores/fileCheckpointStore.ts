@@ -11,7 +11,7 @@ export interface FileCheckpointStoreOptions {
   /** The JSON file; its directory is created when missing. */
   readonly path: string;
   /** Flush the file and its directory to disk before a save resolves, so checkpoints survive a power failure. Default `true`. */
-  readonly fsync?: boolean;
+  readonly fsync?: boolean | undefined;
 }
 
 /** The file's content: checkpoints by stream name, then shard id. */
