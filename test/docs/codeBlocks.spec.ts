@@ -44,8 +44,8 @@ const paths = Object.fromEntries(
 );
 const options: ts.CompilerOptions = {
   strict: true,
-  // Set by `tsc --init`, so a new project has it: flip to true once optional options are declared `?: T | undefined`.
-  exactOptionalPropertyTypes: false,
+  // Set by `tsc --init`, so a new project has it.
+  exactOptionalPropertyTypes: true,
   noEmit: true,
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.NodeNext,
