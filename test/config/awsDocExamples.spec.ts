@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deliveryStreamFromConfig, InvalidConfigurationError, type LocalTransformation } from '../../src/index.js';
+import { deliveryStreamFromConfig, InvalidConfigurationError, planDeliveryStream, type LocalTransformation } from '../../src/index.js';
 import { createStream, useKinesalite } from '../support/kinesalite.js';
 import { filesUnder, recordsOf, textOf, useDataDir } from './support.js';
 
@@ -119,7 +119,14 @@ describe("configurations from AWS's documentation examples", () => {
     expect([...(await filesUnder(`${dir.path}/s3bucket`)).keys()]).toEqual([expect.stringMatching(/^taxi_trips\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/deliverystream-1-/)]);
   });
 
-  it('should refuse the Amazon ES example by naming ElasticsearchDestinationConfiguration', () => {
-    expect(() => deliveryStreamFromConfig(elasticsearchExample as never, { dataDir: dir.path })).toThrow('ElasticsearchDestinationConfiguration is not supported yet');
+  it('should load the Amazon ES example (the legacy Elasticsearch configuration) without starting it', () => {
+    // Not started: its domain ARN would be resolved with DescribeDomain against AWS itself.
+    const plan = planDeliveryStream(elasticsearchExample as never, { dataDir: dir.path });
+    try {
+      expect(plan.name).toBe('ElasticSearchDeliveryStream');
+      expect(plan.description).toMatch(/→ .*index/i);
+    } finally {
+      plan.discard();
+    }
   });
 });

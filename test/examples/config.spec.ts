@@ -47,7 +47,7 @@ describe('examples/config/kinesis-lambda-s3.json', () => {
     await run.line(/^… clicks-to-lake: 4 records in/);
     run.kill('SIGTERM');
     const result = await run.done;
-    expect(result.code).toBe(1); // the line that is not JSON went to the error output
+    expect(result.code).toBe(3); // the line that is not JSON went to the error output
     expect(result.stderr).toMatch(/^done: clicks-to-lake: 4 records in, 2 delivered .*, 1 to the error output, 4 backed up/m);
 
     const lake = await gunzipped(join(dir, 'lake'));

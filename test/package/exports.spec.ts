@@ -112,7 +112,7 @@ console.log(result.status, result.bytes, dest.delivered.length);
     expect(unknown.status).toBe(2);
     // The main job, end to end: one line in, one gzip file out.
     const out = join(consumer, 'out');
-    const job = spawnSync('npx', ['--no-install', 'rx-firehose', '--input', '-', '--out', out, '--quiet'], { cwd: consumer, env, input: '{"a":1}\n', encoding: 'utf8' });
+    const job = spawnSync('npx', ['--no-install', 'rx-firehose', '--input', '-', '--out', out], { cwd: consumer, env, input: '{"a":1}\n', encoding: 'utf8' });
     expect(job.stderr).toMatch(/done: 1 records/);
     expect(job.status).toBe(0);
   }, 120_000);

@@ -1,4 +1,5 @@
 import type { SignatureV4 } from '@smithy/signature-v4';
+import { optionalPeer } from '../../aws/optionalPeer.js';
 import { dataOf } from '../../records/dataOf.js';
 import type { Destination } from '../Destination.js';
 import { buildBulkRequest, documentTargetOf, type BulkRequest, type DocumentTarget } from './buildBulkRequest.js';
@@ -155,9 +156,12 @@ async function resolveTarget(config: OpenSearchConfig, errorPrefix: string, sign
   };
 }
 
+/** The AWS SDK's default credential chain, an optional peer dependency loaded when no credentials are given. */
+const credentialChain = optionalPeer('@aws-sdk/credential-provider-node', 'openSearchDestination', () => import('@aws-sdk/credential-provider-node'));
+
 /** A SigV4 signer; the AWS SDK's default credential chain unless credentials were given. Loaded on first use. */
 async function signerFor(auth: SigV4Config): Promise<SignatureV4> {
   const [{ SignatureV4 }, { Sha256 }] = await Promise.all([import('@smithy/signature-v4'), import('@smithy/core/checksum')]);
-  const credentials = auth.credentials ?? (await import('@aws-sdk/credential-provider-node')).defaultProvider();
+  const credentials = auth.credentials ?? (await credentialChain()).defaultProvider();
   return new SignatureV4({ credentials, region: auth.region, service: auth.service, sha256: Sha256 });
 }

@@ -1,4 +1,5 @@
 import type { DescribeDomainCommandOutput } from '@aws-sdk/client-opensearch';
+import { optionalPeer } from '../../aws/optionalPeer.js';
 import { DeliveryError } from '../DeliveryError.js';
 import type { DescribeDomainClient } from './options.js';
 
@@ -11,9 +12,12 @@ import type { DescribeDomainClient } from './options.js';
  * or has no endpoint yet (still being created), `<prefix>.AccessDenied` when the caller may not describe it,
  * `<prefix>.DescribeDomainFailed` for anything else.
  */
+/** The control plane's commands, an optional peer dependency loaded when a domain is first resolved. */
+const openSearchSdk = optionalPeer('@aws-sdk/client-opensearch', 'openSearchDestination', () => import('@aws-sdk/client-opensearch'));
+
 export async function resolveDomainEndpoint(client: DescribeDomainClient, domainName: string, errorPrefix: string, signal: AbortSignal): Promise<URL> {
   // Loaded on first use: a pipeline that never resolves a domain never loads the SDK client.
-  const { DescribeDomainCommand } = await import('@aws-sdk/client-opensearch');
+  const { DescribeDomainCommand } = await openSearchSdk();
   let status;
   try {
     ({ DomainStatus: status } = (await client.send(new DescribeDomainCommand({ DomainName: domainName }), { abortSignal: signal })) as DescribeDomainCommandOutput);
