@@ -33,7 +33,9 @@ function drive<T>(records: readonly T[], operator: OperatorFunction<T, T[]>): nu
 
 export function benchBufferBySizeOrTime(): void {
   const { buffers, strings } = makeRecords();
-  console.log(`bufferBySizeOrTime vs rxjs bufferCount: ${RECORDS.toLocaleString('en')} records of 100–150 bytes, median of ${ROUNDS} rounds`);
+  console.log(
+    `bufferBySizeOrTime vs rxjs bufferCount: ${RECORDS.toLocaleString('en')} records of 100–150 bytes, median of ${ROUNDS} rounds`,
+  );
 
   const rows: Array<[string, number, number]> = [];
   const compare = (label: string, records: readonly unknown[], ours: () => OperatorFunction<unknown, unknown[]>): void => {

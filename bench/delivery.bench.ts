@@ -19,7 +19,15 @@ const CONCURRENCY = 2;
 const ROUNDS = 3;
 
 function line(i: number): string {
-  return JSON.stringify({ id: i, user: `user-${(i * 7919) % 10_007}`, event: i % 11 === 0 ? 'purchase' : 'click', page: `/p/${i % 997}`, ms: 1_700_000_000_000 + i }) + '\n';
+  return (
+    JSON.stringify({
+      id: i,
+      user: `user-${(i * 7919) % 10_007}`,
+      event: i % 11 === 0 ? 'purchase' : 'click',
+      page: `/p/${i % 997}`,
+      ms: 1_700_000_000_000 + i,
+    }) + '\n'
+  );
 }
 
 function makeRecords(): { records: FirehoseRecord[]; batches: Uint8Array[][] } {

@@ -19,8 +19,17 @@ const QUOTA_BYTES_PER_S = 5 * MIB;
 function body(seed: number): Buffer {
   const records = Array.from({ length: RECORDS_PER_REQUEST }, (_, i) => {
     const n = seed * RECORDS_PER_REQUEST + i;
-    const head = JSON.stringify({ id: n, user: `user-${(n * 7919) % 10_007}`, event: n % 11 === 0 ? 'purchase' : 'click', page: `/p/${(n * 31) % 997}`, ms: 1_700_000_000_000 + n, pad: '' });
-    const pad = Array.from({ length: RECORD_BYTES - head.length - 1 }, (_, j) => String.fromCharCode(97 + ((n * 13 + j * 7) % 26))).join('');
+    const head = JSON.stringify({
+      id: n,
+      user: `user-${(n * 7919) % 10_007}`,
+      event: n % 11 === 0 ? 'purchase' : 'click',
+      page: `/p/${(n * 31) % 997}`,
+      ms: 1_700_000_000_000 + n,
+      pad: '',
+    });
+    const pad = Array.from({ length: RECORD_BYTES - head.length - 1 }, (_, j) => String.fromCharCode(97 + ((n * 13 + j * 7) % 26))).join(
+      '',
+    );
     return { Data: Buffer.from(`${head.slice(0, -2)}${pad}"}\n`).toString('base64') };
   });
   return Buffer.from(JSON.stringify({ DeliveryStreamName: 'bench', Records: records }));
@@ -35,7 +44,18 @@ async function load(endpoint: { port: number }, bodies: readonly Buffer[]): Prom
   const send = (payload: Buffer): Promise<void> =>
     new Promise((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port: endpoint.port, method: 'POST', path: '/', agent, headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'Firehose_20150804.PutRecordBatch', 'Content-Length': payload.byteLength } },
+        {
+          host: '127.0.0.1',
+          port: endpoint.port,
+          method: 'POST',
+          path: '/',
+          agent,
+          headers: {
+            'Content-Type': 'application/x-amz-json-1.1',
+            'X-Amz-Target': 'Firehose_20150804.PutRecordBatch',
+            'Content-Length': payload.byteLength,
+          },
+        },
         (res) => {
           let text = '';
           res.setEncoding('utf8').on('data', (c: string) => (text += c));
@@ -95,7 +115,12 @@ export async function benchDirectPut(): Promise<void> {
     const registry = await DeliveryStreamRegistry.open({ dataDir });
     await registry.create({
       DeliveryStreamName: 'bench',
-      ExtendedS3DestinationConfiguration: { RoleARN: 'arn:aws:iam::000000000000:role/firehose', BucketARN: 'arn:aws:s3:::bench', CompressionFormat: 'GZIP', BufferingHints: { SizeInMBs: 5, IntervalInSeconds: 300 } },
+      ExtendedS3DestinationConfiguration: {
+        RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+        BucketARN: 'arn:aws:s3:::bench',
+        CompressionFormat: 'GZIP',
+        BufferingHints: { SizeInMBs: 5, IntervalInSeconds: 300 },
+      },
     });
     const server = await listen(firehoseApiListener(registry));
     throttled = 0;
@@ -106,11 +131,17 @@ export async function benchDirectPut(): Promise<void> {
     server.close();
 
     const mibPerS = (ms: number): number => recordBytes / MIB / (ms / 1000);
-    const rate = (ms: number): string => `${((records / ms) * 1000 / 1000).toFixed(0)} k records/s, ${mibPerS(ms).toFixed(1)} MiB/s`;
-    console.log(`\ndirect PUT: PutRecordBatch ${RECORDS_PER_REQUEST} × ${RECORD_BYTES} B, ${CONCURRENCY} concurrent, ${REQUESTS} requests (${(recordBytes / MIB).toFixed(0)} MiB of records)`);
+    const rate = (ms: number): string => `${(((records / ms) * 1000) / 1000).toFixed(0)} k records/s, ${mibPerS(ms).toFixed(1)} MiB/s`;
+    console.log(
+      `\ndirect PUT: PutRecordBatch ${RECORDS_PER_REQUEST} × ${RECORD_BYTES} B, ${CONCURRENCY} concurrent, ${REQUESTS} requests (${(recordBytes / MIB).toFixed(0)} MiB of records)`,
+    );
     console.log(`  bare HTTP server (read and discard): ${rate(bareMs)}`);
-    console.log(`  rx-firehose serve API, WAL on, acknowledged: ${rate(ackMs)}  (${(bareMs / ackMs).toFixed(2)}× the bare server; ${throttled} records throttled)`);
-    console.log(`  … and delivered to the data directory with GZIP: ${rate(deliveredMs)}  (${(mibPerS(deliveredMs) / (QUOTA_BYTES_PER_S / MIB)).toFixed(1)}× Firehose's 5 MiB/s quota)`);
+    console.log(
+      `  rx-firehose serve API, WAL on, acknowledged: ${rate(ackMs)}  (${(bareMs / ackMs).toFixed(2)}× the bare server; ${throttled} records throttled)`,
+    );
+    console.log(
+      `  … and delivered to the data directory with GZIP: ${rate(deliveredMs)}  (${(mibPerS(deliveredMs) / (QUOTA_BYTES_PER_S / MIB)).toFixed(1)}× Firehose's 5 MiB/s quota)`,
+    );
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }

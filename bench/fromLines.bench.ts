@@ -23,7 +23,10 @@ async function* input(totalBytes: number, lineBytes: number): AsyncGenerator<Uin
 
 async function timeMs(totalBytes: number, lineBytes: number): Promise<number> {
   const started = performance.now();
-  await lastValueFrom(fromLines(input(totalBytes, lineBytes), { maxRecordBytes: 128 * MIB }).pipe(tap((r) => settleRecord(r, 'delivered'))), { defaultValue: undefined });
+  await lastValueFrom(
+    fromLines(input(totalBytes, lineBytes), { maxRecordBytes: 128 * MIB }).pipe(tap((r) => settleRecord(r, 'delivered'))),
+    { defaultValue: undefined },
+  );
   return performance.now() - started;
 }
 

@@ -13,7 +13,9 @@ const AGGREGATES = 2_000;
 const SUB_RECORDS = 100;
 
 function line(i: number): string {
-  return JSON.stringify({ id: i, user: `user-${(i * 7919) % 10_007}`, event: i % 11 === 0 ? 'purchase' : 'click', page: `/p/${i % 997}` }) + '\n';
+  return (
+    JSON.stringify({ id: i, user: `user-${(i * 7919) % 10_007}`, event: i % 11 === 0 ? 'purchase' : 'click', page: `/p/${i % 997}` }) + '\n'
+  );
 }
 
 /**
@@ -26,7 +28,12 @@ function inMemoryKinesis(shards: _Record[][]): KinesisReadClient {
     if (command instanceof GetShardIteratorCommand) return { ShardIterator: `${command.input.ShardId!.slice(8)}@0`, $metadata: {} };
     const [shard, at] = command.input.ShardIterator!.split('@').map(Number) as [number, number];
     const records = shards[shard]!.slice(at, at + command.input.Limit!);
-    return { Records: records, NextShardIterator: `${shard}@${at + records.length}`, MillisBehindLatest: at + records.length < shards[shard]!.length ? 1 : 0, $metadata: {} };
+    return {
+      Records: records,
+      NextShardIterator: `${shard}@${at + records.length}`,
+      MillisBehindLatest: at + records.length < shards[shard]!.length ? 1 : 0,
+      $metadata: {},
+    };
   };
   return { send } as KinesisReadClient;
 }
@@ -36,7 +43,13 @@ async function readAll(shards: _Record[][], total: number): Promise<number> {
   const stop = new AbortController();
   let seen = 0;
   return lastValueFrom(
-    fromKinesisStream({ client: inMemoryKinesis(shards), streamName: 'bench', startingPosition: 'TRIM_HORIZON', checkpointStore: memoryCheckpointStore(), signal: stop.signal }).pipe(
+    fromKinesisStream({
+      client: inMemoryKinesis(shards),
+      streamName: 'bench',
+      startingPosition: 'TRIM_HORIZON',
+      checkpointStore: memoryCheckpointStore(),
+      signal: stop.signal,
+    }).pipe(
       tap((r) => {
         settleRecord(r, 'delivered');
         if (++seen === total) stop.abort();
@@ -68,7 +81,14 @@ export async function benchKinesis(): Promise<void> {
   const total = SHARDS * RECORDS_PER_SHARD;
   const lines = Array.from({ length: total }, (_, i) => encoder.encode(line(i)));
   const shards = Array.from({ length: SHARDS }, (_, s) =>
-    lines.slice(s * RECORDS_PER_SHARD, (s + 1) * RECORDS_PER_SHARD).map((data, i): _Record => ({ SequenceNumber: String(1e15 + i), Data: data, PartitionKey: `k${i}`, ApproximateArrivalTimestamp: new Date(0) })),
+    lines.slice(s * RECORDS_PER_SHARD, (s + 1) * RECORDS_PER_SHARD).map(
+      (data, i): _Record => ({
+        SequenceNumber: String(1e15 + i),
+        Data: data,
+        PartitionKey: `k${i}`,
+        ApproximateArrivalTimestamp: new Date(0),
+      }),
+    ),
   );
   async function* chunks(): AsyncGenerator<Uint8Array> {
     for (const data of lines) yield data;
@@ -76,11 +96,19 @@ export async function benchKinesis(): Promise<void> {
 
   const kinesisMs = await medianAsync(() => readAll(shards, total), 3);
   const linesMs = await medianAsync(
-    () => lastValueFrom(fromLines(chunks()).pipe(tap((r) => settleRecord(r, 'delivered')), reduce((n) => n + 1, 0))),
+    () =>
+      lastValueFrom(
+        fromLines(chunks()).pipe(
+          tap((r) => settleRecord(r, 'delivered')),
+          reduce((n) => n + 1, 0),
+        ),
+      ),
     3,
   );
   console.log(`fromKinesisStream (${SHARDS} shards, emit + settle + checkpoint): ${perSecond(total, kinesisMs, 'records')}`);
-  console.log(`fromLines, same records (baseline):                       ${perSecond(total, linesMs, 'records')}  → ratio ${(kinesisMs / linesMs).toFixed(2)}×`);
+  console.log(
+    `fromLines, same records (baseline):                       ${perSecond(total, linesMs, 'records')}  → ratio ${(kinesisMs / linesMs).toFixed(2)}×`,
+  );
 
   const aggregates = Array.from({ length: AGGREGATES }, (_, a) =>
     aggregate(Array.from({ length: SUB_RECORDS }, (_, i) => ({ partitionKey: `k${i % 10}`, data: lines[(a * SUB_RECORDS + i) % total]! }))),
@@ -89,11 +117,18 @@ export async function benchKinesis(): Promise<void> {
     for (const data of aggregates) deaggregate({ data, partitionKey: 'k0' });
   }, 5);
   const md5Ms = medianMs(() => {
-    for (const data of aggregates) createHash('md5').update(data.subarray(4, data.byteLength - 16)).digest();
+    for (const data of aggregates)
+      createHash('md5')
+        .update(data.subarray(4, data.byteLength - 16))
+        .digest();
   }, 5);
   const bytes = aggregates.reduce((n, a) => n + a.byteLength, 0);
-  console.log(`deaggregate (${SUB_RECORDS} sub-records per aggregate): ${perSecond(AGGREGATES * SUB_RECORDS, deaggregateMs, 'sub-records')}, ${perSecond(bytes / 1_048_576, deaggregateMs, 'MiB')}`);
-  console.log(`MD5 of the same bytes alone (baseline):       ${perSecond(bytes / 1_048_576, md5Ms, 'MiB')}  → ratio ${(deaggregateMs / md5Ms).toFixed(2)}×`);
+  console.log(
+    `deaggregate (${SUB_RECORDS} sub-records per aggregate): ${perSecond(AGGREGATES * SUB_RECORDS, deaggregateMs, 'sub-records')}, ${perSecond(bytes / 1_048_576, deaggregateMs, 'MiB')}`,
+  );
+  console.log(
+    `MD5 of the same bytes alone (baseline):       ${perSecond(bytes / 1_048_576, md5Ms, 'MiB')}  → ratio ${(deaggregateMs / md5Ms).toFixed(2)}×`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchKinesis();

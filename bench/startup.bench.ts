@@ -24,7 +24,11 @@ function msUntil(args: string[], marker: string): Promise<number> {
       if (ms === undefined && out.includes(marker)) ms = Number(process.hrtime.bigint() - started) / 1e6;
     });
     child.on('error', reject);
-    child.on('close', (code) => (ms === undefined ? reject(new Error(`node ${args.join(' ')} exited ${code} without ${JSON.stringify(marker)}:\n${out}`)) : resolveMs(ms)));
+    child.on('close', (code) =>
+      ms === undefined
+        ? reject(new Error(`node ${args.join(' ')} exited ${code} without ${JSON.stringify(marker)}:\n${out}`))
+        : resolveMs(ms),
+    );
     child.stdin.end('{"id":1}\n');
   });
 }
@@ -55,9 +59,13 @@ export async function benchStartup(): Promise<void> {
       for (const key of Object.keys(times) as (keyof typeof times)[]) times[key].push(round[key]);
     }
     const [cli, line, operators, empty] = [median(times.cli), median(times.line), median(times.operators), median(times.empty)];
-    console.log(`startup: CLI to first record delivered ${cli.toFixed(0)} ms (target ≤ ${TARGET_MS} ms: ${cli <= TARGET_MS ? 'met' : 'NOT met'}),`);
+    console.log(
+      `startup: CLI to first record delivered ${cli.toFixed(0)} ms (target ≤ ${TARGET_MS} ms: ${cli <= TARGET_MS ? 'met' : 'NOT met'}),`,
+    );
     console.log(`  ${(cli / line).toFixed(2)}× a bare node script reading a line (${line.toFixed(0)} ms), +${(cli - line).toFixed(0)} ms`);
-    console.log(`startup: import 'rx-firehose/operators' ${operators.toFixed(0)} ms, ${(operators / empty).toFixed(2)}× node -e 0 (${empty.toFixed(0)} ms), +${(operators - empty).toFixed(0)} ms`);
+    console.log(
+      `startup: import 'rx-firehose/operators' ${operators.toFixed(0)} ms, ${(operators / empty).toFixed(2)}× node -e 0 (${empty.toFixed(0)} ms), +${(operators - empty).toFixed(0)} ms`,
+    );
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

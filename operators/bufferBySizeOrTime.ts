@@ -167,7 +167,13 @@ export function bufferBySizeOrTime<T>(options: BufferBySizeOrTimeOptions<T> = {}
             const out = pending.shift()!;
             if (onFlush !== undefined && !hookFailed) {
               try {
-                onFlush(out.batch, { reason: out.reason, records: out.batch.length, bytes: out.bytes, openedAtMs: out.openedAtMs, flushedAtMs: scheduler.now() });
+                onFlush(out.batch, {
+                  reason: out.reason,
+                  records: out.batch.length,
+                  bytes: out.bytes,
+                  openedAtMs: out.openedAtMs,
+                  flushedAtMs: scheduler.now(),
+                });
               } catch (err) {
                 // The batch still goes out, then what is buffered, then the error (even if the source
                 // had completed: the hook's error is not lost).

@@ -58,7 +58,10 @@ export type DeliverToOptions<T> = DeliveryOptions<T>;
  * @throws {InvalidOptionError} at the call, for an option out of its range.
  * @see teeBackup to deliver an untransformed copy in parallel.
  */
-export function deliverTo<T>(destination: Destination, options: DeliverToOptions<T> = {}): OperatorFunction<readonly T[], DeliveryResult<T>> {
+export function deliverTo<T>(
+  destination: Destination,
+  options: DeliverToOptions<T> = {},
+): OperatorFunction<readonly T[], DeliveryResult<T>> {
   const create = batchDelivery('deliverTo', destination, options, `DeliveryTo${destination?.name}`);
   return (source) =>
     defer(() => {

@@ -36,7 +36,8 @@ export function mapRecords<T extends object, R extends object>(project: (record:
   return map((record, index) => {
     const out = project(record, index);
     if ((out as object) === record) return out;
-    if (typeof out !== 'object' || out === null) throw new TypeError(`mapRecords: project must return a record (an object); it returned ${out === null ? 'null' : typeof out}`);
+    if (typeof out !== 'object' || out === null)
+      throw new TypeError(`mapRecords: project must return a record (an object); it returned ${out === null ? 'null' : typeof out}`);
     carrySettlement(record, out);
     return out;
   });

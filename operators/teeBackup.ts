@@ -82,8 +82,20 @@ interface Entry<T> {
 export function teeBackup<T>(destination: Destination, options: TeeBackupOptions<T> = {}): OperatorFunction<T, T> {
   checkObject(NAME, 'options', options, {});
   const strict = checkKind(NAME, 'firehoseRanges', options.firehoseRanges, 'boolean', true);
-  const maxBytes = checkNumber(NAME, 'maxBytes', options.maxBytes, 5 * MIB, strict ? { min: MIB, max: 128 * MIB, unit: 'bytes' } : { min: 0, minExclusive: true, unit: 'bytes' });
-  const maxMs = checkNumber(NAME, 'maxMs', options.maxMs, 300_000, strict ? { min: 60_000, max: 900_000, unit: 'ms' } : { min: 0, unit: 'ms' });
+  const maxBytes = checkNumber(
+    NAME,
+    'maxBytes',
+    options.maxBytes,
+    5 * MIB,
+    strict ? { min: MIB, max: 128 * MIB, unit: 'bytes' } : { min: 0, minExclusive: true, unit: 'bytes' },
+  );
+  const maxMs = checkNumber(
+    NAME,
+    'maxMs',
+    options.maxMs,
+    300_000,
+    strict ? { min: 60_000, max: 900_000, unit: 'ms' } : { min: 0, unit: 'ms' },
+  );
   const onResult = checkFunction<(result: DeliveryResult<T>) => void>(NAME, 'onResult', options.onResult);
   // Checks every delivery option (sizeOf, scheduler, random, metrics, …) before they are used below.
   const create = batchDelivery(NAME, destination, options, `BackupTo${destination?.name}`);
@@ -127,7 +139,8 @@ export function teeBackup<T>(destination: Destination, options: TeeBackupOptions
           let backupPart: Settlement | undefined;
           try {
             const settlement = settlementOf(record);
-            if (settlement === undefined && isOutstandingCopy(record)) throw new LostSettlementError([(record as { recordId: string }).recordId], NAME);
+            if (settlement === undefined && isOutstandingCopy(record))
+              throw new LostSettlementError([(record as { recordId: string }).recordId], NAME);
             if (settlement !== undefined) {
               const [mainPart, part] = settlement.fork(2);
               attachSettlement(record as object, mainPart!);

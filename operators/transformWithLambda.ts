@@ -141,25 +141,49 @@ export interface TransformWithLambdaOptions {
  * @throws {InvalidOptionError} at the call, for an option out of its range.
  * @see teeBackup
  */
-export function transformWithLambda(handler: LocalTransformation | LambdaFunction, options?: TransformWithLambdaOptions): OperatorFunction<FirehoseRecord, FirehoseRecord>;
+export function transformWithLambda(
+  handler: LocalTransformation | LambdaFunction,
+  options?: TransformWithLambdaOptions,
+): OperatorFunction<FirehoseRecord, FirehoseRecord>;
 /** The same, for a handler typed with the `aws-lambda` typings (which call `subsequenceNumber` a string; it is a number). */
-export function transformWithLambda(handler: AwsLambdaTypedTransformation, options?: TransformWithLambdaOptions): OperatorFunction<FirehoseRecord, FirehoseRecord>;
+export function transformWithLambda(
+  handler: AwsLambdaTypedTransformation,
+  options?: TransformWithLambdaOptions,
+): OperatorFunction<FirehoseRecord, FirehoseRecord>;
 export function transformWithLambda(
   handler: LocalTransformation | LambdaFunction | AwsLambdaTypedTransformation,
   options: TransformWithLambdaOptions = {},
 ): OperatorFunction<FirehoseRecord, FirehoseRecord> {
   checkObject(NAME, 'options', options, {});
   const isLocal = typeof handler === 'function';
-  if (!isLocal && (typeof handler !== 'object' || handler === null || typeof handler.client?.send !== 'function' || typeof handler.functionName !== 'string')) {
-    throw new InvalidOptionError(NAME, 'handler', handler, 'a transformation function, or { client: LambdaClient, functionName, qualifier? }');
+  if (
+    !isLocal &&
+    (typeof handler !== 'object' ||
+      handler === null ||
+      typeof handler.client?.send !== 'function' ||
+      typeof handler.functionName !== 'string')
+  ) {
+    throw new InvalidOptionError(
+      NAME,
+      'handler',
+      handler,
+      'a transformation function, or { client: LambdaClient, functionName, qualifier? }',
+    );
   }
   const maxBytes = checkNumber(NAME, 'maxBytes', options.maxBytes, MIB, { min: Math.round(0.2 * MIB), max: 3 * MIB, unit: 'bytes' });
   const maxMs = checkNumber(NAME, 'maxMs', options.maxMs, 60_000, { min: 0, max: 900_000, unit: 'ms' });
   const numberOfRetries = checkNumber(NAME, 'numberOfRetries', options.numberOfRetries, 3, { min: 0, max: 300, integer: true });
-  const invocationTimeoutMs = checkNumber(NAME, 'invocationTimeoutMs', options.invocationTimeoutMs, 300_000, { min: 1, max: 900_000, unit: 'ms' });
+  const invocationTimeoutMs = checkNumber(NAME, 'invocationTimeoutMs', options.invocationTimeoutMs, 300_000, {
+    min: 1,
+    max: 900_000,
+    unit: 'ms',
+  });
   const concurrency = checkNumber(NAME, 'concurrency', options.concurrency, 1, { min: 1, max: 1024, integer: true });
   const errorOutput = options.errorOutput;
-  if (errorOutput !== undefined && (typeof errorOutput !== 'object' || errorOutput === null || typeof errorOutput.writeFailures !== 'function')) {
+  if (
+    errorOutput !== undefined &&
+    (typeof errorOutput !== 'object' || errorOutput === null || typeof errorOutput.writeFailures !== 'function')
+  ) {
     throw new InvalidOptionError(NAME, 'errorOutput', errorOutput, 'an ErrorOutput (an object with name and writeFailures)');
   }
   for (const option of ['streamName', 'deliveryStreamArn', 'region', 'sourceKinesisStreamArn', 'lambdaArn'] as const) {
@@ -167,7 +191,8 @@ export function transformWithLambda(
     if (v !== undefined && (typeof v !== 'string' || v === '')) throw new InvalidOptionError(NAME, option, v, 'a non-empty string');
   }
   const region = options.region ?? 'us-east-1';
-  const deliveryStreamArn = options.deliveryStreamArn ?? `arn:aws:firehose:${region}:000000000000:deliverystream/${options.streamName ?? 'rx-firehose'}`;
+  const deliveryStreamArn =
+    options.deliveryStreamArn ?? `arn:aws:firehose:${region}:000000000000:deliverystream/${options.streamName ?? 'rx-firehose'}`;
   const functionName = isLocal ? handler.name || 'transformation' : handler.functionName;
   const lambdaArn =
     options.lambdaArn ??
@@ -190,11 +215,24 @@ export function transformWithLambda(
     defer(() => {
       const abort = new AbortController();
       const answer: Observable<unknown> = isLocal
-        ? runLocal(handler as LocalTransformation /* an aws-lambda-typed one gets the real event too */, event, functionName, lambdaArn, invocationTimeoutMs, scheduler).pipe(
+        ? runLocal(
+            handler as LocalTransformation /* an aws-lambda-typed one gets the real event too */,
+            event,
+            functionName,
+            lambdaArn,
+            invocationTimeoutMs,
+            scheduler,
+          ).pipe(
             take(1), // a Lambda answers once: an Observable that emits and never completes is done at its first value
             map(checkResponseSize), // Lambda's 6 MB response limit holds for a local handler too
             catchError((err: unknown) =>
-              throwError(() => (err instanceof DeliveryError ? err : new DeliveryError('Lambda.FunctionError', `the transformation threw: ${(err as Error)?.message ?? String(err)}`, { cause: err }))),
+              throwError(() =>
+                err instanceof DeliveryError
+                  ? err
+                  : new DeliveryError('Lambda.FunctionError', `the transformation threw: ${(err as Error)?.message ?? String(err)}`, {
+                      cause: err,
+                    }),
+              ),
             ),
           )
         : from(invokeLambda(handler, event, abort.signal));
@@ -202,7 +240,8 @@ export function transformWithLambda(
         timeout({
           first: invocationTimeoutMs,
           scheduler,
-          with: () => throwError(() => new DeliveryError('Lambda.FunctionTimedOut', `the invocation took longer than ${invocationTimeoutMs} ms`)),
+          with: () =>
+            throwError(() => new DeliveryError('Lambda.FunctionTimedOut', `the invocation took longer than ${invocationTimeoutMs} ms`)),
         }),
         map((response) => validateResponse(response, byId)),
         finalize(() => abort.abort()),
@@ -214,13 +253,27 @@ export function transformWithLambda(
     defer(() => {
       const invocationId = randomUUID();
       const withKinesis = options.sourceKinesisStreamArn !== undefined && chunk.some((r) => r.kinesisRecordMetadata !== undefined);
-      const { event, byId } = buildEvent(chunk, invocationId, deliveryStreamArn, region, withKinesis ? options.sourceKinesisStreamArn : undefined);
+      const { event, byId } = buildEvent(
+        chunk,
+        invocationId,
+        deliveryStreamArn,
+        region,
+        withKinesis ? options.sourceKinesisStreamArn : undefined,
+      );
       const startedAtMs = scheduler.now();
       const abort = new AbortController();
       let outcomes: RecordOutcome[] = [];
       const toErrorOutput = (records: readonly FirehoseRecord[], failures: readonly FinalFailure[]): Observable<never> =>
         writeToErrorOutput(
-          { records, failures, stage: 'Lambda', errorOutputType: 'processing-failed', batchId: invocationId, fallbackArrivalMs: startedAtMs, extraFields: () => ({ lambdaArn }) },
+          {
+            records,
+            failures,
+            stage: 'Lambda',
+            errorOutputType: 'processing-failed',
+            batchId: invocationId,
+            fallbackArrivalMs: startedAtMs,
+            extraFields: () => ({ lambdaArn }),
+          },
           errorOutput,
           policy,
           abort.signal,
@@ -229,17 +282,16 @@ export function transformWithLambda(
           mergeMap(() => EMPTY),
         );
 
-      return retryBatch(
-        [event],
-        () => invokeOnce(event, byId).pipe(map((o) => void (outcomes = o))),
-        policy,
-        'Lambda',
-      ).pipe(
+      return retryBatch([event], () => invokeOnce(event, byId).pipe(map((o) => void (outcomes = o))), policy, 'Lambda').pipe(
         mergeMap((outcome) => {
           const invocationFailure = outcome.failed.get(0);
           metrics?.('ExecuteProcessing.Duration', scheduler.now() - startedAtMs, 'Milliseconds');
           metrics?.('ExecuteProcessing.Success', invocationFailure === undefined ? 1 : 0, 'Count');
-          if (invocationFailure !== undefined) return toErrorOutput(chunk, chunk.map(() => invocationFailure));
+          if (invocationFailure !== undefined)
+            return toErrorOutput(
+              chunk,
+              chunk.map(() => invocationFailure),
+            );
 
           const transformed: FirehoseRecord[] = [];
           const failed: FirehoseRecord[] = [];

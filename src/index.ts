@@ -36,7 +36,12 @@ export { errorKindOf } from './destinations/errorKindOf.js';
 export { dataOf } from './records/dataOf.js';
 export type { DeliveryResult } from './delivery/DeliveryResult.js';
 export type { DeliveryOptions } from './delivery/batchDelivery.js';
-export { DEFAULT_ACK_TIMEOUT_MS, DEFAULT_MAX_PENDING_ACKS, DEFAULT_RETRY_DURATION_MS, MAX_RETRY_DURATION_MS } from './delivery/batchDelivery.js';
+export {
+  DEFAULT_ACK_TIMEOUT_MS,
+  DEFAULT_MAX_PENDING_ACKS,
+  DEFAULT_RETRY_DURATION_MS,
+  MAX_RETRY_DURATION_MS,
+} from './delivery/batchDelivery.js';
 export { UndeliverableRecordsError } from './delivery/UndeliverableRecordsError.js';
 export { FIREHOSE_BACKOFF } from './retry/backoffDelayMs.js';
 export type { Backoff } from './retry/backoffDelayMs.js';
@@ -81,7 +86,16 @@ export type { ObjectStoreOptions } from './destinations/objectStore/objectStoreO
 export { httpEndpointDestination, HTTP_ENDPOINT_BUFFERING } from './destinations/http/index.js';
 export type { HttpEndpointDestination, HttpEndpointDestinationOptions } from './destinations/http/index.js';
 export { splunkHecDestination, SPLUNK_BUFFERING, SPLUNK_ERROR_MESSAGES } from './destinations/splunk/index.js';
-export type { SplunkHecDestination, SplunkHecDestinationOptions, HecEndpointType, HecEventMetadata, HecRequest, HecTransport, HecHttpRequest, HecHttpResponse } from './destinations/splunk/index.js';
+export type {
+  SplunkHecDestination,
+  SplunkHecDestinationOptions,
+  HecEndpointType,
+  HecEventMetadata,
+  HecRequest,
+  HecTransport,
+  HecHttpRequest,
+  HecHttpResponse,
+} from './destinations/splunk/index.js';
 export { httpEndpointListener, DEFAULT_MAX_BODY_BYTES } from './receivers/http/index.js';
 export type {
   HttpEndpointHandler,

@@ -21,7 +21,11 @@ if (streamName === undefined) {
   process.exit(64);
 }
 const endpoint = process.env['KINESIS_ENDPOINT'];
-const client = new KinesisClient(endpoint === undefined ? {} : { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, requestHandler: new NodeHttpHandler() });
+const client = new KinesisClient(
+  endpoint === undefined
+    ? {}
+    : { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, requestHandler: new NodeHttpHandler() },
+);
 
 const stop = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
@@ -35,16 +39,14 @@ fromKinesisStream({
   checkpointStore: fileCheckpointStore({ path: `${outDir}/.checkpoints.json` }),
   maxInFlightBytes: 16 << 20,
   signal: stop.signal,
-  metrics: (name, value) => name === 'KinesisMillisBehindLatest' && value > 60_000 && console.warn(`behind by ${Math.round(value / 1000)} s`),
+  metrics: (name, value) =>
+    name === 'KinesisMillisBehindLatest' && value > 60_000 && console.warn(`behind by ${Math.round(value / 1000)} s`),
   onStopped: (error) => {
     console.log(error === undefined ? 'final checkpoints saved' : `final checkpoints not saved: ${String(error)}`);
     client.destroy();
   },
 })
-  .pipe(
-    bufferBySizeOrTime({ maxBytes: 5 << 20, maxMs: 60_000 }),
-    deliverTo(out, { errorOutput: out }),
-  )
+  .pipe(bufferBySizeOrTime({ maxBytes: 5 << 20, maxMs: 60_000 }), deliverTo(out, { errorOutput: out }))
   .subscribe({
     next: (result) => console.log(result.status, result.records.length, result.location ?? result.errorLocation),
     error: (error: unknown) => {

@@ -16,7 +16,11 @@ export const handler: FirehoseTransformationHandler = async (event) => ({
       return { recordId: record.recordId, result: 'ProcessingFailed', data: record.data };
     }
     if (parsed.type === 'heartbeat') return { recordId: record.recordId, result: 'Dropped', data: record.data };
-    const enriched = { ...parsed, level: String(parsed.level ?? 'info').toUpperCase(), processedAt: event.records[0]!.approximateArrivalTimestamp };
+    const enriched = {
+      ...parsed,
+      level: String(parsed.level ?? 'info').toUpperCase(),
+      processedAt: event.records[0]!.approximateArrivalTimestamp,
+    };
     return {
       recordId: record.recordId,
       result: 'Ok',

@@ -15,7 +15,8 @@ export function optionalPeer<T>(packageName: string, neededBy: string, load: () 
   return () =>
     (loading ??= load().catch((err: unknown) => {
       loading = undefined;
-      const missing = (err as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(`'${packageName}'`);
+      const missing =
+        (err as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(`'${packageName}'`);
       throw missing ? new MissingPeerDependencyError(packageName, neededBy, { cause: err }) : err;
     }));
 }

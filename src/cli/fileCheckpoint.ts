@@ -44,8 +44,15 @@ export function fileCheckpoint(
         return { offsetBytes: 0, note: `the checkpoint ${path} is not one of ${inputPath}; reading from the start` };
       }
       const size = statSync(inputPath).size;
-      if (offset > size) return { offsetBytes: 0, note: `${inputPath} is shorter than its checkpoint (${size} < ${offset} bytes): replaced? reading from the start` };
-      return { offsetBytes: offset, ...(offset > 0 ? { note: `resuming ${inputPath} at byte ${offset} (checkpoint ${path}; --from-start to read it all)` } : {}) };
+      if (offset > size)
+        return {
+          offsetBytes: 0,
+          note: `${inputPath} is shorter than its checkpoint (${size} < ${offset} bytes): replaced? reading from the start`,
+        };
+      return {
+        offsetBytes: offset,
+        ...(offset > 0 ? { note: `resuming ${inputPath} at byte ${offset} (checkpoint ${path}; --from-start to read it all)` } : {}),
+      };
     },
     save(offsetBytes) {
       pending = offsetBytes;

@@ -14,7 +14,8 @@ import type { LocalTransformation } from '../transform/lambdaContract.js';
  */
 export async function loadLambdaHandler(option: string): Promise<[string, LocalTransformation]> {
   const eq = option.indexOf('=');
-  if (eq <= 0 || eq === option.length - 1) throw new Error(`--lambda-handler must be <function name or ARN>=<file>[#export]; got ${JSON.stringify(option)}`);
+  if (eq <= 0 || eq === option.length - 1)
+    throw new Error(`--lambda-handler must be <function name or ARN>=<file>[#export]; got ${JSON.stringify(option)}`);
   const key = option.slice(0, eq);
   const target = option.slice(eq + 1);
   const hash = target.lastIndexOf('#');
@@ -28,7 +29,8 @@ export async function loadLambdaHandler(option: string): Promise<[string, LocalT
     throw new Error(`--lambda-handler ${key}: cannot load ${file}: ${(err as Error).message}`, { cause: err });
   }
   const handler = module[exportName];
-  if (typeof handler !== 'function') throw new Error(`--lambda-handler ${key}: ${file} has no function export named ${JSON.stringify(exportName)}`);
+  if (typeof handler !== 'function')
+    throw new Error(`--lambda-handler ${key}: ${file} has no function export named ${JSON.stringify(exportName)}`);
   return [key, handler as LocalTransformation];
 }
 

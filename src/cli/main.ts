@@ -56,206 +56,222 @@ function fail(message: string): never {
  * code once the pipeline ended.
  */
 export async function main(argv: string[]): Promise<number> {
-const { values } = (() => {
-  try {
-    return parseArgs({
-      // `--records -5` is a negative number for the option, to be refused as such (parseArgs calls it ambiguous).
-      args: argv.flatMap((arg, i, all) => (/^-\d/.test(all[i + 1] ?? '') && /^--[a-z-]+$/.test(arg) ? [] : /^-\d/.test(arg) && /^--[a-z-]+$/.test(all[i - 1] ?? '') ? [`${all[i - 1]}=${arg}`] : [arg])),
-      options: {
-        input: { type: 'string' },
-        'checkpoint-dir': { type: 'string', default: join('.rx-firehose', 'files') },
-        'from-start': { type: 'boolean', default: false },
-        'max-record-bytes': { type: 'string', default: '1024000' },
-        records: { type: 'string', default: '200000' },
-        rate: { type: 'string' },
-        out: { type: 'string', default: './firehose-out' },
-        stream: { type: 'string', default: 'rx-firehose' },
-        compression: { type: 'string', default: 'GZIP' },
-        'max-bytes': { type: 'string', default: String(1_048_576) },
-        'max-ms': { type: 'string', default: '60000' },
-        concurrency: { type: 'string', default: '4' },
-        'max-in-flight-bytes': { type: 'string', default: String(64 * 1_048_576) },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (err) {
-    return fail(`${(err as Error).message}\n\n${HELP}`);
+  const { values } = (() => {
+    try {
+      return parseArgs({
+        // `--records -5` is a negative number for the option, to be refused as such (parseArgs calls it ambiguous).
+        args: argv.flatMap((arg, i, all) =>
+          /^-\d/.test(all[i + 1] ?? '') && /^--[a-z-]+$/.test(arg)
+            ? []
+            : /^-\d/.test(arg) && /^--[a-z-]+$/.test(all[i - 1] ?? '')
+              ? [`${all[i - 1]}=${arg}`]
+              : [arg],
+        ),
+        options: {
+          input: { type: 'string' },
+          'checkpoint-dir': { type: 'string', default: join('.rx-firehose', 'files') },
+          'from-start': { type: 'boolean', default: false },
+          'max-record-bytes': { type: 'string', default: '1024000' },
+          records: { type: 'string', default: '200000' },
+          rate: { type: 'string' },
+          out: { type: 'string', default: './firehose-out' },
+          stream: { type: 'string', default: 'rx-firehose' },
+          compression: { type: 'string', default: 'GZIP' },
+          'max-bytes': { type: 'string', default: String(1_048_576) },
+          'max-ms': { type: 'string', default: '60000' },
+          concurrency: { type: 'string', default: '4' },
+          'max-in-flight-bytes': { type: 'string', default: String(64 * 1_048_576) },
+          quiet: { type: 'boolean', default: false },
+          help: { type: 'boolean', default: false },
+        },
+      });
+    } catch (err) {
+      return fail(`${(err as Error).message}\n\n${HELP}`);
+    }
+  })();
+  if (values.help) {
+    console.log(HELP);
+    return 0;
   }
-})();
-if (values.help) {
-  console.log(HELP);
-  return 0;
-}
-const number = (name: string, text: string | undefined): number | undefined => {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (text.trim() === '' || Number.isNaN(n)) fail(`--${name} must be a number; got ${JSON.stringify(text)}`);
-  return n;
-};
-const records = number('records', values.records)!;
-if (!Number.isSafeInteger(records) || records < 0) fail(`--records must be a whole number ≥ 0; got ${JSON.stringify(values.records)}`);
-const rate = number('rate', values.rate);
-if (rate !== undefined && !(rate > 0 && Number.isFinite(rate))) fail(`--rate must be a number of records per second > 0; got ${JSON.stringify(values.rate)}`);
-// Relative paths mean what they meant where the user typed them: npm start runs scripts from the package root.
-const base = process.env['INIT_CWD'] ?? process.cwd();
-const inputPath = values.input === undefined || values.input === '-' ? undefined : resolve(base, values.input);
-const outPath = resolve(base, values.out);
-const say = (line: string): void => {
-  if (!values.quiet) console.error(line);
-};
+  const number = (name: string, text: string | undefined): number | undefined => {
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (text.trim() === '' || Number.isNaN(n)) fail(`--${name} must be a number; got ${JSON.stringify(text)}`);
+    return n;
+  };
+  const records = number('records', values.records)!;
+  if (!Number.isSafeInteger(records) || records < 0) fail(`--records must be a whole number ≥ 0; got ${JSON.stringify(values.records)}`);
+  const rate = number('rate', values.rate);
+  if (rate !== undefined && !(rate > 0 && Number.isFinite(rate)))
+    fail(`--rate must be a number of records per second > 0; got ${JSON.stringify(values.rate)}`);
+  // Relative paths mean what they meant where the user typed them: npm start runs scripts from the package root.
+  const base = process.env['INIT_CWD'] ?? process.cwd();
+  const inputPath = values.input === undefined || values.input === '-' ? undefined : resolve(base, values.input);
+  const outPath = resolve(base, values.out);
+  const say = (line: string): void => {
+    if (!values.quiet) console.error(line);
+  };
 
-const stop = new AbortController();
-let signals = 0;
-const onStopSignal = (signal: string): void => {
-  if (++signals > 1) {
-    console.error(`\n${signal} again: exiting without draining.`);
-    process.exit(130);
-  }
-  console.error(`\n${signal}: stopped reading, draining what is buffered (Ctrl-C again to exit at once)…`);
-  stop.abort();
-};
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => onStopSignal(signal));
-// A parent that dies without passing its signal on (npm killed, a shell closed) would orphan the job: drain then too.
-const parentPid = process.ppid;
-const parentWatch = setInterval(() => {
-  if (process.ppid !== parentPid && !stop.signal.aborted) {
-    signals++;
-    console.error('\nthe parent process is gone: stopped reading, draining what is buffered…');
+  const stop = new AbortController();
+  let signals = 0;
+  const onStopSignal = (signal: string): void => {
+    if (++signals > 1) {
+      console.error(`\n${signal} again: exiting without draining.`);
+      process.exit(130);
+    }
+    console.error(`\n${signal}: stopped reading, draining what is buffered (Ctrl-C again to exit at once)…`);
     stop.abort();
-  }
-}, 500);
-parentWatch.unref();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => onStopSignal(signal));
+  // A parent that dies without passing its signal on (npm killed, a shell closed) would orphan the job: drain then too.
+  const parentPid = process.ppid;
+  const parentWatch = setInterval(() => {
+    if (process.ppid !== parentPid && !stop.signal.aborted) {
+      signals++;
+      console.error('\nthe parent process is gone: stopped reading, draining what is buffered…');
+      stop.abort();
+    }
+  }, 500);
+  parentWatch.unref();
 
-let budget: InFlightBudget | undefined;
-/** Failure records written to the error output: records that failed delivery, and lines over --max-record-bytes. */
-let toErrorOutput = 0;
-const checkpoint = inputPath === undefined ? undefined : fileCheckpoint(resolve(base, values['checkpoint-dir']), inputPath);
-let startOffset = 0;
-if (checkpoint !== undefined && !values['from-start']) {
+  let budget: InFlightBudget | undefined;
+  /** Failure records written to the error output: records that failed delivery, and lines over --max-record-bytes. */
+  let toErrorOutput = 0;
+  const checkpoint = inputPath === undefined ? undefined : fileCheckpoint(resolve(base, values['checkpoint-dir']), inputPath);
+  let startOffset = 0;
+  if (checkpoint !== undefined && !values['from-start']) {
+    try {
+      const loaded = checkpoint.load();
+      startOffset = loaded.offsetBytes;
+      if (loaded.note !== undefined) console.error(`rx-firehose: ${loaded.note}`);
+    } catch (err) {
+      fail((err as Error).message);
+    }
+  }
+  const input =
+    values.input === undefined
+      ? generateJsonLines(records, rate ?? Infinity, stop.signal)
+      : inputPath === undefined
+        ? process.stdin
+        : createReadStream(inputPath, { start: startOffset });
+
+  let pipeline;
   try {
-    const loaded = checkpoint.load();
-    startOffset = loaded.offsetBytes;
-    if (loaded.note !== undefined) console.error(`rx-firehose: ${loaded.note}`);
+    const directory = directoryDestination({
+      path: outPath,
+      streamName: values.stream,
+      compression: values.compression as Compression,
+    });
+    const out = sayingRetries(directory);
+    pipeline = fromLines(input, {
+      maxInFlightBytes: number('max-in-flight-bytes', values['max-in-flight-bytes']),
+      maxRecordBytes: number('max-record-bytes', values['max-record-bytes']),
+      errorOutput: out,
+      signal: stop.signal,
+      onInFlight: (b) => (budget = b),
+      ...(checkpoint === undefined ? {} : { onCheckpoint: (offset: number) => checkpoint.save(startOffset + offset) }),
+    }).pipe(
+      bufferBySizeOrTime({ maxBytes: number('max-bytes', values['max-bytes']), maxMs: number('max-ms', values['max-ms']) }),
+      deliverTo(out, { errorOutput: out, concurrency: number('concurrency', values.concurrency) }),
+    );
   } catch (err) {
     fail((err as Error).message);
   }
-}
-const input =
-  values.input === undefined
-    ? generateJsonLines(records, rate ?? Infinity, stop.signal)
-    : inputPath === undefined
-      ? process.stdin
-      : createReadStream(inputPath, { start: startOffset });
 
-let pipeline;
-try {
-  const directory = directoryDestination({
-    path: outPath,
-    streamName: values.stream,
-    compression: values.compression as Compression,
-  });
-  const out = sayingRetries(directory);
-  pipeline = fromLines(input, {
-    maxInFlightBytes: number('max-in-flight-bytes', values['max-in-flight-bytes']),
-    maxRecordBytes: number('max-record-bytes', values['max-record-bytes']),
-    errorOutput: out,
-    signal: stop.signal,
-    onInFlight: (b) => (budget = b),
-    ...(checkpoint === undefined ? {} : { onCheckpoint: (offset: number) => checkpoint.save(startOffset + offset) }),
-  }).pipe(
-    bufferBySizeOrTime({ maxBytes: number('max-bytes', values['max-bytes']), maxMs: number('max-ms', values['max-ms']) }),
-    deliverTo(out, { errorOutput: out, concurrency: number('concurrency', values.concurrency) }),
-  );
-} catch (err) {
-  fail((err as Error).message);
-}
+  /**
+   * The directory, saying on stderr each time a write fails and will be retried (a full disk is retried for up
+   * to 24 h: the user must hear of it while it lasts, not after).
+   */
+  function sayingRetries<R extends DeliveryRequest>(d: Destination<R> & ErrorOutput): Destination<R> & ErrorOutput {
+    const warn = (what: string, attempt: number) => (err: unknown) => {
+      const e = err as { code?: unknown; message?: unknown };
+      console.error(
+        `rx-firehose: ${what} in ${outPath} failed (attempt ${attempt}): ${typeof e.code === 'string' ? `${e.code}: ` : ''}${String(e.message ?? err)}; ` +
+          'retrying with backoff for up to 24 h, nothing is dropped (Ctrl-C drains, twice exits)',
+      );
+    };
+    return {
+      name: d.name,
+      ...(d.errorOutputType === undefined ? {} : { errorOutputType: d.errorOutputType }),
+      ...(d.retryDurationMs === undefined ? {} : { retryDurationMs: d.retryDurationMs }),
+      ...(d.failureFields === undefined ? {} : { failureFields: d.failureFields.bind(d) }),
+      build: (batch, context) => d.build(batch, context),
+      send: (request, attempt) => from(d.send(request, attempt)).pipe(tap({ error: warn('writing a batch', attempt.attempt) })),
+      writeFailures: (failures, type, attempt) =>
+        from(d.writeFailures(failures, type, attempt)).pipe(
+          tap({
+            next: (ack) => (toErrorOutput += failures.length - (ack?.failed?.length ?? 0)),
+            error: warn(`writing ${type} records`, attempt.attempt),
+          }),
+        ),
+    };
+  }
 
-/**
- * The directory, saying on stderr each time a write fails and will be retried (a full disk is retried for up
- * to 24 h: the user must hear of it while it lasts, not after).
- */
-function sayingRetries<R extends DeliveryRequest>(d: Destination<R> & ErrorOutput): Destination<R> & ErrorOutput {
-  const warn = (what: string, attempt: number) => (err: unknown) => {
-    const e = err as { code?: unknown; message?: unknown };
-    console.error(
-      `rx-firehose: ${what} in ${outPath} failed (attempt ${attempt}): ${typeof e.code === 'string' ? `${e.code}: ` : ''}${String(e.message ?? err)}; ` +
-        'retrying with backoff for up to 24 h, nothing is dropped (Ctrl-C drains, twice exits)',
-    );
-  };
-  return {
-    name: d.name,
-    ...(d.errorOutputType === undefined ? {} : { errorOutputType: d.errorOutputType }),
-    ...(d.retryDurationMs === undefined ? {} : { retryDurationMs: d.retryDurationMs }),
-    ...(d.failureFields === undefined ? {} : { failureFields: d.failureFields.bind(d) }),
-    build: (batch, context) => d.build(batch, context),
-    send: (request, attempt) => from(d.send(request, attempt)).pipe(tap({ error: warn('writing a batch', attempt.attempt) })),
-    writeFailures: (failures, type, attempt) =>
-      from(d.writeFailures(failures, type, attempt)).pipe(
-        tap({
-          next: (ack) => (toErrorOutput += failures.length - (ack?.failed?.length ?? 0)),
-          error: warn(`writing ${type} records`, attempt.attempt),
-        }),
-      ),
-  };
-}
-
-const started = Date.now();
-let delivered = 0;
-let bytes = 0;
-let objects = 0;
-let peakRss = 0;
-const mb = (n: number): string => `${(n / 1_048_576).toFixed(1)} MiB`;
-const elapsed = (): number => (Date.now() - started) / 1000;
-const progress = (): string =>
-  `${delivered} records, ${mb(bytes)} in ${objects} files, ${(delivered / Math.max(elapsed(), 0.001)).toFixed(0)} records/s, ` +
-  `${(bytes / 1_048_576 / Math.max(elapsed(), 0.001)).toFixed(1)} MiB/s, in flight ${mb(budget?.inFlightBytes ?? 0)}`;
-// Progress is for a person watching a terminal: not for a pipe or a log, and not repeated while nothing moves.
-let lastShown = '';
-const ticker = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage.rss());
-  if (values.quiet || process.stderr.isTTY !== true) return;
-  const now = `${delivered} ${toErrorOutput} ${budget?.inFlightBytes ?? 0}`;
-  if (now === lastShown) return;
-  lastShown = now;
-  console.error(`… ${progress()}`);
-}, 1000);
-
-say(`rx-firehose: ${values.input === undefined ? 'generated records' : inputPath ?? 'stdin'}${startOffset > 0 ? ` from byte ${startOffset}` : ''} → ${outPath} (${values.compression})`);
-const finish = (): void => {
-  clearInterval(ticker);
-  clearInterval(parentWatch);
-  checkpoint?.flush();
-  // Stopped while stdin was open: let go of it, or the process would wait for input that never comes.
-  if (input === process.stdin) process.stdin.destroy();
-};
-return new Promise<number>((exit) => pipeline.subscribe({
-  next: (result) => {
-    delivered += result.status === 'delivered' ? result.records.length : result.records.length - result.failed.length;
-    bytes += result.bytes;
-    objects += result.location === undefined || result.location === '' ? 0 : result.location.split(' ').length;
-    if (!values.quiet) {
-      console.log(`${result.status === 'delivered' ? 'delivered' : 'FAILED   '} ${String(result.records.length).padStart(6)} records ${mb(result.bytes).padStart(9)} → ${result.location ?? result.errorLocation}`);
-    }
-  },
-  error: (err: unknown) => {
-    finish();
-    console.error(`rx-firehose: ${err instanceof Error ? err.message : String(err)}`);
-    exit(1);
-  },
-  complete: () => {
-    finish();
+  const started = Date.now();
+  let delivered = 0;
+  let bytes = 0;
+  let objects = 0;
+  let peakRss = 0;
+  const mb = (n: number): string => `${(n / 1_048_576).toFixed(1)} MiB`;
+  const elapsed = (): number => (Date.now() - started) / 1000;
+  const progress = (): string =>
+    `${delivered} records, ${mb(bytes)} in ${objects} files, ${(delivered / Math.max(elapsed(), 0.001)).toFixed(0)} records/s, ` +
+    `${(bytes / 1_048_576 / Math.max(elapsed(), 0.001)).toFixed(1)} MiB/s, in flight ${mb(budget?.inFlightBytes ?? 0)}`;
+  // Progress is for a person watching a terminal: not for a pipe or a log, and not repeated while nothing moves.
+  let lastShown = '';
+  const ticker = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
-    say(`done: ${progress().replace(/, in flight.*/, '')} in ${elapsed().toFixed(2)} s; ${toErrorOutput} records to the error output; peak RSS ${mb(peakRss)}`);
-    if (toErrorOutput > 0) {
-      console.error(`rx-firehose: ${toErrorOutput} records went to the error output (failure records under ${outPath}); exit status 3`);
-      exit(3);
-      return;
-    }
-    exit(0);
-  },
-}));
+    if (values.quiet || process.stderr.isTTY !== true) return;
+    const now = `${delivered} ${toErrorOutput} ${budget?.inFlightBytes ?? 0}`;
+    if (now === lastShown) return;
+    lastShown = now;
+    console.error(`… ${progress()}`);
+  }, 1000);
+
+  say(
+    `rx-firehose: ${values.input === undefined ? 'generated records' : (inputPath ?? 'stdin')}${startOffset > 0 ? ` from byte ${startOffset}` : ''} → ${outPath} (${values.compression})`,
+  );
+  const finish = (): void => {
+    clearInterval(ticker);
+    clearInterval(parentWatch);
+    checkpoint?.flush();
+    // Stopped while stdin was open: let go of it, or the process would wait for input that never comes.
+    if (input === process.stdin) process.stdin.destroy();
+  };
+  return new Promise<number>((exit) =>
+    pipeline.subscribe({
+      next: (result) => {
+        delivered += result.status === 'delivered' ? result.records.length : result.records.length - result.failed.length;
+        bytes += result.bytes;
+        objects += result.location === undefined || result.location === '' ? 0 : result.location.split(' ').length;
+        if (!values.quiet) {
+          console.log(
+            `${result.status === 'delivered' ? 'delivered' : 'FAILED   '} ${String(result.records.length).padStart(6)} records ${mb(result.bytes).padStart(9)} → ${result.location ?? result.errorLocation}`,
+          );
+        }
+      },
+      error: (err: unknown) => {
+        finish();
+        console.error(`rx-firehose: ${err instanceof Error ? err.message : String(err)}`);
+        exit(1);
+      },
+      complete: () => {
+        finish();
+        peakRss = Math.max(peakRss, process.memoryUsage.rss());
+        say(
+          `done: ${progress().replace(/, in flight.*/, '')} in ${elapsed().toFixed(2)} s; ${toErrorOutput} records to the error output; peak RSS ${mb(peakRss)}`,
+        );
+        if (toErrorOutput > 0) {
+          console.error(`rx-firehose: ${toErrorOutput} records went to the error output (failure records under ${outPath}); exit status 3`);
+          exit(3);
+          return;
+        }
+        exit(0);
+      },
+    }),
+  );
 }
 
 // Run directly (`node --import tsx src/cli/main.ts`) rather than through the `rx-firehose` bin.
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) process.exitCode = await main(process.argv.slice(2));
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href)
+  process.exitCode = await main(process.argv.slice(2));

@@ -90,9 +90,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (values.config === undefined) return usage('--config is required');
   const startingPosition = values['starting-position'];
-  if (startingPosition !== undefined && startingPosition !== 'LATEST' && startingPosition !== 'TRIM_HORIZON') return usage(`--starting-position must be LATEST or TRIM_HORIZON; got ${startingPosition}`);
+  if (startingPosition !== undefined && startingPosition !== 'LATEST' && startingPosition !== 'TRIM_HORIZON')
+    return usage(`--starting-position must be LATEST or TRIM_HORIZON; got ${startingPosition}`);
   const port = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
-  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) return usage(`--metrics-port must be a port number (0–65535); got ${values['metrics-port']}`);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
+    return usage(`--metrics-port must be a port number (0–65535); got ${values['metrics-port']}`);
 
   let inputs: CreateDeliveryStreamInput[];
   try {
@@ -104,7 +106,9 @@ export async function main(argv: string[]): Promise<number> {
   const names = inputs.map((i) => (i as { DeliveryStreamName?: unknown })?.DeliveryStreamName);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate !== undefined) return usage(`${values.config}: two delivery streams are named ${JSON.stringify(duplicate)}`);
-  const directPut = inputs.filter((i) => (i as { DeliveryStreamType?: unknown })?.DeliveryStreamType === undefined || i.DeliveryStreamType === 'DirectPut').length;
+  const directPut = inputs.filter(
+    (i) => (i as { DeliveryStreamType?: unknown })?.DeliveryStreamType === undefined || i.DeliveryStreamType === 'DirectPut',
+  ).length;
   if (values.input === '-' && directPut > 1) return usage(`--input - feeds one Direct PUT stream; ${values.config} has ${directPut}`);
   if (values.input !== undefined && directPut === 0) return usage(`--input feeds Direct PUT streams; ${values.config} has none`);
 
@@ -120,10 +124,12 @@ export async function main(argv: string[]): Promise<number> {
 
   const stop = new AbortController();
   const incoming = new Map<string, number>();
-  const countingIncoming = (name: string, sink: MetricSink | undefined): MetricSink => (metric, value, unit) => {
-    if (metric === 'IncomingRecords') incoming.set(name, (incoming.get(name) ?? 0) + value);
-    sink?.(metric, value, unit);
-  };
+  const countingIncoming =
+    (name: string, sink: MetricSink | undefined): MetricSink =>
+    (metric, value, unit) => {
+      if (metric === 'IncomingRecords') incoming.set(name, (incoming.get(name) ?? 0) + value);
+      sink?.(metric, value, unit);
+    };
   const prometheus = port === undefined ? undefined : prometheusMetrics();
   const endpoints = {
     ...(values['s3-endpoint'] === undefined ? {} : { s3: values['s3-endpoint'] }),
@@ -144,7 +150,11 @@ export async function main(argv: string[]): Promise<number> {
         ...(startingPosition === undefined ? {} : { kinesisStartingPosition: startingPosition as StartingPosition }),
         metrics: countingIncoming(String(input?.DeliveryStreamName), prometheus?.sinkFor(String(input?.DeliveryStreamName))),
         ...(isDirectPut && values.input !== undefined
-          ? { records: defer(() => fromLines(values.input === '-' ? process.stdin : createReadStream(values.input!), { signal: stop.signal })).pipe(map(withoutNewline)) }
+          ? {
+              records: defer(() =>
+                fromLines(values.input === '-' ? process.stdin : createReadStream(values.input!), { signal: stop.signal }),
+              ).pipe(map(withoutNewline)),
+            }
           : {}),
       };
       plans.push(planDeliveryStream(input, environment));
@@ -195,14 +205,18 @@ export async function main(argv: string[]): Promise<number> {
       c.failed += r.failed.length;
       if (!values.quiet) {
         const where = r.status === 'delivered' ? r.location : `${r.errorLocation ?? ''} (${r.errorCode ?? ''}: ${r.errorMessage ?? ''})`;
-        console.log(`${stream.name} ${r.stage === 'backup' ? 'backup   ' : r.status === 'delivered' ? 'delivered' : 'FAILED   '} ${String(r.records.length).padStart(6)} records ${mb(r.bytes).padStart(9)} → ${where}`);
+        console.log(
+          `${stream.name} ${r.stage === 'backup' ? 'backup   ' : r.status === 'delivered' ? 'delivered' : 'FAILED   '} ${String(r.records.length).padStart(6)} records ${mb(r.bytes).padStart(9)} → ${where}`,
+        );
       }
     });
   }
   const ticker = setInterval(() => {
     const elapsed = (Date.now() - started) / 1000;
     for (const [name, c] of counts) {
-      console.error(`… ${name}: ${incoming.get(name) ?? 0} records in, ${c.records} delivered (${mb(c.bytes)}), ${c.failed} to the error output, ${(c.records / elapsed).toFixed(0)} records/s`);
+      console.error(
+        `… ${name}: ${incoming.get(name) ?? 0} records in, ${c.records} delivered (${mb(c.bytes)}), ${c.failed} to the error output, ${(c.records / elapsed).toFixed(0)} records/s`,
+      );
     }
   }, 1_000);
 
@@ -228,7 +242,10 @@ export async function main(argv: string[]): Promise<number> {
 
 /** A line's record without its \n: as in Firehose, the configuration says whether records get a delimiter (AppendDelimiterToRecord). */
 function withoutNewline(record: FirehoseRecord): FirehoseRecord {
-  const out = { ...record, data: record.data.subarray(0, record.data.byteLength - (record.data[record.data.byteLength - 1] === 0x0a ? 1 : 0)) };
+  const out = {
+    ...record,
+    data: record.data.subarray(0, record.data.byteLength - (record.data[record.data.byteLength - 1] === 0x0a ? 1 : 0)),
+  };
   carrySettlement(record, out);
   return out;
 }

@@ -102,9 +102,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const startingPosition = values['starting-position'];
-  if (startingPosition !== undefined && startingPosition !== 'LATEST' && startingPosition !== 'TRIM_HORIZON') return usage(`--starting-position must be LATEST or TRIM_HORIZON; got ${startingPosition}`);
+  if (startingPosition !== undefined && startingPosition !== 'LATEST' && startingPosition !== 'TRIM_HORIZON')
+    return usage(`--starting-position must be LATEST or TRIM_HORIZON; got ${startingPosition}`);
   const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
-  if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort <= 65535)) return usage(`--metrics-port must be a port number (0–65535); got ${values['metrics-port']}`);
+  if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort <= 65535))
+    return usage(`--metrics-port must be a port number (0–65535); got ${values['metrics-port']}`);
   const lambdaHandlers: Record<string, LocalTransformation> = {};
   for (const option of values['lambda-handler'] ?? []) {
     try {
@@ -173,7 +175,10 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
 
-  const server = createServer({ keepAliveTimeout: 60_000 }, firehoseApiListener(registry, credentials === undefined ? {} : { credentials }));
+  const server = createServer(
+    { keepAliveTimeout: 60_000 },
+    firehoseApiListener(registry, credentials === undefined ? {} : { credentials }),
+  );
   let metricsServer: Server | undefined;
   try {
     await listen(server, port, values.host);
@@ -218,9 +223,14 @@ export async function main(argv: string[]): Promise<number> {
   const { port: bound } = server.address() as AddressInfo;
   const host = values.host.includes(':') ? `[${values.host}]` : values.host;
   console.log(`rx-firehose serve: listening on http://${host}:${bound}`);
-  console.error(`rx-firehose serve: ${registry.names.length} delivery stream(s) in ${values['data-dir']}: ${registry.names.join(', ') || 'none yet'}`);
-  if (metricsServer !== undefined) console.error(`rx-firehose serve: metrics at http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/metrics`);
-  console.error(`rx-firehose serve: ${credentials === undefined ? 'any credentials are accepted (no --credentials)' : `SigV4 signatures are verified for ${credentials.size} access key(s)`}`);
+  console.error(
+    `rx-firehose serve: ${registry.names.length} delivery stream(s) in ${values['data-dir']}: ${registry.names.join(', ') || 'none yet'}`,
+  );
+  if (metricsServer !== undefined)
+    console.error(`rx-firehose serve: metrics at http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/metrics`);
+  console.error(
+    `rx-firehose serve: ${credentials === undefined ? 'any credentials are accepted (no --credentials)' : `SigV4 signatures are verified for ${credentials.size} access key(s)`}`,
+  );
   return stopped;
 }
 
@@ -232,11 +242,13 @@ export function parseCredentials(text: string): Map<string, string> {
   } catch {
     throw new Error('is not JSON; expected {"<access key id>": "<secret access key>", …}');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('must be a JSON object {"<access key id>": "<secret access key>", …}');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error('must be a JSON object {"<access key id>": "<secret access key>", …}');
   const entries = Object.entries(parsed);
   if (entries.length === 0) throw new Error('names no access key');
   for (const [id, secret] of entries) {
-    if (!/^[A-Za-z0-9]{1,128}$/.test(id)) throw new Error(`access key id ${JSON.stringify(id.slice(0, 32))} must be 1–128 letters and digits`);
+    if (!/^[A-Za-z0-9]{1,128}$/.test(id))
+      throw new Error(`access key id ${JSON.stringify(id.slice(0, 32))} must be 1–128 letters and digits`);
     if (typeof secret !== 'string' || secret === '') throw new Error(`the secret of ${id} must be a non-empty string`);
   }
   return new Map(entries as Array<[string, string]>);

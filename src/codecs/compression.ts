@@ -35,13 +35,7 @@ export type Compression = 'UNCOMPRESSED' | 'GZIP' | 'ZIP' | 'Snappy' | 'HADOOP_S
  * const compression = wanted as Compression;
  * ```
  */
-export const COMPRESSIONS: readonly Compression[] = Object.freeze([
-  'UNCOMPRESSED',
-  'GZIP',
-  'ZIP',
-  'Snappy',
-  'HADOOP_SNAPPY',
-] as const);
+export const COMPRESSIONS: readonly Compression[] = Object.freeze(['UNCOMPRESSED', 'GZIP', 'ZIP', 'Snappy', 'HADOOP_SNAPPY'] as const);
 
 // Firehose's default file extensions (developer guide, "Configure Amazon S3 object name format").
 // Note that Hadoop-Snappy gets `.hsnappy`, not Hadoop's own `.snappy`: the two Snappy formats are

@@ -97,7 +97,12 @@ function snappyLength(raw: Uint8Array): number | undefined {
 }
 
 /** Raw Snappy decompression on the thread pool, with the expected length checked. */
-async function unsnappy(raw: Uint8Array, expected: number, fail: (message: string, cause?: unknown) => Error, where: string): Promise<Uint8Array> {
+async function unsnappy(
+  raw: Uint8Array,
+  expected: number,
+  fail: (message: string, cause?: unknown) => Error,
+  where: string,
+): Promise<Uint8Array> {
   let plain: Uint8Array;
   const { uncompress: snappyUncompress } = await import('snappy'); // a native addon: loaded when first used, not at start-up
   try {
@@ -209,7 +214,9 @@ async function unblockHadoopSnappy(bytes: Uint8Array): Promise<Uint8Array> {
       const announced = snappyLength(payload);
       if (announced === undefined) throw fail(`compressed chunk at byte ${chunkAt}: corrupt Snappy data (malformed length preamble)`);
       if (announced > left) {
-        throw fail(`compressed chunk at byte ${chunkAt} holds ${announced} bytes, more than the ${left} left in the block at byte ${blockAt}`);
+        throw fail(
+          `compressed chunk at byte ${chunkAt} holds ${announced} bytes, more than the ${left} left in the block at byte ${blockAt}`,
+        );
       }
       if (announced === 0) throw fail(`compressed chunk at byte ${chunkAt} is empty inside the non-empty block at byte ${blockAt}`);
       chunks.push({ offset: chunkAt, payload, length: announced });
@@ -256,7 +263,8 @@ async function unzipSingleEntry(bytes: Uint8Array): Promise<Uint8Array> {
   if (compressedSize === 0xffffffff || size === 0xffffffff || localAt === 0xffffffff) throw fail('ZIP64 archives are not supported');
   if (localAt + 30 > n || view.readUInt32LE(localAt) !== 0x04034b50) throw fail(`${entry}: no local file header at byte ${localAt}`);
   const dataAt = localAt + 30 + view.readUInt16LE(localAt + 26) + view.readUInt16LE(localAt + 28);
-  if (dataAt + compressedSize > n) throw fail(`${entry}: truncated data (${compressedSize} bytes at byte ${dataAt}, archive is ${n} bytes)`);
+  if (dataAt + compressedSize > n)
+    throw fail(`${entry}: truncated data (${compressedSize} bytes at byte ${dataAt}, archive is ${n} bytes)`);
   const data = bytes.subarray(dataAt, dataAt + compressedSize);
   let deflate: Uint8Array[];
   if (method === 8) {

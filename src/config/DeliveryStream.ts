@@ -33,7 +33,15 @@ export interface DeliveryStreamEnvironment {
    */
   readonly openSearchAuth?: OpenSearchSigV4Auth | OpenSearchBasicAuth | 'none' | undefined;
   /** Endpoints for clients built here (credentials and region come from the AWS SDK's usual chain). An S3 endpoint sends buckets to S3; a DynamoDB endpoint sends checkpoints to DynamoDB. */
-  readonly endpoints?: { readonly s3?: string; readonly kinesis?: string; readonly lambda?: string; readonly dynamodb?: string; readonly opensearch?: string } | undefined;
+  readonly endpoints?:
+    | {
+        readonly s3?: string;
+        readonly kinesis?: string;
+        readonly lambda?: string;
+        readonly dynamodb?: string;
+        readonly opensearch?: string;
+      }
+    | undefined;
   /** Local transformation handlers by function name or ARN: a Lambda processor whose `LambdaArn` (or its function name) is here runs it in this process instead of invoking Lambda. */
   readonly lambdaHandlers?: Readonly<Record<string, LocalTransformation>> | undefined;
   /** Receives every metric, with Firehose's names (`IncomingRecords`, `DeliveryToS3.Records`, …). */

@@ -17,7 +17,9 @@ export function asConfigurationError<T>(build: () => T, fields: Readonly<Record<
   } catch (err) {
     if (err instanceof InvalidOptionError && fields[err.option] !== undefined) {
       const field = fields[err.option]!;
-      throw new InvalidConfigurationError(field, `${field} must be ${err.allowed}; got ${JSON.stringify(err.value) ?? String(err.value)}`, { cause: err });
+      throw new InvalidConfigurationError(field, `${field} must be ${err.allowed}; got ${JSON.stringify(err.value) ?? String(err.value)}`, {
+        cause: err,
+      });
     }
     throw err;
   }

@@ -45,13 +45,26 @@ const COMPRESSIONS: readonly Compression[] = ['UNCOMPRESSED', 'GZIP', 'ZIP', 'Sn
  * bucketFromConfig(fields, 'ExtendedS3DestinationConfiguration', ctx, { ranges: S3_BUFFERING });
  * ```
  */
-export function bucketFromConfig(fields: Readonly<Record<string, unknown>>, path: string, ctx: ConfigContext, extras: BucketExtras): BucketPlan {
+export function bucketFromConfig(
+  fields: Readonly<Record<string, unknown>>,
+  path: string,
+  ctx: ConfigContext,
+  extras: BucketExtras,
+): BucketPlan {
   configRoleArn(fields.RoleARN, `${path}.RoleARN`);
-  const arn = configString(fields.BucketARN, `${path}.BucketARN`, { minLength: 1, maxLength: 2048, pattern: BUCKET_ARN, description: 'an S3 bucket ARN, arn:aws:s3:::<bucket>' });
+  const arn = configString(fields.BucketARN, `${path}.BucketARN`, {
+    minLength: 1,
+    maxLength: 2048,
+    pattern: BUCKET_ARN,
+    description: 'an S3 bucket ARN, arn:aws:s3:::<bucket>',
+  });
   if (arn === undefined) throw InvalidConfigurationError.invalid(`${path}.BucketARN`, undefined, 'an S3 bucket ARN, arn:aws:s3:::<bucket>');
   const bucket = BUCKET_ARN.exec(arn)![1]!;
   const prefix = configString(fields.Prefix, `${path}.Prefix`, { maxLength: 1024, description: 'a string of at most 1024 characters' });
-  const errorOutputPrefix = configString(fields.ErrorOutputPrefix, `${path}.ErrorOutputPrefix`, { maxLength: 1024, description: 'a string of at most 1024 characters' });
+  const errorOutputPrefix = configString(fields.ErrorOutputPrefix, `${path}.ErrorOutputPrefix`, {
+    maxLength: 1024,
+    description: 'a string of at most 1024 characters',
+  });
   const compression = configEnum(fields.CompressionFormat, `${path}.CompressionFormat`, COMPRESSIONS);
   const buffering = bufferingFromHints(fields.BufferingHints, `${path}.BufferingHints`, extras.ranges);
   configLoggingOptions(fields.CloudWatchLoggingOptions, `${path}.CloudWatchLoggingOptions`);
@@ -59,7 +72,10 @@ export function bucketFromConfig(fields: Readonly<Record<string, unknown>>, path
 
   const client = ctx.clients.s3();
   if (client === undefined && kmsKeyArn !== undefined) {
-    throw InvalidConfigurationError.unsupported(`${path}.EncryptionConfiguration.KMSEncryptionConfig`, 'buckets are local directories here (give an S3 endpoint or client to write to S3 with SSE-KMS)');
+    throw InvalidConfigurationError.unsupported(
+      `${path}.EncryptionConfiguration.KMSEncryptionConfig`,
+      'buckets are local directories here (give an S3 endpoint or client to write to S3 with SSE-KMS)',
+    );
   }
   const layout = {
     streamName: ctx.streamName,
@@ -79,7 +95,13 @@ export function bucketFromConfig(fields: Readonly<Record<string, unknown>>, path
   };
   if (client !== undefined) {
     const destination = asConfigurationError(
-      () => s3Destination<FirehoseRecord>({ client, bucket, ...layout, ...(kmsKeyArn === undefined ? {} : { serverSideEncryption: 'aws:kms' as const, sseKmsKeyId: kmsKeyArn }) }),
+      () =>
+        s3Destination<FirehoseRecord>({
+          client,
+          bucket,
+          ...layout,
+          ...(kmsKeyArn === undefined ? {} : { serverSideEncryption: 'aws:kms' as const, sseKmsKeyId: kmsKeyArn }),
+        }),
       fieldOf,
     );
     return { destination, buffering, location: `s3://${bucket}/` };
@@ -98,6 +120,14 @@ function encryptionKey(config: unknown, path: string): string | undefined {
   }
   if (fields.NoEncryptionConfig !== undefined) configEnum(fields.NoEncryptionConfig, `${path}.NoEncryptionConfig`, ['NoEncryption']);
   if (fields.KMSEncryptionConfig === undefined) return undefined;
-  const kms = checkFields(fields.KMSEncryptionConfig, `${path}.KMSEncryptionConfig`, { supported: ['AWSKMSKeyARN'], required: ['AWSKMSKeyARN'] });
-  return configString(kms.AWSKMSKeyARN, `${path}.KMSEncryptionConfig.AWSKMSKeyARN`, { minLength: 1, maxLength: 512, pattern: /^arn:/, description: 'a KMS key ARN' });
+  const kms = checkFields(fields.KMSEncryptionConfig, `${path}.KMSEncryptionConfig`, {
+    supported: ['AWSKMSKeyARN'],
+    required: ['AWSKMSKeyARN'],
+  });
+  return configString(kms.AWSKMSKeyARN, `${path}.KMSEncryptionConfig.AWSKMSKeyARN`, {
+    minLength: 1,
+    maxLength: 512,
+    pattern: /^arn:/,
+    description: 'a KMS key ARN',
+  });
 }

@@ -27,7 +27,10 @@ export function bufferingFromHints(hints: unknown, path: string, ranges: Bufferi
   const hasInterval = fields.IntervalInSeconds !== undefined;
   if (hasSize !== hasInterval) {
     const missing = hasSize ? 'IntervalInSeconds' : 'SizeInMBs';
-    throw new InvalidConfigurationError(`${path}.${missing}`, `${path}.${missing} must be given with ${hasSize ? 'SizeInMBs' : 'IntervalInSeconds'} (Firehose takes both or neither)`);
+    throw new InvalidConfigurationError(
+      `${path}.${missing}`,
+      `${path}.${missing} must be given with ${hasSize ? 'SizeInMBs' : 'IntervalInSeconds'} (Firehose takes both or neither)`,
+    );
   }
   return {
     maxBytes: configNumber(fields.SizeInMBs, `${path}.SizeInMBs`, ranges.size) * MIB,

@@ -31,10 +31,14 @@ export function checkFields(value: unknown, path: string, rules: FieldRules): Re
   for (const [name, v] of Object.entries(fields)) {
     if (v === undefined || rules.supported.includes(name)) continue;
     if (rules.notYet?.includes(name)) throw InvalidConfigurationError.unsupported(join(path, name));
-    throw new InvalidConfigurationError(join(path, name), `${join(path, name)} is not a field of ${path === '' ? 'CreateDeliveryStream' : path}`);
+    throw new InvalidConfigurationError(
+      join(path, name),
+      `${join(path, name)} is not a field of ${path === '' ? 'CreateDeliveryStream' : path}`,
+    );
   }
   for (const name of rules.required ?? []) {
-    if (fields[name] === undefined || fields[name] === null) throw InvalidConfigurationError.invalid(join(path, name), undefined, 'present');
+    if (fields[name] === undefined || fields[name] === null)
+      throw InvalidConfigurationError.invalid(join(path, name), undefined, 'present');
   }
   return fields;
 }

@@ -68,12 +68,38 @@ export function clientsFor(environment: DeliveryStreamEnvironment): ConfigClient
     };
   };
   const local = (endpoint: string | undefined) =>
-    endpoint === undefined ? {} : { endpoint, requestHandler: new (peer<typeof import('@smithy/node-http-handler')>('@smithy/node-http-handler').NodeHttpHandler)() };
+    endpoint === undefined
+      ? {}
+      : { endpoint, requestHandler: new (peer<typeof import('@smithy/node-http-handler')>('@smithy/node-http-handler').NodeHttpHandler)() };
 
-  const s3 = memo(() => new (peer<typeof import('@aws-sdk/client-s3')>('@aws-sdk/client-s3').S3Client)({ ...region, ...local(endpoints.s3), forcePathStyle: endpoints.s3 !== undefined, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }));
-  const kinesis = memo(() => new (peer<typeof import('@aws-sdk/client-kinesis')>('@aws-sdk/client-kinesis').KinesisClient)({ ...region, ...local(endpoints.kinesis) }));
-  const lambda = memo(() => new (peer<typeof import('@aws-sdk/client-lambda')>('@aws-sdk/client-lambda').LambdaClient)({ ...region, ...local(endpoints.lambda) }));
-  const dynamoDb = memo(() => new (peer<typeof import('@aws-sdk/client-dynamodb')>('@aws-sdk/client-dynamodb').DynamoDBClient)({ ...region, ...local(endpoints.dynamodb) }));
+  const s3 = memo(
+    () =>
+      new (peer<typeof import('@aws-sdk/client-s3')>('@aws-sdk/client-s3').S3Client)({
+        ...region,
+        ...local(endpoints.s3),
+        forcePathStyle: endpoints.s3 !== undefined,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      }),
+  );
+  const kinesis = memo(
+    () =>
+      new (peer<typeof import('@aws-sdk/client-kinesis')>('@aws-sdk/client-kinesis').KinesisClient)({
+        ...region,
+        ...local(endpoints.kinesis),
+      }),
+  );
+  const lambda = memo(
+    () =>
+      new (peer<typeof import('@aws-sdk/client-lambda')>('@aws-sdk/client-lambda').LambdaClient)({ ...region, ...local(endpoints.lambda) }),
+  );
+  const dynamoDb = memo(
+    () =>
+      new (peer<typeof import('@aws-sdk/client-dynamodb')>('@aws-sdk/client-dynamodb').DynamoDBClient)({
+        ...region,
+        ...local(endpoints.dynamodb),
+      }),
+  );
   const openSearchClients = new Map<string, () => DescribeDomainClient & { destroy(): void }>();
   return {
     s3: () => environment.s3Client ?? (endpoints.s3 === undefined ? undefined : s3()),
@@ -84,7 +110,16 @@ export function clientsFor(environment: DeliveryStreamEnvironment): ConfigClient
       if (environment.openSearchClient !== undefined) return environment.openSearchClient;
       const inRegion = environment.region ?? domainRegion;
       if (!openSearchClients.has(inRegion)) {
-        openSearchClients.set(inRegion, memo(() => new (peer<typeof import('@aws-sdk/client-opensearch')>('@aws-sdk/client-opensearch').OpenSearchClient)({ region: inRegion, ...local(endpoints.opensearch) })));
+        openSearchClients.set(
+          inRegion,
+          memo(
+            () =>
+              new (peer<typeof import('@aws-sdk/client-opensearch')>('@aws-sdk/client-opensearch').OpenSearchClient)({
+                region: inRegion,
+                ...local(endpoints.opensearch),
+              }),
+          ),
+        );
       }
       return openSearchClients.get(inRegion)!();
     },

@@ -14,7 +14,8 @@ import { InvalidConfigurationError } from './InvalidConfigurationError.js';
 export function configLoggingOptions(config: unknown, path: string): void {
   if (config === undefined || config === null) return;
   const fields = checkFields(config, path, { supported: ['Enabled', 'LogGroupName', 'LogStreamName'] });
-  if (fields.Enabled !== undefined && typeof fields.Enabled !== 'boolean') throw InvalidConfigurationError.invalid(`${path}.Enabled`, fields.Enabled, 'true or false');
+  if (fields.Enabled !== undefined && typeof fields.Enabled !== 'boolean')
+    throw InvalidConfigurationError.invalid(`${path}.Enabled`, fields.Enabled, 'true or false');
   configString(fields.LogGroupName, `${path}.LogGroupName`, { maxLength: 512, description: 'a string of at most 512 characters' });
   configString(fields.LogStreamName, `${path}.LogStreamName`, { maxLength: 512, description: 'a string of at most 512 characters' });
 }

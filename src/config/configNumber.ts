@@ -26,7 +26,11 @@ export function configNumber(value: unknown, field: string, range: NumberRange):
   const integer = range.integer ?? true;
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < range.min || n > range.max) {
-    throw InvalidConfigurationError.invalid(field, value, `${integer ? 'an integer' : 'a number'} from ${range.min} to ${range.max} (${range.unit})`);
+    throw InvalidConfigurationError.invalid(
+      field,
+      value,
+      `${integer ? 'an integer' : 'a number'} from ${range.min} to ${range.max} (${range.unit})`,
+    );
   }
   return n;
 }

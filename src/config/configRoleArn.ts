@@ -12,5 +12,10 @@ const ROLE_ARN = /^arn:[a-z-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/;
  * ```
  */
 export function configRoleArn(value: unknown, field: string): void {
-  configString(value, field, { minLength: 1, maxLength: 512, pattern: ROLE_ARN, description: 'an IAM role ARN (arn:aws:iam::<account>:role/<name>)' });
+  configString(value, field, {
+    minLength: 1,
+    maxLength: 512,
+    pattern: ROLE_ARN,
+    description: 'an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
+  });
 }

@@ -20,7 +20,12 @@ export interface StringRule {
  */
 export function configString(value: unknown, field: string, rule: StringRule): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value.length < (rule.minLength ?? 0) || value.length > rule.maxLength || (rule.pattern !== undefined && !rule.pattern.test(value))) {
+  if (
+    typeof value !== 'string' ||
+    value.length < (rule.minLength ?? 0) ||
+    value.length > rule.maxLength ||
+    (rule.pattern !== undefined && !rule.pattern.test(value))
+  ) {
     throw InvalidConfigurationError.invalid(field, value, rule.description);
   }
   return value;

@@ -37,7 +37,12 @@ export const DESTINATIONS_NOT_YET = [
  */
 export function destinationFromConfig(input: Readonly<Record<string, unknown>>, ctx: ConfigContext): DestinationPlan {
   const given = SUPPORTED.filter((field) => input[field] !== undefined && input[field] !== null);
-  if (given.length > 1) throw InvalidConfigurationError.invalid(given[1]!, '(a second destination)', `absent: a delivery stream has one destination, and ${given[0]} is given`);
+  if (given.length > 1)
+    throw InvalidConfigurationError.invalid(
+      given[1]!,
+      '(a second destination)',
+      `absent: a delivery stream has one destination, and ${given[0]} is given`,
+    );
   switch (given[0]) {
     case 'ExtendedS3DestinationConfiguration':
       return extendedS3DestinationFromConfig(input.ExtendedS3DestinationConfiguration, 'ExtendedS3DestinationConfiguration', ctx);
@@ -52,6 +57,10 @@ export function destinationFromConfig(input: Readonly<Record<string, unknown>>, 
     case 'SplunkDestinationConfiguration':
       return splunkDestinationFromConfig(input.SplunkDestinationConfiguration, 'SplunkDestinationConfiguration', ctx);
     default:
-      throw InvalidConfigurationError.invalid('ExtendedS3DestinationConfiguration', undefined, `given: a delivery stream needs one destination (${SUPPORTED.join(', ')})`);
+      throw InvalidConfigurationError.invalid(
+        'ExtendedS3DestinationConfiguration',
+        undefined,
+        `given: a delivery stream needs one destination (${SUPPORTED.join(', ')})`,
+      );
   }
 }

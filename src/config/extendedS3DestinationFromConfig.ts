@@ -31,7 +31,16 @@ import { S3_DESTINATION_FIELDS } from './s3DestinationFromConfig.js';
 export function extendedS3DestinationFromConfig(config: unknown, path: string, ctx: ConfigContext, extended = true): DestinationPlan {
   const fields = checkFields(config, path, {
     supported: extended
-      ? [...S3_DESTINATION_FIELDS, 'ProcessingConfiguration', 'S3BackupMode', 'S3BackupConfiguration', 'DynamicPartitioningConfiguration', 'FileExtension', 'CustomTimeZone', 'DataFormatConversionConfiguration']
+      ? [
+          ...S3_DESTINATION_FIELDS,
+          'ProcessingConfiguration',
+          'S3BackupMode',
+          'S3BackupConfiguration',
+          'DynamicPartitioningConfiguration',
+          'FileExtension',
+          'CustomTimeZone',
+          'DataFormatConversionConfiguration',
+        ]
       : S3_DESTINATION_FIELDS,
     required: ['BucketARN'],
   });
@@ -39,11 +48,20 @@ export function extendedS3DestinationFromConfig(config: unknown, path: string, c
   if (conversion !== undefined && conversion !== null && conversion.Enabled !== false) {
     throw InvalidConfigurationError.unsupported(`${path}.DataFormatConversionConfiguration`);
   }
-  const timeZone = configString(fields.CustomTimeZone, `${path}.CustomTimeZone`, { maxLength: 50, description: 'a time zone name of at most 50 characters' });
+  const timeZone = configString(fields.CustomTimeZone, `${path}.CustomTimeZone`, {
+    maxLength: 50,
+    description: 'a time zone name of at most 50 characters',
+  });
   if (timeZone !== undefined && timeZone !== 'UTC' && timeZone !== '') {
-    throw new InvalidConfigurationError(`${path}.CustomTimeZone`, `${path}.CustomTimeZone ${timeZone} is not supported yet (keys are rendered in UTC)`);
+    throw new InvalidConfigurationError(
+      `${path}.CustomTimeZone`,
+      `${path}.CustomTimeZone ${timeZone} is not supported yet (keys are rendered in UTC)`,
+    );
   }
-  const fileExtension = configString(fields.FileExtension, `${path}.FileExtension`, { maxLength: 128, description: 'at most 128 characters' });
+  const fileExtension = configString(fields.FileExtension, `${path}.FileExtension`, {
+    maxLength: 128,
+    description: 'at most 128 characters',
+  });
   const partitioning = dynamicPartitioningOf(fields.DynamicPartitioningConfiguration, `${path}.DynamicPartitioningConfiguration`);
   if (partitioning.enabled && typeof fields.Prefix === 'string' && fields.Prefix.includes('!{partitionKeyFromQuery:')) {
     throw InvalidConfigurationError.unsupported(`${path}.Prefix`, '!{partitionKeyFromQuery:…} needs the MetadataExtraction processor (JQ)');
@@ -93,7 +111,8 @@ export function extendedS3DestinationFromConfig(config: unknown, path: string, c
 function dynamicPartitioningOf(config: unknown, path: string): { enabled: boolean; retryDurationS: number } {
   if (config === undefined || config === null) return { enabled: false, retryDurationS: RETRY_DURATION.default };
   const fields = checkFields(config, path, { supported: ['Enabled', 'RetryOptions'] });
-  if (fields.Enabled !== undefined && typeof fields.Enabled !== 'boolean') throw InvalidConfigurationError.invalid(`${path}.Enabled`, fields.Enabled, 'true or false');
+  if (fields.Enabled !== undefined && typeof fields.Enabled !== 'boolean')
+    throw InvalidConfigurationError.invalid(`${path}.Enabled`, fields.Enabled, 'true or false');
   let retryDurationS: number = RETRY_DURATION.default;
   if (fields.RetryOptions !== undefined) {
     const retry = checkFields(fields.RetryOptions, `${path}.RetryOptions`, { supported: ['DurationInSeconds'] });

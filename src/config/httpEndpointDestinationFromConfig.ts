@@ -17,7 +17,6 @@ import { processingFromConfig } from './processingFromConfig.js';
 import { BACKUP_BUFFERING, HTTP_ENDPOINT_BUFFERING_RANGES, RETRY_DURATION, S3_BUFFERING } from './ranges.js';
 import { s3DestinationFromConfig } from './s3DestinationFromConfig.js';
 
-
 /**
  * Maps an `HttpEndpointDestinationConfiguration` to a destination plan: `httpEndpointDestination` with
  * `EndpointConfiguration` (`Url`, `Name`, `AccessKey`), `RequestConfiguration` (`ContentEncoding`,
@@ -35,23 +34,55 @@ import { s3DestinationFromConfig } from './s3DestinationFromConfig.js';
  */
 export function httpEndpointDestinationFromConfig(config: unknown, path: string, ctx: ConfigContext): DestinationPlan {
   const fields = checkFields(config, path, {
-    supported: ['EndpointConfiguration', 'BufferingHints', 'CloudWatchLoggingOptions', 'RequestConfiguration', 'ProcessingConfiguration', 'RoleARN', 'RetryOptions', 'S3BackupMode', 'S3Configuration', 'SecretsManagerConfiguration'],
+    supported: [
+      'EndpointConfiguration',
+      'BufferingHints',
+      'CloudWatchLoggingOptions',
+      'RequestConfiguration',
+      'ProcessingConfiguration',
+      'RoleARN',
+      'RetryOptions',
+      'S3BackupMode',
+      'S3Configuration',
+      'SecretsManagerConfiguration',
+    ],
     required: ['EndpointConfiguration', 'S3Configuration'],
   });
-  const endpoint = checkFields(fields.EndpointConfiguration, `${path}.EndpointConfiguration`, { supported: ['Url', 'Name', 'AccessKey'], required: ['Url'] });
-  const url = configString(endpoint.Url, `${path}.EndpointConfiguration.Url`, { minLength: 1, maxLength: 1000, pattern: /^https?:\/\//, description: 'an https:// URL (or http:// for a local endpoint) of at most 1000 characters' })!;
-  const name = configString(endpoint.Name, `${path}.EndpointConfiguration.Name`, { minLength: 1, maxLength: 256, description: '1 to 256 characters' });
-  const accessKey = configString(endpoint.AccessKey, `${path}.EndpointConfiguration.AccessKey`, { maxLength: 4096, description: 'at most 4096 characters' });
+  const endpoint = checkFields(fields.EndpointConfiguration, `${path}.EndpointConfiguration`, {
+    supported: ['Url', 'Name', 'AccessKey'],
+    required: ['Url'],
+  });
+  const url = configString(endpoint.Url, `${path}.EndpointConfiguration.Url`, {
+    minLength: 1,
+    maxLength: 1000,
+    pattern: /^https?:\/\//,
+    description: 'an https:// URL (or http:// for a local endpoint) of at most 1000 characters',
+  })!;
+  const name = configString(endpoint.Name, `${path}.EndpointConfiguration.Name`, {
+    minLength: 1,
+    maxLength: 256,
+    description: '1 to 256 characters',
+  });
+  const accessKey = configString(endpoint.AccessKey, `${path}.EndpointConfiguration.AccessKey`, {
+    maxLength: 4096,
+    description: 'at most 4096 characters',
+  });
   if (fields.SecretsManagerConfiguration !== undefined) {
-    const secrets = checkFields(fields.SecretsManagerConfiguration, `${path}.SecretsManagerConfiguration`, { supported: ['SecretARN', 'RoleARN', 'Enabled'], required: ['Enabled'] });
-    if (secrets.Enabled !== false) throw InvalidConfigurationError.unsupported(`${path}.SecretsManagerConfiguration`, 'give the key in EndpointConfiguration.AccessKey');
+    const secrets = checkFields(fields.SecretsManagerConfiguration, `${path}.SecretsManagerConfiguration`, {
+      supported: ['SecretARN', 'RoleARN', 'Enabled'],
+      required: ['Enabled'],
+    });
+    if (secrets.Enabled !== false)
+      throw InvalidConfigurationError.unsupported(`${path}.SecretsManagerConfiguration`, 'give the key in EndpointConfiguration.AccessKey');
   }
   configRoleArn(fields.RoleARN, `${path}.RoleARN`);
   configLoggingOptions(fields.CloudWatchLoggingOptions, `${path}.CloudWatchLoggingOptions`);
   let contentEncoding: 'NONE' | 'GZIP' = 'NONE';
   let commonAttributes: Record<string, string> | undefined;
   if (fields.RequestConfiguration !== undefined) {
-    const request = checkFields(fields.RequestConfiguration, `${path}.RequestConfiguration`, { supported: ['ContentEncoding', 'CommonAttributes'] });
+    const request = checkFields(fields.RequestConfiguration, `${path}.RequestConfiguration`, {
+      supported: ['ContentEncoding', 'CommonAttributes'],
+    });
     contentEncoding = configEnum(request.ContentEncoding, `${path}.RequestConfiguration.ContentEncoding`, ['NONE', 'GZIP']);
     commonAttributes = attributesOf(request.CommonAttributes, `${path}.RequestConfiguration.CommonAttributes`);
   }
@@ -62,7 +93,12 @@ export function httpEndpointDestinationFromConfig(config: unknown, path: string,
   }
   const buffering = bufferingFromHints(fields.BufferingHints, `${path}.BufferingHints`, HTTP_ENDPOINT_BUFFERING_RANGES);
   const backupMode = configEnum(fields.S3BackupMode, `${path}.S3BackupMode`, ['FailedDataOnly', 'AllData']);
-  const bucket = s3DestinationFromConfig(fields.S3Configuration, `${path}.S3Configuration`, ctx, backupMode === 'AllData' ? BACKUP_BUFFERING : S3_BUFFERING);
+  const bucket = s3DestinationFromConfig(
+    fields.S3Configuration,
+    `${path}.S3Configuration`,
+    ctx,
+    backupMode === 'AllData' ? BACKUP_BUFFERING : S3_BUFFERING,
+  );
   const errorOutput = ctx.counted(bucket.destination);
 
   const destination = asConfigurationError(
@@ -111,12 +147,17 @@ export function httpEndpointDestinationFromConfig(config: unknown, path: string,
 /** `[{ AttributeName, AttributeValue }]` → an object; at most 50, names 1–256, values 0–1024 characters. */
 function attributesOf(list: unknown, path: string): Record<string, string> | undefined {
   if (list === undefined || list === null) return undefined;
-  if (!Array.isArray(list) || list.length > 50) throw InvalidConfigurationError.invalid(path, list, 'a list of at most 50 { AttributeName, AttributeValue }');
+  if (!Array.isArray(list) || list.length > 50)
+    throw InvalidConfigurationError.invalid(path, list, 'a list of at most 50 { AttributeName, AttributeValue }');
   const out: Record<string, string> = {};
   list.forEach((attribute: unknown, i) => {
     const at = `${path}[${i}]`;
     const a = checkFields(attribute, at, { supported: ['AttributeName', 'AttributeValue'], required: ['AttributeName', 'AttributeValue'] });
-    const name = configString(a.AttributeName, `${at}.AttributeName`, { minLength: 1, maxLength: 256, description: '1 to 256 characters' })!;
+    const name = configString(a.AttributeName, `${at}.AttributeName`, {
+      minLength: 1,
+      maxLength: 256,
+      description: '1 to 256 characters',
+    })!;
     out[name] = configString(a.AttributeValue, `${at}.AttributeValue`, { maxLength: 1024, description: 'at most 1024 characters' })!;
   });
   return out;

@@ -37,10 +37,12 @@ export function lambdaProcessorFromConfig(
   errorOutput: ErrorOutput,
 ): LambdaProcessorPlan {
   for (const [name, { nameField }] of Object.entries(parameters)) {
-    if (!PARAMETERS.includes(name)) throw InvalidConfigurationError.invalid(nameField, name, `a parameter of Lambda processors: ${PARAMETERS.join(', ')}`);
+    if (!PARAMETERS.includes(name))
+      throw InvalidConfigurationError.invalid(nameField, name, `a parameter of Lambda processors: ${PARAMETERS.join(', ')}`);
   }
   const arnParameter = parameters.LambdaArn;
-  if (arnParameter === undefined) throw InvalidConfigurationError.invalid(`${path}.Parameters`, undefined, 'a list with a LambdaArn parameter');
+  if (arnParameter === undefined)
+    throw InvalidConfigurationError.invalid(`${path}.Parameters`, undefined, 'a list with a LambdaArn parameter');
   const arn = configString(arnParameter.value, arnParameter.field, {
     minLength: 1,
     maxLength: 512,
@@ -48,9 +50,17 @@ export function lambdaProcessorFromConfig(
     description: 'a Lambda function ARN, arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]',
   })!;
   if (parameters.RoleArn !== undefined) configRoleArn(parameters.RoleArn.value, parameters.RoleArn.field);
-  const numberOfRetries = configNumber(parameters.NumberOfRetries?.value, parameters.NumberOfRetries?.field ?? '', LAMBDA_PROCESSOR.retries);
+  const numberOfRetries = configNumber(
+    parameters.NumberOfRetries?.value,
+    parameters.NumberOfRetries?.field ?? '',
+    LAMBDA_PROCESSOR.retries,
+  );
   const sizeMb = configNumber(parameters.BufferSizeInMBs?.value, parameters.BufferSizeInMBs?.field ?? '', LAMBDA_PROCESSOR.size);
-  const intervalS = configNumber(parameters.BufferIntervalInSeconds?.value, parameters.BufferIntervalInSeconds?.field ?? '', LAMBDA_PROCESSOR.interval);
+  const intervalS = configNumber(
+    parameters.BufferIntervalInSeconds?.value,
+    parameters.BufferIntervalInSeconds?.field ?? '',
+    LAMBDA_PROCESSOR.interval,
+  );
 
   const [, , , functionName, qualifier] = LAMBDA_ARN.exec(arn)!;
   const unqualified = qualifier === undefined ? arn : arn.slice(0, arn.length - qualifier.length - 1);
@@ -71,7 +81,10 @@ export function lambdaProcessorFromConfig(
   };
   const fields = { maxBytes: parameters.BufferSizeInMBs?.field ?? path, maxMs: parameters.BufferIntervalInSeconds?.field ?? path };
   if (local !== undefined) {
-    return { operator: asConfigurationError(() => transformWithLambda(local, options), fields), description: `Lambda ${functionName} (local handler)` };
+    return {
+      operator: asConfigurationError(() => transformWithLambda(local, options), fields),
+      description: `Lambda ${functionName} (local handler)`,
+    };
   }
   const target = { client: ctx.clients.lambda(), functionName: unqualified, ...(qualifier === undefined ? {} : { qualifier }) };
   return { operator: asConfigurationError(() => transformWithLambda(target, options), fields), description: `Lambda ${arn}` };

@@ -1,6 +1,11 @@
 import type { OperatorFunction } from 'rxjs';
 import { openSearchDestination, type OpenSearchDestinationOptions } from '../destinations/opensearch/index.js';
-import { DOCUMENT_ID_FORMATS, INDEX_ROTATION_PERIODS, OPENSEARCH_BACKUP_MODES, type OpenSearchFlavour } from '../destinations/opensearch/options.js';
+import {
+  DOCUMENT_ID_FORMATS,
+  INDEX_ROTATION_PERIODS,
+  OPENSEARCH_BACKUP_MODES,
+  type OpenSearchFlavour,
+} from '../destinations/opensearch/options.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import { asConfigurationError } from './asConfigurationError.js';
 import { backupFromConfig } from './backupFromConfig.js';
@@ -55,28 +60,65 @@ const AWS_HOST = /\.(?:es|aoss)\.amazonaws\.com(?:\.cn)?$/;
 export function openSearchDestinationFromConfig(config: unknown, path: OpenSearchConfiguration, ctx: ConfigContext): DestinationPlan {
   const flavour = OPENSEARCH_CONFIGURATIONS[path];
   const serverless = flavour === 'AmazonOpenSearchServerless';
-  const common = ['RoleARN', 'IndexName', 'BufferingHints', 'RetryOptions', 'S3BackupMode', 'S3Configuration', 'ProcessingConfiguration', 'CloudWatchLoggingOptions', 'VpcConfiguration'];
+  const common = [
+    'RoleARN',
+    'IndexName',
+    'BufferingHints',
+    'RetryOptions',
+    'S3BackupMode',
+    'S3Configuration',
+    'ProcessingConfiguration',
+    'CloudWatchLoggingOptions',
+    'VpcConfiguration',
+  ];
   const fields = checkFields(config, path, {
-    supported: serverless ? [...common, 'CollectionEndpoint'] : [...common, 'DomainARN', 'ClusterEndpoint', 'TypeName', 'IndexRotationPeriod', 'DocumentIdOptions'],
+    supported: serverless
+      ? [...common, 'CollectionEndpoint']
+      : [...common, 'DomainARN', 'ClusterEndpoint', 'TypeName', 'IndexRotationPeriod', 'DocumentIdOptions'],
     required: ['RoleARN', 'IndexName', 'S3Configuration'],
   });
   configString(fields.RoleARN, `${path}.RoleARN`, { minLength: 1, maxLength: 512, pattern: ROLE_ARN, description: 'an IAM role ARN' });
-  if (fields.CloudWatchLoggingOptions !== undefined) checkFields(fields.CloudWatchLoggingOptions, `${path}.CloudWatchLoggingOptions`, { supported: ['Enabled', 'LogGroupName', 'LogStreamName'] });
-  if (fields.VpcConfiguration !== undefined) checkFields(fields.VpcConfiguration, `${path}.VpcConfiguration`, { supported: ['SubnetIds', 'RoleARN', 'SecurityGroupIds'], required: ['SubnetIds', 'RoleARN', 'SecurityGroupIds'] });
+  if (fields.CloudWatchLoggingOptions !== undefined)
+    checkFields(fields.CloudWatchLoggingOptions, `${path}.CloudWatchLoggingOptions`, {
+      supported: ['Enabled', 'LogGroupName', 'LogStreamName'],
+    });
+  if (fields.VpcConfiguration !== undefined)
+    checkFields(fields.VpcConfiguration, `${path}.VpcConfiguration`, {
+      supported: ['SubnetIds', 'RoleARN', 'SecurityGroupIds'],
+      required: ['SubnetIds', 'RoleARN', 'SecurityGroupIds'],
+    });
 
   const endpointField = serverless ? 'CollectionEndpoint' : 'ClusterEndpoint';
-  const endpoint = configString(fields[endpointField], `${path}.${endpointField}`, { minLength: 1, maxLength: 512, pattern: /^https?:\/\//, description: 'an https:// URL (or http:// for a local cluster) of at most 512 characters' });
-  const domainArn = configString(fields.DomainARN, `${path}.DomainARN`, { minLength: 1, maxLength: 512, description: 'an OpenSearch Service domain ARN' });
+  const endpoint = configString(fields[endpointField], `${path}.${endpointField}`, {
+    minLength: 1,
+    maxLength: 512,
+    pattern: /^https?:\/\//,
+    description: 'an https:// URL (or http:// for a local cluster) of at most 512 characters',
+  });
+  const domainArn = configString(fields.DomainARN, `${path}.DomainARN`, {
+    minLength: 1,
+    maxLength: 512,
+    description: 'an OpenSearch Service domain ARN',
+  });
   if (serverless && endpoint === undefined) throw InvalidConfigurationError.invalid(`${path}.CollectionEndpoint`, undefined, 'present');
   if (!serverless && (endpoint === undefined) === (domainArn === undefined)) {
     throw InvalidConfigurationError.invalid(`${path}.DomainARN`, domainArn, `given, or else ClusterEndpoint, but not both`);
   }
-  const indexName = configString(fields.IndexName, `${path}.IndexName`, { minLength: 1, maxLength: 80, description: '1 to 80 characters' })!;
+  const indexName = configString(fields.IndexName, `${path}.IndexName`, {
+    minLength: 1,
+    maxLength: 80,
+    description: '1 to 80 characters',
+  })!;
   const typeName = configString(fields.TypeName, `${path}.TypeName`, { maxLength: 100, description: 'at most 100 characters' });
-  const indexRotationPeriod = serverless ? 'NoRotation' : configEnum(fields.IndexRotationPeriod ?? 'OneDay', `${path}.IndexRotationPeriod`, INDEX_ROTATION_PERIODS);
+  const indexRotationPeriod = serverless
+    ? 'NoRotation'
+    : configEnum(fields.IndexRotationPeriod ?? 'OneDay', `${path}.IndexRotationPeriod`, INDEX_ROTATION_PERIODS);
   let documentIdFormat: (typeof DOCUMENT_ID_FORMATS)[number] = 'FIREHOSE_DEFAULT';
   if (fields.DocumentIdOptions !== undefined) {
-    const ids = checkFields(fields.DocumentIdOptions, `${path}.DocumentIdOptions`, { supported: ['DefaultDocumentIdFormat'], required: ['DefaultDocumentIdFormat'] });
+    const ids = checkFields(fields.DocumentIdOptions, `${path}.DocumentIdOptions`, {
+      supported: ['DefaultDocumentIdFormat'],
+      required: ['DefaultDocumentIdFormat'],
+    });
     documentIdFormat = configEnum(ids.DefaultDocumentIdFormat, `${path}.DocumentIdOptions.DefaultDocumentIdFormat`, DOCUMENT_ID_FORMATS);
   }
   let retryDurationS: number = RETRY_DURATION.default;
@@ -128,7 +170,10 @@ export function openSearchDestinationFromConfig(config: unknown, path: OpenSearc
   }
   const processing = processingFromConfig(fields.ProcessingConfiguration, `${path}.ProcessingConfiguration`, ctx, errorOutput);
   stages.push(...processing.stages);
-  parts.push(...processing.descriptions, `${flavour} ${endpoint ?? domainArn} index ${indexName}${indexRotationPeriod === 'NoRotation' ? '' : ` (${indexRotationPeriod})`} (failures → ${bucket.location})`);
+  parts.push(
+    ...processing.descriptions,
+    `${flavour} ${endpoint ?? domainArn} index ${indexName}${indexRotationPeriod === 'NoRotation' ? '' : ` (${indexRotationPeriod})`} (failures → ${bucket.location})`,
+  );
   return {
     description: parts.join(' → '),
     stages,

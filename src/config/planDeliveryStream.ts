@@ -30,7 +30,12 @@ const TOP_LEVEL = [
   'SplunkDestinationConfiguration',
   'Tags',
 ];
-const TOP_LEVEL_NOT_YET = ['DeliveryStreamEncryptionConfigurationInput', 'MSKSourceConfiguration', 'DatabaseSourceConfiguration', ...DESTINATIONS_NOT_YET];
+const TOP_LEVEL_NOT_YET = [
+  'DeliveryStreamEncryptionConfigurationInput',
+  'MSKSourceConfiguration',
+  'DatabaseSourceConfiguration',
+  ...DESTINATIONS_NOT_YET,
+];
 const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const ACCOUNT = /^\d{12}$/;
@@ -62,7 +67,12 @@ export interface DeliveryStreamPlan {
  */
 export function planDeliveryStream(input: CreateDeliveryStreamInput, environment: DeliveryStreamEnvironment = {}): DeliveryStreamPlan {
   const top = checkFields(input, '', { supported: TOP_LEVEL, notYet: TOP_LEVEL_NOT_YET, required: ['DeliveryStreamName'] });
-  const name = configString(top.DeliveryStreamName, 'DeliveryStreamName', { minLength: 1, maxLength: 64, pattern: STREAM_NAME, description: '1 to 64 characters of a–z, A–Z, 0–9, "_", "." and "-"' })!;
+  const name = configString(top.DeliveryStreamName, 'DeliveryStreamName', {
+    minLength: 1,
+    maxLength: 64,
+    pattern: STREAM_NAME,
+    description: '1 to 64 characters of a–z, A–Z, 0–9, "_", "." and "-"',
+  })!;
   checkTags(top.Tags);
   const region = environment.region ?? 'us-east-1';
   if (!REGION.test(region)) throw InvalidConfigurationError.invalid('environment.region', region, 'an AWS region name such as us-east-1');
@@ -71,7 +81,15 @@ export function planDeliveryStream(input: CreateDeliveryStreamInput, environment
   const scheduler = environment.scheduler;
   const clock = scheduler ?? asyncScheduler;
 
-  const tally = { incomingRecords: 0, incomingBytes: 0, deliveredRecords: 0, deliveredBytes: 0, deliveredBatches: 0, errorOutputRecords: 0, backupRecords: 0 };
+  const tally = {
+    incomingRecords: 0,
+    incomingBytes: 0,
+    deliveredRecords: 0,
+    deliveredBytes: 0,
+    deliveredBatches: 0,
+    errorOutputRecords: 0,
+    backupRecords: 0,
+  };
   const results = new Subject<DeliveryStreamResult>();
   const metrics = firehoseNames(environment.metrics);
   const clients = clientsFor(environment);
@@ -190,7 +208,8 @@ function countFailures(out: ErrorOutput, add: (n: number) => void): ErrorOutput 
   return {
     name: out.name,
     ...(out.retryDurationMs === undefined ? {} : { retryDurationMs: out.retryDurationMs }),
-    writeFailures: (failures, type, attempt) => from(out.writeFailures(failures, type, attempt)).pipe(tap({ complete: () => add(failures.length) })),
+    writeFailures: (failures, type, attempt) =>
+      from(out.writeFailures(failures, type, attempt)).pipe(tap({ complete: () => add(failures.length) })),
   };
 }
 
@@ -202,7 +221,8 @@ function firehoseNames(sink: MetricSink | undefined): MetricSink | undefined {
 
 function checkTags(tags: unknown): void {
   if (tags === undefined || tags === null) return;
-  if (!Array.isArray(tags) || tags.length > 50) throw InvalidConfigurationError.invalid('Tags', tags, 'a list of at most 50 { Key, Value }');
+  if (!Array.isArray(tags) || tags.length > 50)
+    throw InvalidConfigurationError.invalid('Tags', tags, 'a list of at most 50 { Key, Value }');
   tags.forEach((tag: unknown, i) => {
     const t = checkFields(tag, `Tags[${i}]`, { supported: ['Key', 'Value'], required: ['Key'] });
     configString(t.Key, `Tags[${i}].Key`, { minLength: 1, maxLength: 128, description: '1 to 128 characters' });

@@ -49,11 +49,16 @@ export function processingFromConfig(config: unknown, path: string, ctx: ConfigC
   const none: ProcessingPlan = { stages: [], descriptions: [], lambda: false };
   if (config === undefined || config === null) return none;
   const fields = checkFields(config, path, { supported: ['Enabled', 'Processors'] });
-  if (fields.Enabled !== undefined && typeof fields.Enabled !== 'boolean') throw InvalidConfigurationError.invalid(`${path}.Enabled`, fields.Enabled, 'true or false');
+  if (fields.Enabled !== undefined && typeof fields.Enabled !== 'boolean')
+    throw InvalidConfigurationError.invalid(`${path}.Enabled`, fields.Enabled, 'true or false');
   const processors = fields.Processors ?? [];
   if (!Array.isArray(processors)) throw InvalidConfigurationError.invalid(`${path}.Processors`, processors, 'a list of processors');
   if (processors.length > 0 && fields.Enabled === undefined) {
-    throw InvalidConfigurationError.invalid(`${path}.Enabled`, undefined, 'given with Processors (true to run them, false to keep them off)');
+    throw InvalidConfigurationError.invalid(
+      `${path}.Enabled`,
+      undefined,
+      'given with Processors (true to run them, false to keep them off)',
+    );
   }
 
   let lambda: ((out: ErrorOutput) => ReturnType<typeof lambdaProcessorFromConfig>) | undefined;
@@ -64,17 +69,20 @@ export function processingFromConfig(config: unknown, path: string, ctx: ConfigC
     const type = configEnum(p.Type, `${at}.Type`, TYPES, TYPES_NOT_YET);
     const parameters = parametersOf(p.Parameters, `${at}.Parameters`);
     if (type === 'Lambda') {
-      if (lambda !== undefined) throw InvalidConfigurationError.invalid(`${at}.Type`, type, 'used once (Firehose runs one Lambda processor)');
+      if (lambda !== undefined)
+        throw InvalidConfigurationError.invalid(`${at}.Type`, type, 'used once (Firehose runs one Lambda processor)');
       lambda = (out) => lambdaProcessorFromConfig(parameters, at, ctx, out);
     } else {
       if (delimiter) throw InvalidConfigurationError.invalid(`${at}.Type`, type, 'used once');
       const first = Object.values(parameters)[0];
-      if (first !== undefined) throw InvalidConfigurationError.unsupported(first.nameField, 'AppendDelimiterToRecord takes no parameters here (it appends \\n)');
+      if (first !== undefined)
+        throw InvalidConfigurationError.unsupported(first.nameField, 'AppendDelimiterToRecord takes no parameters here (it appends \\n)');
       delimiter = true;
     }
   });
   // Checked even when disabled, so a configuration that loads keeps loading when processing is turned on.
-  const lambdaPlan = lambda === undefined ? undefined : (lambda as (out: ErrorOutput) => ReturnType<typeof lambdaProcessorFromConfig>)(errorOutput);
+  const lambdaPlan =
+    lambda === undefined ? undefined : (lambda as (out: ErrorOutput) => ReturnType<typeof lambdaProcessorFromConfig>)(errorOutput);
   if (fields.Enabled !== true) return none;
   const stages: Array<OperatorFunction<FirehoseRecord, FirehoseRecord>> = [];
   const descriptions: string[] = [];

@@ -4,7 +4,16 @@ import type { ConfigContext } from './ConfigContext.js';
 import type { BufferingRanges } from './ranges.js';
 
 /** The fields of Firehose's `S3DestinationConfiguration`. */
-export const S3_DESTINATION_FIELDS = ['RoleARN', 'BucketARN', 'Prefix', 'ErrorOutputPrefix', 'BufferingHints', 'CompressionFormat', 'EncryptionConfiguration', 'CloudWatchLoggingOptions'];
+export const S3_DESTINATION_FIELDS = [
+  'RoleARN',
+  'BucketARN',
+  'Prefix',
+  'ErrorOutputPrefix',
+  'BufferingHints',
+  'CompressionFormat',
+  'EncryptionConfiguration',
+  'CloudWatchLoggingOptions',
+];
 
 /**
  * Maps an `S3DestinationConfiguration` (the top-level S3 destination, a source record backup's

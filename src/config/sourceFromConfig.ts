@@ -44,13 +44,25 @@ export const CHECKPOINT_DIR = '_checkpoints';
  * ```
  */
 export function sourceFromConfig(input: Readonly<Record<string, unknown>>, ctx: ConfigContext, signal: AbortSignal): SourcePlan {
-  const type = configEnum(input.DeliveryStreamType, 'DeliveryStreamType', ['DirectPut', 'KinesisStreamAsSource'], ['MSKAsSource', 'DatabaseAsSource']);
+  const type = configEnum(
+    input.DeliveryStreamType,
+    'DeliveryStreamType',
+    ['DirectPut', 'KinesisStreamAsSource'],
+    ['MSKAsSource', 'DatabaseAsSource'],
+  );
   if (type === 'DirectPut') {
     if (input.KinesisStreamSourceConfiguration !== undefined) {
-      throw InvalidConfigurationError.invalid('KinesisStreamSourceConfiguration', input.KinesisStreamSourceConfiguration, 'absent unless DeliveryStreamType is KinesisStreamAsSource');
+      throw InvalidConfigurationError.invalid(
+        'KinesisStreamSourceConfiguration',
+        input.KinesisStreamSourceConfiguration,
+        'absent unless DeliveryStreamType is KinesisStreamAsSource',
+      );
     }
     if (input.DirectPutSourceConfiguration !== undefined) {
-      const direct = checkFields(input.DirectPutSourceConfiguration, 'DirectPutSourceConfiguration', { supported: ['ThroughputHintInMBs'], required: ['ThroughputHintInMBs'] });
+      const direct = checkFields(input.DirectPutSourceConfiguration, 'DirectPutSourceConfiguration', {
+        supported: ['ThroughputHintInMBs'],
+        required: ['ThroughputHintInMBs'],
+      });
       configNumber(direct.ThroughputHintInMBs, 'DirectPutSourceConfiguration.ThroughputHintInMBs', THROUGHPUT_HINT);
     }
     const records = ctx.environment.records ?? EMPTY;
@@ -58,13 +70,24 @@ export function sourceFromConfig(input: Readonly<Record<string, unknown>>, ctx: 
   }
 
   if (input.DirectPutSourceConfiguration !== undefined) {
-    throw InvalidConfigurationError.invalid('DirectPutSourceConfiguration', input.DirectPutSourceConfiguration, 'absent unless DeliveryStreamType is DirectPut');
+    throw InvalidConfigurationError.invalid(
+      'DirectPutSourceConfiguration',
+      input.DirectPutSourceConfiguration,
+      'absent unless DeliveryStreamType is DirectPut',
+    );
   }
   if (input.KinesisStreamSourceConfiguration === undefined) {
-    throw InvalidConfigurationError.invalid('KinesisStreamSourceConfiguration', undefined, 'present when DeliveryStreamType is KinesisStreamAsSource');
+    throw InvalidConfigurationError.invalid(
+      'KinesisStreamSourceConfiguration',
+      undefined,
+      'present when DeliveryStreamType is KinesisStreamAsSource',
+    );
   }
   const path = 'KinesisStreamSourceConfiguration';
-  const fields = checkFields(input.KinesisStreamSourceConfiguration, path, { supported: ['KinesisStreamARN', 'RoleARN'], required: ['KinesisStreamARN'] });
+  const fields = checkFields(input.KinesisStreamSourceConfiguration, path, {
+    supported: ['KinesisStreamARN', 'RoleARN'],
+    required: ['KinesisStreamARN'],
+  });
   const arn = configString(fields.KinesisStreamARN, `${path}.KinesisStreamARN`, {
     minLength: 1,
     maxLength: 512,

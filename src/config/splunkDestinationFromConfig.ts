@@ -58,18 +58,35 @@ export function splunkDestinationFromConfig(config: unknown, path: string, ctx: 
     ],
     required: ['HECEndpoint', 'HECEndpointType', 'S3Configuration'],
   });
-  const endpoint = configString(fields.HECEndpoint, `${path}.HECEndpoint`, { minLength: 0, maxLength: 2048, pattern: /^https?:\/\//, description: 'an https:// URL (or http:// for a local HEC) of at most 2048 characters' })!;
+  const endpoint = configString(fields.HECEndpoint, `${path}.HECEndpoint`, {
+    minLength: 0,
+    maxLength: 2048,
+    pattern: /^https?:\/\//,
+    description: 'an https:// URL (or http:// for a local HEC) of at most 2048 characters',
+  })!;
   const endpointType = configEnum(fields.HECEndpointType, `${path}.HECEndpointType`, ['Raw', 'Event']);
   if (fields.SecretsManagerConfiguration !== undefined) {
-    const secrets = checkFields(fields.SecretsManagerConfiguration, `${path}.SecretsManagerConfiguration`, { supported: ['SecretARN', 'RoleARN', 'Enabled'], required: ['Enabled'] });
-    if (secrets.Enabled !== false) throw InvalidConfigurationError.unsupported(`${path}.SecretsManagerConfiguration`, 'give the token in HECToken');
+    const secrets = checkFields(fields.SecretsManagerConfiguration, `${path}.SecretsManagerConfiguration`, {
+      supported: ['SecretARN', 'RoleARN', 'Enabled'],
+      required: ['Enabled'],
+    });
+    if (secrets.Enabled !== false)
+      throw InvalidConfigurationError.unsupported(`${path}.SecretsManagerConfiguration`, 'give the token in HECToken');
   }
-  if (fields.HECToken === undefined || fields.HECToken === null) throw InvalidConfigurationError.invalid(`${path}.HECToken`, undefined, 'given: the HEC token');
-  if (typeof fields.HECToken !== 'string') throw InvalidConfigurationError.invalid(`${path}.HECToken`, `a value of type ${typeof fields.HECToken}`, 'a string of 0 to 2048 characters');
+  if (fields.HECToken === undefined || fields.HECToken === null)
+    throw InvalidConfigurationError.invalid(`${path}.HECToken`, undefined, 'given: the HEC token');
+  if (typeof fields.HECToken !== 'string')
+    throw InvalidConfigurationError.invalid(
+      `${path}.HECToken`,
+      `a value of type ${typeof fields.HECToken}`,
+      'a string of 0 to 2048 characters',
+    );
   const token = fields.HECToken;
   configString(fields.RoleARN, `${path}.RoleARN`, { minLength: 1, maxLength: 512, pattern: ROLE_ARN, description: 'an IAM role ARN' });
   if (fields.CloudWatchLoggingOptions !== undefined) {
-    checkFields(fields.CloudWatchLoggingOptions, `${path}.CloudWatchLoggingOptions`, { supported: ['Enabled', 'LogGroupName', 'LogStreamName'] });
+    checkFields(fields.CloudWatchLoggingOptions, `${path}.CloudWatchLoggingOptions`, {
+      supported: ['Enabled', 'LogGroupName', 'LogStreamName'],
+    });
   }
   const ackTimeoutS = configNumber(fields.HECAcknowledgmentTimeoutInSeconds, `${path}.HECAcknowledgmentTimeoutInSeconds`, HEC_ACK_TIMEOUT);
   let retryDurationS: number = RETRY_DURATION.default;
@@ -79,7 +96,12 @@ export function splunkDestinationFromConfig(config: unknown, path: string, ctx: 
   }
   const buffering = bufferingFromHints(fields.BufferingHints, `${path}.BufferingHints`, SPLUNK_BUFFERING_RANGES);
   const backupMode = configEnum(fields.S3BackupMode, `${path}.S3BackupMode`, ['FailedEventsOnly', 'AllEvents']);
-  const bucket = s3DestinationFromConfig(fields.S3Configuration, `${path}.S3Configuration`, ctx, backupMode === 'AllEvents' ? BACKUP_BUFFERING : S3_BUFFERING);
+  const bucket = s3DestinationFromConfig(
+    fields.S3Configuration,
+    `${path}.S3Configuration`,
+    ctx,
+    backupMode === 'AllEvents' ? BACKUP_BUFFERING : S3_BUFFERING,
+  );
   const errorOutput = ctx.counted(bucket.destination);
 
   const destination = asConfigurationError(

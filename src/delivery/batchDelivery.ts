@@ -71,18 +71,39 @@ export interface BatchDeliverer<T> {
  * construction) and returns a factory, called once per subscription, of batch deliveries with unique
  * batch ids, shared send and acknowledgement slots, and metrics named `<metricPrefix>.*`.
  */
-export function batchDelivery<T>(component: string, destination: Destination, options: DeliveryOptions<T>, metricPrefix: string): () => BatchDeliverer<T> {
+export function batchDelivery<T>(
+  component: string,
+  destination: Destination,
+  options: DeliveryOptions<T>,
+  metricPrefix: string,
+): () => BatchDeliverer<T> {
   checkDestination(component, 'destination', destination);
   checkObject(component, 'options', options, {});
   const errorOutput = options.errorOutput;
-  if (errorOutput !== undefined && (typeof errorOutput !== 'object' || errorOutput === null || typeof errorOutput.writeFailures !== 'function')) {
+  if (
+    errorOutput !== undefined &&
+    (typeof errorOutput !== 'object' || errorOutput === null || typeof errorOutput.writeFailures !== 'function')
+  ) {
     throw new InvalidOptionError(component, 'errorOutput', errorOutput, 'an ErrorOutput (an object with name and writeFailures)');
   }
   const retryDurationMs =
-    options.retryDurationMs === undefined ? undefined : checkNumber(component, 'retryDurationMs', options.retryDurationMs, DEFAULT_RETRY_DURATION_MS, { min: 0, max: MAX_RETRY_DURATION_MS, unit: 'ms' });
-  const ackTimeoutMs = options.ackTimeoutMs === undefined ? undefined : checkNumber(component, 'ackTimeoutMs', options.ackTimeoutMs, 0, { min: 1, max: MAX_RETRY_DURATION_MS, unit: 'ms' });
+    options.retryDurationMs === undefined
+      ? undefined
+      : checkNumber(component, 'retryDurationMs', options.retryDurationMs, DEFAULT_RETRY_DURATION_MS, {
+          min: 0,
+          max: MAX_RETRY_DURATION_MS,
+          unit: 'ms',
+        });
+  const ackTimeoutMs =
+    options.ackTimeoutMs === undefined
+      ? undefined
+      : checkNumber(component, 'ackTimeoutMs', options.ackTimeoutMs, 0, { min: 1, max: MAX_RETRY_DURATION_MS, unit: 'ms' });
   const concurrency = checkNumber(component, 'concurrency', options.concurrency, 1, { min: 1, max: 1024, integer: true });
-  const maxPendingAcks = checkNumber(component, 'maxPendingAcks', options.maxPendingAcks, DEFAULT_MAX_PENDING_ACKS, { min: 1, max: 1_000_000, integer: true });
+  const maxPendingAcks = checkNumber(component, 'maxPendingAcks', options.maxPendingAcks, DEFAULT_MAX_PENDING_ACKS, {
+    min: 1,
+    max: 1_000_000,
+    integer: true,
+  });
   const backoff = checkBackoff(component, options.backoff, FIREHOSE_BACKOFF);
   const sizeOf = checkFunction<(record: T) => number>(component, 'sizeOf', options.sizeOf) ?? (byteSizeOf as (record: T) => number);
   const random = checkFunction<() => number>(component, 'random', options.random) ?? Math.random;
@@ -173,8 +194,16 @@ export function checkDestination(component: string, option: string, value: unkno
     throw new InvalidOptionError(component, option, value, 'a Destination (an object with name, build and send)');
   }
   if (typeof d.name !== 'string' || d.name === '') throw new InvalidOptionError(component, `${option}.name`, d.name, 'a non-empty string');
-  if (d.errorOutput !== undefined && (typeof d.errorOutput !== 'object' || d.errorOutput === null || typeof d.errorOutput.writeFailures !== 'function')) {
-    throw new InvalidOptionError(component, `${option}.errorOutput`, d.errorOutput, 'an ErrorOutput (an object with name and writeFailures)');
+  if (
+    d.errorOutput !== undefined &&
+    (typeof d.errorOutput !== 'object' || d.errorOutput === null || typeof d.errorOutput.writeFailures !== 'function')
+  ) {
+    throw new InvalidOptionError(
+      component,
+      `${option}.errorOutput`,
+      d.errorOutput,
+      'an ErrorOutput (an object with name and writeFailures)',
+    );
   }
   if (d.nextStage !== undefined) checkDestination(component, `${option}.nextStage`, d.nextStage);
 }

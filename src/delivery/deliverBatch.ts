@@ -71,13 +71,21 @@ export function deliverBatch<T>(batch: EngineBatch<T>, how: BatchDelivery): Obse
       subscriber.error(err);
     };
 
-    const runStage = (stage: Destination, indexes: readonly number[] | undefined, stageNumber: number, previousLocation: string | undefined): void => {
+    const runStage = (
+      stage: Destination,
+      indexes: readonly number[] | undefined,
+      stageNumber: number,
+      previousLocation: string | undefined,
+    ): void => {
       // Stage 1 sees the batch itself; a later stage sees the records the previous stage delivered.
       const stageRecords = indexes === undefined ? records : indexes.map((i) => records[i]);
       const toBatchIndex = (i: number): number => (indexes === undefined ? i : indexes[i]!);
       const stageId = stageNumber === 1 ? batchId : `${batchId}-stage${stageNumber}`;
       const policy: RetryPolicy = {
-        retryDurationMs: stageNumber === 1 ? (how.retryDurationMs ?? stage.retryDurationMs ?? DEFAULT_RETRY_DURATION_MS) : (stage.retryDurationMs ?? how.retryDurationMs ?? DEFAULT_RETRY_DURATION_MS),
+        retryDurationMs:
+          stageNumber === 1
+            ? (how.retryDurationMs ?? stage.retryDurationMs ?? DEFAULT_RETRY_DURATION_MS)
+            : (stage.retryDurationMs ?? how.retryDurationMs ?? DEFAULT_RETRY_DURATION_MS),
         backoff: how.backoff,
         random: how.random,
         scheduler,
@@ -127,7 +135,12 @@ export function deliverBatch<T>(batch: EngineBatch<T>, how: BatchDelivery): Obse
       const onBuilt = (built: BuiltRequest): void => {
         const at = scheduler.now();
         for (const f of built.failed ?? []) {
-          stageFailed.set(toBatchIndex(f.index), { errorCode: f.errorCode, errorMessage: f.errorMessage, attemptsMade: 1, attemptEndingTimestamp: at });
+          stageFailed.set(toBatchIndex(f.index), {
+            errorCode: f.errorCode,
+            errorMessage: f.errorMessage,
+            attemptsMade: 1,
+            attemptEndingTimestamp: at,
+          });
         }
         const request = built.request;
         if (request === undefined || request.items.length === 0) {
@@ -178,7 +191,8 @@ export function deliverBatch<T>(batch: EngineBatch<T>, how: BatchDelivery): Obse
           .subscribe({
             next: (value) => (built = value),
             error: (err: unknown) => (abort.signal.aborted ? undefined : buildFailed(err)),
-            complete: () => (built === undefined ? buildFailed(new Error('the request builder completed without a request')) : onBuilt(built)),
+            complete: () =>
+              built === undefined ? buildFailed(new Error('the request builder completed without a request')) : onBuilt(built),
           }),
       );
     };
@@ -232,4 +246,3 @@ function isObservableInput<V>(value: ObservableInput<V> | V): value is Observabl
     typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function'
   );
 }
-

@@ -40,10 +40,13 @@ export function writeToErrorOutput<T>(
   if (errorOutput === undefined) {
     return throwError(() => new UndeliverableRecordsError(failed.records, last.errorCode, last.errorMessage, failed.stage));
   }
-  const records = failed.failures.map((f, i) => toFailureRecord(failed.records[i], f, failed.fallbackArrivalMs, failed.extraFields?.(failed.records[i]!)));
+  const records = failed.failures.map((f, i) =>
+    toFailureRecord(failed.records[i], f, failed.fallbackArrivalMs, failed.extraFields?.(failed.records[i]!)),
+  );
   return retryBatch(
     records,
-    (pending, attempt) => errorOutput.writeFailures(pending, failed.errorOutputType, { attempt, batchId: failed.batchId, scheduler: policy.scheduler, signal }),
+    (pending, attempt) =>
+      errorOutput.writeFailures(pending, failed.errorOutputType, { attempt, batchId: failed.batchId, scheduler: policy.scheduler, signal }),
     { ...policy, retryDurationMs: errorOutput.retryDurationMs ?? ERROR_OUTPUT_RETRY_DURATION_MS, maxAttempts: undefined },
     errorOutput.name,
   ).pipe(

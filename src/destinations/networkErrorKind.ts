@@ -1,7 +1,8 @@
 /** Node's codes for a connection closed or reset by the other side. */
 const CONNECTION_RESET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
 /** OpenSSL's and Node's codes for a TLS handshake that failed (certificate, protocol). */
-const TLS_FAILURE = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|EPROTO$|HOSTNAME_MISMATCH$|ERR_OSSL_)/;
+const TLS_FAILURE =
+  /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|EPROTO$|HOSTNAME_MISMATCH$|ERR_OSSL_)/;
 
 /** What went wrong with a request that got no HTTP answer, in Firehose's words. */
 export type NetworkErrorKind = 'ConnectionFailed' | 'ConnectionReset' | 'SSLHandshakeFailure' | 'InvalidResponse';

@@ -135,13 +135,11 @@ export function compilePrefix(options: CompilePrefixOptions): CompiledKeyLayout 
   const prefix = options.prefix ?? '';
   const prefixSegments = parsePrefix(component, 'prefix', prefix);
   const errorOutputPrefix = options.errorOutputPrefix === '' ? undefined : options.errorOutputPrefix;
-  const errorSegments =
-    errorOutputPrefix === undefined ? undefined : parsePrefix(component, 'errorOutputPrefix', errorOutputPrefix);
+  const errorSegments = errorOutputPrefix === undefined ? undefined : parsePrefix(component, 'errorOutputPrefix', errorOutputPrefix);
 
   // Rules on Prefix.
   const prefixExpressions = prefixSegments.filter(isExpression);
-  const refusePrefix = (allowed: string): InvalidOptionError =>
-    new InvalidOptionError(component, 'prefix', prefix, allowed);
+  const refusePrefix = (allowed: string): InvalidOptionError => new InvalidOptionError(component, 'prefix', prefix, allowed);
   const errorTypeInPrefix = prefixExpressions.find((s) => s.kind === 'errorOutputType');
   if (errorTypeInPrefix !== undefined) {
     throw refusePrefix(
@@ -311,12 +309,7 @@ function distinctPartitionSegments(segments: readonly PartitionSegment[]): Parti
   return [...seen.values()];
 }
 
-function partitionValue(
-  component: string,
-  keys: PartitionKeyValues,
-  namespace: PartitionKeyNamespace,
-  key: string,
-): string {
+function partitionValue(component: string, keys: PartitionKeyValues, namespace: PartitionKeyNamespace, key: string): string {
   const fromQuery = namespace === 'partitionKeyFromQuery';
   const map: Readonly<Record<string, unknown>> | undefined = fromQuery ? keys.queryPartitionKeys : keys.partitionKeys;
   const where = fromQuery ? 'the query partition keys' : "the Lambda's metadata.partitionKeys";

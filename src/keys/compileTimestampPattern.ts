@@ -20,8 +20,18 @@ export const SUPPORTED_PATTERN_LETTERS =
   's (second), S… (fraction of second), a (AM/PM), E (day of week), and text in single quotes';
 
 const MONTHS = [
-  'January', 'February', 'March', 'April', 'May', 'June',
-  'July', 'August', 'September', 'October', 'November', 'December',
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
 ] as const;
 const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
 
@@ -113,9 +123,7 @@ function tokenize(pattern: string): Token[] {
       let end = i + 1;
       for (;;) {
         if (end >= pattern.length) {
-          throw new RangeError(
-            `the quote at index ${i} of the pattern is not closed (write text as 'text', a quote as '')`,
-          );
+          throw new RangeError(`the quote at index ${i} of the pattern is not closed (write text as 'text', a quote as '')`);
         }
         if (pattern.charAt(end) === "'") {
           if (pattern.charAt(end + 1) === "'") end += 2;

@@ -54,8 +54,7 @@ export function parsePrefix(component: string, option: string, value: unknown): 
     const close = value.indexOf('}', open + 2);
     if (close < 0) {
       throw refuse(
-        `a prefix whose every "!{" opens a !{namespace:value} expression closed by "}"; the "!{" at index ${open} ` +
-          'is not closed',
+        `a prefix whose every "!{" opens a !{namespace:value} expression closed by "}"; the "!{" at index ${open} ` + 'is not closed',
       );
     }
     const inner = value.slice(open + 2, close);

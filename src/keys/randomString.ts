@@ -31,5 +31,7 @@ import { checkNumber } from '../options/checkNumber.js';
  */
 export function randomString(length = 11): string {
   const n = checkNumber('randomString', 'length', length, 11, { min: 1, max: 1024, integer: true });
-  return randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
+  return randomBytes(Math.ceil(n / 2))
+    .toString('hex')
+    .slice(0, n);
 }

@@ -18,7 +18,8 @@ export interface AgentAndCa {
  * ```
  */
 export function checkAgentAndCa(component: string, agent: unknown, ca: unknown, url: URL, urlOption: string): AgentAndCa {
-  if (agent !== undefined && !(agent instanceof Agent)) throw new InvalidOptionError(component, 'agent', agent, 'an http.Agent or https.Agent');
+  if (agent !== undefined && !(agent instanceof Agent))
+    throw new InvalidOptionError(component, 'agent', agent, 'an http.Agent or https.Agent');
   if (ca !== undefined) {
     const items: unknown[] = Array.isArray(ca) ? ca : [ca];
     if (items.length === 0 || !items.every((c) => typeof c === 'string' || Buffer.isBuffer(c))) {

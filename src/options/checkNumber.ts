@@ -15,13 +15,7 @@ export interface NumberRule {
  * the component, the option, the value and the allowed range when the value breaks `rule`.
  * Non-numbers, `NaN` and infinities are always refused.
  */
-export function checkNumber(
-  component: string,
-  option: string,
-  value: unknown,
-  fallback: number,
-  rule: NumberRule,
-): number {
+export function checkNumber(component: string, option: string, value: unknown, fallback: number, rule: NumberRule): number {
   if (value === undefined) return fallback;
   const ok =
     typeof value === 'number' &&

@@ -9,7 +9,12 @@ export function checkScheduler(component: string, value: unknown): SchedulerLike
   if (value === undefined) return asyncScheduler;
   const s = value as { now?: unknown; schedule?: unknown } | null;
   if (typeof s !== 'object' || s === null || typeof s.now !== 'function' || typeof s.schedule !== 'function') {
-    throw new InvalidOptionError(component, 'scheduler', value, 'a SchedulerLike (an object with now and schedule, e.g. asyncScheduler or a TestScheduler)');
+    throw new InvalidOptionError(
+      component,
+      'scheduler',
+      value,
+      'a SchedulerLike (an object with now and schedule, e.g. asyncScheduler or a TestScheduler)',
+    );
   }
   return value as SchedulerLike;
 }

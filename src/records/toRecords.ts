@@ -93,9 +93,11 @@ function defaultEncode(value: unknown): Uint8Array | string {
   if (typeof value === 'string' || value instanceof Uint8Array) return value;
   // Every other binary view is bytes too, as byteSizeOf counts it: never its JSON ("{}" for a DataView).
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer)) return new Uint8Array(value);
+  if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer))
+    return new Uint8Array(value);
   const json = JSON.stringify(value);
-  if (json === undefined) throw new TypeError(`toRecords: cannot encode a value of type ${typeNameOf(value)} as JSON; pass an encode option`);
+  if (json === undefined)
+    throw new TypeError(`toRecords: cannot encode a value of type ${typeNameOf(value)} as JSON; pass an encode option`);
   return json;
 }
 

@@ -7,7 +7,10 @@ import type { Backoff } from './backoffDelayMs.js';
  * in [0, 1] or `'full'`. Throws `InvalidOptionError` naming `backoff.<field>` at construction.
  */
 export function checkBackoff(component: string, overrides: Partial<Backoff> | undefined, defaults: Backoff): Backoff {
-  const b = { ...defaults, ...checkObject<Partial<Backoff>>(component, 'backoff', overrides, {}, 'an object with initialMs, multiplier, maxMs and jitter') };
+  const b = {
+    ...defaults,
+    ...checkObject<Partial<Backoff>>(component, 'backoff', overrides, {}, 'an object with initialMs, multiplier, maxMs and jitter'),
+  };
   return {
     initialMs: checkNumber(component, 'backoff.initialMs', b.initialMs, defaults.initialMs, { min: 0, unit: 'ms' }),
     multiplier: checkNumber(component, 'backoff.multiplier', b.multiplier, defaults.multiplier, { min: 1 }),

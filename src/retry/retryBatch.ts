@@ -32,7 +32,10 @@ export function retryBatch<T>(
         const retry: number[] = [];
         for (const f of itemFailures) {
           const index = request.items[f.index];
-          if (index === undefined || !Number.isInteger(f.index)) throw new RangeError(`${namespace}: a partial failure names item ${f.index}, but the attempt had ${request.items.length} item(s)`);
+          if (index === undefined || !Number.isInteger(f.index))
+            throw new RangeError(
+              `${namespace}: a partial failure names item ${f.index}, but the attempt had ${request.items.length} item(s)`,
+            );
           failed.push({ ...f, index });
           if (f.retriable !== false) retry.push(index);
         }

@@ -108,7 +108,11 @@ export function retryRequest<R extends DeliveryRequest>(
       const now = scheduler.now();
       firstFailureAtMs ??= now;
       const delayMs = backoffDelayMs(attempts, policy.backoff, policy.random);
-      if (policy.retryDurationMs === 0 || now + delayMs - firstFailureAtMs > policy.retryDurationMs || attempts >= (policy.maxAttempts ?? Number.POSITIVE_INFINITY)) {
+      if (
+        policy.retryDurationMs === 0 ||
+        now + delayMs - firstFailureAtMs > policy.retryDurationMs ||
+        attempts >= (policy.maxAttempts ?? Number.POSITIVE_INFINITY)
+      ) {
         giveUp(retry.items, code, message);
         finish();
         return;
@@ -190,7 +194,11 @@ export function retryRequest<R extends DeliveryRequest>(
         if (slots !== undefined && !acknowledged) {
           ack.add(
             timer(slots.ackTimeoutMs, scheduler).subscribe(() =>
-              settle(() => onError(new DeliveryError(`${namespace}.AckTimeout`, `no acknowledgement within ${slots.ackTimeoutMs} ms of the accepted send`))),
+              settle(() =>
+                onError(
+                  new DeliveryError(`${namespace}.AckTimeout`, `no acknowledgement within ${slots.ackTimeoutMs} ms of the accepted send`),
+                ),
+              ),
             ),
           );
         }

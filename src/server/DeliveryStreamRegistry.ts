@@ -90,23 +90,41 @@ export class DeliveryStreamRegistry {
   /** The in-process stream object (with `putRecord`/`putRecordBatch`) of an active stream. */
   stream(name: unknown): DirectPutDeliveryStream {
     const entry = this.#entry(name);
-    if (entry.stream === undefined || entry.saved.status !== 'ACTIVE') throw new FirehoseApiError('ResourceInUseException', `Delivery stream ${String(name)} is ${entry.stream === undefined ? 'CREATING' : 'DELETING'}.`);
+    if (entry.stream === undefined || entry.saved.status !== 'ACTIVE')
+      throw new FirehoseApiError(
+        'ResourceInUseException',
+        `Delivery stream ${String(name)} is ${entry.stream === undefined ? 'CREATING' : 'DELETING'}.`,
+      );
     return entry.stream;
   }
 
   /** `CreateDeliveryStream`: validates, builds the pipeline (its configuration errors are `InvalidArgumentException`), saves. */
   async create(input: CreateDeliveryStreamInput): Promise<{ DeliveryStreamARN: string }> {
     this.#refuseIfClosing();
-    if (typeof input !== 'object' || input === null) throw new FirehoseApiError('InvalidArgumentException', 'The request must be a CreateDeliveryStream input.');
+    if (typeof input !== 'object' || input === null)
+      throw new FirehoseApiError('InvalidArgumentException', 'The request must be a CreateDeliveryStream input.');
     const name = checkName(input.DeliveryStreamName);
     const type = input.DeliveryStreamType ?? 'DirectPut';
-    if (typeof type !== 'string' || !STREAM_TYPES.has(type)) throw new FirehoseApiError('InvalidArgumentException', `DeliveryStreamType must be one of ${[...STREAM_TYPES].join(', ')}; got ${JSON.stringify(type)}`);
+    if (typeof type !== 'string' || !STREAM_TYPES.has(type))
+      throw new FirehoseApiError(
+        'InvalidArgumentException',
+        `DeliveryStreamType must be one of ${[...STREAM_TYPES].join(', ')}; got ${JSON.stringify(type)}`,
+      );
     const tags = checkTags(input.Tags ?? []);
-    if (this.#entries.has(name)) throw new FirehoseApiError('ResourceInUseException', `Firehose ${name} under account ${this.#accountId} already exists.`);
+    if (this.#entries.has(name))
+      throw new FirehoseApiError('ResourceInUseException', `Firehose ${name} under account ${this.#accountId} already exists.`);
     const max = this.options.maxDeliveryStreams ?? 50;
-    if (this.#entries.size >= max) throw new FirehoseApiError('LimitExceededException', `You have already consumed your firehose quota of ${max} hoses. Firehose names: ${this.names.join(', ')}`);
+    if (this.#entries.size >= max)
+      throw new FirehoseApiError(
+        'LimitExceededException',
+        `You have already consumed your firehose quota of ${max} hoses. Firehose names: ${this.names.join(', ')}`,
+      );
     const now = this.#now;
-    const entry: Entry = { saved: { input, createdAtMs: now, updatedAtMs: now, status: 'ACTIVE', tags: dedupeTags([], tags) }, stream: undefined, deleting: undefined };
+    const entry: Entry = {
+      saved: { input, createdAtMs: now, updatedAtMs: now, status: 'ACTIVE', tags: dedupeTags([], tags) },
+      stream: undefined,
+      deleting: undefined,
+    };
     this.#entries.set(name, entry); // reserved at once: a concurrent create of the same name is ResourceInUse
     try {
       entry.stream = await this.#start(input);
@@ -133,12 +151,19 @@ export class DeliveryStreamRegistry {
   }
 
   /** `ListDeliveryStreams`: names in order, after `ExclusiveStartDeliveryStreamName`, at most `Limit` (1–10,000, default 10). */
-  list(request: { Limit?: unknown; DeliveryStreamType?: unknown; ExclusiveStartDeliveryStreamName?: unknown } = {}): { DeliveryStreamNames: string[]; HasMoreDeliveryStreams: boolean } {
+  list(request: { Limit?: unknown; DeliveryStreamType?: unknown; ExclusiveStartDeliveryStreamName?: unknown } = {}): {
+    DeliveryStreamNames: string[];
+    HasMoreDeliveryStreams: boolean;
+  } {
     const limit = request.Limit ?? 10;
-    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new FirehoseApiError('InvalidArgumentException', `Limit must be an integer 1–10000; got ${JSON.stringify(limit)}`);
+    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 10_000)
+      throw new FirehoseApiError('InvalidArgumentException', `Limit must be an integer 1–10000; got ${JSON.stringify(limit)}`);
     const after = request.ExclusiveStartDeliveryStreamName;
     const names = this.names.filter(
-      (n) => (typeof after !== 'string' || n > after) && (request.DeliveryStreamType === undefined || (this.#entries.get(n)!.saved.input.DeliveryStreamType ?? 'DirectPut') === request.DeliveryStreamType),
+      (n) =>
+        (typeof after !== 'string' || n > after) &&
+        (request.DeliveryStreamType === undefined ||
+          (this.#entries.get(n)!.saved.input.DeliveryStreamType ?? 'DirectPut') === request.DeliveryStreamType),
     );
     return { DeliveryStreamNames: names.slice(0, limit), HasMoreDeliveryStreams: names.length > limit };
   }
@@ -164,7 +189,11 @@ export class DeliveryStreamRegistry {
   async tag(name: unknown, tags: unknown): Promise<Record<string, never>> {
     const entry = this.#active(name);
     const merged = dedupeTags(entry.saved.tags, checkTags(tags));
-    if (merged.length > MAX_TAGS) throw new FirehoseApiError('LimitExceededException', `A delivery stream may have at most ${MAX_TAGS} tags; this request would give it ${merged.length}.`);
+    if (merged.length > MAX_TAGS)
+      throw new FirehoseApiError(
+        'LimitExceededException',
+        `A delivery stream may have at most ${MAX_TAGS} tags; this request would give it ${merged.length}.`,
+      );
     entry.saved = { ...entry.saved, tags: merged };
     await this.#save(entry.saved);
     return {};
@@ -185,9 +214,12 @@ export class DeliveryStreamRegistry {
   listTags(name: unknown, request: { ExclusiveStartTagKey?: unknown; Limit?: unknown } = {}): { Tags: Tag[]; HasMoreTags: boolean } {
     const entry = this.#entry(name);
     const limit = request.Limit ?? MAX_TAGS;
-    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_TAGS) throw new FirehoseApiError('InvalidArgumentException', `Limit must be an integer 1–${MAX_TAGS}; got ${JSON.stringify(limit)}`);
+    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_TAGS)
+      throw new FirehoseApiError('InvalidArgumentException', `Limit must be an integer 1–${MAX_TAGS}; got ${JSON.stringify(limit)}`);
     const after = request.ExclusiveStartTagKey;
-    const tags = [...entry.saved.tags].sort((a, b) => (a.Key < b.Key ? -1 : a.Key > b.Key ? 1 : 0)).filter((t) => typeof after !== 'string' || t.Key > after);
+    const tags = [...entry.saved.tags]
+      .sort((a, b) => (a.Key < b.Key ? -1 : a.Key > b.Key ? 1 : 0))
+      .filter((t) => typeof after !== 'string' || t.Key > after);
     return { Tags: tags.slice(0, limit), HasMoreTags: tags.length > limit };
   }
 
@@ -231,7 +263,8 @@ export class DeliveryStreamRegistry {
   }
 
   #refuseIfClosing(): void {
-    if (!this.#accepting) throw new FirehoseApiError('ServiceUnavailableException', 'The server is shutting down and accepts no more requests.');
+    if (!this.#accepting)
+      throw new FirehoseApiError('ServiceUnavailableException', 'The server is shutting down and accepts no more requests.');
   }
 
   #entry(name: unknown): Entry {
@@ -245,14 +278,18 @@ export class DeliveryStreamRegistry {
 
   #active(name: unknown): Entry {
     const entry = this.#entry(name);
-    if (entry.saved.status !== 'ACTIVE' || entry.stream === undefined) throw new FirehoseApiError('ResourceInUseException', `Delivery stream ${String(name)} is not ACTIVE.`);
+    if (entry.saved.status !== 'ACTIVE' || entry.stream === undefined)
+      throw new FirehoseApiError('ResourceInUseException', `Delivery stream ${String(name)} is not ACTIVE.`);
     return entry;
   }
 
   #start(input: CreateDeliveryStreamInput): Promise<DirectPutDeliveryStream> {
     const metrics = this.options.metricsFor?.(input.DeliveryStreamName!) ?? this.options.metrics;
     const stream = openDeliveryStream(input, { ...this.options, ...(metrics === undefined ? {} : { metrics }) });
-    const report = this.options.onStreamError ?? ((n: string, e: unknown) => process.stderr.write(`rx-firehose: delivery stream ${n} failed: ${String((e as Error)?.message ?? e)}\n`));
+    const report =
+      this.options.onStreamError ??
+      ((n: string, e: unknown) =>
+        process.stderr.write(`rx-firehose: delivery stream ${n} failed: ${String((e as Error)?.message ?? e)}\n`));
     void stream.then(
       (s) =>
         s.done.then(
@@ -294,18 +331,24 @@ export class DeliveryStreamRegistry {
 
 function checkName(name: unknown): string {
   if (typeof name !== 'string' || !STREAM_NAME.test(name)) {
-    throw new FirehoseApiError('InvalidArgumentException', `DeliveryStreamName must be 1–64 characters of [a-zA-Z0-9_.-]; got ${JSON.stringify(name)}`);
+    throw new FirehoseApiError(
+      'InvalidArgumentException',
+      `DeliveryStreamName must be 1–64 characters of [a-zA-Z0-9_.-]; got ${JSON.stringify(name)}`,
+    );
   }
   return name;
 }
 
 function checkTags(tags: unknown): Tag[] {
   if (!Array.isArray(tags)) throw new FirehoseApiError('InvalidArgumentException', 'Tags must be a list of {Key, Value}.');
-  if (tags.length > MAX_TAGS) throw new FirehoseApiError('LimitExceededException', `A request may carry at most ${MAX_TAGS} tags; got ${tags.length}.`);
+  if (tags.length > MAX_TAGS)
+    throw new FirehoseApiError('LimitExceededException', `A request may carry at most ${MAX_TAGS} tags; got ${tags.length}.`);
   return tags.map((t: unknown, i) => {
     const { Key, Value } = (t ?? {}) as { Key?: unknown; Value?: unknown };
-    if (typeof Key !== 'string' || Key.length < 1 || Key.length > 128) throw new FirehoseApiError('InvalidArgumentException', `Tags[${i}].Key must be a string of 1–128 characters.`);
-    if (Value !== undefined && (typeof Value !== 'string' || Value.length > 256)) throw new FirehoseApiError('InvalidArgumentException', `Tags[${i}].Value must be a string of at most 256 characters.`);
+    if (typeof Key !== 'string' || Key.length < 1 || Key.length > 128)
+      throw new FirehoseApiError('InvalidArgumentException', `Tags[${i}].Key must be a string of 1–128 characters.`);
+    if (Value !== undefined && (typeof Value !== 'string' || Value.length > 256))
+      throw new FirehoseApiError('InvalidArgumentException', `Tags[${i}].Value must be a string of at most 256 characters.`);
     return Value === undefined ? { Key } : { Key, Value };
   });
 }

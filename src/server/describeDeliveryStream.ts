@@ -42,7 +42,12 @@ const S3_DEFAULTS = {
  */
 export function describeDeliveryStream(
   input: CreateDeliveryStreamInput,
-  state: { readonly arn: string; readonly status: DeliveryStreamDescription['DeliveryStreamStatus']; readonly createdAtMs: number; readonly updatedAtMs: number },
+  state: {
+    readonly arn: string;
+    readonly status: DeliveryStreamDescription['DeliveryStreamStatus'];
+    readonly createdAtMs: number;
+    readonly updatedAtMs: number;
+  },
 ): DeliveryStreamDescription {
   const type = input.DeliveryStreamType ?? 'DirectPut';
   const destination: Record<string, unknown> = { DestinationId: 'destinationId-000000000001' };
@@ -55,7 +60,12 @@ export function describeDeliveryStream(
     type === 'DirectPut'
       ? { DirectPutSourceDescription: { ...(input.DirectPutSourceConfiguration as object | undefined) } }
       : type === 'KinesisStreamAsSource'
-        ? { KinesisStreamSourceDescription: { ...(input.KinesisStreamSourceConfiguration as object | undefined), DeliveryStartTimestamp: state.createdAtMs / 1000 } }
+        ? {
+            KinesisStreamSourceDescription: {
+              ...(input.KinesisStreamSourceConfiguration as object | undefined),
+              DeliveryStartTimestamp: state.createdAtMs / 1000,
+            },
+          }
         : undefined;
   return {
     DeliveryStreamName: input.DeliveryStreamName ?? '',

@@ -79,9 +79,17 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
  *
  * @throws {InvalidOptionError} at the call, for an invalid option.
  */
-export function firehoseApiListener(registry: DeliveryStreamRegistry, options: FirehoseApiListenerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
-  const maxBodyBytes = checkNumber(NAME, 'maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_API_BODY_BYTES, { min: MAX_BATCH_BYTES, integer: true, unit: 'bytes' });
-  if (options.credentials !== undefined && !(options.credentials instanceof Map)) throw new InvalidOptionError(NAME, 'credentials', options.credentials, 'a Map of access key id to secret access key');
+export function firehoseApiListener(
+  registry: DeliveryStreamRegistry,
+  options: FirehoseApiListenerOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const maxBodyBytes = checkNumber(NAME, 'maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_API_BODY_BYTES, {
+    min: MAX_BATCH_BYTES,
+    integer: true,
+    unit: 'bytes',
+  });
+  if (options.credentials !== undefined && !(options.credentials instanceof Map))
+    throw new InvalidOptionError(NAME, 'credentials', options.credentials, 'a Map of access key id to secret access key');
   const scheduler = options.scheduler ?? asyncScheduler;
   const log = options.log ?? ((message: string) => process.stderr.write(`rx-firehose: ${message}\n`));
   return (req, res) => {
@@ -115,15 +123,21 @@ async function handle(
   const target = req.headers['x-amz-target'];
   const operation = typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
   const run = operation === undefined || !Object.hasOwn(OPERATIONS, operation) ? undefined : OPERATIONS[operation];
-  if (credentials !== undefined) await verifySigV4({ method: req.method, path: req.url ?? '/', headers: req.headers, body }, credentials, scheduler.now());
-  if (run === undefined) throw new FirehoseApiError('UnknownOperationException', `Unknown operation ${JSON.stringify(typeof target === 'string' ? target : '')}; X-Amz-Target must be ${TARGET_PREFIX}<Operation>.`);
+  if (credentials !== undefined)
+    await verifySigV4({ method: req.method, path: req.url ?? '/', headers: req.headers, body }, credentials, scheduler.now());
+  if (run === undefined)
+    throw new FirehoseApiError(
+      'UnknownOperationException',
+      `Unknown operation ${JSON.stringify(typeof target === 'string' ? target : '')}; X-Amz-Target must be ${TARGET_PREFIX}<Operation>.`,
+    );
   let parsed: unknown = operation === 'PutRecordBatch' ? scanPutRecordBatch(body) : undefined;
   try {
     parsed ??= body.byteLength === 0 ? {} : JSON.parse(body.toString('utf8'));
   } catch {
     throw new FirehoseApiError('SerializationException', 'The request body is not valid JSON.');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new FirehoseApiError('SerializationException', 'The request body must be a JSON object.');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new FirehoseApiError('SerializationException', 'The request body must be a JSON object.');
   return run(registry, parsed as Record<string, unknown>);
 }
 
@@ -161,7 +175,8 @@ function decodeRecord(record: unknown, where: string): PutRecordEntry {
   const bytes = Buffer.from(data, 'base64');
   // Buffer.from skips characters that are not base64: a length that differs from the text's says there were some.
   const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
-  if (data.length % 4 !== 0 || bytes.byteLength !== (data.length / 4) * 3 - padding) throw new FirehoseApiError('SerializationException', `${where}.Data is not valid base64.`);
+  if (data.length % 4 !== 0 || bytes.byteLength !== (data.length / 4) * 3 - padding)
+    throw new FirehoseApiError('SerializationException', `${where}.Data is not valid base64.`);
   return { Data: bytes };
 }
 

@@ -2,7 +2,13 @@ import { join } from 'node:path';
 import type { SchedulerLike } from 'rxjs';
 import type { MetricSink } from '../metrics/MetricSink.js';
 import { FirehoseApiError } from '../sources/directPut/FirehoseApiError.js';
-import { openDirectPut, type DirectPut, type PutRecordAnswer, type PutRecordBatchAnswer, type PutRecordEntry } from '../sources/directPut/openDirectPut.js';
+import {
+  openDirectPut,
+  type DirectPut,
+  type PutRecordAnswer,
+  type PutRecordBatchAnswer,
+  type PutRecordEntry,
+} from '../sources/directPut/openDirectPut.js';
 import type { CreateDeliveryStreamInput } from '@aws-sdk/client-firehose';
 import type { DeliveryStream, DeliveryStreamEnvironment, DeliveryStreamSummary } from '../config/DeliveryStream.js';
 import { deliveryStreamFromConfig } from '../config/deliveryStreamFromConfig.js';
@@ -75,7 +81,10 @@ export function logDirOf(dataDir: string, streamName: string): string {
  *
  * @throws {FirehoseApiError} `InvalidArgumentException` for a configuration the pipeline refuses.
  */
-export async function openDeliveryStream(input: CreateDeliveryStreamInput, options: OpenDeliveryStreamOptions = {}): Promise<DirectPutDeliveryStream> {
+export async function openDeliveryStream(
+  input: CreateDeliveryStreamInput,
+  options: OpenDeliveryStreamOptions = {},
+): Promise<DirectPutDeliveryStream> {
   const dataDir = options.dataDir ?? './firehose-data';
   const factory = options.pipeline ?? deliveryStreamFromConfig;
   const name = input.DeliveryStreamName ?? '';
@@ -103,7 +112,12 @@ export async function openDeliveryStream(input: CreateDeliveryStreamInput, optio
     throw toApiError(err);
   }
   const notDirectPut = (): Promise<never> =>
-    Promise.reject(new FirehoseApiError('InvalidArgumentException', `This operation is not permitted on ${input.DeliveryStreamType} delivery stream type.`));
+    Promise.reject(
+      new FirehoseApiError(
+        'InvalidArgumentException',
+        `This operation is not permitted on ${input.DeliveryStreamType} delivery stream type.`,
+      ),
+    );
   let stopping: Promise<DeliveryStreamSummary> | undefined;
   const done = pipeline.done.then(async (summary) => {
     await source?.closeLog();
@@ -130,7 +144,8 @@ export async function openDeliveryStream(input: CreateDeliveryStreamInput, optio
 export function toApiError(err: unknown): unknown {
   if (err instanceof FirehoseApiError) return err;
   const name = (err as { name?: unknown } | null)?.name;
-  if (err instanceof InvalidConfigurationError || name === 'InvalidOptionError') return new FirehoseApiError('InvalidArgumentException', (err as Error).message);
+  if (err instanceof InvalidConfigurationError || name === 'InvalidOptionError')
+    return new FirehoseApiError('InvalidArgumentException', (err as Error).message);
   return err;
 }
 

@@ -7,7 +7,8 @@ import { FirehoseApiError } from '../sources/directPut/FirehoseApiError.js';
 /** How far a request's `X-Amz-Date` may be from the server's clock, as AWS allows: 15 minutes. */
 export const MAX_CLOCK_SKEW_MS = 15 * 60_000;
 
-const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/\s,]+)\/(\d{8})\/([^/\s,]+)\/([^/\s,]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;_.-]+),\s*Signature=([0-9a-f]{64})$/;
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/\s,]+)\/(\d{8})\/([^/\s,]+)\/([^/\s,]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;_.-]+),\s*Signature=([0-9a-f]{64})$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 /** What a signed request is made of, as the server received it. */
@@ -28,35 +29,56 @@ export interface SignedRequest {
  */
 export async function verifySigV4(request: SignedRequest, secrets: ReadonlyMap<string, string>, nowMs: number): Promise<string> {
   const authorization = request.headers.authorization;
-  if (authorization === undefined || authorization === '') throw new FirehoseApiError('MissingAuthenticationTokenException', 'Missing Authentication Token');
+  if (authorization === undefined || authorization === '')
+    throw new FirehoseApiError('MissingAuthenticationTokenException', 'Missing Authentication Token');
   const match = AUTHORIZATION.exec(authorization.trim());
   if (match === null) {
-    throw new FirehoseApiError('IncompleteSignatureException', 'Authorization header requires AWS4-HMAC-SHA256 with Credential, SignedHeaders and Signature parameters.');
+    throw new FirehoseApiError(
+      'IncompleteSignatureException',
+      'Authorization header requires AWS4-HMAC-SHA256 with Credential, SignedHeaders and Signature parameters.',
+    );
   }
-  const [, accessKeyId, scopeDate, region, service, signedList, signature] = match as unknown as [string, string, string, string, string, string, string];
+  const [, accessKeyId, scopeDate, region, service, signedList, signature] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const amzDate = header(request.headers, 'x-amz-date');
   const date = amzDate === undefined ? undefined : parseAmzDate(amzDate);
-  if (date === undefined) throw new FirehoseApiError('IncompleteSignatureException', 'Authorization requires an X-Amz-Date header of the form yyyyMMddTHHmmssZ.');
-  if (amzDate!.slice(0, 8) !== scopeDate) throw new FirehoseApiError('InvalidSignatureException', "The credential scope's date does not match X-Amz-Date.");
-  if (service !== 'firehose') throw new FirehoseApiError('InvalidSignatureException', `Credential should be scoped to correct service: 'firehose'.`);
+  if (date === undefined)
+    throw new FirehoseApiError('IncompleteSignatureException', 'Authorization requires an X-Amz-Date header of the form yyyyMMddTHHmmssZ.');
+  if (amzDate!.slice(0, 8) !== scopeDate)
+    throw new FirehoseApiError('InvalidSignatureException', "The credential scope's date does not match X-Amz-Date.");
+  if (service !== 'firehose')
+    throw new FirehoseApiError('InvalidSignatureException', `Credential should be scoped to correct service: 'firehose'.`);
   const signed = signedList.split(';');
   if (!signed.includes('host')) throw new FirehoseApiError('InvalidSignatureException', 'The host header must be signed.');
   const secret = secrets.get(accessKeyId);
-  if (secret === undefined) throw new FirehoseApiError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+  if (secret === undefined)
+    throw new FirehoseApiError('UnrecognizedClientException', 'The security token included in the request is invalid.');
   if (Math.abs(date.getTime() - nowMs) > MAX_CLOCK_SKEW_MS) {
-    throw new FirehoseApiError('InvalidSignatureException', `Signature expired: ${amzDate} is more than 15 minutes from the server's time.`);
+    throw new FirehoseApiError(
+      'InvalidSignatureException',
+      `Signature expired: ${amzDate} is more than 15 minutes from the server's time.`,
+    );
   }
 
   const bodyHash = createHash('sha256').update(request.body).digest('hex');
   const claimedHash = header(request.headers, 'x-amz-content-sha256');
-  if (claimedHash !== undefined && claimedHash !== bodyHash) throw new FirehoseApiError('InvalidSignatureException', 'The body does not match X-Amz-Content-SHA256.');
+  if (claimedHash !== undefined && claimedHash !== bodyHash)
+    throw new FirehoseApiError('InvalidSignatureException', 'The body does not match X-Amz-Content-SHA256.');
 
   // Recompute over exactly the headers the client signed (the signer adds X-Amz-Date and the session token itself).
   const headers: Record<string, string> = {};
   for (const name of signed) {
     if (name === 'x-amz-date' || name === 'x-amz-security-token') continue;
     const value = header(request.headers, name);
-    if (value === undefined) throw new FirehoseApiError('IncompleteSignatureException', `Signed header ${name} is missing from the request.`);
+    if (value === undefined)
+      throw new FirehoseApiError('IncompleteSignatureException', `Signed header ${name} is missing from the request.`);
     headers[name] = value;
   }
   const sessionToken = signed.includes('x-amz-security-token') ? header(request.headers, 'x-amz-security-token') : undefined;

@@ -18,7 +18,8 @@ function writable(record: object): boolean {
 function set(record: object, settlement: Settlement | undefined): void {
   if (writable(record)) {
     if (Object.prototype.hasOwnProperty.call(record, SETTLEMENT)) (record as Carrier)[SETTLEMENT] = settlement;
-    else if (settlement !== undefined) Object.defineProperty(record, SETTLEMENT, { value: settlement, writable: true, configurable: true, enumerable: false });
+    else if (settlement !== undefined)
+      Object.defineProperty(record, SETTLEMENT, { value: settlement, writable: true, configurable: true, enumerable: false });
     if (fallbackUsed) fallback.delete(record);
   } else {
     fallback.set(record, settlement ?? null);

@@ -1,5 +1,13 @@
 import { asyncScheduler, map, NEVER, timer, type Observable, type SchedulerLike } from 'rxjs';
-import type { DeliveryAttempt, DeliveryRequest, Destination, ErrorOutput, FailureRecord, ItemFailure, SendOutcome } from '../destinations/Destination.js';
+import type {
+  DeliveryAttempt,
+  DeliveryRequest,
+  Destination,
+  ErrorOutput,
+  FailureRecord,
+  ItemFailure,
+  SendOutcome,
+} from '../destinations/Destination.js';
 import { DeliveryError } from '../destinations/DeliveryError.js';
 
 /** One send the memory destination saw, with what it answered. */
@@ -117,7 +125,9 @@ export function memoryDestination<T>(options: MemoryDestinationOptions = {}): Me
         }
         const lost = acksToLose > 0;
         if (lost) acksToLose--;
-        const acknowledgement = lost ? NEVER : timer(options.ackLatencyMs, scheduler).pipe(map(() => void destination.delivered.push(...records)));
+        const acknowledgement = lost
+          ? NEVER
+          : timer(options.ackLatencyMs, scheduler).pipe(map(() => void destination.delivered.push(...records)));
         return { status: 'accepted', location, acknowledgement };
       }),
     );
@@ -161,4 +171,3 @@ export function memoryDestination<T>(options: MemoryDestinationOptions = {}): Me
   };
   return destination;
 }
-

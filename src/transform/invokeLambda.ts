@@ -65,7 +65,8 @@ export async function invokeLambda(target: LambdaFunction, event: unknown, signa
     let message = payload;
     try {
       const parsed = JSON.parse(payload) as { errorMessage?: unknown; errorType?: unknown };
-      if (typeof parsed.errorMessage === 'string') message = `${typeof parsed.errorType === 'string' ? parsed.errorType + ': ' : ''}${parsed.errorMessage}`;
+      if (typeof parsed.errorMessage === 'string')
+        message = `${typeof parsed.errorType === 'string' ? parsed.errorType + ': ' : ''}${parsed.errorMessage}`;
     } catch {
       // not JSON: keep the raw payload as the message
     }

@@ -99,7 +99,9 @@ export type AwsLambdaTypedTransformation = (
   event: Omit<FirehoseTransformationEvent, 'records'> & {
     records: Array<
       Omit<FirehoseTransformationEventRecord, 'kinesisRecordMetadata'> & {
-        kinesisRecordMetadata?: (Omit<FirehoseTransformationRecordMetadata, 'subsequenceNumber'> & { subsequenceNumber: string }) | undefined;
+        kinesisRecordMetadata?:
+          | (Omit<FirehoseTransformationRecordMetadata, 'subsequenceNumber'> & { subsequenceNumber: string })
+          | undefined;
       }
     >;
   },

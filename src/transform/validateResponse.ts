@@ -45,12 +45,18 @@ export function validateResponse(response: unknown, byId: ReadonlyMap<string, nu
     if (index === undefined) fail('MissingRecordId', `the response has record id ${JSON.stringify(recordId)}, which was not in the input`);
     if (outcomes[index!] !== undefined) fail('DuplicatedRecordId', `the response has record id ${JSON.stringify(recordId)} more than once`);
     if (typeof result !== 'string' || !RESULTS.has(result)) {
-      fail('JsonProcessingException', `record ${JSON.stringify(recordId)} has result ${JSON.stringify(result)}; expected Ok, Dropped or ProcessingFailed`);
+      fail(
+        'JsonProcessingException',
+        `record ${JSON.stringify(recordId)} has result ${JSON.stringify(result)}; expected Ok, Dropped or ProcessingFailed`,
+      );
     }
     let bytes: Uint8Array | undefined;
     if (result === 'Ok') {
       if (typeof data !== 'string' || data.length % 4 !== 0 || !BASE64.test(data)) {
-        fail('JsonProcessingException', `record ${JSON.stringify(recordId)} is Ok but its data is ${typeof data === 'string' ? 'not valid base64' : 'missing'}`);
+        fail(
+          'JsonProcessingException',
+          `record ${JSON.stringify(recordId)} is Ok but its data is ${typeof data === 'string' ? 'not valid base64' : 'missing'}`,
+        );
       }
       const decoded = Buffer.from(data as string, 'base64');
       bytes = new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.byteLength);

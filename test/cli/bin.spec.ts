@@ -33,11 +33,19 @@ describe('the rx-firehose bin', () => {
 
   it('should run the main job with every argument when there is no command, or an option comes first', () => {
     expect(bin(join(dir, 'bin.ts'), [])).toEqual({ status: 0, stdout: 'main job []\n', stderr: '' });
-    expect(bin(join(dir, 'bin.ts'), ['--records', '5', 'run'])).toEqual({ status: 0, stdout: 'main job ["--records","5","run"]\n', stderr: '' });
+    expect(bin(join(dir, 'bin.ts'), ['--records', '5', 'run'])).toEqual({
+      status: 0,
+      stdout: 'main job ["--records","5","run"]\n',
+      stderr: '',
+    });
   }, 120_000);
 
   it("should load a command's module and exit with what its main returns, given the arguments after its name", () => {
-    expect(bin(join(dir, 'bin.ts'), ['run', '--config', 'a.json', 'x'])).toEqual({ status: 3, stdout: 'run command ["--config","a.json","x"]\n', stderr: '' });
+    expect(bin(join(dir, 'bin.ts'), ['run', '--config', 'a.json', 'x'])).toEqual({
+      status: 3,
+      stdout: 'run command ["--config","a.json","x"]\n',
+      stderr: '',
+    });
   }, 120_000);
 
   it('should refuse an unknown command with exit 2, listing the commands there are', () => {

@@ -20,8 +20,18 @@ function start(
   input?: string,
   keepStdinOpen = false,
   env: NodeJS.ProcessEnv = process.env,
-): { done: Promise<Run>; kill: (signal: NodeJS.Signals) => void; stderrSoFar: () => string; printed: (pattern: RegExp) => Promise<void>; pid: number } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], env });
+): {
+  done: Promise<Run>;
+  kill: (signal: NodeJS.Signals) => void;
+  stderrSoFar: () => string;
+  printed: (pattern: RegExp) => Promise<void>;
+  pid: number;
+} {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: root,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env,
+  });
   let stdout = '';
   let stderr = '';
   const watchers: Array<{ pattern: RegExp; resolve: () => void }> = [];
@@ -55,7 +65,12 @@ async function deliveredLines(dir: string): Promise<string[]> {
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     expect(entry.name.endsWith('.gz')).toBe(true); // never a temporary file
-    lines.push(...gunzipSync(await readFile(join(entry.parentPath, entry.name))).toString().split('\n').filter((l) => l !== ''));
+    lines.push(
+      ...gunzipSync(await readFile(join(entry.parentPath, entry.name)))
+        .toString()
+        .split('\n')
+        .filter((l) => l !== ''),
+    );
   }
   return lines;
 }
@@ -78,7 +93,9 @@ describe('the main job (npm start)', () => {
     expect(lines).toHaveLength(30000);
     expect(new Set(lines.map((l) => (JSON.parse(l) as { id: number }).id)).size).toBe(30000);
     const files = await readdir(out, { recursive: true });
-    expect(files.some((f) => /^\d{4}\/\d{2}\/\d{2}\/\d{2}\/rx-firehose-1-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9a-f-]{36}\.gz$/.test(f))).toBe(true);
+    expect(
+      files.some((f) => /^\d{4}\/\d{2}\/\d{2}\/\d{2}\/rx-firehose-1-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9a-f-]{36}\.gz$/.test(f)),
+    ).toBe(true);
   }, 60_000);
 
   it('should read records from standard input with --input -', async () => {

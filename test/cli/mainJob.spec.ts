@@ -8,7 +8,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 // The main job's contract with the people and scripts that run it: arguments, exit status, paths, output, checkpoints.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-function run(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
       cwd: options.cwd ?? root,
@@ -42,7 +45,14 @@ describe('the main job, as a tool', () => {
   });
 
   it('should refuse --records -5, --records 2.5, --rate -1 and --rate 0 clearly, with exit status 2', async () => {
-    const runs = await Promise.all([['--records', '-5'], ['--records', '2.5'], ['--rate', '-1'], ['--rate', '0']].map((a) => run([...a, '--out', join(dir, 'out')])));
+    const runs = await Promise.all(
+      [
+        ['--records', '-5'],
+        ['--records', '2.5'],
+        ['--rate', '-1'],
+        ['--rate', '0'],
+      ].map((a) => run([...a, '--out', join(dir, 'out')])),
+    );
     expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2]);
     expect(runs.map((r) => r.stderr.split('\n')[0])).toEqual([
       'rx-firehose: --records must be a whole number ≥ 0; got "-5"',
@@ -62,11 +72,17 @@ describe('the main job, as a tool', () => {
     // The checkpoint sits under INIT_CWD too, at the end of the file.
     const [checkpointFile] = await readdir(join(dir, '.rx-firehose', 'files'));
     expect(checkpointFile).toMatch(/^events\.jsonl-[0-9a-f]{12}\.json$/);
-    const saved = JSON.parse(await readFile(join(dir, '.rx-firehose', 'files', checkpointFile!), 'utf8')) as { input: string; offsetBytes: number };
+    const saved = JSON.parse(await readFile(join(dir, '.rx-firehose', 'files', checkpointFile!), 'utf8')) as {
+      input: string;
+      offsetBytes: number;
+    };
     expect(saved).toMatchObject({ input: join(dir, 'events.jsonl'), offsetBytes: 100 * 9 - 10 });
     // A rerun delivers nothing again; lines appended since are delivered, once.
     await appendFile(join(dir, 'events.jsonl'), '{"i":100}\n{"i":101}\n');
-    const second = await run(args.filter((a) => a !== '--quiet'), { env });
+    const second = await run(
+      args.filter((a) => a !== '--quiet'),
+      { env },
+    );
     expect(second.code).toBe(0);
     expect(second.stderr).toContain(`resuming ${join(dir, 'events.jsonl')} at byte 890`);
     expect(second.stderr).toMatch(/done: 2 records/);
@@ -80,11 +96,24 @@ describe('the main job, as a tool', () => {
 
   it('should exit with status 3 when records went to the error output, and say where', async () => {
     await writeFile(join(dir, 'in.jsonl'), `{"ok":1}\n{"long":"${'x'.repeat(300)}"}\n{"ok":2}\n`);
-    const result = await run(['--input', join(dir, 'in.jsonl'), '--out', join(dir, 'out'), '--max-record-bytes', '100', '--compression', 'UNCOMPRESSED']);
+    const result = await run([
+      '--input',
+      join(dir, 'in.jsonl'),
+      '--out',
+      join(dir, 'out'),
+      '--max-record-bytes',
+      '100',
+      '--compression',
+      'UNCOMPRESSED',
+    ]);
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain(`rx-firehose: 1 records went to the error output (failure records under ${join(dir, 'out')}); exit status 3`);
+    expect(result.stderr).toContain(
+      `rx-firehose: 1 records went to the error output (failure records under ${join(dir, 'out')}); exit status 3`,
+    );
     expect(await deliveredLines(join(dir, 'out'))).toEqual(['{"ok":1}', '{"ok":2}']);
-    const failures = (await readdir(join(dir, 'out'), { recursive: true })).filter((f) => f.startsWith('processing-failed/') && !f.endsWith('/'));
+    const failures = (await readdir(join(dir, 'out'), { recursive: true })).filter(
+      (f) => f.startsWith('processing-failed/') && !f.endsWith('/'),
+    );
     expect(failures.length).toBeGreaterThan(0);
   }, 60_000);
 
@@ -97,7 +126,10 @@ describe('the main job, as a tool', () => {
   it('should drain when npm start itself gets SIGTERM: the job hears it, delivers what it read, and nothing is orphaned', async () => {
     const out = join(dir, 'out');
     // Bounded even if orphaned: 200,000 records at 20,000/s end within 10 s.
-    const npm = spawn('npm', ['start', '--silent', '--', '--records', '200000', '--rate', '20000', '--max-ms', '200', '--out', out], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const npm = spawn('npm', ['start', '--silent', '--', '--records', '200000', '--rate', '20000', '--max-ms', '200', '--out', out], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     npm.stderr.on('data', (d: Buffer) => (stderr += d));

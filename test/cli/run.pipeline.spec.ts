@@ -54,7 +54,10 @@ describe('rx-firehose run: Kinesis → Lambda → S3 from a configuration file',
     const config = {
       DeliveryStreamName: 'events-to-lake',
       DeliveryStreamType: 'KinesisStreamAsSource',
-      KinesisStreamSourceConfiguration: { KinesisStreamARN: 'arn:aws:kinesis:us-east-1:123456789012:stream/events', RoleARN: 'arn:aws:iam::123456789012:role/firehose' },
+      KinesisStreamSourceConfiguration: {
+        KinesisStreamARN: 'arn:aws:kinesis:us-east-1:123456789012:stream/events',
+        RoleARN: 'arn:aws:iam::123456789012:role/firehose',
+      },
       ExtendedS3DestinationConfiguration: {
         RoleARN: 'arn:aws:iam::123456789012:role/firehose',
         BucketARN: 'arn:aws:s3:::lake',
@@ -79,10 +82,30 @@ describe('rx-firehose run: Kinesis → Lambda → S3 from a configuration file',
     };
     const configFile = join(dir, 'streams.json');
     await writeFile(configFile, JSON.stringify([config], null, 2));
-    const args = ['--config', configFile, '--data-dir', join(dir, 'data'), '--starting-position', 'TRIM_HORIZON', '--kinesis-endpoint', kinesalite.endpoint, '--lambda-endpoint', lambda.endpoint, '--s3-endpoint', gateway.endpoint];
+    const args = [
+      '--config',
+      configFile,
+      '--data-dir',
+      join(dir, 'data'),
+      '--starting-position',
+      'TRIM_HORIZON',
+      '--kinesis-endpoint',
+      kinesalite.endpoint,
+      '--lambda-endpoint',
+      lambda.endpoint,
+      '--s3-endpoint',
+      gateway.endpoint,
+    ];
     const env = { AWS_ACCESS_KEY_ID: gateway.accessKeyId, AWS_SECRET_ACCESS_KEY: gateway.secretAccessKey, AWS_REGION: 'us-east-1' };
     const batch = (from: number, count: number) =>
-      putRecords(kinesis, 'events', Array.from({ length: count }, (_, i) => ({ Data: Buffer.from(JSON.stringify({ n: from + i, customer: `c${(from + i) % 3}` })), PartitionKey: `p${from + i}` })));
+      putRecords(
+        kinesis,
+        'events',
+        Array.from({ length: count }, (_, i) => ({
+          Data: Buffer.from(JSON.stringify({ n: from + i, customer: `c${(from + i) % 3}` })),
+          PartitionKey: `p${from + i}`,
+        })),
+      );
 
     await batch(0, 3000);
     const first = runCli([...args, '--metrics-port', '0'], env);

@@ -38,18 +38,26 @@ describe('rx-firehose run (Direct PUT, local Lambda handlers)', () => {
     const lambda = {
       ProcessingConfiguration: {
         Enabled: true,
-        Processors: [
-          { Type: 'Lambda', Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: TRANSFORM_ARN }] },
-        ],
+        Processors: [{ Type: 'Lambda', Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: TRANSFORM_ARN }] }],
       },
     };
-    await writeFile(join(dir, 'streams.json'), JSON.stringify([stream('plain', { ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord' }] } }), stream('enriched', lambda)]));
+    await writeFile(
+      join(dir, 'streams.json'),
+      JSON.stringify([
+        stream('plain', { ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord' }] } }),
+        stream('enriched', lambda),
+      ]),
+    );
     await writeFile(join(dir, 'in.jsonl'), ['{"n":1,"customer":"a"}', '{"n":2,"fail":true}', '{"n":3,"drop":true}'].join('\n') + '\n');
     const run = runCli([
-      '--config', join(dir, 'streams.json'),
-      '--data-dir', join(dir, 'data'),
-      '--input', join(dir, 'in.jsonl'),
-      '--lambda-handler', `${TRANSFORM_ARN}=test/support/lambda/handlers.mjs#transform`,
+      '--config',
+      join(dir, 'streams.json'),
+      '--data-dir',
+      join(dir, 'data'),
+      '--input',
+      join(dir, 'in.jsonl'),
+      '--lambda-handler',
+      `${TRANSFORM_ARN}=test/support/lambda/handlers.mjs#transform`,
     ]);
     const result = await run.done;
     expect(result.code).toBe(3);
@@ -62,14 +70,24 @@ describe('rx-firehose run (Direct PUT, local Lambda handlers)', () => {
     const enriched = await contents(join(dir, 'data', 'enriched-bucket'));
     const delivered = [...enriched].filter(([k]) => !k.startsWith('errors/')).map(([, v]) => v);
     expect(delivered).toEqual(['{"n":1,"customer":"a","transformed":true}\n']);
-    const failed = [...enriched].filter(([k]) => k.startsWith('errors/processing-failed/')).map(([, v]) => JSON.parse(v) as { rawData: string });
+    const failed = [...enriched]
+      .filter(([k]) => k.startsWith('errors/processing-failed/'))
+      .map(([, v]) => JSON.parse(v) as { rawData: string });
     expect(failed.map((f) => Buffer.from(f.rawData, 'base64').toString())).toEqual(['{"n":2,"fail":true}']);
   }, 60_000);
 
   it('should exit 0 when everything was delivered', async () => {
     await writeFile(join(dir, 'one.json'), JSON.stringify(stream('ok')));
     await writeFile(join(dir, 'in.txt'), 'a\nb\n');
-    const result = await runCli(['--config', join(dir, 'one.json'), '--data-dir', join(dir, 'data'), '--input', join(dir, 'in.txt'), '--quiet']).done;
+    const result = await runCli([
+      '--config',
+      join(dir, 'one.json'),
+      '--data-dir',
+      join(dir, 'data'),
+      '--input',
+      join(dir, 'in.txt'),
+      '--quiet',
+    ]).done;
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('');
     expect([...(await contents(join(dir, 'data', 'ok-bucket'))).values()].join('')).toBe('ab');
@@ -82,11 +100,16 @@ describe('rx-firehose run (Direct PUT, local Lambda handlers)', () => {
     expect(bad.stderr).toContain('ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration is not supported yet');
 
     // A valid stream before an invalid one does not start: the whole file is checked first.
-    await writeFile(join(dir, 'two.json'), JSON.stringify([stream('first'), stream('second', { BufferingHints: { SizeInMBs: 500, IntervalInSeconds: 60 } })]));
+    await writeFile(
+      join(dir, 'two.json'),
+      JSON.stringify([stream('first'), stream('second', { BufferingHints: { SizeInMBs: 500, IntervalInSeconds: 60 } })]),
+    );
     await writeFile(join(dir, 'in.txt'), 'a\n');
     const two = await runCli(['--config', join(dir, 'two.json'), '--data-dir', join(dir, 'data2'), '--input', join(dir, 'in.txt')]).done;
     expect(two.code).toBe(2);
-    expect(two.stderr).toContain('ExtendedS3DestinationConfiguration.BufferingHints.SizeInMBs must be an integer from 1 to 128 (MiB); got 500');
+    expect(two.stderr).toContain(
+      'ExtendedS3DestinationConfiguration.BufferingHints.SizeInMBs must be an integer from 1 to 128 (MiB); got 500',
+    );
     expect((await filesUnder(join(dir, 'data2'))).size).toBe(0);
 
     const missing = await runCli([]).done;

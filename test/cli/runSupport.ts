@@ -23,7 +23,11 @@ export interface RunningCli {
 
 /** Starts `rx-firehose run <args>` as a user runs it, in a child process with `env` added to the environment. */
 export function runCli(args: string[], env: Record<string, string> = {}): RunningCli {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let stdout = '';
   let stderr = '';
   const waiters: Array<{ check: () => boolean }> = [];
@@ -52,7 +56,9 @@ export function runCli(args: string[], env: Record<string, string> = {}): Runnin
           },
         });
         check();
-        void done.then((r) => reject(new Error(`rx-firehose run exited (${r.code}) before printing ${pattern}:\n${r.stdout}\n${r.stderr}`)));
+        void done.then((r) =>
+          reject(new Error(`rx-firehose run exited (${r.code}) before printing ${pattern}:\n${r.stdout}\n${r.stderr}`)),
+        );
       }),
     lines: (pattern, count) =>
       new Promise((resolveLines, reject) => {
@@ -64,7 +70,9 @@ export function runCli(args: string[], env: Record<string, string> = {}): Runnin
           },
         });
         check();
-        void done.then((r) => reject(new Error(`rx-firehose run exited (${r.code}) before printing ${count} lines like ${pattern}:\n${r.stdout}\n${r.stderr}`)));
+        void done.then((r) =>
+          reject(new Error(`rx-firehose run exited (${r.code}) before printing ${count} lines like ${pattern}:\n${r.stdout}\n${r.stderr}`)),
+        );
       }),
   };
 }

@@ -37,14 +37,21 @@ const CONFIG = {
 /** Every line of every delivered object under `<dataDir>/lake` (hidden temporary files are not objects yet). */
 async function deliveredLines(dataDir: string): Promise<string[]> {
   const root = join(dataDir, 'lake');
-  const files = (await readdir(root, { recursive: true }).catch(() => [] as string[])).filter((f) => f.endsWith('.gz') && !f.split('/').pop()!.startsWith('.'));
+  const files = (await readdir(root, { recursive: true }).catch(() => [] as string[])).filter(
+    (f) => f.endsWith('.gz') && !f.split('/').pop()!.startsWith('.'),
+  );
   const texts = await Promise.all(files.map(async (f) => gunzipSync(await readFile(join(root, f))).toString('utf8')));
   return texts.join('').split('\n').filter(Boolean);
 }
 
 /** Sends batches from `CONCURRENCY` producers until `stopAfter` batches were acknowledged or the server dies; returns the acknowledged lines. */
 async function produce(endpoint: string, repetition: number, stopAfter: number, onAcked: (count: number) => void): Promise<Set<string>> {
-  const client = new FirehoseClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' }, maxAttempts: 1 });
+  const client = new FirehoseClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+    maxAttempts: 1,
+  });
   const acked = new Set<string>();
   let batches = 0;
   let next = 0;
@@ -52,7 +59,9 @@ async function produce(endpoint: string, repetition: number, stopAfter: number, 
     for (;;) {
       const lines = Array.from({ length: BATCH }, () => `r${repetition}-${next++}-${'x'.repeat(200)}`);
       try {
-        const answer = await client.send(new PutRecordBatchCommand({ DeliveryStreamName: 'crash', Records: lines.map((l) => ({ Data: Buffer.from(`${l}\n`) })) }));
+        const answer = await client.send(
+          new PutRecordBatchCommand({ DeliveryStreamName: 'crash', Records: lines.map((l) => ({ Data: Buffer.from(`${l}\n`) })) }),
+        );
         answer.RequestResponses!.forEach((r, i) => r.RecordId !== undefined && acked.add(lines[i]!));
         onAcked(++batches);
         if (batches >= stopAfter * 3) return; // the kill comes well before this
@@ -95,7 +104,9 @@ describe('rx-firehose serve, crash test', () => {
       const lost = [...acked].filter((l) => !seen.has(l)).length;
       const duplicates = lines.length - seen.size;
       totalLost += lost;
-      report.push(`repetition ${repetition}: acknowledged ${acked.size}, delivered ${seen.size} distinct, lost ${lost}, duplicates ${duplicates}`);
+      report.push(
+        `repetition ${repetition}: acknowledged ${acked.size}, delivered ${seen.size} distinct, lost ${lost}, duplicates ${duplicates}`,
+      );
       expect(acked.size).toBeGreaterThanOrEqual(killAfter * BATCH);
       // The log is empty after the graceful stop.
       expect(await readdir(join(dataDir, '.rx-firehose', 'wal', 'crash'))).toEqual([]);

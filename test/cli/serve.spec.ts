@@ -35,7 +35,11 @@ describe('rx-firehose serve', () => {
     const config = join(dir, 'streams.json');
     const stream = (name: string) => ({
       DeliveryStreamName: name,
-      ExtendedS3DestinationConfiguration: { RoleARN: 'arn:aws:iam::000000000000:role/firehose', BucketARN: 'arn:aws:s3:::lake', BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } },
+      ExtendedS3DestinationConfiguration: {
+        RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+        BucketARN: 'arn:aws:s3:::lake',
+        BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
+      },
     });
     await writeFile(config, JSON.stringify([stream('a'), stream('b')]));
     const serve = await startServe(['--data-dir', join(dir, 'data'), '--config', config, '--metrics-port', '0']);
@@ -43,9 +47,16 @@ describe('rx-firehose serve', () => {
     expect(serve.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const [, metricsUrl] = await stderrMatch(serve, /metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)/);
 
-    const client = new FirehoseClient({ endpoint: serve.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' }, maxAttempts: 1 });
+    const client = new FirehoseClient({
+      endpoint: serve.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' },
+      maxAttempts: 1,
+    });
     expect((await client.send(new ListDeliveryStreamsCommand({}))).DeliveryStreamNames).toEqual(['a', 'b']);
-    await client.send(new PutRecordBatchCommand({ DeliveryStreamName: 'a', Records: [{ Data: Buffer.from('12345') }, { Data: Buffer.from('678') }] }));
+    await client.send(
+      new PutRecordBatchCommand({ DeliveryStreamName: 'a', Records: [{ Data: Buffer.from('12345') }, { Data: Buffer.from('678') }] }),
+    );
     client.destroy();
 
     const metrics = await (await fetch(metricsUrl!)).text();

@@ -60,7 +60,9 @@ describe('compress GZIP', () => {
   });
 
   it('should refuse chunks that are not bytes, naming the index', async () => {
-    await expect(compress('GZIP', [new Uint8Array(1), 'text' as unknown as Uint8Array])).rejects.toThrow(/chunks\[1\] must be a Uint8Array/);
+    await expect(compress('GZIP', [new Uint8Array(1), 'text' as unknown as Uint8Array])).rejects.toThrow(
+      /chunks\[1\] must be a Uint8Array/,
+    );
   });
 });
 

@@ -9,7 +9,8 @@ import { ensureOracles, python, PYTHON_SNAPPY, SNAPPY_PRELUDE } from './oracles.
 const BLOCK_MAX = 262_144 - (Math.floor(262_144 / 6) + 32);
 
 /** python-snappy's hadoop_snappy decoder (on C++ libsnappy). */
-const pythonUnblock = (bytes: Uint8Array): Buffer => python(SNAPPY_PRELUDE + 'stdout.write(feed(hadoop.StreamDecompressor(), stdin.read()))', bytes);
+const pythonUnblock = (bytes: Uint8Array): Buffer =>
+  python(SNAPPY_PRELUDE + 'stdout.write(feed(hadoop.StreamDecompressor(), stdin.read()))', bytes);
 
 interface Block {
   readonly length: number;
@@ -55,7 +56,12 @@ describe('compress HADOOP_SNAPPY', () => {
     'one byte more than a block': [...randomChunks(1, BLOCK_MAX), new Uint8Array([7])],
     '6 MiB of small JSON records': jsonLines(60_000),
     '6 MiB of incompressible records': randomChunks(3, 2 << 20),
-    'a mix, with records straddling block boundaries': [...jsonLines(3000), ...randomChunks(2, 333_333), new Uint8Array(0), ...jsonLines(2000, 4)],
+    'a mix, with records straddling block boundaries': [
+      ...jsonLines(3000),
+      ...randomChunks(2, 333_333),
+      new Uint8Array(0),
+      ...jsonLines(2000, 4),
+    ],
   };
   for (const [label, chunks] of Object.entries(cases)) {
     it(`should be read back by python-snappy's hadoop_snappy: ${label}`, async () => {
@@ -66,7 +72,7 @@ describe('compress HADOOP_SNAPPY', () => {
     });
   }
 
-  it("should write blocks a default-configured Hadoop reader accepts: ≤ 218 422 bytes in, ≤ 256 KiB compressed, one chunk each", async () => {
+  it('should write blocks a default-configured Hadoop reader accepts: ≤ 218 422 bytes in, ≤ 256 KiB compressed, one chunk each', async () => {
     const chunks = [...jsonLines(20_000), ...randomChunks(3, 500_000)];
     const bytes = await compress('HADOOP_SNAPPY', chunks);
     const blocks = blocksOf(bytes, rawLength);
@@ -114,15 +120,25 @@ describe('decompress HADOOP_SNAPPY', () => {
 
   it('should reject truncation, corrupt Snappy data and chunks that overrun their block with a clear error', async () => {
     const bytes = Buffer.from(await compress('HADOOP_SNAPPY', jsonLines(5000)));
-    await expect(decompress('HADOOP_SNAPPY', bytes.subarray(0, bytes.length - 1))).rejects.toThrow(/^decompress\(HADOOP_SNAPPY\): truncated compressed chunk at byte \d+/);
-    await expect(decompress('HADOOP_SNAPPY', bytes.subarray(0, 6))).rejects.toThrow(/^decompress\(HADOOP_SNAPPY\): truncated block at byte 0: it announces 218422 bytes, the data ends after 0$/);
-    await expect(decompress('HADOOP_SNAPPY', bytes.subarray(0, 2))).rejects.toThrow(/^decompress\(HADOOP_SNAPPY\): truncated block header at byte 0/);
+    await expect(decompress('HADOOP_SNAPPY', bytes.subarray(0, bytes.length - 1))).rejects.toThrow(
+      /^decompress\(HADOOP_SNAPPY\): truncated compressed chunk at byte \d+/,
+    );
+    await expect(decompress('HADOOP_SNAPPY', bytes.subarray(0, 6))).rejects.toThrow(
+      /^decompress\(HADOOP_SNAPPY\): truncated block at byte 0: it announces 218422 bytes, the data ends after 0$/,
+    );
+    await expect(decompress('HADOOP_SNAPPY', bytes.subarray(0, 2))).rejects.toThrow(
+      /^decompress\(HADOOP_SNAPPY\): truncated block header at byte 0/,
+    );
     const garbled = Buffer.from(bytes);
     garbled.fill(0xee, 20, 60);
-    await expect(decompress('HADOOP_SNAPPY', garbled)).rejects.toThrow(/^decompress\(HADOOP_SNAPPY\): compressed chunk at byte 4: corrupt Snappy data/);
+    await expect(decompress('HADOOP_SNAPPY', garbled)).rejects.toThrow(
+      /^decompress\(HADOOP_SNAPPY\): compressed chunk at byte 4: corrupt Snappy data/,
+    );
     const short = Buffer.from(bytes);
     short.writeUInt32BE(1000, 0); // the block now claims fewer bytes than its chunk holds
-    await expect(decompress('HADOOP_SNAPPY', short)).rejects.toThrow(/^decompress\(HADOOP_SNAPPY\): compressed chunk at byte 4 holds 218422 bytes, more than the 1000 left in the block at byte 0$/);
+    await expect(decompress('HADOOP_SNAPPY', short)).rejects.toThrow(
+      /^decompress\(HADOOP_SNAPPY\): compressed chunk at byte 4 holds 218422 bytes, more than the 1000 left in the block at byte 0$/,
+    );
     // Framed Snappy is not Hadoop Snappy.
     await expect(decompress('HADOOP_SNAPPY', await compress('Snappy', jsonLines(10)))).rejects.toThrow(/^decompress\(HADOOP_SNAPPY\): /);
   });

@@ -47,7 +47,11 @@ const pythonImports = (modules: string): boolean => succeeds(PYTHON, ['-c', `imp
 
 export const GZIP: Oracle = { name: 'gzip(1)', packages: ['gzip'], present: () => succeeds('gzip', ['--version']) };
 export const UNZIP: Oracle = { name: 'unzip(1)', packages: ['unzip'], present: () => succeeds('unzip', ['-v']) };
-export const PYTHON_ZIPFILE: Oracle = { name: `Python's zipfile (${PYTHON})`, packages: ['python3'], present: () => pythonImports('zipfile') };
+export const PYTHON_ZIPFILE: Oracle = {
+  name: `Python's zipfile (${PYTHON})`,
+  packages: ['python3'],
+  present: () => pythonImports('zipfile'),
+};
 export const PYTHON_SNAPPY: Oracle = {
   name: `python-snappy with crcmod (${PYTHON})`,
   packages: ['python3-snappy', 'python3-crcmod'],
@@ -81,7 +85,9 @@ export function run(command: string, args: readonly string[], input?: Uint8Array
   });
   if (result.error !== undefined || result.status !== 0) {
     const stderr = result.stderr?.toString('utf8') ?? '';
-    throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}${result.error ? `, ${result.error.message}` : ''}):\n${stderr.slice(-4000)}`);
+    throw new Error(
+      `${command} ${args.join(' ')} failed (exit ${result.status}${result.error ? `, ${result.error.message}` : ''}):\n${stderr.slice(-4000)}`,
+    );
   }
   return result.stdout;
 }

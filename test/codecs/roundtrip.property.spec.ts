@@ -15,7 +15,10 @@ const record = fc.oneof(
       .tuple(fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 3000 }))
       .map(([pattern, times]) => new Uint8Array(pattern.length * times).map((_, i) => pattern[i % pattern.length]!)),
   },
-  { weight: 1, arbitrary: fc.integer({ min: 60_000, max: 240_000 }).map((n) => new Uint8Array(n).map((_, i) => (i * 31 + (i >> 9)) & 0xff)) },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 60_000, max: 240_000 }).map((n) => new Uint8Array(n).map((_, i) => (i * 31 + (i >> 9)) & 0xff)),
+  },
 );
 /** A batch: the records Firehose would concatenate into one object. */
 const batch = fc.array(record, { maxLength: 12 });
@@ -46,7 +49,8 @@ describe('compress, read by the independent implementations', () => {
     }
     // One Python process decodes everything and answers with the decoded bytes, base64.
     const out = python(
-      SNAPPY_PRELUDE + `
+      SNAPPY_PRELUDE +
+        `
 import io, json, base64, gzip, zipfile
 def decode(format, data):
     if format == 'GZIP':

@@ -49,7 +49,12 @@ describe('compress Snappy (framing format)', () => {
     '65 537 bytes (two chunks)': [...randomChunks(1, 65_536), new Uint8Array([42])],
     '6 MiB of small JSON records (compressible, windows across records)': jsonLines(60_000),
     '6 MiB of incompressible records (uncompressed chunks)': randomChunks(6, 1 << 20),
-    'a mix, with records straddling chunk boundaries': [...jsonLines(700), ...randomChunks(3, 100_001), new Uint8Array(0), ...jsonLines(3000, 5)],
+    'a mix, with records straddling chunk boundaries': [
+      ...jsonLines(700),
+      ...randomChunks(3, 100_001),
+      new Uint8Array(0),
+      ...jsonLines(3000, 5),
+    ],
   };
 
   for (const [label, chunks] of Object.entries(cases)) {
@@ -92,7 +97,8 @@ describe('compress Snappy (framing format)', () => {
   /** Raw Snappy blocks decompressed by libsnappy (through python-snappy), all in one process. */
   function pythonRaw(blocks: readonly Uint8Array[]): Buffer[] {
     const out = python(
-      SNAPPY_PRELUDE + `
+      SNAPPY_PRELUDE +
+        `
 import json, base64
 print(json.dumps([base64.b64encode(snappy.uncompress(base64.b64decode(b))).decode() for b in json.load(stdin)]))
 `,
@@ -118,7 +124,8 @@ describe('decompress Snappy (framing format)', () => {
   it("should read python-snappy's framed output, compressed and uncompressed chunks alike", async () => {
     const data = concat([...jsonLines(20_000), ...randomChunks(1, 300_000)]);
     const framed = python(
-      SNAPPY_PRELUDE + `
+      SNAPPY_PRELUDE +
+        `
 data = stdin.read()
 c = snappy.StreamCompressor()
 stdout.write(b''.join(c.add_chunk(data[i:i + 65536]) for i in range(0, len(data), 65536)))
@@ -148,12 +155,16 @@ stdout.write(b''.join(c.add_chunk(data[i:i + 65536]) for i in range(0, len(data)
     const bad = Buffer.from(framed);
     bad[second.offset + 4]! ^= 0x01; // lowest byte of its stored CRC
     await expect(decompress('Snappy', bad)).rejects.toThrow(
-      new RegExp(`^decompress\\(Snappy\\): CRC-32C mismatch in the compressed chunk at byte ${second.offset}: stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8} \\(masked\\); the data is corrupt$`),
+      new RegExp(
+        `^decompress\\(Snappy\\): CRC-32C mismatch in the compressed chunk at byte ${second.offset}: stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8} \\(masked\\); the data is corrupt$`,
+      ),
     );
     // And in the data of an uncompressed chunk.
     const raw = Buffer.from(await compress('Snappy', randomChunks(1, 100_000)));
     raw[10 + 8 + 500]! ^= 0x80;
-    await expect(decompress('Snappy', raw)).rejects.toThrow(/^decompress\(Snappy\): CRC-32C mismatch in the uncompressed chunk at byte 10: /);
+    await expect(decompress('Snappy', raw)).rejects.toThrow(
+      /^decompress\(Snappy\): CRC-32C mismatch in the uncompressed chunk at byte 10: /,
+    );
     // The oracle agrees that these are corrupt.
     expect(() => pythonUnframe(bad)).toThrow(/crc mismatch/);
   });
@@ -163,8 +174,12 @@ stdout.write(b''.join(c.add_chunk(data[i:i + 65536]) for i in range(0, len(data)
     const first = chunksOf(framed)[1]!;
     const garbled = Buffer.from(framed);
     garbled.fill(0xff, first.offset + 8 + 3, first.offset + 8 + 40); // inside the compressed bytes
-    await expect(decompress('Snappy', garbled)).rejects.toThrow(/^decompress\(Snappy\): (compressed chunk at byte 10: corrupt Snappy data|CRC-32C mismatch)/);
-    await expect(decompress('Snappy', framed.subarray(0, framed.length - 1))).rejects.toThrow(/^decompress\(Snappy\): truncated chunk at byte \d+/);
+    await expect(decompress('Snappy', garbled)).rejects.toThrow(
+      /^decompress\(Snappy\): (compressed chunk at byte 10: corrupt Snappy data|CRC-32C mismatch)/,
+    );
+    await expect(decompress('Snappy', framed.subarray(0, framed.length - 1))).rejects.toThrow(
+      /^decompress\(Snappy\): truncated chunk at byte \d+/,
+    );
     await expect(decompress('Snappy', framed.subarray(10))).rejects.toThrow(/^decompress\(Snappy\): no stream identifier/);
     await expect(decompress('Snappy', new Uint8Array(0))).rejects.toThrow(/^decompress\(Snappy\): empty input/);
     const reserved = Buffer.concat([IDENTIFIER, Buffer.from([0x05, 1, 0, 0, 0])]);

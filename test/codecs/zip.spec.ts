@@ -88,8 +88,14 @@ describe('compress ZIP', () => {
 
   it('should name the entry zipEntryName, flagging a non-ASCII name as UTF-8', async () => {
     const chunks = jsonLines(100);
-    expect(checkWithOracles(await compress('ZIP', chunks, { zipEntryName: 'batch-0001.json' }), concat(chunks), 'batch-0001.json').flag_bits & 0x800).toBe(0);
-    expect(checkWithOracles(await compress('ZIP', chunks, { zipEntryName: 'données/été.json' }), concat(chunks), 'données/été.json').flag_bits & 0x800).toBe(0x800);
+    expect(
+      checkWithOracles(await compress('ZIP', chunks, { zipEntryName: 'batch-0001.json' }), concat(chunks), 'batch-0001.json').flag_bits &
+        0x800,
+    ).toBe(0);
+    expect(
+      checkWithOracles(await compress('ZIP', chunks, { zipEntryName: 'données/été.json' }), concat(chunks), 'données/été.json').flag_bits &
+        0x800,
+    ).toBe(0x800);
   });
 
   it('should deflate at gzipLevel and be the same output for the same input', async () => {
@@ -153,8 +159,12 @@ sys.stdout.buffer.write(out.getvalue())
     badData[200]! ^= 0xff;
     await expect(decompress('ZIP', badData)).rejects.toThrow(/^decompress\(ZIP\): entry "data": /);
 
-    await expect(decompress('ZIP', archive.subarray(0, archive.length - 30))).rejects.toThrow(/^decompress\(ZIP\): no end of central directory record/);
+    await expect(decompress('ZIP', archive.subarray(0, archive.length - 30))).rejects.toThrow(
+      /^decompress\(ZIP\): no end of central directory record/,
+    );
     await expect(decompress('ZIP', new Uint8Array(0))).rejects.toThrow(/^decompress\(ZIP\): no end of central directory record/);
-    await expect(decompress('ZIP', pythonZip(data, 'ZIP_DEFLATED', ['a', 'b']))).rejects.toThrow(/^decompress\(ZIP\): expected exactly one entry, as Firehose writes; found 2/);
+    await expect(decompress('ZIP', pythonZip(data, 'ZIP_DEFLATED', ['a', 'b']))).rejects.toThrow(
+      /^decompress\(ZIP\): expected exactly one entry, as Firehose writes; found 2/,
+    );
   });
 });

@@ -20,7 +20,10 @@ const s3DestinationExample = {
     CompressionFormat: 'UNCOMPRESSED',
     Prefix: 'firehose/',
     RoleARN: ROLE,
-    ProcessingConfiguration: { Enabled: true, Processors: [{ Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: LAMBDA }], Type: 'Lambda' }] },
+    ProcessingConfiguration: {
+      Enabled: true,
+      Processors: [{ Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: LAMBDA }], Type: 'Lambda' }],
+    },
   },
 };
 
@@ -28,7 +31,10 @@ const s3DestinationExample = {
 const kinesisSourceExample = {
   DeliveryStreamName: 'Deliverystream',
   DeliveryStreamType: 'KinesisStreamAsSource',
-  KinesisStreamSourceConfiguration: { KinesisStreamARN: 'arn:aws:kinesis:us-east-1:123456789012:stream/kinesisStream', RoleARN: 'arn:aws:iam::123456789012:role/kinesisStreamRole' },
+  KinesisStreamSourceConfiguration: {
+    KinesisStreamARN: 'arn:aws:kinesis:us-east-1:123456789012:stream/kinesisStream',
+    RoleARN: 'arn:aws:iam::123456789012:role/kinesisStreamRole',
+  },
   ExtendedS3DestinationConfiguration: {
     BucketARN: 'arn:aws:s3:::s3bucket',
     BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 50 },
@@ -46,14 +52,22 @@ const convertRecordFormatExample = {
     RoleARN: ROLE,
     BucketARN: 'arn:aws:s3:::s3bucket',
     Prefix: 'taxi_trips/year=!{timestamp:YYYY}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/',
-    ErrorOutputPrefix: 'taxi_trips/error/!{firehose:error-output-type}/year=!{timestamp:YYYY}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/',
+    ErrorOutputPrefix:
+      'taxi_trips/error/!{firehose:error-output-type}/year=!{timestamp:YYYY}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/',
     BufferingHints: { SizeInMBs: 128, IntervalInSeconds: 300 },
     CompressionFormat: 'UNCOMPRESSED',
     EncryptionConfiguration: { NoEncryptionConfig: 'NoEncryption' },
     CloudWatchLoggingOptions: { Enabled: true, LogGroupName: 'KDF-taxi_trips', LogStreamName: 'S3Delivery' },
     S3BackupMode: 'Disabled',
     DataFormatConversionConfiguration: {
-      SchemaConfiguration: { CatalogId: '123456789012', RoleARN: ROLE, DatabaseName: 'db', TableName: 'taxi_trips', Region: 'us-east-1', VersionId: 'LATEST' },
+      SchemaConfiguration: {
+        CatalogId: '123456789012',
+        RoleARN: ROLE,
+        DatabaseName: 'db',
+        TableName: 'taxi_trips',
+        Region: 'us-east-1',
+        VersionId: 'LATEST',
+      },
       InputFormatConfiguration: { Deserializer: { OpenXJsonSerDe: {} } },
       OutputFormatConfiguration: { Serializer: { ParquetSerDe: {} } },
       Enabled: true,
@@ -74,7 +88,13 @@ const elasticsearchExample = {
     RetryOptions: { DurationInSeconds: 60 },
     RoleARN: ROLE,
     S3BackupMode: 'AllDocuments',
-    S3Configuration: { BucketARN: 'arn:aws:s3:::backup', BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 50 }, CompressionFormat: 'UNCOMPRESSED', Prefix: 'firehose/', RoleARN: ROLE },
+    S3Configuration: {
+      BucketARN: 'arn:aws:s3:::backup',
+      BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 50 },
+      CompressionFormat: 'UNCOMPRESSED',
+      Prefix: 'firehose/',
+      RoleARN: ROLE,
+    },
   },
 };
 
@@ -83,8 +103,14 @@ describe("configurations from AWS's documentation examples", () => {
   const kinesis = useKinesalite();
 
   it('should run the S3 destination example with its Lambda processor (a local handler for myLambda)', async () => {
-    const echo: LocalTransformation = (event) => ({ records: event.records.map((r) => ({ recordId: r.recordId, result: 'Ok' as const, data: r.data })) });
-    const summary = await deliveryStreamFromConfig(s3DestinationExample as never, { dataDir: dir.path, records: recordsOf(['{"a":1}']), lambdaHandlers: { myLambda: echo } }).done;
+    const echo: LocalTransformation = (event) => ({
+      records: event.records.map((r) => ({ recordId: r.recordId, result: 'Ok' as const, data: r.data })),
+    });
+    const summary = await deliveryStreamFromConfig(s3DestinationExample as never, {
+      dataDir: dir.path,
+      records: recordsOf(['{"a":1}']),
+      lambdaHandlers: { myLambda: echo },
+    }).done;
     expect(summary).toMatchObject({ deliveredRecords: 1, errorOutputRecords: 0 });
     const files = await filesUnder(`${dir.path}/s3bucket`);
     expect([...files.keys()]).toEqual([expect.stringMatching(/^firehose\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/deliverystream-1-/)]);
@@ -100,7 +126,10 @@ describe("configurations from AWS's documentation examples", () => {
 
   it('should refuse the record format conversion example by naming DataFormatConversionConfiguration, then its week-based year, and run the rest', async () => {
     expect(() => deliveryStreamFromConfig(convertRecordFormatExample as never, { dataDir: dir.path })).toThrow(
-      new InvalidConfigurationError('ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration', 'ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration is not supported yet'),
+      new InvalidConfigurationError(
+        'ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration',
+        'ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration is not supported yet',
+      ),
     );
     const { DataFormatConversionConfiguration: _conversion, ...rest } = convertRecordFormatExample.ExtendedS3DestinationConfiguration;
     let err: InvalidConfigurationError | undefined;
@@ -113,10 +142,19 @@ describe("configurations from AWS's documentation examples", () => {
     expect(err?.field).toBe('ExtendedS3DestinationConfiguration.Prefix');
     expect(err?.message).toMatch(/"!\{timestamp:YYYY\}" at index 16: pattern letter "Y" \(week-based year\) is not supported/);
 
-    const calendarYear = { ...rest, Prefix: rest.Prefix.replaceAll('YYYY', 'yyyy'), ErrorOutputPrefix: rest.ErrorOutputPrefix.replaceAll('YYYY', 'yyyy') };
-    const summary = await deliveryStreamFromConfig({ ...convertRecordFormatExample, ExtendedS3DestinationConfiguration: calendarYear } as never, { dataDir: dir.path, records: recordsOf(['x']) }).done;
+    const calendarYear = {
+      ...rest,
+      Prefix: rest.Prefix.replaceAll('YYYY', 'yyyy'),
+      ErrorOutputPrefix: rest.ErrorOutputPrefix.replaceAll('YYYY', 'yyyy'),
+    };
+    const summary = await deliveryStreamFromConfig(
+      { ...convertRecordFormatExample, ExtendedS3DestinationConfiguration: calendarYear } as never,
+      { dataDir: dir.path, records: recordsOf(['x']) },
+    ).done;
     expect(summary.deliveredRecords).toBe(1);
-    expect([...(await filesUnder(`${dir.path}/s3bucket`)).keys()]).toEqual([expect.stringMatching(/^taxi_trips\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/deliverystream-1-/)]);
+    expect([...(await filesUnder(`${dir.path}/s3bucket`)).keys()]).toEqual([
+      expect.stringMatching(/^taxi_trips\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/deliverystream-1-/),
+    ]);
   });
 
   it('should load the Amazon ES example (the legacy Elasticsearch configuration) without starting it', () => {

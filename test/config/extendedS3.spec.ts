@@ -14,24 +14,41 @@ describe('deliveryStreamFromConfig: Direct PUT → extended S3 in the data direc
     const stream = deliveryStreamFromConfig(s3Config(), { dataDir: dir.path, records: recordsOf(['a\n', 'b\n']) });
     expect(stream.arn).toBe('arn:aws:firehose:us-east-1:000000000000:deliverystream/clicks');
     const summary = await stream.done;
-    expect(summary).toMatchObject({ name: 'clicks', incomingRecords: 2, deliveredRecords: 2, deliveredBytes: 4, deliveredBatches: 1, errorOutputRecords: 0 });
+    expect(summary).toMatchObject({
+      name: 'clicks',
+      incomingRecords: 2,
+      deliveredRecords: 2,
+      deliveredBytes: 4,
+      deliveredBatches: 1,
+      errorOutputRecords: 0,
+    });
     const files = await filesUnder(`${dir.path}/lake`);
-    expect([...files.keys()]).toEqual([expect.stringMatching(/^\d{4}\/\d{2}\/\d{2}\/\d{2}\/clicks-1-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[\w-]+$/)]);
+    expect([...files.keys()]).toEqual([
+      expect.stringMatching(/^\d{4}\/\d{2}\/\d{2}\/\d{2}\/clicks-1-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[\w-]+$/),
+    ]);
     expect(textOf(files)).toBe('a\nb\n');
   });
 
   it('should put objects under Prefix (with the time appended when the prefix has no timestamp)', async () => {
     await deliveryStreamFromConfig(s3Config({ Prefix: 'raw/' }), { dataDir: dir.path, records: recordsOf(['x']) }).done;
-    expect([...(await filesUnder(`${dir.path}/lake`)).keys()]).toEqual([expect.stringMatching(/^raw\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/clicks-1-/)]);
+    expect([...(await filesUnder(`${dir.path}/lake`)).keys()]).toEqual([
+      expect.stringMatching(/^raw\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/clicks-1-/),
+    ]);
   });
 
   it('should compress objects with CompressionFormat, and name them with its extension or FileExtension', async () => {
-    await deliveryStreamFromConfig(s3Config({ CompressionFormat: 'GZIP', Prefix: 'gz/' }), { dataDir: dir.path, records: recordsOf(['{"n":1}\n']) }).done;
+    await deliveryStreamFromConfig(s3Config({ CompressionFormat: 'GZIP', Prefix: 'gz/' }), {
+      dataDir: dir.path,
+      records: recordsOf(['{"n":1}\n']),
+    }).done;
     const gz = await filesUnder(`${dir.path}/lake/gz`);
     expect([...gz.keys()][0]).toMatch(/\.gz$/);
     expect(gunzipSync([...gz.values()][0]!).toString()).toBe('{"n":1}\n');
 
-    await deliveryStreamFromConfig(s3Config({ CompressionFormat: 'GZIP', FileExtension: '.json.gz', Prefix: 'ext/' }), { dataDir: dir.path, records: recordsOf(['{}']) }).done;
+    await deliveryStreamFromConfig(s3Config({ CompressionFormat: 'GZIP', FileExtension: '.json.gz', Prefix: 'ext/' }), {
+      dataDir: dir.path,
+      records: recordsOf(['{}']),
+    }).done;
     expect([...(await filesUnder(`${dir.path}/lake/ext`)).keys()][0]).toMatch(/\.json\.gz$/);
   });
 
@@ -44,7 +61,10 @@ describe('deliveryStreamFromConfig: Direct PUT → extended S3 in the data direc
     expect(one.deliveredBatches).toBe(3);
     expect((await filesUnder(`${dir.path}/lake/one`)).size).toBe(3);
 
-    const five = await deliveryStreamFromConfig(s3Config({ Prefix: 'five/' }), { dataDir: dir.path, records: recordsOf([big('a'), big('b'), big('c')]) }).done;
+    const five = await deliveryStreamFromConfig(s3Config({ Prefix: 'five/' }), {
+      dataDir: dir.path,
+      records: recordsOf([big('a'), big('b'), big('c')]),
+    }).done;
     expect(five.deliveredBatches).toBe(1);
   });
 
@@ -53,11 +73,14 @@ describe('deliveryStreamFromConfig: Direct PUT → extended S3 in the data direc
       const scheduler = new TestScheduler(() => undefined);
       scheduler.maxFrames = Number.POSITIVE_INFINITY;
       const source = new Subject<string>();
-      const stream = deliveryStreamFromConfig(s3Config({ Prefix: `i${intervalS}/`, BufferingHints: { SizeInMBs: 128, IntervalInSeconds: intervalS } }), {
-        dataDir: dir.path,
-        scheduler,
-        records: source.pipe(toRecords({ scheduler })),
-      });
+      const stream = deliveryStreamFromConfig(
+        s3Config({ Prefix: `i${intervalS}/`, BufferingHints: { SizeInMBs: 128, IntervalInSeconds: intervalS } }),
+        {
+          dataDir: dir.path,
+          scheduler,
+          records: source.pipe(toRecords({ scheduler })),
+        },
+      );
       scheduler.schedule(() => source.next('first\n'), 0);
       scheduler.schedule(() => source.next('second\n'), 61_000);
       scheduler.schedule(() => source.complete(), 100_000);
@@ -77,7 +100,12 @@ describe('deliveryStreamFromConfig: Direct PUT → extended S3 in the data direc
         ErrorOutputPrefix: 'errors/!{firehose:error-output-type}/!{timestamp:yyyy}/',
         ProcessingConfiguration: {
           Enabled: true,
-          Processors: [{ Type: 'Lambda', Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: 'arn:aws:lambda:us-east-1:123456789012:function:reject' }] }],
+          Processors: [
+            {
+              Type: 'Lambda',
+              Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: 'arn:aws:lambda:us-east-1:123456789012:function:reject' }],
+            },
+          ],
         },
       }),
       { dataDir: dir.path, records: recordsOf(['bad']), lambdaHandlers: { reject: fail } },
@@ -87,7 +115,10 @@ describe('deliveryStreamFromConfig: Direct PUT → extended S3 in the data direc
     const errors = await filesUnder(`${dir.path}/lake/errors`);
     expect([...errors.keys()]).toEqual([expect.stringMatching(/^processing-failed\/\d{4}\/clicks-1-/)]);
     const failure = JSON.parse(textOf(errors)) as Record<string, unknown>;
-    expect(failure).toMatchObject({ errorCode: 'Lambda.ProcessingFailedStatus', lambdaArn: 'arn:aws:lambda:us-east-1:123456789012:function:reject' });
+    expect(failure).toMatchObject({
+      errorCode: 'Lambda.ProcessingFailedStatus',
+      lambdaArn: 'arn:aws:lambda:us-east-1:123456789012:function:reject',
+    });
     expect(Buffer.from(failure.rawData as string, 'base64').toString()).toBe('bad');
   });
 
@@ -123,10 +154,30 @@ describe('deliveryStreamFromConfig: Direct PUT → extended S3 in the data direc
 
 describe('deliveryStreamFromConfig: ranges and unsupported fields', () => {
   it.each([
-    [{ BufferingHints: { SizeInMBs: 0, IntervalInSeconds: 60 } }, 'ExtendedS3DestinationConfiguration.BufferingHints.SizeInMBs', '0', 'from 1 to 128'],
-    [{ BufferingHints: { SizeInMBs: 129, IntervalInSeconds: 60 } }, 'ExtendedS3DestinationConfiguration.BufferingHints.SizeInMBs', '129', 'from 1 to 128'],
-    [{ BufferingHints: { SizeInMBs: 5, IntervalInSeconds: 901 } }, 'ExtendedS3DestinationConfiguration.BufferingHints.IntervalInSeconds', '901', 'from 0 to 900'],
-    [{ BufferingHints: { SizeInMBs: 5 } }, 'ExtendedS3DestinationConfiguration.BufferingHints.IntervalInSeconds', 'SizeInMBs', 'given with'],
+    [
+      { BufferingHints: { SizeInMBs: 0, IntervalInSeconds: 60 } },
+      'ExtendedS3DestinationConfiguration.BufferingHints.SizeInMBs',
+      '0',
+      'from 1 to 128',
+    ],
+    [
+      { BufferingHints: { SizeInMBs: 129, IntervalInSeconds: 60 } },
+      'ExtendedS3DestinationConfiguration.BufferingHints.SizeInMBs',
+      '129',
+      'from 1 to 128',
+    ],
+    [
+      { BufferingHints: { SizeInMBs: 5, IntervalInSeconds: 901 } },
+      'ExtendedS3DestinationConfiguration.BufferingHints.IntervalInSeconds',
+      '901',
+      'from 0 to 900',
+    ],
+    [
+      { BufferingHints: { SizeInMBs: 5 } },
+      'ExtendedS3DestinationConfiguration.BufferingHints.IntervalInSeconds',
+      'SizeInMBs',
+      'given with',
+    ],
     [{ CompressionFormat: 'BROTLI' }, 'ExtendedS3DestinationConfiguration.CompressionFormat', '"BROTLI"', 'GZIP'],
     [{ BucketARN: 'lake' }, 'ExtendedS3DestinationConfiguration.BucketARN', '"lake"', 'arn:aws:s3:::'],
     [{ Prefix: 'a/!{nope:x}/' }, 'ExtendedS3DestinationConfiguration.Prefix', 'nope', ''],
@@ -140,16 +191,25 @@ describe('deliveryStreamFromConfig: ranges and unsupported fields', () => {
   });
 
   it.each([
-    ['ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration', s3Config({ DataFormatConversionConfiguration: { Enabled: true } })],
+    [
+      'ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration',
+      s3Config({ DataFormatConversionConfiguration: { Enabled: true } }),
+    ],
     ['ExtendedS3DestinationConfiguration.CustomTimeZone', s3Config({ CustomTimeZone: 'Asia/Tokyo' })],
-    ['DeliveryStreamEncryptionConfigurationInput', { ...s3Config(), DeliveryStreamEncryptionConfigurationInput: { KeyType: 'AWS_OWNED_CMK' } }],
+    [
+      'DeliveryStreamEncryptionConfigurationInput',
+      { ...s3Config(), DeliveryStreamEncryptionConfigurationInput: { KeyType: 'AWS_OWNED_CMK' } },
+    ],
     ['RedshiftDestinationConfiguration', { DeliveryStreamName: 'x', RedshiftDestinationConfiguration: {} }],
     ['SnowflakeDestinationConfiguration', { DeliveryStreamName: 'x', SnowflakeDestinationConfiguration: {} }],
     ['IcebergDestinationConfiguration', { DeliveryStreamName: 'x', IcebergDestinationConfiguration: {} }],
     ['MSKSourceConfiguration', { ...s3Config(), MSKSourceConfiguration: {} }],
     ['DatabaseSourceConfiguration', { ...s3Config(), DatabaseSourceConfiguration: {} }],
     ['DeliveryStreamType', { ...s3Config(), DeliveryStreamType: 'MSKAsSource' }],
-    ['ExtendedS3DestinationConfiguration.EncryptionConfiguration.KMSEncryptionConfig', s3Config({ EncryptionConfiguration: { KMSEncryptionConfig: { AWSKMSKeyARN: 'arn:aws:kms:us-east-1:123456789012:key/k' } } })],
+    [
+      'ExtendedS3DestinationConfiguration.EncryptionConfiguration.KMSEncryptionConfig',
+      s3Config({ EncryptionConfiguration: { KMSEncryptionConfig: { AWSKMSKeyARN: 'arn:aws:kms:us-east-1:123456789012:key/k' } } }),
+    ],
   ])('should refuse %s by name as not supported yet', (field, input) => {
     const err = refused(input);
     expect(err.field).toBe(field);
@@ -157,7 +217,9 @@ describe('deliveryStreamFromConfig: ranges and unsupported fields', () => {
   });
 
   it('should refuse a field Firehose does not define, and a missing name or destination', () => {
-    expect(refused(s3Config({ Bucket: 'lake' })).message).toBe('ExtendedS3DestinationConfiguration.Bucket is not a field of ExtendedS3DestinationConfiguration');
+    expect(refused(s3Config({ Bucket: 'lake' })).message).toBe(
+      'ExtendedS3DestinationConfiguration.Bucket is not a field of ExtendedS3DestinationConfiguration',
+    );
     expect(refused({ ExtendedS3DestinationConfiguration: s3Config().ExtendedS3DestinationConfiguration }).field).toBe('DeliveryStreamName');
     expect(refused({ DeliveryStreamName: 'bad name' }).field).toBe('DeliveryStreamName');
     expect(refused({ DeliveryStreamName: 'x' }).message).toMatch(/needs one destination/);

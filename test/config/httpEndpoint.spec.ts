@@ -44,7 +44,11 @@ describe('deliveryStreamFromConfig: HttpEndpointDestinationConfiguration', () =>
   it('should POST records with the access key, common attributes and the stream ARN', async () => {
     const endpoint = await receiver({ accessKey: 'secret-key' });
     const stream = deliveryStreamFromConfig(
-      httpConfig(endpoint.url, { RequestConfiguration: { CommonAttributes: [{ AttributeName: 'env', AttributeValue: 'test' }] } }, { AccessKey: 'secret-key' }),
+      httpConfig(
+        endpoint.url,
+        { RequestConfiguration: { CommonAttributes: [{ AttributeName: 'env', AttributeValue: 'test' }] } },
+        { AccessKey: 'secret-key' },
+      ),
       { dataDir: dir.path, records: recordsOf(['a', 'b']) },
     );
     expect(stream.description).toBe(`Direct PUT → receiver ${endpoint.url} (failures → ${dir.path}/failures)`);
@@ -57,17 +61,30 @@ describe('deliveryStreamFromConfig: HttpEndpointDestinationConfiguration', () =>
 
   it('should gzip the body with RequestConfiguration.ContentEncoding GZIP', async () => {
     const endpoint = await receiver();
-    await deliveryStreamFromConfig(httpConfig(endpoint.url, { RequestConfiguration: { ContentEncoding: 'GZIP' } }), { dataDir: dir.path, records: recordsOf(['z']) }).done;
+    await deliveryStreamFromConfig(httpConfig(endpoint.url, { RequestConfiguration: { ContentEncoding: 'GZIP' } }), {
+      dataDir: dir.path,
+      records: recordsOf(['z']),
+    }).done;
     expect(endpoint.encodings).toEqual(['gzip']);
     expect(endpoint.received.map((r) => r.data)).toEqual(['z']);
   });
 
   it('should write http-endpoint-failed records to the S3Configuration bucket once RetryOptions.DurationInSeconds is over (0: no retry)', async () => {
     const endpoint = await receiver({ fail: true });
-    const stream = deliveryStreamFromConfig(httpConfig(endpoint.url, { RetryOptions: { DurationInSeconds: 0 }, S3Configuration: { RoleARN: 'arn:aws:iam::123456789012:role/firehose', BucketARN: 'arn:aws:s3:::failures', ErrorOutputPrefix: 'failed/!{firehose:error-output-type}/' } }), {
-      dataDir: dir.path,
-      records: recordsOf(['lost?']),
-    });
+    const stream = deliveryStreamFromConfig(
+      httpConfig(endpoint.url, {
+        RetryOptions: { DurationInSeconds: 0 },
+        S3Configuration: {
+          RoleARN: 'arn:aws:iam::123456789012:role/firehose',
+          BucketARN: 'arn:aws:s3:::failures',
+          ErrorOutputPrefix: 'failed/!{firehose:error-output-type}/',
+        },
+      }),
+      {
+        dataDir: dir.path,
+        records: recordsOf(['lost?']),
+      },
+    );
     const results: number[] = [];
     stream.results.subscribe((r) => results.push(r.attempts));
     const summary = await stream.done;
@@ -82,14 +99,23 @@ describe('deliveryStreamFromConfig: HttpEndpointDestinationConfiguration', () =>
 
   it('should also copy every source record to the S3Configuration bucket with S3BackupMode AllData (not with FailedDataOnly)', async () => {
     const endpoint = await receiver();
-    await deliveryStreamFromConfig(httpConfig(endpoint.url, { S3BackupMode: 'AllData' }), { dataDir: dir.path, records: recordsOf(['a', 'b']) }).done;
+    await deliveryStreamFromConfig(httpConfig(endpoint.url, { S3BackupMode: 'AllData' }), {
+      dataDir: dir.path,
+      records: recordsOf(['a', 'b']),
+    }).done;
     expect(endpoint.received.map((r) => r.data)).toEqual(['a', 'b']);
     expect(textOf(await filesUnder(`${dir.path}/failures`))).toBe('ab');
 
-    await deliveryStreamFromConfig(httpConfig(endpoint.url, { S3BackupMode: 'FailedDataOnly', S3Configuration: { RoleARN: 'arn:aws:iam::123456789012:role/firehose', BucketARN: 'arn:aws:s3:::other' } }), {
-      dataDir: dir.path,
-      records: recordsOf(['c']),
-    }).done;
+    await deliveryStreamFromConfig(
+      httpConfig(endpoint.url, {
+        S3BackupMode: 'FailedDataOnly',
+        S3Configuration: { RoleARN: 'arn:aws:iam::123456789012:role/firehose', BucketARN: 'arn:aws:s3:::other' },
+      }),
+      {
+        dataDir: dir.path,
+        records: recordsOf(['c']),
+      },
+    ).done;
     expect((await filesUnder(`${dir.path}/other`)).size).toBe(0);
   });
 
@@ -103,24 +129,34 @@ describe('deliveryStreamFromConfig: HttpEndpointDestinationConfiguration', () =>
     stream.results.subscribe((r) => batches.push(r.records.length));
     await stream.done;
     expect(batches).toEqual([1, 1]);
-    expect(() => deliveryStreamFromConfig(httpConfig(endpoint.url, { BufferingHints: { SizeInMBs: 65, IntervalInSeconds: 60 } }), { dataDir: dir.path })).toThrow(
-      'HttpEndpointDestinationConfiguration.BufferingHints.SizeInMBs must be an integer from 1 to 64 (MiB); got 65',
-    );
+    expect(() =>
+      deliveryStreamFromConfig(httpConfig(endpoint.url, { BufferingHints: { SizeInMBs: 65, IntervalInSeconds: 60 } }), {
+        dataDir: dir.path,
+      }),
+    ).toThrow('HttpEndpointDestinationConfiguration.BufferingHints.SizeInMBs must be an integer from 1 to 64 (MiB); got 65');
   });
 
   it('should refuse SecretsManagerConfiguration, a bad URL and out-of-range retries by name', () => {
     const url = 'https://example.invalid/';
-    expect(() => deliveryStreamFromConfig(httpConfig(url, { SecretsManagerConfiguration: { Enabled: true, SecretARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:k' } }), { dataDir: dir.path })).toThrow(
-      /^HttpEndpointDestinationConfiguration\.SecretsManagerConfiguration is not supported yet/,
+    expect(() =>
+      deliveryStreamFromConfig(
+        httpConfig(url, {
+          SecretsManagerConfiguration: { Enabled: true, SecretARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:k' },
+        }),
+        { dataDir: dir.path },
+      ),
+    ).toThrow(/^HttpEndpointDestinationConfiguration\.SecretsManagerConfiguration is not supported yet/);
+    expect(() => deliveryStreamFromConfig(httpConfig('ftp://x/'), { dataDir: dir.path })).toThrow(
+      /^HttpEndpointDestinationConfiguration\.EndpointConfiguration\.Url must be/,
     );
-    expect(() => deliveryStreamFromConfig(httpConfig('ftp://x/'), { dataDir: dir.path })).toThrow(/^HttpEndpointDestinationConfiguration\.EndpointConfiguration\.Url must be/);
     expect(() => deliveryStreamFromConfig(httpConfig(url, { RetryOptions: { DurationInSeconds: 7201 } }), { dataDir: dir.path })).toThrow(
       'HttpEndpointDestinationConfiguration.RetryOptions.DurationInSeconds must be an integer from 0 to 7200 (seconds); got 7201',
     );
-    expect(() => deliveryStreamFromConfig(httpConfig(url, { RequestConfiguration: { ContentEncoding: 'BR' } }), { dataDir: dir.path })).toThrow(/ContentEncoding must be one of NONE, GZIP/);
+    expect(() =>
+      deliveryStreamFromConfig(httpConfig(url, { RequestConfiguration: { ContentEncoding: 'BR' } }), { dataDir: dir.path }),
+    ).toThrow(/ContentEncoding must be one of NONE, GZIP/);
     const noBucket = httpConfig(url);
     delete noBucket.HttpEndpointDestinationConfiguration.S3Configuration;
     expect(() => deliveryStreamFromConfig(noBucket, { dataDir: dir.path })).toThrow(/S3Configuration must be present/);
   });
 });
-

@@ -2,7 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { filter, firstValueFrom, scan } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveryStreamFromConfig, type DeliveryStream, type FirehoseTransformationEvent, type LocalTransformation } from '../../src/index.js';
+import {
+  deliveryStreamFromConfig,
+  type DeliveryStream,
+  type FirehoseTransformationEvent,
+  type LocalTransformation,
+} from '../../src/index.js';
 import { dynamoDbClientFor, startDynalite, type Dynalite } from '../support/dynalite.js';
 import { createStream, putRecords, useKinesalite } from '../support/kinesalite.js';
 import { filesUnder, textOf, useDataDir } from './support.js';
@@ -11,7 +16,10 @@ function kinesisConfig(stream: string, name = 'from-kinesis', extra: Record<stri
   return {
     DeliveryStreamName: name,
     DeliveryStreamType: 'KinesisStreamAsSource',
-    KinesisStreamSourceConfiguration: { KinesisStreamARN: `arn:aws:kinesis:us-east-1:123456789012:stream/${stream}`, RoleARN: 'arn:aws:iam::123456789012:role/firehose' },
+    KinesisStreamSourceConfiguration: {
+      KinesisStreamARN: `arn:aws:kinesis:us-east-1:123456789012:stream/${stream}`,
+      RoleARN: 'arn:aws:iam::123456789012:role/firehose',
+    },
     ExtendedS3DestinationConfiguration: {
       RoleARN: 'arn:aws:iam::123456789012:role/firehose',
       BucketARN: 'arn:aws:s3:::lake',
@@ -33,7 +41,11 @@ function delivered(stream: DeliveryStream, count: number): Promise<unknown> {
 }
 
 const put = (client: Parameters<typeof putRecords>[0], stream: string, lines: string[]) =>
-  putRecords(client, stream, lines.map((l, i) => ({ Data: Buffer.from(l), PartitionKey: `k${i}` })));
+  putRecords(
+    client,
+    stream,
+    lines.map((l, i) => ({ Data: Buffer.from(l), PartitionKey: `k${i}` })),
+  );
 
 describe('deliveryStreamFromConfig: KinesisStreamAsSource', () => {
   const kinesis = useKinesalite();
@@ -51,15 +63,34 @@ describe('deliveryStreamFromConfig: KinesisStreamAsSource', () => {
     const events: FirehoseTransformationEvent[] = [];
     const tag: LocalTransformation = (event) => {
       events.push(event);
-      return { records: event.records.map((r) => ({ recordId: r.recordId, result: 'Ok' as const, data: Buffer.from(`${Buffer.from(r.data, 'base64').toString()}\n`).toString('base64') })) };
+      return {
+        records: event.records.map((r) => ({
+          recordId: r.recordId,
+          result: 'Ok' as const,
+          data: Buffer.from(`${Buffer.from(r.data, 'base64').toString()}\n`).toString('base64'),
+        })),
+      };
     };
     const config = kinesisConfig('clicks', 'from-kinesis', {
       ProcessingConfiguration: {
         Enabled: true,
-        Processors: [{ Type: 'Lambda', Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: 'arn:aws:lambda:us-east-1:123456789012:function:tag' }, { ParameterName: 'BufferIntervalInSeconds', ParameterValue: '0' }] }],
+        Processors: [
+          {
+            Type: 'Lambda',
+            Parameters: [
+              { ParameterName: 'LambdaArn', ParameterValue: 'arn:aws:lambda:us-east-1:123456789012:function:tag' },
+              { ParameterName: 'BufferIntervalInSeconds', ParameterValue: '0' },
+            ],
+          },
+        ],
       },
     });
-    const environment = { dataDir: dir.path, kinesisClient: kinesis.client, lambdaHandlers: { tag }, kinesisStartingPosition: 'TRIM_HORIZON' as const };
+    const environment = {
+      dataDir: dir.path,
+      kinesisClient: kinesis.client,
+      lambdaHandlers: { tag },
+      kinesisStartingPosition: 'TRIM_HORIZON' as const,
+    };
 
     await put(kinesis.client, 'clicks', ['r1', 'r2', 'r3']);
     const first = deliveryStreamFromConfig(config, environment);
@@ -69,14 +100,19 @@ describe('deliveryStreamFromConfig: KinesisStreamAsSource', () => {
     expect(one).toMatchObject({ deliveredRecords: 3, errorOutputRecords: 0 });
     expect(events[0]!.sourceKinesisStreamArn).toBe('arn:aws:kinesis:us-east-1:123456789012:stream/clicks');
     expect(events[0]!.records[0]!.kinesisRecordMetadata).toMatchObject({ partitionKey: expect.stringMatching(/^k\d$/) });
-    const checkpoints = JSON.parse(await readFile(`${dir.path}/_checkpoints/from-kinesis.json`, 'utf8')) as { streams: Record<string, unknown> };
+    const checkpoints = JSON.parse(await readFile(`${dir.path}/_checkpoints/from-kinesis.json`, 'utf8')) as {
+      streams: Record<string, unknown>;
+    };
     expect(Object.keys(checkpoints.streams)).toEqual(['clicks']);
 
     await put(kinesis.client, 'clicks', ['r4']);
     const second = deliveryStreamFromConfig(config, environment);
     await delivered(second, 1);
     expect(await second.stop()).toMatchObject({ deliveredRecords: 1 });
-    const lines = textOf(await filesUnder(`${dir.path}/lake`)).split('\n').filter(Boolean).sort();
+    const lines = textOf(await filesUnder(`${dir.path}/lake`))
+      .split('\n')
+      .filter(Boolean)
+      .sort();
     expect(lines).toEqual(['r1', 'r2', 'r3', 'r4']); // each once: the second run resumed after the checkpoints
   });
 
@@ -111,7 +147,13 @@ describe('deliveryStreamFromConfig: KinesisStreamAsSource', () => {
     });
     await delivered(stream, 2);
     await stream.stop();
-    const items = await dynamoDbClient.send(new QueryCommand({ TableName: 'checkpoints', KeyConditionExpression: 'streamName = :s', ExpressionAttributeValues: { ':s': { S: 'ddb-stream/ddb' } } }));
+    const items = await dynamoDbClient.send(
+      new QueryCommand({
+        TableName: 'checkpoints',
+        KeyConditionExpression: 'streamName = :s',
+        ExpressionAttributeValues: { ':s': { S: 'ddb-stream/ddb' } },
+      }),
+    );
     expect(items.Items).toHaveLength(1);
     await expect(readFile(`${dir.path}/_checkpoints/ddb-stream.json`)).rejects.toThrow(/ENOENT/);
     dynamoDbClient.destroy();
@@ -120,9 +162,13 @@ describe('deliveryStreamFromConfig: KinesisStreamAsSource', () => {
   it('should refuse a KinesisStreamARN that is not one, and a source configuration of the other type', () => {
     const bad = kinesisConfig('x');
     bad.KinesisStreamSourceConfiguration.KinesisStreamARN = 'clicks';
-    expect(() => deliveryStreamFromConfig(bad, { dataDir: dir.path, kinesisClient: kinesis.client })).toThrow(/^KinesisStreamSourceConfiguration\.KinesisStreamARN must be a Kinesis stream ARN/);
+    expect(() => deliveryStreamFromConfig(bad, { dataDir: dir.path, kinesisClient: kinesis.client })).toThrow(
+      /^KinesisStreamSourceConfiguration\.KinesisStreamARN must be a Kinesis stream ARN/,
+    );
     const mixed = { ...kinesisConfig('x'), DirectPutSourceConfiguration: { ThroughputHintInMBs: 1 } };
-    expect(() => deliveryStreamFromConfig(mixed, { dataDir: dir.path, kinesisClient: kinesis.client })).toThrow(/^DirectPutSourceConfiguration must be absent/);
+    expect(() => deliveryStreamFromConfig(mixed, { dataDir: dir.path, kinesisClient: kinesis.client })).toThrow(
+      /^DirectPutSourceConfiguration must be absent/,
+    );
     const missing = { ...kinesisConfig('x'), KinesisStreamSourceConfiguration: undefined };
     expect(() => deliveryStreamFromConfig(missing, { dataDir: dir.path })).toThrow(/^KinesisStreamSourceConfiguration must be present/);
   });

@@ -9,7 +9,8 @@ import { filesUnder, refused, textOf, useDataDir } from './support.js';
 const ROLE = 'arn:aws:iam::123456789012:role/firehose';
 const ARRIVAL = Date.parse('2016-02-25T13:00:00Z');
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
-const recordsOf = (docs: readonly string[]): FirehoseRecord[] => docs.map((doc, i) => ({ recordId: `r${i}`, data: text(doc), approximateArrivalTimestamp: ARRIVAL + i }));
+const recordsOf = (docs: readonly string[]): FirehoseRecord[] =>
+  docs.map((doc, i) => ({ recordId: `r${i}`, data: text(doc), approximateArrivalTimestamp: ARRIVAL + i }));
 
 /** A configuration of `field` for the test server at `endpoint`, failures to bucket `failures`. */
 function openSearchConfig(field: string, extra: Record<string, unknown>): any {
@@ -28,7 +29,11 @@ describe('deliveryStreamFromConfig: OpenSearch destinations', () => {
     const records = recordsOf(['{"n":1}', 'not JSON', '{"n":"x"}', '{"n":2}']);
     const metrics: string[] = [];
     const stream = deliveryStreamFromConfig(
-      openSearchConfig('AmazonopensearchserviceDestinationConfiguration', { ClusterEndpoint: server.endpoint, IndexRotationPeriod: 'OneHour', RetryOptions: { DurationInSeconds: 0 } }),
+      openSearchConfig('AmazonopensearchserviceDestinationConfiguration', {
+        ClusterEndpoint: server.endpoint,
+        IndexRotationPeriod: 'OneHour',
+        RetryOptions: { DurationInSeconds: 0 },
+      }),
       { dataDir: dir.path, records: from(records), metrics: (name) => void metrics.push(name) },
     );
     expect(stream.description).toContain(`AmazonOpenSearchService ${server.endpoint} index logs (OneHour)`);
@@ -69,11 +74,14 @@ describe('deliveryStreamFromConfig: OpenSearch destinations', () => {
   it('should sign an AmazonOpenSearchServerlessDestinationConfiguration’s requests for aoss, without rotation', async () => {
     const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
     const server = await start({ auth: { sigv4: { ...credentials, region: 'eu-west-1', service: 'aoss' } } });
-    const stream = deliveryStreamFromConfig(openSearchConfig('AmazonOpenSearchServerlessDestinationConfiguration', { CollectionEndpoint: server.endpoint }), {
-      dataDir: dir.path,
-      records: from(recordsOf(['{"a":1}', '{"a":2}'])),
-      openSearchAuth: { type: 'sigv4', region: 'eu-west-1', credentials },
-    });
+    const stream = deliveryStreamFromConfig(
+      openSearchConfig('AmazonOpenSearchServerlessDestinationConfiguration', { CollectionEndpoint: server.endpoint }),
+      {
+        dataDir: dir.path,
+        records: from(recordsOf(['{"a":1}', '{"a":2}'])),
+        openSearchAuth: { type: 'sigv4', region: 'eu-west-1', credentials },
+      },
+    );
     expect(await stream.done).toMatchObject({ deliveredRecords: 2, errorOutputRecords: 0 });
     expect(server.documents().map((d) => d.index)).toEqual(['logs', 'logs']);
     expect(server.requests.every((r) => r.status === 200)).toBe(true);
@@ -98,7 +106,10 @@ describe('deliveryStreamFromConfig: OpenSearch destinations', () => {
     const server = await start();
     const describe = describeDomainTestDouble({ logs: { Endpoint: new URL(server.endpoint).host } });
     const stream = deliveryStreamFromConfig(
-      openSearchConfig('AmazonopensearchserviceDestinationConfiguration', { DomainARN: 'arn:aws:es:us-east-1:123456789012:domain/logs', RetryOptions: { DurationInSeconds: 0 } }),
+      openSearchConfig('AmazonopensearchserviceDestinationConfiguration', {
+        DomainARN: 'arn:aws:es:us-east-1:123456789012:domain/logs',
+        RetryOptions: { DurationInSeconds: 0 },
+      }),
       { dataDir: dir.path, records: from(recordsOf(['{"a":1}'])), openSearchClient: describe, openSearchAuth: 'none' },
     );
     // The test server speaks http: the https:// request Firehose makes to a domain cannot succeed against it.
@@ -109,17 +120,38 @@ describe('deliveryStreamFromConfig: OpenSearch destinations', () => {
   });
 
   it.each([
-    [{ ClusterEndpoint: 'http://127.0.0.1:9200', BufferingHints: { SizeInMBs: 101, IntervalInSeconds: 60 } }, 'AmazonopensearchserviceDestinationConfiguration.BufferingHints.SizeInMBs'],
-    [{ ClusterEndpoint: 'http://127.0.0.1:9200', BufferingHints: { SizeInMBs: 5, IntervalInSeconds: 901 } }, 'AmazonopensearchserviceDestinationConfiguration.BufferingHints.IntervalInSeconds'],
-    [{ ClusterEndpoint: 'http://127.0.0.1:9200', RetryOptions: { DurationInSeconds: 7201 } }, 'AmazonopensearchserviceDestinationConfiguration.RetryOptions.DurationInSeconds'],
-    [{ ClusterEndpoint: 'http://127.0.0.1:9200', IndexRotationPeriod: 'OneYear' }, 'AmazonopensearchserviceDestinationConfiguration.IndexRotationPeriod'],
-    [{ ClusterEndpoint: 'http://127.0.0.1:9200', S3BackupMode: 'FailedDataOnly' }, 'AmazonopensearchserviceDestinationConfiguration.S3BackupMode'],
-    [{ ClusterEndpoint: 'http://127.0.0.1:9200', DocumentIdOptions: { DefaultDocumentIdFormat: 'UUID' } }, 'AmazonopensearchserviceDestinationConfiguration.DocumentIdOptions.DefaultDocumentIdFormat'],
+    [
+      { ClusterEndpoint: 'http://127.0.0.1:9200', BufferingHints: { SizeInMBs: 101, IntervalInSeconds: 60 } },
+      'AmazonopensearchserviceDestinationConfiguration.BufferingHints.SizeInMBs',
+    ],
+    [
+      { ClusterEndpoint: 'http://127.0.0.1:9200', BufferingHints: { SizeInMBs: 5, IntervalInSeconds: 901 } },
+      'AmazonopensearchserviceDestinationConfiguration.BufferingHints.IntervalInSeconds',
+    ],
+    [
+      { ClusterEndpoint: 'http://127.0.0.1:9200', RetryOptions: { DurationInSeconds: 7201 } },
+      'AmazonopensearchserviceDestinationConfiguration.RetryOptions.DurationInSeconds',
+    ],
+    [
+      { ClusterEndpoint: 'http://127.0.0.1:9200', IndexRotationPeriod: 'OneYear' },
+      'AmazonopensearchserviceDestinationConfiguration.IndexRotationPeriod',
+    ],
+    [
+      { ClusterEndpoint: 'http://127.0.0.1:9200', S3BackupMode: 'FailedDataOnly' },
+      'AmazonopensearchserviceDestinationConfiguration.S3BackupMode',
+    ],
+    [
+      { ClusterEndpoint: 'http://127.0.0.1:9200', DocumentIdOptions: { DefaultDocumentIdFormat: 'UUID' } },
+      'AmazonopensearchserviceDestinationConfiguration.DocumentIdOptions.DefaultDocumentIdFormat',
+    ],
     [{ ClusterEndpoint: 'http://127.0.0.1:9200', IndexName: 'Logs' }, 'AmazonopensearchserviceDestinationConfiguration.IndexName'],
     [{ ClusterEndpoint: 'http://127.0.0.1:9200', IndexName: 'x'.repeat(81) }, 'AmazonopensearchserviceDestinationConfiguration.IndexName'],
     [{ ClusterEndpoint: 'http://127.0.0.1:9200', TypeName: 'x'.repeat(101) }, 'AmazonopensearchserviceDestinationConfiguration.TypeName'],
     [{}, 'AmazonopensearchserviceDestinationConfiguration.DomainARN'],
-    [{ ClusterEndpoint: 'http://127.0.0.1:9200', DomainARN: 'arn:aws:es:us-east-1:123456789012:domain/logs' }, 'AmazonopensearchserviceDestinationConfiguration.DomainARN'],
+    [
+      { ClusterEndpoint: 'http://127.0.0.1:9200', DomainARN: 'arn:aws:es:us-east-1:123456789012:domain/logs' },
+      'AmazonopensearchserviceDestinationConfiguration.DomainARN',
+    ],
     [{ DomainARN: 'arn:aws:s3:::nope' }, 'AmazonopensearchserviceDestinationConfiguration.DomainARN'],
     [{ ClusterEndpoint: 'ftp://host' }, 'AmazonopensearchserviceDestinationConfiguration.ClusterEndpoint'],
     [{ ClusterEndpoint: 'http://127.0.0.1:9200', Bogus: 1 }, 'AmazonopensearchserviceDestinationConfiguration.Bogus'],
@@ -128,9 +160,16 @@ describe('deliveryStreamFromConfig: OpenSearch destinations', () => {
   });
 
   it('should refuse fields Serverless does not have, and a Serverless configuration without CollectionEndpoint', () => {
-    expect(refused(openSearchConfig('AmazonOpenSearchServerlessDestinationConfiguration', { CollectionEndpoint: 'https://x.us-east-1.aoss.amazonaws.com', TypeName: 't' })).field).toBe(
-      'AmazonOpenSearchServerlessDestinationConfiguration.TypeName',
+    expect(
+      refused(
+        openSearchConfig('AmazonOpenSearchServerlessDestinationConfiguration', {
+          CollectionEndpoint: 'https://x.us-east-1.aoss.amazonaws.com',
+          TypeName: 't',
+        }),
+      ).field,
+    ).toBe('AmazonOpenSearchServerlessDestinationConfiguration.TypeName');
+    expect(refused(openSearchConfig('AmazonOpenSearchServerlessDestinationConfiguration', {})).field).toBe(
+      'AmazonOpenSearchServerlessDestinationConfiguration.CollectionEndpoint',
     );
-    expect(refused(openSearchConfig('AmazonOpenSearchServerlessDestinationConfiguration', {})).field).toBe('AmazonOpenSearchServerlessDestinationConfiguration.CollectionEndpoint');
   });
 });

@@ -1,19 +1,32 @@
 import { Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { deliveryStreamFromConfig, InvalidConfigurationError, toRecords, type FirehoseTransformationEvent, type LocalTransformation } from '../../src/index.js';
+import {
+  deliveryStreamFromConfig,
+  InvalidConfigurationError,
+  toRecords,
+  type FirehoseTransformationEvent,
+  type LocalTransformation,
+} from '../../src/index.js';
 import { filesUnder, recordsOf, s3Config, textOf, useDataDir } from './support.js';
 
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:enrich';
 const KIB = 1024;
 
 /** A processing configuration with one Lambda processor (extra parameters appended) and other processors; `enabled: null` leaves Enabled out. */
-function processing(parameters: Array<[string, string]> = [], others: unknown[] = [], enabled: boolean | null = true): Record<string, unknown> {
+function processing(
+  parameters: Array<[string, string]> = [],
+  others: unknown[] = [],
+  enabled: boolean | null = true,
+): Record<string, unknown> {
   return {
     ProcessingConfiguration: {
       ...(enabled === null ? {} : { Enabled: enabled }),
       Processors: [
-        { Type: 'Lambda', Parameters: [['LambdaArn', ARN], ...parameters].map(([ParameterName, ParameterValue]) => ({ ParameterName, ParameterValue })) },
+        {
+          Type: 'Lambda',
+          Parameters: [['LambdaArn', ARN], ...parameters].map(([ParameterName, ParameterValue]) => ({ ParameterName, ParameterValue })),
+        },
         ...others,
       ],
     },
@@ -26,7 +39,11 @@ function upperCase(): { handler: LocalTransformation; events: FirehoseTransforma
   const handler: LocalTransformation = (event) => {
     events.push(event);
     return {
-      records: event.records.map((r) => ({ recordId: r.recordId, result: 'Ok' as const, data: Buffer.from(Buffer.from(r.data, 'base64').toString().toUpperCase()).toString('base64') })),
+      records: event.records.map((r) => ({
+        recordId: r.recordId,
+        result: 'Ok' as const,
+        data: Buffer.from(Buffer.from(r.data, 'base64').toString().toUpperCase()).toString('base64'),
+      })),
     };
   };
   return { handler, events };
@@ -38,7 +55,11 @@ describe('deliveryStreamFromConfig: ProcessingConfiguration', () => {
   it('should run the Lambda processor through a local handler found by ARN, function name, or ARN without qualifier', async () => {
     for (const key of [ARN, 'enrich']) {
       const { handler, events } = upperCase();
-      const stream = deliveryStreamFromConfig(s3Config({ Prefix: `${key.length}/`, ...processing() }), { dataDir: dir.path, records: recordsOf(['a', 'b']), lambdaHandlers: { [key]: handler } });
+      const stream = deliveryStreamFromConfig(s3Config({ Prefix: `${key.length}/`, ...processing() }), {
+        dataDir: dir.path,
+        records: recordsOf(['a', 'b']),
+        lambdaHandlers: { [key]: handler },
+      });
       await stream.done;
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({ deliveryStreamArn: stream.arn, region: 'us-east-1' });
@@ -53,16 +74,26 @@ describe('deliveryStreamFromConfig: ProcessingConfiguration', () => {
 
   it('should append a newline to every record with AppendDelimiterToRecord, after the Lambda processor', async () => {
     const { handler } = upperCase();
-    await deliveryStreamFromConfig(s3Config({ ...processing([], [{ Type: 'AppendDelimiterToRecord' }]) }), { dataDir: dir.path, records: recordsOf(['a', 'b\n']), lambdaHandlers: { enrich: handler } }).done;
+    await deliveryStreamFromConfig(s3Config({ ...processing([], [{ Type: 'AppendDelimiterToRecord' }]) }), {
+      dataDir: dir.path,
+      records: recordsOf(['a', 'b\n']),
+      lambdaHandlers: { enrich: handler },
+    }).done;
     expect(textOf(await filesUnder(`${dir.path}/lake`))).toBe('A\nB\n\n');
   });
 
   it('should run no processor with Enabled: false (and still check them)', async () => {
     const { handler, events } = upperCase();
-    await deliveryStreamFromConfig(s3Config({ ...processing([], [{ Type: 'AppendDelimiterToRecord' }], false) }), { dataDir: dir.path, records: recordsOf(['a', 'b']), lambdaHandlers: { enrich: handler } }).done;
+    await deliveryStreamFromConfig(s3Config({ ...processing([], [{ Type: 'AppendDelimiterToRecord' }], false) }), {
+      dataDir: dir.path,
+      records: recordsOf(['a', 'b']),
+      lambdaHandlers: { enrich: handler },
+    }).done;
     expect(events).toHaveLength(0);
     expect(textOf(await filesUnder(`${dir.path}/lake`))).toBe('ab');
-    expect(() => deliveryStreamFromConfig(s3Config(processing([['NumberOfRetries', '301']], [], false)), { dataDir: dir.path })).toThrow(/NumberOfRetries|ParameterValue/);
+    expect(() => deliveryStreamFromConfig(s3Config(processing([['NumberOfRetries', '301']], [], false)), { dataDir: dir.path })).toThrow(
+      /NumberOfRetries|ParameterValue/,
+    );
   });
 
   it('should retry a failing invocation NumberOfRetries times, then write processing-failed records', async () => {
@@ -74,12 +105,15 @@ describe('deliveryStreamFromConfig: ProcessingConfiguration', () => {
         calls++;
         throw new Error('boom');
       };
-      const stream = deliveryStreamFromConfig(s3Config({ Prefix: `r${retries}/`, ...processing(retries === undefined ? [] : [['NumberOfRetries', retries]]) }), {
-        dataDir: dir.path,
-        scheduler,
-        records: recordsOf(['x']),
-        lambdaHandlers: { enrich: crash },
-      });
+      const stream = deliveryStreamFromConfig(
+        s3Config({ Prefix: `r${retries}/`, ...processing(retries === undefined ? [] : [['NumberOfRetries', retries]]) }),
+        {
+          dataDir: dir.path,
+          scheduler,
+          records: recordsOf(['x']),
+          lambdaHandlers: { enrich: crash },
+        },
+      );
       scheduler.flush();
       const summary = await stream.done;
       expect(summary.errorOutputRecords).toBe(1);
@@ -93,11 +127,14 @@ describe('deliveryStreamFromConfig: ProcessingConfiguration', () => {
   it('should buffer for the processor by BufferSizeInMBs', async () => {
     const sizes = async (sizeMb: string | undefined): Promise<number> => {
       const { handler, events } = upperCase();
-      await deliveryStreamFromConfig(s3Config({ Prefix: `s${sizeMb}/`, ...processing(sizeMb === undefined ? [] : [['BufferSizeInMBs', sizeMb]]) }), {
-        dataDir: dir.path,
-        records: recordsOf(['a', 'b', 'c'].map((c) => c.repeat(150 * KIB))),
-        lambdaHandlers: { enrich: handler },
-      }).done;
+      await deliveryStreamFromConfig(
+        s3Config({ Prefix: `s${sizeMb}/`, ...processing(sizeMb === undefined ? [] : [['BufferSizeInMBs', sizeMb]]) }),
+        {
+          dataDir: dir.path,
+          records: recordsOf(['a', 'b', 'c'].map((c) => c.repeat(150 * KIB))),
+          lambdaHandlers: { enrich: handler },
+        },
+      ).done;
       return events.length;
     };
     expect(await sizes('0.2')).toBe(3); // 0.2 MiB holds one 150 KiB record
@@ -110,12 +147,15 @@ describe('deliveryStreamFromConfig: ProcessingConfiguration', () => {
       scheduler.maxFrames = Number.POSITIVE_INFINITY;
       const { handler, events } = upperCase();
       const source = new Subject<string>();
-      const stream = deliveryStreamFromConfig(s3Config({ Prefix: `i${intervalS}/`, ...processing([['BufferIntervalInSeconds', intervalS]]) }), {
-        dataDir: dir.path,
-        scheduler,
-        records: source.pipe(toRecords({ scheduler })),
-        lambdaHandlers: { enrich: handler },
-      });
+      const stream = deliveryStreamFromConfig(
+        s3Config({ Prefix: `i${intervalS}/`, ...processing([['BufferIntervalInSeconds', intervalS]]) }),
+        {
+          dataDir: dir.path,
+          scheduler,
+          records: source.pipe(toRecords({ scheduler })),
+          lambdaHandlers: { enrich: handler },
+        },
+      );
       scheduler.schedule(() => source.next('a'), 0);
       scheduler.schedule(() => source.next('b'), 30_000);
       scheduler.schedule(() => source.complete(), 50_000);
@@ -133,37 +173,54 @@ describe('deliveryStreamFromConfig: ProcessingConfiguration', () => {
     [[['BufferSizeInMBs', '4']], 'Parameters[1].ParameterValue', '"4"', 'from 0.2 to 3'],
     [[['BufferIntervalInSeconds', '901']], 'Parameters[1].ParameterValue', '"901"', 'from 0 to 900'],
     [[['MetadataExtractionQuery', '{a:.a}']], 'Parameters[1].ParameterName', 'MetadataExtractionQuery', 'a parameter of Lambda processors'],
-  ] as Array<[Array<[string, string]>, string, string, string]>)('should refuse Lambda parameters %j out of range', (parameters, field, value, range) => {
-    let err: InvalidConfigurationError | undefined;
-    try {
-      deliveryStreamFromConfig(s3Config(processing(parameters)), { dataDir: dir.path });
-    } catch (e) {
-      err = e as InvalidConfigurationError;
-    }
-    expect(err).toBeInstanceOf(InvalidConfigurationError);
-    expect(err!.field).toBe(`ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors[0].${field}`);
-    expect(err!.message).toContain(value);
-    expect(err!.message).toContain(range);
-  });
+  ] as Array<[Array<[string, string]>, string, string, string]>)(
+    'should refuse Lambda parameters %j out of range',
+    (parameters, field, value, range) => {
+      let err: InvalidConfigurationError | undefined;
+      try {
+        deliveryStreamFromConfig(s3Config(processing(parameters)), { dataDir: dir.path });
+      } catch (e) {
+        err = e as InvalidConfigurationError;
+      }
+      expect(err).toBeInstanceOf(InvalidConfigurationError);
+      expect(err!.field).toBe(`ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors[0].${field}`);
+      expect(err!.message).toContain(value);
+      expect(err!.message).toContain(range);
+    },
+  );
 
   it('should refuse a LambdaArn that is not a function ARN', () => {
     const config = s3Config(processing());
     config.ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors[0].Parameters[0].ParameterValue = 'enrich';
-    expect(() => deliveryStreamFromConfig(config, { dataDir: dir.path })).toThrow(/Processors\[0\]\.Parameters\[0\]\.ParameterValue must be a Lambda function ARN/);
-  });
-
-  it.each(['MetadataExtraction', 'RecordDeAggregation', 'Decompression', 'CloudWatchLogProcessing'])('should refuse the %s processor by name', (type) => {
-    expect(() => deliveryStreamFromConfig(s3Config({ ProcessingConfiguration: { Enabled: true, Processors: [{ Type: type, Parameters: [] }] } }), { dataDir: dir.path })).toThrow(
-      `ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors[0].Type ${type} is not supported yet`,
+    expect(() => deliveryStreamFromConfig(config, { dataDir: dir.path })).toThrow(
+      /Processors\[0\]\.Parameters\[0\]\.ParameterValue must be a Lambda function ARN/,
     );
   });
 
+  it.each(['MetadataExtraction', 'RecordDeAggregation', 'Decompression', 'CloudWatchLogProcessing'])(
+    'should refuse the %s processor by name',
+    (type) => {
+      expect(() =>
+        deliveryStreamFromConfig(s3Config({ ProcessingConfiguration: { Enabled: true, Processors: [{ Type: type, Parameters: [] }] } }), {
+          dataDir: dir.path,
+        }),
+      ).toThrow(`ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors[0].Type ${type} is not supported yet`);
+    },
+  );
+
   it('should refuse processors without Enabled, two Lambda processors, and parameters of AppendDelimiterToRecord', () => {
-    expect(() => deliveryStreamFromConfig(s3Config(processing([], [], null)), { dataDir: dir.path })).toThrow(/ProcessingConfiguration\.Enabled must be given with Processors/);
+    expect(() => deliveryStreamFromConfig(s3Config(processing([], [], null)), { dataDir: dir.path })).toThrow(
+      /ProcessingConfiguration\.Enabled must be given with Processors/,
+    );
     const lambda = (processing() as { ProcessingConfiguration: { Processors: unknown[] } }).ProcessingConfiguration.Processors[0];
-    expect(() => deliveryStreamFromConfig(s3Config(processing([], [lambda])), { dataDir: dir.path })).toThrow(/Processors\[1\]\.Type must be used once/);
+    expect(() => deliveryStreamFromConfig(s3Config(processing([], [lambda])), { dataDir: dir.path })).toThrow(
+      /Processors\[1\]\.Type must be used once/,
+    );
     expect(() =>
-      deliveryStreamFromConfig(s3Config(processing([], [{ Type: 'AppendDelimiterToRecord', Parameters: [{ ParameterName: 'Delimiter', ParameterValue: ',' }] }])), { dataDir: dir.path }),
+      deliveryStreamFromConfig(
+        s3Config(processing([], [{ Type: 'AppendDelimiterToRecord', Parameters: [{ ParameterName: 'Delimiter', ParameterValue: ',' }] }])),
+        { dataDir: dir.path },
+      ),
     ).toThrow('ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors[1].Parameters[0].ParameterName is not supported yet');
   });
 });
@@ -189,13 +246,20 @@ describe('deliveryStreamFromConfig: S3BackupMode and DynamicPartitioningConfigur
   it('should not back up when S3BackupMode is Disabled (the default), and refuse Enabled without a bucket', async () => {
     await deliveryStreamFromConfig(s3Config({ S3BackupConfiguration: backup }), { dataDir: dir.path, records: recordsOf(['a']) }).done;
     expect((await filesUnder(`${dir.path}/raw`)).size).toBe(0);
-    expect(() => deliveryStreamFromConfig(s3Config({ S3BackupMode: 'Enabled' }), { dataDir: dir.path })).toThrow(/S3BackupConfiguration must be present when S3BackupMode is Enabled/);
+    expect(() => deliveryStreamFromConfig(s3Config({ S3BackupMode: 'Enabled' }), { dataDir: dir.path })).toThrow(
+      /S3BackupConfiguration must be present when S3BackupMode is Enabled/,
+    );
   });
 
   it('should hold the backup buffer to its own ranges (no zero buffering)', () => {
     expect(() =>
-      deliveryStreamFromConfig(s3Config({ S3BackupMode: 'Enabled', S3BackupConfiguration: { ...backup, BufferingHints: { SizeInMBs: 5, IntervalInSeconds: 0 } } }), { dataDir: dir.path }),
-    ).toThrow('ExtendedS3DestinationConfiguration.S3BackupConfiguration.BufferingHints.IntervalInSeconds must be an integer from 60 to 900 (seconds); got 0');
+      deliveryStreamFromConfig(
+        s3Config({ S3BackupMode: 'Enabled', S3BackupConfiguration: { ...backup, BufferingHints: { SizeInMBs: 5, IntervalInSeconds: 0 } } }),
+        { dataDir: dir.path },
+      ),
+    ).toThrow(
+      'ExtendedS3DestinationConfiguration.S3BackupConfiguration.BufferingHints.IntervalInSeconds must be an integer from 60 to 900 (seconds); got 0',
+    );
   });
 
   it('should partition objects by the Lambda processor partition keys with DynamicPartitioningConfiguration', async () => {
@@ -214,7 +278,11 @@ describe('deliveryStreamFromConfig: S3BackupMode and DynamicPartitioningConfigur
       DynamicPartitioningConfiguration: { Enabled: true, RetryOptions: { DurationInSeconds: 60 } },
       ...processing(),
     });
-    await deliveryStreamFromConfig(config, { dataDir: dir.path, records: recordsOf(['{"c":"acme"}', '{"c":"globex"}', '{"c":"acme"}']), lambdaHandlers: { enrich: byCustomer } }).done;
+    await deliveryStreamFromConfig(config, {
+      dataDir: dir.path,
+      records: recordsOf(['{"c":"acme"}', '{"c":"globex"}', '{"c":"acme"}']),
+      lambdaHandlers: { enrich: byCustomer },
+    }).done;
     const files = await filesUnder(`${dir.path}/lake`);
     expect([...files.keys()].map((k) => k.split('/')[0])).toEqual(['customer=acme', 'customer=globex']);
     expect(textOf(new Map([...files].filter(([k]) => k.startsWith('customer=acme/'))))).toBe('{"c":"acme"}{"c":"acme"}');
@@ -222,17 +290,32 @@ describe('deliveryStreamFromConfig: S3BackupMode and DynamicPartitioningConfigur
 
   it('should refuse dynamic partitioning without a Lambda processor, with JQ keys, or below 64 MiB', () => {
     const dp = { Prefix: 'k=!{partitionKeyFromLambda:k}/', ErrorOutputPrefix: 'e/', DynamicPartitioningConfiguration: { Enabled: true } };
-    expect(() => deliveryStreamFromConfig(s3Config(dp), { dataDir: dir.path })).toThrow(/^ExtendedS3DestinationConfiguration\.DynamicPartitioningConfiguration is not supported yet: without an enabled Lambda processor/);
-    expect(() => deliveryStreamFromConfig(s3Config({ ...dp, Prefix: 'k=!{partitionKeyFromQuery:k}/', ...processing() }), { dataDir: dir.path })).toThrow(
-      /^ExtendedS3DestinationConfiguration\.Prefix is not supported yet: !\{partitionKeyFromQuery/,
+    expect(() => deliveryStreamFromConfig(s3Config(dp), { dataDir: dir.path })).toThrow(
+      /^ExtendedS3DestinationConfiguration\.DynamicPartitioningConfiguration is not supported yet: without an enabled Lambda processor/,
     );
-    expect(() => deliveryStreamFromConfig(s3Config({ ...dp, BufferingHints: { SizeInMBs: 5, IntervalInSeconds: 60 }, ...processing() }), { dataDir: dir.path })).toThrow(
-      'ExtendedS3DestinationConfiguration.BufferingHints.SizeInMBs must be an integer from 64 to 128 (MiB); got 5',
-    );
-    expect(() => deliveryStreamFromConfig(s3Config({ ...dp, DynamicPartitioningConfiguration: { Enabled: true, RetryOptions: { DurationInSeconds: 7201 } }, ...processing() }), { dataDir: dir.path })).toThrow(
+    expect(() =>
+      deliveryStreamFromConfig(s3Config({ ...dp, Prefix: 'k=!{partitionKeyFromQuery:k}/', ...processing() }), { dataDir: dir.path }),
+    ).toThrow(/^ExtendedS3DestinationConfiguration\.Prefix is not supported yet: !\{partitionKeyFromQuery/);
+    expect(() =>
+      deliveryStreamFromConfig(s3Config({ ...dp, BufferingHints: { SizeInMBs: 5, IntervalInSeconds: 60 }, ...processing() }), {
+        dataDir: dir.path,
+      }),
+    ).toThrow('ExtendedS3DestinationConfiguration.BufferingHints.SizeInMBs must be an integer from 64 to 128 (MiB); got 5');
+    expect(() =>
+      deliveryStreamFromConfig(
+        s3Config({
+          ...dp,
+          DynamicPartitioningConfiguration: { Enabled: true, RetryOptions: { DurationInSeconds: 7201 } },
+          ...processing(),
+        }),
+        { dataDir: dir.path },
+      ),
+    ).toThrow(
       'ExtendedS3DestinationConfiguration.DynamicPartitioningConfiguration.RetryOptions.DurationInSeconds must be an integer from 0 to 7200 (seconds); got 7201',
     );
     // Partition key expressions without dynamic partitioning are refused by the key layout's own rules.
-    expect(() => deliveryStreamFromConfig(s3Config({ Prefix: 'k=!{partitionKeyFromLambda:k}/', ErrorOutputPrefix: 'e/' }), { dataDir: dir.path })).toThrow(InvalidConfigurationError);
+    expect(() =>
+      deliveryStreamFromConfig(s3Config({ Prefix: 'k=!{partitionKeyFromLambda:k}/', ErrorOutputPrefix: 'e/' }), { dataDir: dir.path }),
+    ).toThrow(InvalidConfigurationError);
   });
 });

@@ -35,7 +35,11 @@ describe('deliveryStreamFromConfig: buckets in S3 (an injected client)', () => {
 
   it('should write objects and failure records to the bucket under Prefix and ErrorOutputPrefix, and nothing to the data directory', async () => {
     const failOdd: LocalTransformation = (event) => ({
-      records: event.records.map((r, i) => ({ recordId: r.recordId, result: i % 2 === 0 ? ('Ok' as const) : ('ProcessingFailed' as const), data: r.data })),
+      records: event.records.map((r, i) => ({
+        recordId: r.recordId,
+        result: i % 2 === 0 ? ('Ok' as const) : ('ProcessingFailed' as const),
+        data: r.data,
+      })),
     });
     const config = s3Config({
       Prefix: 'events/',
@@ -44,12 +48,20 @@ describe('deliveryStreamFromConfig: buckets in S3 (an injected client)', () => {
       ProcessingConfiguration: {
         Enabled: true,
         Processors: [
-          { Type: 'Lambda', Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: 'arn:aws:lambda:us-east-1:123456789012:function:failOdd' }] },
+          {
+            Type: 'Lambda',
+            Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: 'arn:aws:lambda:us-east-1:123456789012:function:failOdd' }],
+          },
           { Type: 'AppendDelimiterToRecord' },
         ],
       },
     });
-    const stream = deliveryStreamFromConfig(config, { dataDir: dir.path, s3Client: s3, records: recordsOf(['a', 'b', 'c']), lambdaHandlers: { failOdd } });
+    const stream = deliveryStreamFromConfig(config, {
+      dataDir: dir.path,
+      s3Client: s3,
+      records: recordsOf(['a', 'b', 'c']),
+      lambdaHandlers: { failOdd },
+    });
     expect(stream.description).toBe('Direct PUT → Lambda failOdd (local handler) → append \\n → s3://lake/');
     const summary = await stream.done;
     expect(summary).toMatchObject({ deliveredRecords: 2, errorOutputRecords: 1 });

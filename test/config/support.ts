@@ -28,7 +28,8 @@ export async function filesUnder(root: string): Promise<Map<string, Buffer>> {
     return out;
   }
   for (const e of entries) {
-    if (e.isFile() && !e.name.startsWith('.')) out.set(relative(root, join(e.parentPath, e.name)), await readFile(join(e.parentPath, e.name)));
+    if (e.isFile() && !e.name.startsWith('.'))
+      out.set(relative(root, join(e.parentPath, e.name)), await readFile(join(e.parentPath, e.name)));
   }
   return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
 }

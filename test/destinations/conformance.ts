@@ -108,7 +108,12 @@ export const recordsOf = (n: number, base = 0, partition = 'a'): FirehoseRecord[
   }));
 const fast = { backoff: { initialMs: 1, maxMs: 5 }, retryDurationMs: 10_000 };
 
-async function deliverAll(destination: Destination, errorOutput: ErrorOutput | undefined, batches: FirehoseRecord[][], options: object = {}): Promise<DeliveryResult<FirehoseRecord>[]> {
+async function deliverAll(
+  destination: Destination,
+  errorOutput: ErrorOutput | undefined,
+  batches: FirehoseRecord[][],
+  options: object = {},
+): Promise<DeliveryResult<FirehoseRecord>[]> {
   return lastValueFrom(from(batches).pipe(deliverTo(destination, { ...fast, errorOutput, ...options }), toArray()));
 }
 
@@ -183,7 +188,14 @@ export function describeDestinationConformance(name: string, target: Conformance
         const failures = (await readFailures()).sort((a, b) => a.arrivalTimestamp - b.arrivalTimestamp);
         expect(failures).toHaveLength(2);
         failures.forEach((f, i) => {
-          expect(Object.keys(f)).toEqual(['attemptsMade', 'arrivalTimestamp', 'errorCode', 'errorMessage', 'attemptEndingTimestamp', 'rawData']);
+          expect(Object.keys(f)).toEqual([
+            'attemptsMade',
+            'arrivalTimestamp',
+            'errorCode',
+            'errorMessage',
+            'attemptEndingTimestamp',
+            'rawData',
+          ]);
           expect(f).toMatchObject({
             attemptsMade: 1,
             arrivalTimestamp: records[i]!.approximateArrivalTimestamp,
@@ -243,7 +255,9 @@ export function describeDestinationConformance(name: string, target: Conformance
       withTarget(async ({ destination }) => {
         const probe = instrument(destination);
         const results: unknown[] = [];
-        const subscription = from([recordsOf(3)]).pipe(deliverTo(probe.destination, fast)).subscribe((r) => results.push(r));
+        const subscription = from([recordsOf(3)])
+          .pipe(deliverTo(probe.destination, fast))
+          .subscribe((r) => results.push(r));
         await probe.started;
         subscription.unsubscribe();
         expect(probe.sent[0]!.signal.aborted).toBe(true);
@@ -296,12 +310,20 @@ export function describeDestinationConformance(name: string, target: Conformance
         const load: Destination = {
           name: 'Load',
           retryDurationMs: 0,
-          build: (batch, { previousLocation }) => ({ request: { ids: [String(previousLocation)], items: batch.map((_r, i) => i), bytes: 0 } }),
+          build: (batch, { previousLocation }) => ({
+            request: { ids: [String(previousLocation)], items: batch.map((_r, i) => i), bytes: 0 },
+          }),
           send: () => {
             throw new DeliveryError('Load.Failed', 'the load failed');
           },
         };
-        const staged: Destination = { ...destination, name: destination.name, build: destination.build.bind(destination), send: destination.send.bind(destination), nextStage: load };
+        const staged: Destination = {
+          ...destination,
+          name: destination.name,
+          build: destination.build.bind(destination),
+          send: destination.send.bind(destination),
+          nextStage: load,
+        };
         const failure = await deliverAll(staged, undefined, [records]).catch((err: unknown) => err);
         expect(failure).toBeInstanceOf(UndeliverableRecordsError);
         expect((failure as UndeliverableRecordsError).records).toEqual(records);
@@ -315,7 +337,9 @@ export function describeDestinationConformance(name: string, target: Conformance
       'should drain on completion: every buffered batch is stored before the pipeline completes',
       withTarget(async ({ destination, readDelivered }) => {
         const input = new Subject<FirehoseRecord>();
-        const done = lastValueFrom(input.pipe(bufferBySizeOrTime({ maxRecords: 7, maxMs: 60_000 }), deliverTo(destination, { concurrency: 2 }), toArray()));
+        const done = lastValueFrom(
+          input.pipe(bufferBySizeOrTime({ maxRecords: 7, maxMs: 60_000 }), deliverTo(destination, { concurrency: 2 }), toArray()),
+        );
         const records = recordsOf(30);
         records.forEach((r) => input.next(r));
         input.complete();

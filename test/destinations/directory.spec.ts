@@ -22,7 +22,15 @@ async function listFiles(root: string): Promise<string[]> {
 }
 
 const compressionOf = (file: string): Compression =>
-  file.endsWith('.gz') ? 'GZIP' : file.endsWith('.zip') ? 'ZIP' : file.endsWith('.hsnappy') ? 'HADOOP_SNAPPY' : file.endsWith('.snappy') ? 'Snappy' : 'UNCOMPRESSED';
+  file.endsWith('.gz')
+    ? 'GZIP'
+    : file.endsWith('.zip')
+      ? 'ZIP'
+      : file.endsWith('.hsnappy')
+        ? 'HADOOP_SNAPPY'
+        : file.endsWith('.snappy')
+          ? 'Snappy'
+          : 'UNCOMPRESSED';
 
 async function readLines(root: string, filter: (file: string) => boolean): Promise<string[]> {
   const lines: string[] = [];
@@ -48,7 +56,9 @@ describeDestinationConformance('directoryDestination', {
     // a key marked by failWireOnce fails once, transiently.
     const failing = new Set<string>();
     const destination = objectStoreDestination('Directory', config, (key, body, signal) =>
-      failing.delete(key) ? Promise.reject(new DeliveryError('Directory.EIO', 'injected at the write')) : writeObjectAtomically(config.root, key, body, config.fsync, signal),
+      failing.delete(key)
+        ? Promise.reject(new DeliveryError('Directory.EIO', 'injected at the write'))
+        : writeObjectAtomically(config.root, key, body, config.fsync, signal),
     );
     const isFailure = (f: string): boolean => f.startsWith('errors/');
     return {
@@ -82,13 +92,15 @@ describe('directoryDestination', () => {
   const deliver = (destination: ReturnType<typeof directoryDestination<FirehoseRecord>>, batches: FirehoseRecord[][]) =>
     lastValueFrom(from(batches).pipe(deliverTo(destination, { errorOutput: destination, backoff: { initialMs: 1 } }), toArray()));
 
-  it("should lay objects out as Firehose does: UTC yyyy/MM/dd/HH/ of the oldest record, then <stream>-<version>-<time>-<uuid>", async () => {
+  it('should lay objects out as Firehose does: UTC yyyy/MM/dd/HH/ of the oldest record, then <stream>-<version>-<time>-<uuid>', async () => {
     const dest = directoryDestination<FirehoseRecord>({ path: root, streamName: 'clicks' });
     // Not in arrival order: the oldest record (13:05:09) names the object, not the first.
     const [result] = await deliver(dest, [[record('b', at + 3_600_000), record('a')]]);
     const files = await listFiles(root);
     expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(/^2016\/02\/25\/13\/clicks-1-2016-02-25-13-05-09-[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(files[0]).toMatch(
+      /^2016\/02\/25\/13\/clicks-1-2016-02-25-13-05-09-[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     expect(result!.location).toBe(join(root, files[0]!));
     // Concatenated with no delimiter, as Firehose does.
     expect(await readFile(join(root, files[0]!), 'utf8')).toBe('ba');
@@ -140,18 +152,30 @@ describe('directoryDestination', () => {
     expect(result!.status).toBe('failed-to-error-output');
     expect(result!.failed.map((r) => r.recordId)).toEqual(['none']);
     const files = await listFiles(root);
-    expect(files.filter((f) => f.startsWith('customer='))).toEqual([expect.stringMatching(/^customer=a\/rx-firehose-1-/), expect.stringMatching(/^customer=b\/rx-firehose-1-/)]);
+    expect(files.filter((f) => f.startsWith('customer='))).toEqual([
+      expect.stringMatching(/^customer=a\/rx-firehose-1-/),
+      expect.stringMatching(/^customer=b\/rx-firehose-1-/),
+    ]);
     const byDir = Object.fromEntries(
-      await Promise.all(files.filter((f) => f.startsWith('customer=')).map(async (f) => [f.split('/')[0], await readFile(join(root, f), 'utf8')])),
+      await Promise.all(
+        files.filter((f) => f.startsWith('customer=')).map(async (f) => [f.split('/')[0], await readFile(join(root, f), 'utf8')]),
+      ),
     );
     expect(byDir).toEqual({ 'customer=a': 'a1a2', 'customer=b': 'b1' });
     const failures = await readLines(root, (f) => f.startsWith('errors/'));
-    expect(failures.map((l) => JSON.parse(l) as FailureRecord)).toMatchObject([{ errorCode: 'DynamicPartitioning.PartitionKeyError', rawData: Buffer.from('none').toString('base64') }]);
+    expect(failures.map((l) => JSON.parse(l) as FailureRecord)).toMatchObject([
+      { errorCode: 'DynamicPartitioning.PartitionKeyError', rawData: Buffer.from('none').toString('base64') },
+    ]);
     expect(files.find((f) => f.startsWith('errors/'))).toMatch(/^errors\/Directory-failed\//);
   });
 
   it('should refuse partition key values that would lead outside the directory, and deliver nothing there', async () => {
-    const dest = directoryDestination<FirehoseRecord>({ path: join(root, 'out'), prefix: '!{partitionKeyFromLambda:p}/', errorOutputPrefix: 'e/!{firehose:error-output-type}/', dynamicPartitioning: true });
+    const dest = directoryDestination<FirehoseRecord>({
+      path: join(root, 'out'),
+      prefix: '!{partitionKeyFromLambda:p}/',
+      errorOutputPrefix: 'e/!{firehose:error-output-type}/',
+      dynamicPartitioning: true,
+    });
     const [result] = await deliver(dest, [[record('evil', at, { partitionKeys: { p: '../..' } })]]);
     expect(result).toMatchObject({ status: 'failed-to-error-output', errorCode: 'Directory.InvalidKey', attempts: 1 });
     expect((await listFiles(root)).every((f) => f.startsWith('out/'))).toBe(true);
@@ -171,13 +195,19 @@ describe('directoryDestination', () => {
   });
 
   it('should leave no temporary or partial files, even when a write fails', async () => {
-    const dest = directoryDestination<FirehoseRecord>({ path: root, prefix: 'blocked/', errorOutputPrefix: 'errors/!{firehose:error-output-type}/' });
+    const dest = directoryDestination<FirehoseRecord>({
+      path: root,
+      prefix: 'blocked/',
+      errorOutputPrefix: 'errors/!{firehose:error-output-type}/',
+    });
     await writeFile(join(root, 'blocked'), 'a file where a directory should be');
     const results = await lastValueFrom(from([[record('x')]]).pipe(deliverTo(dest, { errorOutput: dest, retryDurationMs: 0 }), toArray()));
     expect(results[0]).toMatchObject({ status: 'failed-to-error-output', errorCode: 'Directory.ENOTDIR' });
     const files = await listFiles(root);
     expect(files.filter((f) => f.includes('.tmp'))).toEqual([]);
-    expect(files.filter((f) => f !== 'blocked')).toEqual([expect.stringMatching(/^errors\/Directory-failed\/rx-firehose-1-2016-02-25-13-05-09-/)]);
+    expect(files.filter((f) => f !== 'blocked')).toEqual([
+      expect.stringMatching(/^errors\/Directory-failed\/rx-firehose-1-2016-02-25-13-05-09-/),
+    ]);
   });
 
   it('should fail at once, permanently, on a path where no directory can be made (under /proc), and end', async () => {
@@ -213,7 +243,10 @@ describe('directoryDestination', () => {
     expect(result).toMatchObject({ status: 'failed-to-error-output', attempts: 1, errorCode: 'Directory.InvalidRecord' });
     expect(result!.failed).toEqual([broken]);
     const lines = await readLines(root, (f) => f.startsWith('Directory-failed/'));
-    expect(JSON.parse(lines[0]!)).toMatchObject({ errorCode: 'Directory.InvalidRecord', rawData: Buffer.from(JSON.stringify(broken)).toString('base64') });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      errorCode: 'Directory.InvalidRecord',
+      rawData: Buffer.from(JSON.stringify(broken)).toString('base64'),
+    });
     expect(await readLines(root, (f) => !f.startsWith('Directory-failed/'))).toEqual(['fine']);
   });
 
@@ -229,11 +262,17 @@ describe('directoryDestination', () => {
   it('should refuse invalid options at the call, naming them', () => {
     const cases: Array<[object, string]> = [
       [{ path: '' }, 'directoryDestination: path must be a non-empty directory path; got ""'],
-      [{ path: root, compression: 'gzip' }, "directoryDestination: compression must be one of 'UNCOMPRESSED', 'GZIP', 'ZIP', 'Snappy', 'HADOOP_SNAPPY'; got \"gzip\""],
+      [
+        { path: root, compression: 'gzip' },
+        "directoryDestination: compression must be one of 'UNCOMPRESSED', 'GZIP', 'ZIP', 'Snappy', 'HADOOP_SNAPPY'; got \"gzip\"",
+      ],
       [{ path: root, streamName: 'no spaces' }, 'directoryDestination: streamName must be'],
       [{ path: root, fsync: 1 }, 'directoryDestination: fsync must be true or false; got 1'],
       [{ path: root, prefix: 'a/!{nope:x}/' }, 'directoryDestination: prefix must be'],
-      [{ path: root, retryDurationMs: -1 }, 'directoryDestination: retryDurationMs must be a finite number ≥ 0 and ≤ 86400000 (ms); got -1'],
+      [
+        { path: root, retryDurationMs: -1 },
+        'directoryDestination: retryDurationMs must be a finite number ≥ 0 and ≤ 86400000 (ms); got -1',
+      ],
     ];
     for (const [options, message] of cases) {
       expect(() => directoryDestination(options as never)).toThrow(InvalidOptionError);

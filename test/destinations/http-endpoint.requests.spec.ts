@@ -1,7 +1,14 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildRequestBody } from '../../src/destinations/http/buildRequestBody.js';
-import { BODY_OVERHEAD_BYTES, planRequests, PROTOCOL_LIMITS, RECORD_OVERHEAD_BYTES, type RequestPlan, type SendableItem } from '../../src/destinations/http/planRequests.js';
+import {
+  BODY_OVERHEAD_BYTES,
+  planRequests,
+  PROTOCOL_LIMITS,
+  RECORD_OVERHEAD_BYTES,
+  type RequestPlan,
+  type SendableItem,
+} from '../../src/destinations/http/planRequests.js';
 
 // The request builder of httpEndpointDestination: how a batch is cut into requests, the ids they carry,
 // and their bodies.
@@ -27,7 +34,10 @@ describe('planRequests', () => {
     const plan = planRequests(items('abc', 'abc', 'abc', 'abc', 'abc', 'abc', 'abc'), 'b', { ...PROTOCOL_LIMITS, maxBodyBytes });
     expect(shape(plan)).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
     const tighter = planRequests(items('abc', 'abc', 'abc', 'abc'), 'b', { ...PROTOCOL_LIMITS, maxBodyBytes: maxBodyBytes - 1 });
-    expect(shape(tighter)).toEqual([[0, 1], [2, 3]]);
+    expect(shape(tighter)).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
   });
 
   it('should leave out records over maxRecordBytes', () => {
@@ -60,12 +70,17 @@ describe('buildRequestBody', () => {
 
   it('should write the protocol JSON, exactly', async () => {
     const body = Buffer.from(await buildRequestBody(request, 1578090901599.7, false));
-    expect(body.toString()).toBe(`{"requestId":"${request.requestId}","timestamp":1578090901599,"records":[{"data":"aGVsbG8="},{"data":"aGVsbG8gd29ybGQ="},{"data":""}]}`);
+    expect(body.toString()).toBe(
+      `{"requestId":"${request.requestId}","timestamp":1578090901599,"records":[{"data":"aGVsbG8="},{"data":"aGVsbG8gd29ybGQ="},{"data":""}]}`,
+    );
   });
 
   it('should stay within the size the planner counted', async () => {
     const body = await buildRequestBody(request, Number.MAX_SAFE_INTEGER, false);
-    const counted = request.items.reduce((n, i, k) => n + RECORD_OVERHEAD_BYTES + 4 * Math.ceil(i.data.byteLength / 3) + (k > 0 ? 1 : 0), 0);
+    const counted = request.items.reduce(
+      (n, i, k) => n + RECORD_OVERHEAD_BYTES + 4 * Math.ceil(i.data.byteLength / 3) + (k > 0 ? 1 : 0),
+      0,
+    );
     expect(body.byteLength).toBeLessThanOrEqual(counted + BODY_OVERHEAD_BYTES);
   });
 

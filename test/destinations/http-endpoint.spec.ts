@@ -10,8 +10,21 @@ import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deliverTo } from '../../operators/index.js';
 import { directoryDestination } from '../../src/destinations/directory/index.js';
-import { httpEndpointDestination, HTTP_ENDPOINT_BUFFERING, type HttpEndpointDestination, type HttpEndpointDestinationOptions, type HttpEndpointRequest } from '../../src/destinations/http/index.js';
-import { DeliveryError, InvalidOptionError, type DeliveryResult, type Destination, type FailureRecord, type FirehoseRecord } from '../../src/index.js';
+import {
+  httpEndpointDestination,
+  HTTP_ENDPOINT_BUFFERING,
+  type HttpEndpointDestination,
+  type HttpEndpointDestinationOptions,
+  type HttpEndpointRequest,
+} from '../../src/destinations/http/index.js';
+import {
+  DeliveryError,
+  InvalidOptionError,
+  type DeliveryResult,
+  type Destination,
+  type FailureRecord,
+  type FirehoseRecord,
+} from '../../src/index.js';
 import { httpEndpointListener, type HttpEndpointListenerOptions, type HttpEndpointRequestMeta } from '../../src/receivers/http/index.js';
 import { answerJson, bodyOf, closedPort, selfSignedCertificate, startServer, until, type TestServer } from '../receivers/http/support.js';
 import { readFailureRecords } from '../support/readFailureRecords.js';
@@ -20,7 +33,11 @@ import { describeDestinationConformance, recordsOf as conformanceRecords } from 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const text = (s: string) => new TextEncoder().encode(s);
 const recordsOf = (n: number, prefix = 'r'): FirehoseRecord[] =>
-  Array.from({ length: n }, (_, i) => ({ recordId: `${prefix}${i}`, data: text(`${prefix}${i}`), approximateArrivalTimestamp: 1_700_000_000_000 + i }));
+  Array.from({ length: n }, (_, i) => ({
+    recordId: `${prefix}${i}`,
+    data: text(`${prefix}${i}`),
+    approximateArrivalTimestamp: 1_700_000_000_000 + i,
+  }));
 
 /** Endpoints and temporary directories made by a test, closed after it. */
 const cleanups: Array<() => Promise<void>> = [];
@@ -53,19 +70,21 @@ interface Endpoint {
  * e.g. to drop the connection; `handler` may throw to refuse the records.
  */
 async function endpoint(
-  options: { listener?: HttpEndpointListenerOptions; handler?: (n: number, meta: HttpEndpointRequestMeta) => void; before?: (req: IncomingMessage, res: ServerResponse, n: number) => boolean; tls?: { key: string; cert: string } } = {},
+  options: {
+    listener?: HttpEndpointListenerOptions;
+    handler?: (n: number, meta: HttpEndpointRequestMeta) => void;
+    before?: (req: IncomingMessage, res: ServerResponse, n: number) => boolean;
+    tls?: { key: string; cert: string };
+  } = {},
 ): Promise<Endpoint> {
   const requests: IncomingHttpHeaders[] = [];
   const received: Endpoint['received'] = [];
   const calls: HttpEndpointRequestMeta[] = [];
-  const listener = httpEndpointListener(
-    (records, meta) => {
-      calls.push(meta);
-      options.handler?.(calls.length, meta);
-      received.push({ records: records.map((r) => r.data.toString('utf8')), meta });
-    },
-    options.listener,
-  );
+  const listener = httpEndpointListener((records, meta) => {
+    calls.push(meta);
+    options.handler?.(calls.length, meta);
+    received.push({ records: records.map((r) => r.data.toString('utf8')), meta });
+  }, options.listener);
   const server = await serve((req, res) => {
     requests.push(req.headers);
     if (options.before?.(req, res, requests.length) === true) return;
@@ -84,7 +103,12 @@ async function deliver(
   const destination = httpEndpointDestination<FirehoseRecord>(options);
   const results = await lastValueFrom(
     from(batches).pipe(
-      deliverTo(destination, { errorOutput: directoryDestination({ path: errors, fsync: false }), backoff: { initialMs: 1, maxMs: 5 }, random: () => 0.5, ...deliverOptions }),
+      deliverTo(destination, {
+        errorOutput: directoryDestination({ path: errors, fsync: false }),
+        backoff: { initialMs: 1, maxMs: 5 },
+        random: () => 0.5,
+        ...deliverOptions,
+      }),
       toArray(),
     ),
   );
@@ -95,7 +119,8 @@ async function deliver(
 async function buildAndSend(destination: HttpEndpointDestination, batch: readonly unknown[], scheduler: SchedulerLike = asyncScheduler) {
   const context = { batchId: 'b', scheduler, signal: new AbortController().signal };
   const built = await destination.build(batch, context);
-  const outcome = built.request === undefined ? undefined : await lastValueFrom(from(destination.send(built.request, { ...context, attempt: 1 })));
+  const outcome =
+    built.request === undefined ? undefined : await lastValueFrom(from(destination.send(built.request, { ...context, attempt: 1 })));
   return { built, outcome };
 }
 
@@ -109,7 +134,10 @@ describeDestinationConformance('httpEndpointDestination (to httpEndpointListener
       httpEndpointListener(
         (records, { requestId }) => {
           if (failing.delete(requestId)) throw new Error('refused once on purpose');
-          byRequestId.set(requestId, records.map((r) => r.data.toString('utf8')));
+          byRequestId.set(
+            requestId,
+            records.map((r) => r.data.toString('utf8')),
+          );
         },
         { accessKey: 'conformance-key' },
       ),
@@ -142,7 +170,11 @@ describe('httpEndpointDestination', () => {
         answerJson(res, 200, { requestId, timestamp: 1 });
       });
       const clock: SchedulerLike = { now: () => 1_578_090_901_599, schedule: asyncScheduler.schedule.bind(asyncScheduler) };
-      const records = [...recordsOf(2), { recordId: 'bin', data: Uint8Array.of(0, 0xff, 0x0a), approximateArrivalTimestamp: 0 }, { recordId: 'empty', data: new Uint8Array(0), approximateArrivalTimestamp: 0 }];
+      const records = [
+        ...recordsOf(2),
+        { recordId: 'bin', data: Uint8Array.of(0, 0xff, 0x0a), approximateArrivalTimestamp: 0 },
+        { recordId: 'empty', data: new Uint8Array(0), approximateArrivalTimestamp: 0 },
+      ];
       const { results } = await deliver(
         { url: `${server.origin}/ingest?tenant=a`, accessKey: 'the-key', commonAttributes: { env: 'prod', 'device-types': '' } },
         [records],
@@ -203,7 +235,10 @@ describe('httpEndpointDestination', () => {
       const { results } = await deliver({ url: e.url, accessKey: 'k', commonAttributes }, [recordsOf(3, 'a')]);
       const gz = await deliver({ url: e.url, accessKey: 'k', commonAttributes, contentEncoding: 'GZIP' }, [recordsOf(1000, 'b')]);
       expect([...results, ...gz.results].map((r) => r.status)).toEqual(['delivered', 'delivered']);
-      expect(e.received.map((r) => r.records)).toEqual([recordsOf(3, 'a').map((r) => r.recordId), recordsOf(1000, 'b').map((r) => r.recordId)]);
+      expect(e.received.map((r) => r.records)).toEqual([
+        recordsOf(3, 'a').map((r) => r.recordId),
+        recordsOf(1000, 'b').map((r) => r.recordId),
+      ]);
       expect(e.received[0]!.meta).toEqual({
         requestId: e.requests[0]!['x-amz-firehose-request-id'],
         sourceArn: 'arn:aws:firehose:us-east-1:000000000000:deliverystream/rx-firehose',
@@ -222,7 +257,10 @@ describe('httpEndpointDestination', () => {
       expect(results).toMatchObject([{ status: 'delivered', attempts: 2 }]);
       expect(e.requests).toHaveLength(2);
       expect(e.requests[1]!['x-amz-firehose-request-id']).toBe(e.requests[0]!['x-amz-firehose-request-id']);
-      expect(e.calls.map((m) => m.requestId)).toEqual([e.requests[0]!['x-amz-firehose-request-id'], e.requests[0]!['x-amz-firehose-request-id']]);
+      expect(e.calls.map((m) => m.requestId)).toEqual([
+        e.requests[0]!['x-amz-firehose-request-id'],
+        e.requests[0]!['x-amz-firehose-request-id'],
+      ]);
       expect(e.received.map((r) => r.records)).toEqual([['r0', 'r1', 'r2', 'r3']]);
     });
 
@@ -236,7 +274,10 @@ describe('httpEndpointDestination', () => {
       });
       const { results } = await deliver({ url: e.url }, [recordsOf(2)]);
       expect(results).toMatchObject([{ status: 'delivered', attempts: 2 }]);
-      expect(e.requests.map((h) => h['x-amz-firehose-request-id'])).toEqual([expect.stringMatching(UUID), e.requests[0]!['x-amz-firehose-request-id']]);
+      expect(e.requests.map((h) => h['x-amz-firehose-request-id'])).toEqual([
+        expect.stringMatching(UUID),
+        e.requests[0]!['x-amz-firehose-request-id'],
+      ]);
       expect(e.received).toHaveLength(1);
 
       const always = await endpoint({ before: (req) => (req.socket.destroy(), true) });
@@ -303,7 +344,9 @@ describe('httpEndpointDestination', () => {
       const e = await endpoint();
       const destination = httpEndpointDestination({ url: e.url });
       const { built, outcome } = await buildAndSend(destination, [{ data: 42 }, 'text is fine', Uint8Array.of(0x41)]);
-      expect(built.failed).toMatchObject([{ index: 0, errorCode: 'HttpEndpoint.InvalidRecord', errorMessage: expect.stringMatching(/of type number/), retriable: false }]);
+      expect(built.failed).toMatchObject([
+        { index: 0, errorCode: 'HttpEndpoint.InvalidRecord', errorMessage: expect.stringMatching(/of type number/), retriable: false },
+      ]);
       expect(built.request!.items).toEqual([1, 2]);
       expect(outcome).toMatchObject({ status: 'accepted' });
       expect(e.received.map((r) => r.records)).toEqual([['text is fine', 'A']]);
@@ -319,20 +362,91 @@ describe('httpEndpointDestination', () => {
       });
 
     const cases: Array<{ name: string; answer: (res: ServerResponse, id: string) => void; errorCode: string; message: RegExp }> = [
-      { name: '200 text/plain', answer: (res) => (res.writeHead(200, { 'Content-Type': 'text/plain' }), res.end('OK')), errorCode: 'HttpEndpoint.InvalidResponseFromDestination', message: /Content-Type is text\/plain; it must be application\/json\. Raw response received: 200 OK$/ },
-      { name: '200 without a body', answer: (res) => res.writeHead(200).end(), errorCode: 'HttpEndpoint.InvalidResponseFromDestination', message: /Content-Type is missing/ },
-      { name: '200 with another requestId', answer: (res) => answerJson(res, 200, { requestId: 'not-mine', timestamp: 1 }), errorCode: 'HttpEndpoint.InvalidResponseFromDestination', message: /requestId "not-mine" does not match the request's/ },
-      { name: '200 without requestId', answer: (res) => answerJson(res, 200, { timestamp: 1 }), errorCode: 'HttpEndpoint.InvalidResponseFromDestination', message: /requestId is missing/ },
-      { name: '200 without timestamp', answer: (res, id) => answerJson(res, 200, { requestId: id }), errorCode: 'HttpEndpoint.InvalidResponseFromDestination', message: /timestamp is missing or not a number/ },
-      { name: '200 with a string timestamp', answer: (res, id) => answerJson(res, 200, { requestId: id, timestamp: '1578090903599' }), errorCode: 'HttpEndpoint.InvalidResponseFromDestination', message: /timestamp is missing or not a number/ },
-      { name: '200 with an unexpected field', answer: (res, id) => answerJson(res, 200, { requestId: id, timestamp: 1, status: 'ok' }), errorCode: 'HttpEndpoint.InvalidResponseFromDestination', message: /unexpected field\(s\) "status"/ },
-      { name: '200 that is not JSON', answer: (res) => answerJson(res, 200, '{"requestId":'), errorCode: 'HttpEndpoint.InvalidResponseFromDestination', message: /the body is not JSON/ },
-      { name: '200 gzip-encoded', answer: (res, id) => answerJson(res, 200, JSON.stringify({ requestId: id, timestamp: 1 }), { 'Content-Encoding': 'gzip' }), errorCode: 'HttpEndpoint.InvalidResponseFromDestination', message: /Content-Encoding gzip; responses must not be encoded/ },
-      { name: '201 with a conforming body', answer: (res, id) => answerJson(res, 201, { requestId: id, timestamp: 1 }), errorCode: 'HttpEndpoint.DestinationException', message: /^the endpoint answered 201 Created: / },
-      { name: '503 text', answer: (res) => (res.writeHead(503, { 'Content-Type': 'text/plain' }), res.end('busy')), errorCode: 'HttpEndpoint.DestinationException', message: /^the endpoint answered 503 Service Unavailable: busy$/ },
-      { name: '500 with errorMessage', answer: (res, id) => answerJson(res, 500, { requestId: id, timestamp: 1, errorMessage: 'Unable to deliver records due to unknown error.' }), errorCode: 'HttpEndpoint.DestinationException', message: /^Unable to deliver records due to unknown error\.$/ },
-      { name: '401', answer: (res, id) => answerJson(res, 401, { requestId: id, timestamp: 1, errorMessage: 'bad key' }), errorCode: 'HttpEndpoint.DestinationException', message: /^bad key$/ },
-      { name: '200 over 1 MiB', answer: (res, id) => answerJson(res, 200, { requestId: id, timestamp: 1, errorMessage: 'x'.repeat(1_100_000) }), errorCode: 'HttpEndpoint.ResponseTooLarge', message: /exceeds 1048576 bytes \(headers included\)/ },
+      {
+        name: '200 text/plain',
+        answer: (res) => (res.writeHead(200, { 'Content-Type': 'text/plain' }), res.end('OK')),
+        errorCode: 'HttpEndpoint.InvalidResponseFromDestination',
+        message: /Content-Type is text\/plain; it must be application\/json\. Raw response received: 200 OK$/,
+      },
+      {
+        name: '200 without a body',
+        answer: (res) => res.writeHead(200).end(),
+        errorCode: 'HttpEndpoint.InvalidResponseFromDestination',
+        message: /Content-Type is missing/,
+      },
+      {
+        name: '200 with another requestId',
+        answer: (res) => answerJson(res, 200, { requestId: 'not-mine', timestamp: 1 }),
+        errorCode: 'HttpEndpoint.InvalidResponseFromDestination',
+        message: /requestId "not-mine" does not match the request's/,
+      },
+      {
+        name: '200 without requestId',
+        answer: (res) => answerJson(res, 200, { timestamp: 1 }),
+        errorCode: 'HttpEndpoint.InvalidResponseFromDestination',
+        message: /requestId is missing/,
+      },
+      {
+        name: '200 without timestamp',
+        answer: (res, id) => answerJson(res, 200, { requestId: id }),
+        errorCode: 'HttpEndpoint.InvalidResponseFromDestination',
+        message: /timestamp is missing or not a number/,
+      },
+      {
+        name: '200 with a string timestamp',
+        answer: (res, id) => answerJson(res, 200, { requestId: id, timestamp: '1578090903599' }),
+        errorCode: 'HttpEndpoint.InvalidResponseFromDestination',
+        message: /timestamp is missing or not a number/,
+      },
+      {
+        name: '200 with an unexpected field',
+        answer: (res, id) => answerJson(res, 200, { requestId: id, timestamp: 1, status: 'ok' }),
+        errorCode: 'HttpEndpoint.InvalidResponseFromDestination',
+        message: /unexpected field\(s\) "status"/,
+      },
+      {
+        name: '200 that is not JSON',
+        answer: (res) => answerJson(res, 200, '{"requestId":'),
+        errorCode: 'HttpEndpoint.InvalidResponseFromDestination',
+        message: /the body is not JSON/,
+      },
+      {
+        name: '200 gzip-encoded',
+        answer: (res, id) => answerJson(res, 200, JSON.stringify({ requestId: id, timestamp: 1 }), { 'Content-Encoding': 'gzip' }),
+        errorCode: 'HttpEndpoint.InvalidResponseFromDestination',
+        message: /Content-Encoding gzip; responses must not be encoded/,
+      },
+      {
+        name: '201 with a conforming body',
+        answer: (res, id) => answerJson(res, 201, { requestId: id, timestamp: 1 }),
+        errorCode: 'HttpEndpoint.DestinationException',
+        message: /^the endpoint answered 201 Created: /,
+      },
+      {
+        name: '503 text',
+        answer: (res) => (res.writeHead(503, { 'Content-Type': 'text/plain' }), res.end('busy')),
+        errorCode: 'HttpEndpoint.DestinationException',
+        message: /^the endpoint answered 503 Service Unavailable: busy$/,
+      },
+      {
+        name: '500 with errorMessage',
+        answer: (res, id) =>
+          answerJson(res, 500, { requestId: id, timestamp: 1, errorMessage: 'Unable to deliver records due to unknown error.' }),
+        errorCode: 'HttpEndpoint.DestinationException',
+        message: /^Unable to deliver records due to unknown error\.$/,
+      },
+      {
+        name: '401',
+        answer: (res, id) => answerJson(res, 401, { requestId: id, timestamp: 1, errorMessage: 'bad key' }),
+        errorCode: 'HttpEndpoint.DestinationException',
+        message: /^bad key$/,
+      },
+      {
+        name: '200 over 1 MiB',
+        answer: (res, id) => answerJson(res, 200, { requestId: id, timestamp: 1, errorMessage: 'x'.repeat(1_100_000) }),
+        errorCode: 'HttpEndpoint.ResponseTooLarge',
+        message: /exceeds 1048576 bytes \(headers included\)/,
+      },
     ];
 
     it.each(cases)('should count $name as a failure ($errorCode)', async ({ answer, errorCode, message }) => {
@@ -344,7 +458,9 @@ describe('httpEndpointDestination', () => {
 
     it('should retry a non-conforming response like a 500 and deliver when the endpoint conforms', async () => {
       let n = 0;
-      const server = await answering((res, id) => (++n === 1 ? answerJson(res, 200, { requestId: id }) : answerJson(res, 200, { requestId: id, timestamp: 2 })));
+      const server = await answering((res, id) =>
+        ++n === 1 ? answerJson(res, 200, { requestId: id }) : answerJson(res, 200, { requestId: id, timestamp: 2 }),
+      );
       const { results } = await deliver({ url: server.origin }, [recordsOf(1)]);
       expect(results).toMatchObject([{ status: 'delivered', attempts: 2 }]);
     });
@@ -353,7 +469,12 @@ describe('httpEndpointDestination', () => {
       const target = await endpoint();
       const server = await answering((res) => (res.writeHead(307, { Location: target.url }), res.end()));
       const { failures } = await deliver({ url: server.origin, retryDurationMs: 0 }, [recordsOf(1)]);
-      expect(failures).toMatchObject([{ errorCode: 'HttpEndpoint.DestinationException', errorMessage: 'the endpoint answered 307 Temporary Redirect (redirects are not followed)' }]);
+      expect(failures).toMatchObject([
+        {
+          errorCode: 'HttpEndpoint.DestinationException',
+          errorMessage: 'the endpoint answered 307 Temporary Redirect (redirects are not followed)',
+        },
+      ]);
       expect(target.requests).toEqual([]);
     });
 
@@ -363,19 +484,28 @@ describe('httpEndpointDestination', () => {
       cleanups.push(() => new Promise<void>((resolve) => garbage.close(() => resolve())));
       const { port } = garbage.address() as AddressInfo;
       const { failures } = await deliver({ url: `http://127.0.0.1:${port}/`, retryDurationMs: 0 }, [recordsOf(1)]);
-      expect(failures).toMatchObject([{ errorCode: 'HttpEndpoint.InvalidResponseFromDestination', errorMessage: expect.stringMatching(/^the response is not valid HTTP/) }]);
+      expect(failures).toMatchObject([
+        {
+          errorCode: 'HttpEndpoint.InvalidResponseFromDestination',
+          errorMessage: expect.stringMatching(/^the response is not valid HTTP/),
+        },
+      ]);
     });
 
     it('should fail a request with no answer within requestTimeoutMs (HttpEndpoint.RequestTimeout)', async () => {
       const server = await serve(() => undefined);
       const { failures } = await deliver({ url: server.origin, requestTimeoutMs: 200, retryDurationMs: 0 }, [recordsOf(1)]);
-      expect(failures).toMatchObject([{ errorCode: 'HttpEndpoint.RequestTimeout', errorMessage: `${server.origin}/ did not answer within 200 ms` }]);
+      expect(failures).toMatchObject([
+        { errorCode: 'HttpEndpoint.RequestTimeout', errorMessage: `${server.origin}/ did not answer within 200 ms` },
+      ]);
     });
 
     it('should fail a refused connection (HttpEndpoint.ConnectionFailed)', async () => {
       const port = await closedPort();
       const { failures } = await deliver({ url: `http://127.0.0.1:${port}/`, retryDurationMs: 0 }, [recordsOf(1)]);
-      expect(failures).toMatchObject([{ errorCode: 'HttpEndpoint.ConnectionFailed', errorMessage: `connect ECONNREFUSED 127.0.0.1:${port}` }]);
+      expect(failures).toMatchObject([
+        { errorCode: 'HttpEndpoint.ConnectionFailed', errorMessage: `connect ECONNREFUSED 127.0.0.1:${port}` },
+      ]);
     });
 
     it('should abort the request in flight when the pipeline is unsubscribed', async () => {
@@ -386,7 +516,9 @@ describe('httpEndpointDestination', () => {
         req.on('close', () => (closed = true));
       });
       const destination = httpEndpointDestination<FirehoseRecord>({ url: server.origin });
-      const subscription = from([recordsOf(1)]).pipe(deliverTo(destination)).subscribe();
+      const subscription = from([recordsOf(1)])
+        .pipe(deliverTo(destination))
+        .subscribe();
       await until(() => arrived, 'the request to arrive');
       subscription.unsubscribe();
       await until(() => closed, 'the request to be closed');
@@ -403,7 +535,9 @@ describe('httpEndpointDestination', () => {
       expect(e.received.map((r) => r.records)).toEqual([['r0', 'r1', 'r2']]);
 
       const untrusted = await deliver({ url: e.url, accessKey: 'tls-key', retryDurationMs: 0 }, [recordsOf(1)]);
-      expect(untrusted.failures).toMatchObject([{ errorCode: 'HttpEndpoint.SSLHandshakeFailure', errorMessage: expect.stringMatching(/^DEPTH_ZERO_SELF_SIGNED_CERT: /) }]);
+      expect(untrusted.failures).toMatchObject([
+        { errorCode: 'HttpEndpoint.SSLHandshakeFailure', errorMessage: expect.stringMatching(/^DEPTH_ZERO_SELF_SIGNED_CERT: /) },
+      ]);
     });
   });
 
@@ -415,7 +549,11 @@ describe('httpEndpointDestination', () => {
       const refusing = await endpoint({ listener: { accessKey: 'another-key' } });
       const echoing = await serve(async (req, res) => {
         await bodyOf(req);
-        answerJson(res, 500, { requestId: req.headers['x-amz-firehose-request-id'], timestamp: 1, errorMessage: `key ${String(req.headers['x-amz-firehose-access-key'])} expired` });
+        answerJson(res, 500, {
+          requestId: req.headers['x-amz-firehose-request-id'],
+          timestamp: 1,
+          errorMessage: `key ${String(req.headers['x-amz-firehose-access-key'])} expired`,
+        });
       });
       const quoting = await serve(async (req, res) => {
         await bodyOf(req);
@@ -445,7 +583,18 @@ describe('httpEndpointDestination', () => {
         const p = key.slice(0, 8);
         const json = JSON.stringify(p).slice(1, -1);
         const form = new URLSearchParams({ k: p }).toString().slice(2);
-        return [...new Set([p, json, json.replaceAll('/', '\\/'), encodeURIComponent(p), lowerHex(encodeURIComponent(p)), form, lowerHex(form), uEscaped(p)])];
+        return [
+          ...new Set([
+            p,
+            json,
+            json.replaceAll('/', '\\/'),
+            encodeURIComponent(p),
+            lowerHex(encodeURIComponent(p)),
+            form,
+            lowerHex(form),
+            uEscaped(p),
+          ]),
+        ];
       };
       /** Every string and byte buffer reachable from `value`, non-enumerable properties (message, stack, cause) included. */
       const reachableText = (value: unknown, seen = new Set<unknown>()): string => {
@@ -458,31 +607,77 @@ describe('httpEndpointDestination', () => {
           .join('\n');
       };
       const expectNoTrace = (where: string, text: string, key: string) => {
-        for (const t of traces(key)) expect(text.includes(t), `${where} contains ${JSON.stringify(t)}: ${text.slice(0, 200)}…${text.slice(-200)}`).toBe(false);
+        for (const t of traces(key))
+          expect(text.includes(t), `${where} contains ${JSON.stringify(t)}: ${text.slice(0, 200)}…${text.slice(-200)}`).toBe(false);
       };
 
       type Answer = (res: ServerResponse, key: string, requestId: string) => void;
-      const plain = (status: number, body: string, type = 'text/plain'): ((res: ServerResponse) => void) => (res) => res.writeHead(status, { 'Content-Type': type }).end(body);
+      const plain =
+        (status: number, body: string, type = 'text/plain'): ((res: ServerResponse) => void) =>
+        (res) =>
+          res.writeHead(status, { 'Content-Type': type }).end(body);
       const scenarios: Array<[string, Answer]> = [
         // A raw response quoted in the message is cut at 512 characters: the key straddles the cut.
         ['a 401 quoted up to the 512th character', (res, key) => plain(401, `${'.'.repeat(500)}${key}`)(res)],
         ['a 200 that does not conform, quoted up to the 512th character', (res, key) => plain(200, `${'.'.repeat(490)}${key}`)(res)],
         // errorMessage is cut at 8,192 characters: the key straddles the cut.
-        ['errorMessage up to its 8,192nd character', (res, key, id) => answerJson(res, 500, { requestId: id, timestamp: 1, errorMessage: `${'.'.repeat(8180)}${key}` })],
+        [
+          'errorMessage up to its 8,192nd character',
+          (res, key, id) => answerJson(res, 500, { requestId: id, timestamp: 1, errorMessage: `${'.'.repeat(8180)}${key}` }),
+        ],
         // Escaped copies, which the plain key does not match.
         ['a JSON-escaped copy outside errorMessage', (res, key) => answerJson(res, 401, { message: `bad key ${key}` })],
-        ['a JSON copy with escaped slashes, near the cut', (res, key) => answerJson(res, 401, JSON.stringify({ message: `${'.'.repeat(480)}${key}` }).replaceAll('/', '\\/'))],
-        ['a \\u-escaped copy in a 200 that does not conform', (res, key, id) => answerJson(res, 200, `{"requestId":"${id}","timestamp":1,"echo":"${uEscaped(key)}"}`)],
-        ['a \\u-escaped copy in errorMessage', (res, key, id) => answerJson(res, 500, `{"requestId":"${id}","timestamp":1,"errorMessage":"key ${uEscaped(key)} expired"}`)],
+        [
+          'a JSON copy with escaped slashes, near the cut',
+          (res, key) => answerJson(res, 401, JSON.stringify({ message: `${'.'.repeat(480)}${key}` }).replaceAll('/', '\\/')),
+        ],
+        [
+          'a \\u-escaped copy in a 200 that does not conform',
+          (res, key, id) => answerJson(res, 200, `{"requestId":"${id}","timestamp":1,"echo":"${uEscaped(key)}"}`),
+        ],
+        [
+          'a \\u-escaped copy in errorMessage',
+          (res, key, id) => answerJson(res, 500, `{"requestId":"${id}","timestamp":1,"errorMessage":"key ${uEscaped(key)} expired"}`),
+        ],
         // Escaped copies in bodies that are not JSON, whatever their format.
         ['a \\u-escaped copy in a text/plain 401', (res, key) => plain(401, `denied: "${uEscaped(key)}" is not a valid key`)(res)],
-        ['an upper-case \\u-escaped copy in a 500 that is not JSON', (res, key) => plain(500, `oops {key: '${uEscaped(key).toUpperCase().replaceAll('\\U', '\\u')}'`)(res)],
-        ['a partly \\u-escaped copy in an HTML 403', (res, key) => plain(403, `<p>key ${key.slice(0, 3)}${uEscaped(key.slice(3))}</p>`, 'text/html')(res)],
-        ['an HTML-entity copy in an HTML 403', (res, key) => plain(403, `<p>key ${[...key].map((c) => `&#${c.charCodeAt(0)};`).join('')}</p>`, 'text/html')(res)],
-        ['a \\x-escaped copy in a 400', (res, key) => plain(400, `bad ${[...key].map((c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join('')}`)(res)],
-        ['an HTML-entity copy in errorMessage', (res, key, id) => answerJson(res, 500, { requestId: id, timestamp: 1, errorMessage: `key ${[...key].map((c) => `&#x${c.charCodeAt(0).toString(16)};`).join('')} expired` })],
-        ['a URL-encoded copy', (res, key) => plain(400, `error=invalid_key&key=${encodeURIComponent(key)}&also=${lowerHex(new URLSearchParams({ k: key }).toString().slice(2))}`)(res)],
-        ['a copy in the Content-Type of a 200', (res, key, id) => answerJson(res, 200, { requestId: id, timestamp: 1 }, { 'Content-Type': `text/x-${key}` })],
+        [
+          'an upper-case \\u-escaped copy in a 500 that is not JSON',
+          (res, key) => plain(500, `oops {key: '${uEscaped(key).toUpperCase().replaceAll('\\U', '\\u')}'`)(res),
+        ],
+        [
+          'a partly \\u-escaped copy in an HTML 403',
+          (res, key) => plain(403, `<p>key ${key.slice(0, 3)}${uEscaped(key.slice(3))}</p>`, 'text/html')(res),
+        ],
+        [
+          'an HTML-entity copy in an HTML 403',
+          (res, key) => plain(403, `<p>key ${[...key].map((c) => `&#${c.charCodeAt(0)};`).join('')}</p>`, 'text/html')(res),
+        ],
+        [
+          'a \\x-escaped copy in a 400',
+          (res, key) => plain(400, `bad ${[...key].map((c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join('')}`)(res),
+        ],
+        [
+          'an HTML-entity copy in errorMessage',
+          (res, key, id) =>
+            answerJson(res, 500, {
+              requestId: id,
+              timestamp: 1,
+              errorMessage: `key ${[...key].map((c) => `&#x${c.charCodeAt(0).toString(16)};`).join('')} expired`,
+            }),
+        ],
+        [
+          'a URL-encoded copy',
+          (res, key) =>
+            plain(
+              400,
+              `error=invalid_key&key=${encodeURIComponent(key)}&also=${lowerHex(new URLSearchParams({ k: key }).toString().slice(2))}`,
+            )(res),
+        ],
+        [
+          'a copy in the Content-Type of a 200',
+          (res, key, id) => answerJson(res, 200, { requestId: id, timestamp: 1 }, { 'Content-Type': `text/x-${key}` }),
+        ],
         ['a copy as the requestId of a 200', (res, key) => answerJson(res, 200, { requestId: key, timestamp: 1 })],
       ];
 
@@ -536,7 +731,10 @@ describe('httpEndpointDestination', () => {
         } catch (err) {
           error = err;
         }
-        expect(error).toMatchObject({ code: 'HttpEndpoint.InvalidResponseFromDestination', message: expect.stringMatching(/^the response is not valid HTTP: /) });
+        expect(error).toMatchObject({
+          code: 'HttpEndpoint.InvalidResponseFromDestination',
+          message: expect.stringMatching(/^the response is not valid HTTP: /),
+        });
         expect((error as Error).cause).toMatchObject({ code: 'HPE_INVALID_HEADER_TOKEN' }); // the cause is kept…
         expectNoTrace('the DeliveryError', `${reachableText(error)}\n${inspect(error, { depth: 10, showHidden: true })}`, ODD_KEY); // …without the raw bytes
       });
@@ -551,7 +749,9 @@ describe('httpEndpointDestination', () => {
         error = err;
       }
       expect(error).toBeInstanceOf(InvalidOptionError);
-      expect((error as Error).message).toBe(`httpEndpointDestination: accessKey must be 1 to 4096 printable ASCII characters; got "a string of ${bad.length} characters (not shown)"`);
+      expect((error as Error).message).toBe(
+        `httpEndpointDestination: accessKey must be 1 to 4096 printable ASCII characters; got "a string of ${bad.length} characters (not shown)"`,
+      );
       expect(JSON.stringify(error)).not.toContain(KEY);
     });
   });
@@ -585,7 +785,10 @@ describe('httpEndpointDestination', () => {
       // The requests are real; the waits between them are virtual: whenever a retry is scheduled (and no
       // request is waiting for its answer, which would time out if virtual time jumped), jump to it.
       while (!done && failed === undefined) {
-        await until(() => done || failed !== undefined || (inFlight === 0 && scheduler.actions.length > 0), 'a retry to be scheduled or the batch to settle');
+        await until(
+          () => done || failed !== undefined || (inFlight === 0 && scheduler.actions.length > 0),
+          'a retry to be scheduled or the batch to settle',
+        );
         // Only up to the retry: the resend starts its request (and its timeout) at once, since nothing is built again.
         scheduler.maxFrames = scheduler.actions[0]?.delay ?? scheduler.maxFrames;
         scheduler.flush();
@@ -596,7 +799,15 @@ describe('httpEndpointDestination', () => {
       // Every retry resends the body built at 0 s, byte for byte: its timestamp is the build's.
       expect(e.calls.map((m) => m.timestampMs)).toEqual(Array(9).fill(0));
       expect(new Set(e.requests.map((h) => h['x-amz-firehose-request-id'])).size).toBe(1);
-      expect(results).toMatchObject([{ status: 'failed-to-error-output', attempts: 9, durationMs: 247_000, errorCode: 'HttpEndpoint.DestinationException', errorMessage: 'the endpoint is failing on purpose' }]);
+      expect(results).toMatchObject([
+        {
+          status: 'failed-to-error-output',
+          attempts: 9,
+          durationMs: 247_000,
+          errorCode: 'HttpEndpoint.DestinationException',
+          errorMessage: 'the endpoint is failing on purpose',
+        },
+      ]);
       expect(await readFailureRecords(errors)).toEqual(
         ['r0', 'r1'].map((data, i) => ({
           attemptsMade: 9,
@@ -639,19 +850,33 @@ describe('httpEndpointDestination', () => {
       scheduler.flush();
       await until(() => outcome !== 'pending', 'the attempt to time out');
       expect(outcome).toBeInstanceOf(DeliveryError);
-      expect(outcome).toMatchObject({ code: 'HttpEndpoint.RequestTimeout', message: `${server.origin}/ did not answer within 60000 ms`, permanent: false });
+      expect(outcome).toMatchObject({
+        code: 'HttpEndpoint.RequestTimeout',
+        message: `${server.origin}/ did not answer within 60000 ms`,
+        permanent: false,
+      });
       await until(() => closed === 1, 'the request to be aborted');
       expect(scheduler.actions).toEqual([]);
 
       // Through deliverTo: the failure record says RequestTimeout, at the virtual time it happened.
       const pipelineScheduler = new TestScheduler(() => undefined);
       pipelineScheduler.maxFrames = Number.POSITIVE_INFINITY;
-      const delivered = deliver({ url: server.origin, requestTimeoutMs: 60_000, retryDurationMs: 0 }, [recordsOf(1)], { scheduler: pipelineScheduler });
+      const delivered = deliver({ url: server.origin, requestTimeoutMs: 60_000, retryDurationMs: 0 }, [recordsOf(1)], {
+        scheduler: pipelineScheduler,
+      });
       await until(() => arrived === 2, 'the second request to arrive');
       pipelineScheduler.flush();
       const { results, failures } = await delivered;
-      expect(results).toMatchObject([{ status: 'failed-to-error-output', attempts: 1, durationMs: 60_000, errorCode: 'HttpEndpoint.RequestTimeout' }]);
-      expect(failures).toMatchObject([{ errorCode: 'HttpEndpoint.RequestTimeout', errorMessage: `${server.origin}/ did not answer within 60000 ms`, attemptEndingTimestamp: 60_000 }]);
+      expect(results).toMatchObject([
+        { status: 'failed-to-error-output', attempts: 1, durationMs: 60_000, errorCode: 'HttpEndpoint.RequestTimeout' },
+      ]);
+      expect(failures).toMatchObject([
+        {
+          errorCode: 'HttpEndpoint.RequestTimeout',
+          errorMessage: `${server.origin}/ did not answer within 60000 ms`,
+          attemptEndingTimestamp: 60_000,
+        },
+      ]);
       await until(() => closed === 2, 'the second request to be aborted');
     });
 
@@ -689,28 +914,65 @@ describe('httpEndpointDestination', () => {
     it('should report DeliveryToHttpEndpoint.* metrics', async () => {
       const e = await endpoint();
       const metrics: string[] = [];
-      await lastValueFrom(from([recordsOf(3)]).pipe(deliverTo(httpEndpointDestination<FirehoseRecord>({ url: e.url }), { metrics: (name, value) => metrics.push(`${name}=${name.endsWith('DataFreshness') ? '…' : value}`) })));
-      expect(metrics).toEqual(['DeliveryToHttpEndpoint.Records=3', 'DeliveryToHttpEndpoint.Bytes=6', 'DeliveryToHttpEndpoint.Success=1', 'DeliveryToHttpEndpoint.DataFreshness=…']);
+      await lastValueFrom(
+        from([recordsOf(3)]).pipe(
+          deliverTo(httpEndpointDestination<FirehoseRecord>({ url: e.url }), {
+            metrics: (name, value) => metrics.push(`${name}=${name.endsWith('DataFreshness') ? '…' : value}`),
+          }),
+        ),
+      );
+      expect(metrics).toEqual([
+        'DeliveryToHttpEndpoint.Records=3',
+        'DeliveryToHttpEndpoint.Bytes=6',
+        'DeliveryToHttpEndpoint.Success=1',
+        'DeliveryToHttpEndpoint.DataFreshness=…',
+      ]);
     });
 
     it.each([
       [{ url: 'ftp://example.com/' }, 'url must be an http: or https: URL without credentials; got "ftp://example.com/"'],
       [{ url: 'not a url' }, 'url must be an http: or https: URL without credentials; got "not a url"'],
-      [{ url: 'https://user:pw@example.com/x' }, 'url must be an http: or https: URL without credentials (pass a key as accessKey); got "https://(credentials not shown)@example.com/x"'],
-      [{ url: 'https://example.com/', retryDurationMs: 7_200_001 }, 'retryDurationMs must be a finite number ≥ 0 and ≤ 7200000 (ms); got 7200001'],
+      [
+        { url: 'https://user:pw@example.com/x' },
+        'url must be an http: or https: URL without credentials (pass a key as accessKey); got "https://(credentials not shown)@example.com/x"',
+      ],
+      [
+        { url: 'https://example.com/', retryDurationMs: 7_200_001 },
+        'retryDurationMs must be a finite number ≥ 0 and ≤ 7200000 (ms); got 7200001',
+      ],
       [{ url: 'https://example.com/', requestTimeoutMs: 0 }, 'requestTimeoutMs must be an integer ≥ 1 and ≤ 3600000 (ms); got 0'],
       [{ url: 'https://example.com/', contentEncoding: 'gzip' }, "contentEncoding must be 'NONE' or 'GZIP'; got \"gzip\""],
-      [{ url: 'https://example.com/', commonAttributes: { n: 1 } }, 'commonAttributes must be an object of at most 50 string values, names of 1–256 and values of 0–1024 characters (it has a value of type number for "n"; values are strings); got a value of type Object'],
-      [{ url: 'https://example.com/', commonAttributes: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, ''])) }, 'commonAttributes must be an object of at most 50 string values, names of 1–256 and values of 0–1024 characters (it has 51 entries; at most 50 are allowed); got a value of type Object'],
-      [{ url: 'https://example.com/', accessKey: '' }, 'accessKey must be 1 to 4096 printable ASCII characters; got "a string of 0 characters (not shown)"'],
-      [{ url: 'https://example.com/', sourceArn: 'arn:aws:s3:::bucket' }, 'sourceArn must be a Firehose stream ARN: arn:aws:firehose:<region>:<12-digit account>:deliverystream/<name>; got "arn:aws:s3:::bucket"'],
-      [{ url: 'https://example.com/', sourceArn: 'arn:aws:firehose:us-east-1:123456789012:deliverystream/a', streamName: 'b' }, 'streamName must be left out when sourceArn is given (the ARN names them); got "b"'],
-      [{ url: 'https://example.com/', streamName: 'a/b' }, 'streamName must be 1 to 64 characters of a–z, A–Z, 0–9, "_", "." and "-"; got "a/b"'],
+      [
+        { url: 'https://example.com/', commonAttributes: { n: 1 } },
+        'commonAttributes must be an object of at most 50 string values, names of 1–256 and values of 0–1024 characters (it has a value of type number for "n"; values are strings); got a value of type Object',
+      ],
+      [
+        { url: 'https://example.com/', commonAttributes: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, ''])) },
+        'commonAttributes must be an object of at most 50 string values, names of 1–256 and values of 0–1024 characters (it has 51 entries; at most 50 are allowed); got a value of type Object',
+      ],
+      [
+        { url: 'https://example.com/', accessKey: '' },
+        'accessKey must be 1 to 4096 printable ASCII characters; got "a string of 0 characters (not shown)"',
+      ],
+      [
+        { url: 'https://example.com/', sourceArn: 'arn:aws:s3:::bucket' },
+        'sourceArn must be a Firehose stream ARN: arn:aws:firehose:<region>:<12-digit account>:deliverystream/<name>; got "arn:aws:s3:::bucket"',
+      ],
+      [
+        { url: 'https://example.com/', sourceArn: 'arn:aws:firehose:us-east-1:123456789012:deliverystream/a', streamName: 'b' },
+        'streamName must be left out when sourceArn is given (the ARN names them); got "b"',
+      ],
+      [
+        { url: 'https://example.com/', streamName: 'a/b' },
+        'streamName must be 1 to 64 characters of a–z, A–Z, 0–9, "_", "." and "-"; got "a/b"',
+      ],
       [{ url: 'https://example.com/', accountId: '12345' }, 'accountId must be a 12-digit AWS account id, as a string; got "12345"'],
       [{ url: 'http://example.com/', ca: 'PEM' }, 'ca must be used only with an https: url; got "(certificates)"'],
       [{ url: 'https://example.com/', agent: {} }, 'agent must be an http.Agent or https.Agent; got a value of type Object'],
     ])('should refuse %j at construction', (options, message) => {
-      expect(() => httpEndpointDestination(options as HttpEndpointDestinationOptions)).toThrow(new InvalidOptionError('httpEndpointDestination', '', '', '').constructor as typeof Error);
+      expect(() => httpEndpointDestination(options as HttpEndpointDestinationOptions)).toThrow(
+        new InvalidOptionError('httpEndpointDestination', '', '', '').constructor as typeof Error,
+      );
       expect(() => httpEndpointDestination(options as HttpEndpointDestinationOptions)).toThrow(`httpEndpointDestination: ${message}`);
     });
   });

@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { deliverTo } from '../../operators/index.js';
-import { decompress, directoryDestination, InvalidOptionError, s3Destination, type Compression, type FailureRecord, type FirehoseRecord } from '../../src/index.js';
+import {
+  decompress,
+  directoryDestination,
+  InvalidOptionError,
+  s3Destination,
+  type Compression,
+  type FailureRecord,
+  type FirehoseRecord,
+} from '../../src/index.js';
 import { s3ClientFor, startRadosGateway, type RadosGateway } from '../support/radosgw.js';
 import { describeDestinationConformance, recordsOf } from './conformance.js';
 
@@ -48,7 +56,15 @@ async function getBytes(bucket: string, key: string): Promise<Uint8Array> {
 }
 
 const compressionOf = (key: string): Compression =>
-  key.endsWith('.gz') ? 'GZIP' : key.endsWith('.zip') ? 'ZIP' : key.endsWith('.hsnappy') ? 'HADOOP_SNAPPY' : key.endsWith('.snappy') ? 'Snappy' : 'UNCOMPRESSED';
+  key.endsWith('.gz')
+    ? 'GZIP'
+    : key.endsWith('.zip')
+      ? 'ZIP'
+      : key.endsWith('.hsnappy')
+        ? 'HADOOP_SNAPPY'
+        : key.endsWith('.snappy')
+          ? 'Snappy'
+          : 'UNCOMPRESSED';
 
 async function readLines(bucket: string, filter: (key: string) => boolean): Promise<string[]> {
   const lines: string[] = [];
@@ -68,7 +84,8 @@ describeDestinationConformance('s3Destination (RADOS Gateway)', {
     faulty.middlewareStack.add(
       (next) => async (args) => {
         const key = (args.input as { Key?: unknown }).Key;
-        if (typeof key === 'string' && failing.delete(key)) throw Object.assign(new Error('injected on the wire'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
+        if (typeof key === 'string' && failing.delete(key))
+          throw Object.assign(new Error('injected on the wire'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
         return next(args);
       },
       { step: 'initialize', name: 'conformanceFaults' },
@@ -119,15 +136,20 @@ describe('s3Destination (RADOS Gateway)', () => {
     expect(head.ContentEncoding).toBeUndefined();
   });
 
-  it.each(['GZIP', 'ZIP', 'Snappy', 'HADOOP_SNAPPY'] as const)('should store %s objects that decompress to the records', async (compression) => {
-    const bucket = await newBucket();
-    const dest = s3Destination<FirehoseRecord>({ client, bucket, compression, prefix: 'c/', errorOutputPrefix: 'e/' });
-    const records = Array.from({ length: 500 }, (_, i) => record(`{"i":${i},"v":"${randomBytes(8).toString('hex')}"}\n`));
-    await deliver(dest, [records]);
-    const [key] = await listKeys(bucket);
-    expect(key).toMatch(/^c\/2016\/02\/25\/13\/rx-firehose-1-/);
-    expect(Buffer.from(await decompress(compression, await getBytes(bucket, key!))).toString()).toBe(records.map((r) => Buffer.from(r.data).toString()).join(''));
-  });
+  it.each(['GZIP', 'ZIP', 'Snappy', 'HADOOP_SNAPPY'] as const)(
+    'should store %s objects that decompress to the records',
+    async (compression) => {
+      const bucket = await newBucket();
+      const dest = s3Destination<FirehoseRecord>({ client, bucket, compression, prefix: 'c/', errorOutputPrefix: 'e/' });
+      const records = Array.from({ length: 500 }, (_, i) => record(`{"i":${i},"v":"${randomBytes(8).toString('hex')}"}\n`));
+      await deliver(dest, [records]);
+      const [key] = await listKeys(bucket);
+      expect(key).toMatch(/^c\/2016\/02\/25\/13\/rx-firehose-1-/);
+      expect(Buffer.from(await decompress(compression, await getBytes(bucket, key!))).toString()).toBe(
+        records.map((r) => Buffer.from(r.data).toString()).join(''),
+      );
+    },
+  );
 
   it('should upload a large object in parts (multipart) and read it back byte for byte', async () => {
     const bucket = await newBucket();
@@ -160,9 +182,17 @@ describe('s3Destination (RADOS Gateway)', () => {
     const [result] = await deliver(dest, [[record('ok', { partitionKeys: { team: 'red' } }), record('no key')]]);
     expect(result!.status).toBe('failed-to-error-output');
     const keys = await listKeys(bucket);
-    expect(keys).toEqual([expect.stringMatching(/^errors\/S3-failed\/2016\/02\/25\/rx-firehose-1-/), expect.stringMatching(/^p\/red\/rx-firehose-1-/)]);
+    expect(keys).toEqual([
+      expect.stringMatching(/^errors\/S3-failed\/2016\/02\/25\/rx-firehose-1-/),
+      expect.stringMatching(/^p\/red\/rx-firehose-1-/),
+    ]);
     const [failure] = (await readLines(bucket, (k) => k.startsWith('errors/'))).map((l) => JSON.parse(l) as FailureRecord);
-    expect(failure).toMatchObject({ errorCode: 'DynamicPartitioning.PartitionKeyError', attemptsMade: 1, arrivalTimestamp: at, rawData: Buffer.from('no key').toString('base64') });
+    expect(failure).toMatchObject({
+      errorCode: 'DynamicPartitioning.PartitionKeyError',
+      attemptsMade: 1,
+      arrivalTimestamp: at,
+      rawData: Buffer.from('no key').toString('base64'),
+    });
   });
 
   it('should retry a missing bucket, then send the records to another error output (a directory)', async () => {
@@ -171,14 +201,21 @@ describe('s3Destination (RADOS Gateway)', () => {
       const dest = s3Destination<FirehoseRecord>({ client, bucket: `missing-${randomUUID().slice(0, 8)}` });
       const errors = directoryDestination<FirehoseRecord>({ path: dir, fsync: false });
       const [result] = await lastValueFrom(
-        from([[record('lost?')]]).pipe(deliverTo(dest, { errorOutput: errors, backoff: { initialMs: 5, jitter: 0 }, retryDurationMs: 30 }), toArray()),
+        from([[record('lost?')]]).pipe(
+          deliverTo(dest, { errorOutput: errors, backoff: { initialMs: 5, jitter: 0 }, retryDurationMs: 30 }),
+          toArray(),
+        ),
       );
       expect(result).toMatchObject({ status: 'failed-to-error-output', errorCode: 'S3.NoSuchBucket' });
       expect(result!.attempts).toBeGreaterThan(1);
       const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
       expect(files).toHaveLength(1);
       const failure = JSON.parse(await readFile(join(files[0]!.parentPath, files[0]!.name), 'utf8')) as FailureRecord;
-      expect(failure).toMatchObject({ errorCode: 'S3.NoSuchBucket', attemptsMade: result!.attempts, rawData: Buffer.from('lost?').toString('base64') });
+      expect(failure).toMatchObject({
+        errorCode: 'S3.NoSuchBucket',
+        attemptsMade: result!.attempts,
+        rawData: Buffer.from('lost?').toString('base64'),
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -188,8 +225,14 @@ describe('s3Destination (RADOS Gateway)', () => {
     const cases: Array<[object, string]> = [
       [{ bucket: 'b-1' }, 's3Destination: client must be an S3Client from @aws-sdk/client-s3; got undefined'],
       [{ client, bucket: 'No_Caps' }, 's3Destination: bucket must be a bucket name'],
-      [{ client, bucket: 'ok-bucket', partSizeBytes: 1024 }, 's3Destination: partSizeBytes must be an integer ≥ 5242880 and ≤ 5368709120 (bytes); got 1024'],
-      [{ client, bucket: 'ok-bucket', serverSideEncryption: 'rot13' }, "s3Destination: serverSideEncryption must be one of 'AES256', 'aws:kms', 'aws:kms:dsse'; got \"rot13\""],
+      [
+        { client, bucket: 'ok-bucket', partSizeBytes: 1024 },
+        's3Destination: partSizeBytes must be an integer ≥ 5242880 and ≤ 5368709120 (bytes); got 1024',
+      ],
+      [
+        { client, bucket: 'ok-bucket', serverSideEncryption: 'rot13' },
+        "s3Destination: serverSideEncryption must be one of 'AES256', 'aws:kms', 'aws:kms:dsse'; got \"rot13\"",
+      ],
       [{ client, bucket: 'ok-bucket', sseKmsKeyId: 'k' }, 's3Destination: sseKmsKeyId must be used only with serverSideEncryption'],
       [{ client, bucket: 'ok-bucket', prefix: '!{timestamp:yyyy}/' }, 's3Destination: errorOutputPrefix must be'],
     ];

@@ -40,7 +40,10 @@ const blocks = [join(root, 'README.md'), ...markdownFiles(join(root, 'docs'))].f
 // The package's entries as a user imports them, mapped to their sources (from package.json's exports).
 const { exports } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, { types: string }> };
 const paths = Object.fromEntries(
-  Object.entries(exports).map(([entry, { types }]) => [entry.replace(/^\./, 'rx-firehose'), [join(root, types.replace(/^\.\/dist\//, '').replace(/\.d\.ts$/, '.ts'))]]),
+  Object.entries(exports).map(([entry, { types }]) => [
+    entry.replace(/^\./, 'rx-firehose'),
+    [join(root, types.replace(/^\.\/dist\//, '').replace(/\.d\.ts$/, '.ts'))],
+  ]),
 );
 const options: ts.CompilerOptions = {
   strict: true,
@@ -79,7 +82,10 @@ describe('TypeScript blocks of README.md and docs/', () => {
     blocks.forEach((b, i) => fileOf.set(b.where, write(`block${i}.ts`, b.code)));
     for (const [name, code] of Object.entries(CONTROLS)) if (code !== '') fileOf.set(name, write(`${name}.ts`, code));
     // tsx (which runs the marble blocks) reads the same path mapping from here.
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, paths } }));
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, paths } }),
+    );
     const program = ts.createProgram([...fileOf.values()], options);
     diagnostics = new Map(
       [...fileOf].map(([where, file]) => [
@@ -121,11 +127,15 @@ describe('TypeScript blocks of README.md and docs/', () => {
   });
 
   const marbles = blocks.filter((b) => b.code.includes('TestScheduler'));
-  it.each(marbles.map((b) => [b.where, b] as const))('%s should run, and pass', (where) => {
-    const { status, output } = runBlock(fileOf.get(where)!);
-    expect(output).toBe('');
-    expect(status).toBe(0);
-  }, 120_000);
+  it.each(marbles.map((b) => [b.where, b] as const))(
+    '%s should run, and pass',
+    (where) => {
+      const { status, output } = runBlock(fileOf.get(where)!);
+      expect(output).toBe('');
+      expect(status).toBe(0);
+    },
+    120_000,
+  );
 
   it('should fail a marble block whose expectation is wrong (control)', () => {
     const block = marbles[0]!;

@@ -32,14 +32,23 @@ describe('examples/config/kinesis-lambda-s3.json', () => {
       'not json',
       JSON.stringify({ customer: 'globex', msg: 'b' }),
     ];
-    await putRecords(kinesis.client, 'clicks', lines.map((l, i) => ({ Data: Buffer.from(l), PartitionKey: `k${i}` })));
+    await putRecords(
+      kinesis.client,
+      'clicks',
+      lines.map((l, i) => ({ Data: Buffer.from(l), PartitionKey: `k${i}` })),
+    );
     const run = runCli(
       [
-        '--config', 'examples/config/kinesis-lambda-s3.json',
-        '--lambda-handler', 'clicks-blueprint=examples/transform/blueprint.ts',
-        '--kinesis-endpoint', kinesis.endpoint,
-        '--data-dir', dir,
-        '--starting-position', 'TRIM_HORIZON',
+        '--config',
+        'examples/config/kinesis-lambda-s3.json',
+        '--lambda-handler',
+        'clicks-blueprint=examples/transform/blueprint.ts',
+        '--kinesis-endpoint',
+        kinesis.endpoint,
+        '--data-dir',
+        dir,
+        '--starting-position',
+        'TRIM_HORIZON',
       ],
       { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' },
     );
@@ -55,7 +64,9 @@ describe('examples/config/kinesis-lambda-s3.json', () => {
       [...lake].filter(([k]) => k.startsWith(`clicks/customer=${customer}/`)).flatMap(([, v]) => v.split('\n').filter(Boolean));
     expect(partition('acme').map((l) => (JSON.parse(l) as { level: string }).level)).toEqual(['WARN']);
     expect(partition('globex').map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(['b']);
-    const failed = [...lake].filter(([k]) => k.startsWith('errors/processing-failed/')).map(([, v]) => JSON.parse(v) as { rawData: string; lambdaArn: string });
+    const failed = [...lake]
+      .filter(([k]) => k.startsWith('errors/processing-failed/'))
+      .map(([, v]) => JSON.parse(v) as { rawData: string; lambdaArn: string });
     expect(failed.map((f) => Buffer.from(f.rawData, 'base64').toString())).toEqual(['not json']);
     expect(failed[0]!.lambdaArn).toBe('arn:aws:lambda:us-east-1:123456789012:function:clicks-blueprint');
     expect([...(await gunzipped(join(dir, 'lake-raw'))).values()].join('')).toBe(lines.join(''));

@@ -34,7 +34,14 @@ describe('examples/transform: the blueprint handler in a pipeline with backup an
 
     const lake = await files(join(dir, 'lake'));
     const byCustomer = (c: string): Array<Record<string, unknown>> =>
-      [...lake].filter(([k]) => k.startsWith(`customer=${c}/`)).flatMap(([, v]) => v.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>));
+      [...lake]
+        .filter(([k]) => k.startsWith(`customer=${c}/`))
+        .flatMap(([, v]) =>
+          v
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l) as Record<string, unknown>),
+        );
     expect(byCustomer('acme').map((r) => [r.msg, r.level])).toEqual([
       ['a', 'WARN'],
       ['c', 'INFO'],
@@ -44,7 +51,10 @@ describe('examples/transform: the blueprint handler in a pipeline with backup an
     const failed = [...lake].filter(([k]) => k.startsWith('errors/processing-failed/'));
     expect(failed).toHaveLength(1);
     const failure = JSON.parse(failed[0]![1].trim()) as Record<string, unknown>;
-    expect(failure).toMatchObject({ errorCode: 'Lambda.ProcessingFailedStatus', lambdaArn: 'arn:aws:lambda:us-east-1:000000000000:function:handler' });
+    expect(failure).toMatchObject({
+      errorCode: 'Lambda.ProcessingFailedStatus',
+      lambdaArn: 'arn:aws:lambda:us-east-1:000000000000:function:handler',
+    });
     expect(Buffer.from(failure.rawData as string, 'base64').toString()).toBe('not json\n');
 
     // The backup has every line, untransformed, heartbeat and bad line included.

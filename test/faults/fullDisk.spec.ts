@@ -28,7 +28,19 @@ describe('fault suite: a full disk under the main job', () => {
     const records = 3000;
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(root, 'src/cli/main.ts'), '--records', String(records), '--out', dir, '--compression', 'UNCOMPRESSED', '--max-bytes', '131072'],
+      [
+        '--import',
+        'tsx',
+        join(root, 'src/cli/main.ts'),
+        '--records',
+        String(records),
+        '--out',
+        dir,
+        '--compression',
+        'UNCOMPRESSED',
+        '--max-bytes',
+        '131072',
+      ],
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';

@@ -52,18 +52,44 @@ describe('fault suite: HTTP endpoint destination against a fault-injecting endpo
     });
     const errors = await mkdtemp(join(tmpdir(), 'rx-firehose-faults-'));
     dirs.push(errors);
-    const records: FirehoseRecord[] = Array.from({ length: 300 }, (_, i) => ({ recordId: String(i), data: new TextEncoder().encode(`record-${i}`), approximateArrivalTimestamp: Date.UTC(2026, 0, 1) }));
+    const records: FirehoseRecord[] = Array.from({ length: 300 }, (_, i) => ({
+      recordId: String(i),
+      data: new TextEncoder().encode(`record-${i}`),
+      approximateArrivalTimestamp: Date.UTC(2026, 0, 1),
+    }));
     const batches = Array.from({ length: 30 }, (_, b) => records.slice(b * 10, b * 10 + 10));
-    const destination = httpEndpointDestination<FirehoseRecord>({ url: `${server.origin}/firehose`, accessKey: KEY, requestTimeoutMs: 300, retryDurationMs: 60_000 });
+    const destination = httpEndpointDestination<FirehoseRecord>({
+      url: `${server.origin}/firehose`,
+      accessKey: KEY,
+      requestTimeoutMs: 300,
+      retryDurationMs: 60_000,
+    });
     const results = await lastValueFrom(
-      from(batches).pipe(deliverTo(destination, { errorOutput: directoryDestination({ path: errors, fsync: false }), backoff: { initialMs: 1, maxMs: 5 }, random: () => 0.5, concurrency: 3 }), toArray()),
+      from(batches).pipe(
+        deliverTo(destination, {
+          errorOutput: directoryDestination({ path: errors, fsync: false }),
+          backoff: { initialMs: 1, maxMs: 5 },
+          random: () => 0.5,
+          concurrency: 3,
+        }),
+        toArray(),
+      ),
     );
     const failures: FailureRecord[] = [];
     for (const e of await readdir(errors, { recursive: true, withFileTypes: true })) {
-      if (e.isFile()) failures.push(...(await readFile(join(e.parentPath, e.name), 'utf8')).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as FailureRecord));
+      if (e.isFile())
+        failures.push(
+          ...(await readFile(join(e.parentPath, e.name), 'utf8'))
+            .split('\n')
+            .filter((l) => l !== '')
+            .map((l) => JSON.parse(l) as FailureRecord),
+        );
     }
     const failed = new Set(failures.map((f) => Buffer.from(f.rawData, 'base64').toString('utf8')));
-    const lost = records.filter((r) => { const t = new TextDecoder().decode(r.data); return !accepted.has(t) && !failed.has(t); });
+    const lost = records.filter((r) => {
+      const t = new TextDecoder().decode(r.data);
+      return !accepted.has(t) && !failed.has(t);
+    });
     const byCode = new Map<string, number>();
     failures.forEach((f) => byCode.set(f.errorCode, (byCode.get(f.errorCode) ?? 0) + 1));
     console.log(
@@ -75,6 +101,7 @@ describe('fault suite: HTTP endpoint destination against a fault-injecting endpo
     // Only a 413 is final at once; every other fault was retried until the request went through.
     expect([...byCode.keys()]).toEqual(['HttpEndpoint.DestinationException']);
     expect(failed.size).toBe(10 * injected.get('413')!);
-    for (const fault of ['500', '503', '429', '413', 'reset', 'hang', 'wrong-id'] as const) expect(injected.get(fault) ?? 0).toBeGreaterThan(0);
+    for (const fault of ['500', '503', '429', '413', 'reset', 'hang', 'wrong-id'] as const)
+      expect(injected.get(fault) ?? 0).toBeGreaterThan(0);
   }, 120_000);
 });

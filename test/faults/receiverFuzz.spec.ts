@@ -20,7 +20,9 @@ const valid = JSON.stringify({ requestId: 'r', timestamp: 1, records: [{ data: '
 let server: TestServer | undefined;
 let accepted = 0;
 beforeAll(async () => {
-  server = await startServer(httpEndpointListener(() => void accepted++, { accessKey: KEY, maxBodyBytes: 1_048_576, maxConcurrentBodyBytes: 4 * 1_048_576 }));
+  server = await startServer(
+    httpEndpointListener(() => void accepted++, { accessKey: KEY, maxBodyBytes: 1_048_576, maxConcurrentBodyBytes: 4 * 1_048_576 }),
+  );
 });
 afterAll(async () => {
   await server?.close();
@@ -48,7 +50,9 @@ function trickle(port: number, key: string): Promise<string> {
 describe('fault suite: receiver fuzz', () => {
   it('should answer every hostile request with its 4xx/5xx, close unauthenticated trickles, and keep serving', async () => {
     const port = server!.port;
-    const malformed = fc.sample(fc.string({ maxLength: 200 }), { seed: 42, numRuns: 40 }).concat(fc.sample(fc.json(), { seed: 7, numRuns: 40 }));
+    const malformed = fc
+      .sample(fc.string({ maxLength: 200 }), { seed: 42, numRuns: 40 })
+      .concat(fc.sample(fc.json(), { seed: 7, numRuns: 40 }));
     const oversized = [Buffer.alloc(2 * 1_048_576, 0x20).toString()];
     const nested = [`{"requestId":"r","records":[{"data":"AAAA","x":${'['.repeat(5000)}${']'.repeat(5000)}}]}`, '['.repeat(1_000_000)];
     const statuses = new Map<string, Map<number, number>>();

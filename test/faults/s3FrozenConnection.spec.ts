@@ -45,10 +45,21 @@ describe('fault suite: S3 through a proxy that freezes connections', () => {
     await direct.send(new CreateBucketCommand({ Bucket: bucket }));
     const scheduler = new VirtualTimeScheduler();
     const destination = s3Destination({ client: viaProxy, bucket, compression: 'UNCOMPRESSED', requestTimeoutMs: 30_000 });
-    const batch = [{ recordId: '1', data: new TextEncoder().encode('frozen then healed\n'), approximateArrivalTimestamp: Date.UTC(2026, 0, 1) }];
+    const batch = [
+      { recordId: '1', data: new TextEncoder().encode('frozen then healed\n'), approximateArrivalTimestamp: Date.UTC(2026, 0, 1) },
+    ];
     // Built once, as deliverTo does; each attempt sends the same request.
-    const built = await lastValueFrom(from(destination.build(batch, { batchId: 'b-1', scheduler, signal: new AbortController().signal }) as Promise<BuiltRequest<ObjectStoreRequest>>));
-    const attempt = (n: number) => lastValueFrom(from(destination.send(built.request!, { attempt: n, batchId: 'b-1', scheduler, signal: new AbortController().signal })));
+    const built = await lastValueFrom(
+      from(
+        destination.build(batch, { batchId: 'b-1', scheduler, signal: new AbortController().signal }) as Promise<
+          BuiltRequest<ObjectStoreRequest>
+        >,
+      ),
+    );
+    const attempt = (n: number) =>
+      lastValueFrom(
+        from(destination.send(built.request!, { attempt: n, batchId: 'b-1', scheduler, signal: new AbortController().signal })),
+      );
 
     proxy!.freeze();
     const held = proxy!.held();
@@ -64,7 +75,9 @@ describe('fault suite: S3 through a proxy that freezes connections', () => {
     const key = second.location!.slice(`s3://${bucket}/`.length);
     const stored = await direct.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     expect(await stored.Body!.transformToString()).toBe('frozen then healed\n');
-    console.log(`S3 frozen connection: 1 request frozen, aborted after 30000 ms (virtual), ${proxy!.closedWhileFrozen} frozen connections closed by the client, retry stored ${key}`);
+    console.log(
+      `S3 frozen connection: 1 request frozen, aborted after 30000 ms (virtual), ${proxy!.closedWhileFrozen} frozen connections closed by the client, retry stored ${key}`,
+    );
     expect(proxy!.closedWhileFrozen).toBeGreaterThanOrEqual(1);
   }, 120_000);
 });

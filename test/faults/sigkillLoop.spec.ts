@@ -13,9 +13,15 @@ const KILLS = 5;
 const IN_FLIGHT_BYTES = 32_768;
 
 /** Runs the CLI; with `killAfterBatches`, SIGKILLs it once it has printed that many delivered batches. */
-function runCli(args: string[], killAfterBatches?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; batches: number }> {
+function runCli(
+  args: string[],
+  killAfterBatches?: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; batches: number }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let batches = 0;
     let pending = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -43,8 +49,24 @@ describe('fault suite: SIGKILL loop on the CLI with a file checkpoint', () => {
     const lines = Array.from({ length: LINES }, (_, i) => `{"id":${i},"pad":"${'p'.repeat(i % 50)}"}`);
     await writeFile(input, lines.map((l) => `${l}\n`).join(''));
     const out = join(dir, 'out');
-    const args = ['--input', input, '--out', out, '--checkpoint-dir', join(dir, 'checkpoints'), '--compression', 'UNCOMPRESSED',
-      '--max-bytes', '8192', '--max-ms', '20', '--concurrency', '2', '--max-in-flight-bytes', String(IN_FLIGHT_BYTES)];
+    const args = [
+      '--input',
+      input,
+      '--out',
+      out,
+      '--checkpoint-dir',
+      join(dir, 'checkpoints'),
+      '--compression',
+      'UNCOMPRESSED',
+      '--max-bytes',
+      '8192',
+      '--max-ms',
+      '20',
+      '--concurrency',
+      '2',
+      '--max-in-flight-bytes',
+      String(IN_FLIGHT_BYTES),
+    ];
     let killed = 0;
     for (let k = 0; k < KILLS; k++) {
       const result = await runCli(args, 2 + 3 * k);
@@ -56,13 +78,16 @@ describe('fault suite: SIGKILL loop on the CLI with a file checkpoint', () => {
 
     const files = (await readdir(out, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
     const delivered: string[] = [];
-    for (const f of files.filter((e) => !e.name.startsWith('.'))) delivered.push(...(await readFile(join(f.parentPath, f.name), 'utf8')).split('\n').filter((l) => l !== ''));
+    for (const f of files.filter((e) => !e.name.startsWith('.')))
+      delivered.push(...(await readFile(join(f.parentPath, f.name), 'utf8')).split('\n').filter((l) => l !== ''));
     const counts = new Map<string, number>();
     for (const l of delivered) counts.set(l, (counts.get(l) ?? 0) + 1);
     const lost = lines.filter((l) => !counts.has(l)).length;
     const duplicateBytes = [...counts].reduce((sum, [l, n]) => sum + (n - 1) * (l.length + 1), 0);
     const leftoverTemps = files.filter((e) => e.name.endsWith('.tmp')).length;
-    console.log(`SIGKILL loop: ${killed} kills, ${LINES} lines, ${delivered.length} delivered, ${lost} lost, ${delivered.length - LINES + lost} duplicates (${duplicateBytes} bytes, budget ${killed} × ${IN_FLIGHT_BYTES}), ${leftoverTemps} temp files left`);
+    console.log(
+      `SIGKILL loop: ${killed} kills, ${LINES} lines, ${delivered.length} delivered, ${lost} lost, ${delivered.length - LINES + lost} duplicates (${duplicateBytes} bytes, budget ${killed} × ${IN_FLIGHT_BYTES}), ${leftoverTemps} temp files left`,
+    );
     expect(lost).toBe(0);
     expect(killed).toBeGreaterThan(0);
     // Per kill, at most what was in flight (plus the one line read past the budget) is delivered again.

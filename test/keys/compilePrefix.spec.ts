@@ -23,12 +23,8 @@ describe('compilePrefix', () => {
 
     it('should put failures under <error-output-type>/yyyy/MM/dd/HH/', () => {
       const layout = compilePrefix({ component: 's3' });
-      expect(layout.errorPrefixFor('processing-failed', at('2016-02-25T13:00:00.123Z'))).toBe(
-        'processing-failed/2016/02/25/13/',
-      );
-      expect(layout.errorPrefixFor('http-endpoint-failed', at('2016-02-25T13:00:00Z'))).toBe(
-        'http-endpoint-failed/2016/02/25/13/',
-      );
+      expect(layout.errorPrefixFor('processing-failed', at('2016-02-25T13:00:00.123Z'))).toBe('processing-failed/2016/02/25/13/');
+      expect(layout.errorPrefixFor('http-endpoint-failed', at('2016-02-25T13:00:00Z'))).toBe('http-endpoint-failed/2016/02/25/13/');
     });
 
     it('should treat an empty prefix and an empty error prefix as none', () => {
@@ -64,7 +60,7 @@ describe('compilePrefix', () => {
       expect(layout.appendsDefaultTimestamp).toBe(false);
     });
 
-    it('should not append to a dynamic partitioning prefix (the guide\'s dynamic partitioning example)', () => {
+    it("should not append to a dynamic partitioning prefix (the guide's dynamic partitioning example)", () => {
       const layout = compilePrefix({
         component: 's3',
         prefix: 'customer_id=!{partitionKeyFromQuery:customer_id}/',
@@ -141,14 +137,12 @@ describe('compilePrefix', () => {
       expect(folder.errorPrefixFor('processing-failed', at(GUIDE))).toBe('myFirehosePrefix/processing-failed/2018/08/27/10/');
     });
 
-    it("the firehose namespace table: error-output-type and random-string examples", () => {
+    it('the firehose namespace table: error-output-type and random-string examples', () => {
       const errors = compilePrefix({
         component: 's3',
         errorOutputPrefix: 'myPrefix/result=!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}',
       });
-      expect(errors.errorPrefixFor('processing-failed', at('2018-08-03T12:00:00Z'))).toBe(
-        'myPrefix/result=processing-failed/2018/08/03',
-      );
+      expect(errors.errorPrefixFor('processing-failed', at('2018-08-03T12:00:00Z'))).toBe('myPrefix/result=processing-failed/2018/08/03');
       const random = compilePrefix({
         component: 's3',
         prefix: 'myPrefix/!{firehose:random-string}/',
@@ -205,9 +199,7 @@ describe('compilePrefix', () => {
         component: 's3',
         errorOutputPrefix: '!{firehose:error-output-type}/x/!{firehose:error-output-type}/',
       });
-      expect(layout.errorPrefixFor('format-conversion-failed', at(GUIDE))).toBe(
-        'format-conversion-failed/x/format-conversion-failed/',
-      );
+      expect(layout.errorPrefixFor('format-conversion-failed', at(GUIDE))).toBe('format-conversion-failed/x/format-conversion-failed/');
     });
 
     it('should use a literal error prefix as it is, for every error type', () => {
@@ -319,7 +311,9 @@ describe('compilePrefix', () => {
     });
 
     describe('partitionIdFor', () => {
-      const layout = dynamic('!{timestamp:yyyy}/!{firehose:random-string}/a=!{partitionKeyFromQuery:a}/b=!{partitionKeyFromLambda:b}/a=!{partitionKeyFromQuery:a}/');
+      const layout = dynamic(
+        '!{timestamp:yyyy}/!{firehose:random-string}/a=!{partitionKeyFromQuery:a}/b=!{partitionKeyFromLambda:b}/a=!{partitionKeyFromQuery:a}/',
+      );
 
       it('should be equal exactly when the partition key values are equal', () => {
         const one = layout.partitionIdFor({ queryPartitionKeys: { a: '1', unused: 'x' }, partitionKeys: { b: '2' } });

@@ -24,9 +24,7 @@ describe('compilePrefix: validation at construction', () => {
     });
 
     it('should refuse an error prefix that is not a string', () => {
-      expect(refusal({ errorOutputPrefix: null as unknown as string }).message).toBe(
-        's3: errorOutputPrefix must be a string; got null',
-      );
+      expect(refusal({ errorOutputPrefix: null as unknown as string }).message).toBe('s3: errorOutputPrefix must be a string; got null');
     });
 
     it('should refuse a dynamicPartitioning that is not a boolean', () => {
@@ -123,7 +121,10 @@ describe('compilePrefix: validation at construction', () => {
 
   describe('timestamp patterns', () => {
     it.each([
-      ['!{timestamp:yyyy-ww}/', 'pattern letter "w" (week of week-based year) is not supported: its value depends on the JVM\'s locale, which Firehose does not document'],
+      [
+        '!{timestamp:yyyy-ww}/',
+        'pattern letter "w" (week of week-based year) is not supported: its value depends on the JVM\'s locale, which Firehose does not document',
+      ],
       ['!{timestamp:DD}/', '"DD" is not supported: Java 8 and Java 9+ format it differently; use D or DDD'],
       ["!{timestamp:'year=yyyy}/", "the quote at index 0 of the pattern is not closed (write text as 'text', a quote as '')"],
       ['!{timestamp:HHH}/', '3 "H" letters are too many (at most 2, as in Java)'],
@@ -139,7 +140,9 @@ describe('compilePrefix: validation at construction', () => {
     it('should check patterns in the error prefix too', () => {
       const err = refusal({ errorOutputPrefix: '!{firehose:error-output-type}/!{timestamp:xx}' });
       expect(err.option).toBe('errorOutputPrefix');
-      expect(err.allowed).toMatch(/^a prefix whose expressions hold Java DateTimeFormatter patterns this library supports; "!\{timestamp:xx\}" at index 30: pattern letter "x" \(time zone\)/);
+      expect(err.allowed).toMatch(
+        /^a prefix whose expressions hold Java DateTimeFormatter patterns this library supports; "!\{timestamp:xx\}" at index 30: pattern letter "x" \(time zone\)/,
+      );
     });
   });
 
@@ -151,7 +154,7 @@ describe('compilePrefix: validation at construction', () => {
       );
     });
 
-    it('should require an error prefix when the prefix has expressions (Firehose\'s own message)', () => {
+    it("should require an error prefix when the prefix has expressions (Firehose's own message)", () => {
       const err = refusal({ prefix: '!{timestamp:yyyy/MM/dd}' });
       expect(err).toMatchObject({ option: 'errorOutputPrefix', value: undefined });
       expect(err.message).toBe(

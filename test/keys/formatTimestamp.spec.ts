@@ -115,18 +115,28 @@ describe('formatTimestamp', () => {
     });
 
     it('should format instants before 1970', () => {
-      expect(formatTimestamp('yyyy/MM/dd/HH/mm/ss.SSS', Date.parse('1969-12-31T23:59:59.999Z'))).toBe(
-        '1969/12/31/23/59/59.999',
-      );
+      expect(formatTimestamp('yyyy/MM/dd/HH/mm/ss.SSS', Date.parse('1969-12-31T23:59:59.999Z'))).toBe('1969/12/31/23/59/59.999');
     });
   });
 
   describe('refused patterns', () => {
     it.each([
-      ['ww', 'pattern letter "w" (week of week-based year) is not supported: its value depends on the JVM\'s locale, which Firehose does not document'],
-      ['YYYY', 'pattern letter "Y" (week-based year) is not supported: its value depends on the JVM\'s locale, which Firehose does not document'],
-      ['W', 'pattern letter "W" (week of month) is not supported: its value depends on the JVM\'s locale, which Firehose does not document'],
-      ['e', 'pattern letter "e" (localized day of week) is not supported: its value depends on the JVM\'s locale, which Firehose does not document'],
+      [
+        'ww',
+        'pattern letter "w" (week of week-based year) is not supported: its value depends on the JVM\'s locale, which Firehose does not document',
+      ],
+      [
+        'YYYY',
+        'pattern letter "Y" (week-based year) is not supported: its value depends on the JVM\'s locale, which Firehose does not document',
+      ],
+      [
+        'W',
+        'pattern letter "W" (week of month) is not supported: its value depends on the JVM\'s locale, which Firehose does not document',
+      ],
+      [
+        'e',
+        'pattern letter "e" (localized day of week) is not supported: its value depends on the JVM\'s locale, which Firehose does not document',
+      ],
       ['XXX', 'pattern letter "X" (time zone) is not supported: key timestamps are in UTC'],
       ['Z', 'pattern letter "Z" (time zone) is not supported: key timestamps are in UTC'],
       ['DD', '"DD" is not supported: Java 8 and Java 9+ format it differently; use D or DDD'],

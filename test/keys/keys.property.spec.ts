@@ -28,12 +28,41 @@ function leapShift(d: Date): number {
 
 const ANY_TOKEN = fc.constantFrom(
   ...Object.keys(NUMERIC),
-  'y', 'yy', 'u', 'M', 'MMM', 'MMMM', 'MMMMM', 'd', 'D', 'H', 'h', 'hh', 'k', 'K', 'm', 's', 'S', 'SSSSSS', 'a', 'E', 'EEEE',
-  "'lit'", "''", '/', '-', '=', '_', '.', ' ',
+  'y',
+  'yy',
+  'u',
+  'M',
+  'MMM',
+  'MMMM',
+  'MMMMM',
+  'd',
+  'D',
+  'H',
+  'h',
+  'hh',
+  'k',
+  'K',
+  'm',
+  's',
+  'S',
+  'SSSSSS',
+  'a',
+  'E',
+  'EEEE',
+  "'lit'",
+  "''",
+  '/',
+  '-',
+  '=',
+  '_',
+  '.',
+  ' ',
 );
 
 /** Literal prefix text: may hold "!", "{" and "}", never the sequence "!{". */
-const literal = fc.string({ unit: fc.constantFrom(...'ab/=-_.{}!0'.split('')), maxLength: 8 }).filter((s) => !s.includes('!{') && !s.endsWith('!'));
+const literal = fc
+  .string({ unit: fc.constantFrom(...'ab/=-_.{}!0'.split('')), maxLength: 8 })
+  .filter((s) => !s.includes('!{') && !s.endsWith('!'));
 
 type Part =
   | { kind: 'literal'; text: string }
@@ -72,7 +101,7 @@ function source(parts: readonly Part[]): string {
 const value = fc.string({ unit: fc.constantFrom(...'xyz019-_/='.split('')), maxLength: 12 });
 
 describe('key layout properties', () => {
-  it('should format yyyy-MM-dd\'T\'HH:mm:ss.SSS\'Z\' exactly as Date#toISOString', () => {
+  it("should format yyyy-MM-dd'T'HH:mm:ss.SSS'Z' exactly as Date#toISOString", () => {
     fc.assert(
       fc.property(instant, (ms) => {
         expect(formatTimestamp("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", ms)).toBe(new Date(ms).toISOString());
@@ -107,7 +136,7 @@ describe('key layout properties', () => {
     );
   });
 
-  it('should keep every output within the pattern\'s shortest and longest length', () => {
+  it("should keep every output within the pattern's shortest and longest length", () => {
     fc.assert(
       fc.property(instant, fc.array(ANY_TOKEN, { minLength: 1, maxLength: 10 }), (ms, tokens) => {
         // Joined with a non-letter, so that e.g. "MMMM" and "MM" stay two fields instead of one "MMMMMM".

@@ -30,7 +30,9 @@ describe('prometheusMetrics', () => {
     a('DeliveryToS3.DataFreshness', 12, 'Seconds');
     a('DeliveryToS3.DataFreshness', 2.5, 'Seconds');
     const text = await prometheus.registry.metrics();
-    expect(text).toContain('# HELP firehose_delivery_to_s3_records_total Firehose metric DeliveryToS3.Records\n# TYPE firehose_delivery_to_s3_records_total counter');
+    expect(text).toContain(
+      '# HELP firehose_delivery_to_s3_records_total Firehose metric DeliveryToS3.Records\n# TYPE firehose_delivery_to_s3_records_total counter',
+    );
     expect(text).toContain('firehose_delivery_to_s3_records_total{delivery_stream="a"} 7');
     expect(text).toContain('firehose_delivery_to_s3_records_total{delivery_stream="b"} 1');
     expect(text).toContain('# TYPE firehose_delivery_to_s3_data_freshness_seconds gauge');

@@ -45,10 +45,10 @@ describe('bufferBySizeOrTime', () => {
         const d = new DataView(new ArrayBuffer(4));
         const source = cold('-u-b-d|', { u, b, d });
         // 3 + 3 = 6 fits 8; the DataView's 4 would make 10 > 8, so [u, b] goes out first.
-        expectObservable(source.pipe(bufferBySizeOrTime<ArrayBufferView>({ maxBytes: 8, maxMs: 100 }))).toBe(
-          '-----x(y|)',
-          { x: [u, b], y: [d] },
-        );
+        expectObservable(source.pipe(bufferBySizeOrTime<ArrayBufferView>({ maxBytes: 8, maxMs: 100 }))).toBe('-----x(y|)', {
+          x: [u, b],
+          y: [d],
+        });
       });
     });
 
@@ -92,10 +92,11 @@ describe('bufferBySizeOrTime', () => {
         const source = cold('-a-b-c-d|', { a: 1, b: 2, c: 3, d: 4 });
         const sizeOf = (n: number): number => n * 10;
         // 10 + 20 = 30 fits; + 30 would be 60 > 50: flush; 30 + 40 = 70 > 50: flush again.
-        expectObservable(source.pipe(bufferBySizeOrTime({ maxBytes: 50, maxMs: 100, sizeOf }))).toBe(
-          '-----x-y(z|)',
-          { x: [1, 2], y: [3], z: [4] },
-        );
+        expectObservable(source.pipe(bufferBySizeOrTime({ maxBytes: 50, maxMs: 100, sizeOf }))).toBe('-----x-y(z|)', {
+          x: [1, 2],
+          y: [3],
+          z: [4],
+        });
       });
     });
 
@@ -107,11 +108,7 @@ describe('bufferBySizeOrTime', () => {
           if (n === 2) throw boom;
           return 1;
         };
-        expectObservable(source.pipe(bufferBySizeOrTime({ maxBytes: 10, maxMs: 100, sizeOf }))).toBe(
-          '---(x#)',
-          { x: [1] },
-          boom,
-        );
+        expectObservable(source.pipe(bufferBySizeOrTime({ maxBytes: 10, maxMs: 100, sizeOf }))).toBe('---(x#)', { x: [1] }, boom);
         expectSubscriptions(source.subscriptions).toBe('^--!');
       });
     });
@@ -435,9 +432,7 @@ describe('bufferBySizeOrTime', () => {
       testScheduler().run(({ cold, expectObservable }) => {
         const v = { a: bytes(2), b: bytes(50) };
         const source = cold('-a-b----|', v);
-        const result = source.pipe(
-          bufferBySizeOrTime({ maxBytes: 10, onFlush: (_b, { reason }) => reasons.push(reason) }),
-        );
+        const result = source.pipe(bufferBySizeOrTime({ maxBytes: 10, onFlush: (_b, { reason }) => reasons.push(reason) }));
         expectObservable(result).toBe('---(xy)-|', { x: [v.a], y: [v.b] });
       });
       expect(reasons).toEqual(['size', 'size']);
@@ -525,7 +520,11 @@ describe('bufferBySizeOrTime', () => {
       })
         .pipe(bufferBySizeOrTime({ maxRecords: 4, sizeOf: () => 1 }))
         .subscribe((b) => batches.push(b));
-      expect(batches).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+      expect(batches).toEqual([
+        [0, 1, 2, 3],
+        [4, 5, 6, 7],
+        [8, 9],
+      ]);
     });
 
     it('should error at once for a source that errors before any value', () => {
@@ -590,10 +589,15 @@ describe('bufferBySizeOrTime', () => {
     it('should put a value pushed back during an emission after the value that caused it', () => {
       const input = new Subject<string>();
       const batches: string[][] = [];
-      input.pipe(bufferBySizeOrTime({ maxBytes: 2 }), map((b) => b.join(''))).subscribe((s) => {
-        batches.push([s]);
-        if (s === 'ab') input.next('z');
-      });
+      input
+        .pipe(
+          bufferBySizeOrTime({ maxBytes: 2 }),
+          map((b) => b.join('')),
+        )
+        .subscribe((s) => {
+          batches.push([s]);
+          if (s === 'ab') input.next('z');
+        });
       input.next('a');
       input.next('b'); // fills the budget: 'ab' is emitted, the subscriber pushes 'z'
       input.next('c'); // 'z' + 'c' fill the next batch

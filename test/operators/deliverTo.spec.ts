@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { map, Observable, of, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { deliverTo } from '../../operators/index.js';
-import { DeliveryError, InvalidOptionError, UndeliverableRecordsError, type DeliveryRequest, type DeliveryResult, type Destination, type FirehoseRecord, type SendOutcome } from '../../src/index.js';
+import {
+  DeliveryError,
+  InvalidOptionError,
+  UndeliverableRecordsError,
+  type DeliveryRequest,
+  type DeliveryResult,
+  type Destination,
+  type FirehoseRecord,
+  type SendOutcome,
+} from '../../src/index.js';
 import { memoryDestination, recordOfSize, trackSettlements } from '../../src/testing/index.js';
 
 const testScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -83,7 +92,9 @@ describe('deliverTo', () => {
         const dest = memoryDestination<FirehoseRecord>({ latencyMs: 1 }).failWhen(() => new DeliveryError('Memory.Down', 'down'));
         const errors = memoryDestination<FirehoseRecord>();
         const record = { recordId: 'r', data: new TextEncoder().encode('hello'), approximateArrivalTimestamp: 42 };
-        const results = cold('A|', { A: [record] }).pipe(deliverTo(dest, { errorOutput: errors, retryDurationMs: 3_500, random: noJitter }));
+        const results = cold('A|', { A: [record] }).pipe(
+          deliverTo(dest, { errorOutput: errors, retryDurationMs: 3_500, random: noJitter }),
+        );
         // attempts end at 1, 1002, 3003; the next retry would start at 3003 + 4000, 7002 ms after the first failure > 3500.
         expectObservable(results.pipe(map(summary))).toBe('3003ms (x|)', { x: 'failed-to-error-output 1r 5B x3 3003ms failed:1' });
         flush();
@@ -110,7 +121,9 @@ describe('deliverTo', () => {
       testScheduler().run(({ cold, flush }) => {
         const dest = memoryDestination<FirehoseRecord>().failNext(1);
         const errors = memoryDestination<FirehoseRecord>();
-        cold('A|', { A: [recordOfSize(1)] }).pipe(deliverTo(dest, { errorOutput: errors, retryDurationMs: 0 })).subscribe();
+        cold('A|', { A: [recordOfSize(1)] })
+          .pipe(deliverTo(dest, { errorOutput: errors, retryDurationMs: 0 }))
+          .subscribe();
         flush();
         expect(dest.attempts).toHaveLength(1);
         expect(errors.failureWrites).toHaveLength(1);
@@ -144,9 +157,13 @@ describe('deliverTo', () => {
     it('should report the locations of every attempt that stored part of a batch', () => {
       testScheduler().run(({ cold, flush }) => {
         let n = 0;
-        const dest = memoryDestination<FirehoseRecord>().failWhen(() => (++n === 1 ? [{ index: 1, errorCode: 'M.X', errorMessage: 'x' }] : undefined));
+        const dest = memoryDestination<FirehoseRecord>().failWhen(() =>
+          ++n === 1 ? [{ index: 1, errorCode: 'M.X', errorMessage: 'x' }] : undefined,
+        );
         let result: DeliveryResult<FirehoseRecord> | undefined;
-        cold('A|', { A: [recordOfSize(1), recordOfSize(2)] }).pipe(deliverTo(dest, { random: noJitter })).subscribe((r) => (result = r));
+        cold('A|', { A: [recordOfSize(1), recordOfSize(2)] })
+          .pipe(deliverTo(dest, { random: noJitter }))
+          .subscribe((r) => (result = r));
         flush();
         const id = result!.batchId;
         expect(result!.location).toBe(`memory://Memory/${id} memory://Memory/${id}`);
@@ -155,7 +172,10 @@ describe('deliverTo', () => {
 
     it('should not retry a permanent failure', () => {
       testScheduler().run(({ cold, expectObservable, flush }) => {
-        const dest = memoryDestination<FirehoseRecord>().failNext(1, new DeliveryError('Memory.TooLarge', 'too large', { permanent: true }));
+        const dest = memoryDestination<FirehoseRecord>().failNext(
+          1,
+          new DeliveryError('Memory.TooLarge', 'too large', { permanent: true }),
+        );
         const errors = memoryDestination<FirehoseRecord>();
         const results = cold('-A|', { A: [recordOfSize(2)] }).pipe(deliverTo(dest, { errorOutput: errors }));
         expectObservable(results.pipe(map(summary))).toBe('-x|', { x: 'failed-to-error-output 1r 2B x1 0ms failed:1' });
@@ -178,7 +198,9 @@ describe('deliverTo', () => {
             : undefined,
         );
         let result: DeliveryResult<FirehoseRecord> | undefined;
-        cold('A|', { A: records }).pipe(deliverTo(dest, { random: noJitter })).subscribe((r) => (result = r));
+        cold('A|', { A: records })
+          .pipe(deliverTo(dest, { random: noJitter }))
+          .subscribe((r) => (result = r));
         flush();
         expect(dest.attempts.map((a) => [a.atMs, a.records.map((r) => r.recordId), a.outcome])).toEqual([
           [0, ['a', 'b', 'c', 'd'], 'partial'],
@@ -203,7 +225,9 @@ describe('deliverTo', () => {
         );
         const errors = memoryDestination<FirehoseRecord>();
         let result: DeliveryResult<FirehoseRecord> | undefined;
-        cold('A|', { A: records }).pipe(deliverTo(dest, { errorOutput: errors, random: noJitter })).subscribe((r) => (result = r));
+        cold('A|', { A: records })
+          .pipe(deliverTo(dest, { errorOutput: errors, random: noJitter }))
+          .subscribe((r) => (result = r));
         flush();
         expect(dest.delivered.map((r) => r.recordId)).toEqual(['b', 'c']);
         expect(result!.status).toBe('failed-to-error-output');
@@ -216,7 +240,9 @@ describe('deliverTo', () => {
       testScheduler().run(({ cold, flush }) => {
         const dest = memoryDestination<FirehoseRecord>({ name: 'Hook' }).failNext(1, new TypeError('fetch failed'));
         const errors = memoryDestination<FirehoseRecord>();
-        cold('A|', { A: [recordOfSize(1)] }).pipe(deliverTo(dest, { errorOutput: errors, retryDurationMs: 0 })).subscribe();
+        cold('A|', { A: [recordOfSize(1)] })
+          .pipe(deliverTo(dest, { errorOutput: errors, retryDurationMs: 0 }))
+          .subscribe();
         flush();
         expect(errors.failureWrites[0]!.failures[0]).toMatchObject({ errorCode: 'Hook.TypeError', errorMessage: 'fetch failed' });
       });
@@ -239,7 +265,9 @@ describe('deliverTo', () => {
         const record = recordOfSize(1);
         const dest = memoryDestination<FirehoseRecord>().failNext(1, new DeliveryError('Memory.Denied', 'denied', { permanent: true }));
         const errors = memoryDestination<FirehoseRecord>({ name: 'Errors', retryDurationMs: 0 }).failNext(1, new Error('disk full'));
-        cold('A|', { A: [record] }).pipe(deliverTo(dest, { errorOutput: errors })).subscribe({ error: (e: unknown) => (error = e) });
+        cold('A|', { A: [record] })
+          .pipe(deliverTo(dest, { errorOutput: errors }))
+          .subscribe({ error: (e: unknown) => (error = e) });
         flush();
         expect(error).toBeInstanceOf(UndeliverableRecordsError);
         expect((error as UndeliverableRecordsError).records).toEqual([record]);
@@ -307,7 +335,9 @@ describe('deliverTo', () => {
         batch.length === 2 ? [{ index: 1, errorCode: 'Memory.Bad', errorMessage: 'bad', retriable: false }] : undefined,
       );
       const errors = memoryDestination<FirehoseRecord>({ latencyMs: 7, scheduler });
-      of(records).pipe(deliverTo(dest, { errorOutput: errors, scheduler })).subscribe();
+      of(records)
+        .pipe(deliverTo(dest, { errorOutput: errors, scheduler }))
+        .subscribe();
       expect(log.events).toEqual([]);
       scheduler.flush();
       // The delivered record is settled with the whole batch's result, once the failed one's failure record is written.
@@ -322,7 +352,9 @@ describe('deliverTo', () => {
       const records = [recordOfSize(1)];
       const log = trackSettlements(records);
       const dest = memoryDestination<FirehoseRecord>({ scheduler }).failNext(1, new DeliveryError('X.Y', 'no', { permanent: true }));
-      of(records).pipe(deliverTo(dest, { scheduler })).subscribe({ error: () => undefined });
+      of(records)
+        .pipe(deliverTo(dest, { scheduler }))
+        .subscribe({ error: () => undefined });
       scheduler.flush();
       expect(log.unsettled()).toEqual([0]);
     });
@@ -332,7 +364,9 @@ describe('deliverTo', () => {
     it('should build each batch once and resend the same request, with the same ids, on every retry', () => {
       testScheduler().run(({ cold, flush }) => {
         const dest = memoryDestination<FirehoseRecord>({ latencyMs: 1 }).failNext(2);
-        cold('A|', { A: [recordOfSize(1), recordOfSize(2)] }).pipe(deliverTo(dest, { random: noJitter })).subscribe();
+        cold('A|', { A: [recordOfSize(1), recordOfSize(2)] })
+          .pipe(deliverTo(dest, { random: noJitter }))
+          .subscribe();
         flush();
         expect(dest.builds).toHaveLength(1);
         expect(dest.attempts.map((a) => [a.attempt, a.outcome, a.requestIds])).toEqual([
@@ -352,7 +386,9 @@ describe('deliverTo', () => {
           return [1, 3].map((index) => ({ index, errorCode: 'Memory.Item', errorMessage: 'item failed' }));
         });
         const batch = [0, 1, 2, 3, 4].map((i) => recordOfSize(1, { recordId: String(i) }));
-        cold('A|', { A: batch }).pipe(deliverTo(dest, { random: noJitter })).subscribe();
+        cold('A|', { A: batch })
+          .pipe(deliverTo(dest, { random: noJitter }))
+          .subscribe();
         flush();
         expect(dest.builds).toHaveLength(1);
         expect(dest.attempts.map((a) => a.records.map((r) => r.recordId))).toEqual([
@@ -374,7 +410,10 @@ describe('deliverTo', () => {
         const b = [recordOfSize(2, { recordId: 'b' })];
         const log = trackSettlements([...a, ...b], () => scheduler.now());
         const results = cold('AB|', { A: a, B: b }).pipe(deliverTo(dest));
-        expectObservable(results.pipe(map(summary))).toBe('12ms x 1ms (y|)', { x: 'delivered 1r 1B x1 12ms failed:0', y: 'delivered 1r 2B x1 12ms failed:0' });
+        expectObservable(results.pipe(map(summary))).toBe('12ms x 1ms (y|)', {
+          x: 'delivered 1r 1B x1 12ms failed:0',
+          y: 'delivered 1r 2B x1 12ms failed:0',
+        });
         flush();
         expect(dest.attempts.map((x) => [x.atMs, x.records[0]!.recordId])).toEqual([
           [2, 'a'],
@@ -422,7 +461,9 @@ describe('deliverTo', () => {
         const errors = memoryDestination<FirehoseRecord>();
         const batch = [recordOfSize(1)];
         const log = trackSettlements(batch);
-        cold('A|', { A: batch }).pipe(deliverTo(dest, { ackTimeoutMs: 100, retryDurationMs: 0, errorOutput: errors })).subscribe();
+        cold('A|', { A: batch })
+          .pipe(deliverTo(dest, { ackTimeoutMs: 100, retryDurationMs: 0, errorOutput: errors }))
+          .subscribe();
         flush();
         expect(errors.failureWrites[0]!.failures).toMatchObject([{ errorCode: 'Splunk.AckTimeout', attemptsMade: 1 }]);
         expect(log.events.map((e) => e.outcome)).toEqual(['failed']);
@@ -443,7 +484,9 @@ describe('deliverTo', () => {
         const { load, stage, chain } = stagesOf(3);
         const batch = [recordOfSize(1), recordOfSize(2)];
         const log = trackSettlements(batch, () => scheduler.now());
-        expectObservable(cold('A|', { A: batch }).pipe(deliverTo(chain), map(summary))).toBe('8ms (x|)', { x: 'delivered 2r 3B x2 8ms failed:0' });
+        expectObservable(cold('A|', { A: batch }).pipe(deliverTo(chain), map(summary))).toBe('8ms (x|)', {
+          x: 'delivered 2r 3B x2 8ms failed:0',
+        });
         flush();
         expect(stage.delivered).toEqual(batch);
         expect(load.delivered).toEqual(batch);
@@ -459,7 +502,9 @@ describe('deliverTo', () => {
         const batch = [recordOfSize(1)];
         const log = trackSettlements(batch);
         const results: DeliveryResult<FirehoseRecord>[] = [];
-        cold('A|', { A: batch }).pipe(deliverTo({ ...chain, nextStage: { ...load, build: load.build, send: load.send, errorOutput: errors } })).subscribe((r) => results.push(r));
+        cold('A|', { A: batch })
+          .pipe(deliverTo({ ...chain, nextStage: { ...load, build: load.build, send: load.send, errorOutput: errors } }))
+          .subscribe((r) => results.push(r));
         flush();
         expect(stage.delivered).toEqual(batch);
         expect(errors.failureWrites.map((w) => [w.errorOutputType, w.failures[0]!.errorCode])).toEqual([['Load-failed', 'Load.Failed']]);
@@ -543,15 +588,20 @@ describe('deliverTo', () => {
       ['concurrency', { concurrency: 0 }, 'deliverTo: concurrency must be an integer ≥ 1 and ≤ 1024; got 0'],
       ['retryDurationMs', { retryDurationMs: -1 }, 'deliverTo: retryDurationMs must be a finite number ≥ 0 and ≤ 86400000 (ms); got -1'],
       ['backoff.multiplier', { backoff: { multiplier: 0.5 } }, 'deliverTo: backoff.multiplier must be a finite number ≥ 1; got 0.5'],
-      ['errorOutput', { errorOutput: {} }, 'deliverTo: errorOutput must be an ErrorOutput (an object with name and writeFailures); got a value of type Object'],
+      [
+        'errorOutput',
+        { errorOutput: {} },
+        'deliverTo: errorOutput must be an ErrorOutput (an object with name and writeFailures); got a value of type Object',
+      ],
     ])('should throw InvalidOptionError for %s', (_name, options, message) => {
       expect(() => deliverTo(dest, options as never)).toThrow(InvalidOptionError);
       expect(() => deliverTo(dest, options as never)).toThrow(message);
     });
 
     it('should refuse something that is not a destination', () => {
-      expect(() => deliverTo({ name: 'x' } as never)).toThrow('deliverTo: destination must be a Destination (an object with name, build and send); got a value of type Object');
+      expect(() => deliverTo({ name: 'x' } as never)).toThrow(
+        'deliverTo: destination must be a Destination (an object with name, build and send); got a value of type Object',
+      );
     });
   });
 });
-

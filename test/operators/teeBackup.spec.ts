@@ -62,7 +62,10 @@ describe('teeBackup', () => {
     const scheduler = new TestScheduler(() => undefined);
     const records = [recordOfSize(1)];
     const log = trackSettlements(records, () => scheduler.now());
-    const backup = memoryDestination<FirehoseRecord>({ scheduler }).failNext(1, new DeliveryError('B.Denied', 'denied', { permanent: true }));
+    const backup = memoryDestination<FirehoseRecord>({ scheduler }).failNext(
+      1,
+      new DeliveryError('B.Denied', 'denied', { permanent: true }),
+    );
     const errors = memoryDestination<FirehoseRecord>({ scheduler });
     const main = memoryDestination<FirehoseRecord>({ scheduler });
     const results: DeliveryResult<FirehoseRecord>[] = [];
@@ -103,7 +106,11 @@ describe('teeBackup', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const v = { a: recordOfSize(1) };
       const backup = memoryDestination<FirehoseRecord>().failNext(1, new DeliveryError('B.Gone', 'gone', { permanent: true }));
-      expectObservable(cold('-a|', v).pipe(teeBackup(backup))).toBe('-a#', v, new UndeliverableRecordsError([v.a], 'B.Gone', 'gone', 'Memory'));
+      expectObservable(cold('-a|', v).pipe(teeBackup(backup))).toBe(
+        '-a#',
+        v,
+        new UndeliverableRecordsError([v.a], 'B.Gone', 'gone', 'Memory'),
+      );
     });
   });
 
@@ -122,7 +129,12 @@ describe('teeBackup', () => {
   it('should keep working as a plain mirror for values without settlements', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const backup = memoryDestination<string>();
-      expectObservable(cold('-a-b|', { a: 'x', b: 'y' }).pipe(teeBackup(backup), map((s) => s.toUpperCase()))).toBe('-a-b|', { a: 'X', b: 'Y' });
+      expectObservable(
+        cold('-a-b|', { a: 'x', b: 'y' }).pipe(
+          teeBackup(backup),
+          map((s) => s.toUpperCase()),
+        ),
+      ).toBe('-a-b|', { a: 'X', b: 'Y' });
     });
   });
 

@@ -44,7 +44,11 @@ describe('transformWithLambda against a real Lambda Invoke API (serverless-offli
     ]);
     expect(out[0]!.approximateArrivalTimestamp).toBe(1_000);
     expect(errors.failureWrites.flatMap((w) => w.failures)).toMatchObject([
-      { errorCode: 'Lambda.ProcessingFailedStatus', arrivalTimestamp: 1_002, lambdaArn: 'arn:aws:lambda:us-east-1:000000000000:function:transform' },
+      {
+        errorCode: 'Lambda.ProcessingFailedStatus',
+        arrivalTimestamp: 1_002,
+        lambdaArn: 'arn:aws:lambda:us-east-1:000000000000:function:transform',
+      },
     ]);
     expect(log.events.map((e) => [e.index, e.outcome])).toEqual([
       [1, 'dropped'],

@@ -52,7 +52,10 @@ describe('transformWithLambda', () => {
         const v = { a: rec('a', 'a'), b: rec('b', 'b'), c: rec('c', 'c') };
         const source = cold('a 10s b 60s c|', v);
         // a (0) and b (10.001 s) share a buffer flushed at 60 s; c (70.002 s) flushes on completion (70.003 s).
-        const result = source.pipe(transformWithLambda(counting), map((r) => dec.decode(r.data)));
+        const result = source.pipe(
+          transformWithLambda(counting),
+          map((r) => dec.decode(r.data)),
+        );
         expectObservable(result).toBe('60s (xy) 9999ms (z|)', { x: 'A', y: 'B', z: 'C' });
         flush();
         expect(events).toEqual([2, 1]);
@@ -63,16 +66,24 @@ describe('transformWithLambda', () => {
       expect(() => transformWithLambda(upper, { maxBytes: 100_000 })).toThrow(
         'transformWithLambda: maxBytes must be a finite number ≥ 209715 and ≤ 3145728 (bytes); got 100000',
       );
-      expect(() => transformWithLambda(upper, { maxMs: 901_000 })).toThrow('transformWithLambda: maxMs must be a finite number ≥ 0 and ≤ 900000 (ms); got 901000');
+      expect(() => transformWithLambda(upper, { maxMs: 901_000 })).toThrow(
+        'transformWithLambda: maxMs must be a finite number ≥ 0 and ≤ 900000 (ms); got 901000',
+      );
       expect(() => transformWithLambda(upper, { numberOfRetries: -1 })).toThrow(InvalidOptionError);
-      expect(() => transformWithLambda(upper, { backoff: { multiplier: 0 } })).toThrow('transformWithLambda: backoff.multiplier must be a finite number ≥ 1; got 0');
+      expect(() => transformWithLambda(upper, { backoff: { multiplier: 0 } })).toThrow(
+        'transformWithLambda: backoff.multiplier must be a finite number ≥ 1; got 0',
+      );
       expect(() => transformWithLambda({ functionName: 'x' } as never)).toThrow('transformWithLambda: handler must be');
     });
 
     it('should split a buffer into several events so none exceeds the 6 MB payload limit', () => {
       const sizes: number[] = [];
       const scheduler = new TestScheduler(() => undefined);
-      const big = (i: number): FirehoseRecord => ({ recordId: `r${i}`, data: new Uint8Array(1_000 * 1024).fill(65), approximateArrivalTimestamp: 0 });
+      const big = (i: number): FirehoseRecord => ({
+        recordId: `r${i}`,
+        data: new Uint8Array(1_000 * 1024).fill(65),
+        approximateArrivalTimestamp: 0,
+      });
       const out: FirehoseRecord[] = [];
       of(big(0), big(1), big(2))
         .pipe(
@@ -97,7 +108,13 @@ describe('transformWithLambda', () => {
     it('should build the event exactly as Firehose does', () => {
       let seen: FirehoseTransformationEvent | undefined;
       const scheduler = new TestScheduler(() => undefined);
-      const kinesis = { shardId: 'shardId-000000000001', partitionKey: 'pk', sequenceNumber: '4954', subsequenceNumber: 2, approximateArrivalTimestamp: 1000 };
+      const kinesis = {
+        shardId: 'shardId-000000000001',
+        partitionKey: 'pk',
+        sequenceNumber: '4954',
+        subsequenceNumber: 2,
+        approximateArrivalTimestamp: 1000,
+      };
       of(rec('id-1', 'hello', 1507217624302, { kinesisRecordMetadata: kinesis }))
         .pipe(
           transformWithLambda(
@@ -120,7 +137,13 @@ describe('transformWithLambda', () => {
             recordId: 'id-1',
             approximateArrivalTimestamp: 1507217624302,
             data: b64('hello'),
-            kinesisRecordMetadata: { shardId: 'shardId-000000000001', partitionKey: 'pk', sequenceNumber: '4954', subsequenceNumber: 2, approximateArrivalTimestamp: 1000 },
+            kinesisRecordMetadata: {
+              shardId: 'shardId-000000000001',
+              partitionKey: 'pk',
+              sequenceNumber: '4954',
+              subsequenceNumber: 2,
+              approximateArrivalTimestamp: 1000,
+            },
           },
         ],
       });
@@ -150,7 +173,13 @@ describe('transformWithLambda', () => {
         .subscribe((r) => out.push(r));
       scheduler.flush();
       expect(out).toEqual([
-        { recordId: '1', data: enc.encode('HELLO'), approximateArrivalTimestamp: 7, kinesisRecordMetadata: kinesis, partitionKeys: { first: 'h' } },
+        {
+          recordId: '1',
+          data: enc.encode('HELLO'),
+          approximateArrivalTimestamp: 7,
+          kinesisRecordMetadata: kinesis,
+          partitionKeys: { first: 'h' },
+        },
         { recordId: '3', data: enc.encode('WORLD'), approximateArrivalTimestamp: 9, partitionKeys: { first: 'w' } },
       ]);
       expect(log.events).toEqual([{ index: 1, outcome: 'dropped', atMs: 0 }]);
@@ -197,7 +226,12 @@ describe('transformWithLambda', () => {
         expectObservable(cold('a|', v).pipe(transformWithLambda(upper))).toBe(
           '-#',
           undefined,
-          new UndeliverableRecordsError([v.a], 'Lambda.ProcessingFailedStatus', 'the transformation returned ProcessingFailed for this record', 'Lambda'),
+          new UndeliverableRecordsError(
+            [v.a],
+            'Lambda.ProcessingFailedStatus',
+            'the transformation returned ProcessingFailed for this record',
+            'Lambda',
+          ),
         );
       });
     });
@@ -212,7 +246,9 @@ describe('transformWithLambda', () => {
           throw new Error('boom');
         };
         const errors = memoryDestination<FirehoseRecord>();
-        const result = cold('a|', { a: rec('1', 'x') }).pipe(transformWithLambda(flaky, { numberOfRetries: 2, random: () => 0.5, errorOutput: errors }));
+        const result = cold('a|', { a: rec('1', 'x') }).pipe(
+          transformWithLambda(flaky, { numberOfRetries: 2, random: () => 0.5, errorOutput: errors }),
+        );
         // Invoked at 1 (the buffer flushes at completion), retried 1 s and 2 s later; then processing-failed.
         expectObservable(result).toBe('3001ms |');
         flush();
@@ -230,7 +266,10 @@ describe('transformWithLambda', () => {
           if (++n === 1) throw new Error('cold start');
           return upper(event);
         };
-        const result = cold('a|', { a: rec('1', 'x') }).pipe(transformWithLambda(flakyOnce, { random: () => 0.5 }), map((r) => dec.decode(r.data)));
+        const result = cold('a|', { a: rec('1', 'x') }).pipe(
+          transformWithLambda(flakyOnce, { random: () => 0.5 }),
+          map((r) => dec.decode(r.data)),
+        );
         expectObservable(result).toBe('1001ms (y|)', { y: 'X' });
       });
     });
@@ -251,15 +290,45 @@ describe('transformWithLambda', () => {
 
   describe('the contract: every broken response ends as processing-failed records with its code, nothing lost', () => {
     const cases: Array<[string, (e: FirehoseTransformationEvent) => unknown, string]> = [
-      ['a missing record id', (e) => ({ records: e.records.slice(1).map((r) => ({ recordId: r.recordId, result: 'Ok', data: r.data })) }), 'Lambda.MissingRecordId'],
-      ['an unknown record id', (e) => ({ records: e.records.map((r, i) => ({ recordId: i === 0 ? 'nope' : r.recordId, result: 'Ok', data: r.data })) }), 'Lambda.MissingRecordId'],
-      ['a duplicated record id', (e) => ({ records: [...e.records, e.records[0]!].map((r) => ({ recordId: r.recordId, result: 'Ok', data: r.data })) }), 'Lambda.DuplicatedRecordId'],
+      [
+        'a missing record id',
+        (e) => ({ records: e.records.slice(1).map((r) => ({ recordId: r.recordId, result: 'Ok', data: r.data })) }),
+        'Lambda.MissingRecordId',
+      ],
+      [
+        'an unknown record id',
+        (e) => ({ records: e.records.map((r, i) => ({ recordId: i === 0 ? 'nope' : r.recordId, result: 'Ok', data: r.data })) }),
+        'Lambda.MissingRecordId',
+      ],
+      [
+        'a duplicated record id',
+        (e) => ({ records: [...e.records, e.records[0]!].map((r) => ({ recordId: r.recordId, result: 'Ok', data: r.data })) }),
+        'Lambda.DuplicatedRecordId',
+      ],
       ['no records array', () => ({ items: [] }), 'Lambda.JsonProcessingException'],
       ['a response that is not JSON', () => 'this is not json', 'Lambda.JsonProcessingException'],
-      ['an unknown result', (e) => ({ records: e.records.map((r) => ({ recordId: r.recordId, result: 'Maybe', data: r.data })) }), 'Lambda.JsonProcessingException'],
-      ['Ok without data', (e) => ({ records: e.records.map((r) => ({ recordId: r.recordId, result: 'Ok' })) }), 'Lambda.JsonProcessingException'],
-      ['Ok with data that is not base64', (e) => ({ records: e.records.map((r) => ({ recordId: r.recordId, result: 'Ok', data: '!!!' })) }), 'Lambda.JsonProcessingException'],
-      ['partition keys that are not strings', (e) => ({ records: e.records.map((r) => ({ recordId: r.recordId, result: 'Ok', data: r.data, metadata: { partitionKeys: { k: 1 } } })) }), 'Lambda.JsonProcessingException'],
+      [
+        'an unknown result',
+        (e) => ({ records: e.records.map((r) => ({ recordId: r.recordId, result: 'Maybe', data: r.data })) }),
+        'Lambda.JsonProcessingException',
+      ],
+      [
+        'Ok without data',
+        (e) => ({ records: e.records.map((r) => ({ recordId: r.recordId, result: 'Ok' })) }),
+        'Lambda.JsonProcessingException',
+      ],
+      [
+        'Ok with data that is not base64',
+        (e) => ({ records: e.records.map((r) => ({ recordId: r.recordId, result: 'Ok', data: '!!!' })) }),
+        'Lambda.JsonProcessingException',
+      ],
+      [
+        'partition keys that are not strings',
+        (e) => ({
+          records: e.records.map((r) => ({ recordId: r.recordId, result: 'Ok', data: r.data, metadata: { partitionKeys: { k: 1 } } })),
+        }),
+        'Lambda.JsonProcessingException',
+      ],
     ];
     it.each(cases)('should treat %s as a failed invocation', (_label, respond, code) => {
       const scheduler = new TestScheduler(() => undefined);
@@ -296,7 +365,10 @@ describe('transformWithLambda', () => {
     it('should transform what it received before passing a source error on', () => {
       testScheduler().run(({ cold, expectObservable }) => {
         const slow: LocalTransformation = (event) => timer(10).pipe(map(() => upper(event)));
-        const result = cold('-a-#', { a: rec('1', 'x') }, new Error('upstream')).pipe(transformWithLambda(slow), map((r) => dec.decode(r.data)));
+        const result = cold('-a-#', { a: rec('1', 'x') }, new Error('upstream')).pipe(
+          transformWithLambda(slow),
+          map((r) => dec.decode(r.data)),
+        );
         expectObservable(result).toBe('13ms (x#)', { x: 'X' }, new Error('upstream'));
       });
     });
@@ -304,7 +376,10 @@ describe('transformWithLambda', () => {
     it('should take the first answer of an Observable that never completes, within the timeout', () => {
       testScheduler().run(({ cold, expectObservable }) => {
         const answersOnce: LocalTransformation = (event) => new BehaviorSubject(upper(event));
-        const result = cold('a|', { a: rec('1', 'y') }).pipe(transformWithLambda(answersOnce, { invocationTimeoutMs: 1000 }), map((r) => dec.decode(r.data)));
+        const result = cold('a|', { a: rec('1', 'y') }).pipe(
+          transformWithLambda(answersOnce, { invocationTimeoutMs: 1000 }),
+          map((r) => dec.decode(r.data)),
+        );
         expectObservable(result).toBe('-(x|)', { x: 'Y' });
       });
     });
@@ -317,7 +392,10 @@ describe('transformWithLambda', () => {
         const latency: LocalTransformation = (event): Observable<FirehoseTransformationResult> =>
           timer(unb64(event.records[0]!.data) === 'slow' ? 50 : 10).pipe(map(() => upper(event)));
         const source = cold('ab|', { a: rec('1', 'slow'), b: rec('2', 'fast') });
-        const result = source.pipe(transformWithLambda(latency, { maxMs: 0, concurrency: 2 }), map((r) => dec.decode(r.data)));
+        const result = source.pipe(
+          transformWithLambda(latency, { maxMs: 0, concurrency: 2 }),
+          map((r) => dec.decode(r.data)),
+        );
         // b's event finishes at 11 but waits for a's at 50.
         expectObservable(result).toBe('50ms (xy|)', { x: 'SLOW', y: 'FAST' });
       });
@@ -325,10 +403,12 @@ describe('transformWithLambda', () => {
 
     it('should run one invocation at a time by default', () => {
       testScheduler().run(({ cold, expectObservable }) => {
-        const latency: LocalTransformation = (event): Observable<FirehoseTransformationResult> =>
-          timer(10).pipe(map(() => upper(event)));
+        const latency: LocalTransformation = (event): Observable<FirehoseTransformationResult> => timer(10).pipe(map(() => upper(event)));
         const source = cold('ab|', { a: rec('1', 'a'), b: rec('2', 'b') });
-        const result = source.pipe(transformWithLambda(latency, { maxMs: 0 }), map((r) => dec.decode(r.data)));
+        const result = source.pipe(
+          transformWithLambda(latency, { maxMs: 0 }),
+          map((r) => dec.decode(r.data)),
+        );
         expectObservable(result).toBe('10ms x 9ms (y|)', { x: 'A', y: 'B' });
       });
     });
@@ -354,10 +434,17 @@ describe('transformWithLambda', () => {
     testScheduler().run(({ cold, expectObservable, flush }) => {
       const seen: Array<[string, string, number]> = [];
       const callbackStyle: LocalTransformation = (event, context, callback) => {
-        seen.push([context.functionName, context.awsRequestId === event.invocationId ? 'same id' : 'other id', context.getRemainingTimeInMillis()]);
+        seen.push([
+          context.functionName,
+          context.awsRequestId === event.invocationId ? 'same id' : 'other id',
+          context.getRemainingTimeInMillis(),
+        ]);
         setTimeoutLike(() => callback(null, upper(event)));
       };
-      const result = cold('a|', { a: rec('1', 'cb') }).pipe(transformWithLambda(callbackStyle, { invocationTimeoutMs: 1000 }), map((r) => dec.decode(r.data)));
+      const result = cold('a|', { a: rec('1', 'cb') }).pipe(
+        transformWithLambda(callbackStyle, { invocationTimeoutMs: 1000 }),
+        map((r) => dec.decode(r.data)),
+      );
       expectObservable(result).toBe('-(x|)', { x: 'CB' });
       flush();
       expect(seen).toEqual([['callbackStyle', 'same id', 1000]]);
@@ -368,7 +455,9 @@ describe('transformWithLambda', () => {
     const asyncUpper: LocalTransformation = async (event) => upper(event);
     const out = await new Promise<FirehoseRecord[]>((resolve, reject) => {
       const got: FirehoseRecord[] = [];
-      of(rec('1', 'async')).pipe(transformWithLambda(asyncUpper)).subscribe({ next: (r) => got.push(r), error: reject, complete: () => resolve(got) });
+      of(rec('1', 'async'))
+        .pipe(transformWithLambda(asyncUpper))
+        .subscribe({ next: (r) => got.push(r), error: reject, complete: () => resolve(got) });
     });
     expect(texts(out)).toEqual(['ASYNC']);
   });

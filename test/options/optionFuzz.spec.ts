@@ -11,7 +11,11 @@ type Kind = 'function' | 'scheduler' | 'signal' | 'boolean' | 'string' | 'positi
 
 const fits: Record<Kind, (v: unknown) => boolean> = {
   function: (v) => typeof v === 'function',
-  scheduler: (v) => typeof v === 'object' && v !== null && typeof (v as { now?: unknown }).now === 'function' && typeof (v as { schedule?: unknown }).schedule === 'function',
+  scheduler: (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { now?: unknown }).now === 'function' &&
+    typeof (v as { schedule?: unknown }).schedule === 'function',
   signal: (v) => v instanceof AbortSignal,
   boolean: (v) => typeof v === 'boolean',
   string: (v) => typeof v === 'string',
@@ -22,7 +26,23 @@ const fits: Record<Kind, (v: unknown) => boolean> = {
 /** Values of any type, plus near misses: objects shaped almost like a scheduler or a signal. */
 const anything = fc.oneof(
   fc.anything({ withNullPrototype: true, withMap: true, withSet: true, withTypedArray: true, withBigInt: true, withDate: true }),
-  fc.constantFrom<unknown>(null, Number.NaN, Infinity, -1, 0, 1.5, '', 'true', [], {}, () => undefined, Symbol('x'), { now: () => 0 }, { schedule: () => undefined }, { aborted: false }),
+  fc.constantFrom<unknown>(
+    null,
+    Number.NaN,
+    Infinity,
+    -1,
+    0,
+    1.5,
+    '',
+    'true',
+    [],
+    {},
+    () => undefined,
+    Symbol('x'),
+    { now: () => 0 },
+    { schedule: () => undefined },
+    { aborted: false },
+  ),
 );
 
 function fuzz(name: string, options: Record<string, Kind>, build: (options: Record<string, unknown>) => unknown): void {
@@ -45,19 +65,44 @@ async function* noLines(): AsyncGenerator<string> {}
 const client = { send: () => Promise.resolve({}) };
 
 describe('options fuzzed with wrong types', () => {
-  fuzz('toRecords', { encode: 'function', appendNewline: 'boolean', recordIdPrefix: 'string', scheduler: 'scheduler' }, (o) => toRecords(o));
+  fuzz('toRecords', { encode: 'function', appendNewline: 'boolean', recordIdPrefix: 'string', scheduler: 'scheduler' }, (o) =>
+    toRecords(o),
+  );
   fuzz(
     'fromLines',
-    { maxInFlightBytes: 'positiveInteger', maxRecordBytes: 'positiveInteger', signal: 'signal', scheduler: 'scheduler', recordIdPrefix: 'string', onInFlight: 'function', onCheckpoint: 'function', errorOutput: 'errorOutput' },
+    {
+      maxInFlightBytes: 'positiveInteger',
+      maxRecordBytes: 'positiveInteger',
+      signal: 'signal',
+      scheduler: 'scheduler',
+      recordIdPrefix: 'string',
+      onInFlight: 'function',
+      onCheckpoint: 'function',
+      errorOutput: 'errorOutput',
+    },
     (o) => fromLines(noLines(), o),
   );
-  fuzz('dynamoDbCheckpointStore', { createTable: 'boolean', scheduler: 'scheduler' }, (o) => dynamoDbCheckpointStore({ client, tableName: 'checkpoints', ...o } as never));
+  fuzz('dynamoDbCheckpointStore', { createTable: 'boolean', scheduler: 'scheduler' }, (o) =>
+    dynamoDbCheckpointStore({ client, tableName: 'checkpoints', ...o } as never),
+  );
   fuzz('teeBackup', { firehoseRanges: 'boolean' }, (o) => teeBackup(memoryDestination(), o));
 
   it('should still take every valid value', () => {
     expect(() => toRecords({ encode: String, appendNewline: true, recordIdPrefix: '', scheduler: asyncScheduler })).not.toThrow();
-    expect(() => fromLines(noLines(), { signal: new AbortController().signal, scheduler: asyncScheduler, recordIdPrefix: 'x', onInFlight: () => undefined, onCheckpoint: () => undefined, errorOutput: memoryDestination(), maxRecordBytes: 10 })).not.toThrow();
-    expect(() => dynamoDbCheckpointStore({ client, tableName: 'checkpoints', createTable: true, scheduler: asyncScheduler } as never)).not.toThrow();
+    expect(() =>
+      fromLines(noLines(), {
+        signal: new AbortController().signal,
+        scheduler: asyncScheduler,
+        recordIdPrefix: 'x',
+        onInFlight: () => undefined,
+        onCheckpoint: () => undefined,
+        errorOutput: memoryDestination(),
+        maxRecordBytes: 10,
+      }),
+    ).not.toThrow();
+    expect(() =>
+      dynamoDbCheckpointStore({ client, tableName: 'checkpoints', createTable: true, scheduler: asyncScheduler } as never),
+    ).not.toThrow();
     expect(() => teeBackup(memoryDestination(), { firehoseRanges: false, maxBytes: 10 })).not.toThrow();
   });
 });

@@ -23,7 +23,8 @@ function run(args: string[]): { stdout: string; modules: string[] } {
 }
 
 /** The `@aws-sdk/*` packages among loaded module URLs. */
-const awsSdk = (modules: string[]): string[] => [...new Set(modules.flatMap((url) => /\/node_modules\/(@aws-sdk\/[^/]+)\//.exec(url)?.[1] ?? []))].sort();
+const awsSdk = (modules: string[]): string[] =>
+  [...new Set(modules.flatMap((url) => /\/node_modules\/(@aws-sdk\/[^/]+)\//.exec(url)?.[1] ?? []))].sort();
 
 const importing = (...files: string[]): string[] => [
   '--input-type=module',

@@ -28,7 +28,8 @@ function run(cmd: string, args: string[], cwd: string): Run {
 }
 function ok(cmd: string, args: string[], cwd: string): string {
   const result = run(cmd, args, cwd);
-  if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) exited ${result.status}:\n${result.stdout}${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) exited ${result.status}:\n${result.stdout}${result.stderr}`);
   return result.stdout;
 }
 const NPM = ['--prefer-offline', '--no-audit', '--no-fund'];
@@ -46,7 +47,10 @@ describe('the package, from a clean clone', () => {
     ok('git', ['clone', '--quiet', root, clone], work);
     expect(existsSync(join(clone, 'dist'))).toBe(false);
     ok('npm', ['ci', ...NPM], clone);
-    const packed = JSON.parse(ok('npm', ['pack', '--json', '--pack-destination', work], clone)) as Array<{ filename: string; files: { path: string }[] }>;
+    const packed = JSON.parse(ok('npm', ['pack', '--json', '--pack-destination', work], clone)) as Array<{
+      filename: string;
+      files: { path: string }[];
+    }>;
     files = packed[0]!.files.map((f) => f.path).sort();
     manifest = JSON.parse(readFileSync(join(clone, 'package.json'), 'utf8')) as typeof manifest;
     consumer = join(work, 'consumer');
@@ -69,11 +73,14 @@ describe('the package, from a clean clone', () => {
 
   it('should pack the compiled entries, the bin, README.md and LICENSE, and nothing else', () => {
     expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/src/cli/bin.js', 'dist/src/cli/main.js']));
-    for (const { types, import: js } of Object.values(manifest.exports)) expect(files).toEqual(expect.arrayContaining([types.slice(2), js.slice(2)]));
+    for (const { types, import: js } of Object.values(manifest.exports))
+      expect(files).toEqual(expect.arrayContaining([types.slice(2), js.slice(2)]));
     expect(files).toContain(manifest.bin['rx-firehose']!.replace(/^\.\//, ''));
     expect(files.filter((f) => !/^dist\/(src|operators)\/.*\.(js|d\.ts)$/.test(f))).toEqual(['LICENSE', 'README.md', 'package.json']);
     expect(files.some((f) => f.includes('.spec.'))).toBe(false);
-    expect(readFileSync(join(clone, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0, January 2004[\s\S]*END OF TERMS AND CONDITIONS/);
+    expect(readFileSync(join(clone, 'LICENSE'), 'utf8')).toMatch(
+      /Apache License\s+Version 2\.0, January 2004[\s\S]*END OF TERMS AND CONDITIONS/,
+    );
     expect(readFileSync(join(clone, 'dist/src/cli/bin.js'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
   });
 
@@ -112,7 +119,12 @@ console.log(result.status, result.bytes, dest.delivered.length);
     expect(unknown.status).toBe(2);
     // The main job, end to end: one line in, one gzip file out.
     const out = join(consumer, 'out');
-    const job = spawnSync('npx', ['--no-install', 'rx-firehose', '--input', '-', '--out', out], { cwd: consumer, env, input: '{"a":1}\n', encoding: 'utf8' });
+    const job = spawnSync('npx', ['--no-install', 'rx-firehose', '--input', '-', '--out', out], {
+      cwd: consumer,
+      env,
+      input: '{"a":1}\n',
+      encoding: 'utf8',
+    });
     expect(job.stderr).toMatch(/done: 1 records/);
     expect(job.status).toBe(0);
   }, 120_000);
@@ -136,9 +148,24 @@ bufferBySizeOrTime({ maxBytes: '1' });
 void err;
 `,
     );
-    writeFileSync(join(consumer, 'wrong.ts'), `import { bufferBySizeOrTime } from 'rx-firehose/operators';\nconst n: number = bufferBySizeOrTime();\n`);
+    writeFileSync(
+      join(consumer, 'wrong.ts'),
+      `import { bufferBySizeOrTime } from 'rx-firehose/operators';\nconst n: number = bufferBySizeOrTime();\n`,
+    );
     const tsc = join(clone, 'node_modules', 'typescript', 'bin', 'tsc');
-    const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--skipLibCheck'];
+    const args = [
+      '--noEmit',
+      '--strict',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--types',
+      'node',
+      '--skipLibCheck',
+    ];
     expect(ok('node', [tsc, ...args, 'main.ts'], consumer)).toBe('');
     // And the check can fail: a wrong type is reported.
     expect(run('node', [tsc, ...args, 'wrong.ts'], consumer).stdout).toMatch(/not assignable/);

@@ -10,7 +10,9 @@ import * as testing from '../../src/testing/index.js';
 // (as a whole word) in README.md or docs/.
 const base = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const markdown = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? markdown(join(dir, e.name)) : e.name.endsWith('.md') ? [join(dir, e.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? markdown(join(dir, e.name)) : e.name.endsWith('.md') ? [join(dir, e.name)] : [],
+  );
 const docs = [join(base, 'README.md'), ...markdown(join(base, 'docs'))].map((f) => readFileSync(f, 'utf8')).join('\n');
 const documented = (name: string): boolean => new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`).test(docs);
 
@@ -26,7 +28,8 @@ describe('the public surface', () => {
   });
 
   it('should keep internals out of the root entry', () => {
-    for (const name of ['crc32c', 'checkStreamName', 'KPL_MAGIC', 'compareSequenceNumbers', 'backoffDelayMs', 'compilePrefix']) expect(name in root).toBe(false);
+    for (const name of ['crc32c', 'checkStreamName', 'KPL_MAGIC', 'compareSequenceNumbers', 'backoffDelayMs', 'compilePrefix'])
+      expect(name in root).toBe(false);
     // The check sees an undocumented name.
     expect(documented('crc32c')).toBe(false);
     expect(documented('bufferBySizeOrTime')).toBe(true);

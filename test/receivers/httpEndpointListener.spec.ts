@@ -41,7 +41,8 @@ const firehoseHeaders = (body: string | Uint8Array, extra: Record<string, string
   };
   return Object.fromEntries(Object.entries(headers).filter((e): e is [string, string | number] => e[1] !== undefined));
 };
-const bodyWith = (fields: Record<string, unknown>): string => JSON.stringify({ requestId: REQUEST_ID, timestamp: 1578090901599, records: [{ data: 'aGVsbG8=' }], ...fields });
+const bodyWith = (fields: Record<string, unknown>): string =>
+  JSON.stringify({ requestId: REQUEST_ID, timestamp: 1578090901599, records: [{ data: 'aGVsbG8=' }], ...fields });
 
 /** The receiving clock, fixed so the answers' timestamps are known. */
 const clock: SchedulerLike = { now: () => 1578090903599, schedule: asyncScheduler.schedule.bind(asyncScheduler) };
@@ -54,7 +55,10 @@ describe('httpEndpointListener', () => {
   });
 
   /** Starts a listener whose handler records its calls, and returns them. */
-  async function listen(options: HttpEndpointListenerOptions = {}, handler?: (records: HttpEndpointRecord[], meta: HttpEndpointRequestMeta) => Promise<void> | void) {
+  async function listen(
+    options: HttpEndpointListenerOptions = {},
+    handler?: (records: HttpEndpointRecord[], meta: HttpEndpointRequestMeta) => Promise<void> | void,
+  ) {
     const calls: Array<{ records: string[]; meta: HttpEndpointRequestMeta }> = [];
     server = await startServer(
       httpEndpointListener(
@@ -95,15 +99,21 @@ describe('httpEndpointListener', () => {
 
   it('should accept a gzipped body (Content-Encoding: gzip) with binary and empty records, and no common attributes', async () => {
     const received: Array<{ data: Buffer[]; meta: HttpEndpointRequestMeta }> = [];
-    server = await startServer(httpEndpointListener((records, meta) => void received.push({ data: records.map((r) => r.data), meta }), { scheduler: clock }));
+    server = await startServer(
+      httpEndpointListener((records, meta) => void received.push({ data: records.map((r) => r.data), meta }), { scheduler: clock }),
+    );
     const binary = Buffer.from([0, 255, 10, 13, 0x80]);
-    const body = gzipSync(JSON.stringify({ requestId: REQUEST_ID, timestamp: 1, records: [{ data: binary.toString('base64') }, { data: '' }] }));
+    const body = gzipSync(
+      JSON.stringify({ requestId: REQUEST_ID, timestamp: 1, records: [{ data: binary.toString('base64') }, { data: '' }] }),
+    );
     const res = await rawRequest(server.port, {
       headers: firehoseHeaders(body, { 'Content-Encoding': 'gzip', 'X-Amz-Firehose-Common-Attributes': undefined }),
       body,
     });
     expectProtocolAnswer(res, 200);
-    expect(received).toEqual([{ data: [binary, Buffer.alloc(0)], meta: { requestId: REQUEST_ID, sourceArn: SOURCE_ARN, commonAttributes: {}, timestampMs: 1 } }]);
+    expect(received).toEqual([
+      { data: [binary, Buffer.alloc(0)], meta: { requestId: REQUEST_ID, sourceArn: SOURCE_ARN, commonAttributes: {}, timestampMs: 1 } },
+    ]);
   });
 
   it('should answer 500 with the handler error as errorMessage, so the sender retries', async () => {
@@ -125,17 +135,35 @@ describe('httpEndpointListener', () => {
   });
 
   const gzipBomb = gzipSync(Buffer.alloc(4096, 0x20)); // 4 KiB of spaces: valid, but too big once inflated
-  const refusals: Array<[string, { maxBodyBytes?: number; method?: string; headers?: Record<string, string | undefined>; body?: string | Uint8Array }, number, RegExp, string?]> = [
+  const refusals: Array<
+    [
+      string,
+      { maxBodyBytes?: number; method?: string; headers?: Record<string, string | undefined>; body?: string | Uint8Array },
+      number,
+      RegExp,
+      string?,
+    ]
+  > = [
     ['GET', { method: 'GET', body: '' }, 405, /GET is not allowed/],
     ['no access key', { headers: { 'X-Amz-Firehose-Access-Key': undefined } }, 401, /no X-Amz-Firehose-Access-Key/],
     ['a wrong access key', { headers: { 'X-Amz-Firehose-Access-Key': 'k3y-for-the-listener-testz' } }, 401, /not valid/],
     ['a wrong access key of another length', { headers: { 'X-Amz-Firehose-Access-Key': 'x' } }, 401, /not valid/],
-    ['no protocol version', { headers: { 'X-Amz-Firehose-Protocol-Version': undefined } }, 400, /Protocol-Version must be 1\.0; it is missing/],
+    [
+      'no protocol version',
+      { headers: { 'X-Amz-Firehose-Protocol-Version': undefined } },
+      400,
+      /Protocol-Version must be 1\.0; it is missing/,
+    ],
     ['protocol version 2.0', { headers: { 'X-Amz-Firehose-Protocol-Version': '2.0' } }, 400, /must be 1\.0; got "2\.0"/],
     ['no request id', { headers: { 'X-Amz-Firehose-Request-Id': undefined } }, 400, /no X-Amz-Firehose-Request-Id/, ''],
     ['no source ARN', { headers: { 'X-Amz-Firehose-Source-Arn': undefined } }, 400, /no X-Amz-Firehose-Source-Arn/],
     ['common attributes that are not JSON', { headers: { 'X-Amz-Firehose-Common-Attributes': 'env=prod' } }, 400, /not JSON/],
-    ['a common attribute that is not a string', { headers: { 'X-Amz-Firehose-Common-Attributes': '{"commonAttributes":{"n":1}}' } }, 400, /value of type number/],
+    [
+      'a common attribute that is not a string',
+      { headers: { 'X-Amz-Firehose-Common-Attributes': '{"commonAttributes":{"n":1}}' } },
+      400,
+      /value of type number/,
+    ],
     ['Content-Type text/plain', { headers: { 'Content-Type': 'text/plain' } }, 415, /must be application\/json; got "text\/plain"/],
     ['Content-Encoding br', { headers: { 'Content-Encoding': 'br' } }, 415, /gzip or none; got "br"/],
     ['a body that is not JSON', { body: '{"requestId": "ed4a' }, 400, /not valid JSON/],
@@ -144,27 +172,53 @@ describe('httpEndpointListener', () => {
     ['a requestId other than the header', { body: bodyWith({ requestId: 'other' }) }, 400, /differs from X-Amz-Firehose-Request-Id/],
     ['a string timestamp', { body: bodyWith({ timestamp: '1578090901599' }) }, 400, /timestamp must be an integer/],
     ['no records', { body: bodyWith({ records: [] }) }, 400, /records has 0 items/],
-    ['10,001 records', { maxBodyBytes: 1 << 20, body: bodyWith({ records: Array(10_001).fill({ data: '' }) }) }, 400, /records has 10001 items; a request carries 1 to 10000/],
+    [
+      '10,001 records',
+      { maxBodyBytes: 1 << 20, body: bodyWith({ records: Array(10_001).fill({ data: '' }) }) },
+      400,
+      /records has 10001 items; a request carries 1 to 10000/,
+    ],
     ['a record without data', { body: bodyWith({ records: [{ data: 'aGVsbG8=' }, {}] }) }, 400, /records\[1\]\.data is missing/],
     ['data that is not base64', { body: bodyWith({ records: [{ data: 'aGVsbG8' }] }) }, 400, /records\[0\]\.data is not valid base64/],
     ['data in base64url', { body: bodyWith({ records: [{ data: '-_-_' }] }) }, 400, /not valid base64/],
     ['a gzip body that is not gzip', { headers: { 'Content-Encoding': 'gzip' } }, 400, /not valid gzip/],
-    ['a body over maxBodyBytes', { body: bodyWith({ records: [{ data: Buffer.alloc(3000).toString('base64') }] }) }, 413, /has \d+ bytes; this endpoint accepts at most 2048/],
-    ['a chunked body over maxBodyBytes', { headers: { 'Content-Length': undefined, 'Transfer-Encoding': 'chunked' }, body: bodyWith({ records: [{ data: Buffer.alloc(3000).toString('base64') }] }) }, 413, /exceeds 2048 bytes/],
-    ['a gzip body over maxBodyBytes once inflated', { headers: { 'Content-Encoding': 'gzip' }, body: gzipBomb }, 413, /exceeds 2048 bytes once decompressed/],
+    [
+      'a body over maxBodyBytes',
+      { body: bodyWith({ records: [{ data: Buffer.alloc(3000).toString('base64') }] }) },
+      413,
+      /has \d+ bytes; this endpoint accepts at most 2048/,
+    ],
+    [
+      'a chunked body over maxBodyBytes',
+      {
+        headers: { 'Content-Length': undefined, 'Transfer-Encoding': 'chunked' },
+        body: bodyWith({ records: [{ data: Buffer.alloc(3000).toString('base64') }] }),
+      },
+      413,
+      /exceeds 2048 bytes/,
+    ],
+    [
+      'a gzip body over maxBodyBytes once inflated',
+      { headers: { 'Content-Encoding': 'gzip' }, body: gzipBomb },
+      413,
+      /exceeds 2048 bytes once decompressed/,
+    ],
   ];
 
-  it.each(refusals)('should refuse %s with the right status and a clear errorMessage, without calling the handler', async (_name, change, status, message, requestId = REQUEST_ID) => {
-    const { calls, port } = await listen({ maxBodyBytes: change.maxBodyBytes ?? 2048 });
-    const body = change.body ?? EXAMPLE_BODY;
-    const res = await rawRequest(port, { method: change.method ?? 'POST', headers: firehoseHeaders(body, change.headers), body });
-    expectProtocolAnswer(res, status, requestId);
-    expect(res.json!.errorMessage).toMatch(message);
-    if (status === 405) expect(res.headers.allow).toBe('POST');
-    expect(calls).toEqual([]);
-    // The configured key is never echoed.
-    expect(res.text).not.toContain(KEY);
-  });
+  it.each(refusals)(
+    'should refuse %s with the right status and a clear errorMessage, without calling the handler',
+    async (_name, change, status, message, requestId = REQUEST_ID) => {
+      const { calls, port } = await listen({ maxBodyBytes: change.maxBodyBytes ?? 2048 });
+      const body = change.body ?? EXAMPLE_BODY;
+      const res = await rawRequest(port, { method: change.method ?? 'POST', headers: firehoseHeaders(body, change.headers), body });
+      expectProtocolAnswer(res, status, requestId);
+      expect(res.json!.errorMessage).toMatch(message);
+      if (status === 405) expect(res.headers.allow).toBe('POST');
+      expect(calls).toEqual([]);
+      // The configured key is never echoed.
+      expect(res.text).not.toContain(KEY);
+    },
+  );
 
   it('should refuse a delivery stream not among sourceArns with 403', async () => {
     const { calls, port } = await listen({ sourceArns: ['arn:aws:firehose:us-east-1:123456789012:deliverystream/other'] });
@@ -177,10 +231,16 @@ describe('httpEndpointListener', () => {
   it('should accept any of several access keys (rotation), and need none when none is configured', async () => {
     const { port } = await listen({ accessKey: ['old-key', KEY] });
     expect((await rawRequest(port, { headers: firehoseHeaders(EXAMPLE_BODY), body: EXAMPLE_BODY })).status).toBe(200);
-    expect((await rawRequest(port, { headers: firehoseHeaders(EXAMPLE_BODY, { 'X-Amz-Firehose-Access-Key': 'old-key' }), body: EXAMPLE_BODY })).status).toBe(200);
+    expect(
+      (await rawRequest(port, { headers: firehoseHeaders(EXAMPLE_BODY, { 'X-Amz-Firehose-Access-Key': 'old-key' }), body: EXAMPLE_BODY }))
+        .status,
+    ).toBe(200);
     await server!.close();
     server = await startServer(httpEndpointListener(() => undefined, { scheduler: clock }));
-    const open = await rawRequest(server.port, { headers: firehoseHeaders(EXAMPLE_BODY, { 'X-Amz-Firehose-Access-Key': undefined }), body: EXAMPLE_BODY });
+    const open = await rawRequest(server.port, {
+      headers: firehoseHeaders(EXAMPLE_BODY, { 'X-Amz-Firehose-Access-Key': undefined }),
+      body: EXAMPLE_BODY,
+    });
     expect(open.status).toBe(200);
   });
 
@@ -242,8 +302,12 @@ describe('httpEndpointListener', () => {
       expect(JSON.stringify(err)).not.toContain('secret-value');
     }
     expect(() => httpEndpointListener(() => undefined, { accessKey: [] })).toThrow(/accessKey must be/);
-    expect(() => httpEndpointListener(() => undefined, { maxBodyBytes: 0 })).toThrow(/maxBodyBytes must be an integer ≥ 1 and ≤ 1073741824 \(bytes\); got 0/);
-    expect(() => httpEndpointListener(() => undefined, { sourceArns: 'arn' as unknown as string[] })).toThrow(/sourceArns must be an array/);
+    expect(() => httpEndpointListener(() => undefined, { maxBodyBytes: 0 })).toThrow(
+      /maxBodyBytes must be an integer ≥ 1 and ≤ 1073741824 \(bytes\); got 0/,
+    );
+    expect(() => httpEndpointListener(() => undefined, { sourceArns: 'arn' as unknown as string[] })).toThrow(
+      /sourceArns must be an array/,
+    );
     expect(() => httpEndpointListener('handler' as never)).toThrow(/handler must be a function/);
   });
 });

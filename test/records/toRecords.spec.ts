@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
-import { byteSizeOf, toRecords, InvalidOptionError, Settlement, attachSettlement, settlementOf, type FirehoseRecord } from '../../src/index.js';
+import {
+  byteSizeOf,
+  toRecords,
+  InvalidOptionError,
+  Settlement,
+  attachSettlement,
+  settlementOf,
+  type FirehoseRecord,
+} from '../../src/index.js';
 
 const testScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -57,7 +65,9 @@ describe('toRecords', () => {
     const value = attachSettlement({ n: 1 }, new Settlement((o) => outcomes.push(o)));
     let record: object | undefined;
     testScheduler().run(({ cold }) => {
-      cold('a|', { a: value }).pipe(toRecords()).subscribe((r) => (record = r));
+      cold('a|', { a: value })
+        .pipe(toRecords())
+        .subscribe((r) => (record = r));
     });
     expect(settlementOf(value)).toBeUndefined();
     settlementOf(record)!.settle('delivered');
@@ -82,7 +92,9 @@ describe('toRecords', () => {
     };
     const out: FirehoseRecord[] = [];
     testScheduler().run(({ cold }) => {
-      cold('(abcdef|)', values).pipe(toRecords()).subscribe((r) => out.push(r));
+      cold('(abcdef|)', values)
+        .pipe(toRecords())
+        .subscribe((r) => out.push(r));
     });
     for (const [i, record] of out.entries()) {
       expect([...record.data], Object.keys(values)[i]).toEqual([1, 2, 3, 4]);
@@ -94,13 +106,17 @@ describe('toRecords', () => {
   it('should take binary views returned by encode as bytes too', () => {
     const out: FirehoseRecord[] = [];
     testScheduler().run(({ cold }) => {
-      cold('(a|)', { a: 1 }).pipe(toRecords({ encode: () => new DataView(new Uint8Array([5, 6]).buffer) })).subscribe((r) => out.push(r));
+      cold('(a|)', { a: 1 })
+        .pipe(toRecords({ encode: () => new DataView(new Uint8Array([5, 6]).buffer) }))
+        .subscribe((r) => out.push(r));
     });
     expect([...out[0]!.data]).toEqual([5, 6]);
   });
 
   it('should refuse a bad scheduler at the call, instead of dropping every value', () => {
-    expect(() => toRecords({ scheduler: {} as never })).toThrow('toRecords: scheduler must be an RxJS SchedulerLike (with schedule and now); got a value of type Object');
+    expect(() => toRecords({ scheduler: {} as never })).toThrow(
+      'toRecords: scheduler must be an RxJS SchedulerLike (with schedule and now); got a value of type Object',
+    );
     expect(() => toRecords({ scheduler: null as never })).toThrow(InvalidOptionError);
     expect(() => toRecords({ recordIdPrefix: null as never })).toThrow('toRecords: recordIdPrefix must be a string; got null');
   });

@@ -26,7 +26,10 @@ let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   if (!existsSync(AWS)) {
     const failure = aptInstall(['awscli']);
-    if (!existsSync(AWS)) throw new Error(`These tests need Debian's AWS CLI: apt-get install -y --no-install-recommends awscli (${failure ?? 'installed, but /usr/bin/aws is missing'})`);
+    if (!existsSync(AWS))
+      throw new Error(
+        `These tests need Debian's AWS CLI: apt-get install -y --no-install-recommends awscli (${failure ?? 'installed, but /usr/bin/aws is missing'})`,
+      );
   }
   dir = await mkdtemp(join(tmpdir(), 'rx-firehose-awscli-'));
   registry = await DeliveryStreamRegistry.open({ dataDir: join(dir, 'data') });
@@ -74,19 +77,48 @@ describe('Firehose API server, with the AWS CLI', () => {
       JSON.stringify({
         DeliveryStreamName: 'cli-stream',
         DeliveryStreamType: 'DirectPut',
-        ExtendedS3DestinationConfiguration: { RoleARN: 'arn:aws:iam::000000000000:role/firehose', BucketARN: 'arn:aws:s3:::cli-lake', BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } },
+        ExtendedS3DestinationConfiguration: {
+          RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+          BucketARN: 'arn:aws:s3:::cli-lake',
+          BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
+        },
       }),
     );
-    expect(await firehose('create-delivery-stream', '--cli-input-json', `file://${input}`)).toEqual({ DeliveryStreamARN: 'arn:aws:firehose:us-east-1:000000000000:deliverystream/cli-stream' });
+    expect(await firehose('create-delivery-stream', '--cli-input-json', `file://${input}`)).toEqual({
+      DeliveryStreamARN: 'arn:aws:firehose:us-east-1:000000000000:deliverystream/cli-stream',
+    });
     expect(await firehose('list-delivery-streams')).toMatchObject({ DeliveryStreamNames: ['cli-stream'], HasMoreDeliveryStreams: false });
-    const described = (await firehose('describe-delivery-stream', '--delivery-stream-name', 'cli-stream')).DeliveryStreamDescription as Record<string, unknown>;
+    const described = (await firehose('describe-delivery-stream', '--delivery-stream-name', 'cli-stream'))
+      .DeliveryStreamDescription as Record<string, unknown>;
     expect(described).toMatchObject({ DeliveryStreamName: 'cli-stream', DeliveryStreamStatus: 'ACTIVE', DeliveryStreamType: 'DirectPut' });
 
     // A blob is base64 on the command line by default, or raw text with raw-in-base64-out.
-    const base64 = await firehose('put-record', '--delivery-stream-name', 'cli-stream', '--record', `Data=${Buffer.from('from base64\n').toString('base64')}`);
+    const base64 = await firehose(
+      'put-record',
+      '--delivery-stream-name',
+      'cli-stream',
+      '--record',
+      `Data=${Buffer.from('from base64\n').toString('base64')}`,
+    );
     expect(base64.RecordId).toEqual(expect.any(String));
-    await firehose('put-record', '--cli-binary-format', 'raw-in-base64-out', '--delivery-stream-name', 'cli-stream', '--record', 'Data="raw text\n"');
-    const batch = await firehose('put-record-batch', '--cli-binary-format', 'raw-in-base64-out', '--delivery-stream-name', 'cli-stream', '--records', '[{"Data":"one"},{"Data":"two"}]');
+    await firehose(
+      'put-record',
+      '--cli-binary-format',
+      'raw-in-base64-out',
+      '--delivery-stream-name',
+      'cli-stream',
+      '--record',
+      'Data="raw text\n"',
+    );
+    const batch = await firehose(
+      'put-record-batch',
+      '--cli-binary-format',
+      'raw-in-base64-out',
+      '--delivery-stream-name',
+      'cli-stream',
+      '--records',
+      '[{"Data":"one"},{"Data":"two"}]',
+    );
     expect(batch).toMatchObject({ FailedPutCount: 0 });
     expect(batch.RequestResponses).toHaveLength(2);
 
@@ -94,7 +126,9 @@ describe('Firehose API server, with the AWS CLI', () => {
 
     await firehose('delete-delivery-stream', '--delivery-stream-name', 'cli-stream');
     const root = join(dir, 'data', 'cli-lake');
-    const files = (await readdir(root, { recursive: true })).filter((f) => f.includes('cli-stream-') && !f.split('/').pop()!.startsWith('.'));
+    const files = (await readdir(root, { recursive: true })).filter(
+      (f) => f.includes('cli-stream-') && !f.split('/').pop()!.startsWith('.'),
+    );
     const delivered = (await Promise.all(files.map((f) => readFile(join(root, f), 'utf8')))).join('');
     // One buffer, flushed by the delete, in the order the records were put (no delimiter is added).
     expect(delivered).toBe('from base64\nraw text\nonetwo');

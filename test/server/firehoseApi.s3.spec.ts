@@ -28,7 +28,12 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'rx-firehose-api-s3-'));
   registry = await DeliveryStreamRegistry.open({ dataDir, environment: { s3Client: s3 } });
   server = await listenOnLoopback(createServer(firehoseApiListener(registry)));
-  firehose = new FirehoseClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' }, maxAttempts: 1 });
+  firehose = new FirehoseClient({
+    endpoint: server.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' },
+    maxAttempts: 1,
+  });
 }, 300_000);
 
 afterAll(async () => {
@@ -47,12 +52,22 @@ describe('Firehose API server, delivering to S3 (RADOS Gateway)', () => {
     await firehose.send(
       new CreateDeliveryStreamCommand({
         DeliveryStreamName: 'to-s3',
-        ExtendedS3DestinationConfiguration: { RoleARN: 'arn:aws:iam::000000000000:role/firehose', BucketARN: `arn:aws:s3:::${bucket}`, CompressionFormat: 'GZIP', BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } },
+        ExtendedS3DestinationConfiguration: {
+          RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+          BucketARN: `arn:aws:s3:::${bucket}`,
+          CompressionFormat: 'GZIP',
+          BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
+        },
       }),
     );
     const lines = Array.from({ length: 1200 }, (_, i) => `{"n":${i}}`);
     for (let i = 0; i < lines.length; i += 400) {
-      const answer = await firehose.send(new PutRecordBatchCommand({ DeliveryStreamName: 'to-s3', Records: lines.slice(i, i + 400).map((l) => ({ Data: Buffer.from(`${l}\n`) })) }));
+      const answer = await firehose.send(
+        new PutRecordBatchCommand({
+          DeliveryStreamName: 'to-s3',
+          Records: lines.slice(i, i + 400).map((l) => ({ Data: Buffer.from(`${l}\n`) })),
+        }),
+      );
       expect(answer.FailedPutCount).toBe(0);
     }
     await firehose.send(new DeleteDeliveryStreamCommand({ DeliveryStreamName: 'to-s3' })); // drains into the bucket
@@ -60,7 +75,11 @@ describe('Firehose API server, delivering to S3 (RADOS Gateway)', () => {
     const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!);
     expect(keys.length).toBeGreaterThan(0);
     keys.forEach((k) => expect(k).toMatch(/^\d{4}\/\d{2}\/\d{2}\/\d{2}\/to-s3-1-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-.+\.gz$/));
-    const bodies = await Promise.all(keys.map(async (Key) => gunzipSync(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key }))).Body!.transformToByteArray()).toString('utf8')));
+    const bodies = await Promise.all(
+      keys.map(async (Key) =>
+        gunzipSync(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key }))).Body!.transformToByteArray()).toString('utf8'),
+      ),
+    );
     expect(bodies.join('').split('\n').filter(Boolean).sort()).toEqual([...lines].sort());
   }, 120_000);
 });

@@ -37,12 +37,25 @@ interface Served {
   readonly client: FirehoseClient;
 }
 
-async function serve(options: Omit<DeliveryStreamRegistryOptions, 'dataDir'> & { dataDir?: string; credentials?: Map<string, string>; clientCredentials?: { accessKeyId: string; secretAccessKey: string } } = {}): Promise<Served> {
+async function serve(
+  options: Omit<DeliveryStreamRegistryOptions, 'dataDir'> & {
+    dataDir?: string;
+    credentials?: Map<string, string>;
+    clientCredentials?: { accessKeyId: string; secretAccessKey: string };
+  } = {},
+): Promise<Served> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'rx-firehose-api-')));
   if (options.dataDir === undefined) cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
   const registry = await DeliveryStreamRegistry.open({ ...options, dataDir });
-  const server = await listenOnLoopback(createServer(firehoseApiListener(registry, options.credentials === undefined ? {} : { credentials: options.credentials })));
-  const client = new FirehoseClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: options.clientCredentials ?? { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'anything' }, maxAttempts: 1 });
+  const server = await listenOnLoopback(
+    createServer(firehoseApiListener(registry, options.credentials === undefined ? {} : { credentials: options.credentials })),
+  );
+  const client = new FirehoseClient({
+    endpoint: server.endpoint,
+    region: 'us-east-1',
+    credentials: options.clientCredentials ?? { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'anything' },
+    maxAttempts: 1,
+  });
   let closed = false;
   cleanups.push(async () => {
     client.destroy();
@@ -97,15 +110,26 @@ describe('Firehose API server, with @aws-sdk/client-firehose', () => {
     expect(d?.Destinations?.[0]?.ExtendedS3DestinationDescription?.CompressionFormat).toBe('GZIP');
 
     await client.send(new CreateDeliveryStreamCommand(s3Stream('orders')));
-    expect(await client.send(new ListDeliveryStreamsCommand({}))).toMatchObject({ DeliveryStreamNames: ['clicks', 'orders'], HasMoreDeliveryStreams: false });
-    expect(await client.send(new ListDeliveryStreamsCommand({ Limit: 1 }))).toMatchObject({ DeliveryStreamNames: ['clicks'], HasMoreDeliveryStreams: true });
-    expect(await client.send(new ListDeliveryStreamsCommand({ ExclusiveStartDeliveryStreamName: 'clicks' }))).toMatchObject({ DeliveryStreamNames: ['orders'] });
+    expect(await client.send(new ListDeliveryStreamsCommand({}))).toMatchObject({
+      DeliveryStreamNames: ['clicks', 'orders'],
+      HasMoreDeliveryStreams: false,
+    });
+    expect(await client.send(new ListDeliveryStreamsCommand({ Limit: 1 }))).toMatchObject({
+      DeliveryStreamNames: ['clicks'],
+      HasMoreDeliveryStreams: true,
+    });
+    expect(await client.send(new ListDeliveryStreamsCommand({ ExclusiveStartDeliveryStreamName: 'clicks' }))).toMatchObject({
+      DeliveryStreamNames: ['orders'],
+    });
 
     const one = await client.send(new PutRecordCommand({ DeliveryStreamName: 'clicks', Record: { Data: Buffer.from('{"n":0}\n') } }));
     expect(one.RecordId).toMatch(/^[0-9a-f]+$/);
     expect(one.Encrypted).toBe(false);
     const batch = await client.send(
-      new PutRecordBatchCommand({ DeliveryStreamName: 'clicks', Records: Array.from({ length: 500 }, (_, i) => ({ Data: Buffer.from(`{"n":${i + 1}}\n`) })) }),
+      new PutRecordBatchCommand({
+        DeliveryStreamName: 'clicks',
+        Records: Array.from({ length: 500 }, (_, i) => ({ Data: Buffer.from(`{"n":${i + 1}}\n`) })),
+      }),
     );
     expect(batch.FailedPutCount).toBe(0);
     expect(batch.RequestResponses).toHaveLength(500);
@@ -121,15 +145,39 @@ describe('Firehose API server, with @aws-sdk/client-firehose', () => {
   it('should tag, list tags and untag', async () => {
     const { client } = await serve();
     await client.send(new CreateDeliveryStreamCommand(s3Stream('tagged', { Tags: [{ Key: 'b', Value: '2' }] })));
-    await client.send(new TagDeliveryStreamCommand({ DeliveryStreamName: 'tagged', Tags: [{ Key: 'a', Value: '1' }, { Key: 'c', Value: '3' }] }));
+    await client.send(
+      new TagDeliveryStreamCommand({
+        DeliveryStreamName: 'tagged',
+        Tags: [
+          { Key: 'a', Value: '1' },
+          { Key: 'c', Value: '3' },
+        ],
+      }),
+    );
     expect(await client.send(new ListTagsForDeliveryStreamCommand({ DeliveryStreamName: 'tagged' }))).toMatchObject({
-      Tags: [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }, { Key: 'c', Value: '3' }],
+      Tags: [
+        { Key: 'a', Value: '1' },
+        { Key: 'b', Value: '2' },
+        { Key: 'c', Value: '3' },
+      ],
       HasMoreTags: false,
     });
-    expect(await client.send(new ListTagsForDeliveryStreamCommand({ DeliveryStreamName: 'tagged', ExclusiveStartTagKey: 'a', Limit: 1 }))).toMatchObject({ Tags: [{ Key: 'b', Value: '2' }], HasMoreTags: true });
+    expect(
+      await client.send(new ListTagsForDeliveryStreamCommand({ DeliveryStreamName: 'tagged', ExclusiveStartTagKey: 'a', Limit: 1 })),
+    ).toMatchObject({ Tags: [{ Key: 'b', Value: '2' }], HasMoreTags: true });
     await client.send(new UntagDeliveryStreamCommand({ DeliveryStreamName: 'tagged', TagKeys: ['b'] }));
-    expect((await client.send(new ListTagsForDeliveryStreamCommand({ DeliveryStreamName: 'tagged' }))).Tags?.map((t) => t.Key)).toEqual(['a', 'c']);
-    const tooMany = await errorOf(client.send(new TagDeliveryStreamCommand({ DeliveryStreamName: 'tagged', Tags: Array.from({ length: 49 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })) })));
+    expect((await client.send(new ListTagsForDeliveryStreamCommand({ DeliveryStreamName: 'tagged' }))).Tags?.map((t) => t.Key)).toEqual([
+      'a',
+      'c',
+    ]);
+    const tooMany = await errorOf(
+      client.send(
+        new TagDeliveryStreamCommand({
+          DeliveryStreamName: 'tagged',
+          Tags: Array.from({ length: 49 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })),
+        }),
+      ),
+    );
     expect(tooMany.name).toBe('LimitExceededException');
     expect(tooMany.$metadata.httpStatusCode).toBe(400);
   });
@@ -141,7 +189,9 @@ describe('Firehose API server, with @aws-sdk/client-firehose', () => {
     const missing = await errorOf(client.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'nope' })));
     expect(missing.name).toBe('ResourceNotFoundException');
     expect(missing.message).toMatch(/nope .*not found/);
-    expect((await errorOf(client.send(new PutRecordCommand({ DeliveryStreamName: 'nope', Record: { Data: Buffer.from('x') } })))).name).toBe('ResourceNotFoundException');
+    expect(
+      (await errorOf(client.send(new PutRecordCommand({ DeliveryStreamName: 'nope', Record: { Data: Buffer.from('x') } })))).name,
+    ).toBe('ResourceNotFoundException');
 
     const inUse = await errorOf(client.send(new CreateDeliveryStreamCommand(s3Stream('a'))));
     expect(inUse.name).toBe('ResourceInUseException');
@@ -149,13 +199,28 @@ describe('Firehose API server, with @aws-sdk/client-firehose', () => {
     const badName = await errorOf(client.send(new CreateDeliveryStreamCommand(s3Stream('bad name!'))));
     expect(badName.name).toBe('InvalidArgumentException');
     const badConfig = await errorOf(
-      client.send(new CreateDeliveryStreamCommand({ ...s3Stream('b'), ExtendedS3DestinationConfiguration: { RoleARN: 'arn:aws:iam::000000000000:role/firehose', BucketARN: 'arn:aws:s3:::lake', BufferingHints: { SizeInMBs: 500, IntervalInSeconds: 60 } } })),
+      client.send(
+        new CreateDeliveryStreamCommand({
+          ...s3Stream('b'),
+          ExtendedS3DestinationConfiguration: {
+            RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+            BucketARN: 'arn:aws:s3:::lake',
+            BufferingHints: { SizeInMBs: 500, IntervalInSeconds: 60 },
+          },
+        }),
+      ),
     );
     expect(badConfig.name).toBe('InvalidArgumentException');
     expect(badConfig.message).toMatch(/BufferingHints\.SizeInMBs/);
-    const tooBig = await errorOf(client.send(new PutRecordCommand({ DeliveryStreamName: 'a', Record: { Data: new Uint8Array(1_024_001) } })));
+    const tooBig = await errorOf(
+      client.send(new PutRecordCommand({ DeliveryStreamName: 'a', Record: { Data: new Uint8Array(1_024_001) } })),
+    );
     expect(tooBig.name).toBe('InvalidArgumentException');
-    const tooMany = await errorOf(client.send(new PutRecordBatchCommand({ DeliveryStreamName: 'a', Records: Array.from({ length: 501 }, () => ({ Data: Buffer.from('x') })) })));
+    const tooMany = await errorOf(
+      client.send(
+        new PutRecordBatchCommand({ DeliveryStreamName: 'a', Records: Array.from({ length: 501 }, () => ({ Data: Buffer.from('x') })) }),
+      ),
+    );
     expect(tooMany.name).toBe('InvalidArgumentException');
 
     await client.send(new CreateDeliveryStreamCommand(s3Stream('c')));
@@ -167,7 +232,15 @@ describe('Firehose API server, with @aws-sdk/client-firehose', () => {
     // Records wait in a 128 MiB / 900 s buffer: nothing settles, so a 4 MiB budget fills up.
     const { client, registry, dataDir } = await serve({ maxInFlightBytes: 4 * 1_048_576 });
     await client.send(
-      new CreateDeliveryStreamCommand({ ...s3Stream('slow'), ExtendedS3DestinationConfiguration: { RoleARN: 'arn:aws:iam::000000000000:role/firehose', BucketARN: 'arn:aws:s3:::slow-lake', CompressionFormat: 'GZIP', BufferingHints: { SizeInMBs: 128, IntervalInSeconds: 900 } } }),
+      new CreateDeliveryStreamCommand({
+        ...s3Stream('slow'),
+        ExtendedS3DestinationConfiguration: {
+          RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+          BucketARN: 'arn:aws:s3:::slow-lake',
+          CompressionFormat: 'GZIP',
+          BufferingHints: { SizeInMBs: 128, IntervalInSeconds: 900 },
+        },
+      }),
     );
     const record = { Data: new Uint8Array(1_000_000).fill(0x41) };
     const first = await client.send(new PutRecordBatchCommand({ DeliveryStreamName: 'slow', Records: [record, record, record, record] }));
@@ -189,7 +262,10 @@ describe('Firehose API server, with @aws-sdk/client-firehose', () => {
     expect(closing.name).toBe('ServiceUnavailableException');
     const root = join(dataDir, 'slow-lake');
     const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith('.gz'));
-    const bytes = (await Promise.all(files.map(async (f) => gunzipSync(await readFile(join(root, f))).byteLength))).reduce((a, b) => a + b, 0);
+    const bytes = (await Promise.all(files.map(async (f) => gunzipSync(await readFile(join(root, f))).byteLength))).reduce(
+      (a, b) => a + b,
+      0,
+    );
     expect(bytes).toBe(5_000_000);
   });
 
@@ -200,7 +276,9 @@ describe('Firehose API server, with @aws-sdk/client-firehose', () => {
     await first.registry.close();
     const second = await serve({ dataDir: first.dataDir });
     expect((await second.client.send(new ListDeliveryStreamsCommand({}))).DeliveryStreamNames).toEqual(['kept']);
-    expect((await second.client.send(new ListTagsForDeliveryStreamCommand({ DeliveryStreamName: 'kept' }))).Tags).toEqual([{ Key: 'k', Value: 'v' }]);
+    expect((await second.client.send(new ListTagsForDeliveryStreamCommand({ DeliveryStreamName: 'kept' }))).Tags).toEqual([
+      { Key: 'k', Value: 'v' },
+    ]);
     await second.client.send(new PutRecordCommand({ DeliveryStreamName: 'kept', Record: { Data: Buffer.from('after\n') } }));
     await second.client.send(new DeleteDeliveryStreamCommand({ DeliveryStreamName: 'kept' }));
     expect((await deliveredLines(first.dataDir, 'lake')).sort()).toEqual(['after', 'before']);
@@ -210,10 +288,22 @@ describe('Firehose API server, with @aws-sdk/client-firehose', () => {
     const credentials = new Map([['AKIDGOOD', 'the-right-secret']]);
     const good = await serve({ credentials, clientCredentials: { accessKeyId: 'AKIDGOOD', secretAccessKey: 'the-right-secret' } });
     await good.client.send(new CreateDeliveryStreamCommand(s3Stream('signed')));
-    expect((await good.client.send(new PutRecordCommand({ DeliveryStreamName: 'signed', Record: { Data: Buffer.from('ok\n') } }))).RecordId).toBeDefined();
+    expect(
+      (await good.client.send(new PutRecordCommand({ DeliveryStreamName: 'signed', Record: { Data: Buffer.from('ok\n') } }))).RecordId,
+    ).toBeDefined();
 
-    const wrongSecret = new FirehoseClient({ endpoint: good.server.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'AKIDGOOD', secretAccessKey: 'a-wrong-secret' }, maxAttempts: 1 });
-    const unknownKey = new FirehoseClient({ endpoint: good.server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDOTHER', secretAccessKey: 'the-right-secret' }, maxAttempts: 1 });
+    const wrongSecret = new FirehoseClient({
+      endpoint: good.server.endpoint,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIDGOOD', secretAccessKey: 'a-wrong-secret' },
+      maxAttempts: 1,
+    });
+    const unknownKey = new FirehoseClient({
+      endpoint: good.server.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDOTHER', secretAccessKey: 'the-right-secret' },
+      maxAttempts: 1,
+    });
     cleanups.push(async () => (wrongSecret.destroy(), unknownKey.destroy()));
     const bad = await errorOf(wrongSecret.send(new ListDeliveryStreamsCommand({})));
     expect(bad.name).toBe('InvalidSignatureException');
@@ -221,7 +311,11 @@ describe('Firehose API server, with @aws-sdk/client-firehose', () => {
     expect(bad.message).not.toMatch(/right-secret|wrong-secret/);
     expect((await errorOf(unknownKey.send(new ListDeliveryStreamsCommand({})))).name).toBe('UnrecognizedClientException');
 
-    const unsigned = await fetch(good.server.endpoint, { method: 'POST', headers: { 'X-Amz-Target': 'Firehose_20150804.ListDeliveryStreams', 'Content-Type': 'application/x-amz-json-1.1' }, body: '{}' });
+    const unsigned = await fetch(good.server.endpoint, {
+      method: 'POST',
+      headers: { 'X-Amz-Target': 'Firehose_20150804.ListDeliveryStreams', 'Content-Type': 'application/x-amz-json-1.1' },
+      body: '{}',
+    });
     expect(unsigned.status).toBe(403);
     expect(await unsigned.json()).toMatchObject({ __type: 'MissingAuthenticationTokenException' });
   });
@@ -230,14 +324,21 @@ describe('Firehose API server, with @aws-sdk/client-firehose', () => {
     const { server, client } = await serve();
     await client.send(new CreateDeliveryStreamCommand(s3Stream('m')));
     const post = (target: string, body: string | Uint8Array, headers: Record<string, string> = {}) =>
-      fetch(server.endpoint, { method: 'POST', headers: { 'X-Amz-Target': target, 'Content-Type': 'application/x-amz-json-1.1', ...headers }, body });
+      fetch(server.endpoint, {
+        method: 'POST',
+        headers: { 'X-Amz-Target': target, 'Content-Type': 'application/x-amz-json-1.1', ...headers },
+        body,
+      });
 
     const notJson = await post('Firehose_20150804.PutRecord', '{"DeliveryStreamName":');
     expect(notJson.status).toBe(400);
     expect(await notJson.json()).toEqual({ __type: 'SerializationException', message: expect.any(String) });
     const notObject = await post('Firehose_20150804.PutRecord', '[1,2]');
     expect(await notObject.json()).toMatchObject({ __type: 'SerializationException' });
-    const badBase64 = await post('Firehose_20150804.PutRecord', JSON.stringify({ DeliveryStreamName: 'm', Record: { Data: 'no*base64!' } }));
+    const badBase64 = await post(
+      'Firehose_20150804.PutRecord',
+      JSON.stringify({ DeliveryStreamName: 'm', Record: { Data: 'no*base64!' } }),
+    );
     expect(await badBase64.json()).toMatchObject({ __type: 'SerializationException', message: expect.stringMatching(/base64/) });
     const noRecords = await post('Firehose_20150804.PutRecordBatch', JSON.stringify({ DeliveryStreamName: 'm', Records: 'x' }));
     expect(await noRecords.json()).toMatchObject({ __type: 'InvalidArgumentException' });
@@ -253,6 +354,8 @@ describe('Firehose API server, with @aws-sdk/client-firehose', () => {
     const get = await fetch(server.endpoint);
     expect(await get.json()).toMatchObject({ __type: 'UnknownOperationException' });
     // Still serving.
-    expect((await client.send(new PutRecordCommand({ DeliveryStreamName: 'm', Record: { Data: Buffer.from('fine\n') } }))).RecordId).toBeDefined();
+    expect(
+      (await client.send(new PutRecordCommand({ DeliveryStreamName: 'm', Record: { Data: Buffer.from('fine\n') } }))).RecordId,
+    ).toBeDefined();
   });
 });

@@ -3,7 +3,15 @@ import fc from 'fast-check';
 import { Observable, timer, map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { bufferBySizeOrTime, deliverTo, teeBackup } from '../../operators/index.js';
-import { DeliveryError, type DeliveryRequest, type Destination, type ErrorOutput, type FirehoseRecord, type ItemFailure, type SendOutcome } from '../../src/index.js';
+import {
+  DeliveryError,
+  type DeliveryRequest,
+  type Destination,
+  type ErrorOutput,
+  type FirehoseRecord,
+  type ItemFailure,
+  type SendOutcome,
+} from '../../src/index.js';
 import { recordOfSize, trackSettlements } from '../../src/testing/index.js';
 
 /** A deterministic pseudo-random stream (mulberry32) so one fast-check seed is one scenario. */
@@ -26,7 +34,13 @@ interface FlakyRequest extends DeliveryRequest {
 }
 
 /** A destination that fails at random: whole attempts (transient or permanent) or some items. */
-function flakyDestination(name: string, scheduler: TestScheduler, random: () => number, acks: Acks, path: string): Destination<FlakyRequest> {
+function flakyDestination(
+  name: string,
+  scheduler: TestScheduler,
+  random: () => number,
+  acks: Acks,
+  path: string,
+): Destination<FlakyRequest> {
   return {
     name,
     build: (batch) => ({ request: { ids: [name], items: batch.map((_r, i) => i), bytes: 0, batch: batch as readonly FirehoseRecord[] } }),
@@ -39,7 +53,8 @@ function flakyDestination(name: string, scheduler: TestScheduler, random: () => 
           if (roll < 0.25) throw new DeliveryError(`${name}.Permanent`, 'never', { permanent: true });
           const failed: ItemFailure[] = [];
           batch.forEach((_r, index) => {
-            if (roll > 0.8 && random() < 0.3) failed.push({ index, errorCode: `${name}.Item`, errorMessage: 'item failed', retriable: random() < 0.7 });
+            if (roll > 0.8 && random() < 0.3)
+              failed.push({ index, errorCode: `${name}.Item`, errorMessage: 'item failed', retriable: random() < 0.7 });
           });
           const failedIndexes = new Set(failed.map((f) => f.index));
           batch.forEach((record, i) => {
@@ -56,7 +71,13 @@ function flakyDestination(name: string, scheduler: TestScheduler, random: () => 
 }
 
 /** An error output that sometimes fails transiently, and records which records it wrote. */
-function flakyErrorOutput(scheduler: TestScheduler, random: () => number, acks: Acks, path: string, byRawData: Map<string, FirehoseRecord>): ErrorOutput {
+function flakyErrorOutput(
+  scheduler: TestScheduler,
+  random: () => number,
+  acks: Acks,
+  path: string,
+  byRawData: Map<string, FirehoseRecord>,
+): ErrorOutput {
   return {
     name: 'Errors',
     writeFailures: (failures) =>
@@ -132,7 +153,12 @@ describe('settlement through the operators (properties)', () => {
                 errorOutput: flakyErrorOutput(scheduler, random, acks, 'main', byRawData),
               }),
             )
-            .subscribe({ complete: () => (completed = true), error: (e: unknown) => { throw e; } });
+            .subscribe({
+              complete: () => (completed = true),
+              error: (e: unknown) => {
+                throw e;
+              },
+            });
           scheduler.flush();
 
           expect(completed).toBe(true);

@@ -5,7 +5,15 @@ import { gunzipSync } from 'node:zlib';
 import { lastValueFrom, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { directoryDestination, FirehoseApiError, InvalidOptionError, openDirectPut, settleRecord, type DirectPut, type FirehoseRecord } from '../../src/index.js';
+import {
+  directoryDestination,
+  FirehoseApiError,
+  InvalidOptionError,
+  openDirectPut,
+  settleRecord,
+  type DirectPut,
+  type FirehoseRecord,
+} from '../../src/index.js';
 import { bufferBySizeOrTime, deliverTo } from '../../operators/index.js';
 import { memoryDestination } from '../../src/testing/index.js';
 
@@ -71,7 +79,7 @@ describe('openDirectPut', () => {
     expect(seen.map(text)).toEqual(['a', 'bbb', 'c']);
   });
 
-  it("should let concurrent puts share one sync of the log (group commit)", async () => {
+  it('should let concurrent puts share one sync of the log (group commit)', async () => {
     const source = await openDirectPut({ logDir: await tempDir() });
     collect(source);
     const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => source.putRecord({ Data: `r${i}` })));
@@ -91,8 +99,15 @@ describe('openDirectPut', () => {
     await expect(source.putRecordBatch(Array.from({ length: 500 }, () => ({ Data: 'x' })))).resolves.toHaveProperty('FailedPutCount', 0);
     // 4 MiB in all is the most; one byte more is refused whole.
     const big = bytes(1_000_000);
-    await expect(source.putRecordBatch([big, big, big, big, bytes(194_304)].map((Data) => ({ Data })))).resolves.toHaveProperty('FailedPutCount', 0);
-    await expectApiError(source.putRecordBatch([big, big, big, big, bytes(194_305)].map((Data) => ({ Data }))), 'InvalidArgumentException', /4194305 bytes/);
+    await expect(source.putRecordBatch([big, big, big, big, bytes(194_304)].map((Data) => ({ Data })))).resolves.toHaveProperty(
+      'FailedPutCount',
+      0,
+    );
+    await expectApiError(
+      source.putRecordBatch([big, big, big, big, bytes(194_305)].map((Data) => ({ Data }))),
+      'InvalidArgumentException',
+      /4194305 bytes/,
+    );
   });
 
   it('should throttle with "Slow down." per record once unsettled bytes reach the budget, and accept again as records settle', async () => {
@@ -190,7 +205,9 @@ describe('openDirectPut', () => {
         const answer = await source.putRecordBatch(Array.from({ length: 20 }, () => record));
         accepted += 20 - answer.FailedPutCount;
         throttled += answer.FailedPutCount;
-        answer.RequestResponses.filter((r) => 'ErrorCode' in r).forEach((r) => expect(r).toEqual({ ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'Slow down.' }));
+        answer.RequestResponses.filter((r) => 'ErrorCode' in r).forEach((r) =>
+          expect(r).toEqual({ ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'Slow down.' }),
+        );
       }
       expect(source.budget.inFlightBytes).toBeLessThanOrEqual(budget + 100_000);
       expect(source.logBytes).toBeLessThanOrEqual(2 * budget + 2 * 1_048_576);
@@ -211,15 +228,28 @@ describe('openDirectPut', () => {
     const logDir = await tempDir();
     const out = await tempDir();
     const source = await openDirectPut({ logDir });
-    const done = lastValueFrom(source.records.pipe(bufferBySizeOrTime({ maxRecords: 100 }), deliverTo(directoryDestination({ path: out, streamName: 's', compression: 'GZIP' }))).pipe(toArray()));
-    await Promise.all(Array.from({ length: 8 }, (_, c) => source.putRecordBatch(Array.from({ length: 50 }, (_, i) => ({ Data: `${c}-${i}\n` })))));
+    const done = lastValueFrom(
+      source.records
+        .pipe(bufferBySizeOrTime({ maxRecords: 100 }), deliverTo(directoryDestination({ path: out, streamName: 's', compression: 'GZIP' })))
+        .pipe(toArray()),
+    );
+    await Promise.all(
+      Array.from({ length: 8 }, (_, c) => source.putRecordBatch(Array.from({ length: 50 }, (_, i) => ({ Data: `${c}-${i}\n` })))),
+    );
     await source.close();
     const results = await done;
     expect(results.every((r) => r.status === 'delivered')).toBe(true);
     await source.closeLog();
     expect(await readdir(logDir)).toEqual([]);
     const files = (await readdir(out, { recursive: true })).filter((f) => f.endsWith('.gz'));
-    const lines = (await Promise.all(files.map(async (f) => gunzipSync(await readFile(join(out, f))).toString('utf8')))).join('').split('\n').filter(Boolean);
-    expect(lines.sort()).toEqual(Array.from({ length: 8 }, (_, c) => Array.from({ length: 50 }, (_, i) => `${c}-${i}`)).flat().sort());
+    const lines = (await Promise.all(files.map(async (f) => gunzipSync(await readFile(join(out, f))).toString('utf8'))))
+      .join('')
+      .split('\n')
+      .filter(Boolean);
+    expect(lines.sort()).toEqual(
+      Array.from({ length: 8 }, (_, c) => Array.from({ length: 50 }, (_, i) => `${c}-${i}`))
+        .flat()
+        .sort(),
+    );
   });
 });

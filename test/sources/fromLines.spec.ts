@@ -26,7 +26,10 @@ describe('fromLines', () => {
     }
     const seen: FirehoseRecord[] = [];
     let done = false;
-    const subscription = fromLines(counted(), { maxInFlightBytes: 35 }).subscribe({ next: (r) => seen.push(r), complete: () => (done = true) });
+    const subscription = fromLines(counted(), { maxInFlightBytes: 35 }).subscribe({
+      next: (r) => seen.push(r),
+      complete: () => (done = true),
+    });
     await new Promise((resolve) => setImmediate(resolve));
     // 4 records (40 bytes ≥ 35) are out; nothing more is read until something settles.
     expect(seen).toHaveLength(4);
@@ -97,7 +100,9 @@ describe('fromLines', () => {
     }
 
     it('should emit a long line in linear time (a 32 MiB line, read in 64 KiB chunks)', async () => {
-      const records = await lastValueFrom(fromLines(longLine(32 * 1_048_576, 'next\n'), { maxRecordBytes: 64 * 1_048_576 }).pipe(toArray()));
+      const records = await lastValueFrom(
+        fromLines(longLine(32 * 1_048_576, 'next\n'), { maxRecordBytes: 64 * 1_048_576 }).pipe(toArray()),
+      );
       expect(records.map((r) => r.data.byteLength)).toEqual([32 * 1_048_576, 5]);
       expect(records[0]!.data.every((b, i, a) => (i === a.length - 1 ? b === 0x0a : b === 0x78))).toBe(true);
     });
@@ -106,7 +111,11 @@ describe('fromLines', () => {
       const errors = memoryDestination<FirehoseRecord>();
       const checkpoints: number[] = [];
       const records = await lastValueFrom(
-        fromLines(longLine(100 * 1_048_576, 'next\n'), { maxRecordBytes: 1000, errorOutput: errors, onCheckpoint: (o) => checkpoints.push(o) }).pipe(toArray()),
+        fromLines(longLine(100 * 1_048_576, 'next\n'), {
+          maxRecordBytes: 1000,
+          errorOutput: errors,
+          onCheckpoint: (o) => checkpoints.push(o),
+        }).pipe(toArray()),
       );
       expect(records.map(text)).toEqual(['next\n']);
       expect(records[0]!.recordId).toBe('line-1');
@@ -131,9 +140,13 @@ describe('fromLines', () => {
 
     it('should send a last line without newline over the limit to the error output too', async () => {
       const errors = memoryDestination<FirehoseRecord>();
-      const records = await lastValueFrom(fromLines(chunks('ok\n', '0123456789'), { maxRecordBytes: 10, errorOutput: errors }).pipe(toArray()));
+      const records = await lastValueFrom(
+        fromLines(chunks('ok\n', '0123456789'), { maxRecordBytes: 10, errorOutput: errors }).pipe(toArray()),
+      );
       expect(records.map(text)).toEqual(['ok\n']);
-      expect(errors.failureWrites[0]!.failures[0]).toMatchObject({ errorMessage: 'the line is 11 bytes, more than maxRecordBytes (10); rawData holds its first 10 bytes' });
+      expect(errors.failureWrites[0]!.failures[0]).toMatchObject({
+        errorMessage: 'the line is 11 bytes, more than maxRecordBytes (10); rawData holds its first 10 bytes',
+      });
     });
   });
 

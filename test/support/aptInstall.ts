@@ -39,4 +39,3 @@ export function aptInstall(packages: readonly string[]): string | undefined {
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`;
   return `apt-get install failed (exit ${result.status}):\n${output.slice(-2000)}`;
 }
-

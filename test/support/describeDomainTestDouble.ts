@@ -16,13 +16,23 @@ export function describeDomainTestDouble(
 ): DescribeDomainTestDouble {
   const calls: string[] = [];
   const send = async (command: unknown): Promise<unknown> => {
-    if (!(command instanceof DescribeDomainCommand)) throw new Error(`this test double answers DescribeDomain only; got ${String((command as object)?.constructor?.name)}`);
+    if (!(command instanceof DescribeDomainCommand))
+      throw new Error(`this test double answers DescribeDomain only; got ${String((command as object)?.constructor?.name)}`);
     const name = command.input.DomainName!;
     calls.push(name);
     const domain = domains[name];
-    if (domain === undefined) throw new ResourceNotFoundException({ message: `Domain not found: ${name}`, $metadata: { httpStatusCode: 409 } });
+    if (domain === undefined)
+      throw new ResourceNotFoundException({ message: `Domain not found: ${name}`, $metadata: { httpStatusCode: 409 } });
     const status = typeof domain === 'function' ? domain() : domain;
-    return { DomainStatus: { DomainName: name, DomainId: `123456789012/${name}`, ARN: `arn:aws:es:us-east-1:123456789012:domain/${name}`, ...status }, $metadata: {} };
+    return {
+      DomainStatus: {
+        DomainName: name,
+        DomainId: `123456789012/${name}`,
+        ARN: `arn:aws:es:us-east-1:123456789012:domain/${name}`,
+        ...status,
+      },
+      $metadata: {},
+    };
   };
   return { calls, send: send as DescribeDomainClient['send'] };
 }

@@ -184,7 +184,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-
 /** Pids of all descendants of `pid` (Linux /proc; empty elsewhere). */
 function descendants(pid: number): number[] {
   const children = new Map<number, number[]>();

@@ -22,7 +22,14 @@
  * - A document store to query: `documents()`, `document()`, `indices()`.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -73,14 +80,25 @@ export interface OpenSearchBulkServerOptions {
   /** Fails chosen items: return the error to answer, or `undefined` to index the item. Runs before `throttledShare`. */
   readonly failItem?: (item: BulkItemContext) => ItemError | undefined;
   /** Fails a whole request before it is read: return a status and body, or `undefined`. */
-  readonly failRequest?: (request: { readonly sequence: number; readonly headers: IncomingHttpHeaders }) => { status: number; body?: unknown } | undefined;
+  readonly failRequest?: (request: {
+    readonly sequence: number;
+    readonly headers: IncomingHttpHeaders;
+  }) => { status: number; body?: unknown } | undefined;
   /** Accept `_type` in action lines, as Elasticsearch 6 does. Default `false`, as OpenSearch 2. */
   readonly allowTypes?: boolean;
   /** Serve https with this key and certificate (PEM). Default: http. */
   readonly tls?: { readonly key: string; readonly cert: string };
   /** Require SigV4 with these credentials, or basic auth. Default: no authentication. */
   readonly auth?:
-    | { readonly sigv4: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string; readonly region: string; readonly service: 'es' | 'aoss' } }
+    | {
+        readonly sigv4: {
+          readonly accessKeyId: string;
+          readonly secretAccessKey: string;
+          readonly sessionToken?: string;
+          readonly region: string;
+          readonly service: 'es' | 'aoss';
+        };
+      }
     | { readonly basic: { readonly username: string; readonly password: string } };
 }
 
@@ -99,7 +117,18 @@ export interface OpenSearchBulkServer {
 
 const MIB = 1_048_576;
 const ACTIONS = new Set(['index', 'create', 'update', 'delete']);
-const PARAMETERS = new Set(['_index', '_id', 'routing', 'pipeline', 'version', 'version_type', 'if_seq_no', 'if_primary_term', 'require_alias', 'retry_on_conflict']);
+const PARAMETERS = new Set([
+  '_index',
+  '_id',
+  'routing',
+  'pipeline',
+  'version',
+  'version_type',
+  'if_seq_no',
+  'if_primary_term',
+  'require_alias',
+  'retry_on_conflict',
+]);
 const INDEX_FORBIDDEN = /[\\/*?"<>| ,#:]/;
 
 type FieldType = 'long' | 'float' | 'boolean' | 'text' | 'object';
@@ -142,7 +171,14 @@ export async function startOpenSearchBulkServer(options: OpenSearchBulkServerOpt
       : undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const log: BulkRequestLog = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, bytes: 0, status: 0, itemStatuses: [] };
+    const log: BulkRequestLog = {
+      method: req.method ?? '',
+      path: req.url ?? '',
+      headers: req.headers,
+      bytes: 0,
+      status: 0,
+      itemStatuses: [],
+    };
     requests.push(log);
     const answer = (status: number, body?: unknown): void => {
       log.status = status;
@@ -163,7 +199,10 @@ export async function startOpenSearchBulkServer(options: OpenSearchBulkServerOpt
     const url = new URL(req.url ?? '/', 'http://localhost');
     const match = /^\/(?:([^/_][^/]*)\/)?_bulk\/?$/.exec(url.pathname);
     if (match === null || (req.method !== 'POST' && req.method !== 'PUT')) {
-      return answer(404, error(404, 'resource_not_found_exception', `no handler found for uri [${url.pathname}] and method [${req.method}]`));
+      return answer(
+        404,
+        error(404, 'resource_not_found_exception', `no handler found for uri [${url.pathname}] and method [${req.method}]`),
+      );
     }
 
     const authProblem =
@@ -204,13 +243,19 @@ export async function startOpenSearchBulkServer(options: OpenSearchBulkServerOpt
     return failed(item.index, item.id, {
       status: 429,
       type: 'rejected_execution_exception',
-      reason: 'rejected execution of coordinating operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, coordinating_operation_bytes=1, max_coordinating_and_primary_bytes=0]',
+      reason:
+        'rejected execution of coordinating operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, coordinating_operation_bytes=1, max_coordinating_and_primary_bytes=0]',
     });
   };
 
   const apply = (op: Operation): ItemResult => {
     const problem = indexNameProblem(op.index);
-    if (problem !== undefined) return failed(op.index, op.id, { status: 400, type: 'invalid_index_name_exception', reason: `Invalid index name [${op.index}], ${problem}` });
+    if (problem !== undefined)
+      return failed(op.index, op.id, {
+        status: 400,
+        type: 'invalid_index_name_exception',
+        reason: `Invalid index name [${op.index}], ${problem}`,
+      });
     const docs = store.get(op.index) ?? new Map<string, StoredDocument>();
     if (op.action === 'delete') {
       const existed = op.id !== undefined && docs.delete(op.id);
@@ -220,19 +265,37 @@ export async function startOpenSearchBulkServer(options: OpenSearchBulkServerOpt
     try {
       parsed = JSON.parse(op.source ?? '');
     } catch (err) {
-      return failed(op.index, op.id, { status: 400, type: 'mapper_parsing_exception', reason: `failed to parse: ${(err as Error).message}` });
+      return failed(op.index, op.id, {
+        status: 400,
+        type: 'mapper_parsing_exception',
+        reason: `failed to parse: ${(err as Error).message}`,
+      });
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      return failed(op.index, op.id, { status: 400, type: 'mapper_parsing_exception', reason: 'failed to parse, document is not a JSON object' });
+      return failed(op.index, op.id, {
+        status: 400,
+        type: 'mapper_parsing_exception',
+        reason: 'failed to parse, document is not a JSON object',
+      });
     }
-    if (op.action === 'update') return failed(op.index, op.id, { status: 400, type: 'illegal_argument_exception', reason: 'update is not supported by this test server' });
+    if (op.action === 'update')
+      return failed(op.index, op.id, {
+        status: 400,
+        type: 'illegal_argument_exception',
+        reason: 'update is not supported by this test server',
+      });
     const id = op.id ?? randomBytes(15).toString('base64url');
     const existing = docs.get(id);
     if (op.action === 'create' && existing !== undefined) {
-      return failed(op.index, id, { status: 409, type: 'version_conflict_engine_exception', reason: `[${id}]: version conflict, document already exists (current version [${existing.version}])` });
+      return failed(op.index, id, {
+        status: 409,
+        type: 'version_conflict_engine_exception',
+        reason: `[${id}]: version conflict, document already exists (current version [${existing.version}])`,
+      });
     }
     const mappingProblem = checkMapping(op.index, parsed as Record<string, unknown>, id);
-    if (mappingProblem !== undefined) return failed(op.index, id, { status: 400, type: 'mapper_parsing_exception', reason: mappingProblem });
+    if (mappingProblem !== undefined)
+      return failed(op.index, id, { status: 400, type: 'mapper_parsing_exception', reason: mappingProblem });
     const version = (existing?.version ?? 0) + 1;
     docs.set(id, { index: op.index, id, source: op.source!, version });
     store.set(op.index, docs);
@@ -273,10 +336,12 @@ export async function startOpenSearchBulkServer(options: OpenSearchBulkServerOpt
 
   const listener: RequestListener = (req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify(error(500, 'exception', String(err))));
+      if (!res.headersSent)
+        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify(error(500, 'exception', String(err))));
     });
   };
-  const server: Server = options.tls === undefined ? createServer(listener) : (createHttpsServer(options.tls, listener) as unknown as Server);
+  const server: Server =
+    options.tls === undefined ? createServer(listener) : (createHttpsServer(options.tls, listener) as unknown as Server);
   const loopback = await listenOnLoopback(server);
   return {
     endpoint: options.tls === undefined ? loopback.endpoint : loopback.endpoint.replace(/^http:/, 'https:'),
@@ -308,8 +373,12 @@ function error(status: number, type: string, reason: string): unknown {
 /** NDJSON as OpenSearch's bulk parser reads it: action line, then (except for delete) the document line. */
 function parseBulkBody(bytes: Buffer, pathIndex: string | undefined, allowTypes: boolean): Operation[] {
   if (bytes.length === 0) throw new BadRequest(400, 'action_request_validation_exception', 'Validation Failed: 1: no requests added;');
-  if (bytes[bytes.length - 1] !== 0x0a) throw new BadRequest(400, 'illegal_argument_exception', 'The bulk request must be terminated by a newline [\\n]');
-  const lines = bytes.subarray(0, bytes.length - 1).toString('utf8').split('\n');
+  if (bytes[bytes.length - 1] !== 0x0a)
+    throw new BadRequest(400, 'illegal_argument_exception', 'The bulk request must be terminated by a newline [\\n]');
+  const lines = bytes
+    .subarray(0, bytes.length - 1)
+    .toString('utf8')
+    .split('\n');
   const operations: Operation[] = [];
   for (let i = 0; i < lines.length; i++) {
     const lineNumber = i + 1;
@@ -317,14 +386,26 @@ function parseBulkBody(bytes: Buffer, pathIndex: string | undefined, allowTypes:
     try {
       action = JSON.parse(lines[i]!);
     } catch {
-      throw new BadRequest(400, 'illegal_argument_exception', `Malformed action/metadata line [${lineNumber}], expected START_OBJECT or END_OBJECT but found [${lines[i] === '' ? 'null' : 'VALUE_STRING'}]`);
+      throw new BadRequest(
+        400,
+        'illegal_argument_exception',
+        `Malformed action/metadata line [${lineNumber}], expected START_OBJECT or END_OBJECT but found [${lines[i] === '' ? 'null' : 'VALUE_STRING'}]`,
+      );
     }
     if (typeof action !== 'object' || action === null || Array.isArray(action)) {
-      throw new BadRequest(400, 'illegal_argument_exception', `Malformed action/metadata line [${lineNumber}], expected START_OBJECT but found [${Array.isArray(action) ? 'START_ARRAY' : 'VALUE'}]`);
+      throw new BadRequest(
+        400,
+        'illegal_argument_exception',
+        `Malformed action/metadata line [${lineNumber}], expected START_OBJECT but found [${Array.isArray(action) ? 'START_ARRAY' : 'VALUE'}]`,
+      );
     }
     const keys = Object.keys(action);
     if (keys.length !== 1 || !ACTIONS.has(keys[0]!)) {
-      throw new BadRequest(400, 'illegal_argument_exception', `Malformed action/metadata line [${lineNumber}], expected one of [create, delete, index, update] but found [${keys[0] ?? ''}]`);
+      throw new BadRequest(
+        400,
+        'illegal_argument_exception',
+        `Malformed action/metadata line [${lineNumber}], expected one of [create, delete, index, update] but found [${keys[0] ?? ''}]`,
+      );
     }
     const name = keys[0]!;
     const meta = (action as Record<string, unknown>)[name];
@@ -333,7 +414,11 @@ function parseBulkBody(bytes: Buffer, pathIndex: string | undefined, allowTypes:
     }
     for (const p of Object.keys(meta)) {
       if (!PARAMETERS.has(p) && !(allowTypes && p === '_type')) {
-        throw new BadRequest(400, 'illegal_argument_exception', `Action/metadata line [${lineNumber}] contains an unknown parameter [${p}]`);
+        throw new BadRequest(
+          400,
+          'illegal_argument_exception',
+          `Action/metadata line [${lineNumber}] contains an unknown parameter [${p}]`,
+        );
       }
     }
     const m = meta as { _index?: unknown; _id?: unknown };
@@ -343,7 +428,8 @@ function parseBulkBody(bytes: Buffer, pathIndex: string | undefined, allowTypes:
     let source: string | undefined;
     if (name !== 'delete') {
       i++;
-      if (i >= lines.length) throw new BadRequest(400, 'illegal_argument_exception', 'The bulk request must be terminated by a newline [\\n]');
+      if (i >= lines.length)
+        throw new BadRequest(400, 'illegal_argument_exception', 'The bulk request must be terminated by a newline [\\n]');
       source = lines[i]!;
     }
     operations.push({ action: name, index, id, source });
@@ -387,14 +473,18 @@ async function readAll(req: IncomingMessage, maxBytes: number): Promise<{ bytes:
   return { bytes: Buffer.concat(chunks), tooLarge: size > maxBytes };
 }
 
-function basicProblem(auth: OpenSearchBulkServerOptions['auth'], headers: IncomingHttpHeaders): { status: number; body: unknown } | undefined {
+function basicProblem(
+  auth: OpenSearchBulkServerOptions['auth'],
+  headers: IncomingHttpHeaders,
+): { status: number; body: unknown } | undefined {
   if (auth === undefined || !('basic' in auth)) return undefined;
   const expected = `Basic ${Buffer.from(`${auth.basic.username}:${auth.basic.password}`).toString('base64')}`;
   if (headers.authorization === expected) return undefined;
   return { status: 401, body: error(401, 'security_exception', 'Unauthorized') };
 }
 
-const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
 
 /** Recomputes the request's SigV4 signature from its signed headers and compares; checks the payload hash. */
 async function sigv4Problem(
@@ -409,12 +499,15 @@ async function sigv4Problem(
   const m = AUTHORIZATION.exec(header);
   const amzDate = req.headers['x-amz-date'];
   if (m === null || typeof amzDate !== 'string' || !/^\d{8}T\d{6}Z$/.test(amzDate)) {
-    return { status: 403, body: { message: 'Authorization header requires existence of either a \'X-Amz-Date\' or a \'Date\' header.' } };
+    return { status: 403, body: { message: "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header." } };
   }
   const [, accessKeyId, , region, service, signedHeaders, signature] = m;
-  if (accessKeyId !== expected.accessKeyId) return { status: 403, body: { message: 'The security token included in the request is invalid.' } };
-  if (service !== expected.service) return { status: 403, body: { message: `Credential should be scoped to correct service: '${expected.service}'.` } };
-  if (region !== expected.region) return { status: 403, body: { message: `Credential should be scoped to a valid region, not '${region}'.` } };
+  if (accessKeyId !== expected.accessKeyId)
+    return { status: 403, body: { message: 'The security token included in the request is invalid.' } };
+  if (service !== expected.service)
+    return { status: 403, body: { message: `Credential should be scoped to correct service: '${expected.service}'.` } };
+  if (region !== expected.region)
+    return { status: 403, body: { message: `Credential should be scoped to a valid region, not '${region}'.` } };
   const payloadHash = req.headers['x-amz-content-sha256'];
   if (payloadHash !== undefined && payloadHash !== 'UNSIGNED-PAYLOAD' && payloadHash !== createHash('sha256').update(body).digest('hex')) {
     return { status: 403, body: { message: 'The provided x-amz-content-sha256 header does not match what was computed.' } };
@@ -422,19 +515,41 @@ async function sigv4Problem(
   const headers: Record<string, string> = {};
   for (const name of signedHeaders!.split(';')) {
     const value = req.headers[name];
-    if (value === undefined) return { status: 403, body: { message: `The request signature we calculated does not match the signature you provided (header ${name} is signed but absent).` } };
+    if (value === undefined)
+      return {
+        status: 403,
+        body: {
+          message: `The request signature we calculated does not match the signature you provided (header ${name} is signed but absent).`,
+        },
+      };
     headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
-  const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+  const signingDate = new Date(
+    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+  );
   const query: Record<string, string> = {};
   url.searchParams.forEach((v, k) => (query[k] = v));
   const signed = await verifier.sign(
-    { method: req.method ?? 'POST', protocol: 'http:', hostname: (headers.host ?? '').split(':')[0]!, path: url.pathname, query, headers, body },
+    {
+      method: req.method ?? 'POST',
+      protocol: 'http:',
+      hostname: (headers.host ?? '').split(':')[0]!,
+      path: url.pathname,
+      query,
+      headers,
+      body,
+    },
     { signingDate },
   );
   const computed = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization ?? signed.headers.Authorization))?.[1];
   if (computed !== signature) {
-    return { status: 403, body: { message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.' } };
+    return {
+      status: 403,
+      body: {
+        message:
+          'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+      },
+    };
   }
   return undefined;
 }

@@ -95,7 +95,19 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { accessSync, closeSync, constants as fsConstants, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants as fsConstants,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -226,7 +238,11 @@ function run(cmd: string, args: readonly string[], opts: { cwd?: string; timeout
       (error, stdout, stderr) => {
         if (error) {
           const how = error.killed ? `killed after ${opts.timeoutMs} ms` : `exit code ${String(error.code)}`;
-          reject(new Error(`\`${cmd} ${args.join(' ')}\` failed (${how})\n--- stdout ---\n${tail(stdout, 60)}\n--- stderr ---\n${tail(stderr, 60)}`));
+          reject(
+            new Error(
+              `\`${cmd} ${args.join(' ')}\` failed (${how})\n--- stdout ---\n${tail(stdout, 60)}\n--- stderr ---\n${tail(stderr, 60)}`,
+            ),
+          );
         } else {
           resolve({ stdout, stderr });
         }
@@ -243,7 +259,6 @@ function tail(text: string, lines: number): string {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-
 
 function cephConf(dir: string, fsid: string, monPort: number, rgwPort: number): string {
   // `$cluster`, `$name`, `$id` are Ceph metavariables, expanded per daemon.
@@ -474,7 +489,10 @@ export async function startRadosGateway(options?: { log?: (line: string) => void
     log(`radosgw: dir ${dir}, fsid ${fsid}, mon 127.0.0.1:${monPort}, s3 127.0.0.1:${rgwPort}`);
 
     // Monitor.
-    await run('monmaptool', ['--create', '--addv', 'a', `[v2:127.0.0.1:${monPort}]`, '--fsid', fsid, join(dir, 'monmap')], { cwd: dir, timeoutMs: remaining() });
+    await run('monmaptool', ['--create', '--addv', 'a', `[v2:127.0.0.1:${monPort}]`, '--fsid', fsid, join(dir, 'monmap')], {
+      cwd: dir,
+      timeoutMs: remaining(),
+    });
     await run('ceph-mon', ['-c', conf, '--mkfs', '-i', 'a', '--monmap', join(dir, 'monmap')], { cwd: dir, timeoutMs: remaining() });
     spawnDaemon(inst, 'mon.a', 'ceph-mon', ['-c', conf, '-f', '-i', 'a']);
 
@@ -495,7 +513,18 @@ export async function startRadosGateway(options?: { log?: (line: string) => void
     assertAlive();
     await run(
       'radosgw-admin',
-      ['-c', conf, '-n', RGW_NAME, 'user', 'create', '--uid=test', '--display-name=test', `--access-key=${accessKeyId}`, `--secret-key=${secretAccessKey}`],
+      [
+        '-c',
+        conf,
+        '-n',
+        RGW_NAME,
+        'user',
+        'create',
+        '--uid=test',
+        '--display-name=test',
+        `--access-key=${accessKeyId}`,
+        `--secret-key=${secretAccessKey}`,
+      ],
       { cwd: dir, timeoutMs: remaining() },
     );
     log(`radosgw: user created (${((Date.now() - tStart) / 1000).toFixed(1)}s)`);

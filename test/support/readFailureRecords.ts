@@ -8,7 +8,8 @@ export async function readFailureFiles(root: string): Promise<Array<{ path: stri
   const out: Array<{ path: string; record: FailureRecord }> = [];
   for (const e of entries.filter((x) => x.isFile())) {
     const path = join(e.parentPath, e.name).slice(root.length + 1);
-    for (const l of (await readFile(join(e.parentPath, e.name), 'utf8')).split('\n')) if (l !== '') out.push({ path, record: JSON.parse(l) as FailureRecord });
+    for (const l of (await readFile(join(e.parentPath, e.name), 'utf8')).split('\n'))
+      if (l !== '') out.push({ path, record: JSON.parse(l) as FailureRecord });
   }
   return out;
 }

@@ -75,9 +75,11 @@ describe('the Lambda event, against published schemas of Firehose events', () =>
 });
 
 describe("a local handler's response, held to Lambda's 6 MB response limit", () => {
-  const answer = (bytes: number): LocalTransformation => (event) => ({
-    records: event.records.map((r) => ({ recordId: r.recordId, result: 'Ok', data: Buffer.alloc(bytes).toString('base64') })),
-  });
+  const answer =
+    (bytes: number): LocalTransformation =>
+    (event) => ({
+      records: event.records.map((r) => ({ recordId: r.recordId, result: 'Ok', data: Buffer.alloc(bytes).toString('base64') })),
+    });
 
   it('should fail a response over the limit as Lambda reports it, retry it, then write processing-failed records', () => {
     const scheduler = new TestScheduler(() => undefined);
@@ -100,7 +102,9 @@ describe("a local handler's response, held to Lambda's 6 MB response limit", () 
       {
         attemptsMade: 2,
         errorCode: 'Lambda.FunctionError',
-        errorMessage: expect.stringContaining(`Unhandled: Function.ResponseSizeTooLarge: Response payload size exceeded maximum allowed payload size (${LAMBDA_RESPONSE_LIMIT_BYTES} bytes).`),
+        errorMessage: expect.stringContaining(
+          `Unhandled: Function.ResponseSizeTooLarge: Response payload size exceeded maximum allowed payload size (${LAMBDA_RESPONSE_LIMIT_BYTES} bytes).`,
+        ),
       },
     ]);
   });

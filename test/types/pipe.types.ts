@@ -35,7 +35,9 @@ expectTypeOf(clicks$.pipe(bufferBySizeOrTime(), deliverTo(directory))).toEqualTy
 expectTypeOf(clicks$.pipe(bufferBySizeOrTime(), deliverTo(s3))).toEqualTypeOf<Observable<DeliveryResult<Click>>>();
 expectTypeOf(clicks$.pipe(bufferBySizeOrTime(), deliverTo(http))).toEqualTypeOf<Observable<DeliveryResult<Click>>>();
 expectTypeOf(clicks$.pipe(bufferBySizeOrTime(), deliverTo(memory))).toEqualTypeOf<Observable<DeliveryResult<Click>>>();
-expectTypeOf(strings$.pipe(bufferBySizeOrTime({ maxBytes: 1024 }), deliverTo(directory))).toEqualTypeOf<Observable<DeliveryResult<string>>>();
+expectTypeOf(strings$.pipe(bufferBySizeOrTime({ maxBytes: 1024 }), deliverTo(directory))).toEqualTypeOf<
+  Observable<DeliveryResult<string>>
+>();
 expectTypeOf(strings$.pipe(bufferBySizeOrTime())).toEqualTypeOf<Observable<string[]>>();
 
 // Options typed by the source's record type.
@@ -52,17 +54,33 @@ deliverTo({ name: 'x', deliver: () => Promise.resolve() });
 
 // teeBackup mirrors its source's type; its options are typed by it too.
 expectTypeOf(clicks$.pipe(teeBackup(directory))).toEqualTypeOf<Observable<Click>>();
-expectTypeOf(clicks$.pipe(teeBackup(s3, { onResult: (result) => expectTypeOf(result).toEqualTypeOf<DeliveryResult<Click>>() }))).toEqualTypeOf<Observable<Click>>();
+expectTypeOf(
+  clicks$.pipe(teeBackup(s3, { onResult: (result) => expectTypeOf(result).toEqualTypeOf<DeliveryResult<Click>>() })),
+).toEqualTypeOf<Observable<Click>>();
 
 // transformWithLambda makes new FirehoseRecords (the handler decides their data).
-expectTypeOf(clicks$.pipe(transformWithLambda((event) => ({ records: event.records.map((r) => ({ recordId: r.recordId, result: 'Ok' as const, data: r.data })) })))).toEqualTypeOf<
-  Observable<FirehoseRecord>
->();
+expectTypeOf(
+  clicks$.pipe(
+    transformWithLambda((event) => ({
+      records: event.records.map((r) => ({ recordId: r.recordId, result: 'Ok' as const, data: r.data })),
+    })),
+  ),
+).toEqualTypeOf<Observable<FirehoseRecord>>();
 // @ts-expect-error transformWithLambda takes records, not strings
 strings$.pipe(transformWithLambda(() => ({ records: [] })));
 
 // mapRecords infers both sides; filterRecords keeps the type.
-expectTypeOf(clicks$.pipe(mapRecords((c) => ({ ...c, page: c.page.toUpperCase(), views: 1 })))).toEqualTypeOf<Observable<{ views: number; page: string; recordId: string; data: Uint8Array; approximateArrivalTimestamp: number; kinesisRecordMetadata?: FirehoseRecord['kinesisRecordMetadata']; partitionKeys?: FirehoseRecord['partitionKeys'] }>>();
+expectTypeOf(clicks$.pipe(mapRecords((c) => ({ ...c, page: c.page.toUpperCase(), views: 1 })))).toEqualTypeOf<
+  Observable<{
+    views: number;
+    page: string;
+    recordId: string;
+    data: Uint8Array;
+    approximateArrivalTimestamp: number;
+    kinesisRecordMetadata?: FirehoseRecord['kinesisRecordMetadata'];
+    partitionKeys?: FirehoseRecord['partitionKeys'];
+  }>
+>();
 expectTypeOf(clicks$.pipe(filterRecords((c) => c.page !== ''))).toEqualTypeOf<Observable<Click>>();
 // @ts-expect-error mapRecords must return a record (an object)
 clicks$.pipe(mapRecords((c) => c.page));
@@ -71,10 +89,12 @@ clicks$.pipe(mapRecords((c) => c.page));
 declare const kinesis: KinesisClient;
 declare const input: AsyncIterable<string>;
 expectTypeOf(fromLines(input).pipe(bufferBySizeOrTime(), deliverTo(directory))).toEqualTypeOf<Observable<DeliveryResult<FirehoseRecord>>>();
-expectTypeOf(fromKinesisStream({ client: kinesis, streamName: 's' }).pipe(teeBackup(s3), bufferBySizeOrTime(), deliverTo(http))).toEqualTypeOf<
+expectTypeOf(
+  fromKinesisStream({ client: kinesis, streamName: 's' }).pipe(teeBackup(s3), bufferBySizeOrTime(), deliverTo(http)),
+).toEqualTypeOf<Observable<DeliveryResult<FirehoseRecord>>>();
+expectTypeOf(of({ a: 1 }).pipe(toRecords(), bufferBySizeOrTime(), deliverTo(directory))).toEqualTypeOf<
   Observable<DeliveryResult<FirehoseRecord>>
 >();
-expectTypeOf(of({ a: 1 }).pipe(toRecords(), bufferBySizeOrTime(), deliverTo(directory))).toEqualTypeOf<Observable<DeliveryResult<FirehoseRecord>>>();
 
 // Built-in destinations are Destinations.
 expectTypeOf(directory).toMatchTypeOf<Destination>();

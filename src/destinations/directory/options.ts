@@ -21,8 +21,10 @@ export interface DirectoryConfig extends ObjectStoreLayout {
 
 /** Checks the options at construction; throws {@link InvalidOptionError} naming the option. */
 export function checkDirectoryOptions(options: DirectoryDestinationOptions): DirectoryConfig {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError(NAME, 'options', options, 'an object with at least path');
-  if (typeof options.path !== 'string' || options.path === '') throw new InvalidOptionError(NAME, 'path', options.path, 'a non-empty directory path');
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionError(NAME, 'options', options, 'an object with at least path');
+  if (typeof options.path !== 'string' || options.path === '')
+    throw new InvalidOptionError(NAME, 'path', options.path, 'a non-empty directory path');
   const fsync = options.fsync ?? true;
   if (typeof fsync !== 'boolean') throw new InvalidOptionError(NAME, 'fsync', fsync, 'true or false');
   return { ...checkObjectStoreOptions(NAME, options), root: resolve(options.path), fsync };

@@ -15,7 +15,13 @@ const PERMANENT = new Set(['ENAMETOOLONG', 'EINVAL', 'EISDIR', 'ENOTDIR', 'EROFS
  *
  * The only code of the directory destination that touches the file system.
  */
-export async function writeObjectAtomically(root: string, key: string, body: Uint8Array, fsync: boolean, signal: AbortSignal): Promise<string> {
+export async function writeObjectAtomically(
+  root: string,
+  key: string,
+  body: Uint8Array,
+  fsync: boolean,
+  signal: AbortSignal,
+): Promise<string> {
   const target = resolve(root, key);
   if (!target.startsWith(root.endsWith(sep) ? root : root + sep)) {
     throw new DeliveryError('Directory.InvalidKey', `object key ${JSON.stringify(key)} leads outside ${root}`, { permanent: true });
@@ -66,9 +72,15 @@ async function makeDirectories(dir: string): Promise<string | undefined> {
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       if (code === 'EEXIST') continue;
-      const parentThere = await stat(dirname(d)).then((s) => s.isDirectory(), () => false);
+      const parentThere = await stat(dirname(d)).then(
+        (s) => s.isDirectory(),
+        () => false,
+      );
       if (code === 'ENOENT' && parentThere) {
-        throw new DeliveryError('Directory.ENOENT', `cannot create the directory ${d}: ${dirname(d)} accepts no new directories`, { permanent: true, cause: err });
+        throw new DeliveryError('Directory.ENOENT', `cannot create the directory ${d}: ${dirname(d)} accepts no new directories`, {
+          permanent: true,
+          cause: err,
+        });
       }
       throw err;
     }

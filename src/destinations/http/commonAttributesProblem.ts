@@ -12,7 +12,8 @@ export function commonAttributesProblem(value: unknown): string | undefined {
     if (name.length < 1 || name.length > MAX_COMMON_ATTRIBUTE_NAME_CHARS) {
       return `has a name of ${name.length} characters; names have 1–${MAX_COMMON_ATTRIBUTE_NAME_CHARS}`;
     }
-    if (typeof v !== 'string') return `has a value of type ${v === null ? 'null' : typeof v} for ${JSON.stringify(name)}; values are strings`;
+    if (typeof v !== 'string')
+      return `has a value of type ${v === null ? 'null' : typeof v} for ${JSON.stringify(name)}; values are strings`;
     if (v.length > MAX_COMMON_ATTRIBUTE_VALUE_CHARS) {
       return `has a value of ${v.length} characters for ${JSON.stringify(name)}; values have at most ${MAX_COMMON_ATTRIBUTE_VALUE_CHARS}`;
     }

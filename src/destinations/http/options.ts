@@ -69,11 +69,15 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 
 /** Checks the options at construction; throws {@link InvalidOptionError} naming the option (never showing the access key). */
 export function checkHttpEndpointOptions(options: HttpEndpointDestinationOptions): HttpEndpointConfig {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError(NAME, 'options', options, 'an object with at least url');
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionError(NAME, 'options', options, 'an object with at least url');
   const url = checkUrl(options.url);
 
   const accessKey = options.accessKey;
-  if (accessKey !== undefined && (typeof accessKey !== 'string' || !PRINTABLE_ASCII.test(accessKey) || accessKey.length > MAX_ACCESS_KEY_BYTES)) {
+  if (
+    accessKey !== undefined &&
+    (typeof accessKey !== 'string' || !PRINTABLE_ASCII.test(accessKey) || accessKey.length > MAX_ACCESS_KEY_BYTES)
+  ) {
     // The value is a secret: the message describes it without showing it.
     const shown = typeof accessKey === 'string' ? `a string of ${accessKey.length} characters (not shown)` : accessKey;
     throw new InvalidOptionError(NAME, 'accessKey', shown, `1 to ${MAX_ACCESS_KEY_BYTES} printable ASCII characters`);
@@ -83,12 +87,18 @@ export function checkHttpEndpointOptions(options: HttpEndpointDestinationOptions
   if (commonAttributes !== undefined) {
     const problem = commonAttributesProblem(commonAttributes);
     if (problem !== undefined) {
-      throw new InvalidOptionError(NAME, 'commonAttributes', commonAttributes, `an object of at most 50 string values, names of 1–256 and values of 0–1024 characters (it ${problem})`);
+      throw new InvalidOptionError(
+        NAME,
+        'commonAttributes',
+        commonAttributes,
+        `an object of at most 50 string values, names of 1–256 and values of 0–1024 characters (it ${problem})`,
+      );
     }
   }
 
   const contentEncoding = options.contentEncoding ?? 'NONE';
-  if (contentEncoding !== 'NONE' && contentEncoding !== 'GZIP') throw new InvalidOptionError(NAME, 'contentEncoding', contentEncoding, "'NONE' or 'GZIP'");
+  if (contentEncoding !== 'NONE' && contentEncoding !== 'GZIP')
+    throw new InvalidOptionError(NAME, 'contentEncoding', contentEncoding, "'NONE' or 'GZIP'");
 
   const requestTimeoutMs = checkNumber(NAME, 'requestTimeoutMs', options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, {
     min: 1,
@@ -140,7 +150,12 @@ function checkUrl(value: unknown): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidOptionError(NAME, 'url', value, allowed);
   if (url.username !== '' || url.password !== '') {
     // Do not repeat the credentials in the message.
-    throw new InvalidOptionError(NAME, 'url', `${url.protocol}//(credentials not shown)@${url.host}${url.pathname}`, `${allowed} (pass a key as accessKey)`);
+    throw new InvalidOptionError(
+      NAME,
+      'url',
+      `${url.protocol}//(credentials not shown)@${url.host}${url.pathname}`,
+      `${allowed} (pass a key as accessKey)`,
+    );
   }
   return url;
 }
@@ -148,18 +163,26 @@ function checkUrl(value: unknown): URL {
 function checkSourceArn(options: HttpEndpointDestinationOptions): string {
   if (options.sourceArn !== undefined) {
     for (const option of ['streamName', 'region', 'accountId'] as const) {
-      if (options[option] !== undefined) throw new InvalidOptionError(NAME, option, options[option], 'left out when sourceArn is given (the ARN names them)');
+      if (options[option] !== undefined)
+        throw new InvalidOptionError(NAME, option, options[option], 'left out when sourceArn is given (the ARN names them)');
     }
     if (typeof options.sourceArn !== 'string' || !ARN.test(options.sourceArn)) {
-      throw new InvalidOptionError(NAME, 'sourceArn', options.sourceArn, 'a Firehose stream ARN: arn:aws:firehose:<region>:<12-digit account>:deliverystream/<name>');
+      throw new InvalidOptionError(
+        NAME,
+        'sourceArn',
+        options.sourceArn,
+        'a Firehose stream ARN: arn:aws:firehose:<region>:<12-digit account>:deliverystream/<name>',
+      );
     }
     return options.sourceArn;
   }
   const streamName = checkStreamName(NAME, 'streamName', options.streamName ?? 'rx-firehose');
   const region = options.region ?? 'us-east-1';
-  if (typeof region !== 'string' || !REGION.test(region)) throw new InvalidOptionError(NAME, 'region', region, 'an AWS region name such as us-east-1');
+  if (typeof region !== 'string' || !REGION.test(region))
+    throw new InvalidOptionError(NAME, 'region', region, 'an AWS region name such as us-east-1');
   const accountId = options.accountId ?? '000000000000';
-  if (typeof accountId !== 'string' || !ACCOUNT.test(accountId)) throw new InvalidOptionError(NAME, 'accountId', accountId, 'a 12-digit AWS account id, as a string');
+  if (typeof accountId !== 'string' || !ACCOUNT.test(accountId))
+    throw new InvalidOptionError(NAME, 'accountId', accountId, 'a 12-digit AWS account id, as a string');
   return `arn:aws:firehose:${region}:${accountId}:deliverystream/${streamName}`;
 }
 

@@ -13,7 +13,11 @@ export interface RequestLimits {
 }
 
 /** The protocol's limits: 10,000 records and 64 MiB per request, records of at most 1,024,000 bytes. */
-export const PROTOCOL_LIMITS: RequestLimits = { maxRecords: MAX_RECORDS_PER_REQUEST, maxBodyBytes: MAX_REQUEST_BODY_BYTES, maxRecordBytes: MAX_RECORD_BYTES };
+export const PROTOCOL_LIMITS: RequestLimits = {
+  maxRecords: MAX_RECORDS_PER_REQUEST,
+  maxBodyBytes: MAX_REQUEST_BODY_BYTES,
+  maxRecordBytes: MAX_RECORD_BYTES,
+};
 
 /**
  * Room kept in every body for `{"requestId":"<36>","timestamp":<up to 16 digits>,"records":[` and `]}`

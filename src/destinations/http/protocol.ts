@@ -47,7 +47,10 @@ export const MAX_COMMON_ATTRIBUTE_VALUE_CHARS = 1024;
  * records$.pipe(bufferBySizeOrTime(HTTP_ENDPOINT_BUFFERING)); // { maxBytes: 5 << 20, maxMs: 300_000 }
  * ```
  */
-export const HTTP_ENDPOINT_BUFFERING: { readonly maxBytes: number; readonly maxMs: number } = Object.freeze({ maxBytes: 5 * MIB, maxMs: 300_000 });
+export const HTTP_ENDPOINT_BUFFERING: { readonly maxBytes: number; readonly maxMs: number } = Object.freeze({
+  maxBytes: 5 * MIB,
+  maxMs: 300_000,
+});
 
 /** Length of the base64 encoding of `bytes` bytes (with padding). */
 export function base64Length(bytes: number): number {

@@ -32,7 +32,13 @@ export function requestOfParts(parts: readonly HttpEndpointPart[]): HttpEndpoint
  * Every retry resends these bodies unchanged. Records that cannot be sent at all (over 1,024,000 bytes,
  * or not bytes) fail permanently here.
  */
-export async function buildHttpEndpointRequest(batch: readonly unknown[], batchId: string, timestampMs: number, gzip: boolean, limits: RequestLimits): Promise<BuiltRequest<HttpEndpointRequest>> {
+export async function buildHttpEndpointRequest(
+  batch: readonly unknown[],
+  batchId: string,
+  timestampMs: number,
+  gzip: boolean,
+  limits: RequestLimits,
+): Promise<BuiltRequest<HttpEndpointRequest>> {
   const failed: ItemFailure[] = [];
   const items: SendableItem[] = [];
   batch.forEach((record, index) => {
@@ -56,7 +62,11 @@ export async function buildHttpEndpointRequest(batch: readonly unknown[], batchI
   }
   const parts: HttpEndpointPart[] = [];
   for (const planned of plan.requests) {
-    parts.push({ requestId: planned.requestId, items: planned.items.map((i) => i.index), body: await buildRequestBody(planned, timestampMs, gzip) });
+    parts.push({
+      requestId: planned.requestId,
+      items: planned.items.map((i) => i.index),
+      body: await buildRequestBody(planned, timestampMs, gzip),
+    });
   }
   return { request: parts.length === 0 ? undefined : requestOfParts(parts), failed };
 }

@@ -64,7 +64,17 @@ const UNESCAPE_STEPS: ReadonlyArray<(text: string) => string> = [
   (t) => t.replace(/\\(.)/g, (_, c: string) => ESCAPES[c] ?? c),
 ];
 
-const HTML_NAMED: Readonly<Record<string, string>> = { quot: '"', amp: '&', lt: '<', gt: '>', apos: "'", sol: '/', bsol: '\\', percnt: '%', num: '#' };
+const HTML_NAMED: Readonly<Record<string, string>> = {
+  quot: '"',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  apos: "'",
+  sol: '/',
+  bsol: '\\',
+  percnt: '%',
+  num: '#',
+};
 
 function fromCodePoint(code: number, original: string): string {
   return code <= 0x10ffff ? String.fromCodePoint(code) : original;

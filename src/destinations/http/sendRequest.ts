@@ -16,7 +16,12 @@ const PARALLEL_REQUESTS = 4;
  * split, the POSTs that failed make a partial outcome: their records failed, and the retry is the request
  * of exactly those POSTs, so each keeps its request id and its bytes.
  */
-export async function sendHttpEndpointRequest(config: HttpEndpointConfig, request: HttpEndpointRequest, signal: AbortSignal, scheduler: SchedulerLike): Promise<SendOutcome<HttpEndpointRequest>> {
+export async function sendHttpEndpointRequest(
+  config: HttpEndpointConfig,
+  request: HttpEndpointRequest,
+  signal: AbortSignal,
+  scheduler: SchedulerLike,
+): Promise<SendOutcome<HttpEndpointRequest>> {
   const outcomes = await mapInOrder(request.parts, PARALLEL_REQUESTS, async (part): Promise<unknown> => {
     try {
       await postRequest(config, part.requestId, part.body, signal, scheduler);
@@ -50,5 +55,8 @@ export async function sendHttpEndpointRequest(config: HttpEndpointConfig, reques
 function describe(err: unknown): { code: string; message: string } {
   if (err instanceof DeliveryError) return { code: err.code, message: err.message };
   const e = err as { name?: unknown; message?: unknown };
-  return { code: `HttpEndpoint.${typeof e.name === 'string' ? e.name : 'Error'}`, message: typeof e.message === 'string' ? e.message : String(err) };
+  return {
+    code: `HttpEndpoint.${typeof e.name === 'string' ? e.name : 'Error'}`,
+    message: typeof e.message === 'string' ? e.message : String(err),
+  };
 }

@@ -8,11 +8,23 @@ import { MAX_ERROR_MESSAGE_CHARS, MAX_RESPONSE_BYTES } from './protocol.js';
 import { accessKeySpellings, redactResponseText, scrubText } from './scrubAccessKey.js';
 
 /** Node's codes for a connection that could not be made. */
-const CONNECT_FAILED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN', 'EADDRNOTAVAIL', 'ETIMEDOUT']);
+const CONNECT_FAILED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EADDRNOTAVAIL',
+  'ETIMEDOUT',
+]);
 /** Node's codes for a connection closed or reset by the other side. */
 const CONNECTION_RESET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
 /** OpenSSL's and Node's codes for a TLS handshake that failed (certificate, protocol). */
-const TLS_FAILURE = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|EPROTO$|HOSTNAME_MISMATCH$|ERR_OSSL_)/;
+const TLS_FAILURE =
+  /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|EPROTO$|HOSTNAME_MISMATCH$|ERR_OSSL_)/;
 /** The fields a response body may have. */
 const RESPONSE_FIELDS = new Set(['requestId', 'timestamp', 'errorMessage']);
 /** How much of a raw response an error message quotes. */
@@ -38,7 +50,13 @@ const QUOTED_CHARS = 512;
  *
  * The only code of the HTTP endpoint destination that talks to the network.
  */
-export function postRequest(config: HttpEndpointConfig, requestId: string, body: Uint8Array, signal: AbortSignal, scheduler: SchedulerLike): Promise<void> {
+export function postRequest(
+  config: HttpEndpointConfig,
+  requestId: string,
+  body: Uint8Array,
+  signal: AbortSignal,
+  scheduler: SchedulerLike,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (signal.aborted) {
       reject(signal.reason);
@@ -66,7 +84,13 @@ export function postRequest(config: HttpEndpointConfig, requestId: string, body:
       if (settled) return;
       settle();
       if (signal.aborted) reject(signal.reason);
-      else if (timedOut) reject(new DeliveryError('HttpEndpoint.RequestTimeout', scrubText(`${config.location} did not answer within ${config.requestTimeoutMs} ms`, spellings)));
+      else if (timedOut)
+        reject(
+          new DeliveryError(
+            'HttpEndpoint.RequestTimeout',
+            scrubText(`${config.location} did not answer within ${config.requestTimeoutMs} ms`, spellings),
+          ),
+        );
       else reject(err instanceof DeliveryError ? scrub(err, spellings) : fromNetworkError(err, spellings));
     };
     const onAbort = (): void => {
@@ -100,7 +124,12 @@ export function postRequest(config: HttpEndpointConfig, requestId: string, body:
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > MAX_RESPONSE_BYTES) {
-            fail(new DeliveryError('HttpEndpoint.ResponseTooLarge', `the response to request ${requestId} exceeds ${MAX_RESPONSE_BYTES} bytes (headers included)`));
+            fail(
+              new DeliveryError(
+                'HttpEndpoint.ResponseTooLarge',
+                `the response to request ${requestId} exceeds ${MAX_RESPONSE_BYTES} bytes (headers included)`,
+              ),
+            );
             req.destroy();
             return;
           }
@@ -130,7 +159,13 @@ export function postRequest(config: HttpEndpointConfig, requestId: string, body:
  * decided on the response as it came; everything of it that a message shows (body, header values, fields)
  * is scrubbed of the access key's `spellings` first, and only then cut short.
  */
-function checkResponse(status: number, headers: IncomingHttpHeaders, body: Buffer, requestId: string, spellings: readonly string[]): DeliveryError | undefined {
+function checkResponse(
+  status: number,
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+  requestId: string,
+  spellings: readonly string[],
+): DeliveryError | undefined {
   const text = body.toString('utf8');
   /** The body as a message may quote it: scrubbed, then cut. */
   const quoted = (): string => quote(redactResponseText(text, spellings));
@@ -150,7 +185,8 @@ function checkResponse(status: number, headers: IncomingHttpHeaders, body: Buffe
       `Response for request ${requestId} does not follow the protocol: ${reason}. Raw response received: 200 ${quoted()}`,
     );
   const encoding = headers['content-encoding'];
-  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return invalid(`it has Content-Encoding ${shown(encoding)}; responses must not be encoded`);
+  if (encoding !== undefined && encoding.toLowerCase() !== 'identity')
+    return invalid(`it has Content-Encoding ${shown(encoding)}; responses must not be encoded`);
   const type = headers['content-type'];
   if (type === undefined || type.split(';')[0]!.trim().toLowerCase() !== 'application/json') {
     return invalid(`its Content-Type is ${type === undefined ? 'missing' : shown(type)}; it must be application/json`);

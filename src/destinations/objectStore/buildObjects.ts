@@ -107,7 +107,8 @@ function partitionKeysOf(record: unknown): PartitionKeyValues {
 
 /** Identifies what an object holds: the ids of its first and last records and their count, or a hash of the bytes of records without ids. */
 function contentSignature(batch: readonly unknown[], indexes: readonly number[]): string {
-  const idOf = (record: unknown): unknown => (typeof record === 'object' && record !== null ? (record as { recordId?: unknown }).recordId : undefined);
+  const idOf = (record: unknown): unknown =>
+    typeof record === 'object' && record !== null ? (record as { recordId?: unknown }).recordId : undefined;
   const first = idOf(batch[indexes[0]!]);
   const last = idOf(batch[indexes[indexes.length - 1]!]);
   if (typeof first === 'string' && typeof last === 'string') return `${indexes.length}:${first}:${last}`;

@@ -24,7 +24,11 @@ export interface ObjectStoreRequest extends DeliveryRequest {
  * several objects, a partial outcome retries only the objects that failed. With a single object, its
  * failure is the send's, so a permanent error stays permanent.
  */
-export function objectStoreDestination(name: string, layout: ObjectStoreLayout, put: PutObject): Destination<ObjectStoreRequest> & ErrorOutput {
+export function objectStoreDestination(
+  name: string,
+  layout: ObjectStoreLayout,
+  put: PutObject,
+): Destination<ObjectStoreRequest> & ErrorOutput {
   const requestOf = (objects: readonly StoreObject[]): ObjectStoreRequest => {
     const items: number[] = [];
     let bytes = 0;

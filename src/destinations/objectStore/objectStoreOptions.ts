@@ -66,7 +66,8 @@ export function checkObjectStoreOptions(component: string, options: ObjectStoreO
     throw err;
   }
   const deterministicNames = options.deterministicNames ?? false;
-  if (typeof deterministicNames !== 'boolean') throw new InvalidOptionError(component, 'deterministicNames', deterministicNames, 'true or false');
+  if (typeof deterministicNames !== 'boolean')
+    throw new InvalidOptionError(component, 'deterministicNames', deterministicNames, 'true or false');
   return {
     keys: compilePrefix({
       component,

@@ -69,7 +69,12 @@ export function buildBulkRequest(
     }
     const problem = jsonObjectProblem(data);
     if (problem !== undefined) {
-      failed.push({ index, errorCode: `${errorPrefix}.MalformedData`, errorMessage: `the record is not a JSON object in UTF-8: ${problem}`, retriable: false });
+      failed.push({
+        index,
+        errorCode: `${errorPrefix}.MalformedData`,
+        errorMessage: `the record is not a JSON object in UTF-8: ${problem}`,
+        retriable: false,
+      });
       return;
     }
     const target = targetOf(record, data);
@@ -115,7 +120,12 @@ export function narrowBulkRequest(request: BulkRequest, positions: readonly numb
  * The target of a record under `config`: the rotated index from its arrival time (`fallbackArrivalMs` when
  * it has none), the type name, and the Firehose document id unless `NO_DOCUMENT_ID`.
  */
-export function documentTargetOf(config: Pick<OpenSearchConfig, 'indexName' | 'indexRotationPeriod' | 'typeName' | 'documentIdFormat'>, record: unknown, data: Uint8Array, fallbackArrivalMs: number): DocumentTarget {
+export function documentTargetOf(
+  config: Pick<OpenSearchConfig, 'indexName' | 'indexRotationPeriod' | 'typeName' | 'documentIdFormat'>,
+  record: unknown,
+  data: Uint8Array,
+  fallbackArrivalMs: number,
+): DocumentTarget {
   return {
     indexName: rotatedIndexName(config.indexName, config.indexRotationPeriod, arrivalTimeOf(record, fallbackArrivalMs)),
     typeName: config.typeName,

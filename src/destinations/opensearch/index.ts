@@ -3,12 +3,27 @@ import { optionalPeer } from '../../aws/optionalPeer.js';
 import { dataOf } from '../../records/dataOf.js';
 import type { Destination } from '../Destination.js';
 import { buildBulkRequest, documentTargetOf, type BulkRequest, type DocumentTarget } from './buildBulkRequest.js';
-import { checkOpenSearchOptions, type OpenSearchBackupMode, type OpenSearchConfig, type OpenSearchDestinationOptions, type OpenSearchFlavour, type SigV4Config } from './options.js';
+import {
+  checkOpenSearchOptions,
+  type OpenSearchBackupMode,
+  type OpenSearchConfig,
+  type OpenSearchDestinationOptions,
+  type OpenSearchFlavour,
+  type SigV4Config,
+} from './options.js';
 import { resolveDomainEndpoint } from './resolveDomainEndpoint.js';
 import { sendBulk } from './sendBulk.js';
 import type { BulkTarget } from './service.js';
 
-export type { OpenSearchDestinationOptions, OpenSearchSigV4Auth, OpenSearchBasicAuth, IndexRotationPeriod, DocumentIdFormat, OpenSearchBackupMode, OpenSearchFlavour } from './options.js';
+export type {
+  OpenSearchDestinationOptions,
+  OpenSearchSigV4Auth,
+  OpenSearchBasicAuth,
+  IndexRotationPeriod,
+  DocumentIdFormat,
+  OpenSearchBackupMode,
+  OpenSearchFlavour,
+} from './options.js';
 export { OPENSEARCH_BUFFERING } from './options.js';
 export type { BulkRequest, DocumentTarget } from './buildBulkRequest.js';
 
@@ -113,7 +128,13 @@ export function openSearchDestination(options: OpenSearchDestinationOptions): Op
     backupMode: config.backupMode,
     build(batch, { batchId, scheduler }) {
       const nowMs = scheduler.now();
-      const built = buildBulkRequest(batch, batchId, (record, data) => targetOf(record, data, nowMs), names.errorPrefix, config.maxRequestBytes);
+      const built = buildBulkRequest(
+        batch,
+        batchId,
+        (record, data) => targetOf(record, data, nowMs),
+        names.errorPrefix,
+        config.maxRequestBytes,
+      );
       // A record that cannot be indexed still had an index, type and id it was meant for: its failure record names them.
       for (const { index } of built.failed ?? []) {
         try {
@@ -145,7 +166,8 @@ export function openSearchDestination(options: OpenSearchDestinationOptions): Op
 }
 
 async function resolveTarget(config: OpenSearchConfig, errorPrefix: string, signal: AbortSignal): Promise<BulkTarget> {
-  const endpoint = config.endpoint ?? (await resolveDomainEndpoint(config.openSearchClient!, config.domainArn!.domainName, errorPrefix, signal));
+  const endpoint =
+    config.endpoint ?? (await resolveDomainEndpoint(config.openSearchClient!, config.domainArn!.domainName, errorPrefix, signal));
   return {
     endpoint,
     signer: config.auth?.type === 'sigv4' ? await signerFor(config.auth) : undefined,
@@ -157,7 +179,11 @@ async function resolveTarget(config: OpenSearchConfig, errorPrefix: string, sign
 }
 
 /** The AWS SDK's default credential chain, an optional peer dependency loaded when no credentials are given. */
-const credentialChain = optionalPeer('@aws-sdk/credential-provider-node', 'openSearchDestination', () => import('@aws-sdk/credential-provider-node'));
+const credentialChain = optionalPeer(
+  '@aws-sdk/credential-provider-node',
+  'openSearchDestination',
+  () => import('@aws-sdk/credential-provider-node'),
+);
 
 /** A SigV4 signer; the AWS SDK's default credential chain unless credentials were given. Loaded on first use. */
 async function signerFor(auth: SigV4Config): Promise<SignatureV4> {

@@ -26,7 +26,10 @@ export const OPENSEARCH_FLAVOURS = ['AmazonOpenSearchService', 'Elasticsearch', 
 export type OpenSearchFlavour = (typeof OPENSEARCH_FLAVOURS)[number];
 
 /** Firehose's buffering for OpenSearch: 1–100 MiB (default 5 MiB), 0–900 s (default 300 s). */
-export const OPENSEARCH_BUFFERING: { readonly maxBytes: number; readonly maxMs: number } = Object.freeze({ maxBytes: 5 * MIB, maxMs: 300_000 });
+export const OPENSEARCH_BUFFERING: { readonly maxBytes: number; readonly maxMs: number } = Object.freeze({
+  maxBytes: 5 * MIB,
+  maxMs: 300_000,
+});
 export const MIN_OPENSEARCH_BUFFER_BYTES = MIB;
 export const MAX_OPENSEARCH_BUFFER_BYTES = 100 * MIB;
 export const MAX_OPENSEARCH_BUFFER_MS = 900_000;
@@ -151,19 +154,33 @@ const MAX_TYPE_NAME_CHARS = 100;
 
 /** Checks the options at construction; throws {@link InvalidOptionError} naming the option (never showing a password). */
 export function checkOpenSearchOptions(options: OpenSearchDestinationOptions): OpenSearchConfig {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError(NAME, 'options', options, 'an object with indexName and endpoint or domainArn');
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionError(NAME, 'options', options, 'an object with indexName and endpoint or domainArn');
 
   const endpoint = options.endpoint === undefined ? undefined : checkEndpoint(options.endpoint);
   const domainArn = options.domainArn === undefined ? undefined : checkDomainArn(options.domainArn);
   if ((endpoint === undefined) === (domainArn === undefined)) {
-    throw new InvalidOptionError(NAME, 'endpoint', options.endpoint, 'given, or else domainArn, but not both (Firehose: ClusterEndpoint or DomainARN)');
+    throw new InvalidOptionError(
+      NAME,
+      'endpoint',
+      options.endpoint,
+      'given, or else domainArn, but not both (Firehose: ClusterEndpoint or DomainARN)',
+    );
   }
   const openSearchClient = options.openSearchClient;
-  if (openSearchClient !== undefined && (typeof openSearchClient !== 'object' || openSearchClient === null || typeof openSearchClient.send !== 'function')) {
+  if (
+    openSearchClient !== undefined &&
+    (typeof openSearchClient !== 'object' || openSearchClient === null || typeof openSearchClient.send !== 'function')
+  ) {
     throw new InvalidOptionError(NAME, 'openSearchClient', openSearchClient, 'an OpenSearchClient from @aws-sdk/client-opensearch');
   }
   if (domainArn !== undefined && openSearchClient === undefined) {
-    throw new InvalidOptionError(NAME, 'openSearchClient', openSearchClient, 'an OpenSearchClient from @aws-sdk/client-opensearch, to resolve domainArn with DescribeDomain');
+    throw new InvalidOptionError(
+      NAME,
+      'openSearchClient',
+      openSearchClient,
+      'an OpenSearchClient from @aws-sdk/client-opensearch, to resolve domainArn with DescribeDomain',
+    );
   }
 
   const flavour = oneOf('flavour', options.flavour, OPENSEARCH_FLAVOURS, 'AmazonOpenSearchService');
@@ -172,9 +189,15 @@ export function checkOpenSearchOptions(options: OpenSearchDestinationOptions): O
   const typeName = options.typeName === '' ? undefined : options.typeName;
   if (typeName !== undefined) {
     if (typeof typeName !== 'string' || typeName.length > MAX_TYPE_NAME_CHARS || (typeName.startsWith('_') && typeName !== '_doc')) {
-      throw new InvalidOptionError(NAME, 'typeName', typeName, `a string of 0–${MAX_TYPE_NAME_CHARS} characters not starting with "_" (or "_doc")`);
+      throw new InvalidOptionError(
+        NAME,
+        'typeName',
+        typeName,
+        `a string of 0–${MAX_TYPE_NAME_CHARS} characters not starting with "_" (or "_doc")`,
+      );
     }
-    if (flavour === 'AmazonOpenSearchServerless') throw new InvalidOptionError(NAME, 'typeName', typeName, 'left out for OpenSearch Serverless, which has no mapping types');
+    if (flavour === 'AmazonOpenSearchServerless')
+      throw new InvalidOptionError(NAME, 'typeName', typeName, 'left out for OpenSearch Serverless, which has no mapping types');
   }
   const documentIdFormat = oneOf('documentIdFormat', options.documentIdFormat, DOCUMENT_ID_FORMATS, 'FIREHOSE_DEFAULT');
   const retryDurationMs = checkNumber(NAME, 'retryDurationMs', options.retryDurationMs, DEFAULT_OPENSEARCH_RETRY_DURATION_MS, {
@@ -204,7 +227,8 @@ export function checkOpenSearchOptions(options: OpenSearchDestinationOptions): O
     domainArn,
     openSearchClient,
     indexName,
-    indexRotationPeriod: flavour === 'AmazonOpenSearchServerless' && options.indexRotationPeriod === undefined ? 'NoRotation' : indexRotationPeriod,
+    indexRotationPeriod:
+      flavour === 'AmazonOpenSearchServerless' && options.indexRotationPeriod === undefined ? 'NoRotation' : indexRotationPeriod,
     typeName,
     documentIdFormat,
     retryDurationMs,
@@ -236,9 +260,19 @@ function checkEndpoint(value: unknown): URL {
     throw new InvalidOptionError(NAME, 'endpoint', value, allowed);
   }
   if (url.username !== '' || url.password !== '') {
-    throw new InvalidOptionError(NAME, 'endpoint', `${url.protocol}//(credentials not shown)@${url.host}`, `${allowed} (pass them as auth)`);
+    throw new InvalidOptionError(
+      NAME,
+      'endpoint',
+      `${url.protocol}//(credentials not shown)@${url.host}`,
+      `${allowed} (pass them as auth)`,
+    );
   }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
+  if (
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    (url.pathname !== '/' && url.pathname !== '') ||
+    url.search !== '' ||
+    url.hash !== ''
+  ) {
     throw new InvalidOptionError(NAME, 'endpoint', value, allowed);
   }
   return url;
@@ -246,14 +280,19 @@ function checkEndpoint(value: unknown): URL {
 
 function checkDomainArn(value: unknown): { arn: string; region: string; domainName: string } {
   const match = typeof value === 'string' ? DOMAIN_ARN.exec(value) : null;
-  if (match === null) throw new InvalidOptionError(NAME, 'domainArn', value, 'an OpenSearch Service domain ARN: arn:aws:es:<region>:<12-digit account>:domain/<name>');
+  if (match === null)
+    throw new InvalidOptionError(
+      NAME,
+      'domainArn',
+      value,
+      'an OpenSearch Service domain ARN: arn:aws:es:<region>:<12-digit account>:domain/<name>',
+    );
   return { arn: value as string, region: match[1]!, domainName: match[3]! };
 }
 
 /** OpenSearch's rules for index names (lowercase, no forbidden characters, no leading `_ - +`, not `.` or `..`), within Firehose's 1–80 characters. */
 function checkIndexName(value: unknown): string {
-  const allowed =
-    `1–${MAX_INDEX_NAME_CHARS} characters, lowercase, without \\ / * ? " < > | , # : or spaces, not starting with _ - or +, and not "." or ".."`;
+  const allowed = `1–${MAX_INDEX_NAME_CHARS} characters, lowercase, without \\ / * ? " < > | , # : or spaces, not starting with _ - or +, and not "." or ".."`;
   if (
     typeof value !== 'string' ||
     value.length < 1 ||
@@ -271,7 +310,8 @@ function checkIndexName(value: unknown): string {
 
 function checkBuffering(value: unknown): { maxBytes: number; maxMs: number } {
   if (value === undefined) return OPENSEARCH_BUFFERING;
-  if (typeof value !== 'object' || value === null) throw new InvalidOptionError(NAME, 'buffering', value, 'an object with maxBytes and maxMs');
+  if (typeof value !== 'object' || value === null)
+    throw new InvalidOptionError(NAME, 'buffering', value, 'an object with maxBytes and maxMs');
   const { maxBytes, maxMs } = value as { maxBytes?: unknown; maxMs?: unknown };
   return {
     maxBytes: checkNumber(NAME, 'buffering.maxBytes', maxBytes, OPENSEARCH_BUFFERING.maxBytes, {
@@ -280,7 +320,12 @@ function checkBuffering(value: unknown): { maxBytes: number; maxMs: number } {
       integer: true,
       unit: 'bytes, 1–100 MiB',
     }),
-    maxMs: checkNumber(NAME, 'buffering.maxMs', maxMs, OPENSEARCH_BUFFERING.maxMs, { min: 0, max: MAX_OPENSEARCH_BUFFER_MS, integer: true, unit: 'ms' }),
+    maxMs: checkNumber(NAME, 'buffering.maxMs', maxMs, OPENSEARCH_BUFFERING.maxMs, {
+      min: 0,
+      max: MAX_OPENSEARCH_BUFFER_MS,
+      integer: true,
+      unit: 'ms',
+    }),
   };
 }
 
@@ -291,8 +336,11 @@ function regionOfHost(hostname: string): string | undefined {
 
 function checkAuth(value: unknown, flavour: OpenSearchFlavour, impliedRegion: string | undefined): OpenSearchConfig['auth'] {
   if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null) throw new InvalidOptionError(NAME, 'auth', value, "{ type: 'sigv4', … } or { type: 'basic', username, password }");
-  const auth = value as { readonly type?: unknown; readonly username?: unknown; readonly password?: unknown } & Partial<Omit<OpenSearchSigV4Auth, 'type'>>;
+  if (typeof value !== 'object' || value === null)
+    throw new InvalidOptionError(NAME, 'auth', value, "{ type: 'sigv4', … } or { type: 'basic', username, password }");
+  const auth = value as { readonly type?: unknown; readonly username?: unknown; readonly password?: unknown } & Partial<
+    Omit<OpenSearchSigV4Auth, 'type'>
+  >;
   if (auth.type === 'basic') {
     const { username, password } = auth;
     if (typeof username !== 'string' || username === '' || username.includes(':')) {
@@ -308,16 +356,30 @@ function checkAuth(value: unknown, flavour: OpenSearchFlavour, impliedRegion: st
       throw new InvalidOptionError(NAME, 'auth.region', auth.region, 'an AWS region name such as us-east-1');
     }
     const service = auth.service ?? (flavour === 'AmazonOpenSearchServerless' ? 'aoss' : 'es');
-    if (service !== 'es' && service !== 'aoss') throw new InvalidOptionError(NAME, 'auth.service', service, "'es' (OpenSearch Service) or 'aoss' (OpenSearch Serverless)");
+    if (service !== 'es' && service !== 'aoss')
+      throw new InvalidOptionError(NAME, 'auth.service', service, "'es' (OpenSearch Service) or 'aoss' (OpenSearch Serverless)");
     const credentials = auth.credentials;
     const isIdentity =
-      typeof credentials === 'object' && credentials !== null && typeof credentials.accessKeyId === 'string' && typeof credentials.secretAccessKey === 'string';
+      typeof credentials === 'object' &&
+      credentials !== null &&
+      typeof credentials.accessKeyId === 'string' &&
+      typeof credentials.secretAccessKey === 'string';
     if (credentials !== undefined && typeof credentials !== 'function' && !isIdentity) {
-      throw new InvalidOptionError(NAME, 'auth.credentials', typeNameOf(credentials), '{ accessKeyId, secretAccessKey, sessionToken? } or a function that resolves to them');
+      throw new InvalidOptionError(
+        NAME,
+        'auth.credentials',
+        typeNameOf(credentials),
+        '{ accessKeyId, secretAccessKey, sessionToken? } or a function that resolves to them',
+      );
     }
     const region = auth.region ?? impliedRegion;
     if (region === undefined) {
-      throw new InvalidOptionError(NAME, 'auth.region', region, 'an AWS region name such as us-east-1 (needed to sign: the endpoint is not an AWS host that names one)');
+      throw new InvalidOptionError(
+        NAME,
+        'auth.region',
+        region,
+        'an AWS region name such as us-east-1 (needed to sign: the endpoint is not an AWS host that names one)',
+      );
     }
     return { type: 'sigv4', region, service, credentials };
   }

@@ -15,23 +15,34 @@ import type { DescribeDomainClient } from './options.js';
 /** The control plane's commands, an optional peer dependency loaded when a domain is first resolved. */
 const openSearchSdk = optionalPeer('@aws-sdk/client-opensearch', 'openSearchDestination', () => import('@aws-sdk/client-opensearch'));
 
-export async function resolveDomainEndpoint(client: DescribeDomainClient, domainName: string, errorPrefix: string, signal: AbortSignal): Promise<URL> {
+export async function resolveDomainEndpoint(
+  client: DescribeDomainClient,
+  domainName: string,
+  errorPrefix: string,
+  signal: AbortSignal,
+): Promise<URL> {
   // Loaded on first use: a pipeline that never resolves a domain never loads the SDK client.
   const { DescribeDomainCommand } = await openSearchSdk();
   let status;
   try {
-    ({ DomainStatus: status } = (await client.send(new DescribeDomainCommand({ DomainName: domainName }), { abortSignal: signal })) as DescribeDomainCommandOutput);
+    ({ DomainStatus: status } = (await client.send(new DescribeDomainCommand({ DomainName: domainName }), {
+      abortSignal: signal,
+    })) as DescribeDomainCommandOutput);
   } catch (err) {
     if (signal.aborted) throw signal.reason;
     const name = (err as { name?: unknown }).name;
     const message = `DescribeDomain ${domainName}: ${(err as Error).message ?? String(err)}`;
     if (name === 'ResourceNotFoundException') throw new DeliveryError(`${errorPrefix}.ResourceNotFound`, message, { cause: err });
-    if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException') throw new DeliveryError(`${errorPrefix}.AccessDenied`, message, { cause: err });
+    if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException')
+      throw new DeliveryError(`${errorPrefix}.AccessDenied`, message, { cause: err });
     throw new DeliveryError(`${errorPrefix}.DescribeDomainFailed`, message, { cause: err });
   }
   const host = status?.Endpoint ?? status?.Endpoints?.vpc;
   if (host === undefined || host === '') {
-    throw new DeliveryError(`${errorPrefix}.ResourceNotFound`, `DescribeDomain ${domainName}: the domain has no endpoint yet${status?.Processing === true ? ' (it is still processing)' : ''}`);
+    throw new DeliveryError(
+      `${errorPrefix}.ResourceNotFound`,
+      `DescribeDomain ${domainName}: the domain has no endpoint yet${status?.Processing === true ? ' (it is still processing)' : ''}`,
+    );
   }
   return new URL(`https://${host}`);
 }

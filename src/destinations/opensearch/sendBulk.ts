@@ -5,7 +5,9 @@ import { narrowBulkRequest, type BulkRequest } from './buildBulkRequest.js';
 import { sendBulkRequest, type BulkTarget } from './service.js';
 
 /** What became of one document of a send: taken, or failed (and whether a retry can help). */
-type DocumentOutcome = { readonly ok: true } | { readonly ok: false; readonly errorCode: string; readonly errorMessage: string; readonly retriable: boolean };
+type DocumentOutcome =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly errorCode: string; readonly errorMessage: string; readonly retriable: boolean };
 
 const OK: DocumentOutcome = { ok: true };
 
@@ -47,7 +49,12 @@ export async function sendBulk(request: BulkRequest, target: BulkTarget, attempt
   const retried: number[] = [];
   outcomes.forEach((outcome, p) => {
     if (outcome.ok) return;
-    failed.push({ index: request.items[p]!, errorCode: outcome.errorCode, errorMessage: outcome.errorMessage, retriable: outcome.retriable });
+    failed.push({
+      index: request.items[p]!,
+      errorCode: outcome.errorCode,
+      errorMessage: outcome.errorMessage,
+      retriable: outcome.retriable,
+    });
     if (outcome.retriable) retried.push(p);
   });
   const indices = [...new Set(request.targets.filter((_t, p) => outcomes[p]!.ok).map((t) => t.indexName))];
@@ -66,7 +73,14 @@ export async function sendBulk(request: BulkRequest, target: BulkTarget, attempt
  * whole wire request is thrown (so its kind reaches the engine); a failure of a part of a split one becomes
  * its documents' failure.
  */
-async function sendPart(request: BulkRequest, positions: readonly number[], id: string, target: BulkTarget, attempt: DeliveryAttempt, whole: boolean): Promise<DocumentOutcome[]> {
+async function sendPart(
+  request: BulkRequest,
+  positions: readonly number[],
+  id: string,
+  target: BulkTarget,
+  attempt: DeliveryAttempt,
+  whole: boolean,
+): Promise<DocumentOutcome[]> {
   const body = Buffer.concat(positions.map((p) => request.lines[p]!));
   let responses;
   try {
@@ -86,7 +100,12 @@ async function sendPart(request: BulkRequest, positions: readonly number[], id: 
   return responses.map((r): DocumentOutcome => {
     if (r.status >= 200 && r.status < 300) return OK;
     const retriable = r.status === 429 || r.status >= 500 || r.status === 0;
-    return { ok: false, errorCode: String(r.status), errorMessage: typeof r.error === 'string' ? r.error : JSON.stringify(r.error ?? null), retriable };
+    return {
+      ok: false,
+      errorCode: String(r.status),
+      errorMessage: typeof r.error === 'string' ? r.error : JSON.stringify(r.error ?? null),
+      retriable,
+    };
   });
 }
 

@@ -83,12 +83,16 @@ export async function sendBulkRequest(
   }
   const items = (parsed as { items?: unknown } | null)?.items;
   if (!Array.isArray(items) || items.length !== expectedItems) {
-    throw new DeliveryError(`${errorPrefix}.MalformedResponse`, `the bulk response does not have one item per document (${expectedItems} sent): ${quote(text)}`);
+    throw new DeliveryError(
+      `${errorPrefix}.MalformedResponse`,
+      `the bulk response does not have one item per document (${expectedItems} sent): ${quote(text)}`,
+    );
   }
   return items.map((item: unknown) => {
     const result = typeof item === 'object' && item !== null ? Object.values(item)[0] : undefined;
     const itemStatus = (result as { status?: unknown } | undefined)?.status;
-    if (typeof itemStatus !== 'number') return { status: 0, error: `the bulk response has an item without a status: ${quote(JSON.stringify(item))}` };
+    if (typeof itemStatus !== 'number')
+      return { status: 0, error: `the bulk response has an item without a status: ${quote(JSON.stringify(item))}` };
     const error = (result as { error?: unknown }).error;
     return error === undefined ? { status: itemStatus } : { status: itemStatus, error };
   });
@@ -168,19 +172,23 @@ function exchange(
     if (settled) timeout.unsubscribe();
 
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(url, { method: 'POST', headers, signal: controller.signal, ...(target.agent === undefined ? {} : { agent: target.agent }) }, (res) => {
-      const chunks: Buffer[] = [];
-      let ended = false;
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        ended = true;
-        finish(() => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      });
-      res.on('error', fail);
-      res.on('close', () => {
-        if (!ended) fail(Object.assign(new Error('the connection closed before the response ended'), { code: 'ECONNRESET' }));
-      });
-    });
+    const req = send(
+      url,
+      { method: 'POST', headers, signal: controller.signal, ...(target.agent === undefined ? {} : { agent: target.agent }) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let ended = false;
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          ended = true;
+          finish(() => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        });
+        res.on('error', fail);
+        res.on('close', () => {
+          if (!ended) fail(Object.assign(new Error('the connection closed before the response ended'), { code: 'ECONNRESET' }));
+        });
+      },
+    );
     req.on('error', fail);
     req.end(body);
   });
@@ -191,5 +199,9 @@ function fromNetworkError(prefix: string, err: unknown): DeliveryError {
   const code = typeof e.code === 'string' ? e.code : '';
   const message = typeof e.message === 'string' && e.message !== '' ? e.message : String(err);
   const kind = networkErrorKind(code);
-  return new DeliveryError(`${prefix}.${kind === 'InvalidResponse' ? 'MalformedResponse' : kind}`, code === '' || message.includes(code) ? message : `${code}: ${message}`, { cause: err });
+  return new DeliveryError(
+    `${prefix}.${kind === 'InvalidResponse' ? 'MalformedResponse' : kind}`,
+    code === '' || message.includes(code) ? message : `${code}: ${message}`,
+    { cause: err },
+  );
 }

@@ -86,18 +86,30 @@ const SSE = new Set(['AES256', 'aws:kms', 'aws:kms:dsse']);
 
 /** Checks the options at construction; throws {@link InvalidOptionError} naming the option. */
 export function checkS3Options(options: S3DestinationOptions): S3Config {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError(NAME, 'options', options, 'an object with client and bucket');
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionError(NAME, 'options', options, 'an object with client and bucket');
   const { client, bucket } = options;
   if (typeof client !== 'object' || client === null || typeof (client as { send?: unknown }).send !== 'function') {
     throw new InvalidOptionError(NAME, 'client', client, 'an S3Client from @aws-sdk/client-s3');
   }
   if (typeof bucket !== 'string' || !BUCKET.test(bucket)) {
-    throw new InvalidOptionError(NAME, 'bucket', bucket, 'a bucket name: 3–63 characters of a-z, 0-9, "." and "-", starting and ending with a letter or digit');
+    throw new InvalidOptionError(
+      NAME,
+      'bucket',
+      bucket,
+      'a bucket name: 3–63 characters of a-z, 0-9, "." and "-", starting and ending with a letter or digit',
+    );
   }
   const sse = options.serverSideEncryption;
-  if (sse !== undefined && !SSE.has(sse)) throw new InvalidOptionError(NAME, 'serverSideEncryption', sse, "one of 'AES256', 'aws:kms', 'aws:kms:dsse'");
+  if (sse !== undefined && !SSE.has(sse))
+    throw new InvalidOptionError(NAME, 'serverSideEncryption', sse, "one of 'AES256', 'aws:kms', 'aws:kms:dsse'");
   if (options.sseKmsKeyId !== undefined && (sse === undefined || sse === 'AES256')) {
-    throw new InvalidOptionError(NAME, 'sseKmsKeyId', options.sseKmsKeyId, "used only with serverSideEncryption 'aws:kms' or 'aws:kms:dsse'");
+    throw new InvalidOptionError(
+      NAME,
+      'sseKmsKeyId',
+      options.sseKmsKeyId,
+      "used only with serverSideEncryption 'aws:kms' or 'aws:kms:dsse'",
+    );
   }
   for (const option of ['contentType', 'contentEncoding'] as const) {
     const v = options[option];

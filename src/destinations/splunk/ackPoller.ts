@@ -64,7 +64,14 @@ export class AckPoller {
   awaitAck(ackId: number, signal: AbortSignal): Observable<void> {
     // Rule 3: HEC restarted and numbers from 0 again; what is pending from this id up it has forgotten.
     for (const stale of [...this.pending.values()].filter((p) => p.ackId >= ackId)) {
-      this.end(stale, splunkError('Splunk.AckTimeout', `HEC numbered a new request ${ackId} while ackId ${stale.ackId} was pending: it restarted and forgot that acknowledgement.`, 'transient'));
+      this.end(
+        stale,
+        splunkError(
+          'Splunk.AckTimeout',
+          `HEC numbered a new request ${ackId} while ackId ${stale.ackId} was pending: it restarted and forgot that acknowledgement.`,
+          'transient',
+        ),
+      );
     }
     const outcome = new AsyncSubject<void>();
     const { ackTimeoutMs } = this.service.config;
@@ -77,7 +84,10 @@ export class AckPoller {
       onAbort,
       timeout: timer(ackTimeoutMs, this.scheduler).subscribe(() => {
         const last = this.lastQueryError === undefined ? '' : ` The last ack query failed: ${this.lastQueryError}`;
-        this.end(entry, splunkError('Splunk.AckTimeout', `ackId ${ackId} was not acknowledged within ${ackTimeoutMs} ms.${last}`, 'transient'));
+        this.end(
+          entry,
+          splunkError('Splunk.AckTimeout', `ackId ${ackId} was not acknowledged within ${ackTimeoutMs} ms.${last}`, 'transient'),
+        );
       }),
     };
     this.pending.set(ackId, entry);
@@ -127,7 +137,14 @@ export class AckPoller {
     const never = new AbortController().signal;
     merge(
       ...chunks.map((chunk) =>
-        from(queryAcks(this.service, chunk.map((p) => p.ackId), never, this.scheduler)).pipe(
+        from(
+          queryAcks(
+            this.service,
+            chunk.map((p) => p.ackId),
+            never,
+            this.scheduler,
+          ),
+        ).pipe(
           map((indexed) => ({ chunk, indexed, error: undefined as unknown })),
           catchError((error: unknown) => of({ chunk, indexed: new Set<number>() as ReadonlySet<number>, error })),
         ),

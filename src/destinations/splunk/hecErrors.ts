@@ -5,19 +5,24 @@ import { DeliveryError } from '../DeliveryError.js';
 export const SPLUNK_ERROR_MESSAGES = {
   'Splunk.DisabledToken': 'The HEC token is disabled. Enable the token to allow data delivery to Splunk.',
   'Splunk.InvalidToken': 'The HEC token is invalid. Update the delivery stream with a valid HEC token.',
-  'Splunk.InvalidDataFormat': 'The data is not formatted correctly. See Splunk\'s "Format events for HTTP Event Collector" for the Raw and Event endpoints.',
+  'Splunk.InvalidDataFormat':
+    'The data is not formatted correctly. See Splunk\'s "Format events for HTTP Event Collector" for the Raw and Event endpoints.',
   'Splunk.InvalidIndex': 'The HEC token or input is configured with an invalid index. Check your index configuration and try again.',
-  'Splunk.ServerError': 'Data delivery to Splunk failed due to a server error from the HEC node. It is retried within the retry duration; then the data goes to the error output.',
+  'Splunk.ServerError':
+    'Data delivery to Splunk failed due to a server error from the HEC node. It is retried within the retry duration; then the data goes to the error output.',
   'Splunk.DisabledAck': 'Indexer acknowledgement is disabled for the HEC token. Enable indexer acknowledgement and try again.',
   'Splunk.AckTimeout':
     "Did not receive an acknowledgement from HEC before the HEC acknowledgement timeout expired. Despite the acknowledgement timeout, it's possible the data was indexed successfully in Splunk. Data for which the acknowledgement timeout expired goes to the error output.",
   'Splunk.ConnectionTimeout': 'The connection to Splunk timed out. This might be a transient error and the request will be retried.',
   'Splunk.InvalidEndpoint': 'Could not connect to the HEC endpoint. Make sure that the HEC endpoint URL is valid and reachable.',
   'Splunk.ConnectionClosed': 'Unable to send data to Splunk due to a connection failure. This might be a transient error.',
-  'Splunk.SSLUnverified': 'Could not connect to the HEC endpoint. The host does not match the certificate provided by the peer. Make sure that the certificate and the host are valid.',
+  'Splunk.SSLUnverified':
+    'Could not connect to the HEC endpoint. The host does not match the certificate provided by the peer. Make sure that the certificate and the host are valid.',
   'Splunk.SSLHandshake': 'Could not connect to the HEC endpoint. Make sure that the certificate and the host are valid.',
-  'Splunk.InvalidChannel': 'HEC refused the request channel (X-Splunk-Request-Channel). Make sure that a proxy in between passes the header on.',
-  'Splunk.PayloadTooLarge': "The request is larger than HEC accepts (its max_content_length). Lower the buffer size or raise Splunk's limit.",
+  'Splunk.InvalidChannel':
+    'HEC refused the request channel (X-Splunk-Request-Channel). Make sure that a proxy in between passes the header on.',
+  'Splunk.PayloadTooLarge':
+    "The request is larger than HEC accepts (its max_content_length). Lower the buffer size or raise Splunk's limit.",
   'Splunk.InvalidResponse': 'HEC answered with a response that does not follow its protocol.',
 } as const;
 
@@ -101,7 +106,10 @@ function byStatus(status: number): readonly [SplunkErrorCode, DeliveryErrorKind]
 
 /** An error made from one of Firehose's codes with its message, and a detail after it. */
 export function splunkError(code: SplunkErrorCode, detail: string, kind: DeliveryErrorKind, cause?: unknown): DeliveryError {
-  return new DeliveryError(code, `${SPLUNK_ERROR_MESSAGES[code]}${detail === '' ? '' : ` ${detail}`}`, { kind, ...(cause === undefined ? {} : { cause }) });
+  return new DeliveryError(code, `${SPLUNK_ERROR_MESSAGES[code]}${detail === '' ? '' : ` ${detail}`}`, {
+    kind,
+    ...(cause === undefined ? {} : { cause }),
+  });
 }
 
 function quote(text: string): string {

@@ -21,7 +21,10 @@ export { SPLUNK_ERROR_MESSAGES } from './hecErrors.js';
  * records$.pipe(bufferBySizeOrTime(SPLUNK_BUFFERING)); // { maxBytes: 5 << 20, maxMs: 60_000 }
  * ```
  */
-export const SPLUNK_BUFFERING: { readonly maxBytes: number; readonly maxMs: number } = Object.freeze({ maxBytes: SPLUNK_BUFFERING_LIMITS.maxBytes, maxMs: 60_000 });
+export const SPLUNK_BUFFERING: { readonly maxBytes: number; readonly maxMs: number } = Object.freeze({
+  maxBytes: SPLUNK_BUFFERING_LIMITS.maxBytes,
+  maxMs: 60_000,
+});
 
 /**
  * A Splunk HEC destination: the request builder and service of the destination contract, with indexer
@@ -111,10 +114,11 @@ export function splunkHecDestination(options: SplunkHecDestinationOptions): Splu
   const send = (request: HecRequest, attempt: DeliveryAttempt): Observable<SendOutcome<HecRequest>> => {
     const poller = pollerFor(attempt.scheduler);
     return defer(() => postData(service, request.body, attempt.signal, attempt.scheduler)).pipe(
-      map(({ ackId }): SendOutcome<HecRequest> =>
-        ackId === undefined
-          ? { status: 'accepted', location }
-          : { status: 'accepted', location: `${location}#ackId=${ackId}`, acknowledgement: poller.awaitAck(ackId, attempt.signal) },
+      map(
+        ({ ackId }): SendOutcome<HecRequest> =>
+          ackId === undefined
+            ? { status: 'accepted', location }
+            : { status: 'accepted', location: `${location}#ackId=${ackId}`, acknowledgement: poller.awaitAck(ackId, attempt.signal) },
       ),
     );
   };
@@ -131,8 +135,11 @@ export function splunkHecDestination(options: SplunkHecDestinationOptions): Splu
     build,
     send,
     failureFields: (record) => {
-      const k = (record as { kinesisRecordMetadata?: { sequenceNumber?: unknown; subsequenceNumber?: unknown } } | null)?.kinesisRecordMetadata;
-      return typeof k?.sequenceNumber === 'string' ? { EventId: `${k.sequenceNumber}.${typeof k.subsequenceNumber === 'number' ? k.subsequenceNumber : 0}` } : {};
+      const k = (record as { kinesisRecordMetadata?: { sequenceNumber?: unknown; subsequenceNumber?: unknown } } | null)
+        ?.kinesisRecordMetadata;
+      return typeof k?.sequenceNumber === 'string'
+        ? { EventId: `${k.sequenceNumber}.${typeof k.subsequenceNumber === 'number' ? k.subsequenceNumber : 0}` }
+        : {};
     },
   };
 }

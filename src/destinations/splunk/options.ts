@@ -100,11 +100,13 @@ const TOKEN_CHARS = /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/;
 
 /** Checks the options at construction; throws {@link InvalidOptionError} naming the option (never showing the token). */
 export function checkSplunkHecOptions(options: SplunkHecDestinationOptions): SplunkHecConfig {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError(NAME, 'options', options, 'an object with at least endpoint and token');
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionError(NAME, 'options', options, 'an object with at least endpoint and token');
   const endpoint = checkEndpoint(options.endpoint);
 
   const endpointType = options.endpointType ?? 'Raw';
-  if (endpointType !== 'Raw' && endpointType !== 'Event') throw new InvalidOptionError(NAME, 'endpointType', endpointType, "'Raw' or 'Event'");
+  if (endpointType !== 'Raw' && endpointType !== 'Event')
+    throw new InvalidOptionError(NAME, 'endpointType', endpointType, "'Raw' or 'Event'");
 
   const token = options.token;
   if (typeof token !== 'string' || token.length > 4096 || !TOKEN_CHARS.test(token)) {
@@ -114,21 +116,45 @@ export function checkSplunkHecOptions(options: SplunkHecDestinationOptions): Spl
   }
 
   const channel = options.channel ?? randomUUID();
-  if (typeof channel !== 'string' || !GUID.test(channel)) throw new InvalidOptionError(NAME, 'channel', channel, 'a GUID such as 0e6c3a3e-2b8d-4b6a-9d6a-1c2b3d4e5f60');
+  if (typeof channel !== 'string' || !GUID.test(channel))
+    throw new InvalidOptionError(NAME, 'channel', channel, 'a GUID such as 0e6c3a3e-2b8d-4b6a-9d6a-1c2b3d4e5f60');
 
   const wrapEvents = checkWrapEvents(options.wrapEvents, endpointType);
 
-  const ackTimeoutMs = checkNumber(NAME, 'ackTimeoutMs', options.ackTimeoutMs, DEFAULT_ACK_TIMEOUT_MS, { min: MIN_ACK_TIMEOUT_MS, max: MAX_ACK_TIMEOUT_MS, unit: 'ms' });
-  const retryDurationMs = checkNumber(NAME, 'retryDurationMs', options.retryDurationMs, DEFAULT_SPLUNK_RETRY_DURATION_MS, { min: 0, max: MAX_SPLUNK_RETRY_DURATION_MS, unit: 'ms' });
-  const ackPollIntervalMs = checkNumber(NAME, 'ackPollIntervalMs', options.ackPollIntervalMs, DEFAULT_ACK_POLL_INTERVAL_MS, { min: 100, max: 60_000, unit: 'ms' });
-  const maxAckIdsPerQuery = checkNumber(NAME, 'maxAckIdsPerQuery', options.maxAckIdsPerQuery, DEFAULT_MAX_ACK_IDS_PER_QUERY, { min: 1, max: 100_000, integer: true });
-  const requestTimeoutMs = checkNumber(NAME, 'requestTimeoutMs', options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, { min: 1, max: 3_600_000, integer: true, unit: 'ms' });
+  const ackTimeoutMs = checkNumber(NAME, 'ackTimeoutMs', options.ackTimeoutMs, DEFAULT_ACK_TIMEOUT_MS, {
+    min: MIN_ACK_TIMEOUT_MS,
+    max: MAX_ACK_TIMEOUT_MS,
+    unit: 'ms',
+  });
+  const retryDurationMs = checkNumber(NAME, 'retryDurationMs', options.retryDurationMs, DEFAULT_SPLUNK_RETRY_DURATION_MS, {
+    min: 0,
+    max: MAX_SPLUNK_RETRY_DURATION_MS,
+    unit: 'ms',
+  });
+  const ackPollIntervalMs = checkNumber(NAME, 'ackPollIntervalMs', options.ackPollIntervalMs, DEFAULT_ACK_POLL_INTERVAL_MS, {
+    min: 100,
+    max: 60_000,
+    unit: 'ms',
+  });
+  const maxAckIdsPerQuery = checkNumber(NAME, 'maxAckIdsPerQuery', options.maxAckIdsPerQuery, DEFAULT_MAX_ACK_IDS_PER_QUERY, {
+    min: 1,
+    max: 100_000,
+    integer: true,
+  });
+  const requestTimeoutMs = checkNumber(NAME, 'requestTimeoutMs', options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, {
+    min: 1,
+    max: 3_600_000,
+    integer: true,
+    unit: 'ms',
+  });
 
   const { agent, ca } = checkAgentAndCa(NAME, options.agent, options.ca, endpoint, 'endpoint');
   const transport = options.transport;
-  if (transport !== undefined && typeof transport !== 'function') throw new InvalidOptionError(NAME, 'transport', transport, 'a function (request, signal, scheduler) => response');
+  if (transport !== undefined && typeof transport !== 'function')
+    throw new InvalidOptionError(NAME, 'transport', transport, 'a function (request, signal, scheduler) => response');
   const metrics = options.metrics;
-  if (metrics !== undefined && typeof metrics !== 'function') throw new InvalidOptionError(NAME, 'metrics', metrics, 'a function (name, value, unit) => void');
+  if (metrics !== undefined && typeof metrics !== 'function')
+    throw new InvalidOptionError(NAME, 'metrics', metrics, 'a function (name, value, unit) => void');
 
   return {
     endpoint,
@@ -158,9 +184,19 @@ function checkEndpoint(value: unknown): URL {
     throw new InvalidOptionError(NAME, 'endpoint', value, allowed);
   }
   if (url.username !== '' || url.password !== '') {
-    throw new InvalidOptionError(NAME, 'endpoint', `${url.protocol}//(credentials not shown)@${url.host}${url.pathname}`, `${allowed} (pass the token as token)`);
+    throw new InvalidOptionError(
+      NAME,
+      'endpoint',
+      `${url.protocol}//(credentials not shown)@${url.host}${url.pathname}`,
+      `${allowed} (pass the token as token)`,
+    );
   }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '' || (url.pathname !== '/' && url.pathname !== '')) {
+  if (
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    (url.pathname !== '/' && url.pathname !== '')
+  ) {
     throw new InvalidOptionError(NAME, 'endpoint', value, allowed);
   }
   return url;
@@ -176,7 +212,8 @@ function checkWrapEvents(value: unknown, endpointType: HecEndpointType): HecEven
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidOptionError(NAME, 'wrapEvents', value, allowed);
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) {
-    if (!(METADATA_FIELDS as readonly string[]).includes(k) || typeof v !== 'string' || v === '') throw new InvalidOptionError(NAME, `wrapEvents.${k}`, v, allowed);
+    if (!(METADATA_FIELDS as readonly string[]).includes(k) || typeof v !== 'string' || v === '')
+      throw new InvalidOptionError(NAME, `wrapEvents.${k}`, v, allowed);
     metadata[k] = v;
   }
   return metadata;

@@ -34,7 +34,12 @@ export function buildHecRequest(config: SplunkHecConfig, batch: readonly unknown
     try {
       data = dataOf(record);
     } catch (err) {
-      failed.push({ index, errorCode: 'Splunk.InvalidDataFormat', errorMessage: `${SPLUNK_ERROR_MESSAGES['Splunk.InvalidDataFormat']} ${(err as Error).message}`, retriable: false });
+      failed.push({
+        index,
+        errorCode: 'Splunk.InvalidDataFormat',
+        errorMessage: `${SPLUNK_ERROR_MESSAGES['Splunk.InvalidDataFormat']} ${(err as Error).message}`,
+        retriable: false,
+      });
       return;
     }
     parts.push(config.wrapEvents === undefined ? data : envelope(data, arrivalTimeOf(record, fallbackArrivalMs), config.wrapEvents));

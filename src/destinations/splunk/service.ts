@@ -11,7 +11,17 @@ import type { HecHttpRequest, HecHttpResponse, HecTransport } from './transport.
 export const TOKEN_SHOWN_AS = '(HEC token)';
 /** The largest answer read from HEC (its answers are a few hundred bytes). */
 const MAX_RESPONSE_BYTES = 1_048_576;
-const CONNECT_FAILED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN', 'EADDRNOTAVAIL']);
+const CONNECT_FAILED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EADDRNOTAVAIL',
+]);
 const CONNECTION_CLOSED = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
 const HOST_MISMATCH = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH']);
 const TLS_FAILURE = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|EPROTO$|ERR_OSSL_)/;
@@ -43,11 +53,21 @@ export function hecService(config: SplunkHecConfig): HecService {
  */
 export function postData(service: HecService, body: Uint8Array, signal: AbortSignal, scheduler: SchedulerLike): Observable<HecAccepted> {
   const { config } = service;
-  return exchange(service, { method: 'POST', url: new URL(HEC_PATHS[config.endpointType], config.endpoint), headers: headersOf(config, body), body }, signal, scheduler).pipe(
+  return exchange(
+    service,
+    { method: 'POST', url: new URL(HEC_PATHS[config.endpointType], config.endpoint), headers: headersOf(config, body), body },
+    signal,
+    scheduler,
+  ).pipe(
     map(({ status, text }) => {
       const answer = parseHecAnswer(text);
       if (status !== 200 || (answer?.code !== undefined && answer.code !== 0)) throw hecError(status, answer, text);
-      if (answer === undefined) throw splunkError('Splunk.InvalidResponse', `HEC answered 200 with a body that is not a JSON object: ${JSON.stringify(text.slice(0, 512))}`, 'transient');
+      if (answer === undefined)
+        throw splunkError(
+          'Splunk.InvalidResponse',
+          `HEC answered 200 with a body that is not a JSON object: ${JSON.stringify(text.slice(0, 512))}`,
+          'transient',
+        );
       return { ackId: answer.ackId };
     }),
   );
@@ -57,10 +77,20 @@ export function postData(service: HecService, body: Uint8Array, signal: AbortSig
  * Asks HEC for the status of `ackIds` on the destination's channel (`POST /services/collector/ack`,
  * `{"acks":[…]}`). Emits the ids whose data is indexed; ids not mentioned or `false` are not (yet).
  */
-export function queryAcks(service: HecService, ackIds: readonly number[], signal: AbortSignal, scheduler: SchedulerLike): Observable<ReadonlySet<number>> {
+export function queryAcks(
+  service: HecService,
+  ackIds: readonly number[],
+  signal: AbortSignal,
+  scheduler: SchedulerLike,
+): Observable<ReadonlySet<number>> {
   const { config } = service;
   const body = Buffer.from(JSON.stringify({ acks: ackIds }), 'utf8');
-  return exchange(service, { method: 'POST', url: new URL(HEC_PATHS.ack, config.endpoint), headers: headersOf(config, body), body }, signal, scheduler).pipe(
+  return exchange(
+    service,
+    { method: 'POST', url: new URL(HEC_PATHS.ack, config.endpoint), headers: headersOf(config, body), body },
+    signal,
+    scheduler,
+  ).pipe(
     map(({ status, text }) => {
       let acks: unknown;
       try {
@@ -69,7 +99,8 @@ export function queryAcks(service: HecService, ackIds: readonly number[], signal
         acks = undefined;
       }
       if (status !== 200 || typeof acks !== 'object' || acks === null || Array.isArray(acks)) {
-        if (status === 200) throw splunkError('Splunk.InvalidResponse', `HEC answered an ack query with ${JSON.stringify(text.slice(0, 512))}`, 'transient');
+        if (status === 200)
+          throw splunkError('Splunk.InvalidResponse', `HEC answered an ack query with ${JSON.stringify(text.slice(0, 512))}`, 'transient');
         throw hecError(status, parseHecAnswer(text), text);
       }
       const indexed = new Set<number>();
@@ -89,7 +120,12 @@ function headersOf(config: SplunkHecConfig, body: Uint8Array): Record<string, st
 }
 
 /** One exchange through the transport, with whatever HEC answered scrubbed of the token. */
-function exchange(service: HecService, request: HecHttpRequest, signal: AbortSignal, scheduler: SchedulerLike): Observable<HecHttpResponse> {
+function exchange(
+  service: HecService,
+  request: HecHttpRequest,
+  signal: AbortSignal,
+  scheduler: SchedulerLike,
+): Observable<HecHttpResponse> {
   return defer(() => from(service.transport(request, signal, scheduler))).pipe(
     map((response) => ({ status: response.status, text: redactResponseText(response.text, service.tokenSpellings, TOKEN_SHOWN_AS) })),
   );
@@ -121,7 +157,13 @@ export function nodeHecTransport(config: SplunkHecConfig): HecTransport {
       }
       signal.addEventListener('abort', onAbort, { once: true });
       const timeout: Subscription = timer(config.requestTimeoutMs, scheduler).subscribe(() =>
-        fail(splunkError('Splunk.ConnectionTimeout', `${request.url.origin} did not answer within ${config.requestTimeoutMs} ms.`, 'transient')),
+        fail(
+          splunkError(
+            'Splunk.ConnectionTimeout',
+            `${request.url.origin} did not answer within ${config.requestTimeoutMs} ms.`,
+            'transient',
+          ),
+        ),
       );
       const send = request.url.protocol === 'https:' ? httpsRequest : httpRequest;
       const req = send(
@@ -154,7 +196,13 @@ export function nodeHecTransport(config: SplunkHecConfig): HecTransport {
           });
           res.on('error', (err) => fail(fromNetworkError(err, spellings)));
           res.on('close', () => {
-            if (!ended) fail(fromNetworkError(Object.assign(new Error('the connection closed before the answer ended'), { code: 'ECONNRESET' }), spellings));
+            if (!ended)
+              fail(
+                fromNetworkError(
+                  Object.assign(new Error('the connection closed before the answer ended'), { code: 'ECONNRESET' }),
+                  spellings,
+                ),
+              );
           });
         },
       );

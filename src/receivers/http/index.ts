@@ -93,8 +93,8 @@ export function httpEndpointListener(handler: HttpEndpointHandler, options: Http
         release();
         if (err instanceof Rejection) {
           answer(res, config, err.status, requestId, err.message, err.close ? req : undefined);
-        }
-        else if (!req.readableEnded && req.destroyed) return; // the sender went away while sending
+        } else if (!req.readableEnded && req.destroyed)
+          return; // the sender went away while sending
         else answer(res, config, statusOf(err), requestId, messageOf(err));
       },
     );
@@ -102,7 +102,12 @@ export function httpEndpointListener(handler: HttpEndpointHandler, options: Http
 }
 
 /** Checks the request and runs the handler; rejects with a {@link Rejection} for a refused request, or with the handler's error. */
-async function serve(req: IncomingMessage, handler: HttpEndpointHandler, config: ListenerConfig, bytesBudget: BodyBytesBudget): Promise<void> {
+async function serve(
+  req: IncomingMessage,
+  handler: HttpEndpointHandler,
+  config: ListenerConfig,
+  bytesBudget: BodyBytesBudget,
+): Promise<void> {
   if (req.method !== 'POST') throw new Rejection(405, `${req.method ?? 'this method'} is not allowed: Firehose delivers with POST`, true);
 
   if (config.accessKeyDigests !== undefined) {
@@ -117,7 +122,10 @@ async function serve(req: IncomingMessage, handler: HttpEndpointHandler, config:
 
   const version = req.headers[HEADERS.protocolVersion];
   if (version !== PROTOCOL_VERSION) {
-    throw new Rejection(400, `X-Amz-Firehose-Protocol-Version must be ${PROTOCOL_VERSION}; ${version === undefined ? 'it is missing' : `got ${JSON.stringify(version)}`}`);
+    throw new Rejection(
+      400,
+      `X-Amz-Firehose-Protocol-Version must be ${PROTOCOL_VERSION}; ${version === undefined ? 'it is missing' : `got ${JSON.stringify(version)}`}`,
+    );
   }
   const headerId = req.headers[HEADERS.requestId];
   if (typeof headerId !== 'string' || headerId === '') throw new Rejection(400, 'the request has no X-Amz-Firehose-Request-Id');
@@ -130,10 +138,14 @@ async function serve(req: IncomingMessage, handler: HttpEndpointHandler, config:
 
   const type = req.headers['content-type'];
   if (type === undefined || type.split(';')[0]!.trim().toLowerCase() !== 'application/json') {
-    throw new Rejection(415, `the Content-Type must be application/json; ${type === undefined ? 'it is missing' : `got ${JSON.stringify(type)}`}`);
+    throw new Rejection(
+      415,
+      `the Content-Type must be application/json; ${type === undefined ? 'it is missing' : `got ${JSON.stringify(type)}`}`,
+    );
   }
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-  if (encoding !== 'identity' && encoding !== 'gzip') throw new Rejection(415, `the Content-Encoding must be gzip or none; got ${JSON.stringify(encoding)}`);
+  if (encoding !== 'identity' && encoding !== 'gzip')
+    throw new Rejection(415, `the Content-Encoding must be gzip or none; got ${JSON.stringify(encoding)}`);
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > config.maxBodyBytes) {
     req.on('error', () => undefined);
@@ -141,19 +153,27 @@ async function serve(req: IncomingMessage, handler: HttpEndpointHandler, config:
     throw new Rejection(413, `the body has ${declared} bytes; this endpoint accepts at most ${config.maxBodyBytes}`);
   }
   if (Number.isFinite(declared) && declared > 0 && !bytesBudget.fits(declared)) {
-    throw new Rejection(503, `the endpoint holds ${config.maxConcurrentBodyBytes} bytes of request bodies at most and is full; retry later`, true);
+    throw new Rejection(
+      503,
+      `the endpoint holds ${config.maxConcurrentBodyBytes} bytes of request bodies at most and is full; retry later`,
+      true,
+    );
   }
 
   const body = await parseRequestBodyResponsively(await readBody(req, encoding === 'gzip', config.maxBodyBytes, bytesBudget));
   if (body.requestId !== headerId) {
-    throw new Rejection(400, `the body's requestId ${JSON.stringify(body.requestId)} differs from X-Amz-Firehose-Request-Id ${JSON.stringify(headerId)}`);
+    throw new Rejection(
+      400,
+      `the body's requestId ${JSON.stringify(body.requestId)} differs from X-Amz-Firehose-Request-Id ${JSON.stringify(headerId)}`,
+    );
   }
   await handler(body.records, { requestId: headerId, sourceArn, commonAttributes, timestampMs: body.timestampMs });
 }
 
 function parseCommonAttributes(header: string | string[] | undefined): Readonly<Record<string, string>> {
   if (header === undefined) return {};
-  const invalid = (why: string): Rejection => new Rejection(400, `X-Amz-Firehose-Common-Attributes must be {"commonAttributes":{…}} with string values: ${why}`);
+  const invalid = (why: string): Rejection =>
+    new Rejection(400, `X-Amz-Firehose-Common-Attributes must be {"commonAttributes":{…}} with string values: ${why}`);
   if (typeof header !== 'string') throw invalid('the header appears more than once');
   let parsed: unknown;
   try {
@@ -161,7 +181,8 @@ function parseCommonAttributes(header: string | string[] | undefined): Readonly<
   } catch {
     throw invalid('it is not JSON');
   }
-  const attributes = typeof parsed === 'object' && parsed !== null ? (parsed as { commonAttributes?: unknown }).commonAttributes : undefined;
+  const attributes =
+    typeof parsed === 'object' && parsed !== null ? (parsed as { commonAttributes?: unknown }).commonAttributes : undefined;
   const problem = commonAttributesProblem(attributes);
   if (problem !== undefined) throw invalid(`commonAttributes ${problem}`);
   return attributes as Record<string, string>;
@@ -171,7 +192,14 @@ function parseCommonAttributes(header: string | string[] | undefined): Readonly<
  * Writes the protocol's answer: `{"requestId","timestamp"}`, plus `errorMessage` for an error. With `close`,
  * the connection closes after the answer: the rest of the request's body is never waited for.
  */
-function answer(res: ServerResponse, config: ListenerConfig, status: number, requestId: string, errorMessage?: string, close?: IncomingMessage): void {
+function answer(
+  res: ServerResponse,
+  config: ListenerConfig,
+  status: number,
+  requestId: string,
+  errorMessage?: string,
+  close?: IncomingMessage,
+): void {
   if (res.headersSent || res.destroyed) return;
   if (close !== undefined && !close.complete) {
     res.shouldKeepAlive = false; // Connection: close
@@ -184,7 +212,11 @@ function answer(res: ServerResponse, config: ListenerConfig, status: number, req
     });
   }
   const timestamp = Math.trunc(config.scheduler.now());
-  const body = JSON.stringify(errorMessage === undefined ? { requestId, timestamp } : { requestId, timestamp, errorMessage: errorMessage.slice(0, MAX_ERROR_MESSAGE_CHARS) });
+  const body = JSON.stringify(
+    errorMessage === undefined
+      ? { requestId, timestamp }
+      : { requestId, timestamp, errorMessage: errorMessage.slice(0, MAX_ERROR_MESSAGE_CHARS) },
+  );
   res.writeHead(status, {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(body),

@@ -74,18 +74,33 @@ export interface ListenerConfig {
 const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 
 /** Checks the handler and options at construction; throws {@link InvalidOptionError} naming the option (never showing a key). */
-export function checkListenerOptions(handler: unknown, options: HttpEndpointListenerOptions, digest: (key: string) => Buffer): ListenerConfig {
-  if (typeof handler !== 'function') throw new InvalidOptionError(NAME, 'handler', handler, 'a function (records, meta) => void | Promise<void>');
+export function checkListenerOptions(
+  handler: unknown,
+  options: HttpEndpointListenerOptions,
+  digest: (key: string) => Buffer,
+): ListenerConfig {
+  if (typeof handler !== 'function')
+    throw new InvalidOptionError(NAME, 'handler', handler, 'a function (records, meta) => void | Promise<void>');
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError(NAME, 'options', options, 'an object');
 
   let accessKeyDigests: Buffer[] | undefined;
   if (options.accessKey !== undefined) {
-    const keys: unknown[] = typeof options.accessKey === 'string' ? [options.accessKey] : Array.isArray(options.accessKey) ? [...options.accessKey] : [options.accessKey];
+    const keys: unknown[] =
+      typeof options.accessKey === 'string'
+        ? [options.accessKey]
+        : Array.isArray(options.accessKey)
+          ? [...options.accessKey]
+          : [options.accessKey];
     const allowed = `1 to ${MAX_ACCESS_KEY_BYTES} printable ASCII characters, or a non-empty array of such keys`;
     if (keys.length === 0) throw new InvalidOptionError(NAME, 'accessKey', 'an empty array', allowed);
     for (const key of keys) {
       if (typeof key !== 'string' || !PRINTABLE_ASCII.test(key) || key.length > MAX_ACCESS_KEY_BYTES) {
-        throw new InvalidOptionError(NAME, 'accessKey', typeof key === 'string' ? `a string of ${key.length} characters (not shown)` : key, allowed);
+        throw new InvalidOptionError(
+          NAME,
+          'accessKey',
+          typeof key === 'string' ? `a string of ${key.length} characters (not shown)` : key,
+          allowed,
+        );
       }
     }
     accessKeyDigests = (keys as string[]).map(digest);
@@ -105,11 +120,17 @@ export function checkListenerOptions(handler: unknown, options: HttpEndpointList
     integer: true,
     unit: 'bytes',
   });
-  const maxConcurrentBodyBytes = checkNumber(NAME, 'maxConcurrentBodyBytes', options.maxConcurrentBodyBytes, Math.max(DEFAULT_MAX_CONCURRENT_BODY_BYTES, maxBodyBytes), {
-    min: maxBodyBytes,
-    integer: true,
-    unit: 'bytes, at least maxBodyBytes',
-  });
+  const maxConcurrentBodyBytes = checkNumber(
+    NAME,
+    'maxConcurrentBodyBytes',
+    options.maxConcurrentBodyBytes,
+    Math.max(DEFAULT_MAX_CONCURRENT_BODY_BYTES, maxBodyBytes),
+    {
+      min: maxBodyBytes,
+      integer: true,
+      unit: 'bytes, at least maxBodyBytes',
+    },
+  );
   const scheduler = checkKind(NAME, 'scheduler', options.scheduler, 'scheduler', asyncScheduler);
   return { accessKeyDigests, sourceArns, maxBodyBytes, maxConcurrentBodyBytes, scheduler };
 }

@@ -51,7 +51,8 @@ export function checkEnvelope(value: unknown): { requestId: string; timestampMs:
 export function decodeRecord(record: unknown, i: number): HttpEndpointRecord {
   const data = typeof record === 'object' && record !== null ? (record as { data?: unknown }).data : undefined;
   if (typeof data !== 'string') throw new Rejection(400, `records[${i}].data is missing or not a string`);
-  if (data.length > MAX_RECORD_DATA_CHARS) throw new Rejection(400, `records[${i}].data has ${data.length} characters; at most ${MAX_RECORD_DATA_CHARS} are allowed`);
+  if (data.length > MAX_RECORD_DATA_CHARS)
+    throw new Rejection(400, `records[${i}].data has ${data.length} characters; at most ${MAX_RECORD_DATA_CHARS} are allowed`);
   if (!isBase64(data)) throw new Rejection(400, `records[${i}].data is not valid base64`);
   return { data: Buffer.from(data, 'base64') };
 }

@@ -38,7 +38,8 @@ export async function parseRequestBodyResponsively(body: Body): Promise<RequestB
   } catch (err) {
     throw new Rejection(400, `the body is not valid JSON: ${(err as Error).message}`);
   }
-  if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) throw new Rejection(400, 'the body must be a JSON object');
+  if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope))
+    throw new Rejection(400, 'the body must be a JSON object');
   // A later "records" key that is not an array wins in JSON: then the envelope is the body as it is.
   const placeholder = (envelope as { records?: unknown }).records;
   if (!Array.isArray(placeholder) || placeholder.length > 0) return parseRequestBody({ parsed: envelope });
@@ -155,7 +156,8 @@ async function scan(bytes: Buffer): Promise<RecordsArray | undefined> {
         break;
       default:
         // Numbers, true, false, null as elements; whitespace does not start one.
-        if (current !== undefined && depth === 2 && elementStart < 0 && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) elementStart = i;
+        if (current !== undefined && depth === 2 && elementStart < 0 && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09)
+          elementStart = i;
     }
   }
   return last;

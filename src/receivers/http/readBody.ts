@@ -25,7 +25,8 @@ export async function readBody(req: IncomingMessage, gzip: boolean, maxBodyBytes
     if (pre instanceof Uint8Array) bytes = Buffer.from(pre.buffer, pre.byteOffset, pre.byteLength);
     else if (typeof pre === 'string') bytes = Buffer.from(pre, 'utf8');
     else if (typeof pre === 'object' && pre !== null && !Array.isArray(pre) && Object.keys(pre).length > 0) return { parsed: pre };
-    else throw new Rejection(500, 'the request body was read before httpEndpointListener saw it; mount the listener before any body parser');
+    else
+      throw new Rejection(500, 'the request body was read before httpEndpointListener saw it; mount the listener before any body parser');
     // A framework may or may not have inflated it already: gzip starts with 1f 8b, JSON never does.
     gzip = gzip && bytes[0] === 0x1f && bytes[1] === 0x8b;
   } else {
@@ -38,7 +39,8 @@ export async function readBody(req: IncomingMessage, gzip: boolean, maxBodyBytes
     return { bytes: inflated };
   } catch (err) {
     if (err instanceof Rejection) throw err;
-    if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw new Rejection(413, `the body exceeds ${maxBodyBytes} bytes once decompressed`);
+    if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new Rejection(413, `the body exceeds ${maxBodyBytes} bytes once decompressed`);
     throw new Rejection(400, `the body is not valid gzip: ${(err as Error).message}`);
   }
 }

@@ -171,7 +171,10 @@ class DirectPutSource implements DirectPut {
 
   async putRecordBatch(records: readonly PutRecordEntry[]): Promise<PutRecordBatchAnswer> {
     if (!Array.isArray(records) || records.length < 1 || records.length > MAX_BATCH_RECORDS) {
-      throw new FirehoseApiError('InvalidArgumentException', `Records must hold 1 to ${MAX_BATCH_RECORDS} records; got ${Array.isArray(records) ? records.length : 'none'}`);
+      throw new FirehoseApiError(
+        'InvalidArgumentException',
+        `Records must hold 1 to ${MAX_BATCH_RECORDS} records; got ${Array.isArray(records) ? records.length : 'none'}`,
+      );
     }
     const datas = this.#check(records);
     this.#refuseIfClosed();
@@ -191,7 +194,11 @@ class DirectPutSource implements DirectPut {
       try {
         ids = await this.#append(accepted);
       } catch (err) {
-        failure = { accepted: false, code: 'InternalFailure', message: `the record could not be written to the log: ${(err as Error).message}` };
+        failure = {
+          accepted: false,
+          code: 'InternalFailure',
+          message: `the record could not be written to the log: ${(err as Error).message}`,
+        };
       }
     }
     let next = 0;
@@ -248,7 +255,11 @@ class DirectPutSource implements DirectPut {
   }
 
   #record(entry: WalEntry, segment: Segment): FirehoseRecord {
-    const record: FirehoseRecord = { recordId: entry.recordId, data: entry.data, approximateArrivalTimestamp: entry.approximateArrivalTimestamp };
+    const record: FirehoseRecord = {
+      recordId: entry.recordId,
+      data: entry.data,
+      approximateArrivalTimestamp: entry.approximateArrivalTimestamp,
+    };
     const size = entry.data.byteLength;
     return attachSettlement(
       record,
@@ -280,7 +291,11 @@ class DirectPutSource implements DirectPut {
   }
 
   #refuseIfClosed(): void {
-    if (!this.#accepting) throw new FirehoseApiError('ServiceUnavailableException', `Delivery stream ${this.config.streamName} is shutting down and accepts no more records.`);
+    if (!this.#accepting)
+      throw new FirehoseApiError(
+        'ServiceUnavailableException',
+        `Delivery stream ${this.config.streamName} is shutting down and accepts no more records.`,
+      );
   }
 
   /** Validates Firehose's limits on the records of one request and returns their bytes. */
@@ -291,12 +306,19 @@ class DirectPutSource implements DirectPut {
       const data = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw instanceof Uint8Array ? raw : undefined;
       if (data === undefined) throw new FirehoseApiError('InvalidArgumentException', `Record ${i}: Data must be bytes or a string`);
       if (data.byteLength > MAX_RECORD_BYTES) {
-        throw new FirehoseApiError('InvalidArgumentException', `Record ${i}: Data has ${data.byteLength} bytes; a record may hold at most ${MAX_RECORD_BYTES} bytes (1,000 KiB)`);
+        throw new FirehoseApiError(
+          'InvalidArgumentException',
+          `Record ${i}: Data has ${data.byteLength} bytes; a record may hold at most ${MAX_RECORD_BYTES} bytes (1,000 KiB)`,
+        );
       }
       total += data.byteLength;
       return data;
     });
-    if (total > MAX_BATCH_BYTES) throw new FirehoseApiError('InvalidArgumentException', `Records hold ${total} bytes; a request may hold at most ${MAX_BATCH_BYTES} bytes (4 MiB)`);
+    if (total > MAX_BATCH_BYTES)
+      throw new FirehoseApiError(
+        'InvalidArgumentException',
+        `Records hold ${total} bytes; a request may hold at most ${MAX_BATCH_BYTES} bytes (4 MiB)`,
+      );
     return out;
   }
 

@@ -47,15 +47,39 @@ export interface DirectPutConfig {
 
 /** Checks the options and fills in the defaults; throws {@link InvalidOptionError} for an invalid one. */
 export function checkDirectPutOptions(options: DirectPutOptions): DirectPutConfig {
-  if (typeof options?.logDir !== 'string' || options.logDir === '') throw new InvalidOptionError(NAME, 'logDir', options?.logDir, 'a non-empty directory path');
-  const maxInFlightBytes = checkNumber(NAME, 'maxInFlightBytes', options.maxInFlightBytes, DEFAULT_MAX_IN_FLIGHT_BYTES, { min: MAX_BATCH_BYTES, integer: true, unit: 'bytes' });
-  const segmentBytes = checkNumber(NAME, 'segmentBytes', options.segmentBytes, Math.min(DEFAULT_SEGMENT_BYTES, maxInFlightBytes), { min: 1, integer: true, unit: 'bytes' });
-  const maxLogBytes = checkNumber(NAME, 'maxLogBytes', options.maxLogBytes, Math.max(2 * maxInFlightBytes, maxInFlightBytes + segmentBytes), {
-    min: maxInFlightBytes,
+  if (typeof options?.logDir !== 'string' || options.logDir === '')
+    throw new InvalidOptionError(NAME, 'logDir', options?.logDir, 'a non-empty directory path');
+  const maxInFlightBytes = checkNumber(NAME, 'maxInFlightBytes', options.maxInFlightBytes, DEFAULT_MAX_IN_FLIGHT_BYTES, {
+    min: MAX_BATCH_BYTES,
     integer: true,
     unit: 'bytes',
   });
-  if (options.metrics !== undefined && typeof options.metrics !== 'function') throw new InvalidOptionError(NAME, 'metrics', options.metrics, 'a function (name, value, unit)');
+  const segmentBytes = checkNumber(NAME, 'segmentBytes', options.segmentBytes, Math.min(DEFAULT_SEGMENT_BYTES, maxInFlightBytes), {
+    min: 1,
+    integer: true,
+    unit: 'bytes',
+  });
+  const maxLogBytes = checkNumber(
+    NAME,
+    'maxLogBytes',
+    options.maxLogBytes,
+    Math.max(2 * maxInFlightBytes, maxInFlightBytes + segmentBytes),
+    {
+      min: maxInFlightBytes,
+      integer: true,
+      unit: 'bytes',
+    },
+  );
+  if (options.metrics !== undefined && typeof options.metrics !== 'function')
+    throw new InvalidOptionError(NAME, 'metrics', options.metrics, 'a function (name, value, unit)');
   const streamName = options.streamName ?? 'direct-put';
-  return { logDir: options.logDir, maxInFlightBytes, maxLogBytes, segmentBytes, streamName, metrics: options.metrics, scheduler: options.scheduler ?? asyncScheduler };
+  return {
+    logDir: options.logDir,
+    maxInFlightBytes,
+    maxLogBytes,
+    segmentBytes,
+    streamName,
+    metrics: options.metrics,
+    scheduler: options.scheduler ?? asyncScheduler,
+  };
 }

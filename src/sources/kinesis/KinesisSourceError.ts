@@ -3,7 +3,8 @@ export type KinesisSourceOperation = 'ListShards' | 'GetShardIterator' | 'GetRec
 
 const HINTS: Readonly<Record<string, string>> = {
   ResourceNotFoundException: 'it does not exist: was it deleted, or is the name, ARN or region wrong?',
-  AccessDeniedException: 'permission is missing: reading needs kinesis:ListShards, kinesis:GetShardIterator and kinesis:GetRecords on the stream',
+  AccessDeniedException:
+    'permission is missing: reading needs kinesis:ListShards, kinesis:GetShardIterator and kinesis:GetRecords on the stream',
   KMSAccessDeniedException: 'the stream is encrypted with a KMS key these credentials may not use (kms:Decrypt)',
   KMSDisabledException: 'the KMS key that encrypts the stream is disabled',
   KMSNotFoundException: 'the KMS key that encrypts the stream was not found',
@@ -41,7 +42,9 @@ export class KinesisSourceError extends Error {
     const where = shardId === undefined ? `stream "${streamName}"` : `${shardId} of stream "${streamName}"`;
     const hint = operation.startsWith('CheckpointStore') ? undefined : HINTS[code];
     const message = cause instanceof Error ? cause.message : String(cause);
-    super(`fromKinesisStream: ${operation} on ${where} failed with ${code}${hint === undefined ? '' : `; ${hint}`} (${message})`, { cause });
+    super(`fromKinesisStream: ${operation} on ${where} failed with ${code}${hint === undefined ? '' : `; ${hint}`} (${message})`, {
+      cause,
+    });
     this.code = code;
   }
 }

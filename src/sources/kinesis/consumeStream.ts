@@ -126,7 +126,10 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
     const sequenceNumber = kinesisRecord.SequenceNumber!;
     const arrivalMs = kinesisRecord.ApproximateArrivalTimestamp?.getTime() ?? scheduler.now();
     const users = deaggregate({ data: kinesisRecord.Data ?? NO_DATA, partitionKey: kinesisRecord.PartitionKey ?? '' });
-    const bytes = Math.max(1, users.reduce((sum, user) => sum + user.data.byteLength, 0));
+    const bytes = Math.max(
+      1,
+      users.reduce((sum, user) => sum + user.data.byteLength, 0),
+    );
     budget.take(bytes); // released by the tracker once the checkpoint moves past the record
     const settledWhole = tracker.track(sequenceNumber, users.at(-1)?.subsequenceNumber ?? 0, bytes);
     const settlement = new Settlement(() => {

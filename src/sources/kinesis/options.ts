@@ -92,7 +92,8 @@ const STREAM_ARN = /^arn:aws[a-zA-Z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/([a-zA-
 
 /** Checks the options at construction; throws {@link InvalidOptionError} naming the option, the value and what is allowed. */
 export function checkKinesisOptions(options: FromKinesisStreamOptions): KinesisSourceConfig {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError(NAME, 'options', options, 'an object with client and streamName or streamArn');
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionError(NAME, 'options', options, 'an object with client and streamName or streamArn');
   const { client, streamName, streamArn } = options;
   if (typeof client !== 'object' || client === null || typeof client.send !== 'function') {
     throw new InvalidOptionError(NAME, 'client', client, 'a KinesisClient (an object with send)');
@@ -100,9 +101,11 @@ export function checkKinesisOptions(options: FromKinesisStreamOptions): KinesisS
   let name: string;
   let streamRef: KinesisSourceConfig['streamRef'];
   if (streamArn !== undefined) {
-    if (streamName !== undefined) throw new InvalidOptionError(NAME, 'streamArn', streamArn, 'absent when streamName is given (give one of them)');
+    if (streamName !== undefined)
+      throw new InvalidOptionError(NAME, 'streamArn', streamArn, 'absent when streamName is given (give one of them)');
     const match = typeof streamArn === 'string' ? STREAM_ARN.exec(streamArn) : null;
-    if (match === null) throw new InvalidOptionError(NAME, 'streamArn', streamArn, 'a Kinesis stream ARN: arn:aws:kinesis:<region>:<account>:stream/<name>');
+    if (match === null)
+      throw new InvalidOptionError(NAME, 'streamArn', streamArn, 'a Kinesis stream ARN: arn:aws:kinesis:<region>:<account>:stream/<name>');
     name = match[1]!;
     streamRef = { StreamARN: streamArn };
   } else {
@@ -113,12 +116,34 @@ export function checkKinesisOptions(options: FromKinesisStreamOptions): KinesisS
     streamRef = { StreamName: streamName };
   }
   const startingPosition = checkStartingPosition(options.startingPosition);
-  const pollIntervalMs = checkNumber(NAME, 'pollIntervalMs', options.pollIntervalMs, 1_000, { min: MIN_CALL_SPACING_MS, max: MAX_POLL_INTERVAL_MS, integer: true, unit: 'ms' });
-  const maxRecordsPerCall = checkNumber(NAME, 'maxRecordsPerCall', options.maxRecordsPerCall, 10_000, { min: 1, max: 10_000, integer: true, unit: 'records' });
-  const maxInFlightBytes = checkNumber(NAME, 'maxInFlightBytes', options.maxInFlightBytes, 64 * 1_048_576, { min: 1, integer: true, unit: 'bytes' });
-  const shardSyncIntervalMs = checkNumber(NAME, 'shardSyncIntervalMs', options.shardSyncIntervalMs, 60_000, { min: 100, max: 2_147_483_647, integer: true, unit: 'ms' });
+  const pollIntervalMs = checkNumber(NAME, 'pollIntervalMs', options.pollIntervalMs, 1_000, {
+    min: MIN_CALL_SPACING_MS,
+    max: MAX_POLL_INTERVAL_MS,
+    integer: true,
+    unit: 'ms',
+  });
+  const maxRecordsPerCall = checkNumber(NAME, 'maxRecordsPerCall', options.maxRecordsPerCall, 10_000, {
+    min: 1,
+    max: 10_000,
+    integer: true,
+    unit: 'records',
+  });
+  const maxInFlightBytes = checkNumber(NAME, 'maxInFlightBytes', options.maxInFlightBytes, 64 * 1_048_576, {
+    min: 1,
+    integer: true,
+    unit: 'bytes',
+  });
+  const shardSyncIntervalMs = checkNumber(NAME, 'shardSyncIntervalMs', options.shardSyncIntervalMs, 60_000, {
+    min: 100,
+    max: 2_147_483_647,
+    integer: true,
+    unit: 'ms',
+  });
   const store = options.checkpointStore;
-  if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.load !== 'function' || typeof store.save !== 'function')) {
+  if (
+    store !== undefined &&
+    (typeof store !== 'object' || store === null || typeof store.load !== 'function' || typeof store.save !== 'function')
+  ) {
     throw new InvalidOptionError(NAME, 'checkpointStore', store, 'a CheckpointStore (an object with load and save)');
   }
   const backoff = checkBackoff(NAME, options.backoff, KINESIS_READ_BACKOFF);
@@ -127,7 +152,12 @@ export function checkKinesisOptions(options: FromKinesisStreamOptions): KinesisS
     throw new InvalidOptionError(NAME, 'signal', signal, 'an AbortSignal');
   }
   const scheduler = options.scheduler ?? asyncScheduler;
-  if (typeof scheduler !== 'object' || scheduler === null || typeof scheduler.now !== 'function' || typeof scheduler.schedule !== 'function') {
+  if (
+    typeof scheduler !== 'object' ||
+    scheduler === null ||
+    typeof scheduler.now !== 'function' ||
+    typeof scheduler.schedule !== 'function'
+  ) {
     throw new InvalidOptionError(NAME, 'scheduler', scheduler, 'an RxJS SchedulerLike');
   }
   for (const hook of ['random', 'metrics', 'onCheckpoint', 'onInFlight', 'onStopped'] as const) {

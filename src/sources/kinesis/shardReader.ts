@@ -67,9 +67,12 @@ export async function readShard(shardId: string, start: ShardPosition, context: 
     let output;
     try {
       const { GetRecordsCommand } = await kinesisSdk();
-      output = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: context.maxRecordsPerCall, StreamARN: context.streamRef.StreamARN }), {
-        abortSignal: signal,
-      });
+      output = await client.send(
+        new GetRecordsCommand({ ShardIterator: iterator, Limit: context.maxRecordsPerCall, StreamARN: context.streamRef.StreamARN }),
+        {
+          abortSignal: signal,
+        },
+      );
     } catch (err) {
       if (signal.aborted) return 'stopped';
       const kind = errorKindOf(err);
@@ -88,12 +91,17 @@ export async function readShard(shardId: string, start: ShardPosition, context: 
     positionAtMs = scheduler.now();
     const all = output.Records ?? [];
     // Never emit a record twice within one run, whatever iterator overlap a re-acquisition brings.
-    const records = lastSequenceNumber === undefined ? all : all.filter((r) => compareSequenceNumbers(r.SequenceNumber ?? '', lastSequenceNumber!) > 0);
+    const records =
+      lastSequenceNumber === undefined ? all : all.filter((r) => compareSequenceNumbers(r.SequenceNumber ?? '', lastSequenceNumber!) > 0);
     metrics('KinesisMillisBehindLatest', output.MillisBehindLatest ?? 0, 'Milliseconds');
     if (records.length > 0) {
       lastSequenceNumber = records[records.length - 1]!.SequenceNumber;
       metrics('DataReadFromKinesisStream.Records', records.length, 'Count');
-      metrics('DataReadFromKinesisStream.Bytes', records.reduce((sum, r) => sum + (r.Data?.byteLength ?? 0), 0), 'Bytes');
+      metrics(
+        'DataReadFromKinesisStream.Bytes',
+        records.reduce((sum, r) => sum + (r.Data?.byteLength ?? 0), 0),
+        'Bytes',
+      );
       context.emit(shardId, records);
     }
     if (output.NextShardIterator === undefined || output.NextShardIterator === null) return 'end';
@@ -107,7 +115,11 @@ export async function readShard(shardId: string, start: ShardPosition, context: 
 const END: unique symbol = Symbol('end');
 
 /** GetShardIterator at `position`, retried; counts throttles in `ThrottledGetShardIterator`. */
-async function shardIterator(shardId: string, position: ShardPosition, context: ShardReaderContext): Promise<string | typeof STOPPED | typeof END> {
+async function shardIterator(
+  shardId: string,
+  position: ShardPosition,
+  context: ShardReaderContext,
+): Promise<string | typeof STOPPED | typeof END> {
   const request = {
     ...context.streamRef,
     ShardId: shardId,

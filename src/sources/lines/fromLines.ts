@@ -77,7 +77,11 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
     throw new InvalidOptionError(NAME, 'input', input, 'an async iterable of bytes or strings (a Readable stream)');
   }
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError(NAME, 'options', options, 'an object');
-  const maxInFlightBytes = checkNumber(NAME, 'maxInFlightBytes', options.maxInFlightBytes, 64 * 1_048_576, { min: 1, integer: true, unit: 'bytes' });
+  const maxInFlightBytes = checkNumber(NAME, 'maxInFlightBytes', options.maxInFlightBytes, 64 * 1_048_576, {
+    min: 1,
+    integer: true,
+    unit: 'bytes',
+  });
   const maxRecordBytes = checkNumber(NAME, 'maxRecordBytes', options.maxRecordBytes, 1_024_000, { min: 2, integer: true, unit: 'bytes' });
   const scheduler = checkKind(NAME, 'scheduler', options.scheduler, 'scheduler', asyncScheduler);
   const prefix = checkKind(NAME, 'recordIdPrefix', options.recordIdPrefix, 'string', 'line-');
@@ -85,7 +89,10 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
   const onInFlight = checkKind(NAME, 'onInFlight', options.onInFlight, 'function', undefined) as FromLinesOptions['onInFlight'];
   const onCheckpoint = checkKind(NAME, 'onCheckpoint', options.onCheckpoint, 'function', undefined) as FromLinesOptions['onCheckpoint'];
   const errorOutput = options.errorOutput;
-  if (errorOutput !== undefined && (typeof errorOutput !== 'object' || errorOutput === null || typeof errorOutput.writeFailures !== 'function')) {
+  if (
+    errorOutput !== undefined &&
+    (typeof errorOutput !== 'object' || errorOutput === null || typeof errorOutput.writeFailures !== 'function')
+  ) {
     throw new InvalidOptionError(NAME, 'errorOutput', errorOutput, 'an ErrorOutput (an object with writeFailures), such as a destination');
   }
   const utf8 = new TextEncoder();
@@ -191,7 +198,14 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
       const abort = new AbortController();
       await lastValueFrom(
         writeToErrorOutput(
-          { records: [record], failures: [failure], stage: NAME, errorOutputType: 'processing-failed', batchId: record.recordId, fallbackArrivalMs: now },
+          {
+            records: [record],
+            failures: [failure],
+            stage: NAME,
+            errorOutputType: 'processing-failed',
+            batchId: record.recordId,
+            fallbackArrivalMs: now,
+          },
           errorOutput,
           policy,
           abort.signal,
@@ -240,7 +254,12 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
         }
         // A view, not a copy, for a line within one chunk: a record keeps its chunk (≤ 64 KiB) alive until it
         // settles, which is cheaper than one buffer per line. A Buffer chunk gives plain Uint8Array views too.
-        const line = parts.length === 0 ? (lastIsView ? new Uint8Array(last.buffer, last.byteOffset, last.byteLength) : last) : concat([...parts, last], total);
+        const line =
+          parts.length === 0
+            ? lastIsView
+              ? new Uint8Array(last.buffer, last.byteOffset, last.byteLength)
+              : last
+            : concat([...parts, last], total);
         reset();
         const wait = room();
         if (wait === undefined) {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildBulkRequest, documentTargetOf, narrowBulkRequest, type BulkRequest } from '../../../src/destinations/opensearch/buildBulkRequest.js';
+import {
+  buildBulkRequest,
+  documentTargetOf,
+  narrowBulkRequest,
+  type BulkRequest,
+} from '../../../src/destinations/opensearch/buildBulkRequest.js';
 import { firehoseDocumentId } from '../../../src/destinations/opensearch/firehoseDocumentId.js';
 import type { FirehoseRecord } from '../../../src/index.js';
 
@@ -21,7 +26,8 @@ describe('buildBulkRequest', () => {
     expect(failed).toBeUndefined();
     const id = (r: FirehoseRecord) => firehoseDocumentId(r, r.data);
     expect(body(request!)).toBe(
-      `{"index":{"_index":"logs-2016-02-25","_id":"${id(batch[0]!)}"}}\n{"n":1}\n` + `{"index":{"_index":"logs-2016-02-25","_id":"${id(batch[1]!)}"}}\n{"n":2}\n`,
+      `{"index":{"_index":"logs-2016-02-25","_id":"${id(batch[0]!)}"}}\n{"n":1}\n` +
+        `{"index":{"_index":"logs-2016-02-25","_id":"${id(batch[1]!)}"}}\n{"n":2}\n`,
     );
     expect(request).toMatchObject({ ids: ['batch-1/0'], items: [0, 1], wire: [0, 0], bytes: Buffer.byteLength(body(request!)) });
     expect(request!.targets.map((t) => t.indexName)).toEqual(['logs-2016-02-25', 'logs-2016-02-25']);
@@ -35,12 +41,25 @@ describe('buildBulkRequest', () => {
   });
 
   it('should add _type when a type name is set, and no _id with NO_DOCUMENT_ID', () => {
-    const { request } = build([record('a', '{}')], { ...config, typeName: 'log', documentIdFormat: 'NO_DOCUMENT_ID', indexRotationPeriod: 'NoRotation' });
+    const { request } = build([record('a', '{}')], {
+      ...config,
+      typeName: 'log',
+      documentIdFormat: 'NO_DOCUMENT_ID',
+      indexRotationPeriod: 'NoRotation',
+    });
     expect(body(request!)).toBe('{"index":{"_index":"logs","_type":"log"}}\n{}\n');
   });
 
   it('should fail records that are not one JSON object in UTF-8, permanently, and leave them out', () => {
-    const batch = [record('a', 'not json'), record('b', '{"ok":true}'), record('c', '[1,2]'), record('d', '"s"'), record('e', new Uint8Array([0x7b, 0xff, 0x7d])), { recordId: 'f' }, record('g', 'null')];
+    const batch = [
+      record('a', 'not json'),
+      record('b', '{"ok":true}'),
+      record('c', '[1,2]'),
+      record('d', '"s"'),
+      record('e', new Uint8Array([0x7b, 0xff, 0x7d])),
+      { recordId: 'f' },
+      record('g', 'null'),
+    ];
     const { request, failed } = build(batch);
     expect(request!.items).toEqual([1]);
     expect(failed!.map((f) => [f.index, f.errorCode, f.retriable])).toEqual([
@@ -62,7 +81,11 @@ describe('buildBulkRequest', () => {
   });
 
   it('should rotate by each record’s arrival time, and by the build time for a record without one', () => {
-    const { request } = build([record('a', '{}', Date.parse('2016-02-25T23:59:59.999Z')), record('b', '{}', Date.parse('2016-02-26T00:00:00Z')), { recordId: 'c', data: text('{}') }]);
+    const { request } = build([
+      record('a', '{}', Date.parse('2016-02-25T23:59:59.999Z')),
+      record('b', '{}', Date.parse('2016-02-26T00:00:00Z')),
+      { recordId: 'c', data: text('{}') },
+    ]);
     expect(request!.targets.map((t) => t.indexName)).toEqual(['logs-2016-02-25', 'logs-2016-02-26', 'logs-2020-01-01']);
   });
 
@@ -85,7 +108,13 @@ describe('buildBulkRequest', () => {
     expect(narrow.lines).toEqual([request!.lines[0], request!.lines[2]]);
     expect(narrow.targets).toEqual([request!.targets[0], request!.targets[2]]);
     expect(narrow.bytes).toBe(request!.lines[0]!.byteLength + request!.lines[2]!.byteLength);
-    const split = buildBulkRequest([record('a', '{}'), record('b', '{}'), record('c', '{}')], 'b', (r, data) => documentTargetOf(config, r, data, 0), 'OS', 1).request!;
+    const split = buildBulkRequest(
+      [record('a', '{}'), record('b', '{}'), record('c', '{}')],
+      'b',
+      (r, data) => documentTargetOf(config, r, data, 0),
+      'OS',
+      1,
+    ).request!;
     expect(narrowBulkRequest(split, [1, 2])).toMatchObject({ ids: ['b/1', 'b/2'], items: [1, 2], wire: [0, 1] });
   });
 });
@@ -94,7 +123,10 @@ describe('firehoseDocumentId', () => {
   it('should have the shape of Firehose’s ids: 56 digits, a dot, the subsequence number', () => {
     const r = record('r1', '{}');
     expect(firehoseDocumentId(r, r.data)).toMatch(/^\d{56}\.0$/);
-    const sub = { ...r, kinesisRecordMetadata: { shardId: 's', partitionKey: 'p', sequenceNumber: '1', subsequenceNumber: 3, approximateArrivalTimestamp: 0 } };
+    const sub = {
+      ...r,
+      kinesisRecordMetadata: { shardId: 's', partitionKey: 'p', sequenceNumber: '1', subsequenceNumber: 3, approximateArrivalTimestamp: 0 },
+    };
     expect(firehoseDocumentId(sub, r.data)).toMatch(/^\d{56}\.3$/);
   });
 

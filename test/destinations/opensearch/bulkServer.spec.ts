@@ -8,10 +8,26 @@ import { testResources } from './support.js';
 // description says, so that tests of the destination against it mean something.
 
 const { start } = testResources();
-const bulk = async (s: OpenSearchBulkServer, body: string, headers: Record<string, string> = { 'content-type': 'application/x-ndjson' }, path = '/_bulk') => {
+const bulk = async (
+  s: OpenSearchBulkServer,
+  body: string,
+  headers: Record<string, string> = { 'content-type': 'application/x-ndjson' },
+  path = '/_bulk',
+) => {
   const res = await fetch(`${s.endpoint}${path}`, { method: 'POST', headers, body });
   const text = await res.text();
-  return { status: res.status, json: text === '' ? undefined : (JSON.parse(text) as { errors?: boolean; items?: Array<Record<string, { status: number; result?: string; _id?: string; error?: { type: string } }>>; error?: { type: string; reason: string }; message?: string }) };
+  return {
+    status: res.status,
+    json:
+      text === ''
+        ? undefined
+        : (JSON.parse(text) as {
+            errors?: boolean;
+            items?: Array<Record<string, { status: number; result?: string; _id?: string; error?: { type: string } }>>;
+            error?: { type: string; reason: string };
+            message?: string;
+          }),
+  };
 };
 const ndjson = (...lines: unknown[]): string => lines.map((l) => JSON.stringify(l) + '\n').join('');
 
@@ -27,7 +43,12 @@ describe('OpenSearch _bulk test server', () => {
     ]);
     const again = await bulk(s, ndjson({ index: { _index: 'logs', _id: '1' } }, { n: 3 }));
     expect(again.json!.items![0]!.index).toMatchObject({ status: 200, result: 'updated', _version: 2 });
-    expect(s.documents('logs').map((d) => d.source).sort()).toEqual(['{"n":2}', '{"n":3}']);
+    expect(
+      s
+        .documents('logs')
+        .map((d) => d.source)
+        .sort(),
+    ).toEqual(['{"n":2}', '{"n":3}']);
     expect(s.document('logs', '1')).toMatchObject({ source: '{"n":3}', version: 2 });
   });
 
@@ -69,14 +90,23 @@ describe('OpenSearch _bulk test server', () => {
     const { json } = await bulk(s, lines);
     expect(json!.items!.map((i) => i.index!.status)).toEqual([201, 201, 201, 429, 201, 201, 201, 429]);
     expect(json!.items![3]!.index!.error!.type).toBe('rejected_execution_exception');
-    expect(s.documents().map((d) => d.id).sort()).toEqual(['0', '1', '2', '4', '5', '6']);
+    expect(
+      s
+        .documents()
+        .map((d) => d.id)
+        .sort(),
+    ).toEqual(['0', '1', '2', '4', '5', '6']);
   });
 
   it('should fail the whole request with 400 for a body without the final newline, a malformed action line, or _type', async () => {
     const s = await start();
-    expect((await bulk(s, '{"index":{"_index":"a"}}\n{}')).json!.error!.reason).toBe('The bulk request must be terminated by a newline [\\n]');
+    expect((await bulk(s, '{"index":{"_index":"a"}}\n{}')).json!.error!.reason).toBe(
+      'The bulk request must be terminated by a newline [\\n]',
+    );
     expect((await bulk(s, '{"index":{"_index":"a"}\n{}\n')).status).toBe(400);
-    expect((await bulk(s, ndjson({ upsert: { _index: 'a' } }, {}))).json!.error!.reason).toContain('expected one of [create, delete, index, update]');
+    expect((await bulk(s, ndjson({ upsert: { _index: 'a' } }, {}))).json!.error!.reason).toContain(
+      'expected one of [create, delete, index, update]',
+    );
     const typed = await bulk(s, ndjson({ index: { _index: 'a', _type: 't' } }, {}));
     expect([typed.status, typed.json!.error!.reason]).toEqual([400, 'Action/metadata line [1] contains an unknown parameter [_type]']);
     expect(s.documents()).toEqual([]);
@@ -122,7 +152,13 @@ describe('OpenSearch _bulk test server', () => {
   it('should check basic auth', async () => {
     const s = await start({ auth: { basic: { username: 'admin', password: 'pw' } } });
     const body = ndjson({ index: { _index: 'a' } }, {});
-    expect((await bulk(s, body, { 'content-type': 'application/json', authorization: `Basic ${Buffer.from('admin:pw').toString('base64')}` })).status).toBe(200);
-    expect((await bulk(s, body, { 'content-type': 'application/json', authorization: `Basic ${Buffer.from('admin:no').toString('base64')}` })).status).toBe(401);
+    expect(
+      (await bulk(s, body, { 'content-type': 'application/json', authorization: `Basic ${Buffer.from('admin:pw').toString('base64')}` }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await bulk(s, body, { 'content-type': 'application/json', authorization: `Basic ${Buffer.from('admin:no').toString('base64')}` }))
+        .status,
+    ).toBe(401);
   });
 });

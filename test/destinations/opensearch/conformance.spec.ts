@@ -14,7 +14,9 @@ describeDestinationConformance('openSearchDestination (to the _bulk test server 
     const server = await startOpenSearchBulkServer({
       failRequest: ({ headers }) => {
         const id = headers['x-opaque-id'];
-        return typeof id === 'string' && failing.delete(id) ? { status: 503, body: { error: { type: 'cluster_block_exception', reason: 'refused once on purpose' }, status: 503 } } : undefined;
+        return typeof id === 'string' && failing.delete(id)
+          ? { status: 503, body: { error: { type: 'cluster_block_exception', reason: 'refused once on purpose' }, status: 503 } }
+          : undefined;
       },
     });
     const errors = await mkdtemp(join(tmpdir(), 'rx-firehose-opensearch-conformance-'));

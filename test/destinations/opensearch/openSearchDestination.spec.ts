@@ -4,7 +4,12 @@ import { lastValueFrom, from, VirtualTimeScheduler, type ObservableInput } from 
 import { describe, expect, it } from 'vitest';
 import type { BuiltRequest, DeliveryAttempt, SendOutcome } from '../../../src/destinations/Destination.js';
 import { firehoseDocumentId } from '../../../src/destinations/opensearch/firehoseDocumentId.js';
-import { openSearchDestination, type BulkRequest, type OpenSearchDestination, type OpenSearchDestinationOptions } from '../../../src/destinations/opensearch/index.js';
+import {
+  openSearchDestination,
+  type BulkRequest,
+  type OpenSearchDestination,
+  type OpenSearchDestinationOptions,
+} from '../../../src/destinations/opensearch/index.js';
 import { DeliveryError, type FirehoseRecord } from '../../../src/index.js';
 import { describeDomainTestDouble } from '../../support/describeDomainTestDouble.js';
 import type { OpenSearchBulkServer } from '../../support/openSearchBulkServer.js';
@@ -19,12 +24,20 @@ const recordsOf = (n: number, doc: (i: number) => string = (i) => `{"n":${i}}`):
   Array.from({ length: n }, (_, i) => ({ recordId: `r${i}`, data: text(doc(i)), approximateArrivalTimestamp: ARRIVAL + i }));
 
 const scheduler = new VirtualTimeScheduler();
-const attempt = (n = 1, s = scheduler): DeliveryAttempt => ({ attempt: n, batchId: 'batch-1', scheduler: s, signal: new AbortController().signal });
+const attempt = (n = 1, s = scheduler): DeliveryAttempt => ({
+  attempt: n,
+  batchId: 'batch-1',
+  scheduler: s,
+  signal: new AbortController().signal,
+});
 const first = <T>(input: ObservableInput<T> | T): Promise<T> =>
-  typeof input === 'object' && input !== null && ('then' in input || Symbol.observable in input || 'subscribe' in input) ? lastValueFrom(from(input as ObservableInput<T>)) : Promise.resolve(input as T);
+  typeof input === 'object' && input !== null && ('then' in input || Symbol.observable in input || 'subscribe' in input)
+    ? lastValueFrom(from(input as ObservableInput<T>))
+    : Promise.resolve(input as T);
 const build = (d: OpenSearchDestination, batch: readonly unknown[]): Promise<BuiltRequest<BulkRequest>> =>
   first(d.build(batch, { batchId: 'batch-1', scheduler, signal: new AbortController().signal }));
-const send = (d: OpenSearchDestination, request: BulkRequest, n = 1): Promise<SendOutcome<BulkRequest>> => lastValueFrom(from(d.send(request, attempt(n))));
+const send = (d: OpenSearchDestination, request: BulkRequest, n = 1): Promise<SendOutcome<BulkRequest>> =>
+  lastValueFrom(from(d.send(request, attempt(n))));
 const destination = (s: OpenSearchBulkServer, options: Partial<OpenSearchDestinationOptions> = {}): OpenSearchDestination =>
   openSearchDestination({ endpoint: s.endpoint, indexName: 'logs', ...options });
 const rejection = async (p: Promise<unknown>): Promise<DeliveryError> => {
@@ -47,7 +60,10 @@ describe('openSearchDestination', () => {
       { maxBytes: 5 * 1_048_576, maxMs: 300_000 },
       'FailedDocumentsOnly',
     ]);
-    expect(openSearchDestination({ endpoint: 'http://127.0.0.1:9', indexName: 'logs', flavour: 'Elasticsearch' })).toMatchObject({ name: 'Elasticsearch', errorOutputType: 'elasticsearch-failed' });
+    expect(openSearchDestination({ endpoint: 'http://127.0.0.1:9', indexName: 'logs', flavour: 'Elasticsearch' })).toMatchObject({
+      name: 'Elasticsearch',
+      errorOutputType: 'elasticsearch-failed',
+    });
   });
 
   it('should index each record as a document of the rotated index, with Firehose’s id, and be accepted', async () => {
@@ -57,7 +73,9 @@ describe('openSearchDestination', () => {
     const { request } = await build(d, batch);
     const outcome = await send(d, request!);
     expect(outcome).toEqual({ status: 'accepted', location: `${s.endpoint}/logs-2016-02-25` });
-    expect(s.documents().map((doc) => [doc.index, doc.id, doc.source])).toEqual(batch.map((r, i) => ['logs-2016-02-25', firehoseDocumentId(r, r.data), `{"n":${i}}`]));
+    expect(s.documents().map((doc) => [doc.index, doc.id, doc.source])).toEqual(
+      batch.map((r, i) => ['logs-2016-02-25', firehoseDocumentId(r, r.data), `{"n":${i}}`]),
+    );
     expect(s.requests[0]!.headers['content-type']).toBe('application/json');
   });
 
@@ -87,7 +105,12 @@ describe('openSearchDestination', () => {
       expect(next.retry!.items).toEqual(next.failed.map((f) => f.index));
       retry = next.retry!;
     }
-    expect(s.documents().map((doc) => doc.source).sort()).toEqual(batch.map((_r, i) => `{"n":${i}}`).sort());
+    expect(
+      s
+        .documents()
+        .map((doc) => doc.source)
+        .sort(),
+    ).toEqual(batch.map((_r, i) => `{"n":${i}}`).sort());
     expect(s.documents().every((doc) => doc.version === 1)).toBe(true);
   });
 
@@ -117,7 +140,11 @@ describe('openSearchDestination', () => {
     const batch = recordsOf(3, (i) => (i === 1 ? '{"n":"not a number"}' : `{"n":${i}}`));
     const { request } = await build(d, batch);
     const outcome = await send(d, request!);
-    expect(outcome).toMatchObject({ status: 'partial', location: `${s.endpoint}/logs-2016-02-25`, failed: [{ index: 1, errorCode: '400', retriable: false }] });
+    expect(outcome).toMatchObject({
+      status: 'partial',
+      location: `${s.endpoint}/logs-2016-02-25`,
+      failed: [{ index: 1, errorCode: '400', retriable: false }],
+    });
     if (outcome.status !== 'partial') return;
     expect(outcome.retry).toBeUndefined();
     expect(JSON.parse(outcome.failed[0]!.errorMessage)).toMatchObject({ type: 'mapper_parsing_exception' });
@@ -125,7 +152,10 @@ describe('openSearchDestination', () => {
   });
 
   it('should retry 5xx items, and say which documents failed with what', async () => {
-    const s = await start({ failItem: (item) => (item.sequence === 0 ? { status: 503, type: 'unavailable_shards_exception', reason: 'primary shard is not active' } : undefined) });
+    const s = await start({
+      failItem: (item) =>
+        item.sequence === 0 ? { status: 503, type: 'unavailable_shards_exception', reason: 'primary shard is not active' } : undefined,
+    });
     const d = destination(s);
     const outcome = await send(d, (await build(d, recordsOf(2))).request!);
     expect(outcome).toMatchObject({ status: 'partial', failed: [{ index: 0, errorCode: '503', retriable: true }], retry: { items: [0] } });
@@ -201,19 +231,38 @@ describe('openSearchDestination', () => {
   });
 
   it('should sign requests with SigV4 using the given credentials, service es', async () => {
-    const s = await start({ auth: { sigv4: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret', sessionToken: 'token', region: 'eu-west-1', service: 'es' } } });
-    const d = destination(s, { auth: { type: 'sigv4', region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret', sessionToken: 'token' } } });
+    const s = await start({
+      auth: { sigv4: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret', sessionToken: 'token', region: 'eu-west-1', service: 'es' } },
+    });
+    const d = destination(s, {
+      auth: {
+        type: 'sigv4',
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret', sessionToken: 'token' },
+      },
+    });
     expect(await send(d, (await build(d, recordsOf(2))).request!)).toMatchObject({ status: 'accepted' });
     expect(s.requests[0]!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/es\/aws4_request/);
     expect(s.requests[0]!.headers['x-amz-security-token']).toBe('token');
-    const wrong = destination(s, { auth: { type: 'sigv4', region: 'eu-west-1', credentials: async () => ({ accessKeyId: 'AKIDTEST', secretAccessKey: 'wrong', sessionToken: 'token' }) } });
+    const wrong = destination(s, {
+      auth: {
+        type: 'sigv4',
+        region: 'eu-west-1',
+        credentials: async () => ({ accessKeyId: 'AKIDTEST', secretAccessKey: 'wrong', sessionToken: 'token' }),
+      },
+    });
     expect((await rejection(send(wrong, (await build(wrong, recordsOf(1))).request!))).code).toBe('OS.AccessDenied');
     expect(s.documents()).toHaveLength(2);
   });
 
   it('should sign with service aoss for OpenSearch Serverless, and name failure fields as Firehose does there', async () => {
-    const s = await start({ auth: { sigv4: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret', region: 'us-east-1', service: 'aoss' } } });
-    const d = destination(s, { flavour: 'AmazonOpenSearchServerless', auth: { type: 'sigv4', region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } } });
+    const s = await start({
+      auth: { sigv4: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret', region: 'us-east-1', service: 'aoss' } },
+    });
+    const d = destination(s, {
+      flavour: 'AmazonOpenSearchServerless',
+      auth: { type: 'sigv4', region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } },
+    });
     const batch = recordsOf(1);
     const { request } = await build(d, batch);
     expect(await send(d, request!)).toMatchObject({ status: 'accepted' });
@@ -235,7 +284,11 @@ describe('openSearchDestination', () => {
     const batch = recordsOf(1);
     expect(await send(d, (await build(d, batch)).request!)).toMatchObject({ status: 'accepted' });
     expect(s.requests[0]!.bytes).toBeGreaterThan(0);
-    expect(d.failureFields!(batch[0])).toEqual({ esDocumentId: firehoseDocumentId(batch[0], batch[0]!.data), esIndexName: 'logs-2016-02-25', esTypeName: 'log' });
+    expect(d.failureFields!(batch[0])).toEqual({
+      esDocumentId: firehoseDocumentId(batch[0], batch[0]!.data),
+      esIndexName: 'logs-2016-02-25',
+      esTypeName: 'log',
+    });
   });
 
   it('should resolve a domain ARN once, with DescribeDomain, to https:// and the domain’s endpoint', async () => {
@@ -250,7 +303,11 @@ describe('openSearchDestination', () => {
       agent: new HttpsAgent({ ca: tls.cert }),
     });
     expect(describe.calls).toEqual([]);
-    for (let i = 0; i < 3; i++) expect(await send(d, (await build(d, recordsOf(1))).request!)).toMatchObject({ status: 'accepted', location: `https://${host}/logs-2016-02-25` });
+    for (let i = 0; i < 3; i++)
+      expect(await send(d, (await build(d, recordsOf(1))).request!)).toMatchObject({
+        status: 'accepted',
+        location: `https://${host}/logs-2016-02-25`,
+      });
     expect(describe.calls).toEqual(['logs']);
   });
 
@@ -258,7 +315,12 @@ describe('openSearchDestination', () => {
     const tls = selfSignedCertificate();
     const s = await start({ tls });
     const describe = describeDomainTestDouble({ private: { Endpoints: { vpc: new URL(s.endpoint).host } } });
-    const d = openSearchDestination({ domainArn: 'arn:aws:es:us-east-1:123456789012:domain/private', openSearchClient: describe, indexName: 'logs', agent: new HttpsAgent({ ca: tls.cert }) });
+    const d = openSearchDestination({
+      domainArn: 'arn:aws:es:us-east-1:123456789012:domain/private',
+      openSearchClient: describe,
+      indexName: 'logs',
+      agent: new HttpsAgent({ ca: tls.cert }),
+    });
     expect(await send(d, (await build(d, recordsOf(1))).request!)).toMatchObject({ status: 'accepted' });
     expect(s.documents()).toHaveLength(1);
   });
@@ -268,14 +330,23 @@ describe('openSearchDestination', () => {
     const s = await start({ tls });
     let ready = false;
     const describe = describeDomainTestDouble({ logs: () => (ready ? { Endpoint: new URL(s.endpoint).host } : { Processing: true }) });
-    const d = openSearchDestination({ domainArn: 'arn:aws:es:us-east-1:123456789012:domain/logs', openSearchClient: describe, indexName: 'logs', agent: new HttpsAgent({ ca: tls.cert }) });
+    const d = openSearchDestination({
+      domainArn: 'arn:aws:es:us-east-1:123456789012:domain/logs',
+      openSearchClient: describe,
+      indexName: 'logs',
+      agent: new HttpsAgent({ ca: tls.cert }),
+    });
     const { request } = await build(d, recordsOf(1));
     const err = await rejection(send(d, request!));
     expect([err.code, err.kind, err.message]).toEqual(['OS.ResourceNotFound', 'transient', expect.stringContaining('still processing')]);
     ready = true;
     expect(await send(d, request!, 2)).toMatchObject({ status: 'accepted' });
     expect(describe.calls).toEqual(['logs', 'logs']);
-    const missing = openSearchDestination({ domainArn: 'arn:aws:es:us-east-1:123456789012:domain/nope', openSearchClient: describe, indexName: 'logs' });
+    const missing = openSearchDestination({
+      domainArn: 'arn:aws:es:us-east-1:123456789012:domain/nope',
+      openSearchClient: describe,
+      indexName: 'logs',
+    });
     expect((await rejection(send(missing, request!))).code).toBe('OS.ResourceNotFound');
   });
 });

@@ -37,8 +37,14 @@ describe('openSearchDestination options', () => {
   it('should take Firehose’s ranges at their edges', () => {
     expect(checkOpenSearchOptions({ ...base, retryDurationMs: 0 }).retryDurationMs).toBe(0);
     expect(checkOpenSearchOptions({ ...base, retryDurationMs: 7_200_000 }).retryDurationMs).toBe(7_200_000);
-    expect(checkOpenSearchOptions({ ...base, buffering: { maxBytes: 1_048_576, maxMs: 0 } }).buffering).toEqual({ maxBytes: 1_048_576, maxMs: 0 });
-    expect(checkOpenSearchOptions({ ...base, buffering: { maxBytes: 104_857_600, maxMs: 900_000 } }).buffering).toEqual({ maxBytes: 104_857_600, maxMs: 900_000 });
+    expect(checkOpenSearchOptions({ ...base, buffering: { maxBytes: 1_048_576, maxMs: 0 } }).buffering).toEqual({
+      maxBytes: 1_048_576,
+      maxMs: 0,
+    });
+    expect(checkOpenSearchOptions({ ...base, buffering: { maxBytes: 104_857_600, maxMs: 900_000 } }).buffering).toEqual({
+      maxBytes: 104_857_600,
+      maxMs: 900_000,
+    });
     expect(checkOpenSearchOptions({ ...base, typeName: 'x'.repeat(100) }).typeName).toBe('x'.repeat(100));
     expect(checkOpenSearchOptions({ ...base, indexName: 'a'.repeat(80) }).indexName).toBe('a'.repeat(80));
   });
@@ -60,7 +66,26 @@ describe('openSearchDestination options', () => {
   });
 
   it('should refuse index names OpenSearch would refuse, or longer than Firehose’s 80 characters', () => {
-    for (const name of ['', 'Logs', 'a b', 'a/b', 'a*', 'a?', 'a"b', 'a<b', 'a|b', 'a,b', 'a#b', 'a:b', '_logs', '-logs', '+logs', '.', '..', 'a'.repeat(81)]) {
+    for (const name of [
+      '',
+      'Logs',
+      'a b',
+      'a/b',
+      'a*',
+      'a?',
+      'a"b',
+      'a<b',
+      'a|b',
+      'a,b',
+      'a#b',
+      'a:b',
+      '_logs',
+      '-logs',
+      '+logs',
+      '.',
+      '..',
+      'a'.repeat(81),
+    ]) {
       expect(refusal({ ...base, indexName: name })).toEqual(['indexName', name]);
     }
     expect(refusal({ ...base, indexName: 7 })).toEqual(['indexName', 7]);
@@ -70,8 +95,15 @@ describe('openSearchDestination options', () => {
     expect(refusal({ indexName: 'logs' })[0]).toBe('endpoint');
     expect(refusal({ ...base, domainArn: 'arn:aws:es:us-east-1:123456789012:domain/logs', openSearchClient: client })[0]).toBe('endpoint');
     expect(refusal({ indexName: 'logs', domainArn: 'arn:aws:es:us-east-1:123456789012:domain/logs' })[0]).toBe('openSearchClient');
-    expect(refusal({ indexName: 'logs', domainArn: 'arn:aws:s3:::bucket', openSearchClient: client })).toEqual(['domainArn', 'arn:aws:s3:::bucket']);
-    const c = checkOpenSearchOptions({ indexName: 'logs', domainArn: 'arn:aws:es:eu-west-1:123456789012:domain/my-logs', openSearchClient: client });
+    expect(refusal({ indexName: 'logs', domainArn: 'arn:aws:s3:::bucket', openSearchClient: client })).toEqual([
+      'domainArn',
+      'arn:aws:s3:::bucket',
+    ]);
+    const c = checkOpenSearchOptions({
+      indexName: 'logs',
+      domainArn: 'arn:aws:es:eu-west-1:123456789012:domain/my-logs',
+      openSearchClient: client,
+    });
     expect(c.domainArn).toEqual({ arn: 'arn:aws:es:eu-west-1:123456789012:domain/my-logs', region: 'eu-west-1', domainName: 'my-logs' });
   });
 
@@ -84,12 +116,26 @@ describe('openSearchDestination options', () => {
   });
 
   it('should sign as es by default, aoss for Serverless, in the region of the ARN or the AWS host name', () => {
-    expect(checkOpenSearchOptions({ ...base, auth: { type: 'sigv4' } }).auth).toMatchObject({ type: 'sigv4', service: 'es', region: 'us-east-1' });
+    expect(checkOpenSearchOptions({ ...base, auth: { type: 'sigv4' } }).auth).toMatchObject({
+      type: 'sigv4',
+      service: 'es',
+      region: 'us-east-1',
+    });
     expect(
-      checkOpenSearchOptions({ endpoint: 'https://abc123.eu-central-1.aoss.amazonaws.com', indexName: 'logs', flavour: 'AmazonOpenSearchServerless', auth: { type: 'sigv4' } }),
+      checkOpenSearchOptions({
+        endpoint: 'https://abc123.eu-central-1.aoss.amazonaws.com',
+        indexName: 'logs',
+        flavour: 'AmazonOpenSearchServerless',
+        auth: { type: 'sigv4' },
+      }),
     ).toMatchObject({ auth: { service: 'aoss', region: 'eu-central-1' }, indexRotationPeriod: 'NoRotation' });
     expect(
-      checkOpenSearchOptions({ indexName: 'logs', domainArn: 'arn:aws:es:ap-south-1:123456789012:domain/logs', openSearchClient: client, auth: { type: 'sigv4' } }).auth,
+      checkOpenSearchOptions({
+        indexName: 'logs',
+        domainArn: 'arn:aws:es:ap-south-1:123456789012:domain/logs',
+        openSearchClient: client,
+        auth: { type: 'sigv4' },
+      }).auth,
     ).toMatchObject({ region: 'ap-south-1' });
     expect(refusal({ ...base, endpoint: 'http://127.0.0.1:9200', auth: { type: 'sigv4' } })).toEqual(['auth.region', undefined]);
     expect(refusal({ ...base, auth: { type: 'sigv4', service: 's3' } })).toEqual(['auth.service', 's3']);

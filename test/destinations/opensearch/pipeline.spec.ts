@@ -15,10 +15,19 @@ const readFailures = readFailureFiles;
 
 const ARRIVAL = Date.parse('2016-02-25T13:00:00Z');
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
-const record = (i: number, doc: string): FirehoseRecord => ({ recordId: `r${i}`, data: text(doc), approximateArrivalTimestamp: ARRIVAL + i });
+const record = (i: number, doc: string): FirehoseRecord => ({
+  recordId: `r${i}`,
+  data: text(doc),
+  approximateArrivalTimestamp: ARRIVAL + i,
+});
 const fast = { backoff: { initialMs: 1, maxMs: 5 } };
 
-async function run(server: OpenSearchBulkServer, records: FirehoseRecord[], options: Partial<OpenSearchDestinationOptions> = {}, retryDurationMs = 10_000) {
+async function run(
+  server: OpenSearchBulkServer,
+  records: FirehoseRecord[],
+  options: Partial<OpenSearchDestinationOptions> = {},
+  retryDurationMs = 10_000,
+) {
   const errors = await tempDir();
   const metrics: Array<[string, number, MetricUnit]> = [];
   const destination = openSearchDestination({ endpoint: server.endpoint, indexName: 'logs', retryDurationMs, ...options });
@@ -54,7 +63,12 @@ describe('openSearchDestination in a pipeline (deliverTo)', () => {
     expect(results[0]!.attempts).toBeGreaterThan(1);
     // Every valid document once, under its Firehose id, in the day's index.
     const indexed = records.filter((_r, i) => i !== 1 && i !== 2);
-    expect(server.documents().map((d) => [d.index, d.id, d.version]).sort()).toEqual(indexed.map((r) => ['logs-2016-02-25', firehoseDocumentId(r, r.data), 1]).sort());
+    expect(
+      server
+        .documents()
+        .map((d) => [d.index, d.id, d.version])
+        .sort(),
+    ).toEqual(indexed.map((r) => ['logs-2016-02-25', firehoseDocumentId(r, r.data), 1]).sort());
 
     const byRecord = new Map(failures.map((f) => [Buffer.from(f.record.rawData, 'base64').toString(), f]));
     const malformed = byRecord.get('this is not JSON')!;
@@ -68,7 +82,17 @@ describe('openSearchDestination in a pipeline (deliverTo)', () => {
       esTypeName: 'log',
     });
     const conflict = byRecord.get('{"n":"two"}')!;
-    expect(Object.keys(conflict.record)).toEqual(['attemptsMade', 'arrivalTimestamp', 'errorCode', 'errorMessage', 'attemptEndingTimestamp', 'rawData', 'esDocumentId', 'esIndexName', 'esTypeName']);
+    expect(Object.keys(conflict.record)).toEqual([
+      'attemptsMade',
+      'arrivalTimestamp',
+      'errorCode',
+      'errorMessage',
+      'attemptEndingTimestamp',
+      'rawData',
+      'esDocumentId',
+      'esIndexName',
+      'esTypeName',
+    ]);
     expect(conflict.record).toMatchObject({
       errorCode: '400',
       esDocumentId: firehoseDocumentId(records[2], records[2]!.data),
@@ -80,11 +104,21 @@ describe('openSearchDestination in a pipeline (deliverTo)', () => {
 
     expect(log.events.filter((e) => e.outcome === 'delivered')).toHaveLength(8);
     expect(log.events.filter((e) => e.outcome === 'failed')).toHaveLength(2);
-    expect(metrics.map(([name]) => name)).toEqual(expect.arrayContaining(['DeliveryToAmazonOpenSearchService.Records', 'DeliveryToAmazonOpenSearchService.Bytes', 'DeliveryToAmazonOpenSearchService.Success', 'DeliveryToAmazonOpenSearchService.DataFreshness']));
+    expect(metrics.map(([name]) => name)).toEqual(
+      expect.arrayContaining([
+        'DeliveryToAmazonOpenSearchService.Records',
+        'DeliveryToAmazonOpenSearchService.Bytes',
+        'DeliveryToAmazonOpenSearchService.Success',
+        'DeliveryToAmazonOpenSearchService.DataFreshness',
+      ]),
+    );
   });
 
   it('should write documents still throttled when the retry duration runs out to the error output, with errorCode 429', async () => {
-    const server = await start({ failItem: (item) => (item.source === '{"n":1}' ? { status: 429, type: 'rejected_execution_exception', reason: 'queue full' } : undefined) });
+    const server = await start({
+      failItem: (item) =>
+        item.source === '{"n":1}' ? { status: 429, type: 'rejected_execution_exception', reason: 'queue full' } : undefined,
+    });
     const records = [record(0, '{"n":0}'), record(1, '{"n":1}')];
     const { results, failures } = await run(server, records, {}, 50);
     expect(results[0]).toMatchObject({ status: 'failed-to-error-output', errorCode: '429' });

@@ -62,7 +62,10 @@ describe('rotatedIndexName', () => {
         // A new week: week 1 of the next year if its Saturday is in January, else the next number.
         const saturday = new Date(t + 6 * 86_400_000);
         const [, year, week] = /^i-(\d{4})-w(\d{2})$/.exec(previous)!;
-        const expected = saturday.getUTCMonth() === 0 && saturday.getUTCDate() <= 7 ? `i-${saturday.getUTCFullYear()}-w01` : `i-${year}-w${String(Number(week) + 1).padStart(2, '0')}`;
+        const expected =
+          saturday.getUTCMonth() === 0 && saturday.getUTCDate() <= 7
+            ? `i-${saturday.getUTCFullYear()}-w01`
+            : `i-${year}-w${String(Number(week) + 1).padStart(2, '0')}`;
         expect([d.toISOString(), name]).toEqual([d.toISOString(), expected]);
       }
       previous = name;
@@ -78,8 +81,14 @@ describe('rotatedIndexName', () => {
 describe('index rotation in virtual time', () => {
   // Virtual time starts at the epoch: 1970-01-01T00:00Z, a Thursday.
   const indexOf = (period: IndexRotationPeriod) =>
-    map((r: { data: Uint8Array; approximateArrivalTimestamp: number }) =>
-      documentTargetOf({ indexName: 'logs', indexRotationPeriod: period, typeName: undefined, documentIdFormat: 'NO_DOCUMENT_ID' }, r, r.data, -1).indexName,
+    map(
+      (r: { data: Uint8Array; approximateArrivalTimestamp: number }) =>
+        documentTargetOf(
+          { indexName: 'logs', indexRotationPeriod: period, typeName: undefined, documentIdFormat: 'NO_DOCUMENT_ID' },
+          r,
+          r.data,
+          -1,
+        ).indexName,
     );
 
   const run = (period: IndexRotationPeriod, marbles: string, expected: string, values: Record<string, string>): void => {
@@ -91,7 +100,11 @@ describe('index rotation in virtual time', () => {
   };
 
   it('should change the hourly index at the hour', () => {
-    run('OneHour', 'a 59m 59s 998ms b c', 'a 59m 59s 998ms b c', { a: 'logs-1970-01-01-00', b: 'logs-1970-01-01-00', c: 'logs-1970-01-01-01' });
+    run('OneHour', 'a 59m 59s 998ms b c', 'a 59m 59s 998ms b c', {
+      a: 'logs-1970-01-01-00',
+      b: 'logs-1970-01-01-00',
+      c: 'logs-1970-01-01-01',
+    });
   });
 
   it('should change the daily index at midnight UTC', () => {

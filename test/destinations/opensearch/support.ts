@@ -2,7 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { startOpenSearchBulkServer, type OpenSearchBulkServer, type OpenSearchBulkServerOptions } from '../../support/openSearchBulkServer.js';
+import {
+  startOpenSearchBulkServer,
+  type OpenSearchBulkServer,
+  type OpenSearchBulkServerOptions,
+} from '../../support/openSearchBulkServer.js';
 
 /** What a test started, stopped after it (registers an `afterEach` in the calling spec file). */
 export function testResources(): {

@@ -16,7 +16,11 @@ import { inProcessHec, type TimedRequest } from '../../support/hec/inProcessHec.
 
 const TOKEN = '8d3b5c1e-0000-4000-8000-00000000beef';
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-const record = (text: string, i = 0): FirehoseRecord => ({ recordId: String(i), data: new TextEncoder().encode(text), approximateArrivalTimestamp: 1_700_000_000_000 + i });
+const record = (text: string, i = 0): FirehoseRecord => ({
+  recordId: String(i),
+  data: new TextEncoder().encode(text),
+  approximateArrivalTimestamp: 1_700_000_000_000 + i,
+});
 
 /** A destination on an in-process HEC whose clock is `scheduler`'s. */
 function setup(scheduler: TestScheduler, hec: Partial<HecTestCollectorOptions> = {}, options: Partial<SplunkHecDestinationOptions> = {}) {
@@ -43,7 +47,8 @@ function setup(scheduler: TestScheduler, hec: Partial<HecTestCollectorOptions> =
     );
   };
   /** The acknowledgement of one send, as letters: `a` when it arrives, `#` with the error. */
-  const acknowledged = (records: FirehoseRecord[]): Observable<string> => send(records).pipe(mergeMap((outcome) => from(outcome.acknowledgement!).pipe(map(() => 'a'))));
+  const acknowledged = (records: FirehoseRecord[]): Observable<string> =>
+    send(records).pipe(mergeMap((outcome) => from(outcome.acknowledgement!).pipe(map(() => 'a'))));
   const at = (path: string) => log.filter((r) => r.path === path).map((r) => r.atMs);
   return { collector, destination, log, metrics, send, acknowledged, at };
 }
@@ -66,7 +71,9 @@ describe('splunkHecDestination: indexer acknowledgement (virtual time)', () => {
     const scheduler = newScheduler();
     scheduler.run(({ expectObservable }) => {
       const t = setup(scheduler, { indexing: { afterMs: 25_000 } });
-      expectObservable(t.send([record('one\n')]).pipe(map((o) => `${o.status}, ack ${o.acknowledgement === undefined ? 'none' : 'pending'}`))).toBe('(s|)', { s: 'accepted, ack pending' });
+      expectObservable(
+        t.send([record('one\n')]).pipe(map((o) => `${o.status}, ack ${o.acknowledgement === undefined ? 'none' : 'pending'}`)),
+      ).toBe('(s|)', { s: 'accepted, ack pending' });
     });
   });
 
@@ -108,7 +115,9 @@ describe('splunkHecDestination: indexer acknowledgement (virtual time)', () => {
         expect.objectContaining({
           code: 'Splunk.AckTimeout',
           kind: 'transient',
-          message: expect.stringMatching(/^Did not receive an acknowledgement from HEC before the HEC acknowledgement timeout expired\..* ackId 0 was not acknowledged within 200000 ms\.$/),
+          message: expect.stringMatching(
+            /^Did not receive an acknowledgement from HEC before the HEC acknowledgement timeout expired\..* ackId 0 was not acknowledged within 200000 ms\.$/,
+          ),
         }),
       );
       scheduler.flush();
@@ -120,7 +129,11 @@ describe('splunkHecDestination: indexer acknowledgement (virtual time)', () => {
     const scheduler = newScheduler();
     scheduler.run(({ expectObservable }) => {
       const t = setup(scheduler, { loseAcks: true });
-      expectObservable(t.acknowledged([record('x\n')]).pipe(map(String))).toBe('180s #', undefined, expect.objectContaining({ code: 'Splunk.AckTimeout' }));
+      expectObservable(t.acknowledged([record('x\n')]).pipe(map(String))).toBe(
+        '180s #',
+        undefined,
+        expect.objectContaining({ code: 'Splunk.AckTimeout' }),
+      );
       scheduler.flush();
       expect(t.collector.indexed).toHaveLength(1);
     });
@@ -152,8 +165,18 @@ describe('splunkHecDestination: indexer acknowledgement (virtual time)', () => {
       const first = t.acknowledged([record('before\n')]).pipe(map(String));
       // HEC restarts at 5 s (ackId 0 and the unindexed data are gone); a send at 6 s is numbered 0 again.
       cold('5s r').subscribe(() => t.collector.restart());
-      const second = cold('6s s').pipe(mergeMap(() => t.send([record('after\n')])), map(() => 's'));
-      expectObservable(first).toBe('6s #', undefined, expect.objectContaining({ code: 'Splunk.AckTimeout', message: expect.stringContaining('it restarted and forgot that acknowledgement') }));
+      const second = cold('6s s').pipe(
+        mergeMap(() => t.send([record('after\n')])),
+        map(() => 's'),
+      );
+      expectObservable(first).toBe(
+        '6s #',
+        undefined,
+        expect.objectContaining({
+          code: 'Splunk.AckTimeout',
+          message: expect.stringContaining('it restarted and forgot that acknowledgement'),
+        }),
+      );
       expectObservable(second).toBe('6s s');
     });
   });
@@ -175,7 +198,11 @@ describe('splunkHecDestination: indexer acknowledgement (virtual time)', () => {
       const t = setup(scheduler, { indexing: 'manual' }, { ackPollIntervalMs: 60_000 });
       const ack = t.acknowledged([record('x\n')]).pipe(map(String));
       scheduler.schedule(() => (t.collector.busy = true), 1);
-      expectObservable(ack).toBe('180s #', undefined, expect.objectContaining({ code: 'Splunk.AckTimeout', message: expect.stringContaining('The last ack query failed:') }));
+      expectObservable(ack).toBe(
+        '180s #',
+        undefined,
+        expect.objectContaining({ code: 'Splunk.AckTimeout', message: expect.stringContaining('The last ack query failed:') }),
+      );
     });
   });
 
@@ -203,7 +230,10 @@ describe('splunkHecDestination: indexer acknowledgement (virtual time)', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const t = setup(scheduler, { indexing: 'manual' }, { retryDurationMs: 0 });
       const written: FailureRecord[] = [];
-      const errorOutput: ErrorOutput = { name: 'Memory', writeFailures: (failures) => (written.push(...failures), of({ location: 'memory' })) };
+      const errorOutput: ErrorOutput = {
+        name: 'Memory',
+        writeFailures: (failures) => (written.push(...failures), of({ location: 'memory' })),
+      };
       const results = cold('(a|)', { a: [record('x\n')] }).pipe(
         deliverTo(t.destination, { scheduler, errorOutput }),
         map((r) => `${r.status}: ${r.errorCode}`),

@@ -26,7 +26,11 @@ async function hec(tokens: Record<string, object> = { [TOKEN]: {}, [NO_ACK]: { u
   return s;
 }
 const text = (s: string) => new TextEncoder().encode(s);
-const record = (data: string, i = 0): FirehoseRecord => ({ recordId: `r${i}`, data: text(data), approximateArrivalTimestamp: 1_700_000_000_000 + i * 250 });
+const record = (data: string, i = 0): FirehoseRecord => ({
+  recordId: `r${i}`,
+  data: text(data),
+  approximateArrivalTimestamp: 1_700_000_000_000 + i * 250,
+});
 const signal = new AbortController().signal;
 
 /** Builds and sends one batch; resolves with the outcome, after its acknowledgement when it has one. */
@@ -36,7 +40,8 @@ async function sendBatch(options: SplunkHecDestinationOptions, batch: unknown[])
   const built = destination.build(batch, { batchId, scheduler: asyncScheduler, signal });
   if (built.request === undefined) return { built, outcome: undefined };
   const outcome = await firstValueFrom(from(destination.send(built.request, { attempt: 1, batchId, scheduler: asyncScheduler, signal })));
-  if (outcome.status === 'accepted' && outcome.acknowledgement !== undefined) await lastValueFrom(from(outcome.acknowledgement), { defaultValue: undefined });
+  if (outcome.status === 'accepted' && outcome.acknowledgement !== undefined)
+    await lastValueFrom(from(outcome.acknowledgement), { defaultValue: undefined });
   return { built, outcome };
 }
 async function sendError(options: SplunkHecDestinationOptions, batch: unknown[]): Promise<DeliveryError> {
@@ -73,7 +78,9 @@ describe('splunkHecDestination: options', () => {
     ['wrapEvents.index', { endpointType: 'Event', wrapEvents: { index: 3 } }],
     ['ca', { endpoint: 'http://127.0.0.1:8088', ca: 'PEM' }],
   ])('should refuse an invalid %s at construction', (option, patch) => {
-    expect(() => splunkHecDestination({ ...valid, ...(patch as object) } as SplunkHecDestinationOptions)).toThrow(expect.objectContaining({ name: 'InvalidOptionError', option }));
+    expect(() => splunkHecDestination({ ...valid, ...(patch as object) } as SplunkHecDestinationOptions)).toThrow(
+      expect.objectContaining({ name: 'InvalidOptionError', option }),
+    );
   });
 
   it('should never show the token in its error', () => {
@@ -91,7 +98,13 @@ describe('splunkHecDestination: options', () => {
   it("should default to Firehose's values: Raw, 180 s ack timeout, 300 s retry duration, 5 MiB / 60 s buffering, a random channel", () => {
     const d = splunkHecDestination(valid);
     const e = splunkHecDestination(valid);
-    expect([d.name, d.errorOutputType, d.ackTimeoutMs, d.retryDurationMs, d.recommendedBuffering]).toEqual(['Splunk', 'splunk-failed', 180_000, 300_000, { maxBytes: 5_242_880, maxMs: 60_000 }]);
+    expect([d.name, d.errorOutputType, d.ackTimeoutMs, d.retryDurationMs, d.recommendedBuffering]).toEqual([
+      'Splunk',
+      'splunk-failed',
+      180_000,
+      300_000,
+      { maxBytes: 5_242_880, maxMs: 60_000 },
+    ]);
     expect(d.channel).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(e.channel).not.toBe(d.channel);
   });
@@ -104,7 +117,11 @@ describe('splunkHecDestination: requests (to the HEC test server)', () => {
     const { outcome } = await sendBatch({ endpoint: s.endpoint, token: TOKEN, channel }, [record('a\n'), record('b'), record('c\n', 2)]);
     const [post] = s.collector.requests;
     expect(post!.url).toBe('/services/collector/raw');
-    expect(post!.headers).toMatchObject({ authorization: `Splunk ${TOKEN}`, 'x-splunk-request-channel': channel, 'content-type': 'text/plain; charset=utf-8' });
+    expect(post!.headers).toMatchObject({
+      authorization: `Splunk ${TOKEN}`,
+      'x-splunk-request-channel': channel,
+      'content-type': 'text/plain; charset=utf-8',
+    });
     expect(Buffer.from(post!.body).toString()).toBe('a\nbc\n');
     // Nothing is added between records: HEC breaks "b" and "c" into one event, as with Firehose.
     expect(s.collector.indexed.map((e) => e.event)).toEqual(['a', 'bc']);
@@ -115,7 +132,10 @@ describe('splunkHecDestination: requests (to the HEC test server)', () => {
 
   it('should post Event records as they are (each a HEC event), as Firehose does', async () => {
     const s = await hec();
-    await sendBatch({ endpoint: s.endpoint, token: TOKEN, endpointType: 'Event' }, [record('{"event":{"n":1},"sourcetype":"st"}'), record('{"event":"two","index":"main"}\n')]);
+    await sendBatch({ endpoint: s.endpoint, token: TOKEN, endpointType: 'Event' }, [
+      record('{"event":{"n":1},"sourcetype":"st"}'),
+      record('{"event":"two","index":"main"}\n'),
+    ]);
     expect(s.collector.requests[0]!.url).toBe('/services/collector/event');
     expect(s.collector.indexed.map((e) => [e.event, e.sourcetype ?? null])).toEqual([
       [{ n: 1 }, 'st'],
@@ -139,8 +159,24 @@ describe('splunkHecDestination: requests (to the HEC test server)', () => {
     const strip = (events: typeof ours.collector.indexed) => events.map(({ channel: _c, request: _r, ...e }) => e);
     expect(strip(ours.collector.indexed)).toEqual(strip(theirs.collector.indexed));
     expect(strip(ours.collector.indexed)).toEqual([
-      { endpoint: 'event', index: 'main', host: 'web-1', source: 'clicks', sourcetype: '_json', time: 1_700_000_000, event: { user: 'ann', n: 1 } },
-      { endpoint: 'event', index: 'main', host: 'web-1', source: 'clicks', sourcetype: '_json', time: 1_700_000_000.25, event: 'plain text' },
+      {
+        endpoint: 'event',
+        index: 'main',
+        host: 'web-1',
+        source: 'clicks',
+        sourcetype: '_json',
+        time: 1_700_000_000,
+        event: { user: 'ann', n: 1 },
+      },
+      {
+        endpoint: 'event',
+        index: 'main',
+        host: 'web-1',
+        source: 'clicks',
+        sourcetype: '_json',
+        time: 1_700_000_000.25,
+        event: 'plain text',
+      },
     ]);
   });
 
@@ -158,7 +194,9 @@ describe('splunkHecDestination: requests (to the HEC test server)', () => {
     const b = d.build([record('x'), { nope: true }, record('y')], ctx);
     expect(a.request!.ids).toEqual(b.request!.ids);
     expect(a.request).toMatchObject({ items: [0, 2], bytes: 2 });
-    expect(a.failed).toEqual([{ index: 1, errorCode: 'Splunk.InvalidDataFormat', errorMessage: expect.stringContaining('cannot deliver'), retriable: false }]);
+    expect(a.failed).toEqual([
+      { index: 1, errorCode: 'Splunk.InvalidDataFormat', errorMessage: expect.stringContaining('cannot deliver'), retriable: false },
+    ]);
   });
 });
 
@@ -175,10 +213,19 @@ describe('splunkHecDestination: HEC answers and network failures in Firehose’s
 
   it('should map an index the token may not write to (code 7) and data HEC cannot read (code 6, 12) to permanent errors', async () => {
     const s = await hec({ [TOKEN]: { allowedIndexes: ['main'] } });
-    const index = await sendError({ endpoint: s.endpoint, token: TOKEN, endpointType: 'Event' }, [record('{"event":"x","index":"secret"}')]);
+    const index = await sendError({ endpoint: s.endpoint, token: TOKEN, endpointType: 'Event' }, [
+      record('{"event":"x","index":"secret"}'),
+    ]);
     expect([index.code, index.kind]).toEqual(['Splunk.InvalidIndex', 'permanent']);
-    const format = await sendError({ endpoint: s.endpoint, token: TOKEN, endpointType: 'Event' }, [record('{"event":"ok"}'), record('not json')]);
-    expect([format.code, format.kind, format.message]).toEqual(['Splunk.InvalidDataFormat', 'permanent', expect.stringContaining('invalid event number 1')]);
+    const format = await sendError({ endpoint: s.endpoint, token: TOKEN, endpointType: 'Event' }, [
+      record('{"event":"ok"}'),
+      record('not json'),
+    ]);
+    expect([format.code, format.kind, format.message]).toEqual([
+      'Splunk.InvalidDataFormat',
+      'permanent',
+      expect.stringContaining('invalid event number 1'),
+    ]);
     const noEvent = await sendError({ endpoint: s.endpoint, token: TOKEN, endpointType: 'Event' }, [record('{"message":"x"}')]);
     expect([noEvent.code, noEvent.kind]).toEqual(['Splunk.InvalidDataFormat', 'permanent']);
   });

@@ -24,7 +24,8 @@ async function readFailures(root: string): Promise<Array<FailureRecord & { file:
   const out: Array<FailureRecord & { file: string }> = [];
   for (const e of entries.filter((x) => x.isFile())) {
     const path = join(e.parentPath, e.name);
-    for (const l of (await readFile(path, 'utf8')).split('\n')) if (l !== '') out.push({ ...(JSON.parse(l) as FailureRecord), file: relative(root, path).split(sep).join('/') });
+    for (const l of (await readFile(path, 'utf8')).split('\n'))
+      if (l !== '') out.push({ ...(JSON.parse(l) as FailureRecord), file: relative(root, path).split(sep).join('/') });
   }
   return out;
 }
@@ -72,7 +73,13 @@ const recordsOf = (n: number): FirehoseRecord[] =>
     recordId: `r${i}`,
     data: text(`event ${i}\n`),
     approximateArrivalTimestamp: 1_700_000_000_000 + i,
-    kinesisRecordMetadata: { shardId: 'shardId-000000000000', partitionKey: 'k', sequenceNumber: `4957719392811414733960077847108249239316413987720003584${i}`, subsequenceNumber: 0, approximateArrivalTimestamp: 1_700_000_000_000 },
+    kinesisRecordMetadata: {
+      shardId: 'shardId-000000000000',
+      partitionKey: 'k',
+      sequenceNumber: `4957719392811414733960077847108249239316413987720003584${i}`,
+      subsequenceNumber: 0,
+      approximateArrivalTimestamp: 1_700_000_000_000,
+    },
   }));
 
 describe('splunkHecDestination through deliverTo', () => {
@@ -94,7 +101,16 @@ describe('splunkHecDestination through deliverTo', () => {
     expect(s.collector.requests).toHaveLength(1);
     const failures = (await readFailures(errors)).sort((a, b) => a.arrivalTimestamp - b.arrivalTimestamp);
     expect(failures.map((f) => Object.keys(f))).toEqual(
-      Array(2).fill(['attemptsMade', 'arrivalTimestamp', 'errorCode', 'errorMessage', 'attemptEndingTimestamp', 'rawData', 'EventId', 'file']),
+      Array(2).fill([
+        'attemptsMade',
+        'arrivalTimestamp',
+        'errorCode',
+        'errorMessage',
+        'attemptEndingTimestamp',
+        'rawData',
+        'EventId',
+        'file',
+      ]),
     );
     failures.forEach((f, i) => {
       expect(f.file).toMatch(/^splunk-failed\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/clicks-/);
@@ -117,7 +133,12 @@ describe('splunkHecDestination through deliverTo', () => {
     const records = recordsOf(3);
     const log = trackSettlements(records);
     const done = lastValueFrom(
-      from([records]).pipe(deliverTo(splunkHecDestination({ endpoint: s.endpoint, token: TOKEN, ackPollIntervalMs: 100 }), { backoff: { initialMs: 1, maxMs: 5 } }), toArray()),
+      from([records]).pipe(
+        deliverTo(splunkHecDestination({ endpoint: s.endpoint, token: TOKEN, ackPollIntervalMs: 100 }), {
+          backoff: { initialMs: 1, maxMs: 5 },
+        }),
+        toArray(),
+      ),
     );
     // Accepted on the third try; nothing settles while the data is not indexed.
     await s.collector.whenAccepted(1);

@@ -41,7 +41,12 @@ function open(port: number): Promise<{ socket: Socket; received: () => string; e
   });
 }
 
-const body = (records: number, dataChars = 8): string => JSON.stringify({ requestId: REQUEST_ID, timestamp: 1, records: Array.from({ length: records }, () => ({ data: 'A'.repeat(dataChars) })) });
+const body = (records: number, dataChars = 8): string =>
+  JSON.stringify({
+    requestId: REQUEST_ID,
+    timestamp: 1,
+    records: Array.from({ length: records }, () => ({ data: 'A'.repeat(dataChars) })),
+  });
 
 describe('httpEndpointListener bounds', () => {
   let server: TestServer | undefined;
@@ -124,7 +129,11 @@ describe('httpEndpointListener bounds', () => {
   it(`should refuse JSON nested deeper than ${MAX_JSON_DEPTH} levels with 400, wherever the nesting is`, async () => {
     const { port, calls } = await listen();
     const deep = (n: number): string => '['.repeat(n) + ']'.repeat(n);
-    for (const text of [deep(200_000), `{"requestId":"${REQUEST_ID}","records":[{"data":"AAAA","x":${deep(100)}}]}`, `{"requestId":"${REQUEST_ID}","x":${'{"a":'.repeat(50)}1${'}'.repeat(50)},"records":[{"data":"AAAA"}]}`]) {
+    for (const text of [
+      deep(200_000),
+      `{"requestId":"${REQUEST_ID}","records":[{"data":"AAAA","x":${deep(100)}}]}`,
+      `{"requestId":"${REQUEST_ID}","x":${'{"a":'.repeat(50)}1${'}'.repeat(50)},"records":[{"data":"AAAA"}]}`,
+    ]) {
       const res = await rawRequest(port, { headers: rawHeaders(text), body: text });
       expect(res.status).toBe(400);
       expect(res.json?.['errorMessage']).toBe(`the body nests JSON deeper than ${MAX_JSON_DEPTH} levels`);
@@ -152,12 +161,25 @@ describe('parseRequestBodyResponsively', () => {
     }
   };
   const base64 = fc.uint8Array({ maxLength: 12 }).map((b) => Buffer.from(b).toString('base64'));
-  const element = fc.oneof(fc.record({ data: base64 }), fc.record({ data: base64, extra: fc.jsonValue({ maxDepth: 3 }) }), fc.jsonValue({ maxDepth: 2 }));
+  const element = fc.oneof(
+    fc.record({ data: base64 }),
+    fc.record({ data: base64, extra: fc.jsonValue({ maxDepth: 3 }) }),
+    fc.jsonValue({ maxDepth: 2 }),
+  );
   const envelope = fc.record(
-    { requestId: fc.oneof(fc.constant(REQUEST_ID), fc.string(), fc.integer()), timestamp: fc.oneof(fc.integer(), fc.double()), records: fc.oneof(fc.array(element, { maxLength: 6 }), fc.jsonValue({ maxDepth: 2 })), other: fc.jsonValue({ maxDepth: 4 }) },
+    {
+      requestId: fc.oneof(fc.constant(REQUEST_ID), fc.string(), fc.integer()),
+      timestamp: fc.oneof(fc.integer(), fc.double()),
+      records: fc.oneof(fc.array(element, { maxLength: 6 }), fc.jsonValue({ maxDepth: 2 })),
+      other: fc.jsonValue({ maxDepth: 4 }),
+    },
     { requiredKeys: [] },
   );
-  const layouts = fc.constantFrom<[string, (v: unknown) => string]>(['compact', (v) => JSON.stringify(v)], ['indented', (v) => JSON.stringify(v, null, 2)], ['tabs', (v) => JSON.stringify(v, null, '\t')]);
+  const layouts = fc.constantFrom<[string, (v: unknown) => string]>(
+    ['compact', (v) => JSON.stringify(v)],
+    ['indented', (v) => JSON.stringify(v, null, 2)],
+    ['tabs', (v) => JSON.stringify(v, null, '\t')],
+  );
 
   it('should decide every body as parsing it whole does (same records, or the same refusal)', async () => {
     await fc.assert(
@@ -171,10 +193,23 @@ describe('parseRequestBodyResponsively', () => {
 
   it('should decide malformed and tricky bodies as parsing them whole does', async () => {
     const texts = [
-      '', '{', '}', '[]', 'null', '{"records":[', `{"requestId":"r","records":[{"data":"AAAA"},]}`, `{"requestId":"r","records":[{"data":"AAAA"} {"data":"AAAA"}]}`,
-      `{"requestId":"r","records":[,{"data":"AAAA"}]}`, `{"requestId":"r","records":[{"data":"AAAA"}],"records":5}`, `{"requestId":"r","records":5,"records":[{"data":"AAAA"}]}`,
-      `{"requestId":"r","records":[{"data":"AAAA"}]}trailing`, `{"requestId":"r","rec\\u006frds":[{"data":"AAAA"}]}`, `{"requestId":"r","x":"\\"records\\":[","records":[ {"data":"AAAA"} , {"data":"BBBB"} ]}`,
-      `{"requestId":"r","records":[{"data":"AAAA"}]]}`, `{"requestId":"r","records":[{"data":"AAAA"}}]}`, `{"requestId":"r","records":[1,true,null]}`,
+      '',
+      '{',
+      '}',
+      '[]',
+      'null',
+      '{"records":[',
+      `{"requestId":"r","records":[{"data":"AAAA"},]}`,
+      `{"requestId":"r","records":[{"data":"AAAA"} {"data":"AAAA"}]}`,
+      `{"requestId":"r","records":[,{"data":"AAAA"}]}`,
+      `{"requestId":"r","records":[{"data":"AAAA"}],"records":5}`,
+      `{"requestId":"r","records":5,"records":[{"data":"AAAA"}]}`,
+      `{"requestId":"r","records":[{"data":"AAAA"}]}trailing`,
+      `{"requestId":"r","rec\\u006frds":[{"data":"AAAA"}]}`,
+      `{"requestId":"r","x":"\\"records\\":[","records":[ {"data":"AAAA"} , {"data":"BBBB"} ]}`,
+      `{"requestId":"r","records":[{"data":"AAAA"}]]}`,
+      `{"requestId":"r","records":[{"data":"AAAA"}}]}`,
+      `{"requestId":"r","records":[1,true,null]}`,
     ];
     for (const text of texts) {
       const bytes = Buffer.from(text);

@@ -41,7 +41,9 @@ describe('examples/http-endpoint/server.ts', () => {
         from(['first', 'second', 'third']).pipe(
           toRecords(),
           toArray(),
-          deliverTo(httpEndpointDestination({ url: url!, accessKey, streamName: 'example', retryDurationMs: 0 }), { errorOutput: memoryDestination() }),
+          deliverTo(httpEndpointDestination({ url: url!, accessKey, streamName: 'example', retryDurationMs: 0 }), {
+            errorOutput: memoryDestination(),
+          }),
         ),
       );
     const ok = await send('example-key');
@@ -49,9 +51,15 @@ describe('examples/http-endpoint/server.ts', () => {
     await until(() => stdout.split('\n').length > 3, 'three lines on stdout');
     const lines = stdout.trim().split('\n');
     const requestId = /#requestId=(.+)$/.exec(ok.location!)?.[1];
-    expect(lines).toEqual(['first', 'second', 'third'].map((d) => `arn:aws:firehose:us-east-1:000000000000:deliverystream/example ${requestId} ${d}`));
+    expect(lines).toEqual(
+      ['first', 'second', 'third'].map((d) => `arn:aws:firehose:us-east-1:000000000000:deliverystream/example ${requestId} ${d}`),
+    );
 
     const refused = await send('wrong-key');
-    expect(refused).toMatchObject({ status: 'failed-to-error-output', errorCode: 'HttpEndpoint.DestinationException', errorMessage: 'the X-Amz-Firehose-Access-Key is not valid' });
+    expect(refused).toMatchObject({
+      status: 'failed-to-error-output',
+      errorCode: 'HttpEndpoint.DestinationException',
+      errorMessage: 'the X-Amz-Firehose-Access-Key is not valid',
+    });
   });
 });

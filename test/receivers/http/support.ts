@@ -4,7 +4,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createHttpServer, request, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  request,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -56,23 +64,36 @@ export interface RawResponse {
 }
 
 /** Sends one hand-made request to 127.0.0.1:`port` and reads the whole answer. */
-export function rawRequest(port: number, options: { method?: string; path?: string; headers?: Record<string, string | number>; body?: string | Uint8Array }): Promise<RawResponse> {
+export function rawRequest(
+  port: number,
+  options: { method?: string; path?: string; headers?: Record<string, string | number>; body?: string | Uint8Array },
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: options.method ?? 'POST', path: options.path ?? '/', headers: options.headers ?? {}, agent: false }, (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: Record<string, unknown> | undefined;
-        try {
-          json = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-      res.on('error', reject);
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'POST',
+        path: options.path ?? '/',
+        headers: options.headers ?? {},
+        agent: false,
+      },
+      (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: Record<string, unknown> | undefined;
+          try {
+            json = JSON.parse(text) as Record<string, unknown>;
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
@@ -132,7 +153,9 @@ export function ensureOpenssl(): void {
     if (succeeds('openssl', ['version'])) return;
     why = `apt-get install failed (exit ${r.status}): ${`${r.stdout ?? ''}${r.stderr ?? ''}`.slice(-1000)}`;
   }
-  throw new Error(`The HTTPS tests make a self-signed certificate with openssl(1).\nInstall it: apt-get install -y --no-install-recommends openssl\n(${why})`);
+  throw new Error(
+    `The HTTPS tests make a self-signed certificate with openssl(1).\nInstall it: apt-get install -y --no-install-recommends openssl\n(${why})`,
+  );
 }
 
 /** A fresh self-signed certificate (EC P-256, one day) for 127.0.0.1 and localhost, made with openssl(1). */
@@ -144,8 +167,25 @@ export function selfSignedCertificate(): { key: string; cert: string } {
     const certFile = join(dir, 'cert.pem');
     const r = spawnSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-        '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', certFile],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+      ],
       { encoding: 'utf8', timeout: 30_000 },
     );
     if (r.status !== 0) throw new Error(`openssl req failed (exit ${r.status}): ${r.stderr}`);

@@ -56,10 +56,21 @@ function describeStore(name: string, create: () => Promise<CheckpointStore>): vo
 
     it('should load what was saved, per stream, the latest checkpoint of each shard winning', async () => {
       const store = await create();
-      await store.save('a', new Map([['shardId-000000000000', cp('100')], ['shardId-000000000001', cp('200', 3)]]));
+      await store.save(
+        'a',
+        new Map([
+          ['shardId-000000000000', cp('100')],
+          ['shardId-000000000001', cp('200', 3)],
+        ]),
+      );
       await store.save('b', new Map([['shardId-000000000000', cp('999')]]));
       await store.save('a', new Map([['shardId-000000000000', cp(SHARD_END)]]));
-      expect(await store.load('a')).toEqual(new Map([['shardId-000000000000', cp(SHARD_END)], ['shardId-000000000001', cp('200', 3)]]));
+      expect(await store.load('a')).toEqual(
+        new Map([
+          ['shardId-000000000000', cp(SHARD_END)],
+          ['shardId-000000000001', cp('200', 3)],
+        ]),
+      );
       expect(await store.load('b')).toEqual(new Map([['shardId-000000000000', cp('999')]]));
     });
   });
@@ -68,13 +79,18 @@ function describeStore(name: string, create: () => Promise<CheckpointStore>): vo
 describeStore('memoryCheckpointStore', async () => memoryCheckpointStore());
 describeStore('fileCheckpointStore', async () => fileCheckpointStore({ path: join(work, `${Math.random()}`, 'checkpoints.json') }));
 let tables = 0;
-describeStore('dynamoDbCheckpointStore', async () => dynamoDbCheckpointStore({ client: dynamo, tableName: `checkpoints-${tables++}`, createTable: true }));
+describeStore('dynamoDbCheckpointStore', async () =>
+  dynamoDbCheckpointStore({ client: dynamo, tableName: `checkpoints-${tables++}`, createTable: true }),
+);
 
 describe('fileCheckpointStore', () => {
   it('should survive SIGKILL at any moment of a write: the file always parses, and holds at least every save that resolved', async () => {
     const path = join(work, 'killed', 'checkpoints.json');
     for (let round = 0; round < 3; round++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fileStoreWriter.ts')], { env: { ...process.env, CHECKPOINT_FILE: path }, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fileStoreWriter.ts')], {
+        env: { ...process.env, CHECKPOINT_FILE: path },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let lastSaved = 0;
       child.stdout.on('data', (chunk: Buffer) => {
         const numbers = chunk.toString('utf8').match(/saved (\d+)/g) ?? [];
@@ -115,7 +131,9 @@ describe('fileCheckpointStore', () => {
     await clicks.save('clicks', new Map([['shardId-000000000000', cp('7')]]));
     // Saves of both, interleaved: one write at a time, none lost.
     await Promise.all(
-      Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? orders : clicks).save(i % 2 === 0 ? 'orders' : 'clicks', new Map([[`shard-${i}`, cp(String(i))]]))),
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 === 0 ? orders : clicks).save(i % 2 === 0 ? 'orders' : 'clicks', new Map([[`shard-${i}`, cp(String(i))]])),
+      ),
     );
     const file = JSON.parse(await readFile(path, 'utf8')) as { streams: Record<string, Record<string, Checkpoint>> };
     expect(file.streams['orders']?.['shardId-000000000000']).toEqual(cp('100'));
@@ -132,15 +150,22 @@ describe('fileCheckpointStore', () => {
     const path = join(work, 'damaged.json');
     await writeFile(path, '{"version":1,"streams":');
     const store = fileCheckpointStore({ path });
-    await expect(store.load('s')).rejects.toMatchObject({ code: 'ECHECKPOINTFILE', message: expect.stringContaining('is not a checkpoint file (invalid JSON') });
-    const error = await lastValueFrom(fromKinesisStream({ client: kinesis, streamName: 's', checkpointStore: store })).catch((err: unknown) => err);
+    await expect(store.load('s')).rejects.toMatchObject({
+      code: 'ECHECKPOINTFILE',
+      message: expect.stringContaining('is not a checkpoint file (invalid JSON'),
+    });
+    const error = await lastValueFrom(fromKinesisStream({ client: kinesis, streamName: 's', checkpointStore: store })).catch(
+      (err: unknown) => err,
+    );
     expect(error).toBeInstanceOf(KinesisSourceError);
     expect(error).toMatchObject({ operation: 'CheckpointStore.load', code: 'ECHECKPOINTFILE' });
   });
 
   it('should refuse invalid options', () => {
     expect(() => fileCheckpointStore({ path: '' })).toThrow(InvalidOptionError);
-    expect(() => fileCheckpointStore({ path: 'x', fsync: 'yes' as never })).toThrow('fileCheckpointStore: fsync must be true or false; got "yes"');
+    expect(() => fileCheckpointStore({ path: 'x', fsync: 'yes' as never })).toThrow(
+      'fileCheckpointStore: fsync must be true or false; got "yes"',
+    );
   });
 });
 
@@ -149,7 +174,14 @@ describe('dynamoDbCheckpointStore (dynalite)', () => {
     const store = dynamoDbCheckpointStore({ client: dynamo, tableName: 'layout', createTable: true });
     await store.save('clicks', new Map([['shardId-000000000000', cp('4968', 2)]]));
     const key = { streamName: { S: 'clicks' }, shardId: { S: 'shardId-000000000000' } };
-    await dynamo.send(new UpdateItemCommand({ TableName: 'layout', Key: key, UpdateExpression: 'SET leaseOwner = :o, leaseCounter = :c', ExpressionAttributeValues: { ':o': { S: 'worker-1' }, ':c': { N: '7' } } }));
+    await dynamo.send(
+      new UpdateItemCommand({
+        TableName: 'layout',
+        Key: key,
+        UpdateExpression: 'SET leaseOwner = :o, leaseCounter = :c',
+        ExpressionAttributeValues: { ':o': { S: 'worker-1' }, ':c': { N: '7' } },
+      }),
+    );
     await store.save('clicks', new Map([['shardId-000000000000', cp('4969', 0)]]));
     const { Item } = await dynamo.send(new GetItemCommand({ TableName: 'layout', Key: key, ConsistentRead: true }));
     expect(Item).toEqual({
@@ -179,7 +211,15 @@ describe('dynamoDbCheckpointStore (dynalite)', () => {
       },
     } as DynamoDbCheckpointClient;
     const failing = dynamoDbCheckpointStore({ client: flaky, tableName: 'settled' });
-    await expect(failing.save('s', new Map([['bad', cp('5')], ['slow', cp('2')]]))).rejects.toMatchObject({ name: 'InternalServerError' });
+    await expect(
+      failing.save(
+        's',
+        new Map([
+          ['bad', cp('5')],
+          ['slow', cp('2')],
+        ]),
+      ),
+    ).rejects.toMatchObject({ name: 'InternalServerError' });
     expect(landed).toEqual(['slow']); // over before the save rejected: the retry that follows cannot be overtaken by it
     await store.save('s', new Map([['slow', cp('3')]]));
     expect((await store.load('s')).get('slow')).toEqual(cp('3'));
@@ -201,8 +241,19 @@ describe('dynamoDbCheckpointStore (dynalite)', () => {
     expect(await saveAndLoad(cp(SHARD_END))).toEqual(cp(SHARD_END));
     expect(await saveAndLoad(cp('9'.repeat(60)))).toEqual(cp(SHARD_END)); // final
     // Several shards in one save: each is judged on its own.
-    await store.save('s', new Map([['shard', cp('7')], ['other', cp('7')]]));
-    expect(await store.load('s')).toEqual(new Map([['shard', cp(SHARD_END)], ['other', cp('7')]]));
+    await store.save(
+      's',
+      new Map([
+        ['shard', cp('7')],
+        ['other', cp('7')],
+      ]),
+    );
+    expect(await store.load('s')).toEqual(
+      new Map([
+        ['shard', cp(SHARD_END)],
+        ['other', cp('7')],
+      ]),
+    );
   });
 
   it('should page through a stream whose checkpoints take more than one Query page (1 MB)', async () => {
@@ -226,8 +277,14 @@ describe('dynamoDbCheckpointStore (dynalite)', () => {
     await dynamo.send(
       new CreateTableCommand({
         TableName: 'existing',
-        AttributeDefinitions: [{ AttributeName: 'streamName', AttributeType: 'S' }, { AttributeName: 'shardId', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'streamName', KeyType: 'HASH' }, { AttributeName: 'shardId', KeyType: 'RANGE' }],
+        AttributeDefinitions: [
+          { AttributeName: 'streamName', AttributeType: 'S' },
+          { AttributeName: 'shardId', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'streamName', KeyType: 'HASH' },
+          { AttributeName: 'shardId', KeyType: 'RANGE' },
+        ],
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
@@ -236,19 +293,33 @@ describe('dynamoDbCheckpointStore (dynalite)', () => {
     expect(await existing.load('s')).toEqual(new Map([['shard', cp('1')]]));
 
     const missing = dynamoDbCheckpointStore({ client: dynamo, tableName: 'missing' });
-    const error = await lastValueFrom(fromKinesisStream({ client: kinesis, streamName: 's', checkpointStore: missing })).catch((err: unknown) => err);
+    const error = await lastValueFrom(fromKinesisStream({ client: kinesis, streamName: 's', checkpointStore: missing })).catch(
+      (err: unknown) => err,
+    );
     expect(error).toBeInstanceOf(KinesisSourceError);
     expect(error).toMatchObject({ operation: 'CheckpointStore.load', code: 'ResourceNotFoundException' });
   });
 
   it('should checkpoint a Kinesis stream read by fromKinesisStream, and resume from it', async () => {
     await createStream(kinesis, 'dyn', 2);
-    const put = await putRecords(kinesis, 'dyn', Array.from({ length: 30 }, (_, i) => ({ Data: Buffer.from(`r${i}`), PartitionKey: `k${i}` })));
+    const put = await putRecords(
+      kinesis,
+      'dyn',
+      Array.from({ length: 30 }, (_, i) => ({ Data: Buffer.from(`r${i}`), PartitionKey: `k${i}` })),
+    );
     const store = dynamoDbCheckpointStore({ client: dynamo, tableName: 'app', createTable: true });
     const stop = new AbortController();
     let stopped = false;
     let read = 0;
-    fromKinesisStream({ client: kinesis, streamName: 'dyn', startingPosition: 'TRIM_HORIZON', checkpointStore: store, pollIntervalMs: 200, signal: stop.signal, onStopped: () => (stopped = true) }).subscribe((r) => {
+    fromKinesisStream({
+      client: kinesis,
+      streamName: 'dyn',
+      startingPosition: 'TRIM_HORIZON',
+      checkpointStore: store,
+      pollIntervalMs: 200,
+      signal: stop.signal,
+      onStopped: () => (stopped = true),
+    }).subscribe((r) => {
       read++;
       settleRecord(r, 'delivered');
     });
@@ -256,11 +327,19 @@ describe('dynamoDbCheckpointStore (dynalite)', () => {
     stop.abort();
     await waitFor(() => stopped, 'final checkpoints');
     const saved = await store.load('dyn');
-    for (const shardId of new Set(put.map((p) => p.shardId))) expect(saved.get(shardId)?.sequenceNumber).toBe(put.filter((p) => p.shardId === shardId).at(-1)!.sequenceNumber);
+    for (const shardId of new Set(put.map((p) => p.shardId)))
+      expect(saved.get(shardId)?.sequenceNumber).toBe(put.filter((p) => p.shardId === shardId).at(-1)!.sequenceNumber);
 
     const again: string[] = [];
     const stopAgain = new AbortController();
-    fromKinesisStream({ client: kinesis, streamName: 'dyn', startingPosition: 'TRIM_HORIZON', checkpointStore: store, pollIntervalMs: 200, signal: stopAgain.signal }).subscribe((r) => again.push(new TextDecoder().decode(r.data)));
+    fromKinesisStream({
+      client: kinesis,
+      streamName: 'dyn',
+      startingPosition: 'TRIM_HORIZON',
+      checkpointStore: store,
+      pollIntervalMs: 200,
+      signal: stopAgain.signal,
+    }).subscribe((r) => again.push(new TextDecoder().decode(r.data)));
     await putRecords(kinesis, 'dyn', [{ Data: Buffer.from('new'), PartitionKey: 'k' }]);
     await waitFor(() => again.length === 1, 'the new record');
     expect(again).toEqual(['new']);

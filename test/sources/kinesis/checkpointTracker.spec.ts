@@ -28,7 +28,10 @@ describe('ShardCheckpointTracker', () => {
     tracker.end();
     expect(checkpoints).toEqual([]);
     settle();
-    expect(checkpoints).toEqual([{ sequenceNumber: '7', subsequenceNumber: 0 }, { sequenceNumber: SHARD_END, subsequenceNumber: 0 }]);
+    expect(checkpoints).toEqual([
+      { sequenceNumber: '7', subsequenceNumber: 0 },
+      { sequenceNumber: SHARD_END, subsequenceNumber: 0 },
+    ]);
     const empty = new ShardCheckpointTracker((c) => checkpoints.push(c));
     empty.end();
     expect(checkpoints.at(-1)).toEqual({ sequenceNumber: SHARD_END, subsequenceNumber: 0 });
@@ -56,13 +59,16 @@ describe('ShardCheckpointTracker', () => {
   it('should always checkpoint the longest fully settled prefix, whatever the order of settlements (property)', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 3_000 }).chain((n) => fc.tuple(fc.constant(n), fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i)))),
+        fc
+          .integer({ min: 1, max: 3_000 })
+          .chain((n) => fc.tuple(fc.constant(n), fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i)))),
         ([n, order]) => {
           let checkpoint: Checkpoint | undefined;
           let passed = 0;
           const tracker = new ShardCheckpointTracker(
             (c) => {
-              if (checkpoint !== undefined && c.sequenceNumber !== SHARD_END) expect(Number(c.sequenceNumber)).toBeGreaterThan(Number(checkpoint.sequenceNumber)); // never back
+              if (checkpoint !== undefined && c.sequenceNumber !== SHARD_END)
+                expect(Number(c.sequenceNumber)).toBeGreaterThan(Number(checkpoint.sequenceNumber)); // never back
               checkpoint = c;
             },
             (bytes) => (passed += bytes),

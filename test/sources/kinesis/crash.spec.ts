@@ -53,7 +53,10 @@ interface Run {
 }
 
 function startChild(env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'crashPipeline.ts')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'crashPipeline.ts')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   const run: Run = {
     child,
@@ -98,7 +101,11 @@ describe('fromKinesisStream crash test (SIGKILL, kinesalite, directory destinati
   it('should deliver every record at least once across a SIGKILL, with duplicates only among the records in flight at the kill', async () => {
     const streamName = 'crash';
     await createStream(client, streamName, SHARDS);
-    const put = await putRecords(client, streamName, Array.from({ length: N }, (_, i) => ({ Data: Buffer.from(`{"i":${i}}\n`), PartitionKey: `key-${i}` })));
+    const put = await putRecords(
+      client,
+      streamName,
+      Array.from({ length: N }, (_, i) => ({ Data: Buffer.from(`{"i":${i}}\n`), PartitionKey: `key-${i}` })),
+    );
     const recordIdOf = (i: number): string => `${put[i]!.shardId}-${put[i]!.sequenceNumber}-0`;
     const indexOfRecordId = new Map(put.map((_, i) => [recordIdOf(i), i]));
     const outDir = join(work, 'out');

@@ -8,7 +8,8 @@ import { aggregate, encodeAggregatedRecord, type UserRecordInput } from './kplEn
 const utf8 = new TextEncoder();
 const bytes = (s: string): Uint8Array => utf8.encode(s);
 /** A KPL record around any protobuf bytes, with a correct MD5. */
-const wrap = (message: Uint8Array): Uint8Array => Uint8Array.from([...KPL_MAGIC, ...message, ...createHash('md5').update(message).digest()]);
+const wrap = (message: Uint8Array): Uint8Array =>
+  Uint8Array.from([...KPL_MAGIC, ...message, ...createHash('md5').update(message).digest()]);
 
 const userRecord = fc.record(
   {
@@ -37,7 +38,9 @@ describe('deaggregate', () => {
   it('should return a record that is not aggregated whole, as subsequence 0', () => {
     const data = bytes('{"plain":true}');
     expect(deaggregate({ data, partitionKey: 'p' })).toEqual([{ data, partitionKey: 'p', subsequenceNumber: 0 }]);
-    expect(deaggregate({ data: new Uint8Array(0), partitionKey: 'p' })).toEqual([{ data: new Uint8Array(0), partitionKey: 'p', subsequenceNumber: 0 }]);
+    expect(deaggregate({ data: new Uint8Array(0), partitionKey: 'p' })).toEqual([
+      { data: new Uint8Array(0), partitionKey: 'p', subsequenceNumber: 0 },
+    ]);
     const justMagic = Uint8Array.from([...KPL_MAGIC, 1, 2]);
     expect(deaggregate({ data: justMagic, partitionKey: 'p' })).toEqual([{ data: justMagic, partitionKey: 'p', subsequenceNumber: 0 }]);
   });
@@ -97,7 +100,9 @@ describe('deaggregate', () => {
 
   it('should decode what protobufjs-independent bytes encode (encoder sanity: a known layout)', () => {
     // partition_key_table ["a"], records [{ partition_key_index 0, data "x" }]
-    expect([...encodeAggregatedRecord([{ partitionKey: 'a', data: 'x' }])]).toEqual([0x0a, 0x01, 0x61, 0x1a, 0x05, 0x08, 0x00, 0x1a, 0x01, 0x78]);
+    expect([...encodeAggregatedRecord([{ partitionKey: 'a', data: 'x' }])]).toEqual([
+      0x0a, 0x01, 0x61, 0x1a, 0x05, 0x08, 0x00, 0x1a, 0x01, 0x78,
+    ]);
   });
 });
 

@@ -82,7 +82,12 @@ export class FakeKinesisClient implements KinesisReadClient {
     const shard = this.#shard(shardId);
     return data.map((d) => {
       const sequenceNumber = (49_000_000_000_000_000_000_000_000_000_000_000_000_000_000_000_000n + ++this.#sequence * 1_000n).toString();
-      shard.records.push({ SequenceNumber: sequenceNumber, Data: new TextEncoder().encode(d), PartitionKey: `pk-${d}`, ApproximateArrivalTimestamp: new Date(this.scheduler.now()) });
+      shard.records.push({
+        SequenceNumber: sequenceNumber,
+        Data: new TextEncoder().encode(d),
+        PartitionKey: `pk-${d}`,
+        ApproximateArrivalTimestamp: new Date(this.scheduler.now()),
+      });
       return sequenceNumber;
     });
   }
@@ -154,7 +159,11 @@ export class FakeKinesisClient implements KinesisReadClient {
       case 'AFTER_SEQUENCE_NUMBER':
       case 'AT_SEQUENCE_NUMBER': {
         const at = shard.records.findIndex((r) => r.SequenceNumber === input.StartingSequenceNumber);
-        if (at < 0) throw serviceError('InvalidArgumentException', `StartingSequenceNumber ${input.StartingSequenceNumber} is not in ${shard.shardId}`);
+        if (at < 0)
+          throw serviceError(
+            'InvalidArgumentException',
+            `StartingSequenceNumber ${input.StartingSequenceNumber} is not in ${shard.shardId}`,
+          );
         index = input.ShardIteratorType === 'AFTER_SEQUENCE_NUMBER' ? at + 1 : at;
         break;
       }

@@ -6,7 +6,12 @@
 import { fileCheckpointStore } from '../../../src/sources/kinesis/index.js';
 
 const store = fileCheckpointStore({ path: process.env['CHECKPOINT_FILE']! });
-const bulk = new Map(Array.from({ length: 2_000 }, (_, i) => [`shardId-${String(i).padStart(12, '0')}`, { sequenceNumber: '4'.repeat(56), subsequenceNumber: i }]));
+const bulk = new Map(
+  Array.from({ length: 2_000 }, (_, i) => [
+    `shardId-${String(i).padStart(12, '0')}`,
+    { sequenceNumber: '4'.repeat(56), subsequenceNumber: i },
+  ]),
+);
 await store.save('bulk', bulk);
 for (let n = 1; ; n++) {
   await store.save('counter', new Map([['shardId-000000000000', { sequenceNumber: String(n), subsequenceNumber: 0 }]]));

@@ -7,7 +7,7 @@ import { InvalidOptionError, settleRecord, type FirehoseRecord } from '../../../
 import { compareSequenceNumbers } from '../../../src/sources/kinesis/compareSequenceNumbers.js';
 import { fromKinesisStream, KinesisSourceError, memoryCheckpointStore } from '../../../src/sources/kinesis/index.js';
 import { memoryDestination } from '../../../src/testing/index.js';
-import {createStream, putRecords, useKinesalite } from '../../support/kinesalite.js';
+import { createStream, putRecords, useKinesalite } from '../../support/kinesalite.js';
 import { aggregate } from './kplEncoder.js';
 import { delay, waitFor } from './waitFor.js';
 
@@ -21,12 +21,24 @@ describe('fromKinesisStream (kinesalite)', () => {
   it('should read every shard, each in order, and checkpoint a shard only as far as everything before is settled', async () => {
     const streamName = newStream();
     await createStream(kinesis.client, streamName, 3);
-    const put = await putRecords(kinesis.client, streamName, Array.from({ length: 90 }, (_, i) => ({ Data: Buffer.from(`r${i}`), PartitionKey: `key-${i % 9}` })));
+    const put = await putRecords(
+      kinesis.client,
+      streamName,
+      Array.from({ length: 90 }, (_, i) => ({ Data: Buffer.from(`r${i}`), PartitionKey: `key-${i % 9}` })),
+    );
     const store = memoryCheckpointStore();
     const stop = new AbortController();
     const seen: FirehoseRecord[] = [];
     let stopped = false;
-    fromKinesisStream({ client: kinesis.client, streamName, startingPosition: 'TRIM_HORIZON', checkpointStore: store, pollIntervalMs: 200, signal: stop.signal, onStopped: () => (stopped = true) }).subscribe((r) => seen.push(r));
+    fromKinesisStream({
+      client: kinesis.client,
+      streamName,
+      startingPosition: 'TRIM_HORIZON',
+      checkpointStore: store,
+      pollIntervalMs: 200,
+      signal: stop.signal,
+      onStopped: () => (stopped = true),
+    }).subscribe((r) => seen.push(r));
     await waitFor(() => seen.length === 90, '90 records');
 
     const shardIds = [...new Set(put.map((p) => p.shardId))].sort();
@@ -35,7 +47,10 @@ describe('fromKinesisStream (kinesalite)', () => {
       const expected = put.flatMap((p, i) => (p.shardId === shardId ? [{ sequenceNumber: p.sequenceNumber, data: `r${i}` }] : []));
       const got = seen.filter((r) => r.kinesisRecordMetadata!.shardId === shardId);
       expect(got.map((r) => ({ sequenceNumber: r.kinesisRecordMetadata!.sequenceNumber, data: text(r) }))).toEqual(expected);
-      for (let i = 1; i < got.length; i++) expect(compareSequenceNumbers(got[i - 1]!.kinesisRecordMetadata!.sequenceNumber, got[i]!.kinesisRecordMetadata!.sequenceNumber)).toBeLessThan(0);
+      for (let i = 1; i < got.length; i++)
+        expect(
+          compareSequenceNumbers(got[i - 1]!.kinesisRecordMetadata!.sequenceNumber, got[i]!.kinesisRecordMetadata!.sequenceNumber),
+        ).toBeLessThan(0);
     }
     const first = seen[0]!;
     expect(first.recordId).toBe(`${first.kinesisRecordMetadata!.shardId}-${first.kinesisRecordMetadata!.sequenceNumber}-0`);
@@ -57,7 +72,11 @@ describe('fromKinesisStream (kinesalite)', () => {
     expect(store.get(streamName, shardA)).toEqual({ sequenceNumber: a[2]!.kinesisRecordMetadata!.sequenceNumber, subsequenceNumber: 0 });
 
     for (const r of seen) settleRecord(r, 'delivered');
-    await waitFor(() => shardIds.every((id) => store.get(streamName, id)?.sequenceNumber === put.filter((p) => p.shardId === id).at(-1)!.sequenceNumber), 'checkpoints at the last records');
+    await waitFor(
+      () =>
+        shardIds.every((id) => store.get(streamName, id)?.sequenceNumber === put.filter((p) => p.shardId === id).at(-1)!.sequenceNumber),
+      'checkpoints at the last records',
+    );
     expect(store.saves.every((s) => s.streamName === streamName)).toBe(true);
     stop.abort();
     await waitFor(() => stopped, 'onStopped');
@@ -66,13 +85,25 @@ describe('fromKinesisStream (kinesalite)', () => {
   it('should resume each shard after its checkpoint, reading no settled record again', async () => {
     const streamName = newStream();
     await createStream(kinesis.client, streamName, 2);
-    await putRecords(kinesis.client, streamName, Array.from({ length: 20 }, (_, i) => ({ Data: Buffer.from(`old${i}`), PartitionKey: `k${i}` })));
+    await putRecords(
+      kinesis.client,
+      streamName,
+      Array.from({ length: 20 }, (_, i) => ({ Data: Buffer.from(`old${i}`), PartitionKey: `k${i}` })),
+    );
     const store = memoryCheckpointStore();
     const run = async (expected: number): Promise<FirehoseRecord[]> => {
       const stop = new AbortController();
       const stopped = new Promise<void>((resolve) => {
         const records: FirehoseRecord[] = [];
-        const pipeline = fromKinesisStream({ client: kinesis.client, streamName, startingPosition: 'TRIM_HORIZON', checkpointStore: store, pollIntervalMs: 200, signal: stop.signal, onStopped: () => resolve() });
+        const pipeline = fromKinesisStream({
+          client: kinesis.client,
+          streamName,
+          startingPosition: 'TRIM_HORIZON',
+          checkpointStore: store,
+          pollIntervalMs: 200,
+          signal: stop.signal,
+          onStopped: () => resolve(),
+        });
         pipeline.subscribe((r) => {
           records.push(r);
           settleRecord(r, 'delivered');
@@ -87,7 +118,11 @@ describe('fromKinesisStream (kinesalite)', () => {
       return result;
     };
     expect((await run(20)).map(text).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `old${i}`).sort());
-    await putRecords(kinesis.client, streamName, Array.from({ length: 10 }, (_, i) => ({ Data: Buffer.from(`new${i}`), PartitionKey: `k${i}` })));
+    await putRecords(
+      kinesis.client,
+      streamName,
+      Array.from({ length: 10 }, (_, i) => ({ Data: Buffer.from(`new${i}`), PartitionKey: `k${i}` })),
+    );
     const second = await run(10);
     expect(second.map(text).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `new${i}`).sort());
   });
@@ -104,14 +139,28 @@ describe('fromKinesisStream (kinesalite)', () => {
     const metrics = (name: string): void => {
       if (name === 'KinesisMillisBehindLatest') polled++;
     };
-    fromKinesisStream({ client: kinesis.client, streamName, checkpointStore: memoryCheckpointStore(), pollIntervalMs: 200, signal: stop.signal, metrics }).subscribe((r) => latest.push(r));
+    fromKinesisStream({
+      client: kinesis.client,
+      streamName,
+      checkpointStore: memoryCheckpointStore(),
+      pollIntervalMs: 200,
+      signal: stop.signal,
+      metrics,
+    }).subscribe((r) => latest.push(r));
     await waitFor(() => polled > 0, 'the first GetRecords at LATEST');
     await putRecords(kinesis.client, streamName, [{ Data: Buffer.from('after'), PartitionKey: 'a' }]);
     await waitFor(() => latest.length === 1, 'the record put after the start');
     expect(latest.map(text)).toEqual(['after']);
 
     const atTime: FirehoseRecord[] = [];
-    fromKinesisStream({ client: kinesis.client, streamName, startingPosition: { timestampMs: afterMs }, checkpointStore: memoryCheckpointStore(), pollIntervalMs: 200, signal: stop.signal }).subscribe((r) => atTime.push(r));
+    fromKinesisStream({
+      client: kinesis.client,
+      streamName,
+      startingPosition: { timestampMs: afterMs },
+      checkpointStore: memoryCheckpointStore(),
+      pollIntervalMs: 200,
+      signal: stop.signal,
+    }).subscribe((r) => atTime.push(r));
     await waitFor(() => atTime.length === 1, 'the record put after the timestamp');
     await delay(300);
     expect(atTime.map(text)).toEqual(['after']);
@@ -131,22 +180,68 @@ describe('fromKinesisStream (kinesalite)', () => {
     corrupted[corrupted.length - 1]! ^= 0xff; // the MD5 no longer matches
     const plain = new TextEncoder().encode('plain');
     const sequenceNumbers: string[] = [];
-    for (const [data, key] of [[good, 'alpha'], [corrupted, 'x'], [plain, 'p']] as const) {
+    for (const [data, key] of [
+      [good, 'alpha'],
+      [corrupted, 'x'],
+      [plain, 'p'],
+    ] as const) {
       const out = await kinesis.client.send(new PutRecordCommand({ StreamName: streamName, Data: data, PartitionKey: key }));
       sequenceNumbers.push(out.SequenceNumber!);
     }
     const store = memoryCheckpointStore();
     const stop = new AbortController();
     const seen: FirehoseRecord[] = [];
-    fromKinesisStream({ client: kinesis.client, streamName, startingPosition: 'TRIM_HORIZON', checkpointStore: store, pollIntervalMs: 200, signal: stop.signal }).subscribe((r) => seen.push(r));
+    fromKinesisStream({
+      client: kinesis.client,
+      streamName,
+      startingPosition: 'TRIM_HORIZON',
+      checkpointStore: store,
+      pollIntervalMs: 200,
+      signal: stop.signal,
+    }).subscribe((r) => seen.push(r));
     await waitFor(() => seen.length === 5, '3 sub-records, the corrupted record and the plain one');
 
     expect(seen.map((r) => ({ data: text(r), ...r.kinesisRecordMetadata!, approximateArrivalTimestamp: 0 }))).toEqual([
-      { data: 'one', shardId: 'shardId-000000000000', partitionKey: 'alpha', sequenceNumber: sequenceNumbers[0], subsequenceNumber: 0, approximateArrivalTimestamp: 0 },
-      { data: 'two', shardId: 'shardId-000000000000', partitionKey: 'beta', sequenceNumber: sequenceNumbers[0], subsequenceNumber: 1, approximateArrivalTimestamp: 0 },
-      { data: 'three', shardId: 'shardId-000000000000', partitionKey: 'alpha', sequenceNumber: sequenceNumbers[0], subsequenceNumber: 2, approximateArrivalTimestamp: 0 },
-      { data: new TextDecoder().decode(corrupted), shardId: 'shardId-000000000000', partitionKey: 'x', sequenceNumber: sequenceNumbers[1], subsequenceNumber: 0, approximateArrivalTimestamp: 0 },
-      { data: 'plain', shardId: 'shardId-000000000000', partitionKey: 'p', sequenceNumber: sequenceNumbers[2], subsequenceNumber: 0, approximateArrivalTimestamp: 0 },
+      {
+        data: 'one',
+        shardId: 'shardId-000000000000',
+        partitionKey: 'alpha',
+        sequenceNumber: sequenceNumbers[0],
+        subsequenceNumber: 0,
+        approximateArrivalTimestamp: 0,
+      },
+      {
+        data: 'two',
+        shardId: 'shardId-000000000000',
+        partitionKey: 'beta',
+        sequenceNumber: sequenceNumbers[0],
+        subsequenceNumber: 1,
+        approximateArrivalTimestamp: 0,
+      },
+      {
+        data: 'three',
+        shardId: 'shardId-000000000000',
+        partitionKey: 'alpha',
+        sequenceNumber: sequenceNumbers[0],
+        subsequenceNumber: 2,
+        approximateArrivalTimestamp: 0,
+      },
+      {
+        data: new TextDecoder().decode(corrupted),
+        shardId: 'shardId-000000000000',
+        partitionKey: 'x',
+        sequenceNumber: sequenceNumbers[1],
+        subsequenceNumber: 0,
+        approximateArrivalTimestamp: 0,
+      },
+      {
+        data: 'plain',
+        shardId: 'shardId-000000000000',
+        partitionKey: 'p',
+        sequenceNumber: sequenceNumbers[2],
+        subsequenceNumber: 0,
+        approximateArrivalTimestamp: 0,
+      },
     ]);
     expect(seen[3]!.data).toEqual(corrupted);
     expect(new Set(seen.map((r) => r.recordId)).size).toBe(5);
@@ -167,14 +262,26 @@ describe('fromKinesisStream (kinesalite)', () => {
   it('should stop on its signal: complete, let the pipeline drain, then save the final checkpoints', async () => {
     const streamName = newStream();
     await createStream(kinesis.client, streamName, 2);
-    const put = await putRecords(kinesis.client, streamName, Array.from({ length: 50 }, (_, i) => ({ Data: Buffer.from(`r${i}\n`), PartitionKey: `k${i}` })));
+    const put = await putRecords(
+      kinesis.client,
+      streamName,
+      Array.from({ length: 50 }, (_, i) => ({ Data: Buffer.from(`r${i}\n`), PartitionKey: `k${i}` })),
+    );
     const store = memoryCheckpointStore();
     const stop = new AbortController();
     const destination = memoryDestination<FirehoseRecord>({ latencyMs: 100 });
     let stoppedWith: unknown = 'not yet';
     let received = 0;
     const done = lastValueFrom(
-      fromKinesisStream({ client: kinesis.client, streamName, startingPosition: 'TRIM_HORIZON', checkpointStore: store, pollIntervalMs: 200, signal: stop.signal, onStopped: (err) => (stoppedWith = err) }).pipe(
+      fromKinesisStream({
+        client: kinesis.client,
+        streamName,
+        startingPosition: 'TRIM_HORIZON',
+        checkpointStore: store,
+        pollIntervalMs: 200,
+        signal: stop.signal,
+        onStopped: (err) => (stoppedWith = err),
+      }).pipe(
         tap(() => received++),
         bufferBySizeOrTime({ maxMs: 60_000 }), // only completion flushes it
         deliverTo(destination),
@@ -197,13 +304,21 @@ describe('fromKinesisStream (kinesalite)', () => {
     const error = await lastValueFrom(missing).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(KinesisSourceError);
     expect(error).toMatchObject({ code: 'ResourceNotFoundException', operation: 'ListShards', streamName: 'no-such-stream' });
-    expect((error as Error).message).toMatch(/^fromKinesisStream: ListShards on stream "no-such-stream" failed with ResourceNotFoundException; it does not exist/);
+    expect((error as Error).message).toMatch(
+      /^fromKinesisStream: ListShards on stream "no-such-stream" failed with ResourceNotFoundException; it does not exist/,
+    );
 
     const streamName = newStream();
     await createStream(kinesis.client, streamName, 1);
     let polled = false;
     const reading = lastValueFrom(
-      fromKinesisStream({ client: kinesis.client, streamName, checkpointStore: memoryCheckpointStore(), pollIntervalMs: 200, metrics: () => (polled = true) }),
+      fromKinesisStream({
+        client: kinesis.client,
+        streamName,
+        checkpointStore: memoryCheckpointStore(),
+        pollIntervalMs: 200,
+        metrics: () => (polled = true),
+      }),
     ).catch((err: unknown) => err);
     await waitFor(() => polled, 'the shard being read');
     await kinesis.client.send(new DeleteStreamCommand({ StreamName: streamName }));
@@ -223,12 +338,20 @@ describe('fromKinesisStream (kinesalite)', () => {
       return undefined;
     };
     expect(at({ streamName: 'a', pollIntervalMs: 100 })).toBeInstanceOf(InvalidOptionError);
-    expect((at({ streamName: 'a', pollIntervalMs: 100 }) as Error).message).toBe('fromKinesisStream: pollIntervalMs must be an integer ≥ 200 and ≤ 240000 (ms); got 100');
-    expect((at({}) as Error).message).toBe('fromKinesisStream: streamName must be a stream name: 1–128 characters of [a-zA-Z0-9_.-] (or give streamArn); got undefined');
+    expect((at({ streamName: 'a', pollIntervalMs: 100 }) as Error).message).toBe(
+      'fromKinesisStream: pollIntervalMs must be an integer ≥ 200 and ≤ 240000 (ms); got 100',
+    );
+    expect((at({}) as Error).message).toBe(
+      'fromKinesisStream: streamName must be a stream name: 1–128 characters of [a-zA-Z0-9_.-] (or give streamArn); got undefined',
+    );
     expect((at({ streamName: 'a b' }) as InvalidOptionError).option).toBe('streamName');
     expect((at({ streamArn: 'arn:aws:s3:::bucket' }) as InvalidOptionError).option).toBe('streamArn');
-    expect((at({ streamName: 'a', streamArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/a' }) as InvalidOptionError).option).toBe('streamArn');
-    expect((at({ streamName: 'a', maxRecordsPerCall: 10_001 }) as Error).message).toBe('fromKinesisStream: maxRecordsPerCall must be an integer ≥ 1 and ≤ 10000 (records); got 10001');
+    expect((at({ streamName: 'a', streamArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/a' }) as InvalidOptionError).option).toBe(
+      'streamArn',
+    );
+    expect((at({ streamName: 'a', maxRecordsPerCall: 10_001 }) as Error).message).toBe(
+      'fromKinesisStream: maxRecordsPerCall must be an integer ≥ 1 and ≤ 10000 (records); got 10001',
+    );
     expect((at({ streamName: 'a', maxInFlightBytes: 0 }) as InvalidOptionError).option).toBe('maxInFlightBytes');
     expect((at({ streamName: 'a', startingPosition: 'EARLIEST' }) as Error).message).toBe(
       "fromKinesisStream: startingPosition must be 'LATEST', 'TRIM_HORIZON' or { timestampMs } with an epoch time in ms ≥ 0; got \"EARLIEST\"",

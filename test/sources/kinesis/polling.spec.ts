@@ -10,13 +10,23 @@ import { firstValueFrom, timer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError, settleRecord, type FirehoseRecord, type MetricUnit } from '../../../src/index.js';
-import { fromKinesisStream, KinesisSourceError, memoryCheckpointStore, SHARD_END, type CheckpointStore, type FromKinesisStreamOptions } from '../../../src/sources/kinesis/index.js';
+import {
+  fromKinesisStream,
+  KinesisSourceError,
+  memoryCheckpointStore,
+  SHARD_END,
+  type CheckpointStore,
+  type FromKinesisStreamOptions,
+} from '../../../src/sources/kinesis/index.js';
 import { FakeKinesisClient, expiredIterator, serviceError, throttled } from './fakeKinesisClient.js';
 import { advanceTo, marbles, newTestScheduler } from './virtualTime.js';
 
 const SHARD = 'shardId-000000000000';
 
-function setup(options: Partial<FromKinesisStreamOptions> = {}, build: (kinesis: FakeKinesisClient) => void = (k) => void k.addShard(SHARD)) {
+function setup(
+  options: Partial<FromKinesisStreamOptions> = {},
+  build: (kinesis: FakeKinesisClient) => void = (k) => void k.addShard(SHARD),
+) {
   const scheduler = (options.scheduler as TestScheduler | undefined) ?? newTestScheduler();
   const kinesis = new FakeKinesisClient(scheduler);
   build(kinesis);
@@ -129,7 +139,9 @@ describe('fromKinesisStream polling (virtual time, FakeKinesisClient)', () => {
     t.kinesis.put(SHARD, 'c');
     t.kinesis.failNext('GetRecords', 1, expiredIterator);
     await advanceTo(t.scheduler, 2_000);
-    const iterators = t.kinesis.callsOf('GetShardIterator').map((c) => [c.atMs, c.input['ShardIteratorType'], c.input['StartingSequenceNumber']]);
+    const iterators = t.kinesis
+      .callsOf('GetShardIterator')
+      .map((c) => [c.atMs, c.input['ShardIteratorType'], c.input['StartingSequenceNumber']]);
     expect(iterators).toEqual([
       [0, 'TRIM_HORIZON', undefined],
       [1_000, 'AFTER_SEQUENCE_NUMBER', second],
@@ -156,7 +168,11 @@ describe('fromKinesisStream polling (virtual time, FakeKinesisClient)', () => {
       for (let i = 0; i < 5; i++) k.put(k.addShard(`shardId-00000000000${i}`).shardId, `from-${i}`);
     });
     await advanceTo(t.scheduler, 100);
-    expect(t.kinesis.callsOf('ListShards').map((c) => c.input)).toEqual([{ StreamName: 'clicks' }, { NextToken: 'page-2' }, { NextToken: 'page-4' }]);
+    expect(t.kinesis.callsOf('ListShards').map((c) => c.input)).toEqual([
+      { StreamName: 'clicks' },
+      { NextToken: 'page-2' },
+      { NextToken: 'page-4' },
+    ]);
     expect(t.records.map(text).sort()).toEqual(['from-0', 'from-1', 'from-2', 'from-3', 'from-4']);
     t.stop.abort();
   });
@@ -174,7 +190,12 @@ describe('fromKinesisStream polling (virtual time, FakeKinesisClient)', () => {
       });
     });
     await advanceTo(t.scheduler, 100);
-    expect(t.kinesis.callsOf('ListShards').map((c) => c.input)).toEqual([{ StreamName: 'clicks' }, { NextToken: 'page-1' }, { StreamName: 'clicks' }, { NextToken: 'page-1' }]);
+    expect(t.kinesis.callsOf('ListShards').map((c) => c.input)).toEqual([
+      { StreamName: 'clicks' },
+      { NextToken: 'page-1' },
+      { StreamName: 'clicks' },
+      { NextToken: 'page-1' },
+    ]);
     expect(t.records.map(text).sort()).toEqual(['a', 'b']);
     t.stop.abort();
   });
@@ -236,7 +257,9 @@ describe('fromKinesisStream polling (virtual time, FakeKinesisClient)', () => {
 
   it('should end with KinesisSourceError when a permission is missing, naming what is needed', async () => {
     const t = setup();
-    t.kinesis.failNext('GetRecords', 1, () => serviceError('AccessDeniedException', 'User: arn:aws:iam::1:user/x is not authorized to perform: kinesis:GetRecords'));
+    t.kinesis.failNext('GetRecords', 1, () =>
+      serviceError('AccessDeniedException', 'User: arn:aws:iam::1:user/x is not authorized to perform: kinesis:GetRecords'),
+    );
     await advanceTo(t.scheduler, 100);
     expect(t.result.error).toBeInstanceOf(KinesisSourceError);
     expect((t.result.error as KinesisSourceError).message).toBe(
@@ -254,7 +277,11 @@ describe('fromKinesisStream polling (virtual time, FakeKinesisClient)', () => {
       parent.closed = true;
       k.put(k.addShard('shardId-000000000001', { parentShardId: parent.shardId }).shardId, 'c1');
       k.put(k.addShard('shardId-000000000002', { parentShardId: parent.shardId }).shardId, 'c2');
-      k.put(k.addShard('shardId-000000000003', { parentShardId: 'shardId-000000000001', adjacentParentShardId: 'shardId-000000000002' }).shardId, 'm');
+      k.put(
+        k.addShard('shardId-000000000003', { parentShardId: 'shardId-000000000001', adjacentParentShardId: 'shardId-000000000002' })
+          .shardId,
+        'm',
+      );
       k.shards[1]!.closed = true;
       k.shards[2]!.closed = true;
     });
@@ -275,10 +302,16 @@ describe('fromKinesisStream polling (virtual time, FakeKinesisClient)', () => {
       [6_000, 'shardId-000000000002', 'TRIM_HORIZON'],
     ]);
     // The merged shard needs both of its parents finished.
-    settleRecord(t.records.find((r) => text(r) === 'c1'), 'delivered');
+    settleRecord(
+      t.records.find((r) => text(r) === 'c1'),
+      'delivered',
+    );
     await advanceTo(t.scheduler, 9_000);
     expect(t.records.map(text)).not.toContain('m');
-    settleRecord(t.records.find((r) => text(r) === 'c2'), 'delivered');
+    settleRecord(
+      t.records.find((r) => text(r) === 'c2'),
+      'delivered',
+    );
     await advanceTo(t.scheduler, 10_000);
     expect(t.records.map(text).at(-1)).toBe('m');
     t.stop.abort();
@@ -305,11 +338,9 @@ describe('fromKinesisStream polling (virtual time, FakeKinesisClient)', () => {
     for (const r of t.records) settleRecord(r, 'delivered'); // the closed child's SHARD_END lets 2 and 3 start
     await advanceTo(t.scheduler, 5_000);
     for (const r of t.records) settleRecord(r, 'delivered');
-    expect(t.kinesis.callsOf('GetShardIterator').map((c) => `${String(c.input['ShardId'])} ${String(c.input['ShardIteratorType'])}`)).toEqual([
-      'shardId-000000000001 TRIM_HORIZON',
-      'shardId-000000000002 TRIM_HORIZON',
-      'shardId-000000000003 TRIM_HORIZON',
-    ]);
+    expect(
+      t.kinesis.callsOf('GetShardIterator').map((c) => `${String(c.input['ShardId'])} ${String(c.input['ShardIteratorType'])}`),
+    ).toEqual(['shardId-000000000001 TRIM_HORIZON', 'shardId-000000000002 TRIM_HORIZON', 'shardId-000000000003 TRIM_HORIZON']);
     expect(t.records.map(text)).toEqual(['c1', 'c2', 'g1', 'g2']);
     t.stop.abort();
   });
@@ -374,9 +405,15 @@ describe('fromKinesisStream checkpoint saves (virtual time, FakeKinesisClient)',
 
   it('should retry a failed save with backoff, and keep the newest checkpoint of each shard', async () => {
     const scheduler = newTestScheduler();
-    const { store, inner } = slowStore(scheduler, 0, [() => serviceError('InternalServerError', 'oops', 'server'), () => serviceError('ThrottlingException', 'slow down')]);
+    const { store, inner } = slowStore(scheduler, 0, [
+      () => serviceError('InternalServerError', 'oops', 'server'),
+      () => serviceError('ThrottlingException', 'slow down'),
+    ]);
     const saved: Array<[number, string]> = [];
-    const t = setup({ scheduler, checkpointStore: store, onCheckpoint: (_, c) => saved.push([scheduler.now(), c.sequenceNumber]) }, (k) => void k.put(k.addShard(SHARD).shardId, 'a', 'b'));
+    const t = setup(
+      { scheduler, checkpointStore: store, onCheckpoint: (_, c) => saved.push([scheduler.now(), c.sequenceNumber]) },
+      (k) => void k.put(k.addShard(SHARD).shardId, 'a', 'b'),
+    );
     await advanceTo(t.scheduler, 100);
     settleRecord(t.records[0], 'delivered'); // save of a: fails at 100, retried at 1100 (fails), at 3100
     await advanceTo(t.scheduler, 1_500);
@@ -407,7 +444,9 @@ describe('fromKinesisStream checkpoint saves (virtual time, FakeKinesisClient)',
 
   it('should end with KinesisSourceError when the store refuses for good', async () => {
     const scheduler = newTestScheduler();
-    const { store } = slowStore(scheduler, 0, [() => serviceError('AccessDeniedException', 'not authorized to perform: dynamodb:UpdateItem')]);
+    const { store } = slowStore(scheduler, 0, [
+      () => serviceError('AccessDeniedException', 'not authorized to perform: dynamodb:UpdateItem'),
+    ]);
     const t = setup({ scheduler, checkpointStore: store }, (k) => void k.put(k.addShard(SHARD).shardId, 'a'));
     await advanceTo(t.scheduler, 100);
     settleRecord(t.records[0], 'delivered');

@@ -4,9 +4,14 @@ import { lastValueFrom, tap } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { bufferBySizeOrTime, deliverTo } from '../../../operators/index.js';
 import type { FirehoseRecord } from '../../../src/index.js';
-import { fromKinesisStream, memoryCheckpointStore, type Checkpoint, type MemoryCheckpointStore } from '../../../src/sources/kinesis/index.js';
+import {
+  fromKinesisStream,
+  memoryCheckpointStore,
+  type Checkpoint,
+  type MemoryCheckpointStore,
+} from '../../../src/sources/kinesis/index.js';
 import { memoryDestination } from '../../../src/testing/index.js';
-import {createStream, putRecords, useKinesalite, waitForActive } from '../../support/kinesalite.js';
+import { createStream, putRecords, useKinesalite, waitForActive } from '../../support/kinesalite.js';
 import { delay, waitFor } from './waitFor.js';
 
 // Resharding against a real Kinesis API: kinesalite on 127.0.0.1 (split and merge work there; a closed parent
@@ -27,7 +32,11 @@ function producer(streamName: string) {
         const k = (i * 10 + j) % KEYS;
         return `key-${k}:${counters[k]!++}`;
       });
-      await putRecords(kinesis.client, streamName, batch.map((data) => ({ Data: Buffer.from(data), PartitionKey: data.split(':')[0]! })));
+      await putRecords(
+        kinesis.client,
+        streamName,
+        batch.map((data) => ({ Data: Buffer.from(data), PartitionKey: data.split(':')[0]! })),
+      );
       put.push(...batch);
       await delay(25);
     }
@@ -41,7 +50,9 @@ function producer(streamName: string) {
   };
 }
 
-type Event = { readonly kind: 'record'; readonly shardId: string; readonly data: string } | { readonly kind: 'checkpoint'; readonly shardId: string; readonly checkpoint: Checkpoint };
+type Event =
+  | { readonly kind: 'record'; readonly shardId: string; readonly data: string }
+  | { readonly kind: 'checkpoint'; readonly shardId: string; readonly checkpoint: Checkpoint };
 
 /** The source → buffer → deliverTo(memory) pipeline, logging records as emitted and checkpoints as saved, in one timeline. */
 function pipeline(streamName: string, store: MemoryCheckpointStore, startingPosition: 'TRIM_HORIZON' | 'LATEST' = 'TRIM_HORIZON') {
@@ -102,7 +113,9 @@ function expectParentsFirst(events: readonly Event[], parentsOf: Record<string, 
     expect(firstOfChild, `${child} was read`).toBeGreaterThanOrEqual(0);
     for (const parent of parents) {
       const lastOfParent = events.reduce((last, e, i) => (e.kind === 'record' && e.shardId === parent ? i : last), -1);
-      const parentEnd = events.findIndex((e) => e.kind === 'checkpoint' && e.shardId === parent && e.checkpoint.sequenceNumber === 'SHARD_END');
+      const parentEnd = events.findIndex(
+        (e) => e.kind === 'checkpoint' && e.shardId === parent && e.checkpoint.sequenceNumber === 'SHARD_END',
+      );
       expect(parentEnd, `${parent} reached SHARD_END`).toBeGreaterThan(lastOfParent);
       expect(firstOfChild, `${child} starts after ${parent}'s SHARD_END`).toBeGreaterThan(parentEnd);
     }
@@ -118,10 +131,18 @@ describe('fromKinesisStream resharding (kinesalite)', () => {
     const reading = pipeline(streamName, store);
 
     await waitFor(() => reading.delivered().length >= 50, 'records before the split');
-    await kinesis.client.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: MIDDLE_HASH_KEY }));
+    await kinesis.client.send(
+      new SplitShardCommand({ StreamName: streamName, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: MIDDLE_HASH_KEY }),
+    );
     await waitForActive(kinesis.client, streamName);
     await delay(1_200);
-    await kinesis.client.send(new MergeShardsCommand({ StreamName: streamName, ShardToMerge: 'shardId-000000000001', AdjacentShardToMerge: 'shardId-000000000002' }));
+    await kinesis.client.send(
+      new MergeShardsCommand({
+        StreamName: streamName,
+        ShardToMerge: 'shardId-000000000001',
+        AdjacentShardToMerge: 'shardId-000000000002',
+      }),
+    );
     await waitForActive(kinesis.client, streamName);
     await delay(1_200);
     await producing.stop();
@@ -132,15 +153,24 @@ describe('fromKinesisStream resharding (kinesalite)', () => {
     expect(delivered.slice().sort()).toEqual(producing.put.slice().sort()); // every record, once
     expect(perKey(delivered)).toEqual(perKey(producing.put)); // each key in order
     const shardsRead = new Set(reading.events.flatMap((e) => (e.kind === 'record' ? [e.shardId] : [])));
-    expect([...shardsRead].sort()).toEqual(['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002', 'shardId-000000000003']);
+    expect([...shardsRead].sort()).toEqual([
+      'shardId-000000000000',
+      'shardId-000000000001',
+      'shardId-000000000002',
+      'shardId-000000000003',
+    ]);
     expectParentsFirst(reading.events, {
       'shardId-000000000001': ['shardId-000000000000'],
       'shardId-000000000002': ['shardId-000000000000'],
       'shardId-000000000003': ['shardId-000000000001', 'shardId-000000000002'],
     });
-    for (const parent of ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002']) expect(store.get(streamName, parent)?.sequenceNumber).toBe('SHARD_END');
+    for (const parent of ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002'])
+      expect(store.get(streamName, parent)?.sequenceNumber).toBe('SHARD_END');
     expect(store.get(streamName, 'shardId-000000000003')?.sequenceNumber).toMatch(/^\d+$/);
-    console.log(`resharding: ${producing.put.length} records put across a split and a merge, ${delivered.length} delivered, per shard:`, Object.fromEntries([...shardsRead].map((id) => [id, reading.events.filter((e) => e.kind === 'record' && e.shardId === id).length])));
+    console.log(
+      `resharding: ${producing.put.length} records put across a split and a merge, ${delivered.length} delivered, per shard:`,
+      Object.fromEntries([...shardsRead].map((id) => [id, reading.events.filter((e) => e.kind === 'record' && e.shardId === id).length])),
+    );
   }, 40_000);
 
   it('should finish a checkpointed parent after a restart before reading the children created while it was down', async () => {
@@ -148,7 +178,11 @@ describe('fromKinesisStream resharding (kinesalite)', () => {
     await createStream(kinesis.client, streamName, 1);
     const store = memoryCheckpointStore();
     const before = Array.from({ length: 40 }, (_, i) => `key-${i % KEYS}:${Math.floor(i / KEYS)}`);
-    await putRecords(kinesis.client, streamName, before.map((data) => ({ Data: Buffer.from(data), PartitionKey: data.split(':')[0]! })));
+    await putRecords(
+      kinesis.client,
+      streamName,
+      before.map((data) => ({ Data: Buffer.from(data), PartitionKey: data.split(':')[0]! })),
+    );
     const first = pipeline(streamName, store);
     await waitFor(() => first.delivered().length === 40, 'the first run');
     await first.stop();
@@ -157,10 +191,20 @@ describe('fromKinesisStream resharding (kinesalite)', () => {
 
     // While no one reads: more records into the shard, then a split, then records into the children.
     const more = Array.from({ length: 40 }, (_, i) => `key-${i % KEYS}:${5 + Math.floor(i / KEYS)}`);
-    await putRecords(kinesis.client, streamName, more.slice(0, 16).map((data) => ({ Data: Buffer.from(data), PartitionKey: data.split(':')[0]! })));
-    await kinesis.client.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: MIDDLE_HASH_KEY }));
+    await putRecords(
+      kinesis.client,
+      streamName,
+      more.slice(0, 16).map((data) => ({ Data: Buffer.from(data), PartitionKey: data.split(':')[0]! })),
+    );
+    await kinesis.client.send(
+      new SplitShardCommand({ StreamName: streamName, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: MIDDLE_HASH_KEY }),
+    );
     await waitForActive(kinesis.client, streamName);
-    await putRecords(kinesis.client, streamName, more.slice(16).map((data) => ({ Data: Buffer.from(data), PartitionKey: data.split(':')[0]! })));
+    await putRecords(
+      kinesis.client,
+      streamName,
+      more.slice(16).map((data) => ({ Data: Buffer.from(data), PartitionKey: data.split(':')[0]! })),
+    );
 
     // LATEST applies to shards without a checkpoint and no parent of ours: here the parent is ours, so nothing is skipped.
     const second = pipeline(streamName, store, 'LATEST');
@@ -169,21 +213,30 @@ describe('fromKinesisStream resharding (kinesalite)', () => {
     await second.stop();
     expect(second.delivered().slice().sort()).toEqual(more.slice().sort());
     expect(perKey(second.delivered())).toEqual(perKey(more));
-    expectParentsFirst(second.events, { 'shardId-000000000001': ['shardId-000000000000'], 'shardId-000000000002': ['shardId-000000000000'] });
+    expectParentsFirst(second.events, {
+      'shardId-000000000001': ['shardId-000000000000'],
+      'shardId-000000000002': ['shardId-000000000000'],
+    });
   }, 40_000);
 
   it('should, starting at LATEST on a resharded stream, skip closed shards and read only what comes next', async () => {
     const streamName = `s-${randomUUID().slice(0, 8)}`;
     await createStream(kinesis.client, streamName, 1);
     await putRecords(kinesis.client, streamName, [{ Data: Buffer.from('old:0'), PartitionKey: 'a' }]);
-    await kinesis.client.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: MIDDLE_HASH_KEY }));
+    await kinesis.client.send(
+      new SplitShardCommand({ StreamName: streamName, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: MIDDLE_HASH_KEY }),
+    );
     await waitForActive(kinesis.client, streamName);
     await putRecords(kinesis.client, streamName, [{ Data: Buffer.from('old:1'), PartitionKey: 'a' }]);
     const store = memoryCheckpointStore();
     const reading = pipeline(streamName, store, 'LATEST');
     await waitFor(() => reading.polls() >= 2, 'both open shards polled at LATEST');
     const fresh = Array.from({ length: 16 }, (_, i) => `new-${i}:0`);
-    await putRecords(kinesis.client, streamName, fresh.map((data) => ({ Data: Buffer.from(data), PartitionKey: data })));
+    await putRecords(
+      kinesis.client,
+      streamName,
+      fresh.map((data) => ({ Data: Buffer.from(data), PartitionKey: data })),
+    );
     await waitFor(() => reading.delivered().length >= 16, 'the new records');
     await delay(300);
     await reading.stop();

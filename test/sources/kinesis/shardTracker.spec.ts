@@ -2,8 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { SHARD_END, type Checkpoint } from '../../../src/sources/kinesis/index.js';
 import { ShardTracker, type ListedShard } from '../../../src/sources/kinesis/shardTracker.js';
 
-const shard = (shardId: string, closed: boolean, parentShardId?: string, adjacentParentShardId?: string): ListedShard => ({ shardId, closed, parentShardId, adjacentParentShardId });
-const checkpoints = (entries: Record<string, string>): Map<string, Checkpoint> => new Map(Object.entries(entries).map(([id, seq]) => [id, { sequenceNumber: seq, subsequenceNumber: 0 }]));
+const shard = (shardId: string, closed: boolean, parentShardId?: string, adjacentParentShardId?: string): ListedShard => ({
+  shardId,
+  closed,
+  parentShardId,
+  adjacentParentShardId,
+});
+const checkpoints = (entries: Record<string, string>): Map<string, Checkpoint> =>
+  new Map(Object.entries(entries).map(([id, seq]) => [id, { sequenceNumber: seq, subsequenceNumber: 0 }]));
 
 //   0 ──split──▶ 1, 2 ──merge──▶ 3
 const resharded = [shard('0', true), shard('1', true, '0'), shard('2', true, '0'), shard('3', false, '1', '2')];
@@ -53,19 +59,29 @@ describe('ShardTracker', () => {
 
   it('should, at LATEST, start the open child of a checkpointed parent that is no longer listed at TRIM_HORIZON', () => {
     // The parent was finished (SHARD_END) by an earlier run, then aged out of ListShards.
-    expect(new ShardTracker(checkpoints({ gone: SHARD_END }), 'LATEST').update([shard('5', false, 'gone')])).toEqual([{ shardId: '5', position: { type: 'TRIM_HORIZON' } }]);
+    expect(new ShardTracker(checkpoints({ gone: SHARD_END }), 'LATEST').update([shard('5', false, 'gone')])).toEqual([
+      { shardId: '5', position: { type: 'TRIM_HORIZON' } },
+    ]);
     // Any checkpoint makes it ours, not only SHARD_END (the rest of it aged out unread: nothing to wait for).
-    expect(new ShardTracker(checkpoints({ gone: '42' }), 'LATEST').update([shard('5', false, 'gone')])).toEqual([{ shardId: '5', position: { type: 'TRIM_HORIZON' } }]);
+    expect(new ShardTracker(checkpoints({ gone: '42' }), 'LATEST').update([shard('5', false, 'gone')])).toEqual([
+      { shardId: '5', position: { type: 'TRIM_HORIZON' } },
+    ]);
     // Either parent of a merge will do.
-    expect(new ShardTracker(checkpoints({ b: SHARD_END }), 'LATEST').update([shard('5', false, 'a', 'b')])).toEqual([{ shardId: '5', position: { type: 'TRIM_HORIZON' } }]);
+    expect(new ShardTracker(checkpoints({ b: SHARD_END }), 'LATEST').update([shard('5', false, 'a', 'b')])).toEqual([
+      { shardId: '5', position: { type: 'TRIM_HORIZON' } },
+    ]);
     // A parent that is gone and was never ours: the starting position.
-    expect(new ShardTracker(checkpoints({ other: SHARD_END }), 'LATEST').update([shard('5', false, 'gone')])).toEqual([{ shardId: '5', position: { type: 'LATEST' } }]);
+    expect(new ShardTracker(checkpoints({ other: SHARD_END }), 'LATEST').update([shard('5', false, 'gone')])).toEqual([
+      { shardId: '5', position: { type: 'LATEST' } },
+    ]);
   });
 
   it('should, at LATEST, read a closed child of a checkpointed parent that is no longer listed, then its children, all at TRIM_HORIZON', () => {
     //   gone (SHARD_END, not listed) ──▶ 1 (closed) ──▶ 2, 3
     const tracker = new ShardTracker(checkpoints({ gone: SHARD_END }), 'LATEST');
-    expect(tracker.update([shard('1', true, 'gone'), shard('2', false, '1'), shard('3', false, '1')])).toEqual([{ shardId: '1', position: { type: 'TRIM_HORIZON' } }]);
+    expect(tracker.update([shard('1', true, 'gone'), shard('2', false, '1'), shard('3', false, '1')])).toEqual([
+      { shardId: '1', position: { type: 'TRIM_HORIZON' } },
+    ]);
     expect(tracker.finish('1')).toEqual([
       { shardId: '2', position: { type: 'TRIM_HORIZON' } },
       { shardId: '3', position: { type: 'TRIM_HORIZON' } },

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { bufferBySizeOrTime, deliverTo } from '../../../operators/index.js';
 import type { DeliveryRequest, Destination, FirehoseRecord } from '../../../src/index.js';
 import { fromKinesisStream, memoryCheckpointStore } from '../../../src/sources/kinesis/index.js';
-import {createStream, putRecords, useKinesalite } from '../../support/kinesalite.js';
+import { createStream, putRecords, useKinesalite } from '../../support/kinesalite.js';
 import { delay, waitFor } from './waitFor.js';
 
 const kinesis = useKinesalite();
@@ -24,13 +24,19 @@ describe('fromKinesisStream with a slow destination (kinesalite)', () => {
   it('should keep its outstanding bytes within maxInFlightBytes plus one GetRecords response, reading only as fast as batches are delivered', async () => {
     const streamName = 'slow';
     await createStream(kinesis.client, streamName, 1);
-    await putRecords(kinesis.client, streamName, Array.from({ length: RECORDS }, (_, i) => ({ Data: Buffer.alloc(RECORD_BYTES, String(i % 10)), PartitionKey: `k${i}` })));
+    await putRecords(
+      kinesis.client,
+      streamName,
+      Array.from({ length: RECORDS }, (_, i) => ({ Data: Buffer.alloc(RECORD_BYTES, String(i % 10)), PartitionKey: `k${i}` })),
+    );
 
     const startedAt = Date.now();
     const delivered: FirehoseRecord[] = [];
     const slow: Destination<DeliveryRequest & { batch: readonly FirehoseRecord[] }> = {
       name: 'Slow',
-      build: (batch) => ({ request: { ids: ['slow'], items: batch.map((_r, i) => i), bytes: 0, batch: batch as readonly FirehoseRecord[] } }),
+      build: (batch) => ({
+        request: { ids: ['slow'], items: batch.map((_r, i) => i), bytes: 0, batch: batch as readonly FirehoseRecord[] },
+      }),
       async send(request) {
         await delay(BATCH_MS);
         delivered.push(...request.batch);

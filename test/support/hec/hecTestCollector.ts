@@ -250,7 +250,9 @@ export class HecTestCollector {
   }
 
   private health(): HecResponse {
-    return this.busy ? { status: 503, body: { text: 'HEC is unhealthy, queues are full', code: 18 } } : { status: 200, body: { text: 'HEC is healthy', code: 17 } };
+    return this.busy
+      ? { status: 503, body: { text: 'HEC is unhealthy, queues are full', code: 18 } }
+      : { status: 200, body: { text: 'HEC is healthy', code: 17 } };
   }
 
   private authenticate(request: HecRequest, url: URL): HecTokenSettings {

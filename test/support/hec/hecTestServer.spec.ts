@@ -20,14 +20,19 @@ afterEach(async () => {
 });
 async function start(options: Partial<ConstructorParameters<typeof HecTestCollector>[0]> = {}): Promise<HecTestServer & { port: number }> {
   const server = await startHecTestServer({
-    tokens: { [TOKEN]: { useAck: true, allowedIndexes: ['main', 'firehose'] }, [NO_ACK]: { useAck: false }, [DISABLED]: { disabled: true } },
+    tokens: {
+      [TOKEN]: { useAck: true, allowedIndexes: ['main', 'firehose'] },
+      [NO_ACK]: { useAck: false },
+      [DISABLED]: { disabled: true },
+    },
     ...options,
   });
   servers.push(server);
   return Object.assign(server, { port: Number(new URL(server.endpoint).port) });
 }
 
-const post = (port: number, path: string, body: string, headers: Record<string, string> = {}) => rawRequest(port, { method: 'POST', path, headers, body });
+const post = (port: number, path: string, body: string, headers: Record<string, string> = {}) =>
+  rawRequest(port, { method: 'POST', path, headers, body });
 const auth = (token = TOKEN) => ({ Authorization: `Splunk ${token}` });
 
 describe('HEC test server (written from Splunk HEC documentation)', () => {
@@ -59,18 +64,23 @@ describe('HEC test server (written from Splunk HEC documentation)', () => {
     it('should require a GUID channel for a token with acknowledgement', async () => {
       const s = await start();
       expect((await post(s.port, '/services/collector/raw', 'a\n', auth())).json).toEqual({ text: 'Data channel is missing', code: 10 });
-      expect((await post(s.port, '/services/collector/raw?channel=abc', 'a\n', auth())).json).toEqual({ text: 'Invalid data channel', code: 11 });
+      expect((await post(s.port, '/services/collector/raw?channel=abc', 'a\n', auth())).json).toEqual({
+        text: 'Invalid data channel',
+        code: 11,
+      });
       expect(s.collector.indexed).toEqual([]);
     });
 
     it('should number ackIds per channel from 0, report an ack true once and then forget it', async () => {
       const s = await start();
       const [a, b] = [randomUUID(), randomUUID()];
-      const send = (channel: string) => post(s.port, '/services/collector/raw', 'line\n', { ...auth(), 'X-Splunk-Request-Channel': channel });
+      const send = (channel: string) =>
+        post(s.port, '/services/collector/raw', 'line\n', { ...auth(), 'X-Splunk-Request-Channel': channel });
       expect((await send(a)).json).toEqual({ text: 'Success', code: 0, ackId: 0 });
       expect((await send(a)).json).toEqual({ text: 'Success', code: 0, ackId: 1 });
       expect((await send(b)).json).toEqual({ text: 'Success', code: 0, ackId: 0 });
-      const ask = (channel: string, acks: number[]) => post(s.port, `/services/collector/ack?channel=${channel}`, JSON.stringify({ acks }), auth());
+      const ask = (channel: string, acks: number[]) =>
+        post(s.port, `/services/collector/ack?channel=${channel}`, JSON.stringify({ acks }), auth());
       expect((await ask(a, [0, 1, 7])).json).toEqual({ acks: { '0': true, '1': true, '7': false } });
       expect((await ask(a, [0, 1])).json).toEqual({ acks: { '0': false, '1': false } });
       expect((await ask(b, [0])).json).toEqual({ acks: { '0': true } });
@@ -97,7 +107,13 @@ describe('HEC test server (written from Splunk HEC documentation)', () => {
       let nowMs = 0;
       const c = new HecTestCollector({ tokens: { [TOKEN]: {} }, indexing: { afterMs: 5_000 }, now: () => nowMs });
       const channel = randomUUID();
-      const req = (url: string, body: string) => c.handle({ method: 'POST', url, headers: { authorization: `Splunk ${TOKEN}`, 'x-splunk-request-channel': channel }, body: Buffer.from(body) });
+      const req = (url: string, body: string) =>
+        c.handle({
+          method: 'POST',
+          url,
+          headers: { authorization: `Splunk ${TOKEN}`, 'x-splunk-request-channel': channel },
+          body: Buffer.from(body),
+        });
       expect(req('/services/collector/raw', 'x\n').body).toMatchObject({ ackId: 0 });
       nowMs = 4_999;
       expect(req('/services/collector/ack', '{"acks":[0]}').body).toEqual({ acks: { '0': false } });
@@ -124,11 +140,21 @@ describe('HEC test server (written from Splunk HEC documentation)', () => {
   describe('event data', () => {
     it('should index concatenated JSON events with their metadata', async () => {
       const s = await start();
-      const body = '{"event":{"a":1},"time":1700000000.5,"host":"h","source":"s","sourcetype":"_json","index":"firehose","fields":{"k":"v"}} {"event":"two"}';
+      const body =
+        '{"event":{"a":1},"time":1700000000.5,"host":"h","source":"s","sourcetype":"_json","index":"firehose","fields":{"k":"v"}} {"event":"two"}';
       const r = await post(s.port, '/services/collector/event', body, { ...auth(), 'X-Splunk-Request-Channel': randomUUID() });
       expect(r.status).toBe(200);
       expect(s.collector.indexed).toEqual([
-        expect.objectContaining({ endpoint: 'event', event: { a: 1 }, time: 1700000000.5, host: 'h', source: 's', sourcetype: '_json', index: 'firehose', fields: { k: 'v' } }),
+        expect.objectContaining({
+          endpoint: 'event',
+          event: { a: 1 },
+          time: 1700000000.5,
+          host: 'h',
+          source: 's',
+          sourcetype: '_json',
+          index: 'firehose',
+          fields: { k: 'v' },
+        }),
         expect.objectContaining({ endpoint: 'event', event: 'two', index: 'main' }),
       ]);
     });
@@ -149,7 +175,10 @@ describe('HEC test server (written from Splunk HEC documentation)', () => {
 
     it('should break raw data into one event per line, metadata from the query string', async () => {
       const s = await start();
-      await post(s.port, '/services/collector/raw?sourcetype=st&index=firehose', 'a\nb\r\n\nc', { ...auth(), 'X-Splunk-Request-Channel': randomUUID() });
+      await post(s.port, '/services/collector/raw?sourcetype=st&index=firehose', 'a\nb\r\n\nc', {
+        ...auth(),
+        'X-Splunk-Request-Channel': randomUUID(),
+      });
       expect(s.collector.indexed.map((e) => [e.event, e.sourcetype, e.index])).toEqual([
         ['a', 'st', 'firehose'],
         ['b', 'st', 'firehose'],
@@ -161,7 +190,10 @@ describe('HEC test server (written from Splunk HEC documentation)', () => {
   describe('health and faults', () => {
     it('should report health, and answer 503 "Server is busy" while busy', async () => {
       const s = await start();
-      expect((await rawRequest(s.port, { method: 'GET', path: '/services/collector/health' })).json).toEqual({ text: 'HEC is healthy', code: 17 });
+      expect((await rawRequest(s.port, { method: 'GET', path: '/services/collector/health' })).json).toEqual({
+        text: 'HEC is healthy',
+        code: 17,
+      });
       s.collector.busy = true;
       const health = await rawRequest(s.port, { method: 'GET', path: '/services/collector/health' });
       expect([health.status, health.json]).toEqual([503, { text: 'HEC is unhealthy, queues are full', code: 18 }]);
@@ -190,13 +222,26 @@ describe('HEC test server (written from Splunk HEC documentation)', () => {
       const logger = new SplunkLogging.Logger({ token: NO_ACK, url: s.endpoint, maxBatchCount: 0 });
       logger.eventFormatter = (message) => message;
       const body = await sendWith(logger, [
-        { message: { user: 'ann' }, metadata: { time: 1_700_000_000_250, source: 'app', sourcetype: '_json', index: 'main', host: 'web-1' } },
+        {
+          message: { user: 'ann' },
+          metadata: { time: 1_700_000_000_250, source: 'app', sourcetype: '_json', index: 'main', host: 'web-1' },
+        },
         { message: 'plain', metadata: { time: 1_700_000_001_000 } },
       ]);
       expect(body).toEqual({ text: 'Success', code: 0 });
       expect(s.collector.acceptedRequests).toBe(1);
       expect(s.collector.indexed).toEqual([
-        { endpoint: 'event', channel: undefined, index: 'main', host: 'web-1', source: 'app', sourcetype: '_json', time: 1_700_000_000.25, event: { user: 'ann' }, request: 1 },
+        {
+          endpoint: 'event',
+          channel: undefined,
+          index: 'main',
+          host: 'web-1',
+          source: 'app',
+          sourcetype: '_json',
+          time: 1_700_000_000.25,
+          event: { user: 'ann' },
+          request: 1,
+        },
         { endpoint: 'event', channel: undefined, index: 'main', time: 1_700_000_001, event: 'plain', request: 1 },
       ]);
     });

@@ -76,7 +76,8 @@ export interface DynamoDbCheckpointStoreOptions {
  * @throws {InvalidOptionError} at the call, for an invalid option.
  */
 export function dynamoDbCheckpointStore(options: DynamoDbCheckpointStoreOptions): CheckpointStore {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError(NAME, 'options', options, 'an object with client and tableName');
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionError(NAME, 'options', options, 'an object with client and tableName');
   const { client, tableName } = options;
   if (typeof client !== 'object' || client === null || typeof client.send !== 'function') {
     throw new InvalidOptionError(NAME, 'client', client, 'a DynamoDBClient (an object with send)');
@@ -129,10 +130,13 @@ export function dynamoDbCheckpointStore(options: DynamoDbCheckpointStoreOptions)
       // allSettled, not all: on a failure the other writes go on, and one of them landing after the next save
       // (which the source makes as soon as this one rejects) could move a checkpoint back.
       const results = await Promise.allSettled(
-        [...checkpoints].map(([shardId, checkpoint]) => client.send(new UpdateItemCommand(updateCheckpoint(tableName, streamName, shardId, checkpoint, updatedAtMs)))),
+        [...checkpoints].map(([shardId, checkpoint]) =>
+          client.send(new UpdateItemCommand(updateCheckpoint(tableName, streamName, shardId, checkpoint, updatedAtMs))),
+        ),
       );
       for (const result of results) {
-        if (result.status === 'rejected' && (result.reason as Error | undefined)?.name !== 'ConditionalCheckFailedException') throw result.reason;
+        if (result.status === 'rejected' && (result.reason as Error | undefined)?.name !== 'ConditionalCheckFailedException')
+          throw result.reason;
       }
     },
   };
@@ -143,7 +147,13 @@ export function dynamoDbCheckpointStore(options: DynamoDbCheckpointStoreOptions)
  * decimal strings of up to 128 digits without leading zeros, compared here as numbers: a shorter one is
  * smaller, and among those of one length string order is number order. `SHARD_END` is final.
  */
-function updateCheckpoint(tableName: string, streamName: string, shardId: string, checkpoint: Checkpoint, updatedAtMs: string): UpdateItemCommand['input'] {
+function updateCheckpoint(
+  tableName: string,
+  streamName: string,
+  shardId: string,
+  checkpoint: Checkpoint,
+  updatedAtMs: string,
+): UpdateItemCommand['input'] {
   const names = { '#checkpoint': 'checkpoint', '#sub': 'checkpointSubSequenceNumber', '#updated': 'updatedAtMs' };
   const values: Record<string, AttributeValue> = {
     ':checkpoint': { S: checkpoint.sequenceNumber },
@@ -156,7 +166,8 @@ function updateCheckpoint(tableName: string, streamName: string, shardId: string
       : 'attribute_not_exists(#checkpoint) OR (#checkpoint <> :end AND (size(#checkpoint) < :length' +
         ' OR (size(#checkpoint) = :length AND #checkpoint < :checkpoint)' +
         ' OR (#checkpoint = :checkpoint AND (attribute_not_exists(#sub) OR #sub <= :sub))))';
-  if (forward !== undefined) Object.assign(values, { ':end': { S: SHARD_END }, ':length': { N: String(checkpoint.sequenceNumber.length) } });
+  if (forward !== undefined)
+    Object.assign(values, { ':end': { S: SHARD_END }, ':length': { N: String(checkpoint.sequenceNumber.length) } });
   return {
     TableName: tableName,
     Key: { streamName: { S: streamName }, shardId: { S: shardId } },

@@ -62,7 +62,8 @@ const files = new Map<string, SharedFile>();
  */
 export function fileCheckpointStore(options: FileCheckpointStoreOptions): CheckpointStore {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError(NAME, 'options', options, 'an object with path');
-  if (typeof options.path !== 'string' || options.path === '') throw new InvalidOptionError(NAME, 'path', options.path, 'a non-empty file path');
+  if (typeof options.path !== 'string' || options.path === '')
+    throw new InvalidOptionError(NAME, 'path', options.path, 'a non-empty file path');
   const fsync = options.fsync ?? true;
   if (typeof fsync !== 'boolean') throw new InvalidOptionError(NAME, 'fsync', fsync, 'true or false');
   const path = resolve(options.path);

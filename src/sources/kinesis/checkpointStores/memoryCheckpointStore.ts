@@ -24,7 +24,9 @@ export interface MemoryCheckpointStore extends CheckpointStore {
  * @param initial Checkpoints to start with, by stream name and shard id.
  */
 export function memoryCheckpointStore(initial: Readonly<Record<string, Readonly<Record<string, Checkpoint>>>> = {}): MemoryCheckpointStore {
-  const streams = new Map<string, Map<string, Checkpoint>>(Object.entries(initial).map(([stream, shards]) => [stream, new Map(Object.entries(shards))]));
+  const streams = new Map<string, Map<string, Checkpoint>>(
+    Object.entries(initial).map(([stream, shards]) => [stream, new Map(Object.entries(shards))]),
+  );
   const saves: MemoryCheckpointStore['saves'] = [];
   return {
     saves,
