@@ -15,9 +15,7 @@ import { serveMetrics } from '../metrics/serveMetrics.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import { carrySettlement } from '../settlement/carrySettlement.js';
 import { fromLines } from '../sources/lines/fromLines.js';
-import type { StartingPosition } from '../sources/kinesis/shardTracker.js';
-import type { LocalTransformation } from '../transform/lambdaContract.js';
-import { loadLambdaHandler } from './loadLambdaHandler.js';
+import { STREAM_FLAG_OPTIONS, streamFlagsOf } from './streamFlags.js';
 
 const HELP = `rx-firehose run: runs the delivery streams of a Firehose configuration (CreateDeliveryStream input).
 
@@ -70,13 +68,7 @@ export async function main(argv: string[]): Promise<number> {
         config: { type: 'string' },
         'data-dir': { type: 'string' },
         input: { type: 'string' },
-        's3-endpoint': { type: 'string' },
-        'kinesis-endpoint': { type: 'string' },
-        'lambda-endpoint': { type: 'string' },
-        'dynamodb-endpoint': { type: 'string' },
-        'lambda-handler': { type: 'string', multiple: true },
-        'starting-position': { type: 'string' },
-        'metrics-port': { type: 'string' },
+        ...STREAM_FLAG_OPTIONS,
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -89,12 +81,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.config === undefined) return usage('--config is required');
-  const startingPosition = values['starting-position'];
-  if (startingPosition !== undefined && startingPosition !== 'LATEST' && startingPosition !== 'TRIM_HORIZON')
-    return usage(`--starting-position must be LATEST or TRIM_HORIZON; got ${startingPosition}`);
-  const port = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
-  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
-    return usage(`--metrics-port must be a port number (0–65535); got ${values['metrics-port']}`);
+  const flags = await streamFlagsOf(values);
+  if (typeof flags === 'string') return usage(flags);
+  const port = flags.metricsPort;
 
   let inputs: CreateDeliveryStreamInput[];
   try {
@@ -112,16 +101,6 @@ export async function main(argv: string[]): Promise<number> {
   if (values.input === '-' && directPut > 1) return usage(`--input - feeds one Direct PUT stream; ${values.config} has ${directPut}`);
   if (values.input !== undefined && directPut === 0) return usage(`--input feeds Direct PUT streams; ${values.config} has none`);
 
-  const lambdaHandlers: Record<string, LocalTransformation> = {};
-  for (const option of values['lambda-handler'] ?? []) {
-    try {
-      const [key, handler] = await loadLambdaHandler(option);
-      lambdaHandlers[key] = handler;
-    } catch (err) {
-      return usage((err as Error).message);
-    }
-  }
-
   const stop = new AbortController();
   const incoming = new Map<string, number>();
   const countingIncoming =
@@ -131,12 +110,6 @@ export async function main(argv: string[]): Promise<number> {
       sink?.(metric, value, unit);
     };
   const prometheus = port === undefined ? undefined : prometheusMetrics();
-  const endpoints = {
-    ...(values['s3-endpoint'] === undefined ? {} : { s3: values['s3-endpoint'] }),
-    ...(values['kinesis-endpoint'] === undefined ? {} : { kinesis: values['kinesis-endpoint'] }),
-    ...(values['lambda-endpoint'] === undefined ? {} : { lambda: values['lambda-endpoint'] }),
-    ...(values['dynamodb-endpoint'] === undefined ? {} : { dynamodb: values['dynamodb-endpoint'] }),
-  };
   // Every configuration is checked before any stream starts reading.
   const plans: DeliveryStreamPlan[] = [];
   const stdinUsed = values.input === '-';
@@ -145,9 +118,7 @@ export async function main(argv: string[]): Promise<number> {
       const isDirectPut = input?.DeliveryStreamType === undefined || input.DeliveryStreamType === 'DirectPut';
       const environment: DeliveryStreamEnvironment = {
         dataDir: values['data-dir'] ?? './firehose-data',
-        endpoints,
-        lambdaHandlers,
-        ...(startingPosition === undefined ? {} : { kinesisStartingPosition: startingPosition as StartingPosition }),
+        ...flags.environment,
         metrics: countingIncoming(String(input?.DeliveryStreamName), prometheus?.sinkFor(String(input?.DeliveryStreamName))),
         ...(isDirectPut && values.input !== undefined
           ? {

@@ -7,9 +7,7 @@ import type { CreateDeliveryStreamInput } from '@aws-sdk/client-firehose';
 import { prometheusMetrics } from '../metrics/prometheusMetrics.js';
 import { serveMetrics } from '../metrics/serveMetrics.js';
 import { DeliveryStreamRegistry } from '../server/DeliveryStreamRegistry.js';
-import type { StartingPosition } from '../sources/kinesis/shardTracker.js';
-import type { LocalTransformation } from '../transform/lambdaContract.js';
-import { loadLambdaHandler } from './loadLambdaHandler.js';
+import { STREAM_FLAG_OPTIONS, streamFlagsOf } from './streamFlags.js';
 import { firehoseApiListener } from '../server/firehoseApiListener.js';
 import { FirehoseApiError } from '../sources/directPut/FirehoseApiError.js';
 import { DEFAULT_MAX_IN_FLIGHT_BYTES } from '../sources/directPut/options.js';
@@ -75,13 +73,7 @@ export async function main(argv: string[]): Promise<number> {
         config: { type: 'string' },
         credentials: { type: 'string' },
         'max-in-flight-bytes': { type: 'string' },
-        's3-endpoint': { type: 'string' },
-        'kinesis-endpoint': { type: 'string' },
-        'lambda-endpoint': { type: 'string' },
-        'dynamodb-endpoint': { type: 'string' },
-        'lambda-handler': { type: 'string', multiple: true },
-        'starting-position': { type: 'string' },
-        'metrics-port': { type: 'string' },
+        ...STREAM_FLAG_OPTIONS,
         region: { type: 'string' },
         'account-id': { type: 'string' },
         help: { type: 'boolean', default: false },
@@ -101,21 +93,9 @@ export async function main(argv: string[]): Promise<number> {
     return usage(`--max-in-flight-bytes must be an integer ≥ 4194304 (one full PutRecordBatch); got ${values['max-in-flight-bytes']}`);
   }
 
-  const startingPosition = values['starting-position'];
-  if (startingPosition !== undefined && startingPosition !== 'LATEST' && startingPosition !== 'TRIM_HORIZON')
-    return usage(`--starting-position must be LATEST or TRIM_HORIZON; got ${startingPosition}`);
-  const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
-  if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort <= 65535))
-    return usage(`--metrics-port must be a port number (0–65535); got ${values['metrics-port']}`);
-  const lambdaHandlers: Record<string, LocalTransformation> = {};
-  for (const option of values['lambda-handler'] ?? []) {
-    try {
-      const [key, handler] = await loadLambdaHandler(option);
-      lambdaHandlers[key] = handler;
-    } catch (err) {
-      return usage((err as Error).message);
-    }
-  }
+  const flags = await streamFlagsOf(values);
+  if (typeof flags === 'string') return usage(flags);
+  const metricsPort = flags.metricsPort;
 
   let credentials: Map<string, string> | undefined;
   if (values.credentials !== undefined) {
@@ -136,20 +116,12 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
 
-  const endpoints = {
-    ...(values['s3-endpoint'] === undefined ? {} : { s3: values['s3-endpoint'] }),
-    ...(values['kinesis-endpoint'] === undefined ? {} : { kinesis: values['kinesis-endpoint'] }),
-    ...(values['lambda-endpoint'] === undefined ? {} : { lambda: values['lambda-endpoint'] }),
-    ...(values['dynamodb-endpoint'] === undefined ? {} : { dynamodb: values['dynamodb-endpoint'] }),
-  };
   let failed = false;
   const prometheus = metricsPort === undefined ? undefined : prometheusMetrics();
   const registry = await DeliveryStreamRegistry.open({
     dataDir: values['data-dir'],
     environment: {
-      endpoints,
-      lambdaHandlers,
-      ...(startingPosition === undefined ? {} : { kinesisStartingPosition: startingPosition as StartingPosition }),
+      ...flags.environment,
       ...(values.region === undefined ? {} : { region: values.region }),
       ...(values['account-id'] === undefined ? {} : { accountId: values['account-id'] }),
     },
