@@ -3,28 +3,11 @@ import { request as httpRequest, STATUS_CODES, type IncomingHttpHeaders, type In
 import { request as httpsRequest } from 'node:https';
 import { timer, type SchedulerLike, type Subscription } from 'rxjs';
 import { DeliveryError } from '../DeliveryError.js';
+import { networkErrorKind } from '../networkErrorKind.js';
 import type { HttpEndpointConfig } from './options.js';
 import { MAX_ERROR_MESSAGE_CHARS, MAX_RESPONSE_BYTES } from './protocol.js';
 import { accessKeySpellings, redactResponseText, scrubText } from './scrubAccessKey.js';
 
-/** Node's codes for a connection that could not be made. */
-const CONNECT_FAILED = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EAI_FAIL',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EADDRNOTAVAIL',
-  'ETIMEDOUT',
-]);
-/** Node's codes for a connection closed or reset by the other side. */
-const CONNECTION_RESET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
-/** OpenSSL's and Node's codes for a TLS handshake that failed (certificate, protocol). */
-const TLS_FAILURE =
-  /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|EPROTO$|HOSTNAME_MISMATCH$|ERR_OSSL_)/;
 /** The fields a response body may have. */
 const RESPONSE_FIELDS = new Set(['requestId', 'timestamp', 'errorMessage']);
 /** How much of a raw response an error message quotes. */
@@ -233,11 +216,17 @@ function fromNetworkError(err: unknown, spellings: readonly string[]): DeliveryE
   if (typeof e.name === 'string') cause.name = e.name;
   if (typeof e.stack === 'string') cause.stack = scrubText(e.stack, spellings);
   const error = (errorCode: string, text: string): DeliveryError => new DeliveryError(errorCode, scrubText(text, spellings), { cause });
-  if (TLS_FAILURE.test(code)) return error('HttpEndpoint.SSLHandshakeFailure', `${code}: ${message}`);
-  if (CONNECTION_RESET.has(code)) return error('HttpEndpoint.ConnectionReset', message);
-  if (code.startsWith('HPE_')) return error('HttpEndpoint.InvalidResponseFromDestination', `the response is not valid HTTP: ${message}`);
-  if (CONNECT_FAILED.has(code)) return error('HttpEndpoint.ConnectionFailed', message);
-  return error('HttpEndpoint.ConnectionFailed', code === '' ? message : `${code}: ${message}`);
+  const kind = networkErrorKind(code);
+  switch (kind) {
+    case 'SSLHandshakeFailure':
+      return error('HttpEndpoint.SSLHandshakeFailure', `${code}: ${message}`);
+    case 'ConnectionReset':
+      return error('HttpEndpoint.ConnectionReset', message);
+    case 'InvalidResponse':
+      return error('HttpEndpoint.InvalidResponseFromDestination', `the response is not valid HTTP: ${message}`);
+    default:
+      return error('HttpEndpoint.ConnectionFailed', kind === 'ConnectionFailed' && code !== '' ? `${code}: ${message}` : message);
+  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import type { SignatureV4 } from '@smithy/signature-v4';
 import { timer, type SchedulerLike, type Subscription } from 'rxjs';
 import { DeliveryError } from '../DeliveryError.js';
-import { networkErrorKind } from '../networkErrorKind.js';
+import { isConnectionFailure, networkErrorKind } from '../networkErrorKind.js';
 
 /** How to reach and authenticate to a cluster, once the endpoint is known. */
 export interface BulkTarget {
@@ -200,7 +200,7 @@ function fromNetworkError(prefix: string, err: unknown): DeliveryError {
   const message = typeof e.message === 'string' && e.message !== '' ? e.message : String(err);
   const kind = networkErrorKind(code);
   return new DeliveryError(
-    `${prefix}.${kind === 'InvalidResponse' ? 'MalformedResponse' : kind}`,
+    `${prefix}.${kind === 'InvalidResponse' ? 'MalformedResponse' : isConnectionFailure(kind) ? 'ConnectionFailed' : kind}`,
     code === '' || message.includes(code) ? message : `${code}: ${message}`,
     { cause: err },
   );

@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { defer, from, map, Observable, timer, type SchedulerLike, type Subscription } from 'rxjs';
+import { networkErrorKind, type NetworkErrorKind } from '../networkErrorKind.js';
 import { accessKeySpellings, redactResponseText, scrubText } from '../http/scrubAccessKey.js';
 import { hecError, parseHecAnswer, splunkError } from './hecErrors.js';
 import type { SplunkHecConfig } from './options.js';
@@ -11,20 +12,17 @@ import type { HecHttpRequest, HecHttpResponse, HecTransport } from './transport.
 export const TOKEN_SHOWN_AS = '(HEC token)';
 /** The largest answer read from HEC (its answers are a few hundred bytes). */
 const MAX_RESPONSE_BYTES = 1_048_576;
-const CONNECT_FAILED = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EAI_FAIL',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EADDRNOTAVAIL',
-]);
-const CONNECTION_CLOSED = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
 const HOST_MISMATCH = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH']);
-const TLS_FAILURE = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|EPROTO$|ERR_OSSL_)/;
+
+/** Firehose's Splunk error code for each kind of network failure (a reset, an answer that is not HTTP, or an unknown code: the connection closed). */
+const SPLUNK_CODE_OF: Readonly<Record<NetworkErrorKind, Parameters<typeof splunkError>[0]>> = {
+  SSLHandshakeFailure: 'Splunk.SSLHandshake',
+  ConnectionRefused: 'Splunk.InvalidEndpoint',
+  ConnectionTimeout: 'Splunk.ConnectionTimeout',
+  ConnectionReset: 'Splunk.ConnectionClosed',
+  InvalidResponse: 'Splunk.ConnectionClosed',
+  ConnectionFailed: 'Splunk.ConnectionClosed',
+};
 
 /** The paths of HEC's endpoints. */
 export const HEC_PATHS = { Raw: '/services/collector/raw', Event: '/services/collector/event', ack: '/services/collector/ack' } as const;
@@ -227,9 +225,6 @@ function fromNetworkError(err: unknown, spellings: readonly string[]) {
   const cause = Object.assign(new Error(message), code === '' ? {} : { code });
   const detail = `${code === '' ? '' : `${code}: `}${message}`;
   if (HOST_MISMATCH.has(code)) return splunkError('Splunk.SSLUnverified', detail, 'transient', cause);
-  if (TLS_FAILURE.test(code)) return splunkError('Splunk.SSLHandshake', detail, 'transient', cause);
-  if (CONNECT_FAILED.has(code)) return splunkError('Splunk.InvalidEndpoint', detail, 'transient', cause);
-  if (CONNECTION_CLOSED.has(code)) return splunkError('Splunk.ConnectionClosed', detail, 'transient', cause);
-  if (code === 'ETIMEDOUT') return splunkError('Splunk.ConnectionTimeout', detail, 'transient', cause);
-  return splunkError('Splunk.ConnectionClosed', detail, 'transient', cause);
+  const errorCode = SPLUNK_CODE_OF[networkErrorKind(code)];
+  return splunkError(errorCode, detail, 'transient', cause);
 }
