@@ -16,8 +16,8 @@ import { generateJsonLines } from './generate.js';
 
 const HELP = `rx-firehose: delivers JSON lines, buffered by size or time, to a local directory laid out as Firehose lays out S3.
 
-Usage: npm start -- [options]            generated clickstream records
-       npm start -- --input events.jsonl  lines of a file ('-' for standard input)
+Usage: rx-firehose [options]             generated clickstream records (npm start -- [options] in a clone)
+       rx-firehose --input events.jsonl   lines of a file ('-' for standard input)
 
   --input FILE            read newline-delimited records from FILE, or - for stdin (default: generate)
   --checkpoint-dir DIR    where a FILE's checkpoint is kept (default ./.rx-firehose/files)
