@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { uuidFromSeed } from '../objectStore/seededNames.js';
-import { base64Length, MAX_RECORD_BYTES, MAX_RECORDS_PER_REQUEST, MAX_REQUEST_BODY_BYTES } from './protocol.js';
+import {
+  base64Length,
+  BODY_OVERHEAD_BYTES,
+  MAX_RECORD_BYTES,
+  MAX_RECORDS_PER_REQUEST,
+  MAX_REQUEST_BODY_BYTES,
+  RECORD_OVERHEAD_BYTES,
+} from '../../protocols/httpEndpoint/protocol.js';
 
 /** How a batch is cut into requests. */
 export interface RequestLimits {
@@ -18,14 +25,6 @@ export const PROTOCOL_LIMITS: RequestLimits = {
   maxBodyBytes: MAX_REQUEST_BODY_BYTES,
   maxRecordBytes: MAX_RECORD_BYTES,
 };
-
-/**
- * Room kept in every body for `{"requestId":"<36>","timestamp":<up to 16 digits>,"records":[` and `]}`
- * (97 bytes), rounded up.
- */
-export const BODY_OVERHEAD_BYTES = 128;
-/** `{"data":""}`: what a record adds to the body besides its base64. */
-export const RECORD_OVERHEAD_BYTES = 11;
 
 /** One item to send: its index in the attempt's batch and its bytes. */
 export interface SendableItem {
