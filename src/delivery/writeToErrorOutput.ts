@@ -1,6 +1,8 @@
 import { map, throwError, type Observable } from 'rxjs';
 import type { ErrorOutput } from '../destinations/Destination.js';
 import { retryBatch, type FinalFailure, type RetryPolicy } from '../retry/retryBatch.js';
+import type { Settlement } from '../settlement/Settlement.js';
+import { settleRecords } from './settleRecords.js';
 import { toFailureRecord } from './toFailureRecord.js';
 import { UndeliverableRecordsError } from './UndeliverableRecordsError.js';
 
@@ -22,13 +24,16 @@ export interface FailedRecords<T> {
   readonly fallbackArrivalMs: number;
   /** Stage-specific fields of each failure record (e.g. `lambdaArn`). */
   readonly extraFields?: ((record: T) => Readonly<Record<string, unknown>> | undefined) | undefined;
+  /** The settlement of `records[i]`, when it is not the one attached to the record (a `teeBackup` part). */
+  readonly settlementAt?: ((index: number) => Settlement | undefined) | undefined;
 }
 
 /**
  * Writes Firehose failure records for `failed` to `errorOutput`, retrying within the error output's retry
- * duration (default 24 h). Emits where they went, or errors with {@link UndeliverableRecordsError} carrying
- * the records that reached neither place: when there is no error output, or when it finally failed too.
- * The one place where failures leave a pipeline.
+ * duration (default 24 h), then settles the records as `failed` (the engine's settlement path: whoever
+ * fails records hands them here and never settles them itself). Emits where they went, or errors with
+ * {@link UndeliverableRecordsError} carrying the records that reached neither place, unsettled: when there
+ * is no error output, or when it finally failed too. The one place where failures leave a pipeline.
  */
 export function writeToErrorOutput<T>(
   failed: FailedRecords<T>,
@@ -61,6 +66,7 @@ export function writeToErrorOutput<T>(
           `${failed.stage} or its error output ${errorOutput.name}`,
         );
       }
+      settleRecords(failed.records, 'failed', failed.settlementAt);
       return written.location === undefined ? {} : { errorLocation: written.location };
     }),
   );
