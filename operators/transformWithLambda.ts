@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { checkErrorOutput } from '../src/delivery/checkErrorOutput.js';
 import {
   catchError,
   concat,
@@ -178,13 +179,7 @@ export function transformWithLambda(
     unit: 'ms',
   });
   const concurrency = checkNumber(NAME, 'concurrency', options.concurrency, 1, { min: 1, max: 1024, integer: true });
-  const errorOutput = options.errorOutput;
-  if (
-    errorOutput !== undefined &&
-    (typeof errorOutput !== 'object' || errorOutput === null || typeof errorOutput.writeFailures !== 'function')
-  ) {
-    throw new InvalidOptionError(NAME, 'errorOutput', errorOutput, 'an ErrorOutput (an object with name and writeFailures)');
-  }
+  const errorOutput = checkErrorOutput(NAME, 'errorOutput', options.errorOutput);
   for (const option of ['streamName', 'deliveryStreamArn', 'region', 'sourceKinesisStreamArn', 'lambdaArn'] as const) {
     const v = options[option];
     if (v !== undefined && (typeof v !== 'string' || v === '')) throw new InvalidOptionError(NAME, option, v, 'a non-empty string');

@@ -1,4 +1,5 @@
 import { asyncScheduler, lastValueFrom, Observable, type SchedulerLike } from 'rxjs';
+import { checkErrorOutput } from '../../delivery/checkErrorOutput.js';
 import type { ErrorOutput } from '../../destinations/Destination.js';
 import { writeToErrorOutput } from '../../delivery/writeToErrorOutput.js';
 import { InvalidOptionError } from '../../errors/InvalidOptionError.js';
@@ -88,13 +89,7 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
   const signal = checkKind(NAME, 'signal', options.signal, 'signal', undefined);
   const onInFlight = checkKind(NAME, 'onInFlight', options.onInFlight, 'function', undefined) as FromLinesOptions['onInFlight'];
   const onCheckpoint = checkKind(NAME, 'onCheckpoint', options.onCheckpoint, 'function', undefined) as FromLinesOptions['onCheckpoint'];
-  const errorOutput = options.errorOutput;
-  if (
-    errorOutput !== undefined &&
-    (typeof errorOutput !== 'object' || errorOutput === null || typeof errorOutput.writeFailures !== 'function')
-  ) {
-    throw new InvalidOptionError(NAME, 'errorOutput', errorOutput, 'an ErrorOutput (an object with writeFailures), such as a destination');
-  }
+  const errorOutput = checkErrorOutput(NAME, 'errorOutput', options.errorOutput);
   const utf8 = new TextEncoder();
 
   return new Observable<FirehoseRecord>((subscriber) => {
