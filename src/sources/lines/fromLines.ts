@@ -9,6 +9,8 @@ import { FIREHOSE_BACKOFF } from '../../retry/backoffDelayMs.js';
 import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
 import { Settlement } from '../../settlement/Settlement.js';
 import { attachSettlement } from '../../settlement/sideTable.js';
+import { checkStallOptions } from '../../settlement/checkStallOptions.js';
+import type { StallOptions } from '../../settlement/StallWatchdog.js';
 import { registerSource, watchForLoss } from '../../settlement/watchSettlement.js';
 import { InFlightBudget } from '../InFlightBudget.js';
 
@@ -17,7 +19,7 @@ const NEWLINE = 0x0a;
 /** One record in this many is watched for a lost settlement by the garbage collector. */
 const LOSS_SAMPLE = 64;
 
-export interface FromLinesOptions {
+export interface FromLinesOptions extends StallOptions {
   /** Stop reading while this many bytes were emitted and not yet settled. Default 64 MiB. */
   readonly maxInFlightBytes?: number | undefined;
   /** Stop reading when aborted: the source completes and the pipeline drains. */
@@ -90,10 +92,14 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
   const onInFlight = checkKind(NAME, 'onInFlight', options.onInFlight, 'function', undefined) as FromLinesOptions['onInFlight'];
   const onCheckpoint = checkKind(NAME, 'onCheckpoint', options.onCheckpoint, 'function', undefined) as FromLinesOptions['onCheckpoint'];
   const errorOutput = checkErrorOutput(NAME, 'errorOutput', options.errorOutput);
+  const watchdogFor = checkStallOptions(NAME, options, scheduler);
   const utf8 = new TextEncoder();
 
   return new Observable<FirehoseRecord>((subscriber) => {
-    const budget = new InFlightBudget(maxInFlightBytes);
+    const budget = new InFlightBudget(
+      maxInFlightBytes,
+      watchdogFor((err) => subscriber.error(err)),
+    );
     // Copies of this source's records that lost their settlement are recognised by their ids.
     const unregister = registerSource({ owns: (id) => id.startsWith(prefix), waiting: () => budget.inFlightBytes > 0 });
     subscriber.add(unregister);
