@@ -20,6 +20,7 @@ import {
 } from 'rxjs';
 import { DeliveryError } from '../src/destinations/DeliveryError.js';
 import type { ErrorOutput } from '../src/destinations/Destination.js';
+import { fitsInBatch } from '../src/batching/fitsInBatch.js';
 import { dropRecord } from '../src/delivery/dropRecord.js';
 import { writeToErrorOutput } from '../src/delivery/writeToErrorOutput.js';
 import { InvalidOptionError } from '../src/errors/InvalidOptionError.js';
@@ -347,7 +348,7 @@ function splitByPayload(batch: readonly FirehoseRecord[]): FirehoseRecord[][] {
   let bytes = 512;
   for (const record of batch) {
     const size = invocationPayloadBytes(record);
-    if (current.length > 0 && bytes + size > EVENT_BUDGET_BYTES) {
+    if (!fitsInBatch(current.length, bytes, size, EVENT_BUDGET_BYTES)) {
       events.push(current);
       current = [];
       bytes = 512;

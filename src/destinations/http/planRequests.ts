@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { fitsInBatch } from '../../batching/fitsInBatch.js';
 import { uuidFromSeed } from '../objectStore/seededNames.js';
 import {
   base64Length,
@@ -73,10 +74,10 @@ export function planRequests(items: readonly SendableItem[], batchId: string, li
   while (position < sendable.length) {
     const start = position;
     let bytes = 0;
-    while (position < sendable.length && position - start < limits.maxRecords) {
+    while (position < sendable.length) {
       const cost = RECORD_OVERHEAD_BYTES + base64Length(sendable[position]!.data.byteLength) + (position > start ? 1 : 0);
       // The first record always fits: records are at most maxRecordBytes, far below the body limit.
-      if (position > start && bytes + cost > budget) break;
+      if (!fitsInBatch(position - start, bytes, cost, budget, limits.maxRecords)) break;
       bytes += cost;
       position++;
     }
