@@ -2,7 +2,7 @@
  * A source's in-flight budget has been full and nothing it emitted settled for `stalledMs`: reading has
  * stopped, and unless something downstream is still working on the records (a destination retrying for a
  * long time), it will never go on. The error of a source with `onStall: 'error'`; with the default
- * (`'warn'`) the same message is a process warning (`SettlementStallWarning`) and a metric.
+ * (`'warn'`) the same message is a process warning (`SettlementStallWarning`); metrics either way.
  *
  * The usual cause is an operator that replaces records with copies, `map(r => ({ ...r, data: f(r.data) }))`,
  * in front of a sink that settles the copies (the settlement stayed with the originals), or a `filter` that

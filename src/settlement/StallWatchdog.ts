@@ -15,7 +15,7 @@ export interface StallOptions {
   /**
    * `warn` (default): metrics (`<source>.SettlementStalls`, `<source>.StalledBytes`) and a process warning
    * `SettlementStallWarning` naming the likely cause, again after every further `stallTimeoutMs`; `error`:
-   * the source errors with `SettlementStallError`.
+   * the metrics, and the source errors with `SettlementStallError` (no warning besides).
    */
   readonly onStall?: StallAction | undefined;
   /** Receives the stall metrics. */
@@ -85,12 +85,12 @@ export class StallWatchdog {
     const error = new SettlementStallError(name, this.#heldBytes(), stalledMs);
     metrics?.(`${name}.SettlementStalls`, 1, 'Count');
     metrics?.(`${name}.StalledBytes`, error.heldBytes, 'Bytes');
-    process.emitWarning(error.message, { type: 'SettlementStallWarning', code: 'RX_FIREHOSE_SETTLEMENT_STALL' });
     if (onStall === 'error') {
       this.#timer = undefined;
-      onError?.(error);
+      onError?.(error); // the error says it all: no warning besides
       return;
     }
+    process.emitWarning(error.message, { type: 'SettlementStallWarning', code: 'RX_FIREHOSE_SETTLEMENT_STALL' });
     // Still stalled: say so again after every further timeout, with the whole time so far.
     this.#arm(this.stallTimeoutMs, stalledMs + this.stallTimeoutMs);
   }
