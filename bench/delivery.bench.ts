@@ -5,11 +5,12 @@ import { from, lastValueFrom, reduce } from 'rxjs';
 import { bufferBySizeOrTime, deliverTo } from '../operators/index.js';
 import { compress } from '../src/codecs/compress.js';
 import { DeliveryError } from '../src/destinations/DeliveryError.js';
-import type { Destination } from '../src/destinations/Destination.js';
+import type { Destination, ErrorOutput } from '../src/destinations/Destination.js';
 import { directoryDestination } from '../src/destinations/directory/index.js';
 import type { ObjectStoreRequest } from '../src/destinations/objectStore/objectStoreDestination.js';
 import { fromLines } from '../src/sources/lines/fromLines.js';
 import type { FirehoseRecord } from '../src/records/FirehoseRecord.js';
+import { baselineDeliverToDirectory } from './baselineDeliverLoop.js';
 import { perSecond } from './measure.js';
 
 const MIB = 1_048_576;
@@ -100,6 +101,59 @@ async function pipelineWithRetries(records: FirehoseRecord[], dir: string, count
       bufferBySizeOrTime({ maxBytes: BATCH_BYTES }),
       deliverTo(flaky, { concurrency: CONCURRENCY, backoff: { initialMs: 0, jitter: 'full' }, random: () => 0 }),
       reduce((n, r) => n + r.records.length, 0),
+    ),
+  );
+}
+
+/** The same pipeline through the BASELINE loop of the previous engine's design (bench/baselineDeliverLoop.ts). */
+async function baselinePipeline(records: FirehoseRecord[], dir: string, fsync: boolean, concurrency: number): Promise<number> {
+  return lastValueFrom(
+    from(records).pipe(
+      bufferBySizeOrTime({ maxBytes: BATCH_BYTES }),
+      baselineDeliverToDirectory({ path: dir, fsync, concurrency }),
+      reduce((n, r) => n + r.records.length, 0),
+    ),
+  );
+}
+
+/**
+ * Every record fails at the destination (permanently) and goes to the error output, a GZIP directory. With
+ * `failFirstWrite`, the first send of every write of failure records fails, so each is sent twice. Counts
+ * builds of failure writes (each one lays out and compresses) and their sends.
+ */
+async function pipelineToErrorOutput(
+  records: FirehoseRecord[],
+  dir: string,
+  failFirstWrite: boolean,
+  counts: { builds: number; sends: number },
+): Promise<number> {
+  const store = directoryDestination({ path: dir, compression: 'GZIP', fsync: false });
+  const failedOnce = new WeakSet<object>();
+  const errorOutput: ErrorOutput<ObjectStoreRequest> = {
+    name: store.name,
+    buildFailures: (failures, type, context) => {
+      counts.builds++;
+      return store.buildFailures(failures, type, context);
+    },
+    send: (request, attempt) => {
+      counts.sends++;
+      if (failFirstWrite && !failedOnce.has(request)) {
+        failedOnce.add(request);
+        return Promise.reject(new DeliveryError('Bench.Injected', 'the first write of every batch of failure records fails'));
+      }
+      return store.send(request, attempt);
+    },
+  };
+  const refusing: Destination = {
+    name: 'Refusing',
+    build: (batch) => ({ request: { ids: [], items: batch.map((_r, i) => i), bytes: 0 } }),
+    send: () => Promise.reject(new DeliveryError('Bench.Refused', 'every record is refused', { kind: 'permanent' })),
+  };
+  return lastValueFrom(
+    from(records).pipe(
+      bufferBySizeOrTime({ maxBytes: BATCH_BYTES }),
+      deliverTo(refusing, { concurrency: CONCURRENCY, errorOutput, backoff: { initialMs: 0, jitter: 'full' }, random: () => 0 }),
+      reduce((n, r) => n + r.failed.length, 0),
     ),
   );
 }
@@ -208,6 +262,71 @@ export async function benchDelivery(): Promise<void> {
     console.log(
       `  ${'pipeline, fsync off, every batch sent twice'.padEnd(42)}${perSecond(TOTAL_BYTES / MIB, retryMs, 'MiB').padStart(14)}   ` +
         `time ${(retryMs / plainMs).toFixed(2)}× the pipeline without retries; ${counts.builds} builds (compressions) for ${counts.sends} sends`,
+    );
+
+    // The same pipeline against a BASELINE of the previous engine's design (bench/baselineDeliverLoop.ts):
+    // the same build and write in a bare mergeMap loop. Rounds alternate so load on the machine hits both.
+    const engineTarget = join(dir, 'engine');
+    const baselineTarget = join(dir, 'baseline');
+    const ratios: number[] = [];
+    let engineSum = 0;
+    let baselineSum = 0;
+    for (let round = 0; round < 2 * ROUNDS + 1; round++) {
+      const runEngine = async (): Promise<number> => {
+        await rm(engineTarget, { recursive: true, force: true });
+        return timeMs(() => pipeline(records, engineTarget, false, CONCURRENCY));
+      };
+      const runBaseline = async (): Promise<number> => {
+        await rm(baselineTarget, { recursive: true, force: true });
+        return timeMs(() => baselinePipeline(records, baselineTarget, false, CONCURRENCY));
+      };
+      let engineMs: number;
+      let baselineMs: number;
+      if (round % 2 === 0) {
+        engineMs = await runEngine();
+        baselineMs = await runBaseline();
+      } else {
+        baselineMs = await runBaseline();
+        engineMs = await runEngine();
+      }
+      if (round === 0) continue; // warm-up
+      ratios.push(baselineMs / engineMs);
+      engineSum += engineMs;
+      baselineSum += baselineMs;
+    }
+    ratios.sort((a, b) => a - b);
+    console.log(
+      `  ${'engine v2 vs BASELINE loop (fsync off)'.padEnd(42)}${perSecond((TOTAL_BYTES / MIB) * ratios.length, engineSum, 'MiB').padStart(14)}   ` +
+        `baseline ${perSecond((TOTAL_BYTES / MIB) * ratios.length, baselineSum, 'MiB')}; ratio baseline/engine time, median of ${ratios.length}: ` +
+        `${ratios[Math.floor(ratios.length / 2)]!.toFixed(2)}×, of total times ${(baselineSum / engineSum).toFixed(2)}× (≥ 1: the engine is no slower)`,
+    );
+
+    // A retry of a compressed write of failure records costs no compression: built once, sent twice.
+    const someRecords = records.slice(0, Math.floor(records.length / 4));
+    const someMiB = TOTAL_BYTES / 4 / MIB;
+    const clean = { builds: 0, sends: 0 };
+    const flaky = { builds: 0, sends: 0 };
+    const cleanTarget = join(dir, 'errors-clean');
+    const flakyTarget = join(dir, 'errors-flaky');
+    const cleanMs = await median(async () => {
+      await rm(cleanTarget, { recursive: true, force: true });
+      clean.builds = 0;
+      clean.sends = 0;
+      return pipelineToErrorOutput(someRecords, cleanTarget, false, clean);
+    });
+    const flakyMs = await median(async () => {
+      await rm(flakyTarget, { recursive: true, force: true });
+      flaky.builds = 0;
+      flaky.sends = 0;
+      return pipelineToErrorOutput(someRecords, flakyTarget, true, flaky);
+    });
+    console.log(
+      `  ${`every record to the error output (${someMiB} MiB)`.padEnd(42)}${perSecond(someMiB, cleanMs, 'MiB').padStart(14)}   ` +
+        `${clean.builds} builds for ${clean.sends} sends`,
+    );
+    console.log(
+      `  ${'… every failure write sent twice'.padEnd(42)}${perSecond(someMiB, flakyMs, 'MiB').padStart(14)}   ` +
+        `time ${(flakyMs / cleanMs).toFixed(2)}× the writes without retries; ${flaky.builds} builds (compressions) for ${flaky.sends} sends`,
     );
   } finally {
     await rm(dir, { recursive: true, force: true });

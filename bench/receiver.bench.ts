@@ -3,7 +3,7 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { httpEndpointListener } from '../src/receivers/http/index.js';
-import { parseRequestBody } from '../src/receivers/http/parseRequestBody.js';
+import { parseRequestBody } from '../src/protocols/httpEndpoint/parseRequestBody.js';
 
 const MIB = 1_048_576;
 

@@ -1,4 +1,5 @@
 import { asyncScheduler, Observable } from 'rxjs';
+import { fitsInBatch } from '../src/batching/fitsInBatch.js';
 import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 import { InvalidOptionError } from '../src/errors/InvalidOptionError.js';
 import { checkNumber } from '../src/options/checkNumber.js';
@@ -226,7 +227,7 @@ export function bufferBySizeOrTime<T>(options: BufferBySizeOrTimeOptions<T> = {}
             return;
           }
           // Rule 2: the value does not fit; the buffered batch goes out first, the value opens the next.
-          if (batch.length > 0 && bytes + size > maxBytes) take('size');
+          if (!fitsInBatch(batch.length, bytes, size, maxBytes)) take('size');
           batch.push(value);
           bytes += size;
           if (batch.length === 1) openedAtMs = scheduler.now();

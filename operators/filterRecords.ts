@@ -1,8 +1,8 @@
 import { filter, type OperatorFunction } from 'rxjs';
-import { settleRecord } from '../src/settlement/settleRecord.js';
+import { dropRecord } from '../src/delivery/dropRecord.js';
 
 /**
- * Keeps the records `predicate` accepts, and settles the others as `dropped`: `filter` for records.
+ * Keeps the records `predicate` accepts, and drops the others (the engine settles them as `dropped`): `filter` for records.
  *
  * <span class="informal">Use it instead of `filter`: a record a plain `filter` drops is never settled, and a replayable source waits for it forever.</span>
  *
@@ -26,7 +26,7 @@ import { settleRecord } from '../src/settlement/settleRecord.js';
 export function filterRecords<T>(predicate: (record: T, index: number) => boolean): OperatorFunction<T, T> {
   return filter((record, index) => {
     if (predicate(record, index)) return true;
-    settleRecord(record, 'dropped');
+    dropRecord(record);
     return false;
   });
 }

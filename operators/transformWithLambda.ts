@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { checkErrorOutput } from '../src/delivery/checkErrorOutput.js';
 import {
   catchError,
   concat,
@@ -12,7 +13,6 @@ import {
   Observable,
   of,
   take,
-  tap,
   throwError,
   timeout,
   type OperatorFunction,
@@ -20,6 +20,8 @@ import {
 } from 'rxjs';
 import { DeliveryError } from '../src/destinations/DeliveryError.js';
 import type { ErrorOutput } from '../src/destinations/Destination.js';
+import { fitsInBatch } from '../src/batching/fitsInBatch.js';
+import { dropRecord } from '../src/delivery/dropRecord.js';
 import { writeToErrorOutput } from '../src/delivery/writeToErrorOutput.js';
 import { InvalidOptionError } from '../src/errors/InvalidOptionError.js';
 import type { MetricSink } from '../src/metrics/MetricSink.js';
@@ -33,7 +35,6 @@ import { checkBackoff } from '../src/retry/checkBackoff.js';
 import { retryBatch, type FinalFailure, type RetryPolicy } from '../src/retry/retryBatch.js';
 import { mergeMapInOrder } from '../src/rx/mergeMapInOrder.js';
 import { carrySettlement } from '../src/settlement/carrySettlement.js';
-import { settleRecord } from '../src/settlement/settleRecord.js';
 import { buildEvent } from '../src/transform/buildEvent.js';
 import { checkResponseSize } from '../src/transform/checkResponseSize.js';
 import { invocationPayloadBytes, LAMBDA_PAYLOAD_LIMIT_BYTES } from '../src/transform/invocationPayloadBytes.js';
@@ -109,10 +110,10 @@ export interface TransformWithLambdaOptions {
  *
  * - `Ok`: a new record with the transformed data, the same `recordId`, the original's arrival time and
  *   Kinesis metadata, `partitionKeys` from `metadata.partitionKeys`, and the original's settlement.
- * - `Dropped`: the original is settled as dropped.
+ * - `Dropped`: the original is handed to the engine, which settles it as dropped.
  * - `ProcessingFailed` (and records of failed invocations): Firehose `processing-failed` records (with the
- *   original bytes as `rawData`, and `lambdaArn`) go to `errorOutput`; the original is settled once they are
- *   written. Without an error output the stream errors with `UndeliverableRecordsError`.
+ *   original bytes as `rawData`, and `lambdaArn`) go to `errorOutput` through the delivery engine, which
+ *   settles the original once they are written. The operator never settles a record itself. Without an error output the stream errors with `UndeliverableRecordsError`.
  *
  * Up to `concurrency` invocations are in flight; output records keep the input order (a later event's
  * records wait for earlier ones). Completion waits for every invocation; so does a source error, which is
@@ -179,13 +180,7 @@ export function transformWithLambda(
     unit: 'ms',
   });
   const concurrency = checkNumber(NAME, 'concurrency', options.concurrency, 1, { min: 1, max: 1024, integer: true });
-  const errorOutput = options.errorOutput;
-  if (
-    errorOutput !== undefined &&
-    (typeof errorOutput !== 'object' || errorOutput === null || typeof errorOutput.writeFailures !== 'function')
-  ) {
-    throw new InvalidOptionError(NAME, 'errorOutput', errorOutput, 'an ErrorOutput (an object with name and writeFailures)');
-  }
+  const errorOutput = checkErrorOutput(NAME, 'errorOutput', options.errorOutput);
   for (const option of ['streamName', 'deliveryStreamArn', 'region', 'sourceKinesisStreamArn', 'lambdaArn'] as const) {
     const v = options[option];
     if (v !== undefined && (typeof v !== 'string' || v === '')) throw new InvalidOptionError(NAME, option, v, 'a non-empty string');
@@ -277,10 +272,7 @@ export function transformWithLambda(
           errorOutput,
           policy,
           abort.signal,
-        ).pipe(
-          tap(() => records.forEach((r) => settleRecord(r, 'failed'))),
-          mergeMap(() => EMPTY),
-        );
+        ).pipe(mergeMap(() => EMPTY)); // the engine settles them as failed once written
 
       return retryBatch([event], () => invokeOnce(event, byId).pipe(map((o) => void (outcomes = o))), policy, 'Lambda').pipe(
         mergeMap((outcome) => {
@@ -310,7 +302,7 @@ export function transformWithLambda(
               carrySettlement(original, record);
               transformed.push(record);
               succeededBytes += o.data!.byteLength;
-            } else if (o.result === 'Dropped') settleRecord(original, 'dropped');
+            } else if (o.result === 'Dropped') dropRecord(original);
             else failed.push(original);
           });
           metrics?.('SucceedProcessing.Records', chunk.length - failed.length, 'Count');
@@ -356,7 +348,7 @@ function splitByPayload(batch: readonly FirehoseRecord[]): FirehoseRecord[][] {
   let bytes = 512;
   for (const record of batch) {
     const size = invocationPayloadBytes(record);
-    if (current.length > 0 && bytes + size > EVENT_BUDGET_BYTES) {
+    if (!fitsInBatch(current.length, bytes, size, EVENT_BUDGET_BYTES)) {
       events.push(current);
       current = [];
       bytes = 512;

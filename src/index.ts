@@ -14,6 +14,9 @@ export { attachSettlement, settlementOf } from './settlement/sideTable.js';
 export { settleRecord } from './settlement/settleRecord.js';
 export { carrySettlement } from './settlement/carrySettlement.js';
 export { LostSettlementError } from './settlement/LostSettlementError.js';
+export { SettlementStallError } from './settlement/SettlementStallError.js';
+export { DEFAULT_STALL_TIMEOUT_MS } from './settlement/StallWatchdog.js';
+export type { StallAction, StallOptions } from './settlement/StallWatchdog.js';
 
 // Delivery.
 export type {

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { from, tap } from 'rxjs';
+import { builtRequestOf } from '../delivery/builtRequestOf.js';
 import { bufferBySizeOrTime, deliverTo } from '../../operators/index.js';
 import type { Compression } from '../codecs/compression.js';
 import type { DeliveryRequest, Destination, ErrorOutput } from '../destinations/Destination.js';
@@ -182,7 +183,7 @@ export async function main(argv: string[]): Promise<number> {
    * The directory, saying on stderr each time a write fails and will be retried (a full disk is retried for up
    * to 24 h: the user must hear of it while it lasts, not after).
    */
-  function sayingRetries<R extends DeliveryRequest>(d: Destination<R> & ErrorOutput): Destination<R> & ErrorOutput {
+  function sayingRetries<R extends DeliveryRequest>(d: Destination<R> & ErrorOutput<R>): Destination<R> & ErrorOutput<R> {
     const warn = (what: string, attempt: number) => (err: unknown) => {
       const e = err as { code?: unknown; message?: unknown };
       console.error(
@@ -190,18 +191,29 @@ export async function main(argv: string[]): Promise<number> {
           'retrying with backoff for up to 24 h, nothing is dropped (Ctrl-C drains, twice exits)',
       );
     };
+    // Requests of failure records (as opposed to batches), and their type, to count and word what was written.
+    const failureWrites = new WeakMap<DeliveryRequest, string>();
     return {
       name: d.name,
       ...(d.errorOutputType === undefined ? {} : { errorOutputType: d.errorOutputType }),
       ...(d.retryDurationMs === undefined ? {} : { retryDurationMs: d.retryDurationMs }),
       ...(d.failureFields === undefined ? {} : { failureFields: d.failureFields.bind(d) }),
       build: (batch, context) => d.build(batch, context),
-      send: (request, attempt) => from(d.send(request, attempt)).pipe(tap({ error: warn('writing a batch', attempt.attempt) })),
-      writeFailures: (failures, type, attempt) =>
-        from(d.writeFailures(failures, type, attempt)).pipe(
+      send: (request, attempt) => {
+        const type = failureWrites.get(request);
+        return from(d.send(request, attempt)).pipe(
           tap({
-            next: (ack) => (toErrorOutput += failures.length - (ack?.failed?.length ?? 0)),
-            error: warn(`writing ${type} records`, attempt.attempt),
+            next: (outcome) => {
+              if (type !== undefined) toErrorOutput += request.items.length - (outcome.status === 'partial' ? outcome.failed.length : 0);
+            },
+            error: warn(type === undefined ? 'writing a batch' : `writing ${type} records`, attempt.attempt),
+          }),
+        );
+      },
+      buildFailures: (failures, type, context) =>
+        builtRequestOf(d.buildFailures(failures, type, context)).pipe(
+          tap((built) => {
+            if (built.request !== undefined) failureWrites.set(built.request, type);
           }),
         ),
     };

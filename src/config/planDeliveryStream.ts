@@ -208,8 +208,11 @@ function countFailures(out: ErrorOutput, add: (n: number) => void): ErrorOutput 
   return {
     name: out.name,
     ...(out.retryDurationMs === undefined ? {} : { retryDurationMs: out.retryDurationMs }),
-    writeFailures: (failures, type, attempt) =>
-      from(out.writeFailures(failures, type, attempt)).pipe(tap({ complete: () => add(failures.length) })),
+    buildFailures: (failures, type, context) => out.buildFailures(failures, type, context),
+    send: (request, attempt) =>
+      from(out.send(request, attempt)).pipe(
+        tap((outcome) => add(request.items.length - (outcome.status === 'partial' ? outcome.failed.length : 0))),
+      ),
   };
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { checkErrorOutput } from './checkErrorOutput.js';
 import { defer, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import type { Destination, ErrorOutput } from '../destinations/Destination.js';
 import { InvalidOptionError } from '../errors/InvalidOptionError.js';
@@ -79,13 +80,7 @@ export function batchDelivery<T>(
 ): () => BatchDeliverer<T> {
   checkDestination(component, 'destination', destination);
   checkObject(component, 'options', options, {});
-  const errorOutput = options.errorOutput;
-  if (
-    errorOutput !== undefined &&
-    (typeof errorOutput !== 'object' || errorOutput === null || typeof errorOutput.writeFailures !== 'function')
-  ) {
-    throw new InvalidOptionError(component, 'errorOutput', errorOutput, 'an ErrorOutput (an object with name and writeFailures)');
-  }
+  const errorOutput = checkErrorOutput(component, 'errorOutput', options.errorOutput);
   const retryDurationMs =
     options.retryDurationMs === undefined
       ? undefined
@@ -194,16 +189,6 @@ export function checkDestination(component: string, option: string, value: unkno
     throw new InvalidOptionError(component, option, value, 'a Destination (an object with name, build and send)');
   }
   if (typeof d.name !== 'string' || d.name === '') throw new InvalidOptionError(component, `${option}.name`, d.name, 'a non-empty string');
-  if (
-    d.errorOutput !== undefined &&
-    (typeof d.errorOutput !== 'object' || d.errorOutput === null || typeof d.errorOutput.writeFailures !== 'function')
-  ) {
-    throw new InvalidOptionError(
-      component,
-      `${option}.errorOutput`,
-      d.errorOutput,
-      'an ErrorOutput (an object with name and writeFailures)',
-    );
-  }
+  checkErrorOutput(component, `${option}.errorOutput`, d.errorOutput);
   if (d.nextStage !== undefined) checkDestination(component, `${option}.nextStage`, d.nextStage);
 }

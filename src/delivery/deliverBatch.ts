@@ -5,6 +5,7 @@ import type { Backoff } from '../retry/backoffDelayMs.js';
 import { retryRequest, type FinalFailure, type RetryPolicy } from '../retry/retryRequest.js';
 import type { Settlement } from '../settlement/Settlement.js';
 import type { DeliveryResult } from './DeliveryResult.js';
+import { settleRecords } from './settleRecords.js';
 import { SlotClaim, type Slots } from './Slots.js';
 import { writeToErrorOutput } from './writeToErrorOutput.js';
 
@@ -110,6 +111,8 @@ export function deliverBatch<T>(batch: EngineBatch<T>, how: BatchDelivery): Obse
               batchId: `${stageId}-failed`,
               fallbackArrivalMs: startedAtMs,
               extraFields: stage.failureFields?.bind(stage),
+              // Settled with the whole batch in `finish`, in batch order, once the last stage is done too.
+              settlementAt: () => undefined,
             },
             stage.errorOutput ?? how.errorOutput,
             { ...policy, maxAttempts: undefined },
@@ -199,8 +202,8 @@ export function deliverBatch<T>(batch: EngineBatch<T>, how: BatchDelivery): Obse
 
     const finish = (): void => {
       done = true;
-      // The one settlement path: every record once, after the last stage or the error output.
-      for (let i = 0; i < records.length; i++) batch.settlementAt(i)?.settle(failed.has(i) ? 'failed' : 'delivered');
+      // Every record once, after the last stage or the error output.
+      settleRecords(records, 'delivered', batch.settlementAt, (i) => (failed.has(i) ? 'failed' : 'delivered'));
       const failedIndexes = failed.size === 0 ? [] : [...failed.keys()].sort((a, b) => a - b);
       const result: DeliveryResult<T> = {
         status: failed.size === 0 ? 'delivered' : 'failed-to-error-output',

@@ -186,21 +186,34 @@ export interface FailureRecord {
   readonly [field: string]: unknown;
 }
 
-/** An error output's acknowledgement of a write. */
+/** What one attempt of a call that takes items (a Lambda invocation) says: where they went, and which failed. */
 export interface DeliveryAck {
-  /** Where the failure records went. */
+  /** Where the items went. */
   readonly location?: string | undefined;
-  /** Items that failed while the rest were written: only these are retried. */
+  /** Items that failed while the rest were taken: only these are retried. */
   readonly failed?: readonly ItemFailure[] | undefined;
 }
 
 /**
  * Where failure records go: usually S3 (or a directory) under `<prefix><errorOutputType>/…`. S3 and
  * directory destinations are error outputs too.
+ *
+ * The same two roles as a {@link Destination}: {@link ErrorOutput.buildFailures} turns one write of failure
+ * records into a request once (lays out, compresses, names the object), and {@link ErrorOutput.send}
+ * sends it; a retry resends the very same request, so a compressed write is never compressed again.
+ * Indexes (`items`, failed items) are into the failure records given to `buildFailures`. A destination that
+ * is also an error output shares its `send` (its failure requests are requests of its own kind).
  */
-export interface ErrorOutput {
+export interface ErrorOutput<R extends DeliveryRequest = DeliveryRequest> {
   readonly name: string;
   /** How long to keep retrying a write of failure records. Default 24 h. */
   readonly retryDurationMs?: number | undefined;
-  writeFailures(failures: readonly FailureRecord[], errorOutputType: string, attempt: DeliveryAttempt): ObservableInput<DeliveryAck | void>;
+  /** Builds one write of `failures` (all of one `errorOutputType`) into a request, once. */
+  buildFailures(
+    failures: readonly FailureRecord[],
+    errorOutputType: string,
+    context: BuildContext,
+  ): ObservableInput<BuiltRequest<R>> | BuiltRequest<R>;
+  /** Sends a built request (of failure records here); throws a {@link DeliveryError} to fail the whole send. */
+  send(request: R, attempt: DeliveryAttempt): ObservableInput<SendOutcome<R>>;
 }

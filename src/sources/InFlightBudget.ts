@@ -1,15 +1,24 @@
+import type { StallWatchdog } from '../settlement/StallWatchdog.js';
+
 /**
  * Backpressure for sources: counts the bytes a source emitted that are not settled yet, and tells it to
  * wait while they reach the budget. RxJS has no backpressure, so this is how a slow destination slows the
  * source instead of filling the heap: records are settled by `deliverTo` once stored, which releases
- * their bytes here.
+ * their bytes here. With a {@link StallWatchdog}, a wait in which nothing settles for its timeout is reported.
  */
 export class InFlightBudget {
   #inFlight = 0;
   #peak = 0;
   #waiters: Array<() => void> = [];
 
-  constructor(readonly maxBytes: number) {}
+  readonly #watchdog: StallWatchdog | undefined;
+
+  constructor(
+    readonly maxBytes: number,
+    watchdog?: StallWatchdog | undefined,
+  ) {
+    this.#watchdog = watchdog;
+  }
 
   /** Bytes emitted and not yet settled. */
   get inFlightBytes(): number {
@@ -35,18 +44,24 @@ export class InFlightBudget {
   /** Counts `bytes` as settled; wakes a waiting source once there is room. */
   release(bytes: number): void {
     this.#inFlight -= bytes;
-    if (!this.full && this.#waiters.length > 0) this.wake();
+    if (this.#waiters.length > 0) {
+      if (!this.full) this.wake();
+      else this.#watchdog?.progressed();
+    }
   }
 
   /** Wakes every waiting source now, full or not (for example to let it see that it was stopped). */
   wake(): void {
     const waiters = this.#waiters;
     this.#waiters = [];
+    this.#watchdog?.released();
     for (const wake of waiters) wake();
   }
 
   /** Resolves once the budget is not full (at once if it is not), or at {@link InFlightBudget.wake}. */
   whenAvailable(): Promise<void> {
-    return this.full ? new Promise((resolve) => this.#waiters.push(resolve)) : Promise.resolve();
+    if (!this.full) return Promise.resolve();
+    this.#watchdog?.held(() => this.#inFlight);
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 }

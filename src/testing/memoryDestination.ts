@@ -52,16 +52,18 @@ export interface MemoryDestinationOptions {
 /** The memory destination's request: the batch, and which of its records this send carries. */
 export interface MemoryRequest extends DeliveryRequest {
   readonly batch: readonly unknown[];
+  /** Set on a write of failure records (the batch holds them): their error output type. */
+  readonly errorOutputType?: string | undefined;
 }
 
-export interface MemoryDestination<T> extends Destination<MemoryRequest>, ErrorOutput {
+export interface MemoryDestination<T> extends Destination<MemoryRequest>, ErrorOutput<MemoryRequest> {
   /** Every send, in order. */
   readonly attempts: MemoryAttempt<T>[];
   /** Every record acknowledged, in order of acknowledgement. */
   readonly delivered: T[];
   /** Failure records written to it as an error output. */
   readonly failureWrites: MemoryFailureWrite[];
-  /** Requests built, one per batch (a retry never builds again). */
+  /** Requests built, one per batch or write of failure records (a retry never builds again). */
   readonly builds: MemoryRequest[];
   /** The next `times` sends fail with `error` (default: a retriable `DeliveryError` `<name>.Unavailable`). */
   failNext(times: number, error?: Error): this;
@@ -98,39 +100,55 @@ export function memoryDestination<T>(options: MemoryDestinationOptions = {}): Me
 
   const decide = (batch: readonly T[], attempt: DeliveryAttempt): MemoryRuleAnswer => queued.shift() ?? rule?.(batch, attempt);
 
-  const send = (request: MemoryRequest, attempt: DeliveryAttempt): Observable<SendOutcome<MemoryRequest>> =>
+  const writeFailures = (
+    request: MemoryRequest,
+    errorOutputType: string,
+    attempt: DeliveryAttempt,
+  ): Observable<SendOutcome<MemoryRequest>> =>
     timer(latencyMs, scheduler).pipe(
       map((): SendOutcome<MemoryRequest> => {
-        const records = request.items.map((i) => request.batch[i] as T);
-        const answer = decide(records, attempt);
-        const base = { atMs: scheduler.now(), batchId: attempt.batchId, attempt: attempt.attempt, requestIds: request.ids, records };
-        if (answer instanceof Error) {
-          destination.attempts.push({ ...base, outcome: 'failed' });
-          throw answer;
-        }
-        const failures = answer ?? [];
-        const location = `memory://${name}/${attempt.batchId}`;
-        destination.attempts.push({ ...base, outcome: failures.length === 0 ? 'ok' : 'partial' });
-        if (failures.length > 0) {
-          // Indexes of the rule are into the records sent; the outcome's are into the batch.
-          const failed = failures.map((f) => ({ ...f, index: request.items[f.index]! }));
-          const failedIndexes = new Set(failures.map((f) => f.index));
-          records.forEach((r, i) => failedIndexes.has(i) || destination.delivered.push(r));
-          const retry = failed.filter((f) => f.retriable !== false).map((f) => f.index);
-          return { status: 'partial', location, failed, retry: { ...request, items: retry.sort((a, b) => a - b) } };
-        }
-        if (options.ackLatencyMs === undefined) {
-          destination.delivered.push(...records);
-          return { status: 'accepted', location };
-        }
-        const lost = acksToLose > 0;
-        if (lost) acksToLose--;
-        const acknowledgement = lost
-          ? NEVER
-          : timer(options.ackLatencyMs, scheduler).pipe(map(() => void destination.delivered.push(...records)));
-        return { status: 'accepted', location, acknowledgement };
+        const answer = queued.shift();
+        if (answer instanceof Error) throw answer;
+        destination.failureWrites.push({ atMs: scheduler.now(), errorOutputType, failures: request.batch as FailureRecord[] });
+        return { status: 'accepted', location: `memory://${name}/${errorOutputType}/${attempt.batchId}` };
       }),
     );
+
+  const send = (request: MemoryRequest, attempt: DeliveryAttempt): Observable<SendOutcome<MemoryRequest>> =>
+    request.errorOutputType !== undefined
+      ? writeFailures(request, request.errorOutputType, attempt)
+      : timer(latencyMs, scheduler).pipe(
+          map((): SendOutcome<MemoryRequest> => {
+            const records = request.items.map((i) => request.batch[i] as T);
+            const answer = decide(records, attempt);
+            const base = { atMs: scheduler.now(), batchId: attempt.batchId, attempt: attempt.attempt, requestIds: request.ids, records };
+            if (answer instanceof Error) {
+              destination.attempts.push({ ...base, outcome: 'failed' });
+              throw answer;
+            }
+            const failures = answer ?? [];
+            const location = `memory://${name}/${attempt.batchId}`;
+            destination.attempts.push({ ...base, outcome: failures.length === 0 ? 'ok' : 'partial' });
+            if (failures.length > 0) {
+              // Indexes of the rule are into the records sent; the outcome's are into the batch.
+              const failed = failures.map((f) => ({ ...f, index: request.items[f.index]! }));
+              const failedIndexes = new Set(failures.map((f) => f.index));
+              records.forEach((r, i) => failedIndexes.has(i) || destination.delivered.push(r));
+              const retry = failed.filter((f) => f.retriable !== false).map((f) => f.index);
+              return { status: 'partial', location, failed, retry: { ...request, items: retry.sort((a, b) => a - b) } };
+            }
+            if (options.ackLatencyMs === undefined) {
+              destination.delivered.push(...records);
+              return { status: 'accepted', location };
+            }
+            const lost = acksToLose > 0;
+            if (lost) acksToLose--;
+            const acknowledgement = lost
+              ? NEVER
+              : timer(options.ackLatencyMs, scheduler).pipe(map(() => void destination.delivered.push(...records)));
+            return { status: 'accepted', location, acknowledgement };
+          }),
+        );
 
   const destination: MemoryDestination<T> = {
     name,
@@ -147,15 +165,17 @@ export function memoryDestination<T>(options: MemoryDestinationOptions = {}): Me
       return { request };
     },
     send,
-    writeFailures: (failures, errorOutputType, attempt) =>
-      timer(latencyMs, scheduler).pipe(
-        map(() => {
-          const answer = queued.shift();
-          if (answer instanceof Error) throw answer;
-          destination.failureWrites.push({ atMs: scheduler.now(), errorOutputType, failures: [...failures] });
-          return { location: `memory://${name}/${errorOutputType}/${attempt.batchId}` };
-        }),
-      ),
+    buildFailures(failures, errorOutputType, { batchId }) {
+      const request: MemoryRequest = {
+        ids: [`${batchId}/0`],
+        items: failures.map((_f, i) => i),
+        bytes: 0,
+        batch: [...failures],
+        errorOutputType,
+      };
+      destination.builds.push(request);
+      return { request };
+    },
     failNext(times, error = new DeliveryError(`${name}.Unavailable`, `${name} is unavailable`)) {
       for (let i = 0; i < times; i++) queued.push(error);
       return destination;

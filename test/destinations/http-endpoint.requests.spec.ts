@@ -1,14 +1,8 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { buildRequestBody } from '../../src/destinations/http/buildRequestBody.js';
-import {
-  BODY_OVERHEAD_BYTES,
-  planRequests,
-  PROTOCOL_LIMITS,
-  RECORD_OVERHEAD_BYTES,
-  type RequestPlan,
-  type SendableItem,
-} from '../../src/destinations/http/planRequests.js';
+import { planRequests, PROTOCOL_LIMITS, type RequestPlan, type SendableItem } from '../../src/destinations/http/planRequests.js';
+import { buildRequestBody } from '../../src/protocols/httpEndpoint/buildRequestBody.js';
+import { BODY_OVERHEAD_BYTES, RECORD_OVERHEAD_BYTES } from '../../src/protocols/httpEndpoint/protocol.js';
 
 // The request builder of httpEndpointDestination: how a batch is cut into requests, the ids they carry,
 // and their bodies.

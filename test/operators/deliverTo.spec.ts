@@ -591,7 +591,7 @@ describe('deliverTo', () => {
       [
         'errorOutput',
         { errorOutput: {} },
-        'deliverTo: errorOutput must be an ErrorOutput (an object with name and writeFailures); got a value of type Object',
+        'deliverTo: errorOutput must be an ErrorOutput (an object with name, buildFailures and send), such as a destination; got a value of type Object',
       ],
     ])('should throw InvalidOptionError for %s', (_name, options, message) => {
       expect(() => deliverTo(dest, options as never)).toThrow(InvalidOptionError);

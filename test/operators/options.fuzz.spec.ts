@@ -26,7 +26,10 @@ function wrongFor(kind: Kind): fc.Arbitrary<unknown> {
       case 'object':
         return typeof v !== 'object' || v === null || Array.isArray(v);
       case 'errorOutput':
-        return typeof (v as { writeFailures?: unknown } | null)?.writeFailures !== 'function';
+        return (
+          typeof (v as { buildFailures?: unknown } | null)?.buildFailures !== 'function' ||
+          typeof (v as { send?: unknown }).send !== 'function'
+        );
       case 'scheduler':
         return typeof (v as { now?: unknown } | null)?.now !== 'function' || typeof (v as { schedule?: unknown }).schedule !== 'function';
     }

@@ -20,7 +20,11 @@ const fits: Record<Kind, (v: unknown) => boolean> = {
   boolean: (v) => typeof v === 'boolean',
   string: (v) => typeof v === 'string',
   positiveInteger: (v) => typeof v === 'number' && Number.isInteger(v) && v >= 2,
-  errorOutput: (v) => typeof v === 'object' && v !== null && typeof (v as { writeFailures?: unknown }).writeFailures === 'function',
+  errorOutput: (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { buildFailures?: unknown }).buildFailures === 'function' &&
+    typeof (v as { send?: unknown }).send === 'function',
 };
 
 /** Values of any type, plus near misses: objects shaped almost like a scheduler or a signal. */

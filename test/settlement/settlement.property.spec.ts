@@ -8,11 +8,16 @@ import {
   type DeliveryRequest,
   type Destination,
   type ErrorOutput,
+  type FailureRecord,
   type FirehoseRecord,
   type ItemFailure,
   type SendOutcome,
 } from '../../src/index.js';
 import { recordOfSize, trackSettlements } from '../../src/testing/index.js';
+
+interface FailuresRequest extends DeliveryRequest {
+  readonly failures: readonly FailureRecord[];
+}
 
 /** A deterministic pseudo-random stream (mulberry32) so one fast-check seed is one scenario. */
 function prng(seed: number): () => number {
@@ -77,15 +82,16 @@ function flakyErrorOutput(
   acks: Acks,
   path: string,
   byRawData: Map<string, FirehoseRecord>,
-): ErrorOutput {
+): ErrorOutput<FailuresRequest> {
   return {
     name: 'Errors',
-    writeFailures: (failures) =>
+    buildFailures: (failures) => ({ request: { ids: [], items: failures.map((_f, i) => i), bytes: 0, failures } }),
+    send: ({ failures }) =>
       timer(Math.floor(random() * 20), scheduler).pipe(
         map(() => {
           if (random() < 0.2) throw new Error('error output hiccup');
           for (const f of failures) push(acks, byRawData.get(f.rawData)!, { atMs: scheduler.now(), how: 'failed' }, path);
-          return {};
+          return { status: 'accepted' } as const;
         }),
       ),
   };

@@ -31,7 +31,9 @@ export type { DirectoryDestinationOptions } from './options.js';
  * @throws {InvalidOptionError} at the call, for an invalid option (path, prefix rules, compression, …).
  */
 // The type parameter is kept for source compatibility; the record type comes from the pipeline's source.
-export function directoryDestination<_T = unknown>(options: DirectoryDestinationOptions): Destination<ObjectStoreRequest> & ErrorOutput {
+export function directoryDestination<_T = unknown>(
+  options: DirectoryDestinationOptions,
+): Destination<ObjectStoreRequest> & ErrorOutput<ObjectStoreRequest> {
   const config = checkDirectoryOptions(options);
   // Before the first write: temporary files that writers killed mid-write left behind.
   let cleaned: Promise<unknown> | undefined;

@@ -1,13 +1,13 @@
 import type { BuildContext, BuiltRequest, DeliveryAttempt, Destination, SendOutcome } from '../Destination.js';
 import { checkHttpEndpointOptions, type HttpEndpointDestinationOptions } from './options.js';
 import { PROTOCOL_LIMITS } from './planRequests.js';
-import { HTTP_ENDPOINT_BUFFERING } from './protocol.js';
+import { HTTP_ENDPOINT_BUFFERING } from '../../protocols/httpEndpoint/protocol.js';
 import { buildHttpEndpointRequest, type HttpEndpointRequest } from './requestBuilder.js';
 import { sendHttpEndpointRequest } from './sendRequest.js';
 
 export type { HttpEndpointDestinationOptions } from './options.js';
 export type { HttpEndpointPart, HttpEndpointRequest } from './requestBuilder.js';
-export { HTTP_ENDPOINT_BUFFERING } from './protocol.js';
+export { HTTP_ENDPOINT_BUFFERING } from '../../protocols/httpEndpoint/protocol.js';
 
 /** An HTTP endpoint destination: a {@link Destination} with Firehose's recommended buffering for it. */
 // The type parameter is kept for source compatibility: the record type comes from the pipeline's source.

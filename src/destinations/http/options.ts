@@ -3,8 +3,8 @@ import { InvalidOptionError } from '../../errors/InvalidOptionError.js';
 import { checkStreamName } from '../../keys/checkStreamName.js';
 import { checkAgentAndCa } from '../../options/checkAgentAndCa.js';
 import { checkNumber } from '../../options/checkNumber.js';
-import { commonAttributesProblem } from './commonAttributesProblem.js';
-import { MAX_ACCESS_KEY_BYTES } from './protocol.js';
+import { commonAttributesProblem } from '../../protocols/httpEndpoint/commonAttributesProblem.js';
+import { MAX_ACCESS_KEY_BYTES } from '../../protocols/httpEndpoint/protocol.js';
 
 export const NAME = 'httpEndpointDestination';
 

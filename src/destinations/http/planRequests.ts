@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
+import { fitsInBatch } from '../../batching/fitsInBatch.js';
 import { uuidFromSeed } from '../objectStore/seededNames.js';
-import { base64Length, MAX_RECORD_BYTES, MAX_RECORDS_PER_REQUEST, MAX_REQUEST_BODY_BYTES } from './protocol.js';
+import {
+  base64Length,
+  BODY_OVERHEAD_BYTES,
+  MAX_RECORD_BYTES,
+  MAX_RECORDS_PER_REQUEST,
+  MAX_REQUEST_BODY_BYTES,
+  RECORD_OVERHEAD_BYTES,
+} from '../../protocols/httpEndpoint/protocol.js';
 
 /** How a batch is cut into requests. */
 export interface RequestLimits {
@@ -18,14 +26,6 @@ export const PROTOCOL_LIMITS: RequestLimits = {
   maxBodyBytes: MAX_REQUEST_BODY_BYTES,
   maxRecordBytes: MAX_RECORD_BYTES,
 };
-
-/**
- * Room kept in every body for `{"requestId":"<36>","timestamp":<up to 16 digits>,"records":[` and `]}`
- * (97 bytes), rounded up.
- */
-export const BODY_OVERHEAD_BYTES = 128;
-/** `{"data":""}`: what a record adds to the body besides its base64. */
-export const RECORD_OVERHEAD_BYTES = 11;
 
 /** One item to send: its index in the attempt's batch and its bytes. */
 export interface SendableItem {
@@ -74,10 +74,10 @@ export function planRequests(items: readonly SendableItem[], batchId: string, li
   while (position < sendable.length) {
     const start = position;
     let bytes = 0;
-    while (position < sendable.length && position - start < limits.maxRecords) {
+    while (position < sendable.length) {
       const cost = RECORD_OVERHEAD_BYTES + base64Length(sendable[position]!.data.byteLength) + (position > start ? 1 : 0);
       // The first record always fits: records are at most maxRecordBytes, far below the body limit.
-      if (position > start && bytes + cost > budget) break;
+      if (!fitsInBatch(position - start, bytes, cost, budget, limits.maxRecords)) break;
       bytes += cost;
       position++;
     }

@@ -1,6 +1,6 @@
 import { dataOf } from '../../records/dataOf.js';
 import type { BuiltRequest, DeliveryRequest, ItemFailure } from '../Destination.js';
-import { buildRequestBody } from './buildRequestBody.js';
+import { buildRequestBody } from '../../protocols/httpEndpoint/buildRequestBody.js';
 import { planRequests, type RequestLimits, type SendableItem } from './planRequests.js';
 
 /** One POST of the protocol, built: its request id, the batch indexes of its records, and its body. */

@@ -5,11 +5,9 @@ import { timer, type SchedulerLike, type Subscription } from 'rxjs';
 import { DeliveryError } from '../DeliveryError.js';
 import { networkErrorKind } from '../networkErrorKind.js';
 import type { HttpEndpointConfig } from './options.js';
-import { MAX_ERROR_MESSAGE_CHARS, MAX_RESPONSE_BYTES } from './protocol.js';
-import { accessKeySpellings, redactResponseText, scrubText } from './scrubAccessKey.js';
+import { MAX_ERROR_MESSAGE_CHARS, MAX_RESPONSE_BYTES, RESPONSE_FIELDS } from '../../protocols/httpEndpoint/protocol.js';
+import { accessKeySpellings, redactResponseText, scrubText } from '../../protocols/httpEndpoint/scrubAccessKey.js';
 
-/** The fields a response body may have. */
-const RESPONSE_FIELDS = new Set(['requestId', 'timestamp', 'errorMessage']);
 /** How much of a raw response an error message quotes. */
 const QUOTED_CHARS = 512;
 

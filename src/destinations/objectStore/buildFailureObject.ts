@@ -16,18 +16,22 @@ export async function buildFailureObject(
   layout: ObjectStoreLayout,
   batchId: string,
   nowMs: number,
-): Promise<{ key: string; body: Uint8Array }> {
+): Promise<{ key: string; body: Uint8Array; rawBytes: number }> {
   let oldest = Number.POSITIVE_INFINITY;
   for (const f of failures) {
     const arrival = arrivalTimeOf({ approximateArrivalTimestamp: f.arrivalTimestamp }, nowMs);
     if (arrival < oldest) oldest = arrival;
   }
   const seed = `${batchId}/${errorOutputType}`;
-  return layOutObject(
+  const lines = failures.map((f) => utf8.encode(JSON.stringify(f) + '\n'));
+  let rawBytes = 0;
+  for (const line of lines) rawBytes += line.byteLength;
+  const { key, body } = await layOutObject(
     layout,
     oldest,
     seed,
     (random) => layout.keys.errorPrefixFor(errorOutputType, { arrivalMs: oldest, random }),
-    failures.map((f) => utf8.encode(JSON.stringify(f) + '\n')),
+    lines,
   );
+  return { key, body, rawBytes };
 }

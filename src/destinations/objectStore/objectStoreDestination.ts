@@ -28,7 +28,7 @@ export function objectStoreDestination(
   name: string,
   layout: ObjectStoreLayout,
   put: PutObject,
-): Destination<ObjectStoreRequest> & ErrorOutput {
+): Destination<ObjectStoreRequest> & ErrorOutput<ObjectStoreRequest> {
   const requestOf = (objects: readonly StoreObject[]): ObjectStoreRequest => {
     const items: number[] = [];
     let bytes = 0;
@@ -69,9 +69,9 @@ export function objectStoreDestination(
       if (failed.length === 0) return { status: 'accepted', location };
       return { status: 'partial', location, failed, ...(retry.length === 0 ? {} : { retry: requestOf(retry) }) };
     },
-    async writeFailures(failures, errorOutputType, { batchId, scheduler, signal }) {
-      const { key, body } = await buildFailureObject(failures, errorOutputType, layout, batchId, scheduler.now());
-      return { location: await put(key, body, signal, scheduler) };
+    async buildFailures(failures, errorOutputType, { batchId, scheduler }) {
+      const { key, body, rawBytes } = await buildFailureObject(failures, errorOutputType, layout, batchId, scheduler.now());
+      return { request: requestOf([{ key, body, rawBytes, indexes: failures.map((_f, i) => i) }]) };
     },
   };
 }

@@ -5,6 +5,7 @@ import { dataOf } from '../../records/dataOf.js';
 import { firehoseDocumentId } from './firehoseDocumentId.js';
 import type { OpenSearchConfig } from './options.js';
 import { rotatedIndexName } from './rotatedIndexName.js';
+import { fitsInBatch } from '../../batching/fitsInBatch.js';
 
 /** Where one record goes: its index, type and id, decided once and kept for every attempt and its failure record. */
 export interface DocumentTarget {
@@ -58,6 +59,7 @@ export function buildBulkRequest(
   const failed: ItemFailure[] = [];
   let bytes = 0;
   let wireBytes = 0;
+  let wireItems = 0;
   let wires = 0;
   batch.forEach((record, index) => {
     let data: Uint8Array;
@@ -80,11 +82,13 @@ export function buildBulkRequest(
     const target = targetOf(record, data);
     const line = Buffer.concat([Buffer.from(actionLine(target), 'utf8'), oneLine(data)]);
     // The first document of a wire request always fits; the next starts a new one when it would overflow it.
-    if (wires === 0 || (wireBytes > 0 && wireBytes + line.byteLength > maxRequestBytes)) {
+    if (wires === 0 || !fitsInBatch(wireItems, wireBytes, line.byteLength, maxRequestBytes)) {
       wires++;
       wireBytes = 0;
+      wireItems = 0;
     }
     wireBytes += line.byteLength;
+    wireItems++;
     lines.push(line);
     targets.push(target);
     items.push(index);

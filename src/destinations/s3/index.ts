@@ -31,7 +31,9 @@ export type { S3DestinationOptions, S3SendOptions, S3WriteClient } from './optio
  * @throws {InvalidOptionError} at the call, for an invalid option.
  */
 // The type parameter is kept for source compatibility; the record type comes from the pipeline's source.
-export function s3Destination<_T = unknown>(options: S3DestinationOptions): Destination<ObjectStoreRequest> & ErrorOutput {
+export function s3Destination<_T = unknown>(
+  options: S3DestinationOptions,
+): Destination<ObjectStoreRequest> & ErrorOutput<ObjectStoreRequest> {
   const config = checkS3Options(options);
   return objectStoreDestination('S3', config, (key, body, signal, scheduler) => putObject(config, key, body, signal, scheduler));
 }

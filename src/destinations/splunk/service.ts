@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { defer, from, map, Observable, timer, type SchedulerLike, type Subscription } from 'rxjs';
 import { networkErrorKind, type NetworkErrorKind } from '../networkErrorKind.js';
-import { accessKeySpellings, redactResponseText, scrubText } from '../http/scrubAccessKey.js';
+import { accessKeySpellings, redactResponseText, scrubText } from '../../protocols/httpEndpoint/scrubAccessKey.js';
 import { hecError, parseHecAnswer, splunkError } from './hecErrors.js';
 import type { SplunkHecConfig } from './options.js';
 import type { HecHttpRequest, HecHttpResponse, HecTransport } from './transport.js';

@@ -1,12 +1,13 @@
 import { Buffer } from 'node:buffer';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { commonAttributesProblem } from '../../destinations/http/commonAttributesProblem.js';
-import { HEADERS, MAX_ERROR_MESSAGE_CHARS, PROTOCOL_VERSION } from '../../destinations/http/protocol.js';
+import { buildResponseBody } from '../../protocols/httpEndpoint/buildResponseBody.js';
+import { commonAttributesProblem } from '../../protocols/httpEndpoint/commonAttributesProblem.js';
+import { parseRequestBodyResponsively } from '../../protocols/httpEndpoint/parseRequestBodyResponsively.js';
+import { HEADERS, PROTOCOL_VERSION } from '../../protocols/httpEndpoint/protocol.js';
+import { Rejection } from '../../protocols/httpEndpoint/Rejection.js';
 import { checkListenerOptions, type HttpEndpointHandler, type HttpEndpointListenerOptions, type ListenerConfig } from './options.js';
-import { parseRequestBodyResponsively } from './parseRequestBodyResponsively.js';
 import { readBody, type BodyBytesBudget } from './readBody.js';
-import { Rejection } from './Rejection.js';
 
 export type { HttpEndpointHandler, HttpEndpointListenerOptions, HttpEndpointRecord, HttpEndpointRequestMeta } from './options.js';
 export { DEFAULT_MAX_BODY_BYTES } from './options.js';
@@ -211,12 +212,7 @@ function answer(
       config.scheduler.schedule(() => socket.destroy(), CLOSE_GRACE_MS);
     });
   }
-  const timestamp = Math.trunc(config.scheduler.now());
-  const body = JSON.stringify(
-    errorMessage === undefined
-      ? { requestId, timestamp }
-      : { requestId, timestamp, errorMessage: errorMessage.slice(0, MAX_ERROR_MESSAGE_CHARS) },
-  );
+  const body = buildResponseBody(requestId, config.scheduler.now(), errorMessage);
   res.writeHead(status, {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(body),

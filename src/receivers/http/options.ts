@@ -2,7 +2,7 @@ import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { InvalidOptionError } from '../../errors/InvalidOptionError.js';
 import { checkKind } from '../../options/checkKind.js';
 import { checkNumber } from '../../options/checkNumber.js';
-import { MAX_ACCESS_KEY_BYTES, MAX_RECORD_BYTES } from '../../destinations/http/protocol.js';
+import { MAX_ACCESS_KEY_BYTES, type HttpEndpointRecord } from '../../protocols/httpEndpoint/protocol.js';
 
 export const NAME = 'httpEndpointListener';
 
@@ -17,10 +17,7 @@ export const MAX_MAX_BODY_BYTES = 1_073_741_824;
 /** The default `maxConcurrentBodyBytes`: 256 MiB. */
 export const DEFAULT_MAX_CONCURRENT_BODY_BYTES = 256 * 1_048_576;
 
-/** One record as the endpoint receives it: the bytes that were put into the stream, decoded from base64. */
-export interface HttpEndpointRecord {
-  readonly data: Buffer;
-}
+export type { HttpEndpointRecord } from '../../protocols/httpEndpoint/protocol.js';
 
 /** What a request says about itself besides its records. */
 export interface HttpEndpointRequestMeta {
@@ -134,6 +131,3 @@ export function checkListenerOptions(
   const scheduler = checkKind(NAME, 'scheduler', options.scheduler, 'scheduler', asyncScheduler);
   return { accessKeyDigests, sourceArns, maxBodyBytes, maxConcurrentBodyBytes, scheduler };
 }
-
-/** The longest `data` of one record: base64 of the largest record Firehose carries (1,365,336 characters). */
-export const MAX_RECORD_DATA_CHARS = 4 * Math.ceil(MAX_RECORD_BYTES / 3);

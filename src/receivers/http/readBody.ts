@@ -2,12 +2,12 @@ import { Buffer } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { Rejection } from './Rejection.js';
+import type { Body } from '../../protocols/httpEndpoint/parseRequestBody.js';
+import { Rejection } from '../../protocols/httpEndpoint/Rejection.js';
 
 const gunzipAsync = promisify(gunzip);
 
-/** A request body: its bytes (decompressed), or, when a framework already parsed the JSON, that value. */
-export type Body = { readonly bytes: Buffer } | { readonly parsed: unknown };
+export type { Body } from '../../protocols/httpEndpoint/parseRequestBody.js';
 
 /**
  * Reads the body of `req`, refusing more than `maxBodyBytes` with 413, both as sent and after gzip

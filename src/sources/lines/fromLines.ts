@@ -1,4 +1,5 @@
 import { asyncScheduler, lastValueFrom, Observable, type SchedulerLike } from 'rxjs';
+import { checkErrorOutput } from '../../delivery/checkErrorOutput.js';
 import type { ErrorOutput } from '../../destinations/Destination.js';
 import { writeToErrorOutput } from '../../delivery/writeToErrorOutput.js';
 import { InvalidOptionError } from '../../errors/InvalidOptionError.js';
@@ -8,6 +9,8 @@ import { FIREHOSE_BACKOFF } from '../../retry/backoffDelayMs.js';
 import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
 import { Settlement } from '../../settlement/Settlement.js';
 import { attachSettlement } from '../../settlement/sideTable.js';
+import { checkStallOptions } from '../../settlement/checkStallOptions.js';
+import type { StallOptions } from '../../settlement/StallWatchdog.js';
 import { registerSource, watchForLoss } from '../../settlement/watchSettlement.js';
 import { InFlightBudget } from '../InFlightBudget.js';
 
@@ -16,7 +19,7 @@ const NEWLINE = 0x0a;
 /** One record in this many is watched for a lost settlement by the garbage collector. */
 const LOSS_SAMPLE = 64;
 
-export interface FromLinesOptions {
+export interface FromLinesOptions extends StallOptions {
   /** Stop reading while this many bytes were emitted and not yet settled. Default 64 MiB. */
   readonly maxInFlightBytes?: number | undefined;
   /** Stop reading when aborted: the source completes and the pipeline drains. */
@@ -88,17 +91,15 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
   const signal = checkKind(NAME, 'signal', options.signal, 'signal', undefined);
   const onInFlight = checkKind(NAME, 'onInFlight', options.onInFlight, 'function', undefined) as FromLinesOptions['onInFlight'];
   const onCheckpoint = checkKind(NAME, 'onCheckpoint', options.onCheckpoint, 'function', undefined) as FromLinesOptions['onCheckpoint'];
-  const errorOutput = options.errorOutput;
-  if (
-    errorOutput !== undefined &&
-    (typeof errorOutput !== 'object' || errorOutput === null || typeof errorOutput.writeFailures !== 'function')
-  ) {
-    throw new InvalidOptionError(NAME, 'errorOutput', errorOutput, 'an ErrorOutput (an object with writeFailures), such as a destination');
-  }
+  const errorOutput = checkErrorOutput(NAME, 'errorOutput', options.errorOutput);
+  const watchdogFor = checkStallOptions(NAME, options, scheduler);
   const utf8 = new TextEncoder();
 
   return new Observable<FirehoseRecord>((subscriber) => {
-    const budget = new InFlightBudget(maxInFlightBytes);
+    const budget = new InFlightBudget(
+      maxInFlightBytes,
+      watchdogFor((err) => subscriber.error(err)),
+    );
     // Copies of this source's records that lost their settlement are recognised by their ids.
     const unregister = registerSource({ owns: (id) => id.startsWith(prefix), waiting: () => budget.inFlightBytes > 0 });
     subscriber.add(unregister);

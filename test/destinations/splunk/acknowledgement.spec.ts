@@ -9,7 +9,18 @@ import { from, map, mergeMap, of, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { splunkHecDestination, type SplunkHecDestinationOptions } from '../../../src/destinations/splunk/index.js';
-import { type Accepted, type ErrorOutput, type FailureRecord, type FirehoseRecord, type MetricUnit } from '../../../src/index.js';
+import {
+  type Accepted,
+  type DeliveryRequest,
+  type ErrorOutput,
+  type FailureRecord,
+  type FirehoseRecord,
+  type MetricUnit,
+} from '../../../src/index.js';
+
+interface FailuresRequest extends DeliveryRequest {
+  readonly failures: readonly FailureRecord[];
+}
 import { deliverTo } from '../../../operators/index.js';
 import { HecTestCollector, type HecTestCollectorOptions } from '../../support/hec/hecTestCollector.js';
 import { inProcessHec, type TimedRequest } from '../../support/hec/inProcessHec.js';
@@ -230,9 +241,10 @@ describe('splunkHecDestination: indexer acknowledgement (virtual time)', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const t = setup(scheduler, { indexing: 'manual' }, { retryDurationMs: 0 });
       const written: FailureRecord[] = [];
-      const errorOutput: ErrorOutput = {
+      const errorOutput: ErrorOutput<FailuresRequest> = {
         name: 'Memory',
-        writeFailures: (failures) => (written.push(...failures), of({ location: 'memory' })),
+        buildFailures: (failures) => ({ request: { ids: [], items: failures.map((_f, i) => i), bytes: 0, failures } }),
+        send: (request) => (written.push(...request.failures), of({ status: 'accepted', location: 'memory' } as const)),
       };
       const results = cold('(a|)', { a: [record('x\n')] }).pipe(
         deliverTo(t.destination, { scheduler, errorOutput }),

@@ -3,9 +3,9 @@ import { connect, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpEndpointListener, type HttpEndpointListenerOptions } from '../../../src/receivers/http/index.js';
-import { parseRequestBody } from '../../../src/receivers/http/parseRequestBody.js';
-import { MAX_JSON_DEPTH, parseRequestBodyResponsively } from '../../../src/receivers/http/parseRequestBodyResponsively.js';
-import { Rejection } from '../../../src/receivers/http/Rejection.js';
+import { parseRequestBody } from '../../../src/protocols/httpEndpoint/parseRequestBody.js';
+import { MAX_JSON_DEPTH, parseRequestBodyResponsively } from '../../../src/protocols/httpEndpoint/parseRequestBodyResponsively.js';
+import { Rejection } from '../../../src/protocols/httpEndpoint/Rejection.js';
 import { rawRequest, startServer, type TestServer } from './support.js';
 
 // The receiver's bounds: what an unauthenticated, greedy or malicious sender can make it hold or wait for.

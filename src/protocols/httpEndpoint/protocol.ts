@@ -4,6 +4,7 @@
  *
  * From AWS's "HTTP endpoint delivery request and response specifications" (Firehose developer guide).
  */
+import type { Buffer } from 'node:buffer';
 
 /** `X-Amz-Firehose-Protocol-Version`: the only version there is. */
 export const PROTOCOL_VERSION = '1.0';
@@ -51,6 +52,23 @@ export const HTTP_ENDPOINT_BUFFERING: { readonly maxBytes: number; readonly maxM
   maxBytes: 5 * MIB,
   maxMs: 300_000,
 });
+
+/**
+ * Room kept in every request body for `{"requestId":"<36>","timestamp":<up to 16 digits>,"records":[` and
+ * `]}` (97 bytes), rounded up.
+ */
+export const BODY_OVERHEAD_BYTES = 128;
+/** `{"data":""}`: what a record adds to a request body besides its base64. */
+export const RECORD_OVERHEAD_BYTES = 11;
+/** The longest `data` of one record: base64 of the largest record Firehose carries (1,365,336 characters). */
+export const MAX_RECORD_DATA_CHARS = 4 * Math.ceil(MAX_RECORD_BYTES / 3);
+/** The fields a response body may have: `{"requestId","timestamp"}`, plus `errorMessage` for an error. */
+export const RESPONSE_FIELDS: ReadonlySet<string> = new Set(['requestId', 'timestamp', 'errorMessage']);
+
+/** One record as the endpoint receives it: the bytes that were put into the stream, decoded from base64. */
+export interface HttpEndpointRecord {
+  readonly data: Buffer;
+}
 
 /** Length of the base64 encoding of `bytes` bytes (with padding). */
 export function base64Length(bytes: number): number {

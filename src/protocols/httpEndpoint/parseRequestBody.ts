@@ -1,9 +1,10 @@
 import { Buffer } from 'node:buffer';
-import { isBase64 } from '../../destinations/http/isBase64.js';
-import { MAX_RECORDS_PER_REQUEST } from '../../destinations/http/protocol.js';
-import { MAX_RECORD_DATA_CHARS, type HttpEndpointRecord } from './options.js';
-import type { Body } from './readBody.js';
+import { isBase64 } from './isBase64.js';
+import { MAX_RECORD_DATA_CHARS, MAX_RECORDS_PER_REQUEST, type HttpEndpointRecord } from './protocol.js';
 import { Rejection } from './Rejection.js';
+
+/** A request body: its bytes (decompressed), or, when a framework already parsed the JSON, that value. */
+export type Body = { readonly bytes: Buffer } | { readonly parsed: unknown };
 
 /** A request body that follows the protocol's schema. */
 export interface RequestBody {

@@ -1,4 +1,4 @@
-/** A request the listener refuses: the status to answer with and the `errorMessage` saying why. Internal. */
+/** A request the receiving end refuses: the status to answer with and the response's `errorMessage` saying why. Internal. */
 export class Rejection extends Error {
   override readonly name = 'Rejection';
 

@@ -1,7 +1,12 @@
 import { Buffer } from 'node:buffer';
 import { compress } from '../../codecs/compress.js';
-import { RECORD_OVERHEAD_BYTES, type PlannedRequest } from './planRequests.js';
-import { base64Length } from './protocol.js';
+import { base64Length, RECORD_OVERHEAD_BYTES } from './protocol.js';
+
+/** What a request body holds: its id and its records' bytes, in order. */
+export interface RequestBodyContent {
+  readonly requestId: string;
+  readonly items: readonly { readonly data: Uint8Array }[];
+}
 
 const RECORD_OPEN = '{"data":"';
 const RECORD_CLOSE = '"}';
@@ -13,7 +18,7 @@ const RECORD_CLOSE = '"}';
  * The JSON is written straight into one buffer of the exact size (base64 needs no escaping), so a 64 MiB
  * body costs one allocation, not a string concatenation.
  */
-export async function buildRequestBody(request: PlannedRequest, timestampMs: number, gzip: boolean): Promise<Uint8Array> {
+export async function buildRequestBody(request: RequestBodyContent, timestampMs: number, gzip: boolean): Promise<Uint8Array> {
   const head = `{"requestId":${JSON.stringify(request.requestId)},"timestamp":${Math.trunc(timestampMs)},"records":[`;
   let size = head.length + 2;
   for (const { data } of request.items) size += RECORD_OVERHEAD_BYTES + base64Length(data.byteLength);

@@ -1,8 +1,7 @@
 import type { Buffer } from 'node:buffer';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { checkEnvelope, decodeRecord, parseRequestBody, type RequestBody } from './parseRequestBody.js';
-import type { HttpEndpointRecord } from './options.js';
-import type { Body } from './readBody.js';
+import { checkEnvelope, decodeRecord, parseRequestBody, type Body, type RequestBody } from './parseRequestBody.js';
+import type { HttpEndpointRecord } from './protocol.js';
 import { Rejection } from './Rejection.js';
 
 /** The deepest JSON nesting accepted: the protocol needs 3 (`{"records":[{"data"}]}`); deeper bodies get 400. */
