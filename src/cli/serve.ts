@@ -198,6 +198,18 @@ export async function main(argv: string[]): Promise<number> {
   console.error(
     `rx-firehose serve: ${registry.names.length} delivery stream(s) in ${values['data-dir']}: ${registry.names.join(', ') || 'none yet'}`,
   );
+  for (const name of registry.names) {
+    let source;
+    try {
+      source = registry.stream(name).source;
+    } catch {
+      continue; // a stream whose deletion a crash interrupted: it is being drained and deleted
+    }
+    if (source !== undefined && source.replayedRecords > 0)
+      console.error(
+        `rx-firehose serve: delivery stream ${name}: ${source.replayedRecords} records (${source.replayedBytes} bytes) from its log are delivered again`,
+      );
+  }
   if (metricsServer !== undefined)
     console.error(`rx-firehose serve: metrics at http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/metrics`);
   console.error(
