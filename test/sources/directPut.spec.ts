@@ -1,7 +1,7 @@
 import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { crc32, gunzipSync } from 'node:zlib';
 import { lastValueFrom, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -203,6 +203,25 @@ describe('openDirectPut', () => {
     expect(collect(await openDirectPut({ logDir })).map(text)).toEqual(['a', 'b']);
     await writeFile(join(logDir, 'settled.json'), '{"nextSeq');
     expect(collect(await openDirectPut({ logDir })).map(text)).toEqual(['a', 'b']);
+  });
+
+  it('should read back segments written in the earlier format (one frame per record, no magic)', async () => {
+    const logDir = await tempDir();
+    const frame = (id: string, data: string): Buffer => {
+      const payload = Buffer.concat([Buffer.alloc(10), Buffer.from(id), Buffer.from(data)]);
+      payload.writeDoubleLE(1_700_000_000_000, 0);
+      payload.writeUInt16LE(id.length, 8);
+      const header = Buffer.alloc(8);
+      header.writeUInt32LE(payload.byteLength, 0);
+      header.writeUInt32LE(crc32(payload), 4);
+      return Buffer.concat([header, payload]);
+    };
+    await writeFile(join(logDir, 'segment-00000000000000000001.wal'), Buffer.concat([frame('id-1', 'one'), frame('id-2', 'two')]));
+    const replayed = collect(await openDirectPut({ logDir }));
+    expect(replayed.map((r) => [r.recordId, text(r), r.approximateArrivalTimestamp])).toEqual([
+      ['id-1', 'one', 1_700_000_000_000],
+      ['id-2', 'two', 1_700_000_000_000],
+    ]);
   });
 
   it('should cut off a torn last frame (a write a crash cut short) and replay the whole frames', async () => {

@@ -1,7 +1,7 @@
 import type { Buffer } from 'node:buffer';
 import { mkdir, open, readdir, readFile, rename, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeSegment, encodeEntries, type WalEntry } from './walFormat.js';
+import { decodeSegment, encodeFrame, segmentMagic, type WalEntry } from './walFormat.js';
 import { SettledOrdinals } from './SettledOrdinals.js';
 import { syncDirectory } from './syncDirectory.js';
 
@@ -63,7 +63,8 @@ export interface WriteAheadLogOptions {
 
 interface PendingWrite {
   readonly segment: Segment;
-  readonly bytes: Buffer;
+  /** The frames of one append, to be written in order (record data is not copied into them). */
+  readonly buffers: Buffer[];
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
 }
@@ -192,12 +193,8 @@ export class WriteAheadLog {
    */
   append(entries: readonly WalEntry[]): Promise<Appended> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    return this.appendEncoded(encodeEntries(entries), entries.length);
-  }
-
-  /** {@link WriteAheadLog.append} of `count` entries already encoded as frames (`walFormat`) in `bytes`. */
-  appendEncoded(bytes: Buffer, count: number): Promise<Appended> {
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    const frame = encodeFrame(entries);
+    const count = entries.length;
     let segment = this.#current;
     if (segment === undefined || segment.sealed) {
       const sequence = this.#nextSequence++;
@@ -205,15 +202,18 @@ export class WriteAheadLog {
       this.#segments.add(segment);
       this.#current = segment;
     }
+    // A new segment's first write starts the file with the format's magic.
+    const buffers = segment.bytes === 0 ? [segmentMagic(), ...frame.buffers] : frame.buffers;
+    const byteLength = frame.byteLength + (segment.bytes === 0 ? segmentMagic().byteLength : 0);
     const appended: Appended = { segment, first: segment.records };
     segment.records += count;
     segment.unsettled += count;
-    segment.bytes += bytes.byteLength;
-    this.#bytes += bytes.byteLength;
+    segment.bytes += byteLength;
+    this.#bytes += byteLength;
     if (segment.bytes >= this.options.segmentBytes) segment.sealed = true;
     segment.unsynced++;
     const done = new Promise<Appended>((resolve, reject) =>
-      this.#pending.push({ segment, bytes, resolve: () => resolve(appended), reject }),
+      this.#pending.push({ segment, buffers, resolve: () => resolve(appended), reject }),
     );
     this.#writing ??= this.#writeLoop();
     return done;
@@ -302,7 +302,7 @@ export class WriteAheadLog {
         for (let i = 0; i < writes.length; ) {
           const segment = writes[i]!.segment;
           const buffers: Buffer[] = [];
-          for (; i < writes.length && writes[i]!.segment === segment; i++) buffers.push(writes[i]!.bytes);
+          for (; i < writes.length && writes[i]!.segment === segment; i++) for (const b of writes[i]!.buffers) buffers.push(b);
           if (segment.handle === undefined) {
             segment.handle = await open(segment.path, 'a');
             if (!segment.created) this.#directoryDirty = true;
