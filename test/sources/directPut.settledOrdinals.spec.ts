@@ -5,16 +5,17 @@ import { SettledOrdinals } from '../../src/sources/directPut/SettledOrdinals.js'
 describe('SettledOrdinals', () => {
   it('should hold exactly the ordinals added, in whatever order, as the fewest sorted ranges', () => {
     fc.assert(
-      fc.property(fc.array(fc.nat({ max: 200 }), { maxLength: 300 }), (ordinals) => {
+      fc.property(fc.array(fc.nat({ max: 100 }), { maxLength: 150 }), (ordinals) => {
         const set = new SettledOrdinals();
         for (const n of ordinals) set.add(n);
         const expected = new Set(ordinals);
-        for (let n = 0; n <= 201; n++) expect(set.has(n)).toBe(expected.has(n));
+        for (let n = 0; n <= 101; n++) if (set.has(n) !== expected.has(n)) return false;
         // The ranges are the maximal runs: as many as there are run starts.
         const starts = [...expected].filter((n) => !expected.has(n - 1)).length;
-        expect(set.rangeCount).toBe(starts);
+        if (set.rangeCount !== starts) return false;
         const again = new SettledOrdinals(set.toJSON());
-        for (let n = 0; n <= 201; n++) expect(again.has(n)).toBe(expected.has(n));
+        for (let n = 0; n <= 101; n++) if (again.has(n) !== expected.has(n)) return false;
+        return true;
       }),
     );
   });

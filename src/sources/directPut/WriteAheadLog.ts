@@ -63,7 +63,7 @@ export interface WriteAheadLogOptions {
 
 interface PendingWrite {
   readonly segment: Segment;
-  /** The frames of one append, to be written in order (record data is not copied into them). */
+  /** The frame of one append (`walFormat`), as buffers to write in order (record data is not copied into it). */
   readonly buffers: Buffer[];
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
@@ -80,7 +80,8 @@ interface PendingWrite {
  *
  * Appends are written at once, in order, by one write loop; one sync loop `fdatasync`s the segments written
  * to and acknowledges every append whose write finished before the sync began, so many concurrent requests
- * share one sync and the disk is never idle while there is something to sync. `append` resolves once its
+ * share one sync and the disk is never idle while there is something to sync. Writes and syncs run on libuv's
+ * thread pool: the event loop never waits on the disk. Each append is one frame with one checksum. `append` resolves once its
  * entries are on disk (written, synced, and a new segment's directory entry synced). Appends are written in the order they were
  * made. At {@link WriteAheadLog.open} every segment is read back: a torn last frame (a write a crash cut
  * short, never acknowledged) is cut off, and the whole frames are returned to be emitted again. New
