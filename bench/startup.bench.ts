@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,33 +36,50 @@ function msUntil(args: string[], marker: string): Promise<number> {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
- * Start-up: the compiled CLI (`rx-firehose --input -`, what `npx rx-firehose` and `npm start` run) from spawn to
- * its first record delivered (one line on stdin, gzip file written, `delivered` printed), against a bare Node
- * script that reads one line and prints it, and `import 'rx-firehose/operators'` against `node -e 0`; rounds
- * interleaved, medians.
+ * Start-up: the published bin (`rx-firehose --input -`, what `npx rx-firehose` and `npm start` run: the bundle
+ * that `npm run build` makes) from spawn to its first record delivered (one line on stdin, gzip file written,
+ * `delivered` printed), against a bare Node script that reads one line and prints it; the same command from
+ * tsc's unbundled output (`dist/src/cli/bin.js`), to show what the bundle saves; and
+ * `import 'rx-firehose/operators'` against `node -e 0`. Rounds interleaved, medians.
  */
 export async function benchStartup(): Promise<void> {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   const out = mkdtempSync(join(tmpdir(), 'rx-firehose-bench-'));
   try {
     const readLine = `process.stdin.once('data', (d) => console.log('read ' + String(d).split('\\n')[0]))`;
-    const cliArgs = ['dist/src/cli/bin.js', '--input', '-', '--out', out];
-    const times = { cli: [] as number[], line: [] as number[], operators: [] as number[], empty: [] as number[] };
+    const { bin } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    const cliArgs = [bin['rx-firehose']!, '--input', '-', '--out', out];
+    const unbundledArgs = ['dist/src/cli/bin.js', '--input', '-', '--out', out];
+    const times = {
+      cli: [] as number[],
+      unbundled: [] as number[],
+      line: [] as number[],
+      operators: [] as number[],
+      empty: [] as number[],
+    };
     for (let i = 0; i < ROUNDS + 1; i++) {
       const round = {
         line: await msUntil(['-e', readLine], 'read '),
         cli: await msUntil(cliArgs, 'delivered'),
+        unbundled: await msUntil(unbundledArgs, 'delivered'),
         empty: await msUntil(['-e', `console.log('ok')`], 'ok'),
         operators: await msUntil(['--input-type=module', '-e', `await import('rx-firehose/operators'); console.log('ok')`], 'ok'),
       };
       if (i === 0) continue; // warm-up: file system caches
       for (const key of Object.keys(times) as (keyof typeof times)[]) times[key].push(round[key]);
     }
-    const [cli, line, operators, empty] = [median(times.cli), median(times.line), median(times.operators), median(times.empty)];
+    const [cli, unbundled, line, operators, empty] = [times.cli, times.unbundled, times.line, times.operators, times.empty].map(median) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     console.log(
       `startup: CLI to first record delivered ${cli.toFixed(0)} ms (target ≤ ${TARGET_MS} ms: ${cli <= TARGET_MS ? 'met' : 'NOT met'}),`,
     );
     console.log(`  ${(cli / line).toFixed(2)}× a bare node script reading a line (${line.toFixed(0)} ms), +${(cli - line).toFixed(0)} ms`);
+    console.log(`  unbundled (tsc's dist/src/cli/bin.js): ${unbundled.toFixed(0)} ms, ${(unbundled / line).toFixed(2)}× the bare script`);
     console.log(
       `startup: import 'rx-firehose/operators' ${operators.toFixed(0)} ms, ${(operators / empty).toFixed(2)}× node -e 0 (${empty.toFixed(0)} ms), +${(operators - empty).toFixed(0)} ms`,
     );

@@ -1,19 +1,18 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs';
 
-/** Subcommands, each a module next to this one that exports `main(argv): Promise<number>`. */
-const COMMANDS: Readonly<Record<string, string>> = {
-  run: 'run delivery streams described by Firehose configuration',
-  serve: 'serve the Firehose API on 127.0.0.1',
-};
-
-/** The command's module next to this one (`run.js` compiled, `run.ts` from source), or undefined when it is not installed. */
-function moduleOf(command: string): URL | undefined {
-  if (!Object.hasOwn(COMMANDS, command)) return undefined;
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const url = new URL(`./${command}${ext}`, import.meta.url);
-  return existsSync(url) ? url : undefined;
+/** A subcommand: what `rx-firehose <command>` does, and how to load its module (which exports `main(argv)`). */
+interface Command {
+  readonly summary: string;
+  readonly load: () => Promise<{ main: (args: string[]) => Promise<number> }>;
 }
+
+// Each command's module is imported only when that command runs (string literals, so the bundler that builds
+// the published bin keeps each command in its own chunk): the main job never loads the server, and `serve`
+// never loads the line reader's job.
+const COMMANDS: ReadonlyMap<string, Command> = new Map([
+  ['run', { summary: 'run delivery streams described by Firehose configuration', load: () => import('./run.js') }],
+  ['serve', { summary: 'serve the Firehose API on 127.0.0.1', load: () => import('./serve.js') }],
+]);
 
 /**
  * The `rx-firehose` command: `rx-firehose <command> …args` loads that command's module and runs its `main`
@@ -29,26 +28,27 @@ function moduleOf(command: string): URL | undefined {
 export async function bin(argv: string[]): Promise<number> {
   const [first] = argv;
   if (first === undefined || first.startsWith('-')) {
-    const { main } = (await import('./main.js')) as { main: (args: string[]) => Promise<number> };
+    const { main } = await import('./main.js');
     return main(argv);
   }
-  const url = moduleOf(first);
-  if (url === undefined) {
-    const installed = Object.keys(COMMANDS).filter((c) => moduleOf(c) !== undefined);
-    const width = Math.max(0, ...installed.map((c) => c.length));
+  const command = COMMANDS.get(first);
+  if (command === undefined) {
+    const width = Math.max(...[...COMMANDS.keys()].map((c) => c.length));
     console.error(
       [
         `rx-firehose: unknown command ${JSON.stringify(first)}.`,
         '',
         'Usage: rx-firehose [options]            the main job (rx-firehose --help lists its options)',
-        ...(installed.length === 0 ? [] : ['       rx-firehose <command> [args]', '', 'Commands:']),
-        ...installed.map((c) => `  ${c.padEnd(width)}  ${COMMANDS[c]}`),
+        '       rx-firehose <command> [args]',
+        '',
+        'Commands:',
+        ...[...COMMANDS].map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
       ].join('\n'),
     );
     return 2;
   }
-  const command = (await import(url.href)) as { main: (args: string[]) => Promise<number> };
-  return command.main(argv.slice(1));
+  const { main } = await command.load();
+  return main(argv.slice(1));
 }
 
 process.exitCode = await bin(process.argv.slice(2));

@@ -4,8 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { CreateDeliveryStreamInput } from '@aws-sdk/client-firehose';
-import { prometheusMetrics } from '../metrics/prometheusMetrics.js';
-import { serveMetrics } from '../metrics/serveMetrics.js';
 import { DeliveryStreamRegistry } from '../server/DeliveryStreamRegistry.js';
 import { STREAM_FLAG_OPTIONS, streamFlagsOf } from './streamFlags.js';
 import { firehoseApiListener } from '../server/firehoseApiListener.js';
@@ -117,7 +115,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   let failed = false;
-  const prometheus = metricsPort === undefined ? undefined : prometheusMetrics();
+  // prom-client is loaded only when metrics are served: it is most of a server's start-up otherwise.
+  const metricsModule = metricsPort === undefined ? undefined : await import('../metrics/prometheusMetrics.js');
+  const prometheus = metricsModule?.prometheusMetrics();
   const registry = await DeliveryStreamRegistry.open({
     dataDir: values['data-dir'],
     environment: {
@@ -154,7 +154,7 @@ export async function main(argv: string[]): Promise<number> {
   let metricsServer: Server | undefined;
   try {
     await listen(server, port, values.host);
-    if (prometheus !== undefined) metricsServer = await serveMetrics(prometheus, metricsPort!);
+    if (prometheus !== undefined) metricsServer = await (await import('../metrics/serveMetrics.js')).serveMetrics(prometheus, metricsPort!);
   } catch (err) {
     server.close();
     await registry.close();
@@ -198,6 +198,18 @@ export async function main(argv: string[]): Promise<number> {
   console.error(
     `rx-firehose serve: ${registry.names.length} delivery stream(s) in ${values['data-dir']}: ${registry.names.join(', ') || 'none yet'}`,
   );
+  for (const name of registry.names) {
+    let source;
+    try {
+      source = registry.stream(name).source;
+    } catch {
+      continue; // a stream whose deletion a crash interrupted: it is being drained and deleted
+    }
+    if (source !== undefined && source.replayedRecords > 0)
+      console.error(
+        `rx-firehose serve: delivery stream ${name}: ${source.replayedRecords} records (${source.replayedBytes} bytes) from its log are delivered again`,
+      );
+  }
   if (metricsServer !== undefined)
     console.error(`rx-firehose serve: metrics at http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/metrics`);
   console.error(

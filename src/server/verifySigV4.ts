@@ -1,7 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { createHash, createHmac, timingSafeEqual, type Hash, type Hmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { FirehoseApiError } from '../sources/directPut/FirehoseApiError.js';
 
 /** How far a request's `X-Amz-Date` may be from the server's clock, as AWS allows: 15 minutes. */
@@ -82,6 +81,8 @@ export async function verifySigV4(request: SignedRequest, secrets: ReadonlyMap<s
     headers[name] = value;
   }
   const sessionToken = signed.includes('x-amz-security-token') ? header(request.headers, 'x-amz-security-token') : undefined;
+  // Loaded at the first signed request: a server without --credentials never loads it.
+  const { SignatureV4 } = await import('@smithy/signature-v4');
   const signer = new SignatureV4({
     credentials: { accessKeyId, secretAccessKey: secret, ...(sessionToken === undefined ? {} : { sessionToken }) },
     region,

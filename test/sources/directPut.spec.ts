@@ -1,7 +1,7 @@
-import { appendFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { crc32, gunzipSync } from 'node:zlib';
 import { lastValueFrom, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -28,6 +28,7 @@ afterEach(async () => {
 });
 
 const text = (r: FirehoseRecord): string => Buffer.from(r.data).toString('utf8');
+const segments = async (logDir: string): Promise<string[]> => (await readdir(logDir)).filter((f) => f.endsWith('.wal'));
 const bytes = (n: number, fill = 0x61): Uint8Array => new Uint8Array(n).fill(fill);
 
 /** Subscribes to the source's records and collects them. */
@@ -125,8 +126,10 @@ describe('openDirectPut', () => {
     ]);
     await expectApiError(source.putRecord({ Data: 'x' }), 'ServiceUnavailableException', /^Slow down\.$/);
     expect(source.budget.peakBytes).toBe(5_000_000);
-    // Settling releases the budget.
+    // Settling releases the budget, once the settlement is in the log's checkpoint on disk.
     settleRecord(seen[0], 'delivered');
+    await source.checkpoint();
+    expect(source.budget.inFlightBytes).toBe(4_000_000);
     await expect(source.putRecord({ Data: 'x' })).resolves.toHaveProperty('RecordId');
   });
 
@@ -135,13 +138,13 @@ describe('openDirectPut', () => {
     const source = await openDirectPut({ logDir, segmentBytes: 1000 });
     const seen = collect(source);
     for (let i = 0; i < 10; i++) await source.putRecordBatch([{ Data: bytes(1000) }]);
-    expect((await readdir(logDir)).length).toBe(10); // each 1000-byte record fills a 1000-byte segment
+    expect(await segments(logDir)).toHaveLength(10); // each 1000-byte record fills a 1000-byte segment
     expect(source.logBytes).toBeGreaterThan(10_000);
     seen.slice(0, 6).forEach((r) => settleRecord(r, 'delivered'));
     await source.close();
     await source.closeLog();
     // Settled segments are gone; the 4 unsettled records stay, to be replayed.
-    expect((await readdir(logDir)).length).toBe(4);
+    expect(await segments(logDir)).toHaveLength(4);
     const again = await openDirectPut({ logDir, segmentBytes: 1000 });
     const replayed = collect(again);
     expect(replayed.map((r) => r.recordId)).toEqual(seen.slice(6).map((r) => r.recordId));
@@ -149,6 +152,76 @@ describe('openDirectPut', () => {
     await again.close();
     await again.closeLog();
     expect(await readdir(logDir)).toEqual([]);
+  });
+
+  it('should replay after a crash only the records that the checkpoint does not show as settled', async () => {
+    const logDir = await tempDir();
+    const source = await openDirectPut({ logDir });
+    const seen = collect(source);
+    await source.putRecordBatch(Array.from({ length: 10 }, (_, i) => ({ Data: `r${i}` })));
+    // Settled out of order, all in one segment that is still open.
+    for (const i of [0, 1, 2, 3, 5, 7]) settleRecord(seen[i], 'delivered');
+    await source.checkpoint();
+    expect(source.budget.inFlightBytes).toBe(4 * 2);
+    // A crash: the process is gone without closing anything; another opens the same log.
+    const again = await openDirectPut({ logDir });
+    expect(collect(again).map(text)).toEqual(['r4', 'r6', 'r8', 'r9']);
+    expect([again.replayedRecords, again.replayedBytes]).toEqual([4, 8]);
+    // Its records keep their ordinals: settling them (after yet another crash) empties the log.
+    const third = await openDirectPut({ logDir });
+    collect(third).forEach((r) => settleRecord(r, 'delivered'));
+    await third.checkpoint();
+    expect(await segments(logDir)).toEqual([]);
+    expect((await openDirectPut({ logDir })).replayedRecords).toBe(0);
+  });
+
+  it('should never let a checkpoint hide a later segment that reuses a number (segment numbers only grow)', async () => {
+    const logDir = await tempDir();
+    const first = await openDirectPut({ logDir, segmentBytes: 10 });
+    const seen = collect(first);
+    await first.putRecord({ Data: 'old record' }); // fills segment 1, which is sealed
+    settleRecord(seen[0], 'delivered'); // segment 1 settled: deleted, and named in the checkpoint
+    await first.checkpoint();
+    expect(await segments(logDir)).toEqual([]);
+    // Crash, restart: no segment is left, but the next one must not be number 1 again.
+    const second = await openDirectPut({ logDir, segmentBytes: 10 });
+    collect(second);
+    await second.putRecord({ Data: 'new record' });
+    expect(await segments(logDir)).toEqual(['segment-00000000000000000002.wal']);
+    const third = await openDirectPut({ logDir, segmentBytes: 10 });
+    expect(collect(third).map(text)).toEqual(['new record']);
+  });
+
+  it('should replay every record when the checkpoint is damaged (more again, never less)', async () => {
+    const logDir = await tempDir();
+    const source = await openDirectPut({ logDir });
+    const seen = collect(source);
+    await source.putRecordBatch([{ Data: 'a' }, { Data: 'b' }]);
+    settleRecord(seen[0], 'delivered');
+    await source.checkpoint();
+    await writeFile(join(logDir, 'settled.json'), '{"nextSequence":2,"segments":[[1,[5,1]]]}');
+    expect(collect(await openDirectPut({ logDir })).map(text)).toEqual(['a', 'b']);
+    await writeFile(join(logDir, 'settled.json'), '{"nextSeq');
+    expect(collect(await openDirectPut({ logDir })).map(text)).toEqual(['a', 'b']);
+  });
+
+  it('should read back segments written in the earlier format (one frame per record, no magic)', async () => {
+    const logDir = await tempDir();
+    const frame = (id: string, data: string): Buffer => {
+      const payload = Buffer.concat([Buffer.alloc(10), Buffer.from(id), Buffer.from(data)]);
+      payload.writeDoubleLE(1_700_000_000_000, 0);
+      payload.writeUInt16LE(id.length, 8);
+      const header = Buffer.alloc(8);
+      header.writeUInt32LE(payload.byteLength, 0);
+      header.writeUInt32LE(crc32(payload), 4);
+      return Buffer.concat([header, payload]);
+    };
+    await writeFile(join(logDir, 'segment-00000000000000000001.wal'), Buffer.concat([frame('id-1', 'one'), frame('id-2', 'two')]));
+    const replayed = collect(await openDirectPut({ logDir }));
+    expect(replayed.map((r) => [r.recordId, text(r), r.approximateArrivalTimestamp])).toEqual([
+      ['id-1', 'one', 1_700_000_000_000],
+      ['id-2', 'two', 1_700_000_000_000],
+    ]);
   });
 
   it('should cut off a torn last frame (a write a crash cut short) and replay the whole frames', async () => {
@@ -211,8 +284,10 @@ describe('openDirectPut', () => {
       }
       expect(source.budget.inFlightBytes).toBeLessThanOrEqual(budget + 100_000);
       expect(source.logBytes).toBeLessThanOrEqual(2 * budget + 2 * 1_048_576);
-      // Virtual time passes: the destination acknowledges what it holds, records settle, room comes back.
+      // Virtual time passes: the destination acknowledges what it holds, records settle, room comes back once
+      // the settlements are in the log's checkpoint.
       scheduler.flush();
+      await source.checkpoint();
     }
     expect(throttled).toBeGreaterThan(0);
     expect(accepted).toBeGreaterThanOrEqual(5 * 40);

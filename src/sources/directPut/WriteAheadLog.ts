@@ -1,18 +1,26 @@
 import type { Buffer } from 'node:buffer';
-import { mkdir, open, readdir, readFile, truncate, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeSegment, encodeEntries, type WalEntry } from './walFormat.js';
+import { decodeSegment, encodeFrame, segmentMagic, type WalEntry } from './walFormat.js';
+import { SettledOrdinals } from './SettledOrdinals.js';
 import { syncDirectory } from './syncDirectory.js';
 
 const SEGMENT_NAME = /^segment-(\d{20})\.wal$/;
+/** The file that records which records of each segment settled. */
+export const CHECKPOINT_FILE = 'settled.json';
 
 /**
- * One file of the log. Its records are counted as they are appended and settled; once the segment is
- * sealed (no more appends go to it) and every record in it settled, the file is deleted.
+ * One file of the log. Its records are numbered in the order they are appended (their ordinals: 0, 1, …)
+ * and counted as they settle; once the segment is sealed (no more appends go to it) and every record in it
+ * settled, the file is deleted.
  */
 export class Segment {
+  /** Records appended (the next record's ordinal). */
+  records = 0;
   /** Records appended and not yet settled. */
   unsettled = 0;
+  /** The ordinals of the records that settled. */
+  settled = new SettledOrdinals();
   /** Bytes appended (written or about to be). */
   bytes = 0;
   /** Appends not yet synced: the file stays open while there are some. */
@@ -29,20 +37,34 @@ export class Segment {
   ) {}
 }
 
-/** A record read back from the log at open, with the segment that holds it. */
+/** A record read back from the log at open, with the segment that holds it and its ordinal there. */
 export interface ReplayedEntry {
   readonly entry: WalEntry;
   readonly segment: Segment;
+  readonly ordinal: number;
+}
+
+/** Where an append went: its segment, and the ordinal of its first entry there (the others follow). */
+export interface Appended {
+  readonly segment: Segment;
+  readonly first: number;
 }
 
 export interface WriteAheadLogOptions {
   /** A segment is sealed once it holds this many bytes; later appends go to a new one. */
   readonly segmentBytes: number;
+  /**
+   * Told, each time a checkpoint reached the disk, the bytes of the records whose settlement it was the first to
+   * record (what {@link WriteAheadLog.settle} was given). Until then a settled record would still be replayed
+   * after a crash.
+   */
+  readonly onCheckpointed?: ((bytes: number) => void) | undefined;
 }
 
 interface PendingWrite {
   readonly segment: Segment;
-  readonly bytes: Buffer;
+  /** The frame of one append (`walFormat`), as buffers to write in order (record data is not copied into it). */
+  readonly buffers: Buffer[];
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
 }
@@ -58,7 +80,8 @@ interface PendingWrite {
  *
  * Appends are written at once, in order, by one write loop; one sync loop `fdatasync`s the segments written
  * to and acknowledges every append whose write finished before the sync began, so many concurrent requests
- * share one sync and the disk is never idle while there is something to sync. `append` resolves once its
+ * share one sync and the disk is never idle while there is something to sync. Writes and syncs run on libuv's
+ * thread pool: the event loop never waits on the disk. Each append is one frame with one checksum. `append` resolves once its
  * entries are on disk (written, synced, and a new segment's directory entry synced). Appends are written in the order they were
  * made. At {@link WriteAheadLog.open} every segment is read back: a torn last frame (a write a crash cut
  * short, never acknowledged) is cut off, and the whole frames are returned to be emitted again. New
@@ -68,6 +91,14 @@ interface PendingWrite {
  *
  * After a failed write the log refuses every later append with that error: what reached the disk is
  * unknown, so nothing more is acknowledged; records already acknowledged stay in the log.
+ *
+ * Settled records are also recorded in a checkpoint (`settled.json`: per segment, the ranges of ordinals that
+ * settled), written in the background after settlements (a microtask later, so a whole delivered batch goes in
+ * one write), atomically (aside, fdatasync, rename, directory fsync), never on the path of an append. At open,
+ * the records it names are skipped, so a crash delivers again only what the last checkpoint on disk did not
+ * show as settled, not whole segments. {@link WriteAheadLogOptions.onCheckpointed} says when a settlement is
+ * on disk: a caller that holds a record's bytes in its budget until then bounds what a crash replays by that
+ * budget. The checkpoint also keeps the next segment number, so a number named in it is never reused.
  */
 export class WriteAheadLog {
   #segments = new Set<Segment>();
@@ -85,7 +116,14 @@ export class WriteAheadLog {
   #syncing: Promise<void> | undefined;
   #failure: unknown;
   #deletions = new Set<Promise<void>>();
+  /** Segments being deleted: still named in checkpoints until their file is gone. */
+  #unlinking = new Set<Segment>();
   #syncs = 0;
+  /** Bytes of records settled since the last checkpoint snapshot. */
+  #settledBytes = 0;
+  #checkpointDirty = false;
+  #checkpointing: Promise<void> | undefined;
+  #checkpoints = 0;
 
   private constructor(
     readonly dir: string,
@@ -99,25 +137,32 @@ export class WriteAheadLog {
   static async open(dir: string, options: WriteAheadLogOptions): Promise<{ log: WriteAheadLog; replayed: ReplayedEntry[] }> {
     await mkdir(dir, { recursive: true });
     const names = (await readdir(dir)).filter((n) => SEGMENT_NAME.test(n)).sort();
+    const checkpoint = await readCheckpoint(join(dir, CHECKPOINT_FILE));
     const last = names.length === 0 ? 0 : Number(SEGMENT_NAME.exec(names[names.length - 1]!)![1]);
-    const log = new WriteAheadLog(dir, options, last + 1);
+    const log = new WriteAheadLog(dir, options, Math.max(last + 1, checkpoint.nextSequence));
     const replayed: ReplayedEntry[] = [];
     for (const name of names) {
       const path = join(dir, name);
+      const sequence = Number(SEGMENT_NAME.exec(name)![1]);
       const bytes = await readFile(path);
       const { entries, validBytes } = decodeSegment(bytes);
-      if (entries.length === 0) {
+      const settled = checkpoint.settled.get(sequence) ?? new SettledOrdinals();
+      const unsettled: ReplayedEntry[] = [];
+      const segment = new Segment(sequence, path, true);
+      entries.forEach((entry, ordinal) => settled.has(ordinal) || unsettled.push({ entry, segment, ordinal }));
+      if (unsettled.length === 0) {
         await unlink(path);
         continue;
       }
       if (validBytes < bytes.byteLength) await truncate(path, validBytes);
-      const segment = new Segment(Number(SEGMENT_NAME.exec(name)![1]), path, true);
       segment.sealed = true;
       segment.bytes = validBytes;
-      segment.unsettled = entries.length;
+      segment.records = entries.length;
+      segment.unsettled = unsettled.length;
+      segment.settled = settled;
       log.#segments.add(segment);
       log.#bytes += validBytes;
-      for (const entry of entries) replayed.push({ entry, segment });
+      for (const r of unsettled) replayed.push(r);
     }
     return { log, replayed };
   }
@@ -137,14 +182,20 @@ export class WriteAheadLog {
     return this.#segments.size;
   }
 
+  /** How many checkpoints were written. */
+  get checkpoints(): number {
+    return this.#checkpoints;
+  }
+
   /**
-   * Appends `entries` and resolves with the segment that holds them once they are durable. Counts them as
-   * unsettled in that segment at once (settle each with {@link WriteAheadLog.settle} after it resolved, or
+   * Appends `entries` and resolves with where they went once they are durable. Counts them as unsettled in
+   * that segment at once (settle each with {@link WriteAheadLog.settle} after it resolved, or
    * {@link WriteAheadLog.abandon} them all if it rejected).
    */
-  append(entries: readonly WalEntry[]): Promise<Segment> {
+  append(entries: readonly WalEntry[]): Promise<Appended> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    const bytes = encodeEntries(entries);
+    const frame = encodeFrame(entries);
+    const count = entries.length;
     let segment = this.#current;
     if (segment === undefined || segment.sealed) {
       const sequence = this.#nextSequence++;
@@ -152,25 +203,43 @@ export class WriteAheadLog {
       this.#segments.add(segment);
       this.#current = segment;
     }
-    segment.unsettled += entries.length;
-    segment.bytes += bytes.byteLength;
-    this.#bytes += bytes.byteLength;
+    // A new segment's first write starts the file with the format's magic.
+    const buffers = segment.bytes === 0 ? [segmentMagic(), ...frame.buffers] : frame.buffers;
+    const byteLength = frame.byteLength + (segment.bytes === 0 ? segmentMagic().byteLength : 0);
+    const appended: Appended = { segment, first: segment.records };
+    segment.records += count;
+    segment.unsettled += count;
+    segment.bytes += byteLength;
+    this.#bytes += byteLength;
     if (segment.bytes >= this.options.segmentBytes) segment.sealed = true;
     segment.unsynced++;
-    const done = new Promise<Segment>((resolve, reject) => this.#pending.push({ segment, bytes, resolve: () => resolve(segment), reject }));
+    const done = new Promise<Appended>((resolve, reject) =>
+      this.#pending.push({ segment, buffers, resolve: () => resolve(appended), reject }),
+    );
     this.#writing ??= this.#writeLoop();
     return done;
   }
 
-  /** Counts `count` records of `segment` as settled; deletes the segment once sealed and all settled. */
-  settle(segment: Segment, count = 1): void {
-    segment.unsettled -= count;
+  /**
+   * Counts the record `ordinal` of `segment` (of `bytes` bytes, for {@link WriteAheadLogOptions.onCheckpointed})
+   * as settled: the next checkpoint records it; the segment is deleted once sealed and all settled.
+   */
+  settle(segment: Segment, ordinal: number, bytes: number): void {
+    segment.settled.add(ordinal);
+    segment.unsettled--;
+    this.#settledBytes += bytes;
     if (segment.unsettled === 0 && segment.sealed) this.#delete(segment);
+    this.#checkpointSoon();
   }
 
-  /** Counts the entries of an append that failed as settled: they were never acknowledged. */
-  abandon(segment: Segment, count: number): void {
-    this.settle(segment, count);
+  /** Counts the `count` entries of an append that failed as settled: they were never acknowledged. */
+  abandon({ segment, first }: Appended, count: number): void {
+    for (let i = 0; i < count; i++) this.settle(segment, first + i, 0);
+  }
+
+  /** Resolves once every settlement made so far is in a checkpoint on disk, and every segment they emptied deleted. */
+  async checkpoint(): Promise<void> {
+    while (this.#checkpointing !== undefined || this.#deletions.size > 0) await Promise.all([this.#checkpointing, ...this.#deletions]);
   }
 
   /**
@@ -187,6 +256,42 @@ export class WriteAheadLog {
       segment.handle = undefined;
     }
     await Promise.all(this.#deletions);
+    await this.checkpoint();
+    // An empty log needs no checkpoint; otherwise the last one says what settled in the segments left.
+    if (this.#segments.size === 0) await unlink(join(this.dir, CHECKPOINT_FILE)).catch(() => undefined);
+    else {
+      this.#checkpointSoon();
+      await this.checkpoint();
+    }
+  }
+
+  /** Writes a checkpoint a microtask from now (settlements made meanwhile go in the same one), and again while more come. */
+  #checkpointSoon(): void {
+    this.#checkpointDirty = true;
+    this.#checkpointing ??= this.#checkpointLoop();
+  }
+
+  async #checkpointLoop(): Promise<void> {
+    await null; // let a batch's settlements, made in one synchronous loop, all reach this checkpoint
+    while (this.#checkpointDirty) {
+      this.#checkpointDirty = false;
+      const bytes = this.#settledBytes;
+      this.#settledBytes = 0;
+      const segments: Array<[number, number[]]> = [];
+      for (const s of [...this.#segments, ...this.#unlinking])
+        if (s.settled.rangeCount > 0) segments.push([s.sequence, s.settled.toJSON()]);
+      segments.sort((a, b) => a[0] - b[0]);
+      const text = JSON.stringify({ nextSequence: this.#nextSequence, segments });
+      try {
+        await writeDurably(this.dir, CHECKPOINT_FILE, text);
+        this.#checkpoints++;
+      } catch {
+        // The checkpoint on disk stays the previous one (the rename is atomic): a crash would deliver more
+        // again, never less. The next settlement tries again.
+      }
+      this.options.onCheckpointed?.(bytes);
+    }
+    this.#checkpointing = undefined;
   }
 
   /** Writes pending appends in order, each segment's share with one writev, and hands them to the sync loop. */
@@ -198,7 +303,7 @@ export class WriteAheadLog {
         for (let i = 0; i < writes.length; ) {
           const segment = writes[i]!.segment;
           const buffers: Buffer[] = [];
-          for (; i < writes.length && writes[i]!.segment === segment; i++) buffers.push(writes[i]!.bytes);
+          for (; i < writes.length && writes[i]!.segment === segment; i++) for (const b of writes[i]!.buffers) buffers.push(b);
           if (segment.handle === undefined) {
             segment.handle = await open(segment.path, 'a');
             if (!segment.created) this.#directoryDirty = true;
@@ -267,12 +372,14 @@ export class WriteAheadLog {
     if (this.#current === segment) this.#current = undefined;
     const handle = segment.handle;
     segment.handle = undefined;
+    this.#unlinking.add(segment);
     const deletion = (async () => {
       await handle?.close();
       await unlink(segment.path).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
       });
-    })().catch(() => undefined); // a segment that could not be deleted is replayed (and delivered again) at the next open
+      this.#unlinking.delete(segment); // gone: later checkpoints need not name it
+    })().catch(() => undefined); // a segment that could not be deleted stays named in checkpoints, so its records are not replayed
     this.#deletions.add(deletion);
     void deletion.then(() => this.#deletions.delete(deletion));
   }
@@ -300,5 +407,41 @@ async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<void> {
       }
     }
     rest = left;
+  }
+}
+
+/** Writes `name` in `dir` so that it is either the old file or the whole new one, on disk: aside, fdatasync, rename, directory fsync. */
+async function writeDurably(dir: string, name: string, text: string): Promise<void> {
+  const temp = join(dir, `.${name}.tmp`);
+  const handle = await open(temp, 'w');
+  try {
+    await handle.writeFile(text);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, join(dir, name));
+  await syncDirectory(dir);
+}
+
+/** What a checkpoint file says; nothing settled when there is none or it cannot be read (then a crash replays more, never less). */
+async function readCheckpoint(path: string): Promise<{ nextSequence: number; settled: Map<number, SettledOrdinals> }> {
+  const none = { nextSequence: 0, settled: new Map<number, SettledOrdinals>() };
+  let parsed: { nextSequence?: unknown; segments?: unknown };
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8')) as typeof parsed;
+  } catch {
+    return none;
+  }
+  try {
+    if (!Number.isSafeInteger(parsed.nextSequence) || !Array.isArray(parsed.segments)) return none;
+    const settled = new Map<number, SettledOrdinals>();
+    for (const entry of parsed.segments as unknown[]) {
+      if (!Array.isArray(entry) || !Number.isSafeInteger(entry[0]) || !Array.isArray(entry[1])) return none;
+      settled.set(entry[0] as number, new SettledOrdinals(entry[1] as unknown[]));
+    }
+    return { nextSequence: parsed.nextSequence as number, settled };
+  } catch {
+    return none;
   }
 }

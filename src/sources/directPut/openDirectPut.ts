@@ -9,7 +9,7 @@ import { FirehoseApiError } from './FirehoseApiError.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_RECORD_BYTES, SLOW_DOWN } from './limits.js';
 import { checkDirectPutOptions, type DirectPutConfig, type DirectPutOptions } from './options.js';
 import type { WalEntry } from './walFormat.js';
-import { WriteAheadLog, type Segment } from './WriteAheadLog.js';
+import { WriteAheadLog, type ReplayedEntry, type Segment } from './WriteAheadLog.js';
 
 /** One record to put, as in Firehose's API (`Record`): bytes, or a string sent as UTF-8. */
 export interface PutRecordEntry {
@@ -57,8 +57,15 @@ export interface DirectPut {
   readonly logBytes: number;
   /** How many group commits the log ran (each one write and one sync for every put that arrived meanwhile). */
   readonly logSyncs: number;
-  /** How many records were read back from the log at open. */
+  /** How many records were read back from the log at open (those its checkpoint did not show as settled). */
   readonly replayedRecords: number;
+  /** Their bytes: at most `maxInFlightBytes` plus one record, whatever the crash. */
+  readonly replayedBytes: number;
+  /**
+   * Resolves once every settlement so far is recorded in the log's checkpoint on disk (and its bytes released
+   * from {@link DirectPut.budget}): a crash after it does not deliver those records again.
+   */
+  checkpoint(): Promise<void>;
   /** Whether the source accepts puts (false once closing). */
   readonly accepting: boolean;
 }
@@ -79,9 +86,11 @@ export interface DirectPut {
  * `maxInFlightBytes`, or the log holds `maxLogBytes`, a record is refused with `ServiceUnavailableException`
  * "Slow down." (in a batch, per record: the others are accepted). Accepted records are appended to the log in
  * `logDir` and answered once written and synced; concurrent puts share one sync (group commit). Their
- * settlements release the budget and delete log segments once all their records settled. At open, every
- * record still in the log (not known to be settled when the process stopped) is read back and emitted
- * first, with its record id and arrival time: delivery is at least once, a crash may deliver some twice.
+ * settlements are recorded in the log's checkpoint (in the background, a few per second at most one write
+ * behind), which then releases their bytes from the budget; a segment is deleted once all its records settled.
+ * At open, every record still in the log that the checkpoint does not show as settled is read back and emitted
+ * first, with its record id and arrival time: delivery is at least once, and a crash delivers again at most
+ * the records whose bytes were in the budget then (`maxInFlightBytes`, plus one record).
  *
  * ## Example
  * ```ts
@@ -97,8 +106,14 @@ export interface DirectPut {
  */
 export async function openDirectPut(options: DirectPutOptions): Promise<DirectPut> {
   const config = checkDirectPutOptions(options);
-  const { log, replayed } = await WriteAheadLog.open(config.logDir, { segmentBytes: config.segmentBytes });
-  return new DirectPutSource(config, log, replayed);
+  const budget = new InFlightBudget(config.maxInFlightBytes);
+  const { log, replayed } = await WriteAheadLog.open(config.logDir, {
+    segmentBytes: config.segmentBytes,
+    // A record's bytes stay in the budget until its settlement is in a checkpoint on disk: what a crash can
+    // replay is therefore never more than the budget.
+    onCheckpointed: (bytes) => budget.release(bytes),
+  });
+  return new DirectPutSource(config, budget, log, replayed);
 }
 
 /** Whether a record was accepted (its index in the request) or refused, while a request is being handled. */
@@ -111,6 +126,7 @@ class DirectPutSource implements DirectPut {
   readonly budget: InFlightBudget;
   readonly records: Observable<FirehoseRecord>;
   readonly replayedRecords: number;
+  readonly replayedBytes: number;
   #subscriber: Subscriber<FirehoseRecord> | undefined;
   #subscribed = false;
   /** Durable records waiting for a subscriber. */
@@ -123,15 +139,19 @@ class DirectPutSource implements DirectPut {
 
   constructor(
     private readonly config: DirectPutConfig,
+    budget: InFlightBudget,
     private readonly log: WriteAheadLog,
-    replayed: ReadonlyArray<{ entry: WalEntry; segment: Segment }>,
+    replayed: readonly ReplayedEntry[],
   ) {
-    this.budget = new InFlightBudget(config.maxInFlightBytes);
+    this.budget = budget;
     this.replayedRecords = replayed.length;
-    for (const { entry, segment } of replayed) {
+    let replayedBytes = 0;
+    for (const { entry, segment, ordinal } of replayed) {
+      replayedBytes += entry.data.byteLength;
       this.budget.take(entry.data.byteLength);
-      this.#queue.push(this.#record(entry, segment));
+      this.#queue.push(this.#record(entry, segment, ordinal));
     }
+    this.replayedBytes = replayedBytes;
     this.records = new Observable<FirehoseRecord>((subscriber) => {
       if (this.#subscribed) {
         subscriber.error(new Error(`direct PUT stream ${config.streamName}: its records can be subscribed to only once`));
@@ -224,6 +244,10 @@ class DirectPutSource implements DirectPut {
     return this.log.close();
   }
 
+  checkpoint(): Promise<void> {
+    return this.log.checkpoint();
+  }
+
   /** Takes the budget for one PutRecord's data, appends it and answers its id; throws Firehose's error when the log fails. */
   async #accept(datas: Uint8Array[]): Promise<string[]> {
     for (const d of datas) this.budget.take(d.byteLength);
@@ -243,8 +267,8 @@ class DirectPutSource implements DirectPut {
     const appended = this.log.append(entries);
     this.#underWay.add(appended);
     try {
-      const segment = await appended;
-      for (const entry of entries) this.#emit(this.#record(entry, segment));
+      const { segment, first } = await appended;
+      for (let i = 0; i < entries.length; i++) this.#emit(this.#record(entries[i]!, segment, first + i));
       return entries.map((e) => e.recordId);
     } catch (err) {
       for (const d of datas) this.budget.release(d.byteLength);
@@ -254,20 +278,15 @@ class DirectPutSource implements DirectPut {
     }
   }
 
-  #record(entry: WalEntry, segment: Segment): FirehoseRecord {
+  /** The record of a durable entry, whose settlement tells the log (which releases its bytes from the budget once checkpointed). */
+  #record(entry: WalEntry, segment: Segment, ordinal: number): FirehoseRecord {
     const record: FirehoseRecord = {
       recordId: entry.recordId,
       data: entry.data,
       approximateArrivalTimestamp: entry.approximateArrivalTimestamp,
     };
     const size = entry.data.byteLength;
-    return attachSettlement(
-      record,
-      new Settlement(() => {
-        this.budget.release(size);
-        this.log.settle(segment);
-      }),
-    );
+    return attachSettlement(record, new Settlement(() => this.log.settle(segment, ordinal, size)));
   }
 
   #emit(record: FirehoseRecord): void {
