@@ -43,6 +43,8 @@ describe('loading the package', () => {
     expect(awsSdk(modules)).toEqual([]);
     // Nor the native Snappy addon, loaded when Snappy is first used.
     expect(modules.filter((url) => url.includes('/node_modules/snappy/'))).toEqual([]);
+    // Nor the Parquet writer, loaded with the first Parquet file.
+    expect(modules.filter((url) => url.includes('/node_modules/hyparquet'))).toEqual([]);
   }, 120_000);
 
   it('should load no AWS SDK module for the CLI (rx-firehose --help)', () => {

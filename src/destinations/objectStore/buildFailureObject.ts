@@ -1,3 +1,4 @@
+import { extensionOf } from '../../codecs/compression.js';
 import { arrivalTimeOf } from '../../records/arrivalTimeOf.js';
 import type { FailureRecord } from '../Destination.js';
 import type { ObjectStoreLayout } from './objectStoreOptions.js';
@@ -23,8 +24,10 @@ export async function buildFailureObject(
     if (arrival < oldest) oldest = arrival;
   }
   const seed = `${batchId}/${errorOutputType}`;
+  // Failure records are JSON lines even when delivered objects are Parquet: they keep the compression's extension.
+  const failureLayout = layout.conversion === undefined ? layout : { ...layout, extension: extensionOf(layout.compression) };
   return layOutObject(
-    layout,
+    failureLayout,
     oldest,
     seed,
     (random) => layout.keys.errorPrefixFor(errorOutputType, { arrivalMs: oldest, random }),
