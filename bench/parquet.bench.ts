@@ -53,7 +53,14 @@ async function medianMs(work: () => Promise<unknown>, rounds: number): Promise<n
 export async function benchParquet(): Promise<void> {
   const batch = records(100_000);
   const inputMiB = batch.reduce((n, r) => n + r.data.byteLength, 0) / MIB;
-  const gzipMs = await medianMs(() => compress('GZIP', batch.map((r) => r.data)), 3);
+  const gzipMs = await medianMs(
+    () =>
+      compress(
+        'GZIP',
+        batch.map((r) => r.data),
+      ),
+    3,
+  );
   const rate = (ms: number) => `${(inputMiB / (ms / 1000)).toFixed(1)} MiB/s`;
   const lines = [`gzip JSON ${rate(gzipMs)}`];
   for (const compression of ['SNAPPY', 'GZIP'] as const) {

@@ -42,7 +42,10 @@ export async function writeParquetRows(
   const buffer = parquetWriteBuffer({
     columnData,
     codec: compression,
-    compressors: { GZIP: (input: Uint8Array) => gzipSync(input), SNAPPY: (input: Uint8Array) => compressSync(Buffer.from(input.buffer, input.byteOffset, input.byteLength)) },
+    compressors: {
+      GZIP: (input: Uint8Array) => gzipSync(input),
+      SNAPPY: (input: Uint8Array) => compressSync(Buffer.from(input.buffer, input.byteOffset, input.byteLength)),
+    },
     rowGroupSize: Math.max(rows.length, 1),
     pageSize: pageSizeBytes,
     createdBy: 'rx-firehose (hyparquet-writer)',
