@@ -7,6 +7,7 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { directoryDestination, InvalidOptionError, parquetConversion, toRecords, type ParquetColumn } from '../../../src/index.js';
 import { bufferBySizeOrTime, deliverTo } from '../../../src/index.js';
+import { trackSettlements } from '../../../src/testing/index.js';
 import { filesUnder } from '../../config/support.js';
 import { useDuckDb } from './readParquet.js';
 
@@ -102,6 +103,58 @@ describe('parquetConversion with a directory destination', () => {
       'DataFormatConversion.SchemaMismatch',
     ]);
     expect(failures[2].errorMessage).toContain('"clicks"');
+  });
+
+  it('should settle every record exactly once: delivered ones after the Parquet object, failed ones after their failure records', async () => {
+    const records = ['{"user":"a"}', 'nope', '{"clicks":"x"}', '{"user":"b"}'].map((data, i) => ({
+      recordId: `r${i}`,
+      data: Buffer.from(data),
+      approximateArrivalTimestamp: 1_000,
+    }));
+    const log = trackSettlements(records);
+    const lake = directoryDestination({ path: dir, dataFormatConversion: parquetConversion({ columns }), fsync: false });
+    await lastValueFrom(from(records).pipe(bufferBySizeOrTime({ maxBytes: 64 << 20 }), deliverTo(lake, { errorOutput: lake })));
+    expect(log.unsettled()).toEqual([]);
+    expect([0, 1, 2, 3].map((i) => log.count(i))).toEqual([1, 1, 1, 1]);
+    expect(log.events.map((e) => [e.index, e.outcome]).sort()).toEqual([
+      [0, 'delivered'],
+      [1, 'failed'],
+      [2, 'failed'],
+      [3, 'delivered'],
+    ]);
+  });
+
+  it('should write one Parquet file, of one row group, per partition with dynamic partitioning', async () => {
+    const records = [
+      { data: '{"user":"a1"}', partitionKeys: { team: 'a' } },
+      { data: '{"user":"b1"}', partitionKeys: { team: 'b' } },
+      { data: '{"user":"a2"}', partitionKeys: { team: 'a' } },
+      { data: '{"clicks":0.5}', partitionKeys: { team: 'b' } },
+    ].map((r, i) => ({ ...r, recordId: `r${i}`, data: Buffer.from(r.data), approximateArrivalTimestamp: 1_000 }));
+    const lake = directoryDestination({
+      path: dir,
+      prefix: 'team=!{partitionKeyFromLambda:team}/',
+      errorOutputPrefix: 'errors/!{firehose:error-output-type}/',
+      dynamicPartitioning: true,
+      dataFormatConversion: parquetConversion({ columns }),
+      fsync: false,
+    });
+    await lastValueFrom(from(records).pipe(bufferBySizeOrTime({ maxBytes: 64 << 20 }), deliverTo(lake, { errorOutput: lake })));
+    const files = await filesUnder(dir);
+    const byTeam = new Map<string, unknown[]>();
+    for (const [key, body] of files) {
+      const team = /^team=(\w+)\//.exec(key)?.[1];
+      if (team === undefined) continue;
+      expect(key).toMatch(/\.parquet$/);
+      const back = await duck.read(body);
+      expect(back.rowGroups).toBe(1);
+      byTeam.set(
+        team,
+        back.rows.map((r) => r.user),
+      );
+    }
+    expect(Object.fromEntries(byTeam)).toEqual({ a: ['a1', 'a2'], b: ['b1'] });
+    expect([...files.keys()].filter((k) => k.startsWith('errors/format-conversion-failed/'))).toHaveLength(1);
   });
 
   it('should write nothing but the failures when no record converts', async () => {
