@@ -1,7 +1,7 @@
 // Firehose data-transformation blueprints for Apache access logs: self-contained (only type imports), so
 // this file, compiled, is a Lambda function as it is. Handlers: `apacheLogToJson`, `apacheLogToCsv`.
 import { Buffer } from 'node:buffer';
-import type { FirehoseTransformationEvent, FirehoseTransformationResult } from '../transform/lambdaContract.js';
+import type { BlueprintEvent, BlueprintResult } from './BlueprintTypes.js';
 
 /** One access log line, parsed: the Common Log Format's fields, and the Combined format's referer and agent. */
 export interface ApacheLogEntry {
@@ -59,7 +59,7 @@ export function parseApacheLogLine(line: string): ApacheLogEntry | undefined {
  * accessLog$.pipe(transformWithLambda(apacheLogToJson));
  * ```
  */
-export async function apacheLogToJson(event: FirehoseTransformationEvent): Promise<FirehoseTransformationResult> {
+export async function apacheLogToJson(event: BlueprintEvent): Promise<BlueprintResult> {
   return eachLine(event, (entry) => `${JSON.stringify(entry)}\n`);
 }
 
@@ -68,11 +68,11 @@ export async function apacheLogToJson(event: FirehoseTransformationEvent): Promi
  * break) and a newline, in the order `host,ident,authuser,date,request,status,size,referer,agent`; a
  * missing value is an empty field. A record that is not an access log line is `ProcessingFailed`.
  */
-export async function apacheLogToCsv(event: FirehoseTransformationEvent): Promise<FirehoseTransformationResult> {
+export async function apacheLogToCsv(event: BlueprintEvent): Promise<BlueprintResult> {
   return eachLine(event, (entry) => `${FIELDS.map((f) => csvField(entry[f])).join(',')}\n`);
 }
 
-function eachLine(event: FirehoseTransformationEvent, format: (entry: ApacheLogEntry) => string): FirehoseTransformationResult {
+function eachLine(event: BlueprintEvent, format: (entry: ApacheLogEntry) => string): BlueprintResult {
   return {
     records: event.records.map(({ recordId, data }) => {
       const entry = parseApacheLogLine(Buffer.from(data, 'base64').toString('utf8'));

@@ -3,11 +3,7 @@
 // (or one made by `cloudWatchLogsProcessor`).
 import { Buffer } from 'node:buffer';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type {
-  FirehoseTransformationEvent,
-  FirehoseTransformationResult,
-  FirehoseTransformationResultRecord,
-} from '../transform/lambdaContract.js';
+import type { BlueprintEvent, BlueprintResult } from './BlueprintTypes.js';
 
 /** Options of {@link cloudWatchLogsProcessor}. */
 export interface CloudWatchLogsProcessorOptions {
@@ -64,15 +60,13 @@ const RECORD_OVERHEAD_BYTES = 64;
  * subscriptionRecords$.pipe(transformWithLambda(handler));
  * ```
  */
-export function cloudWatchLogsProcessor(
-  options: CloudWatchLogsProcessorOptions = {},
-): (event: FirehoseTransformationEvent) => Promise<FirehoseTransformationResult> {
+export function cloudWatchLogsProcessor(options: CloudWatchLogsProcessorOptions = {}): (event: BlueprintEvent) => Promise<BlueprintResult> {
   const maxResponseBytes = options.maxResponseBytes ?? 6_000_000;
   const maxReingestedBytes = options.maxReingestedBytes ?? 1_000_000;
   return async (event) => {
     let responseBytes = 16; // {"records":[]}
     const overflow: Subscription[] = [];
-    const records = event.records.map(({ recordId, data }): FirehoseTransformationResultRecord => {
+    const records = event.records.map(({ recordId, data }): BlueprintResult['records'][number] => {
       let payload: Subscription;
       try {
         payload = JSON.parse(gunzipSync(Buffer.from(data, 'base64')).toString('utf8')) as Subscription;
@@ -121,5 +115,4 @@ function split(payload: Subscription, maxBytes: number): Uint8Array[] {
  * The CloudWatch Logs subscription processor with its defaults and no re-ingestion: messages out, control
  * messages dropped, what does not fit in a 6 MB response `ProcessingFailed`. See {@link cloudWatchLogsProcessor}.
  */
-export const cloudWatchLogsToMessages: (event: FirehoseTransformationEvent) => Promise<FirehoseTransformationResult> =
-  cloudWatchLogsProcessor();
+export const cloudWatchLogsToMessages: (event: BlueprintEvent) => Promise<BlueprintResult> = cloudWatchLogsProcessor();

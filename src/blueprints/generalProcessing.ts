@@ -1,7 +1,7 @@
 // A Firehose data-transformation blueprint: self-contained (only type imports), so this file, compiled, is
 // a Lambda function as it is. Handler: `generalProcessing`.
 import { Buffer } from 'node:buffer';
-import type { FirehoseTransformationEvent, FirehoseTransformationResult } from '../transform/lambdaContract.js';
+import type { BlueprintEvent, BlueprintResult } from './BlueprintTypes.js';
 
 /**
  * The general processing template: every record comes back `Ok`, its data unchanged. Copy this file and
@@ -16,7 +16,7 @@ import type { FirehoseTransformationEvent, FirehoseTransformationResult } from '
  * records$.pipe(transformWithLambda(generalProcessing));
  * ```
  */
-export async function generalProcessing(event: FirehoseTransformationEvent): Promise<FirehoseTransformationResult> {
+export async function generalProcessing(event: BlueprintEvent): Promise<BlueprintResult> {
   return {
     records: event.records.map(({ recordId, data }) => {
       let out: string | null;

@@ -6,3 +6,4 @@ export { apacheLogToJson, apacheLogToCsv, parseApacheLogLine, type ApacheLogEntr
 export { syslogToJson, syslogToCsv, parseSyslogLine, type SyslogEntry } from './syslog.js';
 export { cloudWatchLogsProcessor, cloudWatchLogsToMessages, type CloudWatchLogsProcessorOptions } from './cloudWatchLogs.js';
 export { kplAggregatedToRecords, kplUserRecords } from './kplAggregated.js';
+export type { BlueprintEvent, BlueprintResult } from './BlueprintTypes.js';

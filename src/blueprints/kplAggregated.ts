@@ -2,7 +2,7 @@
 // (only type imports), so this file, compiled, is a Lambda function as it is. Handler: `kplAggregatedToRecords`.
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import type { FirehoseTransformationEvent, FirehoseTransformationResult } from '../transform/lambdaContract.js';
+import type { BlueprintEvent, BlueprintResult } from './BlueprintTypes.js';
 
 const MAGIC = Buffer.from([0xf3, 0x89, 0x9a, 0xc2]);
 const MD5_BYTES = 16;
@@ -89,7 +89,7 @@ function* fields(message: Uint8Array): Generator<{ number: number; bytes?: Uint8
  * kinesisRecords$.pipe(transformWithLambda(kplAggregatedToRecords));
  * ```
  */
-export async function kplAggregatedToRecords(event: FirehoseTransformationEvent): Promise<FirehoseTransformationResult> {
+export async function kplAggregatedToRecords(event: BlueprintEvent): Promise<BlueprintResult> {
   return {
     records: event.records.map(({ recordId, data }) => {
       let users: Uint8Array[] | undefined;

@@ -1,7 +1,7 @@
 // Firehose data-transformation blueprints for syslog: self-contained (only type imports), so this file,
 // compiled, is a Lambda function as it is. Handlers: `syslogToJson`, `syslogToCsv`.
 import { Buffer } from 'node:buffer';
-import type { FirehoseTransformationEvent, FirehoseTransformationResult } from '../transform/lambdaContract.js';
+import type { BlueprintEvent, BlueprintResult } from './BlueprintTypes.js';
 
 /** One syslog message, parsed (RFC 5424 or RFC 3164); fields a format does not have are `null`. */
 export interface SyslogEntry {
@@ -122,7 +122,7 @@ function parse3164(text: string): SyslogEntry | undefined {
  * syslog$.pipe(transformWithLambda(syslogToJson));
  * ```
  */
-export async function syslogToJson(event: FirehoseTransformationEvent): Promise<FirehoseTransformationResult> {
+export async function syslogToJson(event: BlueprintEvent): Promise<BlueprintResult> {
   return eachLine(event, (entry) => `${JSON.stringify(entry)}\n`);
 }
 
@@ -131,7 +131,7 @@ export async function syslogToJson(event: FirehoseTransformationEvent): Promise<
  * `format,priority,facility,severity,timestamp,hostname,appName,procId,msgId,structuredData,message`, a
  * missing value an empty field, the structured data as JSON text. Neither format → `ProcessingFailed`.
  */
-export async function syslogToCsv(event: FirehoseTransformationEvent): Promise<FirehoseTransformationResult> {
+export async function syslogToCsv(event: BlueprintEvent): Promise<BlueprintResult> {
   return eachLine(
     event,
     (entry) => `${CSV_FIELDS.map((f) => csvField(f === 'structuredData' ? JSONOrNull(entry.structuredData) : entry[f])).join(',')}\n`,
@@ -142,7 +142,7 @@ function JSONOrNull(value: unknown): string | null {
   return value === null ? null : JSON.stringify(value);
 }
 
-function eachLine(event: FirehoseTransformationEvent, format: (entry: SyslogEntry) => string): FirehoseTransformationResult {
+function eachLine(event: BlueprintEvent, format: (entry: SyslogEntry) => string): BlueprintResult {
   return {
     records: event.records.map(({ recordId, data }) => {
       const entry = parseSyslogLine(Buffer.from(data, 'base64').toString('utf8'));
