@@ -5,7 +5,7 @@ import { dataOf } from '../../records/dataOf.js';
 import type { DataFormatConversion } from './DataFormatConversion.js';
 import { FormatConversionError } from './FormatConversionError.js';
 import { PARQUET_COLUMN_TYPES, type ParquetColumn, type ParquetCompression, type ParquetRow } from './ParquetColumn.js';
-import { rowOf } from './rowOf.js';
+import { rowsOf } from './rowsOf.js';
 import { writeParquetRows } from './writeParquetRows.js';
 
 /** Options of {@link parquetConversion}. */
@@ -33,7 +33,8 @@ const MAX_COLUMNS = 1000;
  *
  * Give it to an object store destination (`s3Destination`, `directoryDestination`) as
  * `dataFormatConversion`: every object the destination writes is then one Parquet file (named `….parquet`)
- * holding the batch's records as one row group, and records that are not a JSON object or whose fields do
+ * holding the batch's records as one row group (a row per JSON object: a record may hold several written one
+ * after the other), and records that are not JSON objects or whose fields do
  * not fit their columns go to the error output under `format-conversion-failed/`, the others are
  * delivered. Buffer at least 64 MiB, as Firehose requires with conversion on.
  *
@@ -88,16 +89,16 @@ export function parquetConversion(options: ParquetConversionOptions): DataFormat
 
   // Rows of records that passed `check`, for `encode` (the same record objects reach it): each record is
   // parsed once. Weak, so rows of batches that never reach `encode` (unsubscribed) are not kept.
-  const rows = new WeakMap<object, ParquetRow>();
+  const rows = new WeakMap<object, ParquetRow[]>();
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  const convert = (record: unknown): ParquetRow => {
+  const convert = (record: unknown): ParquetRow[] => {
     let text: string;
     try {
       text = decoder.decode(dataOf(record));
     } catch (err) {
       throw new FormatConversionError('DataFormatConversion.MalformedJson', `the record is not UTF-8 text: ${(err as Error).message}`);
     }
-    return rowOf(text, columns, columnIndex, caseInsensitive);
+    return rowsOf(text, columns, columnIndex, caseInsensitive);
   };
 
   return {
@@ -119,7 +120,7 @@ export function parquetConversion(options: ParquetConversionOptions): DataFormat
       return { items, failed };
     },
     encode(records) {
-      const converted = records.map(
+      const converted = records.flatMap(
         (record) => (typeof record === 'object' && record !== null ? rows.get(record) : undefined) ?? convert(record),
       );
       return writeParquetRows(columns, converted, compression, pageSizeBytes);

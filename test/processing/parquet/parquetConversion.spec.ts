@@ -237,6 +237,28 @@ describe('parquetConversion values', () => {
     ]);
   });
 
+  it('should read several JSON objects written one after the other in a record as rows, and fail the whole record if one fails', async () => {
+    const conversion = parquetConversion({ columns: [{ name: 'v', type: 'int' }] });
+    const records = [{ data: '{"v":1}{"v":2}\n {"v":"}{"} ' }, { data: '{"v":3} \n{"v":4}\n' }];
+    expect(
+      conversion
+        .check([{ data: '{"v":3}{"v":"x"}' }, { data: '[{"v":1},{"v":2}]' }, { data: '{"v":1} 2' }, { data: '{"v":1' }])
+        .failed.map((f) => f.errorCode),
+    ).toEqual([
+      'DataFormatConversion.SchemaMismatch',
+      'DataFormatConversion.MalformedJson',
+      'DataFormatConversion.MalformedJson',
+      'DataFormatConversion.MalformedJson',
+    ]);
+    expect(conversion.check([{ data: '{"v":"}{"}' }]).failed).toHaveLength(1); // a brace inside a string is text: "}{" is not an int
+    expect(conversion.check(records).failed).toEqual([
+      { index: 0, errorCode: 'DataFormatConversion.SchemaMismatch', errorMessage: expect.any(String), retriable: false },
+    ]);
+    const ok = [{ data: '{"v":1}{"v":2}\n' }, { data: '{"v":3} \n{"v":4}\n' }];
+    expect(conversion.check(ok).failed).toEqual([]);
+    expect((await duck.read(await conversion.encode(ok))).rows).toEqual([{ v: 1 }, { v: 2 }, { v: 3 }, { v: 4 }]);
+  });
+
   it('should match field names exactly when caseInsensitive is false', () => {
     const conversion = parquetConversion({ columns: [{ name: 'v', type: 'int' }], caseInsensitive: false });
     // "V" is not the column: ignored, so the bad value does not matter.
