@@ -140,3 +140,6 @@ export { planDeliveryStream } from './config/planDeliveryStream.js';
 export type { DeliveryStreamPlan } from './config/planDeliveryStream.js';
 export { InvalidConfigurationError } from './config/InvalidConfigurationError.js';
 export type { DeliveryStream, DeliveryStreamEnvironment, DeliveryStreamResult, DeliveryStreamSummary } from './config/DeliveryStream.js';
+
+// Record format conversion: JSON records to Parquet objects.
+export * from './processing/parquet/index.js';

@@ -14,6 +14,7 @@ import { configRoleArn } from './configRoleArn.js';
 import { configString } from './configString.js';
 import { InvalidConfigurationError } from './InvalidConfigurationError.js';
 import type { BufferingRanges } from './ranges.js';
+import type { DataFormatConversion } from '../processing/parquet/DataFormatConversion.js';
 
 /** A bucket, ready to write to: the destination (also an error output), its buffering and where it is. */
 export interface BucketPlan {
@@ -28,6 +29,8 @@ export interface BucketExtras {
   readonly ranges: BufferingRanges;
   readonly dynamicPartitioning?: boolean | undefined;
   readonly fileExtension?: string | undefined;
+  /** Record format conversion: objects are Parquet files. */
+  readonly dataFormatConversion?: DataFormatConversion | undefined;
 }
 
 const BUCKET_ARN = /^arn:aws[a-z-]*:s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$/;
@@ -84,6 +87,7 @@ export function bucketFromConfig(
     compression,
     ...(extras.fileExtension === undefined ? {} : { fileExtension: extras.fileExtension }),
     ...(extras.dynamicPartitioning === true ? { dynamicPartitioning: true } : {}),
+    ...(extras.dataFormatConversion === undefined ? {} : { dataFormatConversion: extras.dataFormatConversion }),
   };
   const fieldOf = {
     prefix: `${path}.Prefix`,

@@ -10,7 +10,8 @@ import { configString } from './configString.js';
 import type { DestinationPlan } from './DestinationPlan.js';
 import { InvalidConfigurationError } from './InvalidConfigurationError.js';
 import { processingFromConfig } from './processingFromConfig.js';
-import { DYNAMIC_PARTITIONING_BUFFERING, RETRY_DURATION, S3_BUFFERING } from './ranges.js';
+import { DYNAMIC_PARTITIONING_BUFFERING, FORMAT_CONVERSION_BUFFERING, RETRY_DURATION, S3_BUFFERING } from './ranges.js';
+import { dataFormatConversionFromConfig } from '../processing/parquet/dataFormatConversionFromConfig.js';
 import { S3_DESTINATION_FIELDS } from './s3DestinationFromConfig.js';
 
 /**
@@ -20,8 +21,10 @@ import { S3_DESTINATION_FIELDS } from './s3DestinationFromConfig.js';
  * `FileExtension`; `ProcessingConfiguration` (Lambda, AppendDelimiterToRecord); `S3BackupMode` with
  * `S3BackupConfiguration` (a source record backup); `DynamicPartitioningConfiguration` (partition keys from
  * the Lambda processor's metadata). What fails (processing-failed records, undeliverable batches) goes to
- * the same bucket under the error output prefix. `DataFormatConversionConfiguration` and a
- * `CustomTimeZone` other than UTC are refused by name.
+ * the same bucket under the error output prefix. `DataFormatConversionConfiguration` to Parquet with an
+ * explicit schema (`SchemaConfiguration.Columns`, see `dataFormatConversionFromConfig`): Parquet objects,
+ * a buffer of 64–128 MiB, records that do not convert under `format-conversion-failed/`. A
+ * `CustomTimeZone` other than UTC is refused by name.
  *
  * ## Example
  * ```ts
@@ -44,10 +47,7 @@ export function extendedS3DestinationFromConfig(config: unknown, path: string, c
       : S3_DESTINATION_FIELDS,
     required: ['BucketARN'],
   });
-  const conversion = fields.DataFormatConversionConfiguration as { Enabled?: unknown } | undefined;
-  if (conversion !== undefined && conversion !== null && conversion.Enabled !== false) {
-    throw InvalidConfigurationError.unsupported(`${path}.DataFormatConversionConfiguration`);
-  }
+  const conversion = dataFormatConversionFromConfig(fields.DataFormatConversionConfiguration, `${path}.DataFormatConversionConfiguration`);
   const timeZone = configString(fields.CustomTimeZone, `${path}.CustomTimeZone`, {
     maxLength: 50,
     description: 'a time zone name of at most 50 characters',
@@ -68,8 +68,9 @@ export function extendedS3DestinationFromConfig(config: unknown, path: string, c
   }
 
   const bucket = bucketFromConfig(fields, path, ctx, {
-    ranges: partitioning.enabled ? DYNAMIC_PARTITIONING_BUFFERING : S3_BUFFERING,
+    ranges: partitioning.enabled ? DYNAMIC_PARTITIONING_BUFFERING : conversion !== undefined ? FORMAT_CONVERSION_BUFFERING : S3_BUFFERING,
     ...(fileExtension === undefined ? {} : { fileExtension }),
+    ...(conversion === undefined ? {} : { dataFormatConversion: conversion }),
     dynamicPartitioning: partitioning.enabled,
   });
   const errorOutput = ctx.counted(bucket.destination);
@@ -97,6 +98,7 @@ export function extendedS3DestinationFromConfig(config: unknown, path: string, c
   }
   stages.push(...processing.stages);
   parts.push(...processing.descriptions);
+  if (conversion !== undefined) parts.push('Parquet');
   parts.push(`${bucket.location}${partitioning.enabled ? ' (dynamic partitioning)' : ''}`);
   return {
     description: parts.join(' → '),

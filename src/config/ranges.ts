@@ -14,6 +14,12 @@ export const DYNAMIC_PARTITIONING_BUFFERING = {
   interval: { min: 60, max: 900, default: 300, unit: 'seconds' },
 } as const satisfies BufferingRanges;
 
+/** An S3 destination with record format conversion (Parquet): at least 64 MiB, default 128 MiB, as Firehose requires. */
+export const FORMAT_CONVERSION_BUFFERING = {
+  size: { min: 64, max: 128, default: 128, unit: 'MiB' },
+  interval: { min: 0, max: 900, default: 300, unit: 'seconds' },
+} as const satisfies BufferingRanges;
+
 /** The source record backup bucket: 1–128 MiB, default 5; 60–900 s, default 300 (no zero buffering for backups). */
 export const BACKUP_BUFFERING = {
   size: { min: 1, max: 128, default: 5, unit: 'MiB' },

@@ -94,10 +94,10 @@ describe('rx-firehose run (Direct PUT, local Lambda handlers)', () => {
   }, 60_000);
 
   it('should exit 2 naming the field for a configuration it cannot run, and for bad usage', async () => {
-    await writeFile(join(dir, 'bad.json'), JSON.stringify(stream('bad', { DataFormatConversionConfiguration: { Enabled: true } })));
+    await writeFile(join(dir, 'bad.json'), JSON.stringify(stream('bad', { CustomTimeZone: 'Asia/Tokyo' })));
     const bad = await runCli(['--config', join(dir, 'bad.json'), '--data-dir', join(dir, 'data')]).done;
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration is not supported yet');
+    expect(bad.stderr).toContain('ExtendedS3DestinationConfiguration.CustomTimeZone Asia/Tokyo is not supported yet');
 
     // A valid stream before an invalid one does not start: the whole file is checked first.
     await writeFile(

@@ -33,8 +33,8 @@ const importing = (...files: string[]): string[] => [
 ];
 
 describe('loading the package', () => {
-  it("should load no AWS SDK module for 'rx-firehose/operators', 'rx-firehose' and 'rx-firehose/testing'", () => {
-    const { stdout, modules } = run(importing('operators/index.ts', 'src/index.ts', 'src/testing/index.ts'));
+  it("should load no AWS SDK module for 'rx-firehose/operators', 'rx-firehose', 'rx-firehose/testing' and 'rx-firehose/blueprints'", () => {
+    const { stdout, modules } = run(importing('operators/index.ts', 'src/index.ts', 'src/testing/index.ts', 'src/blueprints/index.ts'));
     expect(stdout).toContain('imported');
     // The hook saw the entries and what they import (so an empty list below means something).
     expect(modules.some((url) => url.endsWith('/operators/bufferBySizeOrTime.ts'))).toBe(true);
@@ -43,6 +43,8 @@ describe('loading the package', () => {
     expect(awsSdk(modules)).toEqual([]);
     // Nor the native Snappy addon, loaded when Snappy is first used.
     expect(modules.filter((url) => url.includes('/node_modules/snappy/'))).toEqual([]);
+    // Nor the Parquet writer, loaded with the first Parquet file.
+    expect(modules.filter((url) => url.includes('/node_modules/hyparquet'))).toEqual([]);
   }, 120_000);
 
   it('should load no AWS SDK module for the CLI (rx-firehose --help)', () => {

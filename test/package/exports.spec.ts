@@ -84,7 +84,7 @@ describe('the package, from a clean clone', () => {
     expect(readFileSync(join(clone, 'dist/src/cli/bin.js'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
   });
 
-  it('should import all three entries from an ESM project, without the optional AWS SDK clients installed', () => {
+  it('should import all four entries from an ESM project, without the optional AWS SDK clients installed', () => {
     expect(existsSync(join(consumer, 'node_modules', 'rxjs'))).toBe(true);
     expect(existsSync(join(consumer, 'node_modules', '@aws-sdk'))).toBe(false);
     writeFileSync(
@@ -93,12 +93,16 @@ describe('the package, from a clean clone', () => {
 import { bufferBySizeOrTime, deliverTo } from 'rx-firehose/operators';
 import * as root from 'rx-firehose';
 import { memoryDestination, recordOfSize } from 'rx-firehose/testing';
+import { apacheLogToJson } from 'rx-firehose/blueprints';
 from(['aa', 'bb', 'cc']).pipe(bufferBySizeOrTime({ maxBytes: 4 })).subscribe((b) => console.log(JSON.stringify(b)));
 console.log(root.bufferBySizeOrTime === bufferBySizeOrTime, typeof root.s3Destination, typeof root.fromKinesisStream, typeof root.InvalidOptionError);
 console.log(['crc32c', 'checkStreamName', 'KPL_MAGIC', 'compareSequenceNumbers'].filter((name) => name in root).join(',') || 'no internals');
 const dest = memoryDestination();
 const result = await lastValueFrom(of([recordOfSize(5), recordOfSize(7)]).pipe(deliverTo(dest)));
 console.log(result.status, result.bytes, dest.delivered.length);
+const line = Buffer.from('127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 2326').toString('base64');
+const parsed = await apacheLogToJson({ invocationId: 'i', deliveryStreamArn: 'a', region: 'r', records: [{ recordId: '1', approximateArrivalTimestamp: 0, data: line }] });
+console.log(JSON.parse(Buffer.from(parsed.records[0].data, 'base64').toString()).status);
 `,
     );
     expect(ok('node', ['main.mjs'], consumer).trim().split('\n')).toEqual([
@@ -107,6 +111,7 @@ console.log(result.status, result.bytes, dest.delivered.length);
       'true function function function',
       'no internals',
       'delivered 12 2',
+      '200',
     ]);
   });
 

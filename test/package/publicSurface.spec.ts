@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as operators from '../../operators/index.js';
 import * as root from '../../src/index.js';
 import * as testing from '../../src/testing/index.js';
+import * as blueprints from '../../src/blueprints/index.js';
 
 // The entries export what the documentation describes, and nothing else: every value they export is named
 // (as a whole word) in README.md or docs/.
@@ -21,6 +22,7 @@ describe('the public surface', () => {
     ['rx-firehose', root],
     ['rx-firehose/operators', operators],
     ['rx-firehose/testing', testing],
+    ['rx-firehose/blueprints', blueprints],
   ] as const)('%s should export only documented names', (_, entry) => {
     const names = Object.keys(entry);
     expect(names.length).toBeGreaterThanOrEqual(3);

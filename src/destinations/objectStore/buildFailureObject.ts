@@ -1,3 +1,4 @@
+import { extensionOf } from '../../codecs/compression.js';
 import { arrivalTimeOf } from '../../records/arrivalTimeOf.js';
 import type { FailureRecord } from '../Destination.js';
 import type { ObjectStoreLayout } from './objectStoreOptions.js';
@@ -26,8 +27,10 @@ export async function buildFailureObject(
   const lines = failures.map((f) => utf8.encode(JSON.stringify(f) + '\n'));
   let rawBytes = 0;
   for (const line of lines) rawBytes += line.byteLength;
+  // Failure records are JSON lines even when delivered objects are Parquet: they keep the compression's extension.
+  const failureLayout = layout.conversion === undefined ? layout : { ...layout, extension: extensionOf(layout.compression) };
   const { key, body } = await layOutObject(
-    layout,
+    failureLayout,
     oldest,
     seed,
     (random) => layout.keys.errorPrefixFor(errorOutputType, { arrivalMs: oldest, random }),

@@ -75,6 +75,8 @@ export async function buildObjects<T>(
       }
       if (indexes.length === 0) return undefined;
       const first = batch[indexes[0]!]!;
+      // With a format conversion, the object is one file of the group's records (one row group), not their concatenation.
+      const contents = layout.conversion === undefined ? chunks : [await layout.conversion.encode(indexes.map((i) => batch[i]))];
       // The name must change with the content: a partial retry stores a subset of the batch and must not
       // overwrite what the first attempt stored.
       const content = contentSignature(batch, indexes);
@@ -84,7 +86,7 @@ export async function buildObjects<T>(
         oldest,
         seed,
         (random) => layout.keys.prefixFor({ arrivalMs: oldest, random, ...partitionKeysOf(first) }),
-        chunks,
+        contents,
       );
       return { key, body, indexes, rawBytes };
     }),

@@ -4,6 +4,7 @@ import { errorKindOf } from '../errorKindOf.js';
 import { buildFailureObject } from './buildFailureObject.js';
 import { buildObjects, type StoreObject } from './buildObjects.js';
 import type { ObjectStoreLayout } from './objectStoreOptions.js';
+import { formatConversionStage } from '../../processing/parquet/formatConversionStage.js';
 
 /** Stores one object and returns where it went; throws a `DeliveryError` on failure. */
 /** `scheduler` is the pipeline's: time limits of the store's requests run on it. */
@@ -25,6 +26,17 @@ export interface ObjectStoreRequest extends DeliveryRequest {
  * failure is the send's, so a permanent error stays permanent.
  */
 export function objectStoreDestination(
+  name: string,
+  layout: ObjectStoreLayout,
+  put: PutObject,
+): Destination<ObjectStoreRequest> & ErrorOutput<ObjectStoreRequest> {
+  const store = objectStore(name, layout, put);
+  // With a record format conversion, a first stage converts and fails what does not convert under
+  // format-conversion-failed/; the store then writes the rest as one file per object.
+  return layout.conversion === undefined ? store : formatConversionStage(layout.conversion, store);
+}
+
+function objectStore(
   name: string,
   layout: ObjectStoreLayout,
   put: PutObject,

@@ -5,6 +5,7 @@ import { checkStreamName } from '../../keys/checkStreamName.js';
 import { compilePrefix, type CompiledKeyLayout } from '../../keys/compilePrefix.js';
 import { objectName } from '../../keys/objectName.js';
 import { checkNumber } from '../../options/checkNumber.js';
+import type { DataFormatConversion } from '../../processing/parquet/DataFormatConversion.js';
 
 /** The options an S3 destination and a directory destination share: Firehose's object layout. */
 export interface ObjectStoreOptions {
@@ -35,6 +36,12 @@ export interface ObjectStoreOptions {
   readonly deterministicNames?: boolean | undefined;
   /** How long to retry a batch, counted from its first failure. Default 24 h, as Firehose does for S3. */
   readonly retryDurationMs?: number | undefined;
+  /**
+   * Firehose's record format conversion (made by `parquetConversion`): each object is one Parquet file of
+   * the batch's records (extension `.parquet` unless `fileExtension`), records that do not convert go to
+   * `format-conversion-failed/`. `compression` must then be `UNCOMPRESSED` (the file compresses its pages).
+   */
+  readonly dataFormatConversion?: DataFormatConversion | undefined;
 }
 
 /** The checked options, ready to lay out objects. */
@@ -47,6 +54,8 @@ export interface ObjectStoreLayout {
   readonly gzipLevel: number;
   readonly deterministicNames: boolean;
   readonly retryDurationMs: number;
+  /** Each object's body is this conversion's encoding of its records, not their concatenation. */
+  readonly conversion?: DataFormatConversion | undefined;
 }
 
 /** Firehose's retry duration for S3: 24 h. */
@@ -57,7 +66,8 @@ export function checkObjectStoreOptions(component: string, options: ObjectStoreO
   const streamName = checkStreamName(component, 'streamName', options.streamName ?? 'rx-firehose');
   const streamVersion = checkNumber(component, 'streamVersion', options.streamVersion, 1, { min: 1, integer: true });
   const compression = checkCompression(component, 'compression', options.compression ?? 'UNCOMPRESSED');
-  const extension = options.fileExtension ?? extensionOf(compression);
+  const conversion = checkConversion(component, options.dataFormatConversion, compression);
+  const extension = options.fileExtension ?? conversion?.extension ?? extensionOf(compression);
   try {
     // objectName validates the extension with Firehose's FileExtension rule.
     objectName({ streamName, arrivalMs: 0, random: () => 'x', extension });
@@ -86,5 +96,29 @@ export function checkObjectStoreOptions(component: string, options: ObjectStoreO
       max: S3_RETRY_DURATION_MS,
       unit: 'ms',
     }),
+    ...(conversion === undefined ? {} : { conversion }),
   };
+}
+
+function checkConversion(component: string, conversion: unknown, compression: Compression): DataFormatConversion | undefined {
+  if (conversion === undefined) return undefined;
+  const c = conversion as Partial<DataFormatConversion> | null;
+  if (
+    typeof c !== 'object' ||
+    c === null ||
+    typeof c.check !== 'function' ||
+    typeof c.encode !== 'function' ||
+    typeof c.extension !== 'string'
+  ) {
+    throw new InvalidOptionError(component, 'dataFormatConversion', conversion, 'a conversion made by parquetConversion');
+  }
+  if (compression !== 'UNCOMPRESSED') {
+    throw new InvalidOptionError(
+      component,
+      'compression',
+      compression,
+      'UNCOMPRESSED with a dataFormatConversion (the Parquet file compresses its pages)',
+    );
+  }
+  return c as DataFormatConversion;
 }
