@@ -318,6 +318,16 @@ function partitionValue(component: string, keys: PartitionKeyValues, namespace: 
     const message = `partition key "${key}" of !{${namespace}:${key}} has no value in ${where}`;
     throw new PartitionKeyError(component, 'missing', namespace, key, message);
   }
+  if (typeof value === 'string' && escapesPrefix(value)) {
+    throw new PartitionKeyError(
+      component,
+      'unsafe-path',
+      namespace,
+      key,
+      `partition key "${key}" of !{${namespace}:${key}} is ${JSON.stringify(value)}: a value may not start with "/" or "\\" ` +
+        'nor hold a "." or ".." path segment, so that a key never leaves its prefix',
+    );
+  }
   if (typeof value !== 'string') {
     throw new PartitionKeyError(
       component,
@@ -358,4 +368,11 @@ function render(
     }
   }
   return out;
+}
+
+/** Whether a partition key value could take a key out of its prefix: an absolute path, or a `.` / `..` segment. */
+function escapesPrefix(value: string): boolean {
+  if (value.startsWith('/') || value.startsWith('\\')) return true;
+  for (const segment of value.split(/[\\/]/)) if (segment === '..' || segment === '.') return true;
+  return false;
 }
