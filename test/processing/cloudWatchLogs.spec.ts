@@ -1,34 +1,13 @@
 import { Buffer } from 'node:buffer';
 import { gzipSync } from 'node:zlib';
 import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
-import type { CloudWatchLogsDecodedData } from 'aws-lambda';
 import fc from 'fast-check';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { decompressRecords, extractCloudWatchLogMessages, InvalidOptionError, settleRecord, type FirehoseRecord } from '../../src/index.js';
 import { memoryDestination, trackSettlements } from '../../src/testing/index.js';
-import { failuresIn, rec, texts } from './support.js';
-
-/**
- * A subscription record as CloudWatch Logs sends it to Firehose: the events a FilterLogEvents call would
- * return, in the subscription payload (the shape `aws-lambda` types as CloudWatchLogsDecodedData), gzipped.
- */
-export function subscriptionRecord(
-  recordId: string,
-  events: readonly FilteredLogEvent[],
-  messageType: 'DATA_MESSAGE' | 'CONTROL_MESSAGE' = 'DATA_MESSAGE',
-): FirehoseRecord {
-  const payload: CloudWatchLogsDecodedData = {
-    messageType,
-    owner: messageType === 'CONTROL_MESSAGE' ? 'CloudwatchLogs' : '123456789012',
-    logGroup: messageType === 'CONTROL_MESSAGE' ? '' : '/aws/lambda/checkout',
-    logStream: messageType === 'CONTROL_MESSAGE' ? '' : '2026/12/02/[$LATEST]0123456789abcdef',
-    subscriptionFilters: messageType === 'CONTROL_MESSAGE' ? [] : ['to-firehose'],
-    logEvents: events.map((e) => ({ id: e.eventId!, timestamp: e.timestamp!, message: e.message! })),
-  };
-  return rec(recordId, gzipSync(JSON.stringify(payload)), 1_764_633_600_000);
-}
+import { failuresIn, rec, subscriptionRecord, texts } from './support.js';
 
 const event = (n: number, message: string): FilteredLogEvent => ({
   eventId: `3703467196633235873438918957894917812234781740519${String(n).padStart(7, '0')}`,
