@@ -157,7 +157,7 @@ export function bufferByPartition<T>(options: BufferByPartitionOptions<T>): Oper
           }
           const held = active.get(partition);
           if (held === undefined && active.size >= maxActive) {
-            overflow.next(rejected(record, partition));
+            overflow.next(rejected(record, partition, abort.signal));
             return;
           }
           active.set(partition, (held ?? 0) + bytes);
@@ -196,7 +196,7 @@ export function bufferByPartition<T>(options: BufferByPartitionOptions<T>): Oper
       };
     });
 
-  function rejected(record: T, partition: string): Observable<never> {
+  function rejected(record: T, partition: string, signal: AbortSignal): Observable<never> {
     const now = scheduler.now();
     return writeToErrorOutput(
       {
@@ -216,7 +216,7 @@ export function bufferByPartition<T>(options: BufferByPartitionOptions<T>): Oper
       },
       errorOutput,
       policy,
-      new AbortController().signal,
+      signal,
     ).pipe(
       tap(() => settleRecord(record, 'failed')),
       mergeMap(() => EMPTY),

@@ -13,9 +13,10 @@ const GUARDS = ['input', 'inputs', 'halt', 'halt_error']
   .join(' ');
 
 // Numbers and booleans become their JSON text inside jq, which prints a number as it was written (a long id
-// stays exact, where JavaScript's JSON.parse would round it).
+// stays exact, where JavaScript's JSON.parse would round it). `reduce` costs less than `with_entries` here.
 const NUMBERS_AS_TEXT =
-  'if type == "object" then with_entries(.value |= (if type == "number" or type == "boolean" then tojson else . end)) else . end';
+  'if type == "object" then (. as $o | reduce keys_unsorted[] as $k ({}; .[$k] = ($o[$k] | ' +
+  'if type == "number" or type == "boolean" then tojson else . end))) else . end';
 
 /** The jq program that evaluates `query` for each input string: one `[status, value]` line per input. */
 export function wrapQuery(query: string): string {
