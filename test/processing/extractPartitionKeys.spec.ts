@@ -99,6 +99,23 @@ describe('extractPartitionKeys', () => {
     expect(log.events.map((e) => e.outcome)).toEqual(Array(6).fill('failed'));
   });
 
+  it("should still answer every record of a batch when jq's parser refuses a record JavaScript's accepted", async () => {
+    const lake = memoryDestination<unknown>();
+    const deep = `{"k":"deep","v":${'['.repeat(20_000)}${']'.repeat(20_000)}}`; // deeper than jq parses
+    expect(() => JSON.parse(deep)).not.toThrow();
+    const out = await run(
+      [rec('a', '{"k":"1"}'), rec('deep', deep), rec('b', '{"k":"2"}')],
+      extractPartitionKeys({ query: '{k: .k}', errorOutput: lake }),
+    );
+    expect(out.map((r) => [r.recordId, r.queryPartitionKeys])).toEqual([
+      ['a', { k: '1' }],
+      ['b', { k: '2' }],
+    ]);
+    expect(failuresIn(lake).map((f) => [f.errorCode, f.errorMessage.slice(0, 30)])).toEqual([
+      ['MetadataExtraction.InvalidJson', 'the record is not JSON: Exceed'],
+    ]);
+  });
+
   it('should keep a query to its own record: input, inputs and halt are refused', async () => {
     const lake = memoryDestination<unknown>();
     const records = [rec('a', '{"k":"1"}'), rec('b', '{"k":"2"}'), rec('c', '{"k":"3"}')];
