@@ -209,6 +209,18 @@ export function compilePrefix(options: CompilePrefixOptions): CompiledKeyLayout 
   const partitionValues = (keys: PartitionKeyValues): Map<string, string> => {
     const values = new Map<string, string>();
     for (const s of distinctPartitions) values.set(s.source, partitionValue(component, keys, s.namespace, s.key));
+    // A prefix that begins with a partition key: an empty value would make the key begin with what follows.
+    const lead = prefixSegments[0];
+    if (lead?.kind === 'partitionKey' && values.get(lead.source) === '') {
+      throw new PartitionKeyError(
+        component,
+        'unsafe-path',
+        lead.namespace,
+        lead.key,
+        `partition key "${lead.key}" of !{${lead.namespace}:${lead.key}} is empty, and the prefix begins with it: ` +
+          'the key would begin with what follows it',
+      );
+    }
     let length = prefixMax;
     for (const s of partitionSegments) length += values.get(s.source)?.length ?? 0;
     if (length > MAX_EVALUATED_PREFIX_CHARS) throw partitionTooLong(component, length);

@@ -25,4 +25,15 @@ describe('partition key values never take a key out of its prefix', () => {
   it.each(['acme', 'a/b', '..a', 'a..', 'a.b', ''])('should keep %j', (value) => {
     expect(layout.prefixFor({ arrivalMs: 0, random: () => 'r', ...keys(value) })).toBe(`tenant=${value}/p/`);
   });
+
+  it('should refuse an empty value where the prefix begins with it (the key would begin with "/")', () => {
+    const leading = compilePrefix({
+      component: 's3',
+      prefix: '!{partitionKeyFromQuery:k}/x/',
+      errorOutputPrefix: 'errors/!{firehose:error-output-type}/',
+      dynamicPartitioning: true,
+    });
+    expect(() => leading.partitionIdFor({ queryPartitionKeys: { k: '' } })).toThrow(/is empty, and the prefix begins with it/);
+    expect(leading.prefixFor({ arrivalMs: 0, random: () => 'r', queryPartitionKeys: { k: 'a' } })).toBe('a/x/');
+  });
 });
