@@ -7,7 +7,7 @@ export type PartitionKeyNamespace = 'partitionKeyFromQuery' | 'partitionKeyFromL
 /**
  * Thrown when a key prefix with `!{partitionKeyFromQuery:…}` or `!{partitionKeyFromLambda:…}` cannot be
  * rendered for a record: a key the prefix uses has no value, a value is not a string, a value could take the key
- * out of its prefix (`unsafe-path`: a leading `/` or `\\`, a `.` or `..` segment), or the values make the evaluated
+ * out of its prefix (`unsafe-path`: a leading `/` or `\\`, a `.` or `..` segment, empty where the prefix begins with it), or the values make the evaluated
  * prefix longer than Firehose's 512 characters.
  *
  * Firehose sends such records to the error output instead of the destination; so should the caller. The
