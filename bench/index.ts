@@ -6,6 +6,7 @@ import { benchKinesis } from './kinesis.bench.js';
 import { benchStartup } from './startup.bench.js';
 import { benchReceiver } from './receiver.bench.js';
 import { benchParquet } from './parquet.bench.js';
+import { benchProcessing } from './processing.bench.js';
 
 // Every benchmark compares with a baseline run in the same process: ratios hold across machines,
 // absolute figures do not.
@@ -17,3 +18,4 @@ await benchReceiver();
 await benchFromLines();
 await benchDirectPut();
 await benchParquet();
+await benchProcessing();

@@ -8,3 +8,17 @@ export { transformWithLambda } from './transformWithLambda.js';
 export type { TransformWithLambdaOptions } from './transformWithLambda.js';
 export { mapRecords } from './mapRecords.js';
 export { filterRecords } from './filterRecords.js';
+// Firehose's record processors (src/processing).
+export { appendDelimiterToRecord } from '../src/processing/appendDelimiterToRecord.js';
+export type { AppendDelimiterToRecordOptions } from '../src/processing/appendDelimiterToRecord.js';
+export { deaggregateRecords, MAX_SUB_RECORDS } from '../src/processing/deaggregateRecords.js';
+export type { DeaggregateRecordsOptions } from '../src/processing/deaggregateRecords.js';
+export { decompressRecords } from '../src/processing/decompressRecords.js';
+export type { DecompressRecordsOptions } from '../src/processing/decompressRecords.js';
+export { extractCloudWatchLogMessages } from '../src/processing/extractCloudWatchLogMessages.js';
+export type { ExtractCloudWatchLogMessagesOptions } from '../src/processing/extractCloudWatchLogMessages.js';
+export { extractPartitionKeys } from '../src/processing/extractPartitionKeys.js';
+export type { ExtractPartitionKeysOptions } from '../src/processing/extractPartitionKeys.js';
+export { bufferByPartition, DEFAULT_MAX_ACTIVE_PARTITIONS, DEFAULT_MAX_BUFFERED_BYTES } from '../src/processing/bufferByPartition.js';
+export type { BufferByPartitionOptions } from '../src/processing/bufferByPartition.js';
+export type { ProcessorOptions } from '../src/processing/checkProcessorOptions.js';

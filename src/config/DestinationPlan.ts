@@ -11,6 +11,8 @@ export interface DestinationPlan {
   readonly stages: ReadonlyArray<OperatorFunction<FirehoseRecord, FirehoseRecord>>;
   /** The destination buffer. */
   readonly buffering: Buffering;
+  /** A buffer operator instead of `bufferBySizeOrTime(buffering)`: one buffer per partition with dynamic partitioning. */
+  readonly buffer?: OperatorFunction<FirehoseRecord, FirehoseRecord[]> | undefined;
   readonly destination: Destination;
   /** Where what finally fails goes (already counted). */
   readonly errorOutput: ErrorOutput;

@@ -1,4 +1,8 @@
 import type { OperatorFunction } from 'rxjs';
+import type { ErrorOutput } from '../destinations/Destination.js';
+import { compilePrefix } from '../keys/compilePrefix.js';
+import { bufferByPartition } from '../processing/bufferByPartition.js';
+import type { Buffering } from './bufferingFromHints.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import { backupFromConfig } from './backupFromConfig.js';
 import { bucketFromConfig } from './bucketFromConfig.js';
@@ -63,9 +67,6 @@ export function extendedS3DestinationFromConfig(config: unknown, path: string, c
     description: 'at most 128 characters',
   });
   const partitioning = dynamicPartitioningOf(fields.DynamicPartitioningConfiguration, `${path}.DynamicPartitioningConfiguration`);
-  if (partitioning.enabled && typeof fields.Prefix === 'string' && fields.Prefix.includes('!{partitionKeyFromQuery:')) {
-    throw InvalidConfigurationError.unsupported(`${path}.Prefix`, '!{partitionKeyFromQuery:…} needs the MetadataExtraction processor (JQ)');
-  }
 
   const bucket = bucketFromConfig(fields, path, ctx, {
     ranges: partitioning.enabled ? DYNAMIC_PARTITIONING_BUFFERING : conversion !== undefined ? FORMAT_CONVERSION_BUFFERING : S3_BUFFERING,
@@ -90,10 +91,30 @@ export function extendedS3DestinationFromConfig(config: unknown, path: string, c
     }
   }
   const processing = processingFromConfig(fields.ProcessingConfiguration, `${path}.ProcessingConfiguration`, ctx, errorOutput);
-  if (partitioning.enabled && !processing.lambda) {
-    throw InvalidConfigurationError.unsupported(
-      `${path}.DynamicPartitioningConfiguration`,
-      'without an enabled Lambda processor (partition keys come from its metadata; the MetadataExtraction processor, JQ, is not supported yet)',
+  if (partitioning.enabled && !processing.lambda && !processing.metadataExtraction) {
+    throw InvalidConfigurationError.invalid(
+      `${path}.DynamicPartitioningConfiguration.Enabled`,
+      true,
+      'true only with an enabled Lambda or MetadataExtraction processor (partition keys come from one of them)',
+    );
+  }
+  if (processing.metadataExtraction && !partitioning.enabled) {
+    throw InvalidConfigurationError.invalid(
+      `${path}.DynamicPartitioningConfiguration.Enabled`,
+      partitioning.enabled,
+      'true when a MetadataExtraction processor runs (its keys are for dynamic partitioning)',
+    );
+  }
+  if (
+    partitioning.enabled &&
+    typeof fields.Prefix === 'string' &&
+    fields.Prefix.includes('!{partitionKeyFromQuery:') &&
+    !processing.metadataExtraction
+  ) {
+    throw InvalidConfigurationError.invalid(
+      `${path}.Prefix`,
+      fields.Prefix,
+      'a prefix without !{partitionKeyFromQuery:…} unless a MetadataExtraction processor runs',
     );
   }
   stages.push(...processing.stages);
@@ -107,6 +128,7 @@ export function extendedS3DestinationFromConfig(config: unknown, path: string, c
     destination: bucket.destination,
     errorOutput,
     ...(partitioning.enabled ? { retryDurationMs: partitioning.retryDurationS * 1000 } : {}),
+    ...(partitioning.enabled ? { buffer: partitionedBuffer(fields.Prefix, bucket.buffering, errorOutput, ctx) } : {}),
   };
 }
 
@@ -122,3 +144,35 @@ function dynamicPartitioningOf(config: unknown, path: string): { enabled: boolea
   }
   return { enabled: fields.Enabled === true, retryDurationS };
 }
+
+/** One buffer per partition of the bucket's prefix, as Firehose keeps with dynamic partitioning. */
+function partitionedBuffer(
+  prefix: unknown,
+  buffering: Buffering,
+  errorOutput: ErrorOutput,
+  ctx: ConfigContext,
+): OperatorFunction<FirehoseRecord, FirehoseRecord[]> {
+  // The bucket already checked the prefix with the same rules; this copy only tells partitions apart.
+  const layout = compilePrefix({
+    component: 'dynamic partitioning',
+    prefix: typeof prefix === 'string' ? prefix : '',
+    errorOutputPrefix: 'errors/!{firehose:error-output-type}/',
+    dynamicPartitioning: true,
+  });
+  return bufferByPartition<FirehoseRecord>({
+    partitionOf: (record) => {
+      try {
+        return layout.partitionIdFor(record);
+      } catch {
+        return INVALID_PARTITION; // the destination sends these records to the error output, each with why
+      }
+    },
+    maxBytes: buffering.maxBytes,
+    maxMs: buffering.maxMs,
+    errorOutput,
+    ...(ctx.scheduler === undefined ? {} : { scheduler: ctx.scheduler }),
+  });
+}
+
+/** The partition of records whose keys do not fill the prefix (partition ids are otherwise JSON arrays). */
+const INVALID_PARTITION = 'invalid';

@@ -122,7 +122,8 @@ export function planDeliveryStream(input: CreateDeliveryStreamInput, environment
     source = sourceFromConfig(top, ctx, stop.signal);
     const plan = destinationFromConfig(top, ctx);
     description = `${source.description} → ${plan.description}`;
-    const buffer = bufferBySizeOrTime<FirehoseRecord>({ ...plan.buffering, ...(scheduler === undefined ? {} : { scheduler }) });
+    const buffer =
+      plan.buffer ?? bufferBySizeOrTime<FirehoseRecord>({ ...plan.buffering, ...(scheduler === undefined ? {} : { scheduler }) });
     const deliver = deliverTo<FirehoseRecord>(plan.destination, {
       errorOutput: plan.errorOutput,
       ...(plan.retryDurationMs === undefined ? {} : { retryDurationMs: plan.retryDurationMs }),

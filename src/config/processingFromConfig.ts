@@ -1,7 +1,12 @@
+import { Buffer } from 'node:buffer';
 import type { OperatorFunction } from 'rxjs';
 import type { ErrorOutput } from '../destinations/Destination.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
-import { appendDelimiterToRecord } from './appendDelimiterToRecord.js';
+import { appendDelimiterToRecord } from '../processing/appendDelimiterToRecord.js';
+import { deaggregateRecords } from '../processing/deaggregateRecords.js';
+import { decompressRecords } from '../processing/decompressRecords.js';
+import { extractCloudWatchLogMessages } from '../processing/extractCloudWatchLogMessages.js';
+import { extractPartitionKeys } from '../processing/extractPartitionKeys.js';
 import { checkFields } from './checkFields.js';
 import type { ConfigContext } from './ConfigContext.js';
 import { configEnum } from './configEnum.js';
@@ -14,10 +19,28 @@ export interface ProcessingPlan {
   readonly descriptions: readonly string[];
   /** Whether a Lambda processor runs (its `metadata.partitionKeys` feed dynamic partitioning). */
   readonly lambda: boolean;
+  /** Whether a MetadataExtraction processor runs (its JQ query feeds `!{partitionKeyFromQuery:…}`). */
+  readonly metadataExtraction: boolean;
 }
 
-const TYPES = ['Lambda', 'AppendDelimiterToRecord'] as const;
-const TYPES_NOT_YET = ['RecordDeAggregation', 'Decompression', 'CloudWatchLogProcessing', 'MetadataExtraction'];
+const TYPES = [
+  'Lambda',
+  'AppendDelimiterToRecord',
+  'RecordDeAggregation',
+  'Decompression',
+  'CloudWatchLogProcessing',
+  'MetadataExtraction',
+] as const;
+type ProcessorType = (typeof TYPES)[number];
+/** The parameters each processor type takes besides Lambda's (checked by lambdaProcessorFromConfig). */
+const PARAMETERS_OF: Readonly<Record<Exclude<ProcessorType, 'Lambda'>, readonly string[]>> = {
+  AppendDelimiterToRecord: [],
+  RecordDeAggregation: ['SubRecordType', 'Delimiter'],
+  Decompression: ['CompressionFormat'],
+  CloudWatchLogProcessing: ['DataMessageExtraction'],
+  MetadataExtraction: ['MetadataExtractionQuery', 'JsonParsingEngine'],
+};
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const PARAMETER_NAMES = [
   'LambdaArn',
   'NumberOfRetries',
@@ -34,10 +57,12 @@ const PARAMETER_NAMES = [
 
 /**
  * Maps a `ProcessingConfiguration` (`Enabled`, `Processors`) to operators, applied in Firehose's order
- * whatever the order of the list: the `Lambda` processor (at most one), then `AppendDelimiterToRecord`
- * (a `\n` after every record). Other processor types are refused by name (`MetadataExtraction`, JQ
- * partitioning keys, among them). With `Enabled: false` the processors are checked but do not run; a list
- * of processors without `Enabled` is refused, so that processing never silently stays off.
+ * whatever the order of the list: `Decompression` (GZIP), `CloudWatchLogProcessing` (`DataMessageExtraction`),
+ * `RecordDeAggregation` (`SubRecordType` JSON or DELIMITED with a base64 `Delimiter`), the `Lambda` processor,
+ * `MetadataExtraction` (a JQ query for `!{partitionKeyFromQuery:…}`), then `AppendDelimiterToRecord` (a `\n`
+ * after every record). Each type at most once; parameters are Firehose's names, other names are refused.
+ * With `Enabled: false` the processors are checked but do not run; a list of processors without `Enabled`
+ * is refused, so that processing never silently stays off. What a processor fails goes to `errorOutput`.
  *
  * ## Example
  * ```ts
@@ -46,7 +71,7 @@ const PARAMETER_NAMES = [
  * ```
  */
 export function processingFromConfig(config: unknown, path: string, ctx: ConfigContext, errorOutput: ErrorOutput): ProcessingPlan {
-  const none: ProcessingPlan = { stages: [], descriptions: [], lambda: false };
+  const none: ProcessingPlan = { stages: [], descriptions: [], lambda: false, metadataExtraction: false };
   if (config === undefined || config === null) return none;
   const fields = checkFields(config, path, { supported: ['Enabled', 'Processors'] });
   if (fields.Enabled !== undefined && typeof fields.Enabled !== 'boolean')
@@ -61,40 +86,108 @@ export function processingFromConfig(config: unknown, path: string, ctx: ConfigC
     );
   }
 
-  let lambda: ((out: ErrorOutput) => ReturnType<typeof lambdaProcessorFromConfig>) | undefined;
-  let delimiter = false;
+  const scheduler = ctx.scheduler === undefined ? {} : { scheduler: ctx.scheduler };
+  const common = { errorOutput, ...scheduler };
+  const built = new Map<ProcessorType, { operator: OperatorFunction<FirehoseRecord, FirehoseRecord>; description: string }>();
+  const at = new Map<ProcessorType, string>();
   processors.forEach((processor: unknown, i) => {
-    const at = `${path}.Processors[${i}]`;
-    const p = checkFields(processor, at, { supported: ['Type', 'Parameters'], required: ['Type'] });
-    const type = configEnum(p.Type, `${at}.Type`, TYPES, TYPES_NOT_YET);
-    const parameters = parametersOf(p.Parameters, `${at}.Parameters`);
+    const where = `${path}.Processors[${i}]`;
+    const p = checkFields(processor, where, { supported: ['Type', 'Parameters'], required: ['Type'] });
+    const type = configEnum(p.Type, `${where}.Type`, TYPES) as ProcessorType;
+    const parameters = parametersOf(p.Parameters, `${where}.Parameters`);
+    if (built.has(type)) {
+      const why = type === 'Lambda' ? 'used once (Firehose runs one Lambda processor)' : 'used once';
+      throw InvalidConfigurationError.invalid(`${where}.Type`, type, why);
+    }
+    at.set(type, where);
     if (type === 'Lambda') {
-      if (lambda !== undefined)
-        throw InvalidConfigurationError.invalid(`${at}.Type`, type, 'used once (Firehose runs one Lambda processor)');
-      lambda = (out) => lambdaProcessorFromConfig(parameters, at, ctx, out);
-    } else {
-      if (delimiter) throw InvalidConfigurationError.invalid(`${at}.Type`, type, 'used once');
-      const first = Object.values(parameters)[0];
-      if (first !== undefined)
-        throw InvalidConfigurationError.unsupported(first.nameField, 'AppendDelimiterToRecord takes no parameters here (it appends \\n)');
-      delimiter = true;
+      const plan = lambdaProcessorFromConfig(parameters, where, ctx, errorOutput);
+      built.set(type, plan);
+      return;
+    }
+    for (const [name, { nameField }] of Object.entries(parameters)) {
+      if (!PARAMETERS_OF[type].includes(name)) {
+        const allowed =
+          PARAMETERS_OF[type].length === 0
+            ? 'left out: AppendDelimiterToRecord takes no parameters (it appends \\n)'
+            : `a parameter of ${type}: ${PARAMETERS_OF[type].join(', ')}`;
+        throw InvalidConfigurationError.invalid(nameField, name, allowed);
+      }
+    }
+    const required = (name: string): { value: string; field: string } => {
+      const parameter = parameters[name];
+      if (parameter === undefined)
+        throw InvalidConfigurationError.invalid(`${where}.Parameters`, undefined, `a list with a ${name} parameter`);
+      return parameter;
+    };
+    switch (type) {
+      case 'AppendDelimiterToRecord':
+        built.set(type, { operator: appendDelimiterToRecord(), description: 'append \\n' });
+        break;
+      case 'Decompression': {
+        const format = parameters.CompressionFormat;
+        if (format !== undefined) configEnum(format.value, format.field, ['GZIP']);
+        built.set(type, { operator: decompressRecords(common), description: 'gunzip' });
+        break;
+      }
+      case 'CloudWatchLogProcessing': {
+        const extraction = required('DataMessageExtraction');
+        configEnum(extraction.value, extraction.field, ['true'], ['false']);
+        built.set(type, { operator: extractCloudWatchLogMessages(common), description: 'CloudWatch Logs messages' });
+        break;
+      }
+      case 'RecordDeAggregation': {
+        const subRecordType = configEnum(required('SubRecordType').value, required('SubRecordType').field, ['JSON', 'DELIMITED']) as
+          | 'JSON'
+          | 'DELIMITED';
+        const delimiter = parameters.Delimiter;
+        if (subRecordType === 'JSON' && delimiter !== undefined)
+          throw InvalidConfigurationError.invalid(delimiter.nameField, 'Delimiter', 'left out when SubRecordType is JSON');
+        if (subRecordType === 'DELIMITED') {
+          const d = required('Delimiter');
+          if (!BASE64.test(d.value))
+            throw InvalidConfigurationError.invalid(d.field, d.value, 'the delimiter in base64, e.g. IyMjIw== for ####');
+          built.set(type, {
+            operator: deaggregateRecords({ subRecordType, delimiter: Buffer.from(d.value, 'base64'), ...common }),
+            description: `de-aggregate (${JSON.stringify(Buffer.from(d.value, 'base64').toString('utf8'))})`,
+          });
+        } else built.set(type, { operator: deaggregateRecords({ subRecordType, ...common }), description: 'de-aggregate JSON' });
+        break;
+      }
+      case 'MetadataExtraction': {
+        const query = required('MetadataExtractionQuery');
+        const engine = required('JsonParsingEngine');
+        configEnum(engine.value, engine.field, ['JQ-1.6']);
+        built.set(type, { operator: extractPartitionKeys({ query: query.value, ...common }), description: `JQ ${query.value}` });
+        break;
+      }
     }
   });
+  if (built.has('CloudWatchLogProcessing') && !built.has('Decompression'))
+    throw InvalidConfigurationError.invalid(
+      `${at.get('CloudWatchLogProcessing')}.Type`,
+      'CloudWatchLogProcessing',
+      'used with a Decompression processor (subscription records are gzipped)',
+    );
   // Checked even when disabled, so a configuration that loads keeps loading when processing is turned on.
-  const lambdaPlan =
-    lambda === undefined ? undefined : (lambda as (out: ErrorOutput) => ReturnType<typeof lambdaProcessorFromConfig>)(errorOutput);
   if (fields.Enabled !== true) return none;
+  const order: ProcessorType[] = [
+    'Decompression',
+    'CloudWatchLogProcessing',
+    'RecordDeAggregation',
+    'Lambda',
+    'MetadataExtraction',
+    'AppendDelimiterToRecord',
+  ];
   const stages: Array<OperatorFunction<FirehoseRecord, FirehoseRecord>> = [];
   const descriptions: string[] = [];
-  if (lambdaPlan !== undefined) {
-    stages.push(lambdaPlan.operator);
-    descriptions.push(lambdaPlan.description);
+  for (const type of order) {
+    const plan = built.get(type);
+    if (plan === undefined) continue;
+    stages.push(plan.operator);
+    descriptions.push(plan.description);
   }
-  if (delimiter) {
-    stages.push(appendDelimiterToRecord());
-    descriptions.push('append \\n');
-  }
-  return { stages, descriptions, lambda: lambdaPlan !== undefined };
+  return { stages, descriptions, lambda: built.has('Lambda'), metadataExtraction: built.has('MetadataExtraction') };
 }
 
 /** `[{ ParameterName, ParameterValue }]` → by name, each with its field path; names must be Firehose's and unique. */

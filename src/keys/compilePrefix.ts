@@ -209,6 +209,18 @@ export function compilePrefix(options: CompilePrefixOptions): CompiledKeyLayout 
   const partitionValues = (keys: PartitionKeyValues): Map<string, string> => {
     const values = new Map<string, string>();
     for (const s of distinctPartitions) values.set(s.source, partitionValue(component, keys, s.namespace, s.key));
+    // A prefix that begins with a partition key: an empty value would make the key begin with what follows.
+    const lead = prefixSegments[0];
+    if (lead?.kind === 'partitionKey' && values.get(lead.source) === '') {
+      throw new PartitionKeyError(
+        component,
+        'unsafe-path',
+        lead.namespace,
+        lead.key,
+        `partition key "${lead.key}" of !{${lead.namespace}:${lead.key}} is empty, and the prefix begins with it: ` +
+          'the key would begin with what follows it',
+      );
+    }
     let length = prefixMax;
     for (const s of partitionSegments) length += values.get(s.source)?.length ?? 0;
     if (length > MAX_EVALUATED_PREFIX_CHARS) throw partitionTooLong(component, length);
@@ -318,6 +330,16 @@ function partitionValue(component: string, keys: PartitionKeyValues, namespace: 
     const message = `partition key "${key}" of !{${namespace}:${key}} has no value in ${where}`;
     throw new PartitionKeyError(component, 'missing', namespace, key, message);
   }
+  if (typeof value === 'string' && escapesPrefix(value)) {
+    throw new PartitionKeyError(
+      component,
+      'unsafe-path',
+      namespace,
+      key,
+      `partition key "${key}" of !{${namespace}:${key}} is ${JSON.stringify(value)}: a value may not start with "/" or "\\" ` +
+        'nor hold a "." or ".." path segment, so that a key never leaves its prefix',
+    );
+  }
   if (typeof value !== 'string') {
     throw new PartitionKeyError(
       component,
@@ -358,4 +380,11 @@ function render(
     }
   }
   return out;
+}
+
+/** Whether a partition key value could take a key out of its prefix: an absolute path, or a `.` / `..` segment. */
+function escapesPrefix(value: string): boolean {
+  if (value.startsWith('/') || value.startsWith('\\')) return true;
+  for (const segment of value.split(/[\\/]/)) if (segment === '..' || segment === '.') return true;
+  return false;
 }

@@ -24,4 +24,6 @@ export interface FirehoseRecord {
   readonly kinesisRecordMetadata?: KinesisRecordMetadata | undefined;
   /** Dynamic-partitioning keys, e.g. from a Lambda's `metadata.partitionKeys`. */
   readonly partitionKeys?: Readonly<Record<string, string>> | undefined;
+  /** Dynamic-partitioning keys from the inline JQ query (`MetadataExtraction`), for `!{partitionKeyFromQuery:k}`. */
+  readonly queryPartitionKeys?: Readonly<Record<string, string>> | undefined;
 }

@@ -11,7 +11,7 @@ interface ItemsRequest extends DeliveryRequest {
 }
 
 /**
- * {@link retryRequest} for calls that take the items themselves (an error output's `writeFailures`, a
+ * {@link retryRequest} for calls that take the items themselves (an error output's `send`, a
  * Lambda invocation): each attempt gets the items still pending, and a partial failure (indexes into that
  * attempt's items) retries only those. Emits one outcome whose `failed` is keyed by index in `items`.
  */

@@ -197,16 +197,19 @@ describe('deliveryStreamFromConfig: ProcessingConfiguration', () => {
     );
   });
 
-  it.each(['MetadataExtraction', 'RecordDeAggregation', 'Decompression', 'CloudWatchLogProcessing'])(
-    'should refuse the %s processor by name',
-    (type) => {
-      expect(() =>
-        deliveryStreamFromConfig(s3Config({ ProcessingConfiguration: { Enabled: true, Processors: [{ Type: type, Parameters: [] }] } }), {
-          dataDir: dir.path,
-        }),
-      ).toThrow(`ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors[0].Type ${type} is not supported yet`);
-    },
-  );
+  it.each([
+    ['MetadataExtraction', 'MetadataExtractionQuery'],
+    ['RecordDeAggregation', 'SubRecordType'],
+    ['CloudWatchLogProcessing', 'DataMessageExtraction'],
+  ])('should refuse the %s processor without its %s parameter', (type, parameter) => {
+    expect(() =>
+      deliveryStreamFromConfig(s3Config({ ProcessingConfiguration: { Enabled: true, Processors: [{ Type: type, Parameters: [] }] } }), {
+        dataDir: dir.path,
+      }),
+    ).toThrow(
+      `ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors[0].Parameters must be a list with a ${parameter} parameter`,
+    );
+  });
 
   it('should refuse processors without Enabled, two Lambda processors, and parameters of AppendDelimiterToRecord', () => {
     expect(() => deliveryStreamFromConfig(s3Config(processing([], [], null)), { dataDir: dir.path })).toThrow(
@@ -221,7 +224,9 @@ describe('deliveryStreamFromConfig: ProcessingConfiguration', () => {
         s3Config(processing([], [{ Type: 'AppendDelimiterToRecord', Parameters: [{ ParameterName: 'Delimiter', ParameterValue: ',' }] }])),
         { dataDir: dir.path },
       ),
-    ).toThrow('ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors[1].Parameters[0].ParameterName is not supported yet');
+    ).toThrow(
+      'ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors[1].Parameters[0].ParameterName must be left out: AppendDelimiterToRecord takes no parameters',
+    );
   });
 });
 
@@ -288,14 +293,16 @@ describe('deliveryStreamFromConfig: S3BackupMode and DynamicPartitioningConfigur
     expect(textOf(new Map([...files].filter(([k]) => k.startsWith('customer=acme/'))))).toBe('{"c":"acme"}{"c":"acme"}');
   });
 
-  it('should refuse dynamic partitioning without a Lambda processor, with JQ keys, or below 64 MiB', () => {
+  it('should refuse dynamic partitioning without a Lambda or MetadataExtraction processor, JQ keys without MetadataExtraction, or below 64 MiB', () => {
     const dp = { Prefix: 'k=!{partitionKeyFromLambda:k}/', ErrorOutputPrefix: 'e/', DynamicPartitioningConfiguration: { Enabled: true } };
     expect(() => deliveryStreamFromConfig(s3Config(dp), { dataDir: dir.path })).toThrow(
-      /^ExtendedS3DestinationConfiguration\.DynamicPartitioningConfiguration is not supported yet: without an enabled Lambda processor/,
+      /^ExtendedS3DestinationConfiguration\.DynamicPartitioningConfiguration\.Enabled must be true only with an enabled Lambda or MetadataExtraction processor/,
     );
     expect(() =>
       deliveryStreamFromConfig(s3Config({ ...dp, Prefix: 'k=!{partitionKeyFromQuery:k}/', ...processing() }), { dataDir: dir.path }),
-    ).toThrow(/^ExtendedS3DestinationConfiguration\.Prefix is not supported yet: !\{partitionKeyFromQuery/);
+    ).toThrow(
+      /^ExtendedS3DestinationConfiguration\.Prefix must be a prefix without !\{partitionKeyFromQuery:…\} unless a MetadataExtraction processor runs/,
+    );
     expect(() =>
       deliveryStreamFromConfig(s3Config({ ...dp, BufferingHints: { SizeInMBs: 5, IntervalInSeconds: 60 }, ...processing() }), {
         dataDir: dir.path,

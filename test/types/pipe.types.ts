@@ -79,6 +79,7 @@ expectTypeOf(clicks$.pipe(mapRecords((c) => ({ ...c, page: c.page.toUpperCase(),
     approximateArrivalTimestamp: number;
     kinesisRecordMetadata?: FirehoseRecord['kinesisRecordMetadata'];
     partitionKeys?: FirehoseRecord['partitionKeys'];
+    queryPartitionKeys?: FirehoseRecord['queryPartitionKeys'];
   }>
 >();
 expectTypeOf(clicks$.pipe(filterRecords((c) => c.page !== ''))).toEqualTypeOf<Observable<Click>>();
