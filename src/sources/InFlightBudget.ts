@@ -3,17 +3,31 @@
  * wait while they reach the budget. RxJS has no backpressure, so this is how a slow destination slows the
  * source instead of filling the heap: records are settled by `deliverTo` once stored, which releases
  * their bytes here.
+ *
+ * A source may also bound the records in flight (`maxRecords`): each record costs a few hundred bytes of
+ * heap besides its data (its object, its `Uint8Array` view, its id, its settlement), which for short
+ * records is more than the data itself.
  */
 export class InFlightBudget {
   #inFlight = 0;
+  #records = 0;
   #peak = 0;
   #waiters: Array<() => void> = [];
 
-  constructor(readonly maxBytes: number) {}
+  constructor(
+    readonly maxBytes: number,
+    /** The most records in flight at once; `Infinity` (the default) bounds bytes only. */
+    readonly maxRecords: number = Number.POSITIVE_INFINITY,
+  ) {}
 
   /** Bytes emitted and not yet settled. */
   get inFlightBytes(): number {
     return this.#inFlight;
+  }
+
+  /** Records emitted and not yet settled (counted only by sources that bound them). */
+  get inFlightRecords(): number {
+    return this.#records;
   }
 
   /** The most bytes that were ever in flight at once. */
@@ -23,19 +37,21 @@ export class InFlightBudget {
 
   /** Whether the source must wait before emitting more. */
   get full(): boolean {
-    return this.#inFlight >= this.maxBytes;
+    return this.#inFlight >= this.maxBytes || this.#records >= this.maxRecords;
   }
 
-  /** Counts `bytes` as emitted. */
-  take(bytes: number): void {
+  /** Counts `bytes` (and `records`) as emitted. */
+  take(bytes: number, records = 0): void {
     this.#inFlight += bytes;
+    this.#records += records;
     if (this.#inFlight > this.#peak) this.#peak = this.#inFlight;
   }
 
-  /** Counts `bytes` as settled; wakes a waiting source once there is room. */
-  release(bytes: number): void {
+  /** Counts `bytes` (and `records`) as settled; wakes a waiting source once there is room. */
+  release(bytes: number, records = 0): void {
     this.#inFlight -= bytes;
-    if (!this.full && this.#waiters.length > 0) this.wake();
+    this.#records -= records;
+    if (this.#waiters.length > 0 && !this.full) this.wake();
   }
 
   /** Wakes every waiting source now, full or not (for example to let it see that it was stopped). */
