@@ -31,7 +31,7 @@ export interface DeliveryOptions<T> {
   readonly errorOutput?: ErrorOutput | undefined;
   /** Retries start only within this time after a batch's first failure. Default: the destination's, else 300 s. 0 disables retries. */
   readonly retryDurationMs?: number | undefined;
-  /** Batches being built and sent (or retried) at once. Default: the destination's `concurrency` (4 for S3 and directory destinations), else 1. */
+  /** Batches being built and sent (or retried) at once. Default: the destination's `concurrency`, else 1. */
   readonly concurrency?: number | undefined;
   /** Accepted batches waiting for their acknowledgement (Splunk's indexer acknowledgement) at once, besides `concurrency`. Default 100. */
   readonly maxPendingAcks?: number | undefined;

@@ -5,14 +5,6 @@ import { buildFailureObject } from './buildFailureObject.js';
 import { buildObjects, type StoreObject } from './buildObjects.js';
 import type { ObjectStoreLayout } from './objectStoreOptions.js';
 
-/**
- * Batches built and stored at once unless `deliverTo` says otherwise: building compresses on libuv's thread
- * pool (4 threads by default) and storing waits on the disk or the network, so with 4 batches one can be
- * compressing on each core while others wait on fsync or an upload. One at a time would leave all but one core
- * idle; more would hold more batches in memory for no speed.
- */
-const DEFAULT_CONCURRENCY = 4;
-
 /** Stores one object and returns where it went; throws a `DeliveryError` on failure. */
 /** `scheduler` is the pipeline's: time limits of the store's requests run on it. */
 export type PutObject = (key: string, body: Uint8Array, signal: AbortSignal, scheduler: SchedulerLike) => Promise<string>;
@@ -50,7 +42,6 @@ export function objectStoreDestination(
   return {
     name,
     retryDurationMs: layout.retryDurationMs,
-    concurrency: DEFAULT_CONCURRENCY,
     async build(batch, { batchId, scheduler }) {
       const { objects, failed } = await buildObjects(batch, layout, batchId, scheduler.now(), name);
       return { request: objects.length === 0 ? undefined : requestOf(objects), failed };
