@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { benchBufferBySizeOrTime } from './bufferBySizeOrTime.bench.js';
 import { benchDelivery } from './delivery.bench.js';
 import { benchFromLines } from './fromLines.bench.js';
@@ -7,15 +10,23 @@ import { benchStartup } from './startup.bench.js';
 import { benchReceiver } from './receiver.bench.js';
 import { benchParquet } from './parquet.bench.js';
 import { benchProcessing } from './processing.bench.js';
+import { benchThroughput } from './throughput.bench.js';
 
-// Every benchmark compares with a baseline run in the same process: ratios hold across machines,
-// absolute figures do not.
-benchBufferBySizeOrTime();
+// Every benchmark compares with a baseline run in the same invocation: ratios hold across machines,
+// absolute figures do not. Goals print PASS or FAIL lines with their ratio (see bench/README.md).
+
+// bufferBySizeOrTime's goal holds in a process of its own: run it in one.
+execFileSync(process.execPath, [...process.execArgv, join(dirname(fileURLToPath(import.meta.url)), 'bufferBySizeOrTime.bench.ts')], {
+  stdio: 'inherit',
+});
+await benchStartup(); // builds dist/, which the throughput benchmark runs
+await benchThroughput();
 await benchDelivery();
 await benchKinesis();
-await benchStartup();
 await benchReceiver();
 await benchFromLines();
 await benchDirectPut();
 await benchParquet();
 await benchProcessing();
+// And again after every other benchmark, in this process, for information.
+benchBufferBySizeOrTime('shared process');

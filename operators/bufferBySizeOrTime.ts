@@ -120,7 +120,7 @@ export function bufferBySizeOrTime<T>(options: BufferBySizeOrTimeOptions<T> = {}
   });
   const maxMs = checkNumber(NAME, 'maxMs', options.maxMs, DEFAULT_MAX_MS, { min: 0, max: MAX_TIMER_MS, unit: 'ms' });
   const maxRecords = checkNumber(NAME, 'maxRecords', options.maxRecords, Infinity, { min: 1, integer: true });
-  const sizeOf = checkFunction('sizeOf', options.sizeOf) ?? (byteSizeOf as (value: T) => number);
+  const sizeOf = checkFunction('sizeOf', options.sizeOf);
   const onFlush = checkFunction('onFlush', options.onFlush);
   const scheduler = options.scheduler ?? asyncScheduler;
   if (typeof scheduler.schedule !== 'function' || typeof scheduler.now !== 'function') {
@@ -215,7 +215,9 @@ export function bufferBySizeOrTime<T>(options: BufferBySizeOrTimeOptions<T> = {}
           if (closed) return;
           let size: number;
           try {
-            size = sizeOf(value);
+            // The default is called directly, not through `sizeOf`: this call site is shared by every
+            // bufferBySizeOrTime of the process, and one that sees many user functions goes megamorphic.
+            size = sizeOf === undefined ? byteSizeOf(value) : sizeOf(value);
           } catch (err) {
             end({ error: err });
             drain();
@@ -235,7 +237,7 @@ export function bufferBySizeOrTime<T>(options: BufferBySizeOrTimeOptions<T> = {}
           if (bytes >= maxBytes) take('size');
           else if (batch.length >= maxRecords) take('count');
           else if (batch.length === 1) timer = scheduler.schedule(onTimer, maxMs);
-          drain();
+          if (pending.length > 0) drain();
         },
         error: (err: unknown) => {
           end({ error: err });

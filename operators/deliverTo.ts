@@ -25,8 +25,9 @@ export type DeliverToOptions<T> = DeliveryOptions<T>;
  * and the result says `failed-to-error-output`. With no error output, the stream errors with
  * `UndeliverableRecordsError`, which carries the records.
  *
- * Up to `concurrency` batches (default 1) are being built, sent or retried at once; results are emitted in
- * the order the batches finish, which with the default concurrency of 1 is the order they came in.
+ * Up to `concurrency` batches (default: the destination's `concurrency`, else 1) are being built, sent or
+ * retried at once; results are emitted in the order the batches finish, which with a concurrency of 1 is the
+ * order they came in.
  * Batches arriving while `concurrency` are in flight wait in order (the source bounds how many: see
  * `maxInFlightBytes`). A destination whose sends are acknowledged later (Splunk's indexer acknowledgement)
  * frees the send slot at acceptance: up to `maxPendingAcks` batches (default 100) wait for their

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
  * A file input's checkpoint, kept in `dir`: the byte offset below which every line was delivered (or written to the error
  * output). `load` gives where to resume (0 without a checkpoint, or when the file is now shorter than it,
- * which means it was replaced); `save` writes it atomically (a temporary file renamed over it), coalescing
- * the saves of one turn of the event loop into one.
+ * which means it was replaced); `save` writes it atomically (a temporary file renamed over it) off the main
+ * thread, one write at a time, the saves made meanwhile coalesced into the next; `flush` writes what is left
+ * at once (or leaves it to the write in flight, which the process waits for before it exits).
  */
 export function fileCheckpoint(
   dir: string,
@@ -15,16 +17,35 @@ export function fileCheckpoint(
   // One checkpoint per input: <dir>/<file name>-<hash of its absolute path>.json
   const path = join(dir, `${basename(inputPath)}-${createHash('sha256').update(inputPath).digest('hex').slice(0, 12)}.json`);
   let pending: number | undefined;
+  // One write in flight at a time, so that an older offset never lands after a newer one.
+  let writing = false;
   let scheduled = false;
+  const temp = `${path}.${process.pid}.tmp`;
+  const content = (offsetBytes: number): string =>
+    `${JSON.stringify({ input: inputPath, offsetBytes, savedAt: new Date().toISOString() })}\n`;
   const write = (offsetBytes: number): void => {
     mkdirSync(dirname(path), { recursive: true });
-    const temp = `${path}.${process.pid}.tmp`;
-    writeFileSync(temp, `${JSON.stringify({ input: inputPath, offsetBytes, savedAt: new Date().toISOString() })}\n`);
+    writeFileSync(temp, content(offsetBytes));
     renameSync(temp, path);
   };
+  // The saves of a whole batch settle in one turn: written once, on the thread pool (a synchronous write per
+  // delivered batch blocked the main thread for the disk's latency each time).
+  const writeNext = (): void => {
+    if (writing || pending === undefined) return;
+    const offsetBytes = pending;
+    pending = undefined;
+    writing = true;
+    void (async () => {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(temp, content(offsetBytes));
+      await rename(temp, path);
+    })().then(() => {
+      writing = false;
+      writeNext();
+    });
+  };
   const flush = (): void => {
-    scheduled = false;
-    if (pending === undefined) return;
+    if (writing || pending === undefined) return; // the write in flight writes what is pending when it lands
     const offset = pending;
     pending = undefined;
     write(offset);
@@ -58,7 +79,10 @@ export function fileCheckpoint(
       pending = offsetBytes;
       if (!scheduled) {
         scheduled = true;
-        setImmediate(flush);
+        setImmediate(() => {
+          scheduled = false;
+          writeNext();
+        });
       }
     },
     flush,

@@ -53,8 +53,8 @@ const HADOOP_BLOCK_MAX = 256 * 1024 - (Math.floor((256 * 1024) / 6) + 32);
 /** Native (de)compression calls in flight at once: the size of libuv's default thread pool. */
 const IN_FLIGHT = 4;
 
-/** gzip input pieces: records smaller than this are gathered into one write of at least GATHER bytes. */
-const SMALL = 64 * 1024;
+/** gzip input pieces: spans smaller than this are gathered (copied) into one write of at least GATHER bytes. */
+const SMALL = 8 * 1024;
 const GATHER = 1024 * 1024;
 
 /**
@@ -147,14 +147,40 @@ function concatenate(chunks: readonly Uint8Array[], total: number): Uint8Array {
 }
 
 /**
- * Pieces to write to a zlib stream: big chunks as they are, runs of small ones gathered into one
- * buffer of at least GATHER bytes, because every write is at least one round trip to the thread pool.
+ * The chunks with neighbours in memory joined into one view each, without copying: records that a source cut
+ * from one read buffer (`fromLines` makes each line a view of its 64 KiB chunk) lie end to end, so a batch of
+ * them is a few large spans.
+ */
+function* spans(chunks: readonly Uint8Array[]): Generator<Uint8Array> {
+  let first: Uint8Array | undefined;
+  let end = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    const chunk = chunks[i]!;
+    if (chunk.length === 0) continue;
+    if (first !== undefined && chunk.buffer === first.buffer && chunk.byteOffset === end) {
+      end += chunk.length;
+      continue;
+    }
+    if (first !== undefined) yield spanOf(first, end);
+    first = chunk;
+    end = chunk.byteOffset + chunk.length;
+  }
+  if (first !== undefined) yield spanOf(first, end);
+}
+
+function spanOf(first: Uint8Array, end: number): Uint8Array {
+  return end === first.byteOffset + first.length ? first : new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset);
+}
+
+/**
+ * Pieces to write to a zlib stream: large spans of contiguous chunks as they are (no copy), runs of small
+ * ones gathered into one buffer of at least GATHER bytes, because every write is at least one round trip to
+ * the thread pool.
  */
 function* gathered(chunks: readonly Uint8Array[]): Generator<Uint8Array> {
   let run: Uint8Array[] = [];
   let runBytes = 0;
-  for (const chunk of chunks) {
-    if (chunk.length === 0) continue;
+  for (const chunk of spans(chunks)) {
     if (chunk.length >= SMALL) {
       if (runBytes > 0) yield Buffer.concat(run, runBytes);
       run = [];

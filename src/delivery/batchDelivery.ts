@@ -32,7 +32,7 @@ export interface DeliveryOptions<T> {
   readonly errorOutput?: ErrorOutput | undefined;
   /** Retries start only within this time after a batch's first failure. Default: the destination's, else 300 s. 0 disables retries. */
   readonly retryDurationMs?: number | undefined;
-  /** Batches being sent (or retried) at once. Default 1. */
+  /** Batches being built and sent (or retried) at once. Default: the destination's `concurrency`, else 1. */
   readonly concurrency?: number | undefined;
   /** Accepted batches waiting for their acknowledgement (Splunk's indexer acknowledgement) at once, besides `concurrency`. Default 100. */
   readonly maxPendingAcks?: number | undefined;
@@ -93,7 +93,11 @@ export function batchDelivery<T>(
     options.ackTimeoutMs === undefined
       ? undefined
       : checkNumber(component, 'ackTimeoutMs', options.ackTimeoutMs, 0, { min: 1, max: MAX_RETRY_DURATION_MS, unit: 'ms' });
-  const concurrency = checkNumber(component, 'concurrency', options.concurrency, 1, { min: 1, max: 1024, integer: true });
+  const concurrency = checkNumber(component, 'concurrency', options.concurrency, destination.concurrency ?? 1, {
+    min: 1,
+    max: 1024,
+    integer: true,
+  });
   const maxPendingAcks = checkNumber(component, 'maxPendingAcks', options.maxPendingAcks, DEFAULT_MAX_PENDING_ACKS, {
     min: 1,
     max: 1_000_000,
@@ -190,5 +194,6 @@ export function checkDestination(component: string, option: string, value: unkno
   }
   if (typeof d.name !== 'string' || d.name === '') throw new InvalidOptionError(component, `${option}.name`, d.name, 'a non-empty string');
   checkErrorOutput(component, `${option}.errorOutput`, d.errorOutput);
+  if (d.concurrency !== undefined) checkNumber(component, `${option}.concurrency`, d.concurrency, 1, { min: 1, max: 1024, integer: true });
   if (d.nextStage !== undefined) checkDestination(component, `${option}.nextStage`, d.nextStage);
 }

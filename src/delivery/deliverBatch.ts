@@ -130,8 +130,12 @@ export function deliverBatch<T>(batch: EngineBatch<T>, how: BatchDelivery): Obse
       };
 
       const next = (stageLocation: string | undefined): void => {
+        if (stage.nextStage === undefined) {
+          finish(); // the last stage: no list of what it delivered to make (per record, per batch)
+          return;
+        }
         const delivered = (indexes ?? records.map((_r, i) => i)).filter((i) => !stageFailed.has(i));
-        if (stage.nextStage === undefined || delivered.length === 0) finish();
+        if (delivered.length === 0) finish();
         else send.take(() => runStage(stage.nextStage!, delivered, stageNumber + 1, stageLocation));
       };
 

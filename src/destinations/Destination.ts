@@ -154,6 +154,12 @@ export interface Destination<R extends DeliveryRequest = DeliveryRequest> {
   /** How long an accepted request's acknowledgement may take before the request is sent again. Default 180 s (Firehose's default for Splunk). */
   readonly ackTimeoutMs?: number | undefined;
   /**
+   * How many batches `deliverTo` builds and sends at once when its `concurrency` option is not given (an
+   * integer, 1 – 1024). Default 1. A destination whose request builder works off the main thread (the object
+   * stores compress on the thread pool) says how many it can keep busy.
+   */
+  readonly concurrency?: number | undefined;
+  /**
    * The next stage of a chain (Redshift: this stage stores the staging object and manifest, the next runs
    * COPY from `previousLocation`). The next stage builds from the records this stage delivered, with its own
    * retry duration and error output; records settle only when the last stage acknowledged them, or an error

@@ -25,11 +25,15 @@ export type SettlementOutcome = 'delivered' | 'dropped' | 'failed';
  * ```
  */
 export class Settlement {
-  #onSettled: ((outcome: SettlementOutcome) => void) | null;
+  #onSettled: ((outcome: SettlementOutcome, settlement: Settlement) => void) | null;
   #outcome: SettlementOutcome | undefined;
   #listeners: Array<(outcome: SettlementOutcome) => void> | undefined;
 
-  constructor(onSettled: (outcome: SettlementOutcome) => void) {
+  /**
+   * @param onSettled Told the outcome, once, and which settlement settled: a source that hands out many
+   * settlements can share one callback (and keep per-record state in a subclass) instead of a closure each.
+   */
+  constructor(onSettled: (outcome: SettlementOutcome, settlement: Settlement) => void) {
     this.#onSettled = onSettled;
   }
 
@@ -54,7 +58,7 @@ export class Settlement {
     const listeners = this.#listeners;
     this.#listeners = undefined;
     if (listeners !== undefined) for (const listener of listeners) listener(outcome);
-    onSettled(outcome);
+    onSettled(outcome, this);
     return true;
   }
 

@@ -5,9 +5,14 @@ import type { StallWatchdog } from '../settlement/StallWatchdog.js';
  * wait while they reach the budget. RxJS has no backpressure, so this is how a slow destination slows the
  * source instead of filling the heap: records are settled by `deliverTo` once stored, which releases
  * their bytes here. With a {@link StallWatchdog}, a wait in which nothing settles for its timeout is reported.
+ *
+ * A source may also bound the records in flight (`maxRecords`): each record costs a few hundred bytes of
+ * heap besides its data (its object, its `Uint8Array` view, its id, its settlement), which for short
+ * records is more than the data itself.
  */
 export class InFlightBudget {
   #inFlight = 0;
+  #records = 0;
   #peak = 0;
   #waiters: Array<() => void> = [];
 
@@ -15,6 +20,8 @@ export class InFlightBudget {
 
   constructor(
     readonly maxBytes: number,
+    /** The most records in flight at once; `Infinity` (the default) bounds bytes only. */
+    readonly maxRecords: number = Number.POSITIVE_INFINITY,
     watchdog?: StallWatchdog | undefined,
   ) {
     this.#watchdog = watchdog;
@@ -25,6 +32,11 @@ export class InFlightBudget {
     return this.#inFlight;
   }
 
+  /** Records emitted and not yet settled (counted only by sources that bound them). */
+  get inFlightRecords(): number {
+    return this.#records;
+  }
+
   /** The most bytes that were ever in flight at once. */
   get peakBytes(): number {
     return this.#peak;
@@ -32,18 +44,20 @@ export class InFlightBudget {
 
   /** Whether the source must wait before emitting more. */
   get full(): boolean {
-    return this.#inFlight >= this.maxBytes;
+    return this.#inFlight >= this.maxBytes || this.#records >= this.maxRecords;
   }
 
-  /** Counts `bytes` as emitted. */
-  take(bytes: number): void {
+  /** Counts `bytes` (and `records`) as emitted. */
+  take(bytes: number, records = 0): void {
     this.#inFlight += bytes;
+    this.#records += records;
     if (this.#inFlight > this.#peak) this.#peak = this.#inFlight;
   }
 
-  /** Counts `bytes` as settled; wakes a waiting source once there is room. */
-  release(bytes: number): void {
+  /** Counts `bytes` (and `records`) as settled; wakes a waiting source once there is room. */
+  release(bytes: number, records = 0): void {
     this.#inFlight -= bytes;
+    this.#records -= records;
     if (this.#waiters.length > 0) {
       if (!this.full) this.wake();
       else this.#watchdog?.progressed();

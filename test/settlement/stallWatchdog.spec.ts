@@ -110,6 +110,7 @@ describe('stall watchdog', () => {
     const stalls: number[] = [];
     const budget = new InFlightBudget(
       10,
+      Number.POSITIVE_INFINITY,
       new StallWatchdog({
         name: 'test',
         stallTimeoutMs: STALL_MS,

@@ -1,12 +1,10 @@
-import { setMaxListeners } from 'node:events';
 import type { _Record } from '@aws-sdk/client-kinesis';
 import { interval, type Subscriber, type Subscription } from 'rxjs';
 import type { MetricSink } from '../../metrics/MetricSink.js';
 import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
-import { Settlement } from '../../settlement/Settlement.js';
 import { attachSettlement } from '../../settlement/sideTable.js';
 import { registerSource } from '../../settlement/watchSettlement.js';
-import { InFlightBudget } from '../InFlightBudget.js';
+import { SourceRuntime } from '../sourceRuntime.js';
 import { callWithRetries, STOPPED, type RetryContext } from './callWithRetries.js';
 import { SHARD_END } from './checkpointStores/CheckpointStore.js';
 import { ShardCheckpointTracker } from './checkpointTracker.js';
@@ -33,10 +31,10 @@ const NO_DATA = new Uint8Array(0);
  */
 export function consumeStream(config: KinesisSourceConfig, subscriber: Subscriber<FirehoseRecord>): () => void {
   const { client, streamName, streamRef, scheduler, checkpointStore } = config;
-  const budget = new InFlightBudget(config.maxInFlightBytes);
-  // Aborted when reading must stop (graceful stop, error, unsubscribe): ends waits and requests in flight.
-  const halt = new AbortController();
-  setMaxListeners(0, halt.signal); // one listener per shard's wait and request
+  // The budget, the settlements and the signal aborted when reading must stop (graceful stop, error,
+  // unsubscribe), which ends waits and requests in flight. A record's tag is what to do once it settled.
+  const halt = new SourceRuntime<() => void>({ maxInFlightBytes: config.maxInFlightBytes, onSettled: (settled) => settled() });
+  const { budget } = halt;
   let stopRequested = false;
   let completed = false;
   let stoppedReported = false;
@@ -44,7 +42,6 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
   let syncing = false;
   let syncAgain = false;
   let readers = 0;
-  let unsettled = 0;
   let shards: ShardTracker | undefined;
   let periodicSync: Subscription | undefined;
   const trackers = new Map<string, ShardCheckpointTracker>();
@@ -55,13 +52,12 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
         for (const shardId of trackers.keys()) if (id.startsWith(shardId) && id.charCodeAt(shardId.length) === 0x2d) return true;
         return false;
       },
-      waiting: () => unsettled > 0,
+      waiting: () => halt.unsettled > 0,
     }),
   );
 
   const haltReading = (): void => {
-    halt.abort();
-    budget.wake();
+    halt.stop();
     periodicSync?.unsubscribe();
   };
 
@@ -132,13 +128,11 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
     );
     budget.take(bytes); // released by the tracker once the checkpoint moves past the record
     const settledWhole = tracker.track(sequenceNumber, users.at(-1)?.subsequenceNumber ?? 0, bytes);
-    const settlement = new Settlement(() => {
-      unsettled--;
+    const settlement = halt.settlement(0, () => {
       settledWhole();
       call(config.onInFlight, budget);
       checkStopped();
     });
-    unsettled++;
     call(config.onInFlight, budget);
     if (users.length === 0) {
       settlement.settle('dropped'); // an aggregated record with no sub-records: nothing to deliver
@@ -221,7 +215,7 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
   }
 
   function checkStopped(): void {
-    if (completed && unsettled === 0 && writer.idle) reportStopped(undefined);
+    if (completed && halt.unsettled === 0 && writer.idle) reportStopped(undefined);
   }
 
   function reportStopped(error: unknown): void {

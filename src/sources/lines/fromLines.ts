@@ -7,21 +7,33 @@ import { checkKind } from '../../options/checkKind.js';
 import { checkNumber } from '../../options/checkNumber.js';
 import { FIREHOSE_BACKOFF } from '../../retry/backoffDelayMs.js';
 import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
-import { Settlement } from '../../settlement/Settlement.js';
-import { attachSettlement } from '../../settlement/sideTable.js';
 import { checkStallOptions } from '../../settlement/checkStallOptions.js';
 import type { StallOptions } from '../../settlement/StallWatchdog.js';
+import { attachNewSettlement } from '../../settlement/sideTable.js';
 import { registerSource, watchForLoss } from '../../settlement/watchSettlement.js';
-import { InFlightBudget } from '../InFlightBudget.js';
+import type { InFlightBudget } from '../InFlightBudget.js';
+import { SourceRuntime } from '../sourceRuntime.js';
+import { SettledOffsets } from './settledOffsets.js';
 
 const NAME = 'fromLines';
 const NEWLINE = 0x0a;
 /** One record in this many is watched for a lost settlement by the garbage collector. */
 const LOSS_SAMPLE = 64;
+/** Records in flight unless told otherwise: see `maxInFlightRecords`. */
+const DEFAULT_MAX_IN_FLIGHT_RECORDS = 131_072;
 
 export interface FromLinesOptions extends StallOptions {
   /** Stop reading while this many bytes were emitted and not yet settled. Default 64 MiB. */
   readonly maxInFlightBytes?: number | undefined;
+  /**
+   * Stop reading while this many records were emitted and not yet settled. Default 131,072 (2^17). Each
+   * record in flight costs about 300 bytes of heap besides its data (its object, its `Uint8Array` view, its
+   * id, its settlement), so for short lines this bounds memory better than bytes do: 2^17 records are ≈ 40 MiB
+   * of heap, and 16 MiB of 128-byte lines, more than enough to keep a few 1 MiB batches compressing. Keep it
+   * above the records of one batch (a 1 MiB batch of lines shorter than 8 bytes has more): a batch that cannot
+   * fill waits for its `maxMs`.
+   */
+  readonly maxInFlightRecords?: number | undefined;
   /** Stop reading when aborted: the source completes and the pipeline drains. */
   readonly signal?: AbortSignal | undefined;
   /** Clock for arrival times. Default `asyncScheduler`. */
@@ -85,6 +97,10 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
     integer: true,
     unit: 'bytes',
   });
+  const maxInFlightRecords = checkNumber(NAME, 'maxInFlightRecords', options.maxInFlightRecords, DEFAULT_MAX_IN_FLIGHT_RECORDS, {
+    min: 1,
+    integer: true,
+  });
   const maxRecordBytes = checkNumber(NAME, 'maxRecordBytes', options.maxRecordBytes, 1_024_000, { min: 2, integer: true, unit: 'bytes' });
   const scheduler = checkKind(NAME, 'scheduler', options.scheduler, 'scheduler', asyncScheduler);
   const prefix = checkKind(NAME, 'recordIdPrefix', options.recordIdPrefix, 'string', 'line-');
@@ -96,69 +112,46 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
   const utf8 = new TextEncoder();
 
   return new Observable<FirehoseRecord>((subscriber) => {
-    const budget = new InFlightBudget(
+    // Where each line ends in the input, for the checkpoint (only when someone listens for it).
+    const offsets = onCheckpoint === undefined ? undefined : new SettledOffsets(onCheckpoint);
+    const runtime = new SourceRuntime<number>({
       maxInFlightBytes,
-      watchdogFor((err) => subscriber.error(err)),
-    );
+      maxInFlightRecords,
+      onInFlight,
+      watchdog: watchdogFor((err) => subscriber.error(err)),
+      ...(offsets === undefined ? {} : { onSettled: (slot: number) => offsets.settle(slot) }),
+    });
+    const { budget } = runtime;
     // Copies of this source's records that lost their settlement are recognised by their ids.
-    const unregister = registerSource({ owns: (id) => id.startsWith(prefix), waiting: () => budget.inFlightBytes > 0 });
+    const unregister = registerSource({ owns: (id) => id.startsWith(prefix), waiting: () => runtime.unsettled > 0 });
     subscriber.add(unregister);
-    let stopped = false;
     let lineNumber = 0;
     // Wakes the reader while it waits for the next chunk of an idle input (stdin with nothing to read).
     let wakeReader: (() => void) | undefined;
     const stop = (): void => {
-      stopped = true;
-      budget.wake();
+      runtime.stop();
       wakeReader?.();
     };
-    if (signal?.aborted) stopped = true;
+    if (signal?.aborted) runtime.stop();
     signal?.addEventListener('abort', stop, { once: true });
-    // Waits while the budget is full, or until stopped (stop wakes the budget's waiters).
-    const room = (): Promise<void> | undefined => (budget.full ? budget.whenAvailable() : undefined);
-
-    // The checkpoint: the lines in flight in input order (their end offsets), and the offset below which
-    // every line was settled. A settlement marks its own entry, so dropping settled entries moves nothing.
-    const pending: Array<{ readonly end: number; done: boolean }> = [];
-    let head = 0;
-    const advance = (): void => {
-      let committed: number | undefined;
-      while (head < pending.length && pending[head]!.done) committed = pending[head++]!.end;
-      if (head > 1024 && head * 2 > pending.length) {
-        pending.splice(0, head);
-        head = 0;
-      }
-      if (committed !== undefined) onCheckpoint!(committed);
-    };
-    const track = (end: number, done: boolean): (() => void) | undefined => {
-      if (onCheckpoint === undefined) return undefined;
-      const entry = { end, done };
-      pending.push(entry);
-      if (done) advance();
-      return () => {
-        entry.done = true;
-        advance();
-      };
-    };
+    const track = (end: number): void => offsets?.skip(end);
 
     const emit = (data: Uint8Array, endOffset: number): void => {
       const size = data.byteLength;
-      const now = scheduler.now();
-      const record: FirehoseRecord = { recordId: `${prefix}${lineNumber++}`, data, approximateArrivalTimestamp: now };
-      const settled = track(endOffset, false);
-      const settlement = new Settlement(() => {
-        budget.release(size);
-        onInFlight?.(budget);
-        settled?.();
-      });
-      attachSettlement(record, settlement);
+      const record: FirehoseRecord = {
+        recordId: prefix + lineNumber++,
+        data,
+        approximateArrivalTimestamp: scheduler.now(),
+      };
+      // Read before the settlement takes its bytes: does this record fill the budget?
+      const fills = budget.inFlightBytes + size >= maxInFlightBytes || budget.inFlightRecords + 1 >= maxInFlightRecords;
+      const settlement = runtime.settlement(size, offsets === undefined ? -1 : offsets.add(endOffset));
+      attachNewSettlement(record, settlement);
       // A settlement lost downstream (a dropped record) would stall reading: error instead. Sampled, and
       // always the record that fills the budget, which a stalled source waits on.
-      if (lineNumber % LOSS_SAMPLE === 0 || budget.inFlightBytes + size >= maxInFlightBytes) {
+      if (lineNumber % LOSS_SAMPLE === 0 || fills) {
         watchForLoss(settlement, record.recordId, (err) => subscriber.error(err));
       }
-      budget.take(size);
-      onInFlight?.(budget);
       subscriber.next(record);
     };
 
@@ -179,7 +172,7 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
     };
     wakeReader = () => settle?.(undefined);
     const nextChunk = (): Promise<Uint8Array | string | undefined> => {
-      if (stopped) return Promise.resolve(undefined);
+      if (runtime.stopped) return Promise.resolve(undefined);
       const chunk = new Promise<Uint8Array | string | undefined>(capture);
       iterator.next().then(onResult, onError);
       return chunk;
@@ -213,7 +206,7 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
         ),
         { defaultValue: undefined },
       );
-      track(endOffset, true);
+      track(endOffset);
     };
 
     const read = async (): Promise<void> => {
@@ -232,7 +225,7 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
         }
         lineBytes += piece.byteLength;
       };
-      // Ends the pending line with `last` (which holds its newline); emits it, or sends it to the error output.
+      // Forgets the pending line (after it was emitted or sent to the error output).
       const reset = (): void => {
         parts = [];
         kept = 0;
@@ -240,10 +233,10 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
       };
       // Ends the pending line with `last` (which holds its newline): emits it, or sends it to the error output.
       // Returns a promise only when it must wait (no await, and no microtask, per line while there is room).
-      const endLine = (last: Uint8Array, endOffset: number, lastIsView: boolean): Promise<void> | undefined => {
+      const endLine = (last: Uint8Array, endOffset: number): Promise<void> | undefined => {
         const total = lineBytes + last.byteLength;
         if (total <= 1) {
-          track(endOffset, true); // an empty line: skipped
+          track(endOffset); // an empty line: skipped
           reset();
           return undefined;
         }
@@ -255,34 +248,32 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
         }
         // A view, not a copy, for a line within one chunk: a record keeps its chunk (≤ 64 KiB) alive until it
         // settles, which is cheaper than one buffer per line. A Buffer chunk gives plain Uint8Array views too.
-        const line =
-          parts.length === 0
-            ? lastIsView
-              ? new Uint8Array(last.buffer, last.byteOffset, last.byteLength)
-              : last
-            : concat([...parts, last], total);
+        const line = parts.length === 0 ? last : concat([...parts, last], total);
         reset();
-        const wait = room();
+        const wait = runtime.room();
         if (wait === undefined) {
           emit(line, endOffset);
           return undefined;
         }
         return wait.then(() => {
-          if (!stopped && !subscriber.closed) emit(line, endOffset);
+          if (!runtime.stopped && !subscriber.closed) emit(line, endOffset);
         });
       };
-      for (let piece = await nextChunk(); piece !== undefined && !stopped && !subscriber.closed; piece = await nextChunk()) {
+      for (let piece = await nextChunk(); piece !== undefined && !runtime.stopped && !subscriber.closed; piece = await nextChunk()) {
         const chunk = typeof piece === 'string' ? utf8.encode(piece) : piece;
+        // Each line is one plain Uint8Array view of the chunk, made here (no Buffer subarray first).
+        const bytes = chunk.buffer;
+        const base = chunk.byteOffset;
         let start = 0;
         let end = chunk.indexOf(NEWLINE);
         while (end !== -1) {
-          const waiting = endLine(chunk.subarray(start, end + 1), offset + end + 1, true);
+          const waiting = endLine(new Uint8Array(bytes, base + start, end + 1 - start), offset + end + 1);
           if (waiting !== undefined) await waiting;
-          if (stopped || subscriber.closed) break;
+          if (runtime.stopped || subscriber.closed) break;
           start = end + 1;
           end = chunk.indexOf(NEWLINE, start);
         }
-        if (stopped || subscriber.closed) break;
+        if (runtime.stopped || subscriber.closed) break;
         if (start < chunk.byteLength) keep(chunk.subarray(start));
         offset += chunk.byteLength;
       }
@@ -291,9 +282,9 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
         void Promise.resolve(iterator.return?.()).catch(() => undefined);
         return;
       }
-      if (lineBytes > 0 && !stopped && !subscriber.closed) {
-        await room();
-        if (!stopped && !subscriber.closed) await endLine(Uint8Array.of(NEWLINE), offset, false);
+      if (lineBytes > 0 && !runtime.stopped && !subscriber.closed) {
+        await runtime.room();
+        if (!runtime.stopped && !subscriber.closed) await endLine(Uint8Array.of(NEWLINE), offset);
       }
     };
 

@@ -1,0 +1,108 @@
+import { setMaxListeners } from 'node:events';
+import { Settlement, type SettlementOutcome } from '../settlement/Settlement.js';
+import type { StallWatchdog } from '../settlement/StallWatchdog.js';
+import { InFlightBudget } from './InFlightBudget.js';
+
+/**
+ * A record's settlement as a source runtime hands it out: what the record holds in the budget and the
+ * source's own tag (a checkpoint slot, a tracker's callback), so that one shared callback settles every record
+ * of a source: no closure per record.
+ */
+class RecordSettlement<Tag> extends Settlement {
+  constructor(
+    onSettled: (outcome: SettlementOutcome, settlement: Settlement) => void,
+    readonly bytes: number,
+    readonly records: number,
+    readonly tag: Tag,
+  ) {
+    super(onSettled);
+  }
+}
+
+/** What a source tells its runtime once. */
+export interface SourceRuntimeOptions<Tag> {
+  /** Stop reading while this many bytes were emitted and are held (see {@link SourceRuntime.settlement}). */
+  readonly maxInFlightBytes: number;
+  /** Stop reading while this many records are unsettled. Default: no bound. */
+  readonly maxInFlightRecords?: number | undefined;
+  /** Told the tag of each record as it settles, after its bytes were released. */
+  readonly onSettled?: ((tag: Tag, outcome: SettlementOutcome) => void) | undefined;
+  /** Told whenever bytes are taken or released (the source's `onInFlight` option). */
+  readonly onInFlight?: ((budget: InFlightBudget) => void) | undefined;
+  /** Reports a budget held while nothing settles (see `StallWatchdog`). Default: none. */
+  readonly watchdog?: StallWatchdog | undefined;
+}
+
+/**
+ * The part every replayable source shares (`fromLines`, `fromKinesisStream`): the in-flight budget, the
+ * settlements it hands out with its records, and the stop signal.
+ *
+ * - **Budget**: {@link SourceRuntime.settlement} takes a record's bytes (and one record) from the budget and
+ *   returns the settlement that gives them back when the record settles; {@link SourceRuntime.room} is how
+ *   reading waits while the budget is full. A source that releases bytes later than settlement (Kinesis
+ *   releases them when its checkpoint passes the record) takes 0 bytes here and uses `budget` itself.
+ * - **Settlement**: one shared callback per source, the record's state in its settlement object (its bytes and
+ *   the source's tag), so a record costs one small object, not a closure and an entry in a side table.
+ * - **Stop**: {@link SourceRuntime.stop} aborts {@link SourceRuntime.signal} (for requests and waits in flight)
+ *   and wakes a reader waiting for room, so it sees that it must stop.
+ */
+export class SourceRuntime<Tag = undefined> {
+  readonly budget: InFlightBudget;
+  readonly #halt = new AbortController();
+  readonly #onSettled: ((tag: Tag, outcome: SettlementOutcome) => void) | undefined;
+  readonly #onInFlight: ((budget: InFlightBudget) => void) | undefined;
+  readonly #settle: (outcome: SettlementOutcome, settlement: Settlement) => void;
+  #unsettled = 0;
+
+  constructor(options: SourceRuntimeOptions<Tag>) {
+    this.budget = new InFlightBudget(options.maxInFlightBytes, options.maxInFlightRecords ?? Number.POSITIVE_INFINITY, options.watchdog);
+    this.#onSettled = options.onSettled;
+    this.#onInFlight = options.onInFlight;
+    setMaxListeners(0, this.#halt.signal); // one listener per wait and request in flight
+    // One function for every settlement of this source; the record's state is in the settlement itself.
+    this.#settle = (outcome, settlement) => {
+      const s = settlement as RecordSettlement<Tag>;
+      this.#unsettled--;
+      if (s.bytes !== 0 || s.records !== 0) this.budget.release(s.bytes, s.records);
+      this.#onInFlight?.(this.budget);
+      this.#onSettled?.(s.tag, outcome);
+    };
+  }
+
+  /** Aborted once reading must stop. */
+  get signal(): AbortSignal {
+    return this.#halt.signal;
+  }
+
+  get stopped(): boolean {
+    return this.#halt.signal.aborted;
+  }
+
+  /** Records emitted and not settled yet. */
+  get unsettled(): number {
+    return this.#unsettled;
+  }
+
+  /** Stops reading: aborts {@link SourceRuntime.signal} and wakes a reader waiting for room. */
+  stop(): void {
+    if (!this.#halt.signal.aborted) this.#halt.abort();
+    this.budget.wake();
+  }
+
+  /** `undefined` when there is room to emit now; else a promise that resolves once there is, or once stopped. */
+  room(): Promise<void> | undefined {
+    return this.budget.full && !this.stopped ? this.budget.whenAvailable() : undefined;
+  }
+
+  /**
+   * The settlement of one record that holds `bytes` of the budget (and counts as one record in flight) until it
+   * settles; `tag` is handed to `onSettled` then.
+   */
+  settlement(bytes: number, tag: Tag): Settlement {
+    const records = this.budget.maxRecords === Number.POSITIVE_INFINITY ? 0 : 1;
+    if (bytes !== 0 || records !== 0) this.budget.take(bytes, records);
+    this.#unsettled++;
+    this.#onInFlight?.(this.budget);
+    return new RecordSettlement(this.#settle, bytes, records, tag);
+  }
+}
