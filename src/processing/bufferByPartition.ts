@@ -6,7 +6,6 @@ import { checkFunction } from '../options/checkFunction.js';
 import { checkNumber } from '../options/checkNumber.js';
 import { byteSizeOf } from '../records/byteSizeOf.js';
 import { FIREHOSE_BACKOFF } from '../retry/backoffDelayMs.js';
-import { settleRecord } from '../settlement/settleRecord.js';
 import { checkProcessorOptions, type ProcessorOptions } from './checkProcessorOptions.js';
 
 const NAME = 'bufferByPartition';
@@ -217,9 +216,6 @@ export function bufferByPartition<T>(options: BufferByPartitionOptions<T>): Oper
       errorOutput,
       policy,
       signal,
-    ).pipe(
-      tap(() => settleRecord(record, 'failed')),
-      mergeMap(() => EMPTY),
-    );
+    ).pipe(mergeMap(() => EMPTY));
   }
 }

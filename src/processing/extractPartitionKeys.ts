@@ -9,7 +9,6 @@ import {
   map,
   mergeMap,
   of,
-  tap,
   throwError,
   type Observable,
   type OperatorFunction,
@@ -21,7 +20,6 @@ import { checkNumber } from '../options/checkNumber.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import { FIREHOSE_BACKOFF } from '../retry/backoffDelayMs.js';
 import { carrySettlement } from '../settlement/carrySettlement.js';
-import { settleRecord } from '../settlement/settleRecord.js';
 import { checkProcessorOptions, type ProcessorOptions } from './checkProcessorOptions.js';
 import { loadedJq, loadJq, type JqRunner } from './jqEngine.js';
 import { jqPartitionKeys, wrapQuery } from './jqPartitionKeys.js';
@@ -136,10 +134,7 @@ export function extractPartitionKeys(options: ExtractPartitionKeysOptions): Oper
       errorOutput,
       policy,
       signal,
-    ).pipe(
-      tap(() => failed.forEach((r) => settleRecord(r, 'failed'))),
-      mergeMap(() => EMPTY),
-    );
+    ).pipe(mergeMap(() => EMPTY));
     return concat(written, from(passed));
   };
 

@@ -7,7 +7,6 @@ import {
   finalize,
   from,
   mergeMap,
-  tap,
   throwError,
   type OperatorFunction,
   type SchedulerLike,
@@ -17,7 +16,6 @@ import { writeToErrorOutput } from '../delivery/writeToErrorOutput.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import { FIREHOSE_BACKOFF } from '../retry/backoffDelayMs.js';
 import { carrySettlement } from '../settlement/carrySettlement.js';
-import { settleRecord } from '../settlement/settleRecord.js';
 
 /** What a processor made of one record: the data of the records that replace it (none, one or several), or why it failed. */
 export type RecordOutcome =
@@ -86,10 +84,7 @@ export function processEachRecord(
               errorOutput,
               policy,
               abort.signal,
-            ).pipe(
-              tap(() => settleRecord(record, 'failed')),
-              mergeMap(() => EMPTY),
-            );
+            ).pipe(mergeMap(() => EMPTY));
           }),
         ),
         defer(() => (sourceError === undefined ? EMPTY : throwError(() => sourceError!.error))),
