@@ -5,6 +5,7 @@ import { benchDirectPut } from './directPut.bench.js';
 import { benchKinesis } from './kinesis.bench.js';
 import { benchStartup } from './startup.bench.js';
 import { benchReceiver } from './receiver.bench.js';
+import { benchPostgres } from './postgres.bench.js';
 
 // Every benchmark compares with a baseline run in the same process: ratios hold across machines,
 // absolute figures do not.
@@ -15,3 +16,4 @@ await benchStartup();
 await benchReceiver();
 await benchFromLines();
 await benchDirectPut();
+await benchPostgres();

@@ -5,7 +5,7 @@ import { optionalPeer } from '../../aws/optionalPeer.js';
 import { DeliveryError } from '../DeliveryError.js';
 import type { DeliveryAttempt, ItemFailure, SendOutcome } from '../Destination.js';
 import { networkErrorKind } from '../networkErrorKind.js';
-import type { CopyRequest } from './buildCopyRequest.js';
+import { rowOffsets, type CopyRequest } from './buildCopyRequest.js';
 import { NAME, type PostgresConfig, type PostgresPoolClient } from './options.js';
 import { quoteIdentifier } from './quoteIdentifier.js';
 
@@ -62,10 +62,11 @@ function batchError(err: unknown): DeliveryError {
 /** Loads rows `positions` (positions in the request) with one COPY. */
 async function copyRows(client: QueryClient, config: PostgresConfig, request: CopyRequest, positions: readonly number[]): Promise<void> {
   const { from } = await copyStreams();
-  const { body, offsets } = request;
+  const { body } = request;
   let data: Buffer;
   if (positions.length === request.items.length) data = body;
   else {
+    const offsets = rowOffsets(body);
     const parts = positions.map((p) => body.subarray(offsets[p]!, offsets[p + 1]!));
     data = Buffer.concat(parts);
   }
