@@ -31,6 +31,12 @@ export interface RedshiftStandIn {
   readonly statements: string[];
   /** Makes the next `n` COPY-from-S3 statements fail, as a cluster in maintenance would (SQLSTATE 57P03). */
   failNextCopies(n: number): void;
+  /**
+   * Holds every COPY from S3 that arrives from now on (a slow cluster) until the returned function is called;
+   * `copiesHeld()` tells how many wait. A held COPY whose client went away is dropped (PostgreSQL never sees it).
+   */
+  holdCopies(): () => void;
+  copiesHeld(): number;
   stop(): Promise<void>;
 }
 
@@ -109,6 +115,8 @@ export async function startRedshiftStandIn(options: { postgresPort: number; s3: 
   const statements: string[] = [];
   const sockets = new Set<Socket>();
   let failing = 0;
+  let hold: Promise<void> | undefined;
+  let held = 0;
   // A side connection for the table's columns (JSON 'auto' without a column list).
   const side = new pg.Client({ host: '127.0.0.1', port: postgresPort, user: 'postgres', database: 'postgres' });
   await side.connect();
@@ -267,6 +275,12 @@ export async function startRedshiftStandIn(options: { postgresPort: number; s3: 
         busy = true;
         const parsed = copy;
         void (async () => {
+          if (hold !== undefined) {
+            held++;
+            await hold;
+            held--;
+            if (client.destroyed) return;
+          }
           if (failing > 0) {
             failing--;
             upstream.write(
@@ -307,6 +321,15 @@ export async function startRedshiftStandIn(options: { postgresPort: number; s3: 
     port,
     statements,
     failNextCopies: (n) => void (failing += n),
+    holdCopies: () => {
+      let release: () => void = () => undefined;
+      hold = new Promise<void>((resolve) => (release = resolve));
+      return () => {
+        hold = undefined;
+        release();
+      };
+    },
+    copiesHeld: () => held,
     stop: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

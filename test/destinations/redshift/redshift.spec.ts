@@ -1,26 +1,43 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliverTo } from '../../../operators/index.js';
+import { bufferBySizeOrTime, deliverTo } from '../../../operators/index.js';
 import { redshiftDestination, type RedshiftDestinationOptions } from '../../../src/destinations/redshift/index.js';
-import { InvalidOptionError, type FirehoseRecord } from '../../../src/index.js';
+import { InvalidOptionError, type DeliveryResult, type FirehoseRecord } from '../../../src/index.js';
+import { fromKinesisStream, memoryCheckpointStore } from '../../../src/sources/kinesis/index.js';
+import { createStream, kinesisClientFor, putRecords, startKinesalite, type Kinesalite } from '../../support/kinesalite.js';
+import { waitFor } from '../../sources/kinesis/waitFor.js';
 import { trackSettlements } from '../../../src/testing/index.js';
 import { startPostgres, type PostgresServer } from '../../support/postgres.js';
 import { s3ClientFor, startRadosGateway, type RadosGateway } from '../../support/radosgw.js';
 import { startRedshiftStandIn, type RedshiftStandIn } from '../../support/redshiftStandIn.js';
 import { IdleVirtualTime } from './idleVirtualTime.js';
 
-// One RADOS Gateway (a real S3), one PostgreSQL and the Redshift test stand-in in front of it, for every test here.
+const here = dirname(fileURLToPath(import.meta.url));
+
+// One RADOS Gateway (a real S3), one PostgreSQL with the Redshift test stand-in in front of it, and kinesalite, for every test here.
 let gateway: RadosGateway;
 let postgres: PostgresServer;
 let standIn: RedshiftStandIn;
 let s3: S3Client;
 let db: pg.Pool;
 let cluster: pg.Pool;
+let kinesalite: Kinesalite;
+let kinesis: KinesisClient;
+let work: string;
+const children: ChildProcess[] = [];
 beforeAll(async () => {
-  [gateway, postgres] = await Promise.all([startRadosGateway(), startPostgres()]);
+  [gateway, postgres, kinesalite] = await Promise.all([startRadosGateway(), startPostgres(), startKinesalite()]);
+  kinesis = kinesisClientFor(kinesalite.endpoint);
+  work = await mkdtemp(join(tmpdir(), 'rx-firehose-redshift-'));
   s3 = s3ClientFor(gateway);
   standIn = await startRedshiftStandIn({ postgresPort: postgres.port, s3 });
   db = new pg.Pool({ connectionString: postgres.url, max: 2 });
@@ -28,6 +45,10 @@ beforeAll(async () => {
   for (const p of [db, cluster]) p.on('error', () => undefined);
 }, 180_000);
 afterAll(async () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  kinesis?.destroy();
+  await kinesalite?.stop();
+  if (work !== undefined) await rm(work, { recursive: true, force: true });
   await cluster?.end();
   await db?.end();
   await standIn?.stop();
@@ -194,4 +215,111 @@ describe('redshiftDestination (staging on RADOS Gateway, COPY through the Redshi
       ]);
     });
   }
+
+  it('should not checkpoint a Kinesis shard before the COPY of its records committed', async () => {
+    const { bucket, table } = await fresh('(id int)');
+    const streamName = 'redshift-checkpoints';
+    await createStream(kinesis, streamName, 1);
+    const put = await putRecords(
+      kinesis,
+      streamName,
+      [1, 2, 3, 4, 5].map((id) => ({ Data: new TextEncoder().encode(JSON.stringify({ id })), PartitionKey: `k${id}` })),
+    );
+    const release = standIn.holdCopies();
+    const checkpoints = memoryCheckpointStore();
+    const stop = new AbortController();
+    const results: DeliveryResult<FirehoseRecord>[] = [];
+    const subscription = fromKinesisStream({
+      client: kinesis,
+      streamName,
+      startingPosition: 'TRIM_HORIZON',
+      checkpointStore: checkpoints,
+      pollIntervalMs: 200,
+      signal: stop.signal,
+    })
+      .pipe(
+        bufferBySizeOrTime({ maxRecords: 5, maxMs: 60_000 }),
+        deliverTo(redshiftDestination(options(bucket, table, { columns: ['id'] }))),
+      )
+      .subscribe((r) => results.push(r));
+    try {
+      // Staged, and the COPY is at the cluster, unanswered: nothing may be checkpointed.
+      await waitFor(() => standIn.copiesHeld() === 1, 'the COPY to reach the cluster');
+      expect(await keysOf(bucket)).toHaveLength(2);
+      expect(checkpoints.get(streamName, put[0]!.shardId)).toBeUndefined();
+      expect(results).toEqual([]);
+      release();
+      await waitFor(
+        () => checkpoints.get(streamName, put[0]!.shardId)?.sequenceNumber === put[4]!.sequenceNumber,
+        'the checkpoint after the COPY',
+      );
+      expect(results.map((r) => [r.status, r.records.length])).toEqual([['delivered', 5]]);
+      expect((await db.query(`SELECT id FROM ${table} ORDER BY id`)).rows.map((r) => r.id)).toEqual([1, 2, 3, 4, 5]);
+    } finally {
+      release();
+      stop.abort();
+      subscription.unsubscribe();
+    }
+  });
+
+  it('should lose nothing when the process is killed between staging and COPY, and restarted', async () => {
+    const { bucket, table } = await fresh('(id int)');
+    const streamName = 'redshift-crash';
+    await createStream(kinesis, streamName, 2);
+    const ids = Array.from({ length: 40 }, (_, i) => i + 1);
+    await putRecords(
+      kinesis,
+      streamName,
+      ids.map((id) => ({ Data: new TextEncoder().encode(JSON.stringify({ id })), PartitionKey: `k${id}` })),
+    );
+    const env = {
+      KINESIS_ENDPOINT: kinesalite.endpoint,
+      STREAM_NAME: streamName,
+      CHECKPOINT_FILE: join(work, 'checkpoints.json'),
+      S3_ENDPOINT: gateway.endpoint,
+      S3_ACCESS_KEY: gateway.accessKeyId,
+      S3_SECRET_KEY: gateway.secretAccessKey,
+      BUCKET: bucket,
+      CLUSTER_URL: standIn.url,
+      TABLE: table,
+    };
+    const start = () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'crashPipeline.ts')], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      const out: string[] = [];
+      child.stdout!.on('data', (chunk: Buffer) => out.push(chunk.toString('utf8')));
+      child.stderr!.on('data', (chunk: Buffer) => out.push(chunk.toString('utf8')));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
+      return { child, out, exited };
+    };
+    // First run: every COPY is held at the cluster; the process dies with batches staged but not loaded.
+    const release = standIn.holdCopies();
+    const first = start();
+    try {
+      await waitFor(() => standIn.copiesHeld() >= 1, `a COPY from the first run (${first.out.join('')})`, 20_000);
+      first.child.kill('SIGKILL');
+      expect((await first.exited).signal).toBe('SIGKILL');
+    } finally {
+      release(); // the held COPY's client is gone: it is dropped
+    }
+    expect((await keysOf(bucket)).some((k) => k.startsWith('manifests/'))).toBe(true);
+    expect((await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).toBe(0);
+    // Second run: reads again from the checkpoints (none were saved past an unloaded record), stages and loads.
+    const second = start();
+    const loaded = async () => (await db.query(`SELECT DISTINCT id FROM ${table} ORDER BY id`)).rows.map((r) => r.id as number);
+    let seen: number[] = [];
+    for (let i = 0; i < 300 && seen.length < ids.length; i++) {
+      seen = await loaded();
+      if (seen.length < ids.length) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(seen).toEqual(ids);
+    second.child.kill('SIGTERM');
+    expect(await second.exited, second.out.join('')).toEqual({ code: 0, signal: null });
+    expect(second.out.join('')).toContain('STOPPED');
+  }, 60_000);
 });
