@@ -6,11 +6,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverTo } from '../../../operators/index.js';
 import { directoryDestination } from '../../../src/destinations/directory/index.js';
 import { postgresDestination, type CopyRequest } from '../../../src/destinations/postgres/index.js';
-import { DeliveryError, InvalidOptionError, type Destination, type FirehoseRecord, type SendOutcome } from '../../../src/index.js';
+import {
+  DeliveryError,
+  deliveryStreamFromConfig,
+  InvalidOptionError,
+  toRecords,
+  type Destination,
+  type FirehoseRecord,
+  type SendOutcome,
+} from '../../../src/index.js';
 import { trackSettlements } from '../../../src/testing/index.js';
 import { usePostgres } from '../../support/postgres.js';
 import { readFailureRecords } from '../../support/readFailureRecords.js';
 import { IdleVirtualTime } from '../redshift/idleVirtualTime.js';
+import { describeDestinationConformance } from '../conformance.js';
 
 const db = usePostgres();
 let errorsDir = '';
@@ -180,4 +189,52 @@ describe('postgresDestination', () => {
     ]);
     expect(log.events.map((e) => e.outcome)).toEqual(['failed', 'failed']);
   });
+
+  it('should run from an RxFirehosePostgreSQLDestinationConfiguration (an rx-firehose extension)', async () => {
+    const table = await fresh('(id int PRIMARY KEY, kind text)');
+    const dataDir = await mkdtemp(join(errorsDir, 'config-'));
+    const stream = deliveryStreamFromConfig(
+      {
+        DeliveryStreamName: 'events',
+        RxFirehosePostgreSQLDestinationConfiguration: {
+          ConnectionString: db.server.url,
+          TableName: table,
+          Columns: ['id', 'kind'],
+          S3Configuration: { RoleARN: 'arn:aws:iam::123456789012:role/firehose', BucketARN: 'arn:aws:s3:::failures' },
+        },
+      } as never,
+      { dataDir, records: from(['{"id":1,"kind":"a"}', '{"id":1,"kind":"dup"}', '{"id":2,"kind":"b"}']).pipe(toRecords()) },
+    );
+    const summary = await stream.done;
+    expect(summary).toMatchObject({ deliveredRecords: 2, errorOutputRecords: 1 });
+    expect((await db.pool.query(`SELECT id, kind FROM ${table} ORDER BY id`)).rows).toEqual([
+      { id: 1, kind: 'a' },
+      { id: 2, kind: 'b' },
+    ]);
+    const failures = await readFailureRecords(join(dataDir, 'failures'));
+    expect(failures.map((f) => f.errorCode)).toEqual(['Postgres.23505']);
+  });
+});
+
+let tables = 0;
+
+describeDestinationConformance('postgresDestination (to PostgreSQL 15 on 127.0.0.1)', {
+  // One transaction per batch: a batch is one wire request, resent whole, and committed once.
+  oneWireRequestPerBatch: true,
+  create: async () => {
+    const table = `conformance_${++tables}`;
+    // A json column keeps each record's text as it was sent.
+    await db.pool.query(`CREATE TABLE ${table} (doc json NOT NULL)`);
+    const errors = await mkdtemp(join(tmpdir(), 'rx-firehose-postgres-conformance-'));
+    return {
+      destination: postgresDestination({ pool: db.pool, table, jsonColumn: 'doc' }),
+      errorOutput: directoryDestination({ path: errors, streamName: 'conformance', fsync: false }),
+      readDelivered: async () => (await db.pool.query<{ doc: string }>(`SELECT doc::text AS doc FROM ${table}`)).rows.map((r) => r.doc),
+      readFailures: () => readFailureRecords(errors),
+      close: async () => {
+        await db.pool.query(`DROP TABLE ${table}`);
+        await rm(errors, { recursive: true, force: true });
+      },
+    };
+  },
 });

@@ -11,7 +11,7 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferBySizeOrTime, deliverTo } from '../../../operators/index.js';
 import { redshiftDestination, type RedshiftDestinationOptions } from '../../../src/destinations/redshift/index.js';
-import { InvalidOptionError, type DeliveryResult, type FirehoseRecord } from '../../../src/index.js';
+import { deliveryStreamFromConfig, InvalidOptionError, toRecords, type DeliveryResult, type FirehoseRecord } from '../../../src/index.js';
 import { fromKinesisStream, memoryCheckpointStore } from '../../../src/sources/kinesis/index.js';
 import { createStream, kinesisClientFor, putRecords, startKinesalite, type Kinesalite } from '../../support/kinesalite.js';
 import { waitFor } from '../../sources/kinesis/waitFor.js';
@@ -322,4 +322,38 @@ describe('redshiftDestination (staging on RADOS Gateway, COPY through the Redshi
     expect(await second.exited, second.out.join('')).toEqual({ code: 0, signal: null });
     expect(second.out.join('')).toContain('STOPPED');
   }, 60_000);
+
+  it('should run from a RedshiftDestinationConfiguration (ClusterJDBCURL, CopyCommand, S3Configuration)', async () => {
+    const { bucket, table } = await fresh();
+    const stream = deliveryStreamFromConfig(
+      {
+        DeliveryStreamName: 'events',
+        RedshiftDestinationConfiguration: {
+          RoleARN: 'arn:aws:iam::123456789012:role/firehose',
+          ClusterJDBCURL: `jdbc:redshift://127.0.0.1:${standIn.port}/postgres`,
+          Username: 'postgres',
+          Password: 'not-checked',
+          CopyCommand: { DataTableName: table, DataTableColumns: 'id, kind', CopyOptions: "JSON 'auto'" },
+          S3Configuration: {
+            RoleARN: 'arn:aws:iam::123456789012:role/firehose',
+            BucketARN: `arn:aws:s3:::${bucket}`,
+            Prefix: 'cfg/',
+            CompressionFormat: 'GZIP',
+          },
+        },
+      },
+      { dataDir: work, s3Client: s3, records: from(['{"id":1,"kind":"x"}', '{"id":2,"kind":"y"}']).pipe(toRecords()) },
+    );
+    const summary = await stream.done;
+    expect(summary).toMatchObject({ deliveredRecords: 2, errorOutputRecords: 0 });
+    expect((await db.query(`SELECT id, kind FROM ${table} ORDER BY id`)).rows).toEqual([
+      { id: 1, kind: 'x' },
+      { id: 2, kind: 'y' },
+    ]);
+    expect(standIn.statements.at(-1)).toMatch(
+      new RegExp(
+        `^COPY "${table}" \\("id", "kind"\\) FROM 's3://${bucket}/cfg/manifests/.*' CREDENTIALS 'aws_iam_role=arn:aws:iam::123456789012:role/firehose' MANIFEST GZIP JSON 'auto'$`,
+      ),
+    );
+  });
 });
