@@ -11,6 +11,7 @@ import { benchReceiver } from './receiver.bench.js';
 import { benchParquet } from './parquet.bench.js';
 import { benchProcessing } from './processing.bench.js';
 import { benchThroughput } from './throughput.bench.js';
+import { benchPostgres } from './postgres.bench.js';
 
 // Every benchmark compares with a baseline run in the same invocation: ratios hold across machines,
 // absolute figures do not. Goals print PASS or FAIL lines with their ratio (see bench/README.md).
@@ -28,5 +29,6 @@ await benchFromLines();
 await benchDirectPut();
 await benchParquet();
 await benchProcessing();
+await benchPostgres();
 // And again after every other benchmark, in this process, for information.
 benchBufferBySizeOrTime('shared process');

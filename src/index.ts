@@ -125,6 +125,17 @@ export type {
 export { rotatedIndexName } from './destinations/opensearch/rotatedIndexName.js';
 export { firehoseDocumentId } from './destinations/opensearch/firehoseDocumentId.js';
 
+// PostgreSQL (COPY FROM STDIN, one transaction per batch) and Redshift (S3 staging, manifest, COPY).
+export { postgresDestination } from './destinations/postgres/index.js';
+export type { CopyRequest, PostgresDestinationOptions, PostgresPool, PostgresPoolClient } from './destinations/postgres/index.js';
+export { redshiftDestination } from './destinations/redshift/index.js';
+export type {
+  CopyManifestRequest,
+  RedshiftDestinationOptions,
+  RedshiftStagingOptions,
+  StagingRequest,
+} from './destinations/redshift/index.js';
+
 // Object keys and compression (Firehose's S3 layout).
 export { PartitionKeyError, type PartitionKeyNamespace, type PartitionKeyProblem } from './keys/PartitionKeyError.js';
 export { decompress } from './codecs/decompress.js';

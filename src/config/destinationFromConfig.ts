@@ -4,6 +4,8 @@ import { extendedS3DestinationFromConfig } from './extendedS3DestinationFromConf
 import { httpEndpointDestinationFromConfig } from './httpEndpointDestinationFromConfig.js';
 import { InvalidConfigurationError } from './InvalidConfigurationError.js';
 import { openSearchDestinationFromConfig } from './openSearchDestinationFromConfig.js';
+import { POSTGRES_CONFIGURATION, postgresDestinationFromConfig } from './postgresDestinationFromConfig.js';
+import { redshiftDestinationFromConfig } from './redshiftDestinationFromConfig.js';
 import { splunkDestinationFromConfig } from './splunkDestinationFromConfig.js';
 
 /** Destination configurations rx-firehose runs, by field. */
@@ -15,19 +17,18 @@ const SUPPORTED = [
   'ElasticsearchDestinationConfiguration',
   'AmazonOpenSearchServerlessDestinationConfiguration',
   'SplunkDestinationConfiguration',
+  'RedshiftDestinationConfiguration',
+  POSTGRES_CONFIGURATION,
 ] as const;
 /** Destination configurations Firehose defines that rx-firehose refuses by name. */
-export const DESTINATIONS_NOT_YET = [
-  'RedshiftDestinationConfiguration',
-  'SnowflakeDestinationConfiguration',
-  'IcebergDestinationConfiguration',
-];
+export const DESTINATIONS_NOT_YET = ['SnowflakeDestinationConfiguration', 'IcebergDestinationConfiguration'];
 
 /**
  * Finds the one destination configuration of a `CreateDeliveryStream` input and maps it:
  * `ExtendedS3DestinationConfiguration`, `S3DestinationConfiguration`, `HttpEndpointDestinationConfiguration`, or
  * one of the OpenSearch configurations (`AmazonopensearchserviceDestinationConfiguration`,
- * `ElasticsearchDestinationConfiguration`, `AmazonOpenSearchServerlessDestinationConfiguration`), or `SplunkDestinationConfiguration`.
+ * `ElasticsearchDestinationConfiguration`, `AmazonOpenSearchServerlessDestinationConfiguration`), `SplunkDestinationConfiguration`,
+ * `RedshiftDestinationConfiguration`, or the rx-firehose extension `RxFirehosePostgreSQLDestinationConfiguration`.
  * None, or more than one, is refused as the Firehose API refuses it.
  *
  * ## Example
@@ -56,6 +57,10 @@ export function destinationFromConfig(input: Readonly<Record<string, unknown>>, 
       return openSearchDestinationFromConfig(input[given[0]], given[0], ctx);
     case 'SplunkDestinationConfiguration':
       return splunkDestinationFromConfig(input.SplunkDestinationConfiguration, 'SplunkDestinationConfiguration', ctx);
+    case 'RedshiftDestinationConfiguration':
+      return redshiftDestinationFromConfig(input.RedshiftDestinationConfiguration, 'RedshiftDestinationConfiguration', ctx);
+    case POSTGRES_CONFIGURATION:
+      return postgresDestinationFromConfig(input[POSTGRES_CONFIGURATION], POSTGRES_CONFIGURATION, ctx);
     default:
       throw InvalidConfigurationError.invalid(
         'ExtendedS3DestinationConfiguration',

@@ -28,6 +28,8 @@ const TOP_LEVEL = [
   'ElasticsearchDestinationConfiguration',
   'AmazonOpenSearchServerlessDestinationConfiguration',
   'SplunkDestinationConfiguration',
+  'RedshiftDestinationConfiguration',
+  'RxFirehosePostgreSQLDestinationConfiguration',
   'Tags',
 ];
 const TOP_LEVEL_NOT_YET = [
