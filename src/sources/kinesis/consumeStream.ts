@@ -13,6 +13,8 @@ import { ShardCheckpointTracker } from './checkpointTracker.js';
 import { CheckpointWriter } from './checkpointWriter.js';
 import { deaggregate } from './deaggregate.js';
 import { KinesisSourceError } from './KinesisSourceError.js';
+import { LeaseCoordinator } from './leases/LeaseCoordinator.js';
+import { LeaseTable } from './leases/leaseTable.js';
 import { listShards } from './listShards.js';
 import type { KinesisSourceConfig } from './options.js';
 import { readShard, type ShardReaderContext } from './shardReader.js';
@@ -30,9 +32,29 @@ const NO_DATA = new Uint8Array(0);
  *   checkpoints go on being written as the pipeline drains; `onStopped` is told when all are written.
  * - a permanent error: reading stops and the source errors with {@link KinesisSourceError}.
  * - unsubscribed: reading stops at once; checkpoints of records settled later are still tried once each.
+ *
+ * With `leases`, the {@link LeaseCoordinator} decides which shards are read (those whose lease this worker holds)
+ * instead of the shard list, checkpoints go to the lease table (written only while the lease is held), a lost
+ * lease stops its shard's reader at once (what it emitted still settles), and a graceful stop releases the
+ * leases once the final checkpoints are written.
  */
 export function consumeStream(config: KinesisSourceConfig, subscriber: Subscriber<FirehoseRecord>): () => void {
-  const { client, streamName, streamRef, scheduler, checkpointStore } = config;
+  const { client, streamName, streamRef, scheduler } = config;
+  const leaseTable =
+    config.leases === undefined
+      ? undefined
+      : new LeaseTable(
+          config.leases.config.client,
+          config.leases.config.tableName,
+          config.leases.config.namespace === undefined ? streamName : `${config.leases.config.namespace}/${streamName}`,
+          config.leases.config.createTable,
+          scheduler,
+        );
+  const checkpointStore = leaseTable?.checkpointStore(config.leases!.workerId, scheduler, () => undefined) ?? config.checkpointStore;
+  let leases: LeaseCoordinator | undefined;
+  /** Per shard read under a lease: stops that shard's reader alone when the lease is lost. */
+  const shardStops = new Map<string, AbortController>();
+  let releasing = false;
   const budget = new InFlightBudget(config.maxInFlightBytes);
   // Aborted when reading must stop (graceful stop, error, unsubscribe): ends waits and requests in flight.
   const halt = new AbortController();
@@ -61,12 +83,14 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
 
   const haltReading = (): void => {
     halt.abort();
+    leases?.stopTaking();
     budget.wake();
     periodicSync?.unsubscribe();
   };
 
   const fail = (error: unknown): void => {
     haltReading();
+    leases?.close();
     if (!subscriber.closed) subscriber.error(error);
     if (stopRequested) reportStopped(error);
   };
@@ -91,6 +115,7 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
       // The KCL's rule: children start once their parent's checkpoint is SHARD_END, not merely read to its end.
       if (checkpoint.sequenceNumber !== SHARD_END) return;
       trackers.delete(shardId);
+      leases?.shardEnded(shardId);
       if (shards !== undefined && !halt.signal.aborted) {
         startAll(shards.finish(shardId));
         requestSync();
@@ -170,13 +195,20 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
 
   function startReader({ shardId, position }: ShardStart): void {
     if (halt.signal.aborted) return;
-    const tracker = new ShardCheckpointTracker(
-      (checkpoint) => writer.set(shardId, checkpoint),
+    const tracker: ShardCheckpointTracker = new ShardCheckpointTracker(
+      // A tracker of a lease lost and taken again later is replaced: its late checkpoints must not overwrite the new one's.
+      (checkpoint) => trackers.get(shardId) === tracker && writer.set(shardId, checkpoint),
       (bytes) => budget.release(bytes),
     );
     trackers.set(shardId, tracker);
     readers++;
-    readShard(shardId, position, readerContext).then(
+    let context = readerContext;
+    if (leases !== undefined) {
+      const stop = new AbortController();
+      shardStops.set(shardId, stop);
+      context = { ...readerContext, signal: AbortSignal.any([halt.signal, stop.signal]) };
+    }
+    readShard(shardId, position, context).then(
       (how) => {
         readers--;
         if (how === 'end') tracker.end(); // SHARD_END once everything read from it is settled
@@ -221,7 +253,15 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
   }
 
   function checkStopped(): void {
-    if (completed && unsettled === 0 && writer.idle) reportStopped(undefined);
+    if (!completed || unsettled > 0 || !writer.idle) return;
+    if (leases === undefined) return reportStopped(undefined);
+    // The final checkpoints are written: hand the shards over at once.
+    if (releasing) return;
+    releasing = true;
+    leases.releaseAll().then(
+      () => reportStopped(undefined),
+      (error: unknown) => reportStopped(error),
+    );
   }
 
   function reportStopped(error: unknown): void {
@@ -242,26 +282,59 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
     maybeComplete();
   };
 
-  void (async () => {
-    try {
-      const checkpoints = await callWithRetries('CheckpointStore.load', undefined, () => checkpointStore.load(streamName), retryContext);
-      if (checkpoints === STOPPED || halt.signal.aborted) return;
-      shards = new ShardTracker(checkpoints, config.startingPosition);
-      requestSync();
-      periodicSync = interval(config.shardSyncIntervalMs, scheduler).subscribe(() => requestSync());
-    } catch (error) {
-      fail(error);
-    } finally {
-      starting = false;
-      maybeComplete();
-    }
-  })();
+  const startLeases = (coordinator: LeaseCoordinator): void => {
+    leases = coordinator;
+    coordinator.start();
+  };
+
+  if (leaseTable !== undefined) {
+    starting = false;
+    startLeases(
+      new LeaseCoordinator(
+        leaseTable,
+        config.leases!.config,
+        {
+          ...retryContext,
+          client,
+          streamRef,
+          startingPosition: config.startingPosition,
+          shardSyncIntervalMs: config.shardSyncIntervalMs,
+          metrics,
+        },
+        {
+          onAcquired: (shardId, position) => startReader({ shardId, position }),
+          onLost: (shardId) => {
+            shardStops.get(shardId)?.abort();
+            budget.wake(); // a reader waiting for room sees that it was stopped
+          },
+          onError: (error) => fail(error),
+        },
+      ),
+    );
+  } else
+    void (async () => {
+      try {
+        const checkpoints = await callWithRetries('CheckpointStore.load', undefined, () => checkpointStore.load(streamName), retryContext);
+        if (checkpoints === STOPPED || halt.signal.aborted) return;
+        shards = new ShardTracker(checkpoints, config.startingPosition);
+        requestSync();
+        periodicSync = interval(config.shardSyncIntervalMs, scheduler).subscribe(() => requestSync());
+      } catch (error) {
+        fail(error);
+      } finally {
+        starting = false;
+        maybeComplete();
+      }
+    })();
   if (config.signal?.aborted) onAbort();
   else config.signal?.addEventListener('abort', onAbort, { once: true });
 
   return () => {
     config.signal?.removeEventListener('abort', onAbort);
     haltReading();
-    if (!stopRequested) writer.close();
+    if (!stopRequested) {
+      writer.close();
+      leases?.close(); // the leases expire; a graceful stop releases them once its checkpoints are written
+    }
   };
 }

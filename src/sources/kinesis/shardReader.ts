@@ -94,6 +94,7 @@ export async function readShard(shardId: string, start: ShardPosition, context: 
     const records =
       lastSequenceNumber === undefined ? all : all.filter((r) => compareSequenceNumbers(r.SequenceNumber ?? '', lastSequenceNumber!) > 0);
     metrics('KinesisMillisBehindLatest', output.MillisBehindLatest ?? 0, 'Milliseconds');
+    metrics(`KinesisMillisBehindLatest.${shardId}`, output.MillisBehindLatest ?? 0, 'Milliseconds');
     if (records.length > 0) {
       lastSequenceNumber = records[records.length - 1]!.SequenceNumber;
       metrics('DataReadFromKinesisStream.Records', records.length, 'Count');
