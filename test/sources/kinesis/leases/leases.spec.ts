@@ -4,10 +4,17 @@
  * The real multi-process case (SIGKILL of a process) is leaseProcesses.spec.ts.
  */
 import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { ListShardsCommand, MergeShardsCommand, SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDbClientFor, startDynalite, type Dynalite } from '../../../support/dynalite.js';
-import { createStream, kinesisClientFor, putRecords, startKinesalite, type Kinesalite } from '../../../support/kinesalite.js';
+import {
+  createStream,
+  kinesisClientFor,
+  putRecords,
+  startKinesalite,
+  waitForActive,
+  type Kinesalite,
+} from '../../../support/kinesalite.js';
 import { newTestScheduler } from '../virtualTime.js';
 import { IoClock } from './ioClock.js';
 import { readersPerShard, startWorker, type Event, type Worker, type WorkerSetup } from './leaseWorkers.js';
@@ -140,5 +147,52 @@ describe('dynamoDbLeases (kinesalite + dynalite, virtual time)', () => {
     readersPerShard(setup.events);
     expect([a, b].map((w) => w.error)).toEqual([undefined, undefined]);
     expect([...(await leaseOwners(setup)).values()].filter((o) => o !== undefined)).toEqual([]); // all released
+  }, 120_000);
+
+  it('should read parents before children across workers when shards are split and merged while three workers read', async () => {
+    const setup = await setUp(300);
+    const { clock } = setup;
+    const workers = ['A', 'B', 'C'].map((name) => startWorker(name, setup));
+    await clock.advanceUntil(() => workers.every((w) => w.leasesHeld === 4), 'A, B and C hold 4 leases each', 300_000, 5_000);
+    const { Shards } = await kinesis.send(new ListShardsCommand({ StreamName: setup.streamName }));
+    const zero = Shards!.find((s) => s.ShardId === 'shardId-000000000000')!;
+    const middle = (BigInt(zero.HashKeyRange!.StartingHashKey!) + BigInt(zero.HashKeyRange!.EndingHashKey!)) / 2n;
+    await kinesis.send(
+      new SplitShardCommand({ StreamName: setup.streamName, ShardToSplit: zero.ShardId!, NewStartingHashKey: middle.toString() }),
+    );
+    await waitForActive(kinesis, setup.streamName);
+    await kinesis.send(
+      new MergeShardsCommand({
+        StreamName: setup.streamName,
+        ShardToMerge: 'shardId-000000000001',
+        AdjacentShardToMerge: 'shardId-000000000002',
+      }),
+    );
+    await waitForActive(kinesis, setup.streamName);
+    await setup.put(300, 900); // into the children (and the shards left alone)
+    await clock.advanceUntil(() => new Set(allDelivered(workers)).size === 900, 'every record delivered', 300_000, 5_000);
+    for (const w of workers) w.stop();
+    await clock.advanceUntil(() => workers.every((w) => w.stopped), 'stopped', 60_000);
+
+    expect(new Set(allDelivered(workers))).toEqual(new Set(range(0, 900)));
+    const parentsOf: Record<string, string[]> = {
+      'shardId-000000000012': ['shardId-000000000000'],
+      'shardId-000000000013': ['shardId-000000000000'],
+      'shardId-000000000014': ['shardId-000000000001', 'shardId-000000000002'],
+    };
+    const events = setup.events;
+    for (const [child, parents] of Object.entries(parentsOf)) {
+      const firstOfChild = events.findIndex((e) => e.kind === 'record' && e.shardId === child);
+      expect(firstOfChild, `${child} was read`).toBeGreaterThanOrEqual(0);
+      for (const parent of parents) {
+        const lastOfParent = events.reduce((last, e, i) => (e.kind === 'record' && e.shardId === parent ? i : last), -1);
+        const parentEnd = events.findIndex(
+          (e) => e.kind === 'checkpoint' && e.shardId === parent && e.checkpoint.sequenceNumber === 'SHARD_END',
+        );
+        expect(parentEnd, `${parent} reached SHARD_END after its last record`).toBeGreaterThan(lastOfParent);
+        expect(firstOfChild, `${child} is read after ${parent}'s SHARD_END`).toBeGreaterThan(parentEnd);
+      }
+    }
+    readersPerShard(events);
   }, 120_000);
 });
