@@ -33,11 +33,17 @@ export interface LeaseStreamContext extends Omit<RetryContext, 'signal'> {
   readonly metrics: MetricSink;
 }
 
+/**
+ * A stolen lease is read only after this many renewal intervals: its previous owner, alive, learns of the loss
+ * at its next renewal (within one interval) plus that call's latency, and stops reading the shard at once.
+ */
+const STOLEN_START_RENEWALS = 2;
+
 interface Held {
   counter: number;
   /** When the lease was last renewed (or taken), on the scheduler. */
   renewedAtMs: number;
-  /** A stolen lease is read only after one renewal interval: by then its previous owner learned of the loss. */
+  /** A stolen lease is read only after two renewal intervals: by then its previous owner learned of the loss. */
   delayedStart: Subscription | undefined;
 }
 
@@ -268,7 +274,7 @@ export class LeaseCoordinator {
     this.stream.metrics('LeasesTaken', 1, 'Count');
     const position = this.#positionOf(lease, known);
     if (!stolen) return this.hooks.onAcquired(lease.shardId, position);
-    held.delayedStart = timer(this.config.renewalIntervalMs, scheduler).subscribe(() => {
+    held.delayedStart = timer(STOLEN_START_RENEWALS * this.config.renewalIntervalMs, scheduler).subscribe(() => {
       held.delayedStart = undefined;
       this.hooks.onAcquired(lease.shardId, position);
     });
