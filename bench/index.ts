@@ -2,7 +2,8 @@ import { benchBufferBySizeOrTime } from './bufferBySizeOrTime.bench.js';
 import { benchDelivery } from './delivery.bench.js';
 import { benchFromLines } from './fromLines.bench.js';
 import { benchDirectPut } from './directPut.bench.js';
-import { benchKinesis } from './kinesis.bench.js';
+import { benchKinesis, benchKinesisReaderCpu } from './kinesis.bench.js';
+import { benchKinesisLeases } from './kinesisLeases.bench.js';
 import { benchStartup } from './startup.bench.js';
 import { benchReceiver } from './receiver.bench.js';
 
@@ -11,6 +12,8 @@ import { benchReceiver } from './receiver.bench.js';
 benchBufferBySizeOrTime();
 await benchDelivery();
 await benchKinesis();
+await benchKinesisReaderCpu();
+await benchKinesisLeases();
 await benchStartup();
 await benchReceiver();
 await benchFromLines();
