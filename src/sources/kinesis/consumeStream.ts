@@ -282,50 +282,46 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
     maybeComplete();
   };
 
-  const startLeases = (coordinator: LeaseCoordinator): void => {
-    leases = coordinator;
-    coordinator.start();
-  };
-
-  if (leaseTable !== undefined) {
-    starting = false;
-    startLeases(
-      new LeaseCoordinator(
-        leaseTable,
-        config.leases!.config,
-        {
-          ...retryContext,
-          client,
-          streamRef,
-          startingPosition: config.startingPosition,
-          shardSyncIntervalMs: config.shardSyncIntervalMs,
-          metrics,
+  /** With leases, the coordinator starts readers as it takes leases, instead of the shard list. */
+  function startLeases(table: LeaseTable): void {
+    leases = new LeaseCoordinator(
+      table,
+      config.leases!.config,
+      {
+        ...retryContext,
+        client,
+        streamRef,
+        startingPosition: config.startingPosition,
+        shardSyncIntervalMs: config.shardSyncIntervalMs,
+        metrics,
+      },
+      {
+        onAcquired: (shardId, position) => startReader({ shardId, position }),
+        onLost: (shardId) => {
+          shardStops.get(shardId)?.abort();
+          budget.wake(); // a reader waiting for room sees that it was stopped
         },
-        {
-          onAcquired: (shardId, position) => startReader({ shardId, position }),
-          onLost: (shardId) => {
-            shardStops.get(shardId)?.abort();
-            budget.wake(); // a reader waiting for room sees that it was stopped
-          },
-          onError: (error) => fail(error),
-        },
-      ),
+        onError: (error) => fail(error),
+      },
     );
-  } else
-    void (async () => {
-      try {
-        const checkpoints = await callWithRetries('CheckpointStore.load', undefined, () => checkpointStore.load(streamName), retryContext);
-        if (checkpoints === STOPPED || halt.signal.aborted) return;
-        shards = new ShardTracker(checkpoints, config.startingPosition);
-        requestSync();
-        periodicSync = interval(config.shardSyncIntervalMs, scheduler).subscribe(() => requestSync());
-      } catch (error) {
-        fail(error);
-      } finally {
-        starting = false;
-        maybeComplete();
-      }
-    })();
+    leases.start();
+  }
+
+  void (async () => {
+    try {
+      if (leaseTable !== undefined) return startLeases(leaseTable);
+      const checkpoints = await callWithRetries('CheckpointStore.load', undefined, () => checkpointStore.load(streamName), retryContext);
+      if (checkpoints === STOPPED || halt.signal.aborted) return;
+      shards = new ShardTracker(checkpoints, config.startingPosition);
+      requestSync();
+      periodicSync = interval(config.shardSyncIntervalMs, scheduler).subscribe(() => requestSync());
+    } catch (error) {
+      fail(error);
+    } finally {
+      starting = false;
+      maybeComplete();
+    }
+  })();
   if (config.signal?.aborted) onAbort();
   else config.signal?.addEventListener('abort', onAbort, { once: true });
 
