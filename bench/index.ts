@@ -5,7 +5,8 @@ import { benchBufferBySizeOrTime } from './bufferBySizeOrTime.bench.js';
 import { benchDelivery } from './delivery.bench.js';
 import { benchFromLines } from './fromLines.bench.js';
 import { benchDirectPut } from './directPut.bench.js';
-import { benchKinesis } from './kinesis.bench.js';
+import { benchKinesis, benchKinesisReaderCpu } from './kinesis.bench.js';
+import { benchKinesisLeases } from './kinesisLeases.bench.js';
 import { benchStartup } from './startup.bench.js';
 import { benchReceiver } from './receiver.bench.js';
 import { benchParquet } from './parquet.bench.js';
@@ -24,6 +25,8 @@ await benchStartup(); // builds dist/, which the throughput benchmark runs
 await benchThroughput();
 await benchDelivery();
 await benchKinesis();
+await benchKinesisReaderCpu();
+await benchKinesisLeases();
 await benchReceiver();
 await benchFromLines();
 await benchDirectPut();

@@ -5,7 +5,9 @@ import { settleRecord } from '../src/settlement/settleRecord.js';
 import { fromLines } from '../src/sources/lines/fromLines.js';
 import { deaggregate, fromKinesisStream, memoryCheckpointStore, type KinesisReadClient } from '../src/sources/kinesis/index.js';
 import { aggregate } from '../test/sources/kinesis/kplEncoder.js';
+import { createStream, kinesisClientFor, putRecords } from '../test/support/kinesalite.js';
 import { medianMs, perSecond } from './measure.js';
+import { startServers } from './startServers.js';
 
 const SHARDS = 50;
 const RECORDS_PER_SHARD = 10_000; // one full GetRecords response per shard: no polling wait is measured
@@ -131,4 +133,99 @@ export async function benchKinesis(): Promise<void> {
   );
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await benchKinesis();
+/** CPU time (user + system) of this process spent in `work`, in µs. */
+async function cpuMicros(work: () => Promise<unknown>): Promise<number> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const before = process.cpuUsage();
+  await work();
+  const used = process.cpuUsage(before);
+  return used.user + used.system;
+}
+
+const READER_SHARDS = 12;
+const READER_RECORDS = 24_000;
+
+/**
+ * The CPU per record of fromKinesisStream against a bare GetRecords loop (GetShardIterator, then GetRecords
+ * until the shard is drained, every shard at once) on the same 12-shard kinesalite stream, read from
+ * TRIM_HORIZON by the same client. kinesalite runs in a process of its own, so only the reader's CPU is
+ * counted: the SDK's requests and parsing in both, plus, in the source, records, settlements and checkpoint
+ * tracking. The goal is ≤ 1.1×.
+ */
+export async function benchKinesisReaderCpu(): Promise<void> {
+  const servers = await startServers();
+  const client = kinesisClientFor(servers.kinesis);
+  try {
+    const streamName = 'bench-reader';
+    await createStream(client, streamName, READER_SHARDS);
+    const data = Buffer.alloc(100, 'x');
+    for (let i = 0; i < READER_RECORDS; i += 5_000) {
+      const n = Math.min(5_000, READER_RECORDS - i);
+      await putRecords(
+        client,
+        streamName,
+        Array.from({ length: n }, (_, j) => ({ Data: data, PartitionKey: `k${i + j}` })),
+      );
+    }
+    const bare = async (): Promise<void> => {
+      let read = 0;
+      await Promise.all(
+        Array.from({ length: READER_SHARDS }, async (_, s) => {
+          const shardId = `shardId-${String(s).padStart(12, '0')}`;
+          let iterator = (
+            await client.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }))
+          ).ShardIterator;
+          for (;;) {
+            const output = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+            read += output.Records?.length ?? 0;
+            if ((output.Records?.length ?? 0) === 0) break;
+            iterator = output.NextShardIterator;
+          }
+        }),
+      );
+      if (read !== READER_RECORDS) throw new Error(`bare loop read ${read} of ${READER_RECORDS}`);
+    };
+    const source = async (): Promise<void> => {
+      const stop = new AbortController();
+      let seen = 0;
+      await lastValueFrom(
+        fromKinesisStream({
+          client,
+          streamName,
+          startingPosition: 'TRIM_HORIZON',
+          pollIntervalMs: 200,
+          checkpointStore: memoryCheckpointStore(),
+          signal: stop.signal,
+        }).pipe(
+          tap((r) => {
+            settleRecord(r, 'delivered');
+            if (++seen === READER_RECORDS) stop.abort();
+          }),
+          reduce((n) => n + 1, 0),
+        ),
+      );
+    };
+    await bare(); // warm up both
+    await source();
+    const bareUs: number[] = [];
+    const sourceUs: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      bareUs.push(await cpuMicros(bare));
+      sourceUs.push(await cpuMicros(source));
+    }
+    const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const perRecord = (us: number): string => `${(us / READER_RECORDS).toFixed(1)} µs CPU/record`;
+    console.log(`bare GetRecords loop, ${READER_SHARDS} kinesalite shards (baseline): ${perRecord(median(bareUs))}`);
+    console.log(
+      `fromKinesisStream on the same stream:                  ${perRecord(median(sourceUs))}  → ratio ${(median(sourceUs) / median(bareUs)).toFixed(2)}× (goal ≤ 1.1×)`,
+    );
+  } finally {
+    client.destroy();
+    servers.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await benchKinesis();
+  await benchKinesisReaderCpu();
+}

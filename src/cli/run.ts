@@ -29,7 +29,8 @@ Usage: rx-firehose run --config streams.json [options]
   --s3-endpoint URL         write buckets to this S3 endpoint instead of DIR/<bucket>/
   --kinesis-endpoint URL    read Kinesis streams here
   --lambda-endpoint URL     invoke Lambda processors here (Lambda Invoke API)
-  --dynamodb-endpoint URL   keep Kinesis checkpoints in DynamoDB (table rx-firehose-checkpoints) instead of DIR
+  --dynamodb-endpoint URL   Kinesis shard leases and checkpoints in DynamoDB (table rx-firehose-checkpoints)
+                            instead of DIR: processes run with the same config share the shards
   --lambda-handler K=FILE[#EXPORT]
                             run the Lambda function K (name or ARN) in this process: FILE's export
                             (default "handler"); repeatable

@@ -29,7 +29,7 @@ Usage: rx-firehose serve [options]
   --s3-endpoint URL         write buckets to this S3 endpoint instead of DIR/<bucket>/
   --kinesis-endpoint URL    read Kinesis streams (KinesisStreamAsSource) here
   --lambda-endpoint URL     invoke Lambda processors here (Lambda Invoke API)
-  --dynamodb-endpoint URL   keep Kinesis checkpoints in DynamoDB here
+  --dynamodb-endpoint URL   Kinesis shard leases and checkpoints in DynamoDB here (shared by several processes)
   --lambda-handler K=FILE[#EXPORT]
                             run the Lambda function K (name or ARN) in this process: FILE's export
                             (default "handler"); repeatable

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { EMPTY, fromEvent, takeUntil, type Observable } from 'rxjs';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import type { CheckpointStore } from '../sources/kinesis/checkpointStores/CheckpointStore.js';
-import { dynamoDbCheckpointStore } from '../sources/kinesis/checkpointStores/dynamoDbCheckpointStore.js';
+import { dynamoDbLeases, type KinesisLeases } from '../sources/kinesis/leases/dynamoDbLeases.js';
 import { fileCheckpointStore } from '../sources/kinesis/checkpointStores/fileCheckpointStore.js';
 import { fromKinesisStream } from '../sources/kinesis/fromKinesisStream.js';
 import { asConfigurationError } from './asConfigurationError.js';
@@ -34,8 +34,9 @@ export const CHECKPOINT_DIR = '_checkpoints';
  * - `DirectPut` (the default): `environment.records` (none: the stream completes at once), until `signal` aborts;
  *   `DirectPutSourceConfiguration.ThroughputHintInMBs` is checked (1–100) and, as in Firehose, informational.
  * - `KinesisStreamAsSource`: `KinesisStreamSourceConfiguration.KinesisStreamARN` read with `fromKinesisStream`,
- *   checkpointed in `<dataDir>/_checkpoints/<DeliveryStreamName>.json`, or in the DynamoDB table
- *   `environment.checkpointTable` when the environment has a DynamoDB client or endpoint; stopped by `signal`.
+ *   checkpointed in `<dataDir>/_checkpoints/<DeliveryStreamName>.json`, or, when the environment has a DynamoDB
+ *   client or endpoint, with shard leases and checkpoints in the table `environment.checkpointTable` (several
+ *   processes with the same configuration then share the shards); stopped by `signal`.
  *
  * ## Example
  * ```ts
@@ -105,7 +106,7 @@ export function sourceFromConfig(input: Readonly<Record<string, unknown>>, ctx: 
         client: ctx.clients.kinesis(),
         // By name: the stream ARN parameter is newer than some Kinesis-compatible servers.
         streamName: kinesisStream,
-        checkpointStore: checkpointStoreFor(ctx),
+        ...checkpointsFor(ctx),
         signal,
         ...(ctx.environment.kinesisStartingPosition === undefined ? {} : { startingPosition: ctx.environment.kinesisStartingPosition }),
         ...(ctx.scheduler === undefined ? {} : { scheduler: ctx.scheduler }),
@@ -117,16 +118,21 @@ export function sourceFromConfig(input: Readonly<Record<string, unknown>>, ctx: 
   return { records, description: `Kinesis stream ${kinesisStream}`, stopped: () => stopped };
 }
 
-/** The file in the data directory, or the DynamoDB table, keyed by delivery stream so two streams reading one Kinesis stream keep their own checkpoints. */
-function checkpointStoreFor(ctx: ConfigContext): CheckpointStore {
+/**
+ * The file in the data directory, or, with DynamoDB, leases in the table (so that several processes running
+ * the same configuration share the stream's shards), keyed by delivery stream so two delivery streams reading
+ * one Kinesis stream keep their own checkpoints and leases (`<DeliveryStreamName>/<stream>`).
+ */
+function checkpointsFor(ctx: ConfigContext): { checkpointStore: CheckpointStore } | { leases: KinesisLeases } {
   const dynamoDb = ctx.clients.dynamoDb();
-  if (dynamoDb === undefined) return fileCheckpointStore({ path: join(ctx.dataDir, CHECKPOINT_DIR, `${ctx.streamName}.json`) });
-  const table = dynamoDbCheckpointStore({
-    client: dynamoDb,
-    tableName: ctx.environment.checkpointTable ?? 'rx-firehose-checkpoints',
-    createTable: true,
-    ...(ctx.scheduler === undefined ? {} : { scheduler: ctx.scheduler }),
-  });
-  const key = (stream: string): string => `${ctx.streamName}/${stream}`;
-  return { load: (stream) => table.load(key(stream)), save: (stream, checkpoints) => table.save(key(stream), checkpoints) };
+  if (dynamoDb === undefined)
+    return { checkpointStore: fileCheckpointStore({ path: join(ctx.dataDir, CHECKPOINT_DIR, `${ctx.streamName}.json`) }) };
+  return {
+    leases: dynamoDbLeases({
+      client: dynamoDb,
+      tableName: ctx.environment.checkpointTable ?? 'rx-firehose-checkpoints',
+      createTable: true,
+      namespace: ctx.streamName,
+    }),
+  };
 }

@@ -134,7 +134,7 @@ describe('deliveryStreamFromConfig: KinesisStreamAsSource', () => {
     expect(textOf(await filesUnder(`${dir.path}/lake`))).toBe('new');
   });
 
-  it('should keep checkpoints in DynamoDB when the environment has a DynamoDB client, keyed by delivery stream', async () => {
+  it('should keep leases and checkpoints in DynamoDB when the environment has a DynamoDB client, keyed by delivery stream', async () => {
     await createStream(kinesis.client, 'ddb', 1);
     await put(kinesis.client, 'ddb', ['d1', 'd2']);
     const dynamoDbClient = dynamoDbClientFor(dynalite!.endpoint);
@@ -152,9 +152,13 @@ describe('deliveryStreamFromConfig: KinesisStreamAsSource', () => {
         TableName: 'checkpoints',
         KeyConditionExpression: 'streamName = :s',
         ExpressionAttributeValues: { ':s': { S: 'ddb-stream/ddb' } },
+        ConsistentRead: true,
       }),
     );
     expect(items.Items).toHaveLength(1);
+    // The shard's lease, released on stop, with the checkpoint of the last record.
+    expect(items.Items![0]).toMatchObject({ leaseCounter: { N: expect.any(String) }, checkpoint: { S: expect.stringMatching(/^\d+$/) } });
+    expect(items.Items![0]!['leaseOwner']).toBeUndefined();
     await expect(readFile(`${dir.path}/_checkpoints/ddb-stream.json`)).rejects.toThrow(/ENOENT/);
     dynamoDbClient.destroy();
   });

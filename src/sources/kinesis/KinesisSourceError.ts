@@ -1,5 +1,12 @@
 /** What `fromKinesisStream` was doing when it failed for good. */
-export type KinesisSourceOperation = 'ListShards' | 'GetShardIterator' | 'GetRecords' | 'CheckpointStore.load' | 'CheckpointStore.save';
+export type KinesisSourceOperation =
+  | 'ListShards'
+  | 'GetShardIterator'
+  | 'GetRecords'
+  | 'CheckpointStore.load'
+  | 'CheckpointStore.save'
+  /** Reading or writing the lease table (see `dynamoDbLeases`). */
+  | 'LeaseTable';
 
 const HINTS: Readonly<Record<string, string>> = {
   ResourceNotFoundException: 'it does not exist: was it deleted, or is the name, ARN or region wrong?',
@@ -40,7 +47,7 @@ export class KinesisSourceError extends Error {
   ) {
     const code = codeOf(cause);
     const where = shardId === undefined ? `stream "${streamName}"` : `${shardId} of stream "${streamName}"`;
-    const hint = operation.startsWith('CheckpointStore') ? undefined : HINTS[code];
+    const hint = operation.startsWith('CheckpointStore') || operation === 'LeaseTable' ? undefined : HINTS[code];
     const message = cause instanceof Error ? cause.message : String(cause);
     super(`fromKinesisStream: ${operation} on ${where} failed with ${code}${hint === undefined ? '' : `; ${hint}`} (${message})`, {
       cause,

@@ -11,6 +11,8 @@ import { ShardCheckpointTracker } from './checkpointTracker.js';
 import { CheckpointWriter } from './checkpointWriter.js';
 import { deaggregate } from './deaggregate.js';
 import { KinesisSourceError } from './KinesisSourceError.js';
+import { LeaseCoordinator } from './leases/LeaseCoordinator.js';
+import { LeaseTable } from './leases/leaseTable.js';
 import { listShards } from './listShards.js';
 import type { KinesisSourceConfig } from './options.js';
 import { readShard, type ShardReaderContext } from './shardReader.js';
@@ -28,9 +30,29 @@ const NO_DATA = new Uint8Array(0);
  *   checkpoints go on being written as the pipeline drains; `onStopped` is told when all are written.
  * - a permanent error: reading stops and the source errors with {@link KinesisSourceError}.
  * - unsubscribed: reading stops at once; checkpoints of records settled later are still tried once each.
+ *
+ * With `leases`, the {@link LeaseCoordinator} decides which shards are read (those whose lease this worker holds)
+ * instead of the shard list, checkpoints go to the lease table (written only while the lease is held), a lost
+ * lease stops its shard's reader at once (what it emitted still settles), and a graceful stop releases the
+ * leases once the final checkpoints are written.
  */
 export function consumeStream(config: KinesisSourceConfig, subscriber: Subscriber<FirehoseRecord>): () => void {
-  const { client, streamName, streamRef, scheduler, checkpointStore } = config;
+  const { client, streamName, streamRef, scheduler } = config;
+  const leaseTable =
+    config.leases === undefined
+      ? undefined
+      : new LeaseTable(
+          config.leases.config.client,
+          config.leases.config.tableName,
+          config.leases.config.namespace === undefined ? streamName : `${config.leases.config.namespace}/${streamName}`,
+          config.leases.config.createTable,
+          scheduler,
+        );
+  const checkpointStore = leaseTable?.checkpointStore(config.leases!.workerId, scheduler, () => undefined) ?? config.checkpointStore;
+  let leases: LeaseCoordinator | undefined;
+  /** Per shard read under a lease: stops that shard's reader alone when the lease is lost. */
+  const shardStops = new Map<string, AbortController>();
+  let releasing = false;
   // The budget, the settlements and the signal aborted when reading must stop (graceful stop, error,
   // unsubscribe), which ends waits and requests in flight. A record's tag is what to do once it settled.
   const halt = new SourceRuntime<() => void>({ maxInFlightBytes: config.maxInFlightBytes, onSettled: (settled) => settled() });
@@ -58,11 +80,13 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
 
   const haltReading = (): void => {
     halt.stop();
+    leases?.stopTaking();
     periodicSync?.unsubscribe();
   };
 
   const fail = (error: unknown): void => {
     haltReading();
+    leases?.close();
     if (!subscriber.closed) subscriber.error(error);
     if (stopRequested) reportStopped(error);
   };
@@ -87,6 +111,7 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
       // The KCL's rule: children start once their parent's checkpoint is SHARD_END, not merely read to its end.
       if (checkpoint.sequenceNumber !== SHARD_END) return;
       trackers.delete(shardId);
+      leases?.shardEnded(shardId);
       if (shards !== undefined && !halt.signal.aborted) {
         startAll(shards.finish(shardId));
         requestSync();
@@ -164,13 +189,20 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
 
   function startReader({ shardId, position }: ShardStart): void {
     if (halt.signal.aborted) return;
-    const tracker = new ShardCheckpointTracker(
-      (checkpoint) => writer.set(shardId, checkpoint),
+    const tracker: ShardCheckpointTracker = new ShardCheckpointTracker(
+      // A tracker of a lease lost and taken again later is replaced: its late checkpoints must not overwrite the new one's.
+      (checkpoint) => trackers.get(shardId) === tracker && writer.set(shardId, checkpoint),
       (bytes) => budget.release(bytes),
     );
     trackers.set(shardId, tracker);
     readers++;
-    readShard(shardId, position, readerContext).then(
+    let context = readerContext;
+    if (leases !== undefined) {
+      const stop = new AbortController();
+      shardStops.set(shardId, stop);
+      context = { ...readerContext, signal: AbortSignal.any([halt.signal, stop.signal]) };
+    }
+    readShard(shardId, position, context).then(
       (how) => {
         readers--;
         if (how === 'end') tracker.end(); // SHARD_END once everything read from it is settled
@@ -215,7 +247,15 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
   }
 
   function checkStopped(): void {
-    if (completed && halt.unsettled === 0 && writer.idle) reportStopped(undefined);
+    if (!completed || halt.unsettled > 0 || !writer.idle) return;
+    if (leases === undefined) return reportStopped(undefined);
+    // The final checkpoints are written: hand the shards over at once.
+    if (releasing) return;
+    releasing = true;
+    leases.releaseAll().then(
+      () => reportStopped(undefined),
+      (error: unknown) => reportStopped(error),
+    );
   }
 
   function reportStopped(error: unknown): void {
@@ -236,8 +276,34 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
     maybeComplete();
   };
 
+  /** With leases, the coordinator starts readers as it takes leases, instead of the shard list. */
+  function startLeases(table: LeaseTable): void {
+    leases = new LeaseCoordinator(
+      table,
+      config.leases!.config,
+      {
+        ...retryContext,
+        client,
+        streamRef,
+        startingPosition: config.startingPosition,
+        shardSyncIntervalMs: config.shardSyncIntervalMs,
+        metrics,
+      },
+      {
+        onAcquired: (shardId, position) => startReader({ shardId, position }),
+        onLost: (shardId) => {
+          shardStops.get(shardId)?.abort();
+          budget.wake(); // a reader waiting for room sees that it was stopped
+        },
+        onError: (error) => fail(error),
+      },
+    );
+    leases.start();
+  }
+
   void (async () => {
     try {
+      if (leaseTable !== undefined) return startLeases(leaseTable);
       const checkpoints = await callWithRetries('CheckpointStore.load', undefined, () => checkpointStore.load(streamName), retryContext);
       if (checkpoints === STOPPED || halt.signal.aborted) return;
       shards = new ShardTracker(checkpoints, config.startingPosition);
@@ -256,6 +322,9 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
   return () => {
     config.signal?.removeEventListener('abort', onAbort);
     haltReading();
-    if (!stopRequested) writer.close();
+    if (!stopRequested) {
+      writer.close();
+      leases?.close(); // the leases expire; a graceful stop releases them once its checkpoints are written
+    }
   };
 }

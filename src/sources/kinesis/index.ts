@@ -15,3 +15,6 @@ export { fileCheckpointStore } from './checkpointStores/fileCheckpointStore.js';
 export type { FileCheckpointStoreOptions } from './checkpointStores/fileCheckpointStore.js';
 export { dynamoDbCheckpointStore } from './checkpointStores/dynamoDbCheckpointStore.js';
 export type { DynamoDbCheckpointClient, DynamoDbCheckpointStoreOptions } from './checkpointStores/dynamoDbCheckpointStore.js';
+export { dynamoDbLeases } from './leases/dynamoDbLeases.js';
+export type { KinesisLeases } from './leases/dynamoDbLeases.js';
+export type { DynamoDbLeasesOptions, DynamoDbLeaseClient, LeaseConfig } from './leases/options.js';

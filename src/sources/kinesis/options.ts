@@ -9,6 +9,7 @@ import type { InFlightBudget } from '../InFlightBudget.js';
 import type { Checkpoint, CheckpointStore } from './checkpointStores/CheckpointStore.js';
 import { fileCheckpointStore } from './checkpointStores/fileCheckpointStore.js';
 import type { KinesisReadClient } from './KinesisReadClient.js';
+import type { KinesisLeases } from './leases/dynamoDbLeases.js';
 import { MIN_CALL_SPACING_MS } from './shardReader.js';
 import type { StartingPosition } from './shardTracker.js';
 
@@ -38,6 +39,12 @@ export interface FromKinesisStreamOptions {
   /** Where checkpoints are kept. Default a {@link fileCheckpointStore} at `.rx-firehose/kinesis/<stream name>.checkpoints.json`. */
   readonly checkpointStore?: CheckpointStore | undefined;
   /**
+   * Share the stream's shards with other processes through leases ({@link dynamoDbLeases}): this subscription
+   * reads only the shards whose lease it holds, and keeps checkpoints in the lease table (so give no
+   * `checkpointStore`). Default none: every shard is read.
+   */
+  readonly leases?: KinesisLeases | undefined;
+  /**
    * Stop calling GetRecords while this many bytes were emitted and their shard's checkpoint has not moved past
    * them yet (unsettled, or settled behind a record still in flight). Default 64 MiB.
    */
@@ -52,7 +59,10 @@ export interface FromKinesisStreamOptions {
   readonly signal?: AbortSignal | undefined;
   /** Where waits run and the clock is read. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike | undefined;
-  /** Receives `DataReadFromKinesisStream.Bytes|Records`, `KinesisMillisBehindLatest`, `ThrottledGetRecords`, `ThrottledGetShardIterator`. */
+  /**
+   * Receives `DataReadFromKinesisStream.Bytes|Records`, `KinesisMillisBehindLatest` (and `KinesisMillisBehindLatest.<shardId>`),
+   * `ThrottledGetRecords`, `ThrottledGetShardIterator`; with leases also `LeasesHeld`, `LeasesTaken`, `LeasesLost`.
+   */
   readonly metrics?: MetricSink | undefined;
   /** Told after each checkpoint was saved. */
   readonly onCheckpoint?: ((shardId: string, checkpoint: Checkpoint) => void) | undefined;
@@ -75,6 +85,7 @@ export interface KinesisSourceConfig {
   readonly pollIntervalMs: number;
   readonly maxRecordsPerCall: number;
   readonly checkpointStore: CheckpointStore;
+  readonly leases: KinesisLeases | undefined;
   readonly maxInFlightBytes: number;
   readonly shardSyncIntervalMs: number;
   readonly backoff: Backoff;
@@ -146,6 +157,18 @@ export function checkKinesisOptions(options: FromKinesisStreamOptions): KinesisS
   ) {
     throw new InvalidOptionError(NAME, 'checkpointStore', store, 'a CheckpointStore (an object with load and save)');
   }
+  const leases = options.leases;
+  if (leases !== undefined) {
+    if (typeof leases !== 'object' || leases === null || typeof leases.config?.workerId !== 'string')
+      throw new InvalidOptionError(NAME, 'leases', leases, 'the result of dynamoDbLeases({ … })');
+    if (store !== undefined)
+      throw new InvalidOptionError(
+        NAME,
+        'checkpointStore',
+        store,
+        'absent when leases are given (checkpoints are kept in the lease table)',
+      );
+  }
   const backoff = checkBackoff(NAME, options.backoff, KINESIS_READ_BACKOFF);
   const signal = options.signal;
   if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.addEventListener !== 'function')) {
@@ -171,6 +194,7 @@ export function checkKinesisOptions(options: FromKinesisStreamOptions): KinesisS
     startingPosition,
     pollIntervalMs,
     maxRecordsPerCall,
+    leases,
     checkpointStore: store ?? fileCheckpointStore({ path: join('.rx-firehose', 'kinesis', `${name}.checkpoints.json`) }),
     maxInFlightBytes,
     shardSyncIntervalMs,

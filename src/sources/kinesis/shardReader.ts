@@ -91,9 +91,13 @@ export async function readShard(shardId: string, start: ShardPosition, context: 
     positionAtMs = scheduler.now();
     const all = output.Records ?? [];
     // Never emit a record twice within one run, whatever iterator overlap a re-acquisition brings.
+    // (Records come in sequence order: when the first is new, all are, and the common case costs one comparison.)
     const records =
-      lastSequenceNumber === undefined ? all : all.filter((r) => compareSequenceNumbers(r.SequenceNumber ?? '', lastSequenceNumber!) > 0);
+      lastSequenceNumber === undefined || all.length === 0 || compareSequenceNumbers(all[0]!.SequenceNumber ?? '', lastSequenceNumber) > 0
+        ? all
+        : all.filter((r) => compareSequenceNumbers(r.SequenceNumber ?? '', lastSequenceNumber!) > 0);
     metrics('KinesisMillisBehindLatest', output.MillisBehindLatest ?? 0, 'Milliseconds');
+    metrics(`KinesisMillisBehindLatest.${shardId}`, output.MillisBehindLatest ?? 0, 'Milliseconds');
     if (records.length > 0) {
       lastSequenceNumber = records[records.length - 1]!.SequenceNumber;
       metrics('DataReadFromKinesisStream.Records', records.length, 'Count');

@@ -21,7 +21,11 @@ const TABLE_POLL_MS = 100;
 /** How long a table may take to become ACTIVE. */
 const TABLE_WAIT_MS = 120_000;
 /** The SDK's commands, loaded at the first call: importing rx-firehose loads no AWS SDK. */
-const dynamoDbSdk = optionalPeer('@aws-sdk/client-dynamodb', NAME, () => import('@aws-sdk/client-dynamodb'));
+export const dynamoDbSdk: () => Promise<typeof import('@aws-sdk/client-dynamodb')> = optionalPeer(
+  '@aws-sdk/client-dynamodb',
+  NAME,
+  () => import('@aws-sdk/client-dynamodb'),
+);
 
 /** The DynamoDB calls the store makes: a `DynamoDBClient` from `@aws-sdk/client-dynamodb` fits. */
 export interface DynamoDbCheckpointClient {
@@ -88,13 +92,7 @@ export function dynamoDbCheckpointStore(options: DynamoDbCheckpointStoreOptions)
   const createTable = checkKind(NAME, 'createTable', options.createTable, 'boolean', false);
   const scheduler = checkKind(NAME, 'scheduler', options.scheduler, 'scheduler', asyncScheduler);
 
-  let ready: Promise<void> | undefined;
-  const whenReady = (): Promise<void> => {
-    if (!createTable) return Promise.resolve();
-    ready ??= ensureTable(client, tableName, scheduler);
-    ready.catch(() => (ready = undefined)); // try again at the next call
-    return ready;
-  };
+  const whenReady = tableReadiness(client, tableName, createTable, scheduler);
 
   return {
     async load(streamName) {
@@ -142,12 +140,28 @@ export function dynamoDbCheckpointStore(options: DynamoDbCheckpointStoreOptions)
   };
 }
 
+/** Resolves once the table may be used: at once, or (with `createTable`) once it exists and is ACTIVE; a failure is tried again at the next call. */
+export function tableReadiness(
+  client: DynamoDbCheckpointClient,
+  tableName: string,
+  createTable: boolean,
+  scheduler: SchedulerLike,
+): () => Promise<void> {
+  let ready: Promise<void> | undefined;
+  return () => {
+    if (!createTable) return Promise.resolve();
+    ready ??= ensureTable(client, tableName, scheduler);
+    ready.catch(() => (ready = undefined));
+    return ready;
+  };
+}
+
 /**
  * Sets a shard's checkpoint unless the stored one is already at or past it. Kinesis sequence numbers are
  * decimal strings of up to 128 digits without leading zeros, compared here as numbers: a shorter one is
  * smaller, and among those of one length string order is number order. `SHARD_END` is final.
  */
-function updateCheckpoint(
+export function updateCheckpoint(
   tableName: string,
   streamName: string,
   shardId: string,
@@ -178,7 +192,7 @@ function updateCheckpoint(
   };
 }
 
-async function ensureTable(client: DynamoDbCheckpointClient, tableName: string, scheduler: SchedulerLike): Promise<void> {
+export async function ensureTable(client: DynamoDbCheckpointClient, tableName: string, scheduler: SchedulerLike): Promise<void> {
   const status = await tableStatus(client, tableName);
   if (status === undefined) {
     const { CreateTableCommand } = await dynamoDbSdk();

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { InvalidOptionError } from '../../../errors/InvalidOptionError.js';
+import { checkKind } from '../../../options/checkKind.js';
+import { checkNumber } from '../../../options/checkNumber.js';
+import type { DynamoDbCheckpointClient } from '../checkpointStores/dynamoDbCheckpointStore.js';
+
+export const NAME = 'dynamoDbLeases';
+
+/** The KCL's `failoverTimeMillis`: a lease whose counter did not move for this long is expired. */
+export const DEFAULT_LEASE_DURATION_MS = 10_000;
+/** The KCL's `epsilonMillis`, which it subtracts from a third of the failover time to get its renewal interval. */
+const EPSILON_MS = 25;
+
+/** The DynamoDB calls the leases make: a `DynamoDBClient` from `@aws-sdk/client-dynamodb` fits. */
+export type DynamoDbLeaseClient = DynamoDbCheckpointClient;
+
+export interface DynamoDbLeasesOptions {
+  /** The caller's DynamoDB client. */
+  readonly client: DynamoDbLeaseClient;
+  /** The table: the one a {@link dynamoDbCheckpointStore} uses (its checkpoints carry over), one per application. */
+  readonly tableName: string;
+  /** Create the table (on-demand capacity) at first use when it is missing. Default `false`. */
+  readonly createTable?: boolean | undefined;
+  /**
+   * Items are keyed `<namespace>/<stream name>` instead of `<stream name>`, so that several applications reading
+   * one stream can share a table, each with its own leases and checkpoints. Default none.
+   */
+  readonly namespace?: string | undefined;
+  /** This worker's name in the table (`leaseOwner`); unique per process. Default `<hostname>:<pid>:<random>`. */
+  readonly workerId?: string | undefined;
+  /** A lease whose counter did not move for this long belongs to a failed worker and may be taken. Default 10000 (the KCL's `failoverTimeMillis`); 1000–3600000. */
+  readonly leaseDurationMs?: number | undefined;
+  /** How often held leases are renewed. Default a third of `leaseDurationMs` minus 25 ms (the KCL's rule: 3308); 100 to a third of `leaseDurationMs`. */
+  readonly renewalIntervalMs?: number | undefined;
+  /** How often leases are counted and taken (expired ones, or one stolen from the most loaded worker). Default twice `leaseDurationMs` plus 50 ms (the KCL's lease taker: 20050); 100–3600000. */
+  readonly balanceIntervalMs?: number | undefined;
+  /** The most leases this worker holds. Default no limit (the KCL's `maxLeasesForWorker`); an integer ≥ 1. */
+  readonly maxLeasesPerWorker?: number | undefined;
+}
+
+/** The options, checked, with their defaults. */
+export interface LeaseConfig {
+  readonly client: DynamoDbLeaseClient;
+  readonly tableName: string;
+  readonly createTable: boolean;
+  readonly namespace: string | undefined;
+  readonly workerId: string;
+  readonly leaseDurationMs: number;
+  readonly renewalIntervalMs: number;
+  readonly balanceIntervalMs: number;
+  readonly maxLeasesPerWorker: number;
+}
+
+/** Checks the options at construction; throws {@link InvalidOptionError} naming the option, the value and what is allowed. */
+export function checkLeaseOptions(options: DynamoDbLeasesOptions): LeaseConfig {
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionError(NAME, 'options', options, 'an object with client and tableName');
+  const { client, tableName } = options;
+  if (typeof client !== 'object' || client === null || typeof client.send !== 'function') {
+    throw new InvalidOptionError(NAME, 'client', client, 'a DynamoDBClient (an object with send)');
+  }
+  if (typeof tableName !== 'string' || !/^[a-zA-Z0-9_.-]{3,255}$/.test(tableName)) {
+    throw new InvalidOptionError(NAME, 'tableName', tableName, 'a DynamoDB table name: 3–255 characters of [a-zA-Z0-9_.-]');
+  }
+  const createTable = checkKind(NAME, 'createTable', options.createTable, 'boolean', false);
+  const namespace = options.namespace;
+  if (namespace !== undefined && (typeof namespace !== 'string' || namespace === '' || namespace.length > 512)) {
+    throw new InvalidOptionError(NAME, 'namespace', namespace, 'a non-empty string of at most 512 characters');
+  }
+  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  if (typeof workerId !== 'string' || workerId === '' || workerId.length > 1024) {
+    throw new InvalidOptionError(NAME, 'workerId', workerId, 'a non-empty string of at most 1024 characters, unique per worker');
+  }
+  const leaseDurationMs = checkNumber(NAME, 'leaseDurationMs', options.leaseDurationMs, DEFAULT_LEASE_DURATION_MS, {
+    min: 1_000,
+    max: 3_600_000,
+    integer: true,
+    unit: 'ms',
+  });
+  const renewalIntervalMs = checkNumber(
+    NAME,
+    'renewalIntervalMs',
+    options.renewalIntervalMs,
+    Math.floor(leaseDurationMs / 3) - EPSILON_MS,
+    // A lease must be renewed several times within its duration, or one slow call would let it expire.
+    { min: 100, max: Math.floor(leaseDurationMs / 3), integer: true, unit: `ms, a third of leaseDurationMs ${leaseDurationMs} at most` },
+  );
+  const balanceIntervalMs = checkNumber(NAME, 'balanceIntervalMs', options.balanceIntervalMs, (leaseDurationMs + EPSILON_MS) * 2, {
+    min: 100,
+    max: 3_600_000,
+    integer: true,
+    unit: 'ms',
+  });
+  const maxLeasesPerWorker = options.maxLeasesPerWorker ?? Number.MAX_SAFE_INTEGER;
+  checkNumber(NAME, 'maxLeasesPerWorker', maxLeasesPerWorker, 0, { min: 1, integer: true, unit: 'leases' });
+  return {
+    client,
+    tableName,
+    createTable,
+    namespace,
+    workerId,
+    leaseDurationMs,
+    renewalIntervalMs,
+    balanceIntervalMs,
+    maxLeasesPerWorker,
+  };
+}

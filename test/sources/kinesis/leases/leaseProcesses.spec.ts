@@ -1,0 +1,190 @@
+/**
+ * The multi-process end-to-end lease test: three worker processes (leaseWorkerProcess.ts) share a 12-shard
+ * kinesalite stream through a dynalite lease table, one is killed with SIGKILL mid-stream, the others take its
+ * shards over once its leases expire, and are then stopped with SIGTERM. Real processes, real time: what
+ * virtual time cannot show (a process that dies between two writes, clocks of several processes).
+ * kinesalite and dynalite run here, in the parent, so their data outlives the children.
+ */
+import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareSequenceNumbers } from '../../../../src/sources/kinesis/compareSequenceNumbers.js';
+import { dynamoDbClientFor, startDynalite, type Dynalite } from '../../../support/dynalite.js';
+import { createStream, kinesisClientFor, putRecords, startKinesalite, type Kinesalite } from '../../../support/kinesalite.js';
+import { waitFor } from '../waitFor.js';
+import { readersPerShard, type Event } from './leaseWorkers.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SHARDS = 12;
+
+let kinesalite: Kinesalite;
+let dynalite: Dynalite;
+let kinesis: KinesisClient;
+let dynamo: DynamoDBClient;
+let work: string;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  [kinesalite, dynalite] = await Promise.all([startKinesalite(), startDynalite()]);
+  kinesis = kinesisClientFor(kinesalite.endpoint);
+  dynamo = dynamoDbClientFor(dynalite.endpoint);
+  work = await mkdtemp(join(tmpdir(), 'rx-firehose-leases-'));
+});
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  kinesis?.destroy();
+  dynamo?.destroy();
+  await Promise.all([kinesalite?.stop(), dynalite?.stop()]);
+  if (work !== undefined) await rm(work, { recursive: true, force: true });
+});
+
+interface WorkerProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly outDir: string;
+  readonly emitted: string[];
+  leasesHeld: number;
+  stopped: boolean;
+  readonly stderr: string[];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startWorkerProcess(name: string, env: Record<string, string>, events: Event[]): WorkerProcess {
+  const outDir = join(work, name);
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'leaseWorkerProcess.ts')], {
+    env: { ...process.env, ...env, WORKER_ID: name, OUT_DIR: outDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const worker: WorkerProcess = {
+    name,
+    child,
+    outDir,
+    emitted: [],
+    leasesHeld: 0,
+    stopped: false,
+    stderr: [],
+    exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
+  };
+  let partial = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      const [kind, a, b] = line.split(' ');
+      if (kind === 'E') worker.emitted.push(a!);
+      else if (kind === 'S' || kind === 'R')
+        events.push({ kind: kind === 'S' ? 'session' : 'read', worker: name, shardId: a!, atMs: Number(b) });
+      else if (kind === 'L') worker.leasesHeld = Number(a);
+      else if (kind === 'STOPPED') worker.stopped = true;
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => worker.stderr.push(chunk.toString('utf8')));
+  return worker;
+}
+
+/** Every record line in every delivered file (files appear whole: written aside, then renamed). */
+async function deliveredLines(outDir: string): Promise<string[]> {
+  const lines: string[] = [];
+  const entries = await readdir(outDir, { recursive: true, withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isFile() || entry.name.startsWith('.')) continue;
+    lines.push(...(await readFile(join(entry.parentPath, entry.name), 'utf8')).split('\n').filter((l) => l !== ''));
+  }
+  return lines;
+}
+
+describe('dynamoDbLeases across processes (SIGKILL, kinesalite, dynalite)', () => {
+  it('should share the shards among three processes, take over a killed one’s after expiry, lose nothing and duplicate only its in-flight records', async () => {
+    const streamName = 'leases-processes';
+    const tableName = 'leases-processes';
+    await createStream(kinesis, streamName, SHARDS);
+    const put: Array<{ shardId: string; sequenceNumber: string }> = [];
+    const putRange = async (from: number, to: number): Promise<void> => {
+      put.push(
+        ...(await putRecords(
+          kinesis,
+          streamName,
+          Array.from({ length: to - from }, (_, i) => ({ Data: Buffer.from(`{"i":${from + i}}\n`), PartitionKey: `key-${from + i}` })),
+        )),
+      );
+    };
+    await putRange(0, 1_500);
+    const env = {
+      KINESIS_ENDPOINT: kinesalite.endpoint,
+      DYNAMODB_ENDPOINT: dynalite.endpoint,
+      STREAM_NAME: streamName,
+      TABLE_NAME: tableName,
+    };
+    const events: Event[] = [];
+    const workers = ['A', 'B', 'C'].map((name) => startWorkerProcess(name, env, events));
+    const [a, b, c] = workers as [WorkerProcess, WorkerProcess, WorkerProcess];
+    const allDelivered = async (): Promise<string[]> => (await Promise.all(workers.map((w) => deliveredLines(w.outDir)))).flat();
+    const failed = (): string => workers.map((w) => `${w.name}: ${w.stderr.join('')}`).join('\n');
+
+    await waitFor(() => workers.every((w) => w.leasesHeld === 4), `each process holds 4 leases\n${failed()}`, 45_000);
+    await putRange(1_500, 3_000);
+    await waitFor(() => c.emitted.length > 100, 'C reads');
+
+    // SIGKILL C mid-stream, with records in its buffer; note its checkpoints at that moment.
+    c.child.kill('SIGKILL');
+    expect(await c.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    const killedAtMs = Date.now();
+    const { Items } = await dynamo.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'streamName = :s',
+        ExpressionAttributeValues: { ':s': { S: streamName } },
+        ConsistentRead: true,
+      }),
+    );
+    const checkpointAtKill = new Map((Items ?? []).map((item) => [item['shardId']!.S!, item['checkpoint']?.S]));
+    const beyondCheckpoint = new Set(
+      c.emitted.filter((recordId) => {
+        const [shard, shardNumber, sequenceNumber] = recordId.split('-') as [string, string, string]; // shardId-000000000003-<seq>-0
+        const shardId = `${shard}-${shardNumber}`;
+        const checkpoint = checkpointAtKill.get(shardId);
+        return checkpoint === undefined || compareSequenceNumbers(sequenceNumber, checkpoint) > 0;
+      }),
+    );
+    await putRange(3_000, 4_500);
+    await waitFor(() => a.leasesHeld === 6 && b.leasesHeld === 6, 'A and B take over C’s leases', 30_000);
+    const takenOver = events.find((e) => e.kind === 'session' && e.worker !== 'C' && e.atMs > killedAtMs);
+    expect(takenOver!.atMs - killedAtMs).toBeGreaterThanOrEqual(900); // not before C's leases expired (1 s, give or take a clock tick)
+
+    let lines: string[] = [];
+    for (const deadline = Date.now() + 60_000; ; ) {
+      lines = await allDelivered();
+      if (new Set(lines).size >= 4_500) break;
+      if (Date.now() > deadline) throw new Error(`not every record delivered: ${new Set(lines).size}\n${failed()}`);
+      await new Promise((resolve) => setTimeout(resolve, 250)); // the parent serves kinesalite and dynalite: read files rarely
+    }
+    a.child.kill('SIGTERM');
+    b.child.kill('SIGTERM');
+    expect(await Promise.all([a.exited, b.exited])).toEqual([
+      { code: 0, signal: null },
+      { code: 0, signal: null },
+    ]);
+    expect([a.stopped, b.stopped]).toEqual([true, true]);
+    lines = await allDelivered();
+
+    const counts = new Map<string, number>();
+    for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
+    expect(counts.size).toBe(4_500); // 0 lost
+    const recordIdOf = (line: string): string => {
+      const i = Number(JSON.parse(line).i);
+      return `${put[i]!.shardId}-${put[i]!.sequenceNumber}-0`;
+    };
+    const duplicates = [...counts].filter(([, n]) => n > 1).map(([line]) => recordIdOf(line));
+    for (const recordId of duplicates)
+      expect(beyondCheckpoint.has(recordId), `duplicate ${recordId} was in flight in C at the kill`).toBe(true);
+    expect(Math.max(...counts.values())).toBeLessThanOrEqual(2);
+    readersPerShard(events.sort((x, y) => x.atMs - y.atMs)); // throws if two processes read one shard at once
+  }, 120_000);
+});
