@@ -200,7 +200,6 @@ describe('deliveryStreamFromConfig: ranges and unsupported fields', () => {
       'DeliveryStreamEncryptionConfigurationInput',
       { ...s3Config(), DeliveryStreamEncryptionConfigurationInput: { KeyType: 'AWS_OWNED_CMK' } },
     ],
-    ['RedshiftDestinationConfiguration', { DeliveryStreamName: 'x', RedshiftDestinationConfiguration: {} }],
     ['SnowflakeDestinationConfiguration', { DeliveryStreamName: 'x', SnowflakeDestinationConfiguration: {} }],
     ['IcebergDestinationConfiguration', { DeliveryStreamName: 'x', IcebergDestinationConfiguration: {} }],
     ['MSKSourceConfiguration', { ...s3Config(), MSKSourceConfiguration: {} }],
