@@ -55,7 +55,11 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
   let releasing = false;
   // The budget, the settlements and the signal aborted when reading must stop (graceful stop, error,
   // unsubscribe), which ends waits and requests in flight. A record's tag is what to do once it settled.
-  const halt = new SourceRuntime<() => void>({ maxInFlightBytes: config.maxInFlightBytes, onSettled: (settled) => settled() });
+  const halt = new SourceRuntime<() => void>({
+    maxInFlightBytes: config.maxInFlightBytes,
+    onSettled: (settled) => settled(),
+    watchdog: config.watchdogFor((error) => subscriber.error(error)),
+  });
   const { budget } = halt;
   let stopRequested = false;
   let completed = false;

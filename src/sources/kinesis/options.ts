@@ -12,6 +12,9 @@ import type { KinesisReadClient } from './KinesisReadClient.js';
 import type { KinesisLeases } from './leases/dynamoDbLeases.js';
 import { MIN_CALL_SPACING_MS } from './shardReader.js';
 import type { StartingPosition } from './shardTracker.js';
+import { checkStallOptions } from '../../settlement/checkStallOptions.js';
+import type { SettlementStallError } from '../../settlement/SettlementStallError.js';
+import type { StallOptions, StallWatchdog } from '../../settlement/StallWatchdog.js';
 
 export const NAME = 'fromKinesisStream';
 
@@ -20,7 +23,7 @@ export const KINESIS_READ_BACKOFF: Backoff = { initialMs: 1_000, multiplier: 2, 
 /** Shard iterators expire after 5 minutes: a poll interval must stay well below. */
 const MAX_POLL_INTERVAL_MS = 240_000;
 
-export interface FromKinesisStreamOptions {
+export interface FromKinesisStreamOptions extends StallOptions {
   /** The caller's Kinesis client (`KinesisClient` from `@aws-sdk/client-kinesis`). */
   readonly client: KinesisReadClient;
   /** The stream's name. Give either this or `streamArn`. */
@@ -96,6 +99,8 @@ export interface KinesisSourceConfig {
   readonly onCheckpoint: FromKinesisStreamOptions['onCheckpoint'];
   readonly onInFlight: FromKinesisStreamOptions['onInFlight'];
   readonly onStopped: FromKinesisStreamOptions['onStopped'];
+  /** Makes the watchdog of one subscription's budget (see `stallTimeoutMs`). */
+  readonly watchdogFor: (onError: (error: SettlementStallError) => void) => StallWatchdog;
 }
 
 const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
@@ -206,6 +211,7 @@ export function checkKinesisOptions(options: FromKinesisStreamOptions): KinesisS
     onCheckpoint: options.onCheckpoint,
     onInFlight: options.onInFlight,
     onStopped: options.onStopped,
+    watchdogFor: checkStallOptions(NAME, options, scheduler),
   };
 }
 
