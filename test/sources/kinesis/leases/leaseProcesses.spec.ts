@@ -155,8 +155,10 @@ describe('dynamoDbLeases across processes (SIGKILL, kinesalite, dynalite)', () =
     );
     await putRange(3_000, 4_500);
     await waitFor(() => a.leasesHeld === 6 && b.leasesHeld === 6, 'A and B take over C’s leases', 30_000);
-    const takenOver = events.find((e) => e.kind === 'session' && e.worker !== 'C' && e.atMs > killedAtMs);
-    expect(takenOver!.atMs - killedAtMs).toBeGreaterThanOrEqual(900); // not before C's leases expired (1 s, give or take a clock tick)
+    // C's shards were taken over by the survivors. Not before its leases expired is proven in virtual time
+    // (leases.spec.ts): here expiry runs from C's last renewal, which the parent cannot see, so the time from
+    // the kill proves nothing; that no shard was read by two processes at once is checked below.
+    expect(events.some((e) => e.kind === 'session' && e.worker !== 'C' && e.atMs > killedAtMs)).toBe(true);
 
     let lines: string[] = [];
     for (const deadline = Date.now() + 60_000; ; ) {
