@@ -192,7 +192,7 @@ describe('parquetConversion values', () => {
             user: r.user ?? null,
             clicks: r.clicks ?? null,
             total: r.total ?? null,
-            ratio: r.ratio === undefined || r.ratio === null ? null : Object.is(r.ratio, -0) ? -0 : r.ratio,
+            ratio: r.ratio === undefined || r.ratio === null ? null : r.ratio === 0 ? 0 : r.ratio, // JSON writes -0 as 0
             ok: r.ok ?? null,
             at: r.at === undefined || r.at === null ? null : new Date(r.at),
           })),
