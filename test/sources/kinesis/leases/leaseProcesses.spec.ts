@@ -101,7 +101,7 @@ async function deliveredLines(outDir: string): Promise<string[]> {
 }
 
 describe('dynamoDbLeases across processes (SIGKILL, kinesalite, dynalite)', () => {
-  it('should share the shards among three processes, take over a killed one’s after expiry, lose nothing and duplicate only its in-flight records', async () => {
+  it('should share the shards among three processes, take over a killed one’s after expiry, lose nothing and duplicate only records whose shard changed hands', async () => {
     const streamName = 'leases-processes';
     const tableName = 'leases-processes';
     await createStream(kinesis, streamName, SHARDS);
@@ -184,8 +184,15 @@ describe('dynamoDbLeases across processes (SIGKILL, kinesalite, dynalite)', () =
       return `${put[i]!.shardId}-${put[i]!.sequenceNumber}-0`;
     };
     const duplicates = [...counts].filter(([, n]) => n > 1).map(([line]) => recordIdOf(line));
+    // A duplicate is a record read again after its shard changed hands beyond its checkpoint: C's records in
+    // flight at the kill, or (on a loaded machine, when a renewal came late and a survivor took the other's
+    // lease) a record both survivors read. Never one worker reading a record twice.
+    const emittedBy = (w: WorkerProcess, recordId: string): boolean => w.emitted.includes(recordId);
     for (const recordId of duplicates)
-      expect(beyondCheckpoint.has(recordId), `duplicate ${recordId} was in flight in C at the kill`).toBe(true);
+      expect(
+        beyondCheckpoint.has(recordId) || (emittedBy(a, recordId) && emittedBy(b, recordId)),
+        `duplicate ${recordId} changed hands: in flight in C at the kill, or read by both A and B`,
+      ).toBe(true);
     expect(Math.max(...counts.values())).toBeLessThanOrEqual(2);
     readersPerShard(events.sort((x, y) => x.atMs - y.atMs)); // throws if two processes read one shard at once
   }, 120_000);
