@@ -336,6 +336,36 @@ describe('redshiftDestination through the Redshift Data API (test server; stagin
     }
   });
 
+  it('should cancel the running statement when the pipeline is unsubscribed, and settle nothing', async () => {
+    const { bucket, table } = await fresh();
+    const records = recordsOf([{ id: 1, kind: 'cancelled' }]);
+    const log = trackSettlements(records);
+    const release = standIn.holdCopies();
+    try {
+      const subscription = from([records])
+        .pipe(deliverTo(redshiftDestination(options(bucket, table))))
+        .subscribe();
+      await waitFor(
+        () =>
+          dataApi.calls.some(
+            (c) =>
+              c.operation === 'DescribeStatement' &&
+              c.status === 'STARTED' &&
+              c.id === dataApi.statements.at(-1)?.Id &&
+              dataApi.statements.at(-1)!.Sql.includes(`"${table}"`),
+          ),
+        'a poll of the running COPY',
+      );
+      const statement = dataApi.statements.at(-1)!;
+      subscription.unsubscribe();
+      await waitFor(() => dataApi.calls.some((c) => c.operation === 'CancelStatement' && c.id === statement.Id), 'CancelStatement');
+      expect(statement.Status).toBe('ABORTED');
+      expect(log.events).toEqual([]);
+    } finally {
+      release();
+    }
+  });
+
   it('should run the COPY once when an ExecuteStatement answer is lost and the SDK retries it (same ClientToken)', async () => {
     const { bucket, table } = await fresh();
     dataApi.loseNextExecuteAnswers(1);
