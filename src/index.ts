@@ -131,6 +131,7 @@ export type { CopyRequest, PostgresDestinationOptions, PostgresPool, PostgresPoo
 export { redshiftDestination } from './destinations/redshift/index.js';
 export type {
   CopyManifestRequest,
+  RedshiftDataApiOptions,
   RedshiftDestinationOptions,
   RedshiftStagingOptions,
   StagingRequest,

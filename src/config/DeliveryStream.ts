@@ -2,6 +2,7 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DeliveryResult } from '../delivery/DeliveryResult.js';
 import type { DescribeDomainClient, OpenSearchBasicAuth, OpenSearchSigV4Auth } from '../destinations/opensearch/options.js';
@@ -24,6 +25,8 @@ export interface DeliveryStreamEnvironment {
   readonly lambdaClient?: LambdaClient | undefined;
   /** A DynamoDB client: Kinesis checkpoints go to the DynamoDB table `checkpointTable` instead of `<dataDir>`. */
   readonly dynamoDbClient?: DynamoDBClient | undefined;
+  /** A Redshift Data API client, for a Redshift destination with `RxFirehoseDataApiConfiguration`. Default: one built from `endpoints.redshiftData` and the SDK's chain. */
+  readonly redshiftDataClient?: Pick<RedshiftDataClient, 'send'> | undefined;
   /** An OpenSearch control-plane client, to resolve a `DomainARN` with `DescribeDomain`. Default: one built from `endpoints.opensearch` and the SDK's chain, in the ARN's region. */
   readonly openSearchClient?: DescribeDomainClient | undefined;
   /**
@@ -40,6 +43,7 @@ export interface DeliveryStreamEnvironment {
         readonly lambda?: string;
         readonly dynamodb?: string;
         readonly opensearch?: string;
+        readonly redshiftData?: string;
       }
     | undefined;
   /** Local transformation handlers by function name or ARN: a Lambda processor whose `LambdaArn` (or its function name) is here runs it in this process instead of invoking Lambda. */

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { MissingPeerDependencyError } from '../errors/MissingPeerDependencyError.js';
 import type { DescribeDomainClient } from '../destinations/opensearch/options.js';
@@ -35,10 +36,12 @@ export interface ConfigClients {
   dynamoDb(): DynamoDBClient | undefined;
   /** The OpenSearch control-plane client (for `DescribeDomain`), in `region` unless the environment sets one. */
   openSearch(region: string): DescribeDomainClient;
-  /** The OpenSearch control-plane client (for `DescribeDomain`), in `region` unless the environment sets one. */
-  openSearch(region: string): DescribeDomainClient;
-  /** Destroys the clients built here (not the injected ones). */
-  destroy(): void;
+  /** The Redshift Data API client (for Redshift Serverless). */
+  redshiftData(): Pick<RedshiftDataClient, 'send'>;
+  /** Ends `resource` (a `pg` pool built for the stream) with the clients, when the stream ends or its plan is discarded. */
+  own(resource: { end(): Promise<void> }): void;
+  /** Destroys the clients built here (not the injected ones) and ends what the stream owns; resolves when all is ended. */
+  destroy(): Promise<void>;
 }
 
 /**
@@ -57,6 +60,7 @@ export function clientsFor(environment: DeliveryStreamEnvironment): ConfigClient
   const endpoints = environment.endpoints ?? {};
   const region = environment.region === undefined ? {} : { region: environment.region };
   const built: Array<{ destroy(): void }> = [];
+  const owned: Array<{ end(): Promise<void> }> = [];
   const memo = <C extends { destroy(): void }>(make: () => C): (() => C) => {
     let client: C | undefined;
     return () => {
@@ -100,6 +104,13 @@ export function clientsFor(environment: DeliveryStreamEnvironment): ConfigClient
         ...local(endpoints.dynamodb),
       }),
   );
+  const redshiftData = memo(
+    () =>
+      new (peer<typeof import('@aws-sdk/client-redshift-data')>('@aws-sdk/client-redshift-data').RedshiftDataClient)({
+        ...region,
+        ...local(endpoints.redshiftData),
+      }),
+  );
   const openSearchClients = new Map<string, () => DescribeDomainClient & { destroy(): void }>();
   return {
     s3: () => environment.s3Client ?? (endpoints.s3 === undefined ? undefined : s3()),
@@ -123,8 +134,12 @@ export function clientsFor(environment: DeliveryStreamEnvironment): ConfigClient
       }
       return openSearchClients.get(inRegion)!();
     },
-    destroy: () => {
+    redshiftData: () => environment.redshiftDataClient ?? redshiftData(),
+    own: (resource) => void owned.push(resource),
+    destroy: async () => {
       for (const client of built.splice(0)) client.destroy();
+      // An error while ending (a connection already gone) leaves nothing to free.
+      await Promise.allSettled(owned.splice(0).map((resource) => resource.end()));
     },
   };
 }

@@ -156,7 +156,7 @@ export function planDeliveryStream(input: CreateDeliveryStreamInput, environment
       }),
     );
   } catch (err) {
-    clients.destroy();
+    void clients.destroy();
     throw err;
   }
 
@@ -175,8 +175,9 @@ export function planDeliveryStream(input: CreateDeliveryStreamInput, environment
       const finish = (error?: unknown): void => {
         // A stopped source saves its last checkpoints after the pipeline drained: wait for them.
         const saved = stop.signal.aborted && error === undefined ? source.stopped() : Promise.resolve(undefined);
-        void saved.then((checkpointError) => {
-          clients.destroy();
+        void saved.then(async (checkpointError) => {
+          // The pools built for the stream are ended before `done` resolves: no connection outlives the stream.
+          await clients.destroy();
           results.complete();
           settle(summary(error ?? checkpointError ?? undefined));
         });
@@ -201,7 +202,7 @@ export function planDeliveryStream(input: CreateDeliveryStreamInput, environment
     description,
     start,
     discard: () => {
-      if (!started) clients.destroy();
+      if (!started) void clients.destroy();
     },
   };
 }

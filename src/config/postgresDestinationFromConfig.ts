@@ -85,6 +85,7 @@ export function postgresDestinationFromConfig(config: unknown, path: string, ctx
     },
     path,
   );
+  ctx.clients.own(pool);
   const destination = asConfigurationError(
     () =>
       postgresDestination({

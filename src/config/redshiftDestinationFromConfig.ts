@@ -1,4 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
+import type { PostgresPool } from '../destinations/postgres/options.js';
 import { redshiftDestination } from '../destinations/redshift/index.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import { asConfigurationError } from './asConfigurationError.js';
@@ -12,6 +13,7 @@ import { configString } from './configString.js';
 import type { DestinationPlan } from './DestinationPlan.js';
 import { InvalidConfigurationError } from './InvalidConfigurationError.js';
 import { postgresPoolFor } from './postgresPoolFor.js';
+import { REDSHIFT_DATA_API_CONFIGURATION, redshiftDataApiFromConfig } from './redshiftDataApiFromConfig.js';
 import { processingFromConfig } from './processingFromConfig.js';
 import { S3_BUFFERING } from './ranges.js';
 import { S3_DESTINATION_FIELDS, s3DestinationFromConfig } from './s3DestinationFromConfig.js';
@@ -32,7 +34,11 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
  * destination buffer, `CompressionFormat` `UNCOMPRESSED` or `GZIP`, `Prefix`), which also receives
  * `processing-failed` records and staging failures; `ProcessingConfiguration`; `S3BackupMode` `Enabled`
  * with `S3BackupConfiguration`. Staging needs S3 (an endpoint or client): COPY reads from S3.
- * `SecretsManagerConfiguration` is refused by name when enabled.
+ * `SecretsManagerConfiguration` is refused by name when enabled. The rx-firehose extension
+ * `RxFirehoseDataApiConfiguration` (`WorkgroupName` or `ClusterIdentifier`, `Database`, `DbUser`,
+ * `SecretArn`, `PollIntervalInSeconds`: {@link redshiftDataApiFromConfig}) runs COPY through the Redshift
+ * Data API instead; `ClusterJDBCURL` is then optional (its database is the default `Database`), and
+ * `Username`/`Password` are refused. The `pg` pool is ended when the stream ends.
  *
  * ## Example
  * ```ts
@@ -54,18 +60,26 @@ export function redshiftDestinationFromConfig(config: unknown, path: string, ctx
       'S3BackupConfiguration',
       'CloudWatchLoggingOptions',
       'SecretsManagerConfiguration',
+      REDSHIFT_DATA_API_CONFIGURATION,
     ],
-    required: ['RoleARN', 'ClusterJDBCURL', 'CopyCommand', 'S3Configuration'],
+    required: ['RoleARN', 'CopyCommand', 'S3Configuration'],
   });
   configRoleArn(fields.RoleARN, `${path}.RoleARN`);
   const roleArn = fields.RoleARN as string;
+  const throughDataApi = fields[REDSHIFT_DATA_API_CONFIGURATION] !== undefined && fields[REDSHIFT_DATA_API_CONFIGURATION] !== null;
+  if (!throughDataApi && fields.ClusterJDBCURL === undefined)
+    throw InvalidConfigurationError.invalid(
+      `${path}.ClusterJDBCURL`,
+      undefined,
+      `given (or ${REDSHIFT_DATA_API_CONFIGURATION}, an rx-firehose extension)`,
+    );
   const jdbc = configString(fields.ClusterJDBCURL, `${path}.ClusterJDBCURL`, {
     minLength: 1,
     maxLength: 512,
     pattern: JDBC_URL,
     description: 'a JDBC URL, jdbc:redshift://<host>:<port>/<database>',
-  })!;
-  const [, host, port, database, query] = JDBC_URL.exec(jdbc)!;
+  });
+  const [, host, port, database, query] = jdbc === undefined ? [] : JDBC_URL.exec(jdbc)!;
   const params = new URLSearchParams(query ?? '');
   if (fields.SecretsManagerConfiguration !== undefined) {
     const secrets = checkFields(fields.SecretsManagerConfiguration, `${path}.SecretsManagerConfiguration`, {
@@ -77,11 +91,21 @@ export function redshiftDestinationFromConfig(config: unknown, path: string, ctx
   }
   const text = { minLength: 1, maxLength: 512, description: 'a string of 1 to 512 characters' };
   const user = configString(fields.Username, `${path}.Username`, text);
-  if (user === undefined) throw InvalidConfigurationError.invalid(`${path}.Username`, undefined, 'given: the database user');
-  if (fields.Password === undefined || fields.Password === null)
-    throw InvalidConfigurationError.invalid(`${path}.Password`, undefined, 'given: the database password');
-  if (typeof fields.Password !== 'string' || fields.Password.length < 6 || fields.Password.length > 512)
-    throw InvalidConfigurationError.invalid(`${path}.Password`, 'a value that is not shown', 'a string of 6 to 512 characters');
+  if (throughDataApi) {
+    // The Data API signs in with IAM (DbUser) or a secret: a password here would silently go unused.
+    if (fields.Username !== undefined || fields.Password !== undefined)
+      throw InvalidConfigurationError.invalid(
+        fields.Username !== undefined ? `${path}.Username` : `${path}.Password`,
+        'a value that is not shown',
+        `absent with ${REDSHIFT_DATA_API_CONFIGURATION} (give its DbUser or SecretArn)`,
+      );
+  } else {
+    if (user === undefined) throw InvalidConfigurationError.invalid(`${path}.Username`, undefined, 'given: the database user');
+    if (fields.Password === undefined || fields.Password === null)
+      throw InvalidConfigurationError.invalid(`${path}.Password`, undefined, 'given: the database password');
+    if (typeof fields.Password !== 'string' || fields.Password.length < 6 || fields.Password.length > 512)
+      throw InvalidConfigurationError.invalid(`${path}.Password`, 'a value that is not shown', 'a string of 6 to 512 characters');
+  }
   const copy = checkFields(fields.CopyCommand, `${path}.CopyCommand`, {
     supported: ['DataTableName', 'DataTableColumns', 'CopyOptions'],
     required: ['DataTableName'],
@@ -122,16 +146,15 @@ export function redshiftDestinationFromConfig(config: unknown, path: string, ctx
   const prefix = staging.Prefix as string | undefined;
   const errorOutput = ctx.counted(bucketPlan.destination);
 
-  const tls = params.get('ssl') === null ? !LOOPBACK.has(host!) : params.get('ssl') !== 'false';
-  const pool = postgresPoolFor(
-    { host: host!, port: port === undefined ? 5439 : Number(port), database: database!, user, password: fields.Password, tls },
-    path,
-  );
+  const dataApiPath = `${path}.${REDSHIFT_DATA_API_CONFIGURATION}`;
+  const connection = throughDataApi
+    ? { dataApi: redshiftDataApiFromConfig(fields[REDSHIFT_DATA_API_CONFIGURATION], dataApiPath, ctx, database) }
+    : { pool: poolFor(host!, port, database!, user, fields.Password, params, path, ctx) };
   const columns = columnList === undefined || columnList.trim() === '' ? undefined : columnList.split(',').map((c) => c.trim());
   const destination = asConfigurationError(
     () =>
       redshiftDestination({
-        pool,
+        ...connection,
         table,
         ...(columns === undefined ? {} : { columns }),
         ...(copyOptions === undefined ? {} : { copyOptions }),
@@ -145,6 +168,7 @@ export function redshiftDestinationFromConfig(config: unknown, path: string, ctx
       copyOptions: `${path}.CopyCommand.CopyOptions`,
       credentials: `${path}.RoleARN`,
       'staging.prefix': `${s3Path}.Prefix`,
+      'dataApi.pollIntervalMs': `${dataApiPath}.PollIntervalInSeconds`,
     },
   );
 
@@ -160,7 +184,11 @@ export function redshiftDestinationFromConfig(config: unknown, path: string, ctx
   }
   const processing = processingFromConfig(fields.ProcessingConfiguration, `${path}.ProcessingConfiguration`, ctx, errorOutput);
   stages.push(...processing.stages);
-  parts.push(...processing.descriptions, `s3://${bucket}/${prefix ?? ''} → Redshift ${host}:${port ?? 5439}/${database} ${table}`);
+  const target =
+    connection.dataApi === undefined
+      ? `${host}:${port ?? 5439}/${database}`
+      : `Data API ${connection.dataApi.workgroupName ?? connection.dataApi.clusterIdentifier}/${connection.dataApi.database}`;
+  parts.push(...processing.descriptions, `s3://${bucket}/${prefix ?? ''} → Redshift ${target} ${table}`);
   return {
     description: parts.join(' → '),
     stages,
@@ -169,4 +197,24 @@ export function redshiftDestinationFromConfig(config: unknown, path: string, ctx
     errorOutput,
     retryDurationMs: undefined,
   };
+}
+
+/** The `pg` pool of a `ClusterJDBCURL` (TLS unless loopback or `ssl=false`), owned by the stream: ended when it ends. */
+function poolFor(
+  host: string,
+  port: string | undefined,
+  database: string,
+  user: string | undefined,
+  password: unknown,
+  params: URLSearchParams,
+  path: string,
+  ctx: ConfigContext,
+): PostgresPool {
+  const tls = params.get('ssl') === null ? !LOOPBACK.has(host) : params.get('ssl') !== 'false';
+  const pool = postgresPoolFor(
+    { host, port: port === undefined ? 5439 : Number(port), database, user, password: password as string, tls },
+    path,
+  );
+  ctx.clients.own(pool);
+  return pool;
 }

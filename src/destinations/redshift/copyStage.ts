@@ -1,6 +1,7 @@
 import { DeliveryError } from '../DeliveryError.js';
 import type { DeliveryRequest, Destination, ErrorOutput } from '../Destination.js';
 import { type RedshiftConfig, sqlLiteral } from './options.js';
+import { copyThroughDataApi } from './dataApiService.js';
 import { redshiftErrorCode } from './redshiftErrorCode.js';
 import type { StagedRecords } from './staging.js';
 import { buildFailedManifests, type FailedManifestsRequest, sendFailedManifests } from './writeFailedManifests.js';
@@ -18,7 +19,7 @@ function messageOf(err: unknown): string {
 
 /**
  * Stage 2 of `redshiftDestination`: `COPY <table> (<columns>) FROM '<manifest>' CREDENTIALS … MANIFEST
- * <options>` on a connection of the pool. Every failure is retried within `retryDurationMs` (a table or
+ * <options>` on a connection of the pool, or through the Redshift Data API ({@link copyThroughDataApi}). Every failure is retried within `retryDurationMs` (a table or
  * column may be fixed meanwhile, a cluster may come back), as Firehose does; then the manifest goes to
  * `<prefix>errors/manifests/…` with the error ({@link writeFailedManifests}), for a backfill. Records settle
  * only when COPY answered: a lost answer means the COPY is run again (at least once, as in Firehose).
@@ -46,11 +47,16 @@ export function copyStage(config: RedshiftConfig, staged: StagedRecords): Destin
       const sql = `${config.copyHead}${sqlLiteral(previousLocation)}${config.copyTail}`;
       return { request: { ids: [previousLocation], items: batch.map((_r, i) => i), bytes: Buffer.byteLength(sql), sql } };
     },
-    async send(request, { signal }) {
+    async send(request, attempt) {
+      const { signal } = attempt;
       signal.throwIfAborted();
+      if (config.dataApi !== undefined) {
+        const id = await copyThroughDataApi(config.dataApi, request.sql, attempt);
+        return { status: 'accepted', location: `${request.ids[0]} → ${config.table} (statement ${id})` };
+      }
       let client;
       try {
-        client = await config.pool.connect();
+        client = await config.pool!.connect();
       } catch (err) {
         throw new DeliveryError(redshiftErrorCode(err), messageOf(err), { cause: err });
       }

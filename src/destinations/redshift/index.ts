@@ -3,7 +3,7 @@ import { copyStage } from './copyStage.js';
 import { checkRedshiftOptions, type RedshiftDestinationOptions } from './options.js';
 import { stagingStage, type StagedRecords, type StagingRequest } from './staging.js';
 
-export type { RedshiftDestinationOptions, RedshiftStagingOptions } from './options.js';
+export type { RedshiftDataApiOptions, RedshiftDestinationOptions, RedshiftStagingOptions } from './options.js';
 export type { StagingRequest } from './staging.js';
 export type { CopyManifestRequest } from './copyStage.js';
 
@@ -14,7 +14,9 @@ export type { CopyManifestRequest } from './copyStage.js';
  *    compressed like `s3Destination`'s objects, `UNCOMPRESSED` or `GZIP`), then a manifest listing it under
  *    `<prefix>manifests/…`. Retried like S3 (24 h by default).
  * 2. **COPY**: `COPY <table> (<columns>) FROM 's3://…/manifest' CREDENTIALS '…' MANIFEST <copyOptions>` over
- *    PostgreSQL's protocol, through your `pg` pool. Retried for `retryDurationMs` (default 1 h, up to 2 h);
+ *    PostgreSQL's protocol, through your `pg` pool, or (`dataApi`) as a statement of the Redshift Data API,
+ *    polled with `DescribeStatement` until `FINISHED` (Redshift Serverless; needs
+ *    `@aws-sdk/client-redshift-data`). Retried for `retryDurationMs` (default 1 h, up to 2 h);
  *    then the manifest goes to `<prefix>errors/manifests/…` with the error, for a backfill.
  *
  * Records settle only when the COPY answered (or the failed manifest was written): a Kinesis source

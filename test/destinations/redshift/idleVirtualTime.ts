@@ -14,17 +14,24 @@ export class IdleVirtualTime {
   /** Virtual start time of every send through a tracked destination, by destination name. */
   readonly sends: Array<{ name: string; atMs: number }> = [];
 
-  track<D extends Destination<any>>(destination: D): D {
+  /**
+   * `waitingFromStage`: stages from this depth on (0 is the first) wait on the clock inside their sends
+   * (polling a statement): their sends are recorded but not counted as in flight, and the network calls
+   * they make must be wrapped with {@link IdleVirtualTime.count}.
+   */
+  track<D extends Destination<any>>(destination: D, options: { waitingFromStage?: number } = {}, depth = 0): D {
     const enter = this.enter;
+    const waits = options.waitingFromStage !== undefined && depth >= options.waitingFromStage;
     const tracked = {
       ...destination,
       build: (batch: readonly unknown[], context: Parameters<D['build']>[1]) =>
         enter(Promise.resolve().then(() => settled(destination.build(batch, context)))),
       send: (request: unknown, attempt: Parameters<D['send']>[1]) => {
         this.sends.push({ name: destination.name, atMs: this.scheduler.now() });
-        return enter(Promise.resolve().then(() => settled(destination.send(request, attempt))));
+        const sent = Promise.resolve().then(() => settled(destination.send(request, attempt)));
+        return waits ? sent : enter(sent);
       },
-      ...(destination.nextStage === undefined ? {} : { nextStage: this.track(destination.nextStage) }),
+      ...(destination.nextStage === undefined ? {} : { nextStage: this.track(destination.nextStage, options, depth + 1) }),
       ...(destination.errorOutput === undefined ? {} : { errorOutput: this.trackErrorOutput(destination.errorOutput) }),
     };
     return tracked as unknown as D;
@@ -38,6 +45,11 @@ export class IdleVirtualTime {
       send: (request: DeliveryRequest, attempt: DeliveryAttempt) =>
         this.enter(Promise.resolve().then(() => settled(errorOutput.send(request, attempt)))),
     } as E;
+  }
+
+  /** Counts `input` as in flight until it settles: wrap the network calls of a stage that waits on the clock. */
+  count<T>(input: ObservableInput<T>): Promise<T> {
+    return this.enter(input);
   }
 
   private readonly enter = <T>(input: ObservableInput<T>): Promise<T> => {
