@@ -3,6 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { InvalidConfigurationError } from './InvalidConfigurationError.js';
 import type { DeliveryResult } from '../delivery/DeliveryResult.js';
 import type { DescribeDomainClient, OpenSearchBasicAuth, OpenSearchSigV4Auth } from '../destinations/opensearch/options.js';
 import type { MetricSink } from '../metrics/MetricSink.js';
@@ -89,6 +90,12 @@ export interface DeliveryStream {
   readonly arn: string;
   /** One sentence: source → processing → destination, for progress output. */
   readonly description: string;
+  /**
+   * Resolves when the configuration's asynchronous checks passed (a Glue table's schema read, jq queries
+   * compiled; at once when there are none); rejects with an {@link InvalidConfigurationError} naming the
+   * field. The stream reads no record before; when it rejects, `done` resolves with it as `summary.error`.
+   */
+  readonly loaded: Promise<void>;
   /** Every delivery result, as it happens (hot, shared: subscribe right after creating the stream). */
   readonly results: Observable<DeliveryStreamResult>;
   /** Resolves when the pipeline ended: its source completed and everything was drained (`summary.error` says if it failed). Never rejects. */

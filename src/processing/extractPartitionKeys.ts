@@ -46,7 +46,8 @@ export interface ExtractPartitionKeysOptions extends ProcessorOptions {
  * its text holds; `input`, `inputs`, `halt` and `halt_error` are refused inside the query, so a query only
  * ever sees its own record. jq is loaded once, at the first batch, from the optional peer dependency
  * `jq-wasm` (`MissingPeerDependencyError` when it is not installed). A query that does not compile errors
- * the stream with an `InvalidOptionError` at the first batch. A query runs synchronously: one that loops
+ * the stream with an `InvalidOptionError` at the first batch (`deliveryStreamFromConfig` compiles it earlier, while
+ * the stream loads: see `jqCompileError`). A query runs synchronously: one that loops
  * forever blocks the process, as it would block `jq`.
  *
  * ## Example
