@@ -23,8 +23,8 @@ export interface ConfigContext {
   /** Wraps an error output so that the failure records it writes are counted in the summary. */
   counted(errorOutput: ErrorOutput): ErrorOutput;
   /**
-   * Registers a check that can only run asynchronously (a Glue table read, a jq query compiled), started at
-   * once: the stream reads no record until every check passed, and its `loaded` rejects with the first
+   * Registers a check that can only run asynchronously (a Glue table read, a jq query compiled), started as
+   * soon as the whole configuration passed its synchronous checks: the stream reads no record until every check passed, and its `loaded` rejects with the first
    * failure (an {@link InvalidConfigurationError} naming the field).
    */
   atLoad(check: () => Promise<void>): void;

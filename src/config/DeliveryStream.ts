@@ -1,5 +1,6 @@
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { GlueClient } from '@aws-sdk/client-glue';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -25,6 +26,8 @@ export interface DeliveryStreamEnvironment {
   readonly lambdaClient?: LambdaClient | undefined;
   /** A DynamoDB client: Kinesis checkpoints go to the DynamoDB table `checkpointTable` instead of `<dataDir>`. */
   readonly dynamoDbClient?: DynamoDBClient | undefined;
+  /** A Glue client, to read the table of a `DataFormatConversionConfiguration.SchemaConfiguration` (`GetTable`, `GetTableVersion`). Default: one built from `endpoints.glue` and the SDK's chain, in the configuration's `Region`. */
+  readonly glueClient?: GlueClient | undefined;
   /** An OpenSearch control-plane client, to resolve a `DomainARN` with `DescribeDomain`. Default: one built from `endpoints.opensearch` and the SDK's chain, in the ARN's region. */
   readonly openSearchClient?: DescribeDomainClient | undefined;
   /**
@@ -41,6 +44,7 @@ export interface DeliveryStreamEnvironment {
         readonly lambda?: string;
         readonly dynamodb?: string;
         readonly opensearch?: string;
+        readonly glue?: string;
       }
     | undefined;
   /** Local transformation handlers by function name or ARN: a Lambda processor whose `LambdaArn` (or its function name) is here runs it in this process instead of invoking Lambda. */

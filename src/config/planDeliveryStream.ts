@@ -102,7 +102,7 @@ export function planDeliveryStream(input: CreateDeliveryStreamInput, environment
   const metrics = firehoseNames(environment.metrics);
   const clients = clientsFor(environment);
   const stop = new AbortController();
-  const checks: Array<Promise<void>> = [];
+  const checks: Array<() => Promise<void>> = [];
   const kinesisArn = (top.KinesisStreamSourceConfiguration as { KinesisStreamARN?: unknown } | undefined)?.KinesisStreamARN;
 
   const ctx: ConfigContext = {
@@ -118,7 +118,7 @@ export function planDeliveryStream(input: CreateDeliveryStreamInput, environment
     lambdaHandlers: environment.lambdaHandlers ?? {},
     sourceKinesisStreamArn: typeof kinesisArn === 'string' && KINESIS_STREAM_ARN.test(kinesisArn) ? kinesisArn : undefined,
     atLoad: (check) => {
-      checks.push(check());
+      checks.push(check);
     },
     counted: (out) => countFailures(out, (n) => (tally.errorOutputRecords += n)),
     onBackupResult: (result) => {
@@ -169,7 +169,8 @@ export function planDeliveryStream(input: CreateDeliveryStreamInput, environment
     clients.destroy();
     throw err;
   }
-  const loaded = checks.length === 0 ? undefined : Promise.all(checks).then(() => undefined);
+  // Started only once every synchronous check passed, so a refused configuration sends no request.
+  const loaded = checks.length === 0 ? undefined : Promise.all(checks.map((check) => check())).then(() => undefined);
   loaded?.catch(() => undefined); // handled: whoever awaits `loaded` or `done` is told
 
   let started = false;
