@@ -2,6 +2,7 @@ import type { SchedulerLike } from 'rxjs';
 import type { ErrorOutput } from '../destinations/Destination.js';
 import type { MetricSink } from '../metrics/MetricSink.js';
 import type { LocalTransformation } from '../transform/lambdaContract.js';
+import type { InvalidConfigurationError } from './InvalidConfigurationError.js';
 import type { ConfigClients } from './clientsFor.js';
 import type { DeliveryStreamEnvironment, DeliveryStreamResult } from './DeliveryStream.js';
 
@@ -21,6 +22,12 @@ export interface ConfigContext {
   readonly sourceKinesisStreamArn: string | undefined;
   /** Wraps an error output so that the failure records it writes are counted in the summary. */
   counted(errorOutput: ErrorOutput): ErrorOutput;
+  /**
+   * Registers a check that can only run asynchronously (a Glue table read, a jq query compiled), started as
+   * soon as the whole configuration passed its synchronous checks: the stream reads no record until every check passed, and its `loaded` rejects with the first
+   * failure (an {@link InvalidConfigurationError} naming the field).
+   */
+  atLoad(check: () => Promise<void>): void;
   /** Reports a backup delivery result. */
   onBackupResult(result: Omit<DeliveryStreamResult, 'stage'>): void;
 }

@@ -1,9 +1,11 @@
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { GlueClient } from '@aws-sdk/client-glue';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { InvalidConfigurationError } from './InvalidConfigurationError.js';
 import type { DeliveryResult } from '../delivery/DeliveryResult.js';
 import type { DescribeDomainClient, OpenSearchBasicAuth, OpenSearchSigV4Auth } from '../destinations/opensearch/options.js';
 import type { MetricSink } from '../metrics/MetricSink.js';
@@ -27,6 +29,8 @@ export interface DeliveryStreamEnvironment {
   readonly dynamoDbClient?: DynamoDBClient | undefined;
   /** A Redshift Data API client, for a Redshift destination with `RxFirehoseDataApiConfiguration`. Default: one built from `endpoints.redshiftData` and the SDK's chain. */
   readonly redshiftDataClient?: Pick<RedshiftDataClient, 'send'> | undefined;
+  /** A Glue client, to read the table of a `DataFormatConversionConfiguration.SchemaConfiguration` (`GetTable`, `GetTableVersion`). Default: one built from `endpoints.glue` and the SDK's chain, in the configuration's `Region`. */
+  readonly glueClient?: GlueClient | undefined;
   /** An OpenSearch control-plane client, to resolve a `DomainARN` with `DescribeDomain`. Default: one built from `endpoints.opensearch` and the SDK's chain, in the ARN's region. */
   readonly openSearchClient?: DescribeDomainClient | undefined;
   /**
@@ -44,6 +48,7 @@ export interface DeliveryStreamEnvironment {
         readonly dynamodb?: string;
         readonly opensearch?: string;
         readonly redshiftData?: string;
+        readonly glue?: string;
       }
     | undefined;
   /** Local transformation handlers by function name or ARN: a Lambda processor whose `LambdaArn` (or its function name) is here runs it in this process instead of invoking Lambda. */
@@ -93,6 +98,12 @@ export interface DeliveryStream {
   readonly arn: string;
   /** One sentence: source → processing → destination, for progress output. */
   readonly description: string;
+  /**
+   * Resolves when the configuration's asynchronous checks passed (a Glue table's schema read, jq queries
+   * compiled; at once when there are none); rejects with an {@link InvalidConfigurationError} naming the
+   * field. The stream reads no record before; when it rejects, `done` resolves with it as `summary.error`.
+   */
+  readonly loaded: Promise<void>;
   /** Every delivery result, as it happens (hot, shared: subscribe right after creating the stream). */
   readonly results: Observable<DeliveryStreamResult>;
   /** Resolves when the pipeline ended: its source completed and everything was drained (`summary.error` says if it failed). Never rejects. */

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { GlueClient } from '@aws-sdk/client-glue';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
@@ -36,6 +37,8 @@ export interface ConfigClients {
   dynamoDb(): DynamoDBClient | undefined;
   /** The OpenSearch control-plane client (for `DescribeDomain`), in `region` unless the environment sets one. */
   openSearch(region: string): DescribeDomainClient;
+  /** The Glue client (for a conversion's table schema): in `region` (a `SchemaConfiguration.Region`), else the environment's region. */
+  glue(region?: string | undefined): GlueClient;
   /** The Redshift Data API client (for Redshift Serverless). */
   redshiftData(): Pick<RedshiftDataClient, 'send'>;
   /** Ends `resource` (a `pg` pool built for the stream) with the clients, when the stream ends or its plan is discarded. */
@@ -111,6 +114,25 @@ export function clientsFor(environment: DeliveryStreamEnvironment): ConfigClient
         ...local(endpoints.redshiftData),
       }),
   );
+  const glueClients = new Map<string, () => GlueClient>();
+  const glue = (tableRegion: string | undefined): GlueClient => {
+    if (environment.glueClient !== undefined) return environment.glueClient;
+    const inRegion = tableRegion ?? environment.region;
+    const key = inRegion ?? '';
+    if (!glueClients.has(key)) {
+      glueClients.set(
+        key,
+        memo(
+          () =>
+            new (peer<typeof import('@aws-sdk/client-glue')>('@aws-sdk/client-glue').GlueClient)({
+              ...(inRegion === undefined ? {} : { region: inRegion }),
+              ...local(endpoints.glue),
+            }),
+        ),
+      );
+    }
+    return glueClients.get(key)!();
+  };
   const openSearchClients = new Map<string, () => DescribeDomainClient & { destroy(): void }>();
   return {
     s3: () => environment.s3Client ?? (endpoints.s3 === undefined ? undefined : s3()),
@@ -135,6 +157,7 @@ export function clientsFor(environment: DeliveryStreamEnvironment): ConfigClient
       return openSearchClients.get(inRegion)!();
     },
     redshiftData: () => environment.redshiftDataClient ?? redshiftData(),
+    glue,
     own: (resource) => void owned.push(resource),
     destroy: async () => {
       for (const client of built.splice(0)) client.destroy();

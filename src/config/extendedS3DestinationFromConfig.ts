@@ -51,7 +51,11 @@ export function extendedS3DestinationFromConfig(config: unknown, path: string, c
       : S3_DESTINATION_FIELDS,
     required: ['BucketARN'],
   });
-  const conversion = dataFormatConversionFromConfig(fields.DataFormatConversionConfiguration, `${path}.DataFormatConversionConfiguration`);
+  const conversion = dataFormatConversionFromConfig(
+    fields.DataFormatConversionConfiguration,
+    `${path}.DataFormatConversionConfiguration`,
+    ctx,
+  );
   const timeZone = configString(fields.CustomTimeZone, `${path}.CustomTimeZone`, {
     maxLength: 50,
     description: 'a time zone name of at most 50 characters',

@@ -48,6 +48,12 @@ export interface DeliveryStreamPlan {
   readonly arn: string;
   /** One line: source → processing → destination. */
   readonly description: string;
+  /**
+   * Resolves when the checks that run asynchronously have passed (a Glue table's schema read, jq queries
+   * compiled), at once when there are none; rejects with an {@link InvalidConfigurationError} naming the field.
+   * Await it to refuse such a configuration before starting; a started stream reads no record before it.
+   */
+  readonly loaded: Promise<void>;
   /** Starts the pipeline (once). */
   start(): DeliveryStream;
   /** Lets go of a plan that will not be started (the clients it built). */
@@ -96,6 +102,7 @@ export function planDeliveryStream(input: CreateDeliveryStreamInput, environment
   const metrics = firehoseNames(environment.metrics);
   const clients = clientsFor(environment);
   const stop = new AbortController();
+  const checks: Array<() => Promise<void>> = [];
   const kinesisArn = (top.KinesisStreamSourceConfiguration as { KinesisStreamARN?: unknown } | undefined)?.KinesisStreamARN;
 
   const ctx: ConfigContext = {
@@ -110,6 +117,9 @@ export function planDeliveryStream(input: CreateDeliveryStreamInput, environment
     clients,
     lambdaHandlers: environment.lambdaHandlers ?? {},
     sourceKinesisStreamArn: typeof kinesisArn === 'string' && KINESIS_STREAM_ARN.test(kinesisArn) ? kinesisArn : undefined,
+    atLoad: (check) => {
+      checks.push(check);
+    },
     counted: (out) => countFailures(out, (n) => (tally.errorOutputRecords += n)),
     onBackupResult: (result) => {
       tally.backupRecords += result.records.length - result.failed.length;
@@ -159,6 +169,9 @@ export function planDeliveryStream(input: CreateDeliveryStreamInput, environment
     void clients.destroy();
     throw err;
   }
+  // Started only once every synchronous check passed, so a refused configuration sends no request.
+  const loaded = checks.length === 0 ? undefined : Promise.all(checks.map((check) => check())).then(() => undefined);
+  loaded?.catch(() => undefined); // handled: whoever awaits `loaded` or `done` is told
 
   let started = false;
   const start = (): DeliveryStream => {
@@ -182,12 +195,18 @@ export function planDeliveryStream(input: CreateDeliveryStreamInput, environment
           settle(summary(error ?? checkpointError ?? undefined));
         });
       };
-      pipeline.subscribe({ error: (err: unknown) => finish(err), complete: () => finish() });
+      const run = (): void => {
+        pipeline.subscribe({ error: (err: unknown) => finish(err), complete: () => finish() });
+      };
+      // Without asynchronous checks the pipeline starts synchronously, as it always did (virtual time needs it).
+      if (loaded === undefined) run();
+      else loaded.then(run, (err: unknown) => finish(err));
     });
     return {
       name,
       arn: ctx.streamArn,
       description,
+      loaded: loaded ?? Promise.resolve(),
       results: results.asObservable(),
       done,
       stop: () => {
@@ -200,6 +219,7 @@ export function planDeliveryStream(input: CreateDeliveryStreamInput, environment
     name,
     arn: ctx.streamArn,
     description,
+    loaded: loaded ?? Promise.resolve(),
     start,
     discard: () => {
       if (!started) void clients.destroy();

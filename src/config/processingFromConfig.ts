@@ -7,6 +7,7 @@ import { deaggregateRecords } from '../processing/deaggregateRecords.js';
 import { decompressRecords } from '../processing/decompressRecords.js';
 import { extractCloudWatchLogMessages } from '../processing/extractCloudWatchLogMessages.js';
 import { extractPartitionKeys } from '../processing/extractPartitionKeys.js';
+import { jqCompileError } from '../processing/jqCompileError.js';
 import { checkFields } from './checkFields.js';
 import type { ConfigContext } from './ConfigContext.js';
 import { configEnum } from './configEnum.js';
@@ -158,6 +159,12 @@ export function processingFromConfig(config: unknown, path: string, ctx: ConfigC
         const query = required('MetadataExtractionQuery');
         const engine = required('JsonParsingEngine');
         configEnum(engine.value, engine.field, ['JQ-1.6']);
+        // jq loads asynchronously: the query is compiled while the stream loads, before it reads a record.
+        ctx.atLoad(async () => {
+          const message = await jqCompileError(query.value);
+          if (message !== undefined)
+            throw InvalidConfigurationError.invalid(query.field, query.value, `a jq filter that compiles (${message})`);
+        });
         built.set(type, { operator: extractPartitionKeys({ query: query.value, ...common }), description: `JQ ${query.value}` });
         break;
       }

@@ -1,11 +1,10 @@
 import { concat, defer, EMPTY, groupBy, map, merge, mergeMap, Observable, Subject, tap, throwError, type OperatorFunction } from 'rxjs';
 import { bufferBySizeOrTime, DEFAULT_MAX_BYTES, DEFAULT_MAX_MS } from '../../operators/bufferBySizeOrTime.js';
-import { writeToErrorOutput } from '../delivery/writeToErrorOutput.js';
+import { writeProcessingFailures } from './writeProcessingFailures.js';
 import { InvalidOptionError } from '../errors/InvalidOptionError.js';
 import { checkFunction } from '../options/checkFunction.js';
 import { checkNumber } from '../options/checkNumber.js';
 import { byteSizeOf } from '../records/byteSizeOf.js';
-import { FIREHOSE_BACKOFF } from '../retry/backoffDelayMs.js';
 import { checkProcessorOptions, type ProcessorOptions } from './checkProcessorOptions.js';
 
 const NAME = 'bufferByPartition';
@@ -91,7 +90,6 @@ export function bufferByPartition<T>(options: BufferByPartitionOptions<T>): Oper
   const sizeOf = checkFunction<(record: T) => number>(NAME, 'sizeOf', o.sizeOf) ?? (byteSizeOf as (record: T) => number);
   // Checked here, so that an invalid maxRecords throws at the call.
   bufferBySizeOrTime<T>({ maxBytes, maxMs, ...(maxRecords === undefined ? {} : { maxRecords }), scheduler });
-  const policy = { retryDurationMs: 0, backoff: FIREHOSE_BACKOFF, random: Math.random, scheduler };
 
   return (source) =>
     new Observable<T[]>((subscriber) => {
@@ -196,26 +194,22 @@ export function bufferByPartition<T>(options: BufferByPartitionOptions<T>): Oper
     });
 
   function rejected(record: T, partition: string, signal: AbortSignal): Observable<never> {
-    const now = scheduler.now();
-    return writeToErrorOutput(
+    return writeProcessingFailures(
       {
+        stage: NAME,
+        errorOutputType: 'activePartitionExceeded',
+        batchId: `${NAME}/${scheduler.now()}/${partition}`,
         records: [record],
-        failures: [
+        reasons: [
           {
             errorCode: 'DynamicPartitioning.ActivePartitionExceeded',
             errorMessage: `${maxActive} partitions are active (maxActivePartitions); partition ${partition} could not be opened`,
-            attemptsMade: 1,
-            attemptEndingTimestamp: now,
           },
         ],
-        stage: NAME,
-        errorOutputType: 'activePartitionExceeded',
-        batchId: `${NAME}/${now}/${partition}`,
-        fallbackArrivalMs: now,
+        errorOutput,
+        scheduler,
       },
-      errorOutput,
-      policy,
       signal,
-    ).pipe(mergeMap(() => EMPTY));
+    );
   }
 }

@@ -1,24 +1,9 @@
-import {
-  catchError,
-  concat,
-  concatMap,
-  defer,
-  EMPTY,
-  finalize,
-  from,
-  map,
-  mergeMap,
-  of,
-  throwError,
-  type Observable,
-  type OperatorFunction,
-} from 'rxjs';
+import { catchError, concat, concatMap, defer, EMPTY, finalize, from, of, throwError, type Observable, type OperatorFunction } from 'rxjs';
 import { bufferBySizeOrTime } from '../../operators/bufferBySizeOrTime.js';
-import { writeToErrorOutput } from '../delivery/writeToErrorOutput.js';
 import { InvalidOptionError } from '../errors/InvalidOptionError.js';
 import { checkNumber } from '../options/checkNumber.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
-import { FIREHOSE_BACKOFF } from '../retry/backoffDelayMs.js';
+import { writeProcessingFailures } from './writeProcessingFailures.js';
 import { carrySettlement } from '../settlement/carrySettlement.js';
 import { checkProcessorOptions, type ProcessorOptions } from './checkProcessorOptions.js';
 import { loadedJq, loadJq, type JqRunner } from './jqEngine.js';
@@ -61,7 +46,8 @@ export interface ExtractPartitionKeysOptions extends ProcessorOptions {
  * its text holds; `input`, `inputs`, `halt` and `halt_error` are refused inside the query, so a query only
  * ever sees its own record. jq is loaded once, at the first batch, from the optional peer dependency
  * `jq-wasm` (`MissingPeerDependencyError` when it is not installed). A query that does not compile errors
- * the stream with an `InvalidOptionError` at the first batch. A query runs synchronously: one that loops
+ * the stream with an `InvalidOptionError` at the first batch (`deliveryStreamFromConfig` compiles it earlier, while
+ * the stream loads: see `jqCompileError`). A query runs synchronously: one that loops
  * forever blocks the process, as it would block `jq`.
  *
  * ## Example
@@ -89,7 +75,6 @@ export function extractPartitionKeys(options: ExtractPartitionKeysOptions): Oper
   const maxBatchRecords = checkNumber(NAME, 'maxBatchRecords', o.maxBatchRecords, 500, { min: 1, max: 10_000, integer: true });
   const query = o.query;
   const wrapped = wrapQuery(query);
-  const policy = { retryDurationMs: 0, backoff: FIREHOSE_BACKOFF, random: Math.random, scheduler };
   let checked = false;
 
   const evaluate = (jq: JqRunner, batch: readonly FirehoseRecord[], signal: AbortSignal): Observable<FirehoseRecord> => {
@@ -108,8 +93,7 @@ export function extractPartitionKeys(options: ExtractPartitionKeysOptions): Oper
     checked = true;
     const passed: FirehoseRecord[] = [];
     const failed: FirehoseRecord[] = [];
-    const failures: Array<{ errorCode: string; errorMessage: string; attemptsMade: number; attemptEndingTimestamp: number }> = [];
-    const now = scheduler.now();
+    const reasons: Array<{ errorCode: string; errorMessage: string }> = [];
     outcomes.forEach((outcome, i) => {
       const record = batch[i]!;
       if (outcome.ok) {
@@ -118,23 +102,22 @@ export function extractPartitionKeys(options: ExtractPartitionKeysOptions): Oper
         passed.push(out);
       } else {
         failed.push(record);
-        failures.push({ errorCode: outcome.errorCode, errorMessage: outcome.errorMessage, attemptsMade: 1, attemptEndingTimestamp: now });
+        reasons.push(outcome);
       }
     });
     if (failed.length === 0) return from(passed);
-    const written = writeToErrorOutput(
+    const written = writeProcessingFailures(
       {
-        records: failed,
-        failures,
         stage: 'MetadataExtraction',
         errorOutputType: 'processing-failed',
         batchId: `MetadataExtraction/${failed[0]!.recordId}`,
-        fallbackArrivalMs: now,
+        records: failed,
+        reasons,
+        errorOutput,
+        scheduler,
       },
-      errorOutput,
-      policy,
       signal,
-    ).pipe(mergeMap(() => EMPTY));
+    );
     return concat(written, from(passed));
   };
 

@@ -1,20 +1,7 @@
-import {
-  catchError,
-  concat,
-  concatMap,
-  defer,
-  EMPTY,
-  finalize,
-  from,
-  mergeMap,
-  throwError,
-  type OperatorFunction,
-  type SchedulerLike,
-} from 'rxjs';
+import { catchError, concat, concatMap, defer, EMPTY, finalize, from, throwError, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { ErrorOutput } from '../destinations/Destination.js';
-import { writeToErrorOutput } from '../delivery/writeToErrorOutput.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
-import { FIREHOSE_BACKOFF } from '../retry/backoffDelayMs.js';
+import { writeProcessingFailures } from './writeProcessingFailures.js';
 import { carrySettlement } from '../settlement/carrySettlement.js';
 
 /** What a processor made of one record: the data of the records that replace it (none, one or several), or why it failed. */
@@ -49,7 +36,6 @@ export function processEachRecord(
   process: (record: FirehoseRecord) => RecordOutcome,
 ): OperatorFunction<FirehoseRecord, FirehoseRecord> {
   const { stage, errorOutput, scheduler } = options;
-  const policy = { retryDurationMs: 0, backoff: FIREHOSE_BACKOFF, random: Math.random, scheduler };
   return (source) =>
     defer(() => {
       let sourceError: { error: unknown } | undefined;
@@ -69,22 +55,18 @@ export function processEachRecord(
               carrySettlement(record, derived);
               return derived.length === 0 ? EMPTY : from(derived);
             }
-            const now = scheduler.now();
-            return writeToErrorOutput(
+            return writeProcessingFailures(
               {
-                records: [record],
-                failures: [
-                  { errorCode: outcome.errorCode, errorMessage: outcome.errorMessage, attemptsMade: 1, attemptEndingTimestamp: now },
-                ],
                 stage,
                 errorOutputType: outcome.errorOutputType,
                 batchId: `${stage}/${record.recordId}/${outcome.errorOutputType}`,
-                fallbackArrivalMs: now,
+                records: [record],
+                reasons: [outcome],
+                errorOutput,
+                scheduler,
               },
-              errorOutput,
-              policy,
               abort.signal,
-            ).pipe(mergeMap(() => EMPTY));
+            );
           }),
         ),
         defer(() => (sourceError === undefined ? EMPTY : throwError(() => sourceError!.error))),

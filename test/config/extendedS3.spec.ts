@@ -191,10 +191,6 @@ describe('deliveryStreamFromConfig: ranges and unsupported fields', () => {
   });
 
   it.each([
-    [
-      'ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration.SchemaConfiguration.TableName',
-      s3Config({ DataFormatConversionConfiguration: { Enabled: true, SchemaConfiguration: { DatabaseName: 'db', TableName: 't' } } }),
-    ],
     ['ExtendedS3DestinationConfiguration.CustomTimeZone', s3Config({ CustomTimeZone: 'Asia/Tokyo' })],
     [
       'DeliveryStreamEncryptionConfigurationInput',

@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
-import { from } from 'rxjs';
+import { from, Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { deliveryStreamFromConfig } from '../../src/index.js';
+import { deliveryStreamFromConfig, InvalidConfigurationError, type FirehoseRecord } from '../../src/index.js';
 import { subscriptionRecord } from '../processing/support.js';
 import { filesUnder, recordsOf, s3Config, textOf, useDataDir } from './support.js';
 
@@ -86,6 +86,42 @@ describe('deliveryStreamFromConfig: Decompression, CloudWatchLogProcessing, Reco
     const escaped = failureLines(new Map([...files].filter(([k]) => k.startsWith('errors/Directory-failed/'))));
     expect(escaped.map((f) => f.errorCode)).toEqual(['DynamicPartitioning.PartitionKeyError']);
     expect(summary).toMatchObject({ deliveredRecords: 3, errorOutputRecords: 2 });
+  });
+
+  it('should refuse a JQ query that does not compile while the stream loads, naming the field and quoting jq, before reading a record', async () => {
+    const query = '{customer_id: .customer_id';
+    const config = s3Config({
+      Prefix: 'customer_id=!{partitionKeyFromQuery:customer_id}/',
+      ErrorOutputPrefix: 'errors/',
+      BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 60 },
+      DynamicPartitioningConfiguration: { Enabled: true },
+      ProcessingConfiguration: {
+        Enabled: true,
+        Processors: [
+          { Type: 'MetadataExtraction', Parameters: parameters({ MetadataExtractionQuery: query, JsonParsingEngine: 'JQ-1.6' }) },
+        ],
+      },
+    });
+    let subscribed = false;
+    const records = new Observable<FirehoseRecord>(() => {
+      subscribed = true;
+    });
+    const stream = deliveryStreamFromConfig(config, { dataDir: dir.path, records });
+    const field = 'ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors[0].Parameters[0].ParameterValue';
+    const refusal = await stream.loaded.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refusal).toBeInstanceOf(InvalidConfigurationError);
+    expect(refusal).toMatchObject({ field });
+    expect((refusal as Error).message).toMatch(
+      /^ExtendedS3DestinationConfiguration\.ProcessingConfiguration\.Processors\[0\]\.Parameters\[0\]\.ParameterValue must be a jq filter that compiles \(jq: error: syntax error, unexpected end of file.*\); got "\{customer_id: \.customer_id"$/,
+    );
+    const summary = await stream.done; // ends with the same error, having read nothing
+    expect(summary.error).toBe(refusal);
+    expect(summary.incomingRecords).toBe(0);
+    expect(subscribed).toBe(false);
+    expect(await filesUnder(dir.path)).toEqual(new Map());
   });
 
   it('should de-aggregate DELIMITED records by the base64 Delimiter, and refuse what Firehose refuses', async () => {

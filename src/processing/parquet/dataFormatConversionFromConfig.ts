@@ -3,31 +3,38 @@ import { checkFields } from '../../config/checkFields.js';
 import { configEnum } from '../../config/configEnum.js';
 import { configNumber } from '../../config/configNumber.js';
 import { configRoleArn } from '../../config/configRoleArn.js';
+import type { ConfigContext } from '../../config/ConfigContext.js';
 import { InvalidConfigurationError } from '../../config/InvalidConfigurationError.js';
+import { MissingPeerDependencyError } from '../../errors/MissingPeerDependencyError.js';
+import { glueTableColumns, type GlueTableRef } from './glueTableColumns.js';
+import { HIVE_TYPES_SUPPORTED, parquetTypeOfHive } from './parquetTypeOfHive.js';
 import type { DataFormatConversion } from './DataFormatConversion.js';
 import { PARQUET_COLUMN_TYPES, type ParquetColumn } from './ParquetColumn.js';
 import { parquetConversion } from './parquetConversion.js';
 
-/** Glue table fields of `SchemaConfiguration`: refused by name (the schema is given as `Columns`). */
+/** Glue table fields of `SchemaConfiguration`. */
 const GLUE_FIELDS = ['TableName', 'DatabaseName', 'CatalogId', 'Region', 'VersionId'];
-const GLUE =
-  'Glue tables are not read here; give the schema as SchemaConfiguration.Columns, [{ "Name", "Type" }] (an rx-firehose extension)';
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+/** What reading a Glue table needs from the configuration loader. */
+export type GlueContext = Pick<ConfigContext, 'atLoad' | 'clients'>;
 
 /**
  * Maps a `DataFormatConversionConfiguration` to a Parquet conversion, or `undefined` when it is absent or
- * `Enabled: false` (checked either way). The schema comes from `SchemaConfiguration.Columns`
- * (`[{ Name, Type }]` with Hive types: an rx-firehose extension standing in for a Glue table, whose fields
- * are refused by name). `InputFormatConfiguration.Deserializer` is `OpenXJsonSerDe` (with `CaseInsensitive`)
+ * `Enabled: false` (checked either way). The schema is a Glue table (`DatabaseName`, `TableName`, with
+ * `CatalogId`, `Region`, `VersionId`), read through `ctx` while the stream loads (`ctx.atLoad`: its columns,
+ * a Hive type the writer does not write refused naming the column), or `SchemaConfiguration.Columns`
+ * (`[{ Name, Type }]` with Hive types: an rx-firehose extension). `InputFormatConfiguration.Deserializer` is `OpenXJsonSerDe` (with `CaseInsensitive`)
  * or `HiveJsonSerDe`; `OutputFormatConfiguration.Serializer` is `ParquetSerDe` (`Compression`,
  * `PageSizeBytes`, and `BlockSizeBytes` checked: every object is one row group). `OrcSerDe` and the
  * options that change how fields are read are refused by name.
  *
  * ## Example
  * ```ts
- * const conversion = dataFormatConversionFromConfig(fields.DataFormatConversionConfiguration, 'ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration');
+ * const conversion = dataFormatConversionFromConfig(fields.DataFormatConversionConfiguration, 'ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration', ctx);
  * ```
  */
-export function dataFormatConversionFromConfig(config: unknown, path: string): DataFormatConversion | undefined {
+export function dataFormatConversionFromConfig(config: unknown, path: string, ctx?: GlueContext): DataFormatConversion | undefined {
   if (config === undefined || config === null) return undefined;
   const fields = checkFields(config, path, {
     supported: ['Enabled', 'SchemaConfiguration', 'InputFormatConfiguration', 'OutputFormatConfiguration'],
@@ -40,39 +47,136 @@ export function dataFormatConversionFromConfig(config: unknown, path: string): D
     throw InvalidConfigurationError.invalid(
       `${path}.SchemaConfiguration`,
       undefined,
-      'present when the conversion is enabled, with Columns',
+      'present when the conversion is enabled, with DatabaseName and TableName (a Glue table) or Columns',
     );
   }
-  const columns = columnsOf(fields.SchemaConfiguration, `${path}.SchemaConfiguration`);
+  const schema = schemaOf(fields.SchemaConfiguration, `${path}.SchemaConfiguration`);
   const caseInsensitive = deserializerOf(fields.InputFormatConfiguration, `${path}.InputFormatConfiguration`);
   const serializer = serializerOf(fields.OutputFormatConfiguration, `${path}.OutputFormatConfiguration`);
   const serde = `${path}.OutputFormatConfiguration.Serializer.ParquetSerDe`;
-  const conversion = asConfigurationError(
-    () =>
-      parquetConversion({
-        columns,
-        caseInsensitive,
-        compression: serializer.compression,
-        ...(serializer.pageSizeBytes === undefined ? {} : { pageSizeBytes: serializer.pageSizeBytes }),
-      }),
-    {
-      compression: `${serde}.Compression`,
-      pageSizeBytes: `${serde}.PageSizeBytes`,
-      ...columnFields(columns.length, `${path}.SchemaConfiguration.Columns`),
-    },
-  );
-  return enabled ? conversion : undefined;
+  const build = (columns: ParquetColumn[], columnPaths: Record<string, string>): DataFormatConversion =>
+    asConfigurationError(
+      () =>
+        parquetConversion({
+          columns,
+          caseInsensitive,
+          compression: serializer.compression,
+          ...(serializer.pageSizeBytes === undefined ? {} : { pageSizeBytes: serializer.pageSizeBytes }),
+        }),
+      { compression: `${serde}.Compression`, pageSizeBytes: `${serde}.PageSizeBytes`, ...columnPaths },
+    );
+  if ('columns' in schema) {
+    const conversion = build(schema.columns, columnFields(schema.columns.length, `${path}.SchemaConfiguration.Columns`));
+    return enabled ? conversion : undefined;
+  }
+  // Checked, but a disabled conversion reads no table.
+  if (!enabled) return undefined;
+  if (ctx === undefined)
+    throw InvalidConfigurationError.unsupported(
+      `${path}.SchemaConfiguration.TableName`,
+      'Glue tables are read only by deliveryStreamFromConfig',
+    );
+  // The table is read while the stream loads (an asynchronous check): the stream reads no record before.
+  let conversion: DataFormatConversion | undefined;
+  const tableField = `${path}.SchemaConfiguration.TableName`;
+  ctx.atLoad(async () => {
+    const columns = await glueSchema(schema.glue, tableField, ctx);
+    conversion = build(
+      columns,
+      Object.fromEntries(
+        ['columns', ...columns.map((_, i) => `columns[${i}]`)].flatMap((k) => [
+          [k, tableField],
+          [`${k}.name`, tableField],
+          [`${k}.type`, tableField],
+        ]),
+      ),
+    );
+  });
+  const loaded = (): DataFormatConversion => {
+    if (conversion === undefined) throw new Error(`${tableField}: the Glue table is not read yet (await the stream's loaded)`);
+    return conversion;
+  };
+  return {
+    format: 'parquet',
+    extension: '.parquet',
+    check: (batch) => loaded().check(batch),
+    encode: (records) => loaded().encode(records),
+  };
 }
 
-function columnsOf(config: unknown, path: string): ParquetColumn[] {
+/** The columns of the Glue table, each type mapped, or an {@link InvalidConfigurationError} on the table's field. */
+async function glueSchema(ref: GlueTableRef & { region?: string | undefined }, field: string, ctx: GlueContext): Promise<ParquetColumn[]> {
+  const name = `${ref.catalogId === undefined ? '' : `${ref.catalogId}:`}${ref.databaseName}.${ref.tableName}${ref.versionId === undefined || ref.versionId === 'LATEST' ? '' : ` version ${ref.versionId}`}`;
+  let columns;
+  try {
+    columns = await glueTableColumns(ctx.clients.glue(ref.region), ref);
+  } catch (err) {
+    if (err instanceof MissingPeerDependencyError) throw err;
+    const code = (err as { name?: unknown }).name;
+    const why = code === 'EntityNotFoundException' ? 'does not exist' : 'could not be read';
+    throw new InvalidConfigurationError(field, `${field}: the Glue table ${name} ${why} (${String(code)}: ${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+  return columns.map((column) => {
+    const type = parquetTypeOfHive(column.type);
+    if (type === undefined) {
+      throw new InvalidConfigurationError(
+        field,
+        `${field}: column ${JSON.stringify(column.name)} of the Glue table ${name} has type ${JSON.stringify(column.type)}, which is not supported (supported: ${HIVE_TYPES_SUPPORTED})`,
+      );
+    }
+    return { name: column.name, type };
+  });
+}
+
+type Schema = { readonly columns: ParquetColumn[] } | { readonly glue: GlueTableRef & { region?: string | undefined } };
+
+/** `SchemaConfiguration`: explicit `Columns` (an rx-firehose extension), or a Glue table. */
+function schemaOf(config: unknown, path: string): Schema {
   const fields = checkFields(config, path, { supported: ['Columns', 'RoleARN', ...GLUE_FIELDS] });
-  for (const glue of GLUE_FIELDS) if (fields[glue] !== undefined) throw InvalidConfigurationError.unsupported(`${path}.${glue}`, GLUE);
   configRoleArn(fields.RoleARN, `${path}.RoleARN`);
-  const list = fields.Columns;
+  const glue = GLUE_FIELDS.filter((f) => fields[f] !== undefined);
+  if (fields.Columns !== undefined && glue.length > 0)
+    throw InvalidConfigurationError.invalid(
+      `${path}.${glue[0]}`,
+      fields[glue[0]!],
+      'left out when Columns gives the schema (a Glue table or Columns, not both)',
+    );
+  if (fields.Columns !== undefined) return { columns: columnsOf(fields.Columns, `${path}.Columns`) };
+  const text = (
+    field: string,
+    required: boolean,
+    pattern?: RegExp,
+    description = 'a string of 1 to 255 characters',
+  ): string | undefined => {
+    const value = fields[field];
+    if (value === undefined && !required) return undefined;
+    if (typeof value !== 'string' || value.length === 0 || value.length > 255 || (pattern !== undefined && !pattern.test(value)))
+      throw InvalidConfigurationError.invalid(
+        `${path}.${field}`,
+        value,
+        description + (required ? ' (a Glue table, or Columns [{ "Name", "Type" }])' : ''),
+      );
+    return value;
+  };
+  const databaseName = text('DatabaseName', true)!;
+  const tableName = text('TableName', true)!;
+  const catalogId = text('CatalogId', false);
+  const region = text('Region', false, REGION, 'an AWS region name such as us-east-1');
+  const versionId = text('VersionId', false, /^(?:LATEST|\d{1,20})$/, 'LATEST or a table version number');
+  return { glue: { databaseName, tableName, catalogId, versionId, region } };
+}
+
+function columnsOf(list: unknown, path: string): ParquetColumn[] {
   if (!Array.isArray(list) || list.length === 0)
-    throw InvalidConfigurationError.invalid(`${path}.Columns`, list, `a list of columns [{ "Name", "Type" }] (${GLUE})`);
+    throw InvalidConfigurationError.invalid(
+      path,
+      list,
+      'a list of columns [{ "Name", "Type" }] (or a Glue table: DatabaseName and TableName)',
+    );
   return list.map((column: unknown, i) => {
-    const at = `${path}.Columns[${i}]`;
+    const at = `${path}[${i}]`;
     const c = checkFields(column, at, { supported: ['Name', 'Type'], required: ['Name', 'Type'] });
     const type = typeof c.Type === 'string' ? c.Type.toLowerCase() : c.Type;
     return { name: c.Name as string, type: configEnum(type, `${at}.Type`, PARQUET_COLUMN_TYPES) };

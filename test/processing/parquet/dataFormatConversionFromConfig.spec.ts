@@ -82,10 +82,10 @@ describe('DataFormatConversionConfiguration', () => {
     ],
     ['a compressed bucket', { CompressionFormat: 'GZIP' }, `${at}.CompressionFormat`, /UNCOMPRESSED with a dataFormatConversion/],
     [
-      'a Glue table',
-      { DataFormatConversionConfiguration: conversion({ SchemaConfiguration: { DatabaseName: 'db', TableName: 't' } }) },
-      `${dfc}.SchemaConfiguration.TableName`,
-      /Glue tables are not read here/,
+      'a Glue table without its database',
+      { DataFormatConversionConfiguration: conversion({ SchemaConfiguration: { TableName: 't' } }) },
+      `${dfc}.SchemaConfiguration.DatabaseName`,
+      /a Glue table, or Columns/,
     ],
     [
       'no schema',
