@@ -1,17 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EMPTY, map } from 'rxjs';
+import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  deliveryStreamFromConfig,
   FirehoseApiError,
   InvalidOptionError,
   openDeliveryStream,
   openDirectPut,
   SettlementStallError,
   settleRecord,
-  type DeliveryStreamSummary,
   type DirectPut,
   type FirehoseRecord,
   type MetricUnit,
@@ -82,6 +82,22 @@ function watchWarnings(): { warnings: string[]; stop: () => Promise<void> } {
       process.off('warning', onWarning);
     },
   };
+}
+
+/** A source on virtual time whose records are collected as they are (settled by hand), and the times of its stall reports. */
+async function openCollected(): Promise<{ scheduler: TestScheduler; stalls: number[]; source: DirectPut; seen: FirehoseRecord[] }> {
+  const scheduler = newScheduler();
+  const stalls: number[] = [];
+  const source = await openDirectPut({
+    logDir: await tempDir(),
+    maxInFlightBytes: BUDGET,
+    scheduler,
+    stallTimeoutMs: STALL_MS,
+    metrics: (name) => name === 'openDirectPut.SettlementStalls' && stalls.push(scheduler.now()),
+  });
+  const seen: FirehoseRecord[] = [];
+  source.records.subscribe((r) => seen.push(r));
+  return { scheduler, stalls, source, seen };
 }
 
 describe('openDirectPut: stall watchdog', () => {
@@ -172,17 +188,7 @@ describe('openDirectPut: stall watchdog', () => {
   });
 
   it('should start the timeout again when a settlement is checkpointed while the budget stays full, and stop it once there is room', async () => {
-    const scheduler = newScheduler();
-    const stalls: number[] = [];
-    const source = await openDirectPut({
-      logDir: await tempDir(),
-      maxInFlightBytes: BUDGET,
-      scheduler,
-      stallTimeoutMs: STALL_MS,
-      metrics: (name) => name === 'openDirectPut.SettlementStalls' && stalls.push(scheduler.now()),
-    });
-    const seen: FirehoseRecord[] = [];
-    source.records.subscribe((r) => seen.push(r));
+    const { scheduler, stalls, source, seen } = await openCollected();
     // 41 small records and a large one: 5,100,000 bytes, so settling one small record leaves the budget full.
     const small = { Data: bytes(100_000) };
     await source.putRecordBatch(Array.from({ length: 41 }, () => small));
@@ -210,17 +216,7 @@ describe('openDirectPut: stall watchdog', () => {
   });
 
   it('should not report a full budget whose records all settled and wait only for the checkpoint', async () => {
-    const scheduler = newScheduler();
-    const stalls: number[] = [];
-    const source = await openDirectPut({
-      logDir: await tempDir(),
-      maxInFlightBytes: BUDGET,
-      scheduler,
-      stallTimeoutMs: STALL_MS,
-      metrics: (name) => name === 'openDirectPut.SettlementStalls' && stalls.push(scheduler.now()),
-    });
-    const seen: FirehoseRecord[] = [];
-    source.records.subscribe((r) => seen.push(r));
+    const { scheduler, stalls, source, seen } = await openCollected();
     await fillBudget(source);
     await expectSlowDown(source); // armed at 0
     advanceTo(scheduler, 10_000);
@@ -266,45 +262,16 @@ describe('openDirectPut: stall watchdog', () => {
 
   it('should pass stallTimeoutMs and onStall through openDeliveryStream: a pipeline that copies records fails with SettlementStallError', async () => {
     const scheduler = newScheduler();
-    // A stand-in pipeline with the copying map: it stores the copies and settles them, which settles nothing.
-    const copying: PipelineFactory = (input, environment) => {
-      const tally = {
-        incomingRecords: 0,
-        incomingBytes: 0,
-        deliveredRecords: 0,
-        deliveredBytes: 0,
-        deliveredBatches: 0,
-        errorOutputRecords: 0,
-        backupRecords: 0,
-      };
-      const summary = (error?: unknown): DeliveryStreamSummary => ({
-        name: input.DeliveryStreamName!,
-        ...tally,
-        durationMs: 0,
-        ...(error === undefined ? {} : { error }),
-      });
-      const done = new Promise<DeliveryStreamSummary>((resolve) =>
-        environment.records!.pipe(map((r) => ({ ...r, data: f(r.data) }))).subscribe({
-          next: (copy) => {
-            tally.deliveredRecords++;
-            settleRecord(copy, 'delivered');
-          },
-          error: (err: unknown) => resolve(summary(err)),
-          complete: () => resolve(summary()),
-        }),
-      );
-      return {
-        name: input.DeliveryStreamName!,
-        arn: 'arn:aws:firehose:us-east-1:000000000000:deliverystream/copies',
-        description: 'copies',
-        results: EMPTY,
-        done,
-        stop: () => done,
-      };
-    };
+    const dataDir = await tempDir();
+    // The stream's own pipeline (to a directory), fed through the copying map: it settles the copies, which settles nothing.
+    const copying: PipelineFactory = (input, environment) =>
+      deliveryStreamFromConfig(input, { ...environment, records: environment.records!.pipe(map((r) => ({ ...r, data: f(r.data) }))) });
     const stream = await openDeliveryStream(
-      { DeliveryStreamName: 'copies' },
-      { dataDir: await tempDir(), pipeline: copying, maxInFlightBytes: BUDGET, scheduler, stallTimeoutMs: STALL_MS, onStall: 'error' },
+      {
+        DeliveryStreamName: 'copies',
+        ExtendedS3DestinationConfiguration: { RoleARN: 'arn:aws:iam::000000000000:role/firehose', BucketARN: 'arn:aws:s3:::lake' },
+      },
+      { dataDir, pipeline: copying, maxInFlightBytes: BUDGET, scheduler, stallTimeoutMs: STALL_MS, onStall: 'error' },
     );
     await fillBudget(stream.source!);
     advanceTo(scheduler, 2_000);
@@ -313,7 +280,10 @@ describe('openDirectPut: stall watchdog', () => {
     await expect(stream.putRecord({ Data: 'x' })).rejects.toThrow(/^Slow down\.$/); // still running
     advanceTo(scheduler, 2_000 + STALL_MS);
     const summary = await stream.done;
-    expect(summary.deliveredRecords).toBe(5);
+    expect(summary.deliveredRecords).toBe(5); // the copies, flushed from the buffer as the records errored
+    expect((await readdir(join(dataDir, 'lake'), { recursive: true })).filter((f) => f.endsWith('.gz') || /copies-/.test(f))).toHaveLength(
+      1,
+    );
     expect(summary.error).toBeInstanceOf(SettlementStallError);
     expect(summary.error).toMatchObject({ where: 'openDirectPut', heldBytes: 5_000_000, stalledMs: STALL_MS });
     await expect(stream.putRecord({ Data: 'x' })).rejects.toThrow(/accepts no more records/);
