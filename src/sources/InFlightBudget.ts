@@ -81,6 +81,7 @@ export class InFlightBudget {
    * there is room again or {@link InFlightBudget.wake} (the source stopped).
    */
   refused(): void {
+    if (this.#refusing) return; // once per wait: a refused batch calls this for each of its records
     this.#refusing = true;
     this.#watchdog?.held(() => this.#inFlight);
   }
