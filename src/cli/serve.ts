@@ -9,6 +9,7 @@ import { STREAM_FLAG_OPTIONS, streamFlagsOf } from './streamFlags.js';
 import { firehoseApiListener } from '../server/firehoseApiListener.js';
 import { FirehoseApiError } from '../sources/directPut/FirehoseApiError.js';
 import { DEFAULT_MAX_IN_FLIGHT_BYTES } from '../sources/directPut/options.js';
+import { DEFAULT_STALL_TIMEOUT_MS } from '../settlement/StallWatchdog.js';
 
 const HELP = `rx-firehose serve: a local Amazon Data Firehose. Answers Firehose's API (PutRecord, PutRecordBatch,
 Create/Describe/List/DeleteDeliveryStream, tags) so AWS SDK clients, the AWS CLI, Fluent Bit or Kinesis Agent
@@ -26,6 +27,10 @@ Usage: rx-firehose serve [options]
                             valid AWS Signature Version 4 by one of them. Without it, any credentials are accepted.
   --max-in-flight-bytes N   per stream: past N bytes accepted and not yet delivered, puts are answered
                             ServiceUnavailableException "Slow down." (default ${DEFAULT_MAX_IN_FLIGHT_BYTES})
+  --stall-timeout-ms N      per stream: puts refused for a full budget while nothing settles for N ms are
+                            reported as a stall (default ${DEFAULT_STALL_TIMEOUT_MS}, 15 min; 1–86400000)
+  --on-stall warn|error     warn (default): metrics and a SettlementStallWarning, again every N ms;
+                            error: the delivery stream fails with SettlementStallError
   --s3-endpoint URL         write buckets to this S3 endpoint instead of DIR/<bucket>/
   --kinesis-endpoint URL    read Kinesis streams (KinesisStreamAsSource) here
   --lambda-endpoint URL     invoke Lambda processors here (Lambda Invoke API)
@@ -71,6 +76,8 @@ export async function main(argv: string[]): Promise<number> {
         config: { type: 'string' },
         credentials: { type: 'string' },
         'max-in-flight-bytes': { type: 'string' },
+        'stall-timeout-ms': { type: 'string' },
+        'on-stall': { type: 'string' },
         ...STREAM_FLAG_OPTIONS,
         region: { type: 'string' },
         'account-id': { type: 'string' },
@@ -90,6 +97,12 @@ export async function main(argv: string[]): Promise<number> {
   if (maxInFlightBytes !== undefined && !(Number.isInteger(maxInFlightBytes) && maxInFlightBytes >= 4 * 1_048_576)) {
     return usage(`--max-in-flight-bytes must be an integer ≥ 4194304 (one full PutRecordBatch); got ${values['max-in-flight-bytes']}`);
   }
+  const stallTimeoutMs = values['stall-timeout-ms'] === undefined ? undefined : Number(values['stall-timeout-ms']);
+  if (stallTimeoutMs !== undefined && !(stallTimeoutMs >= 1 && stallTimeoutMs <= 86_400_000)) {
+    return usage(`--stall-timeout-ms must be a number of milliseconds from 1 to 86400000 (24 h); got ${values['stall-timeout-ms']}`);
+  }
+  const onStall = values['on-stall'];
+  if (onStall !== undefined && onStall !== 'warn' && onStall !== 'error') return usage(`--on-stall must be warn or error; got ${onStall}`);
 
   const flags = await streamFlagsOf(values);
   if (typeof flags === 'string') return usage(flags);
@@ -126,6 +139,8 @@ export async function main(argv: string[]): Promise<number> {
       ...(values['account-id'] === undefined ? {} : { accountId: values['account-id'] }),
     },
     ...(maxInFlightBytes === undefined ? {} : { maxInFlightBytes }),
+    ...(stallTimeoutMs === undefined ? {} : { stallTimeoutMs }),
+    ...(onStall === undefined ? {} : { onStall }),
     ...(prometheus === undefined ? {} : { metricsFor: (name: string) => prometheus.sinkFor(name) }),
     onStreamError: (name, err) => {
       failed = true;

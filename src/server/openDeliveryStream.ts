@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { SchedulerLike } from 'rxjs';
 import type { MetricSink } from '../metrics/MetricSink.js';
+import type { StallAction } from '../settlement/StallWatchdog.js';
 import { FirehoseApiError } from '../sources/directPut/FirehoseApiError.js';
 import {
   openDirectPut,
@@ -30,6 +31,13 @@ export interface OpenDeliveryStreamOptions {
   readonly maxLogBytes?: number | undefined;
   /** Size of a log segment. Default 8 MiB. */
   readonly segmentBytes?: number | undefined;
+  /**
+   * How long puts may be refused for a full budget while nothing settles before a stall is reported (a `map`
+   * in the pipeline that copies records loses their settlements). Default 900,000 ms (15 min); 1 ms–24 h.
+   */
+  readonly stallTimeoutMs?: number | undefined;
+  /** `warn` (default): metrics and a `SettlementStallWarning`, again every `stallTimeoutMs`; `error`: the stream fails with `SettlementStallError`. */
+  readonly onStall?: StallAction | undefined;
   readonly metrics?: MetricSink | undefined;
   readonly scheduler?: SchedulerLike | undefined;
 }
@@ -93,7 +101,7 @@ export async function openDeliveryStream(
     ? await openDirectPut({
         logDir: logDirOf(dataDir, name),
         streamName: name,
-        ...pick(options, ['maxInFlightBytes', 'maxLogBytes', 'segmentBytes', 'metrics', 'scheduler']),
+        ...pick(options, ['maxInFlightBytes', 'maxLogBytes', 'segmentBytes', 'stallTimeoutMs', 'onStall', 'metrics', 'scheduler']),
       })
     : undefined;
   let pipeline: DeliveryStream;

@@ -15,6 +15,8 @@ export class InFlightBudget {
   #records = 0;
   #peak = 0;
   #waiters: Array<() => void> = [];
+  /** A producer was refused while the budget was full (a source that throttles instead of waiting). */
+  #refusing = false;
 
   readonly #watchdog: StallWatchdog | undefined;
 
@@ -58,7 +60,7 @@ export class InFlightBudget {
   release(bytes: number, records = 0): void {
     this.#inFlight -= bytes;
     this.#records -= records;
-    if (this.#waiters.length > 0) {
+    if (this.#waiters.length > 0 || this.#refusing) {
       if (!this.full) this.wake();
       else this.#watchdog?.progressed();
     }
@@ -68,8 +70,20 @@ export class InFlightBudget {
   wake(): void {
     const waiters = this.#waiters;
     this.#waiters = [];
+    this.#refusing = false;
     this.#watchdog?.released();
     for (const wake of waiters) wake();
+  }
+
+  /**
+   * A producer was refused because the budget is full: for a source that throttles its producers instead of
+   * waiting (direct PUT), this is its wait. The watchdog runs as for {@link InFlightBudget.whenAvailable} until
+   * there is room again or {@link InFlightBudget.wake} (the source stopped).
+   */
+  refused(): void {
+    if (this.#refusing) return; // once per wait: a refused batch calls this for each of its records
+    this.#refusing = true;
+    this.#watchdog?.held(() => this.#inFlight);
   }
 
   /** Resolves once the budget is not full (at once if it is not), or at {@link InFlightBudget.wake}. */

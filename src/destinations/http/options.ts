@@ -2,6 +2,7 @@ import { Agent } from 'node:http';
 import { InvalidOptionError } from '../../errors/InvalidOptionError.js';
 import { checkStreamName } from '../../keys/checkStreamName.js';
 import { checkAgentAndCa } from '../../options/checkAgentAndCa.js';
+import { checkHttpUrl } from '../../options/checkHttpUrl.js';
 import { checkNumber } from '../../options/checkNumber.js';
 import { commonAttributesProblem } from '../../protocols/httpEndpoint/commonAttributesProblem.js';
 import { MAX_ACCESS_KEY_BYTES } from '../../protocols/httpEndpoint/protocol.js';
@@ -71,7 +72,10 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 export function checkHttpEndpointOptions(options: HttpEndpointDestinationOptions): HttpEndpointConfig {
   if (typeof options !== 'object' || options === null)
     throw new InvalidOptionError(NAME, 'options', options, 'an object with at least url');
-  const url = checkUrl(options.url);
+  const url = checkHttpUrl(NAME, 'url', options.url, {
+    allowed: 'an http: or https: URL without credentials',
+    credentialsGoTo: 'pass a key as accessKey',
+  });
 
   const accessKey = options.accessKey;
   if (
@@ -136,28 +140,6 @@ export function checkHttpEndpointOptions(options: HttpEndpointDestinationOptions
     agent,
     ca,
   };
-}
-
-function checkUrl(value: unknown): URL {
-  const allowed = 'an http: or https: URL without credentials';
-  if (typeof value !== 'string' && !(value instanceof URL)) throw new InvalidOptionError(NAME, 'url', value, allowed);
-  let url: URL;
-  try {
-    url = new URL(typeof value === 'string' ? value : value.href);
-  } catch {
-    throw new InvalidOptionError(NAME, 'url', value, allowed);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidOptionError(NAME, 'url', value, allowed);
-  if (url.username !== '' || url.password !== '') {
-    // Do not repeat the credentials in the message.
-    throw new InvalidOptionError(
-      NAME,
-      'url',
-      `${url.protocol}//(credentials not shown)@${url.host}${url.pathname}`,
-      `${allowed} (pass a key as accessKey)`,
-    );
-  }
-  return url;
 }
 
 function checkSourceArn(options: HttpEndpointDestinationOptions): string {

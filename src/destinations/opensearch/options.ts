@@ -1,5 +1,6 @@
 import { Agent } from 'node:http';
 import { InvalidOptionError, typeNameOf } from '../../errors/InvalidOptionError.js';
+import { checkHttpUrl } from '../../options/checkHttpUrl.js';
 import { checkNumber } from '../../options/checkNumber.js';
 
 export const NAME = 'openSearchDestination';
@@ -157,7 +158,14 @@ export function checkOpenSearchOptions(options: OpenSearchDestinationOptions): O
   if (typeof options !== 'object' || options === null)
     throw new InvalidOptionError(NAME, 'options', options, 'an object with indexName and endpoint or domainArn');
 
-  const endpoint = options.endpoint === undefined ? undefined : checkEndpoint(options.endpoint);
+  const endpoint =
+    options.endpoint === undefined
+      ? undefined
+      : checkHttpUrl(NAME, 'endpoint', options.endpoint, {
+          allowed: 'an https: (or http:) URL of the cluster, without credentials, path, query or fragment',
+          credentialsGoTo: 'pass them as auth',
+          originOnly: true,
+        });
   const domainArn = options.domainArn === undefined ? undefined : checkDomainArn(options.domainArn);
   if ((endpoint === undefined) === (domainArn === undefined)) {
     throw new InvalidOptionError(
@@ -248,34 +256,6 @@ function oneOf<T extends string>(option: string, value: unknown, allowed: readon
     throw new InvalidOptionError(NAME, option, value, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
   }
   return value as T;
-}
-
-function checkEndpoint(value: unknown): URL {
-  const allowed = 'an https: (or http:) URL of the cluster, without credentials, path, query or fragment';
-  if (typeof value !== 'string' && !(value instanceof URL)) throw new InvalidOptionError(NAME, 'endpoint', value, allowed);
-  let url: URL;
-  try {
-    url = new URL(typeof value === 'string' ? value : value.href);
-  } catch {
-    throw new InvalidOptionError(NAME, 'endpoint', value, allowed);
-  }
-  if (url.username !== '' || url.password !== '') {
-    throw new InvalidOptionError(
-      NAME,
-      'endpoint',
-      `${url.protocol}//(credentials not shown)@${url.host}`,
-      `${allowed} (pass them as auth)`,
-    );
-  }
-  if (
-    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
-    (url.pathname !== '/' && url.pathname !== '') ||
-    url.search !== '' ||
-    url.hash !== ''
-  ) {
-    throw new InvalidOptionError(NAME, 'endpoint', value, allowed);
-  }
-  return url;
 }
 
 function checkDomainArn(value: unknown): { arn: string; region: string; domainName: string } {

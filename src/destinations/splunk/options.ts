@@ -3,6 +3,7 @@ import type { Agent } from 'node:http';
 import { InvalidOptionError } from '../../errors/InvalidOptionError.js';
 import type { MetricSink } from '../../metrics/MetricSink.js';
 import { checkAgentAndCa } from '../../options/checkAgentAndCa.js';
+import { checkHttpUrl } from '../../options/checkHttpUrl.js';
 import { checkNumber } from '../../options/checkNumber.js';
 import type { HecTransport } from './transport.js';
 
@@ -102,7 +103,11 @@ const TOKEN_CHARS = /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/;
 export function checkSplunkHecOptions(options: SplunkHecDestinationOptions): SplunkHecConfig {
   if (typeof options !== 'object' || options === null)
     throw new InvalidOptionError(NAME, 'options', options, 'an object with at least endpoint and token');
-  const endpoint = checkEndpoint(options.endpoint);
+  const endpoint = checkHttpUrl(NAME, 'endpoint', options.endpoint, {
+    allowed: 'an http: or https: URL of the collector (scheme, host, port), without credentials, query or path',
+    credentialsGoTo: 'pass the token as token',
+    originOnly: true,
+  });
 
   const endpointType = options.endpointType ?? 'Raw';
   if (endpointType !== 'Raw' && endpointType !== 'Event')
@@ -172,34 +177,6 @@ export function checkSplunkHecOptions(options: SplunkHecDestinationOptions): Spl
     transport,
     metrics,
   };
-}
-
-function checkEndpoint(value: unknown): URL {
-  const allowed = 'an http: or https: URL of the collector (scheme, host, port), without credentials, query or path';
-  if (typeof value !== 'string' && !(value instanceof URL)) throw new InvalidOptionError(NAME, 'endpoint', value, allowed);
-  let url: URL;
-  try {
-    url = new URL(typeof value === 'string' ? value : value.href);
-  } catch {
-    throw new InvalidOptionError(NAME, 'endpoint', value, allowed);
-  }
-  if (url.username !== '' || url.password !== '') {
-    throw new InvalidOptionError(
-      NAME,
-      'endpoint',
-      `${url.protocol}//(credentials not shown)@${url.host}${url.pathname}`,
-      `${allowed} (pass the token as token)`,
-    );
-  }
-  if (
-    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
-    url.search !== '' ||
-    url.hash !== '' ||
-    (url.pathname !== '/' && url.pathname !== '')
-  ) {
-    throw new InvalidOptionError(NAME, 'endpoint', value, allowed);
-  }
-  return url;
 }
 
 const METADATA_FIELDS = ['host', 'source', 'sourcetype', 'index'] as const;

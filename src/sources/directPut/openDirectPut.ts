@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Observable, type Subscriber } from 'rxjs';
 import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
 import { Settlement } from '../../settlement/Settlement.js';
+import type { SettlementStallError } from '../../settlement/SettlementStallError.js';
 import { attachSettlement } from '../../settlement/sideTable.js';
 import { InFlightBudget } from '../InFlightBudget.js';
 import { FirehoseApiError } from './FirehoseApiError.js';
@@ -106,14 +107,21 @@ export interface DirectPut {
  */
 export async function openDirectPut(options: DirectPutOptions): Promise<DirectPut> {
   const config = checkDirectPutOptions(options);
-  const budget = new InFlightBudget(config.maxInFlightBytes);
+  // The watchdog runs while puts are refused for a full budget (see DirectPutSource.#throttled).
+  let source: DirectPutSource | undefined;
+  const budget = new InFlightBudget(
+    config.maxInFlightBytes,
+    Number.POSITIVE_INFINITY,
+    config.watchdogFor((error) => source?.stalled(error)),
+  );
   const { log, replayed } = await WriteAheadLog.open(config.logDir, {
     segmentBytes: config.segmentBytes,
     // A record's bytes stay in the budget until its settlement is in a checkpoint on disk: what a crash can
     // replay is therefore never more than the budget.
     onCheckpointed: (bytes) => budget.release(bytes),
   });
-  return new DirectPutSource(config, budget, log, replayed);
+  source = new DirectPutSource(config, budget, log, replayed);
+  return source;
 }
 
 /** Whether a record was accepted (its index in the request) or refused, while a request is being handled. */
@@ -134,6 +142,11 @@ class DirectPutSource implements DirectPut {
   #accepting = true;
   #underWay = new Set<Promise<unknown>>();
   #completed = false;
+  /** Records emitted (or queued) and not settled yet. */
+  #unsettled = 0;
+  /** Whether a refused put arms the stall watchdog: until the records complete, error or are unsubscribed. */
+  #watching = true;
+  #failure: SettlementStallError | undefined;
   readonly #idPrefix = randomBytes(12).toString('hex');
   #nextId = 0;
 
@@ -158,10 +171,15 @@ class DirectPutSource implements DirectPut {
         return;
       }
       this.#subscribed = true;
+      if (this.#failure !== undefined) {
+        subscriber.error(this.#failure);
+        return;
+      }
       this.#subscriber = subscriber;
       this.#drainQueue();
       return () => {
         this.#subscriber = undefined;
+        this.#stopWatching();
       };
     });
   }
@@ -235,6 +253,7 @@ class DirectPutSource implements DirectPut {
 
   async close(): Promise<void> {
     this.#accepting = false;
+    this.#stopWatching();
     while (this.#underWay.size > 0) await Promise.allSettled([...this.#underWay]);
     this.#completed = true;
     this.#drainQueue();
@@ -246,6 +265,25 @@ class DirectPutSource implements DirectPut {
 
   checkpoint(): Promise<void> {
     return this.log.checkpoint();
+  }
+
+  /**
+   * The budget stayed full and nothing settled for `stallTimeoutMs` with `onStall: 'error'`: the records error
+   * (now, or at subscription) and later puts are refused; what was accepted stays in the log for the next open.
+   */
+  stalled(error: SettlementStallError): void {
+    this.#accepting = false;
+    this.#stopWatching();
+    this.#failure = error;
+    const subscriber = this.#subscriber;
+    this.#subscriber = undefined;
+    subscriber?.error(error);
+  }
+
+  /** No more stall reports: the watchdog's timer is cancelled and refused puts no longer arm it. */
+  #stopWatching(): void {
+    this.#watching = false;
+    this.budget.wake();
   }
 
   /** Takes the budget for one PutRecord's data, appends it and answers its id; throws Firehose's error when the log fails. */
@@ -286,7 +324,15 @@ class DirectPutSource implements DirectPut {
       approximateArrivalTimestamp: entry.approximateArrivalTimestamp,
     };
     const size = entry.data.byteLength;
-    return attachSettlement(record, new Settlement(() => this.log.settle(segment, ordinal, size)));
+    this.#unsettled++;
+    return attachSettlement(
+      record,
+      new Settlement(() => {
+        this.log.settle(segment, ordinal, size);
+        // Everything settled: the budget is held only until the log's checkpoint releases it, which is no stall.
+        if (--this.#unsettled === 0) this.budget.wake();
+      }),
+    );
   }
 
   #emit(record: FirehoseRecord): void {
@@ -306,7 +352,12 @@ class DirectPutSource implements DirectPut {
   }
 
   #throttled(): boolean {
-    return this.budget.full || this.log.bytes >= this.config.maxLogBytes;
+    if (this.budget.full) {
+      // A refused put is this source's wait on its budget: the stall watchdog runs until room comes back.
+      if (this.#watching && this.#unsettled > 0) this.budget.refused();
+      return true;
+    }
+    return this.log.bytes >= this.config.maxLogBytes;
   }
 
   #refuseIfClosed(): void {

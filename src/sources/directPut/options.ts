@@ -2,6 +2,9 @@ import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { InvalidOptionError } from '../../errors/InvalidOptionError.js';
 import type { MetricSink } from '../../metrics/MetricSink.js';
 import { checkNumber } from '../../options/checkNumber.js';
+import { checkStallOptions } from '../../settlement/checkStallOptions.js';
+import type { SettlementStallError } from '../../settlement/SettlementStallError.js';
+import type { StallOptions, StallWatchdog } from '../../settlement/StallWatchdog.js';
 import { MAX_BATCH_BYTES } from './limits.js';
 
 export const NAME = 'openDirectPut';
@@ -11,7 +14,7 @@ export const DEFAULT_MAX_IN_FLIGHT_BYTES = 64 * 1_048_576;
 /** The default size at which a log segment is sealed: 8 MiB. */
 export const DEFAULT_SEGMENT_BYTES = 8 * 1_048_576;
 
-export interface DirectPutOptions {
+export interface DirectPutOptions extends StallOptions {
   /** The directory of the stream's write-ahead log (created if needed; one directory per stream). */
   readonly logDir: string;
   /**
@@ -29,9 +32,17 @@ export interface DirectPutOptions {
   readonly segmentBytes?: number | undefined;
   /** The stream's name, in messages. Default `direct-put`. */
   readonly streamName?: string | undefined;
-  /** Receives `IncomingPutRequests` and `ThrottledRecords` per request (a pipeline counts `IncomingRecords` and `IncomingBytes`). */
+  /**
+   * Receives `IncomingPutRequests` and `ThrottledRecords` per request (a pipeline counts `IncomingRecords` and
+   * `IncomingBytes`), and `openDirectPut.SettlementStalls` and `openDirectPut.StalledBytes` (see `stallTimeoutMs`).
+   */
   readonly metrics?: MetricSink | undefined;
-  /** The clock for arrival times. Default `asyncScheduler`. */
+  /**
+   * How long puts may be refused ("Slow down.") for a full budget while nothing settles before a stall is
+   * reported, counted from the first refused put. Default 900,000 ms (15 min); 1 ms–24 h.
+   */
+  readonly stallTimeoutMs?: number | undefined;
+  /** The clock for arrival times and the stall timeout. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike | undefined;
 }
 
@@ -43,6 +54,8 @@ export interface DirectPutConfig {
   readonly streamName: string;
   readonly metrics: MetricSink | undefined;
   readonly scheduler: SchedulerLike;
+  /** Makes the watchdog of the budget (see `stallTimeoutMs`). */
+  readonly watchdogFor: (onError: (error: SettlementStallError) => void) => StallWatchdog;
 }
 
 /** Checks the options and fills in the defaults; throws {@link InvalidOptionError} for an invalid one. */
@@ -73,6 +86,7 @@ export function checkDirectPutOptions(options: DirectPutOptions): DirectPutConfi
   if (options.metrics !== undefined && typeof options.metrics !== 'function')
     throw new InvalidOptionError(NAME, 'metrics', options.metrics, 'a function (name, value, unit)');
   const streamName = options.streamName ?? 'direct-put';
+  const scheduler = options.scheduler ?? asyncScheduler;
   return {
     logDir: options.logDir,
     maxInFlightBytes,
@@ -80,6 +94,7 @@ export function checkDirectPutOptions(options: DirectPutOptions): DirectPutConfi
     segmentBytes,
     streamName,
     metrics: options.metrics,
-    scheduler: options.scheduler ?? asyncScheduler,
+    scheduler,
+    watchdogFor: checkStallOptions(NAME, options, scheduler),
   };
 }
