@@ -2,6 +2,7 @@ import type { Buffer } from 'node:buffer';
 import { mkdir, open, readdir, readFile, rename, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeSegment, encodeFrame, segmentMagic, type WalEntry } from './walFormat.js';
+import { Settlement, type SettlementOutcome } from '../../settlement/Settlement.js';
 import { SettledOrdinals } from './SettledOrdinals.js';
 import { syncDirectory } from './syncDirectory.js';
 
@@ -35,6 +36,21 @@ export class Segment {
     /** Whether the file exists on disk already (a replayed segment). */
     public created: boolean,
   ) {}
+}
+
+/**
+ * The settlement of one record of the log: where it is and its bytes, so one callback per log settles every
+ * record (no closure per record).
+ */
+class LogSettlement extends Settlement {
+  constructor(
+    onSettled: (outcome: SettlementOutcome, settlement: Settlement) => void,
+    readonly segment: Segment,
+    readonly ordinal: number,
+    readonly bytes: number,
+  ) {
+    super(onSettled);
+  }
 }
 
 /** A record read back from the log at open, with the segment that holds it and its ordinal there. */
@@ -124,6 +140,10 @@ export class WriteAheadLog {
   #checkpointDirty = false;
   #checkpointing: Promise<void> | undefined;
   #checkpoints = 0;
+  readonly #onSettled = (_outcome: SettlementOutcome, settlement: Settlement): void => {
+    const { segment, ordinal, bytes } = settlement as LogSettlement;
+    this.settle(segment, ordinal, bytes);
+  };
 
   private constructor(
     readonly dir: string,
@@ -230,6 +250,11 @@ export class WriteAheadLog {
     this.#settledBytes += bytes;
     if (segment.unsettled === 0 && segment.sealed) this.#delete(segment);
     this.#checkpointSoon();
+  }
+
+  /** A settlement that, once settled (whatever the outcome), does {@link WriteAheadLog.settle} for the record `ordinal` of `segment`. */
+  settlementFor(segment: Segment, ordinal: number, bytes: number): Settlement {
+    return new LogSettlement(this.#onSettled, segment, ordinal, bytes);
   }
 
   /** Counts the `count` entries of an append that failed as settled: they were never acknowledged. */

@@ -2,8 +2,7 @@ import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { Observable, type Subscriber } from 'rxjs';
 import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
-import { Settlement } from '../../settlement/Settlement.js';
-import { attachSettlement } from '../../settlement/sideTable.js';
+import { attachNewSettlement } from '../../settlement/sideTable.js';
 import { InFlightBudget } from '../InFlightBudget.js';
 import { FirehoseApiError } from './FirehoseApiError.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_RECORD_BYTES, SLOW_DOWN } from './limits.js';
@@ -263,7 +262,8 @@ class DirectPutSource implements DirectPut {
   /** Appends records whose bytes are already taken from the budget; emits them once durable; releases the budget if the append fails. */
   async #append(datas: Uint8Array[]): Promise<string[]> {
     const now = this.config.scheduler.now();
-    const entries: WalEntry[] = datas.map((data) => ({ recordId: this.#newId(), approximateArrivalTimestamp: now, data }));
+    // Each entry is the record itself (the same fields): once durable it gets its settlement and is emitted.
+    const entries: WalEntry[] = datas.map((data) => ({ recordId: this.#newId(), data, approximateArrivalTimestamp: now }));
     const appended = this.log.append(entries);
     this.#underWay.add(appended);
     try {
@@ -278,15 +278,12 @@ class DirectPutSource implements DirectPut {
     }
   }
 
-  /** The record of a durable entry, whose settlement tells the log (which releases its bytes from the budget once checkpointed). */
+  /**
+   * The record of a durable entry (the entry itself: a plain object made by {@link #append} or read back from
+   * the log), whose settlement tells the log (which releases its bytes from the budget once checkpointed).
+   */
   #record(entry: WalEntry, segment: Segment, ordinal: number): FirehoseRecord {
-    const record: FirehoseRecord = {
-      recordId: entry.recordId,
-      data: entry.data,
-      approximateArrivalTimestamp: entry.approximateArrivalTimestamp,
-    };
-    const size = entry.data.byteLength;
-    return attachSettlement(record, new Settlement(() => this.log.settle(segment, ordinal, size)));
+    return attachNewSettlement(entry as FirehoseRecord, this.log.settlementFor(segment, ordinal, entry.data.byteLength));
   }
 
   #emit(record: FirehoseRecord): void {
