@@ -80,6 +80,8 @@ class Cursor {
   #index = 0;
   #at = 0;
   #chunk: Buffer;
+  /** The current chunk as Latin-1 text (its characters are its bytes), made once when first needed. */
+  #text: string | undefined;
   remaining: number;
 
   constructor(private readonly chunks: readonly Buffer[]) {
@@ -94,6 +96,7 @@ class Cursor {
   #settle(): void {
     while (this.#at >= this.#chunk.byteLength && this.#index < this.chunks.length - 1) {
       this.#chunk = this.chunks[++this.#index]!;
+      this.#text = undefined;
       this.#at = 0;
     }
   }
@@ -131,6 +134,15 @@ class Cursor {
     return true;
   }
 
+  /**
+   * The text (Latin-1) from the cursor to `end` in the current chunk: a slice of one string made for the whole
+   * chunk, not a string copied out of it for each record (half the cost: one copy per chunk).
+   */
+  #slice(end: number): string {
+    this.#text ??= this.#chunk.toString('latin1');
+    return this.#text.slice(this.#at, end);
+  }
+
   /** The text (Latin-1) up to the next `"`, moving past that quote; `undefined` when there is none. */
   textToQuote(): string | undefined {
     let text: string | undefined;
@@ -138,14 +150,14 @@ class Cursor {
       const chunk = this.#chunk;
       const end = chunk.indexOf(QUOTE, this.#at);
       if (end !== -1) {
-        const part = chunk.toString('latin1', this.#at, end);
+        const part = this.#slice(end);
         this.remaining -= end + 1 - this.#at;
         this.#at = end + 1;
         this.#settle();
         return text === undefined ? part : text + part;
       }
       if (this.#index >= this.chunks.length - 1) return undefined;
-      const part = chunk.toString('latin1', this.#at);
+      const part = this.#slice(chunk.byteLength);
       text = text === undefined ? part : text + part;
       this.remaining -= chunk.byteLength - this.#at;
       this.#at = chunk.byteLength;
