@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, createServer, request, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -40,6 +41,8 @@ interface LoadRun {
   readonly ms: number;
   /** CPU time of the whole process (every thread: client, server, log, compression) during the run. */
   readonly cpuMs: number;
+  /** CPU time of the main thread alone (JavaScript: client, server, pipeline; not compression or disk on the pool), where Linux tells it. */
+  readonly mainCpuMs: number;
   readonly throttled: number;
 }
 
@@ -93,6 +96,7 @@ async function load(endpoint: { port: number }, bodies: readonly Buffer[]): Prom
   };
   const start = process.hrtime.bigint();
   const cpu = process.cpuUsage();
+  const mainCpu = mainThreadCpuMs();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < REQUESTS) await deliver(bodies[next++ % bodies.length]!);
@@ -100,7 +104,29 @@ async function load(endpoint: { port: number }, bodies: readonly Buffer[]): Prom
   );
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   agent.destroy();
-  return { ms, cpuMs: cpuMsSince(cpu), throttled };
+  return { ms, cpuMs: cpuMsSince(cpu), mainCpuMs: mainThreadCpuMs() - mainCpu, throttled };
+}
+
+/** The main thread's CPU time in ms (Linux: /proc/self/task/<pid>/stat, in clock ticks of 10 ms); NaN elsewhere. */
+function mainThreadCpuMs(): number {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU ms that Node's base64 decoder alone takes for the records of `bodies`, sent `REQUESTS` times: one step the server cannot skip. */
+function base64DecodeCpuMs(bodies: readonly Buffer[]): number {
+  const texts = bodies.map((b) => (JSON.parse(b.toString('utf8')) as { Records: Array<{ Data: string }> }).Records.map((r) => r.Data));
+  const out = Buffer.allocUnsafe(RECORDS_PER_REQUEST * RECORD_BYTES);
+  const cpu = process.cpuUsage();
+  for (let i = 0; i < REQUESTS; i++) {
+    let at = 0;
+    for (const text of texts[i % texts.length]!) at += out.write(text, at, 'base64');
+  }
+  return cpuMsSince(cpu);
 }
 
 function cpuMsSince(start: NodeJS.CpuUsage): number {
@@ -183,10 +209,12 @@ export async function benchDirectPut(): Promise<void> {
   const bareRuns: LoadRun[] = [];
   const ingest: ServerRun[] = [];
   const sustained: ServerRun[] = [];
+  const decodeCpu: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     bareRuns.push(await load(bareServer.address() as AddressInfo, bodies));
     ingest.push(await runServer(bodies, 4 * recordBytes));
     sustained.push(await runServer(bodies, undefined));
+    decodeCpu.push(base64DecodeCpuMs(bodies));
   }
   bareServer.close();
 
@@ -198,7 +226,7 @@ export async function benchDirectPut(): Promise<void> {
     const ackMs = median(runs.map((r) => r.ms));
     const deliveredMs = median(runs.map((r) => r.deliveredMs));
     console.log(
-      `  ${label}: acknowledged ${rate(ackMs)}  (${(bareMedian / ackMs).toFixed(2)}× the bare server; CPU ${(median(runs.map((r) => r.cpuMs)) / 1000).toFixed(2)} s, ${(median(runs.map((r) => r.cpuMs)) / bareCpu).toFixed(2)}× the bare server's; throttled and sent again: ${median(runs.map((r) => r.throttled))} records; peak in flight ${(median(runs.map((r) => r.peakInFlightBytes)) / MIB).toFixed(0)} MiB; ${median(runs.map((r) => r.logSyncs))} group commits for ${REQUESTS}+ requests)`,
+      `  ${label}: acknowledged ${rate(ackMs)}  (${(bareMedian / ackMs).toFixed(2)}× the bare server; CPU ${(median(runs.map((r) => r.cpuMs)) / 1000).toFixed(2)} s, ${(median(runs.map((r) => r.cpuMs)) / bareCpu).toFixed(2)}× the bare server's, main thread ${(median(runs.map((r) => r.mainCpuMs)) / 1000).toFixed(2)} s; throttled and sent again: ${median(runs.map((r) => r.throttled))} records; peak in flight ${(median(runs.map((r) => r.peakInFlightBytes)) / MIB).toFixed(0)} MiB; ${median(runs.map((r) => r.logSyncs))} group commits for ${REQUESTS}+ requests)`,
     );
     console.log(
       `    … delivered to the data directory with GZIP: ${rate(deliveredMs)}, CPU ${(median(runs.map((r) => r.deliveredCpuMs)) / 1000).toFixed(2)} s  (${(mibPerS(deliveredMs) / (QUOTA_BYTES_PER_S / MIB)).toFixed(1)}× Firehose's 5 MiB/s quota)`,
@@ -207,7 +235,10 @@ export async function benchDirectPut(): Promise<void> {
   console.log(
     `\ndirect PUT: PutRecordBatch ${RECORDS_PER_REQUEST} × ${RECORD_BYTES} B, ${CONCURRENCY} concurrent, ${REQUESTS} requests (${(recordBytes / MIB).toFixed(0)} MiB of records), medians of ${ROUNDS} alternating rounds`,
   );
-  console.log(`  bare HTTP server (read and discard): ${rate(bareMedian)}, CPU ${(bareCpu / 1000).toFixed(2)} s (client and server)`);
+  console.log(
+    `  bare HTTP server (read and discard): ${rate(bareMedian)}, CPU ${(bareCpu / 1000).toFixed(2)} s (client and server), main thread ${(median(bareRuns.map((r) => r.mainCpuMs)) / 1000).toFixed(2)} s`,
+  );
+  console.log(`  for reference: Node's base64 decoder alone takes ${(median(decodeCpu) / 1000).toFixed(2)} s of CPU for these records`);
   report(`rx-firehose serve API, WAL on, budget ${((4 * recordBytes) / MIB).toFixed(0)} MiB (holds the run)`, ingest);
   report('rx-firehose serve API, WAL on, default budget 64 MiB', sustained);
 }

@@ -10,6 +10,8 @@ import type { PutRecordEntry } from '../sources/directPut/openDirectPut.js';
 import type { DeliveryStreamRegistry } from './DeliveryStreamRegistry.js';
 import { scanPutRecordBatch } from './scanPutRecordBatch.js';
 import { verifySigV4 } from './verifySigV4.js';
+import { Rejection } from '../protocols/httpEndpoint/Rejection.js';
+import { readBodyChunks } from '../protocols/readBodyChunks.js';
 
 const NAME = 'firehoseApiListener';
 const TARGET_PREFIX = 'Firehose_20150804.';
@@ -94,7 +96,8 @@ export function firehoseApiListener(
       (answer) => send(res, 200, answer),
       (err: unknown) => {
         if (err instanceof FirehoseApiError) return sendError(res, err.status, err.type, err.message);
-        if (err instanceof BodyTooLarge) return sendError(res, 413, 'InvalidArgumentException', err.message, true);
+        if (err instanceof Rejection && err.status === 413)
+          return sendError(res, 413, 'InvalidArgumentException', `The request ${err.message}.`, true);
         if (req.destroyed && !req.readableEnded) return; // the client went away while sending
         log(`internal error answering ${String(req.headers['x-amz-target'])}: ${(err as Error)?.stack ?? String(err)}`);
         sendError(res, 500, 'InternalFailure', 'The server had an internal error.');
@@ -102,8 +105,6 @@ export function firehoseApiListener(
     );
   };
 }
-
-class BodyTooLarge extends Error {}
 
 async function handle(
   req: IncomingMessage,
@@ -113,23 +114,32 @@ async function handle(
   scheduler: SchedulerLike,
 ): Promise<unknown> {
   if (req.method !== 'POST') {
-    await readBody(req, maxBodyBytes).catch(() => undefined);
+    await readBodyChunks(req, maxBodyBytes).catch(() => undefined);
     throw new FirehoseApiError('UnknownOperationException', `Firehose's API takes POST; got ${req.method ?? 'no method'}.`);
   }
-  const body = await readBody(req, maxBodyBytes);
+  const { chunks, byteLength } = await readBodyChunks(req, maxBodyBytes);
   const target = req.headers['x-amz-target'];
   const operation = typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
   const run = operation === undefined || !Object.hasOwn(OPERATIONS, operation) ? undefined : OPERATIONS[operation];
   if (credentials !== undefined)
-    await verifySigV4({ method: req.method, path: req.url ?? '/', headers: req.headers, body }, credentials, scheduler.now());
+    await verifySigV4(
+      { method: req.method, path: req.url ?? '/', headers: req.headers, body: joined(chunks, byteLength) },
+      credentials,
+      scheduler.now(),
+    );
   if (run === undefined)
     throw new FirehoseApiError(
       'UnknownOperationException',
       `Unknown operation ${JSON.stringify(typeof target === 'string' ? target : '')}; X-Amz-Target must be ${TARGET_PREFIX}<Operation>.`,
     );
-  let parsed: unknown = operation === 'PutRecordBatch' ? scanPutRecordBatch(body) : undefined;
+  if (operation === 'PutRecordBatch') {
+    // The hot path: the records decoded straight from the chunks as they arrived.
+    const scanned = scanPutRecordBatch(chunks);
+    if (scanned !== undefined) return registry.putRecordBatch(scanned.DeliveryStreamName, scanned.Records);
+  }
+  let parsed: unknown;
   try {
-    parsed ??= body.byteLength === 0 ? {} : JSON.parse(body.toString('utf8'));
+    parsed = byteLength === 0 ? {} : JSON.parse(joined(chunks, byteLength).toString('utf8'));
   } catch {
     throw new FirehoseApiError('SerializationException', 'The request body is not valid JSON.');
   }
@@ -138,31 +148,9 @@ async function handle(
   return run(registry, parsed as Record<string, unknown>);
 }
 
-/** Reads the body, refusing (before reading it all) one larger than `maxBytes`. */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > maxBytes) {
-    req.on('error', () => undefined);
-    req.resume(); // read and drop it, so the answer arrives on a usable connection
-    return Promise.reject(new BodyTooLarge(`The request body has ${declared} bytes; at most ${maxBytes} are accepted.`));
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.byteLength;
-      if (size > maxBytes) {
-        chunks.length = 0;
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLarge(`The request body has more than ${maxBytes} bytes.`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    req.on('error', reject);
-  });
+/** The body's chunks as one buffer (one chunk as it is). */
+function joined(chunks: Buffer[], byteLength: number): Buffer {
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, byteLength);
 }
 
 /** A record of a request: `Data` in base64, decoded; anything else is `SerializationException`. */

@@ -4,10 +4,12 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { Body } from '../../protocols/httpEndpoint/parseRequestBody.js';
 import { Rejection } from '../../protocols/httpEndpoint/Rejection.js';
+import { readBodyChunks, type BodyBytesBudget } from '../../protocols/readBodyChunks.js';
 
 const gunzipAsync = promisify(gunzip);
 
 export type { Body } from '../../protocols/httpEndpoint/parseRequestBody.js';
+export type { BodyBytesBudget } from '../../protocols/readBodyChunks.js';
 
 /**
  * Reads the body of `req`, refusing more than `maxBodyBytes` with 413, both as sent and after gzip
@@ -45,63 +47,12 @@ export async function readBody(req: IncomingMessage, gzip: boolean, maxBodyBytes
   }
 }
 
-/** Bytes of bodies held at once by one listener, across its requests. */
-export interface BodyBytesBudget {
-  readonly maxBytes: number;
-  /** Counts `bytes` as held by this request; false (counting nothing) when that would pass `maxBytes`. */
-  reserve(bytes: number): boolean;
-  /** Whether `bytes` more would fit now (reserving nothing). */
-  fits(bytes: number): boolean;
-}
-
 function overBudget(budget: BodyBytesBudget): Rejection {
   return new Rejection(503, `the endpoint holds ${budget.maxBytes} bytes of request bodies at most and is full; retry later`, true);
 }
 
-function readStream(req: IncomingMessage, maxBodyBytes: number, budget: BodyBytesBudget | undefined): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = (): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-    };
-    const onData = (chunk: Buffer): void => {
-      if (budget !== undefined && !budget.reserve(chunk.length)) {
-        cleanup();
-        chunks.length = 0;
-        reject(overBudget(budget)); // the connection is closed after the answer: nothing more is read
-        return;
-      }
-      size += chunk.length;
-      if (size <= maxBodyBytes) {
-        chunks.push(chunk);
-        return;
-      }
-      cleanup();
-      chunks.length = 0;
-      // Keep reading, and dropping, the rest: the answer goes out at once and the connection stays usable.
-      req.on('error', () => undefined);
-      req.resume();
-      reject(new Rejection(413, `the body exceeds ${maxBodyBytes} bytes`));
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onError = (err: Error): void => {
-      cleanup();
-      reject(err);
-    };
-    const onClose = (): void => {
-      cleanup();
-      reject(new Error('the sender closed the connection before the body ended'));
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
-  });
+/** The body's bytes: the chunks as read, joined (one chunk is used as it is). */
+async function readStream(req: IncomingMessage, maxBodyBytes: number, budget: BodyBytesBudget | undefined): Promise<Buffer> {
+  const { chunks, byteLength } = await readBodyChunks(req, maxBodyBytes, budget);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, byteLength);
 }

@@ -2,6 +2,7 @@ import type { Buffer } from 'node:buffer';
 import { mkdir, open, readdir, readFile, rename, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeSegment, encodeFrame, segmentMagic, type WalEntry } from './walFormat.js';
+import { Settlement, type SettlementOutcome } from '../../settlement/Settlement.js';
 import { SettledOrdinals } from './SettledOrdinals.js';
 import { syncDirectory } from './syncDirectory.js';
 
@@ -37,6 +38,21 @@ export class Segment {
   ) {}
 }
 
+/**
+ * The settlement of one record of the log: where it is and its bytes, so one callback per log settles every
+ * record (no closure per record).
+ */
+class LogSettlement extends Settlement {
+  constructor(
+    onSettled: (outcome: SettlementOutcome, settlement: Settlement) => void,
+    readonly segment: Segment,
+    readonly ordinal: number,
+    readonly bytes: number,
+  ) {
+    super(onSettled);
+  }
+}
+
 /** A record read back from the log at open, with the segment that holds it and its ordinal there. */
 export interface ReplayedEntry {
   readonly entry: WalEntry;
@@ -59,6 +75,8 @@ export interface WriteAheadLogOptions {
    * after a crash.
    */
   readonly onCheckpointed?: ((bytes: number) => void) | undefined;
+  /** Told each time a record's settlement (made by {@link WriteAheadLog.settlementFor}) settled, after the log counted it. */
+  readonly onRecordSettled?: (() => void) | undefined;
 }
 
 interface PendingWrite {
@@ -124,6 +142,11 @@ export class WriteAheadLog {
   #checkpointDirty = false;
   #checkpointing: Promise<void> | undefined;
   #checkpoints = 0;
+  readonly #onSettled = (_outcome: SettlementOutcome, settlement: Settlement): void => {
+    const { segment, ordinal, bytes } = settlement as LogSettlement;
+    this.settle(segment, ordinal, bytes);
+    this.options.onRecordSettled?.();
+  };
 
   private constructor(
     readonly dir: string,
@@ -230,6 +253,11 @@ export class WriteAheadLog {
     this.#settledBytes += bytes;
     if (segment.unsettled === 0 && segment.sealed) this.#delete(segment);
     this.#checkpointSoon();
+  }
+
+  /** A settlement that, once settled (whatever the outcome), does {@link WriteAheadLog.settle} for the record `ordinal` of `segment`. */
+  settlementFor(segment: Segment, ordinal: number, bytes: number): Settlement {
+    return new LogSettlement(this.#onSettled, segment, ordinal, bytes);
   }
 
   /** Counts the `count` entries of an append that failed as settled: they were never acknowledged. */

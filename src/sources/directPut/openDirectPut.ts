@@ -2,9 +2,8 @@ import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { Observable, type Subscriber } from 'rxjs';
 import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
-import { Settlement } from '../../settlement/Settlement.js';
 import type { SettlementStallError } from '../../settlement/SettlementStallError.js';
-import { attachSettlement } from '../../settlement/sideTable.js';
+import { attachNewSettlement } from '../../settlement/sideTable.js';
 import { InFlightBudget } from '../InFlightBudget.js';
 import { FirehoseApiError } from './FirehoseApiError.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_RECORD_BYTES, SLOW_DOWN } from './limits.js';
@@ -119,6 +118,7 @@ export async function openDirectPut(options: DirectPutOptions): Promise<DirectPu
     // A record's bytes stay in the budget until its settlement is in a checkpoint on disk: what a crash can
     // replay is therefore never more than the budget.
     onCheckpointed: (bytes) => budget.release(bytes),
+    onRecordSettled: () => source?.recordSettled(),
   });
   source = new DirectPutSource(config, budget, log, replayed);
   return source;
@@ -280,6 +280,11 @@ class DirectPutSource implements DirectPut {
     subscriber?.error(error);
   }
 
+  /** One record's settlement reached the log. Everything settled: the budget is held only until the log's checkpoint releases it, which is no stall. */
+  recordSettled(): void {
+    if (--this.#unsettled === 0) this.budget.wake();
+  }
+
   /** No more stall reports: the watchdog's timer is cancelled and refused puts no longer arm it. */
   #stopWatching(): void {
     this.#watching = false;
@@ -301,7 +306,8 @@ class DirectPutSource implements DirectPut {
   /** Appends records whose bytes are already taken from the budget; emits them once durable; releases the budget if the append fails. */
   async #append(datas: Uint8Array[]): Promise<string[]> {
     const now = this.config.scheduler.now();
-    const entries: WalEntry[] = datas.map((data) => ({ recordId: this.#newId(), approximateArrivalTimestamp: now, data }));
+    // Each entry is the record itself (the same fields): once durable it gets its settlement and is emitted.
+    const entries: WalEntry[] = datas.map((data) => ({ recordId: this.#newId(), data, approximateArrivalTimestamp: now }));
     const appended = this.log.append(entries);
     this.#underWay.add(appended);
     try {
@@ -316,23 +322,13 @@ class DirectPutSource implements DirectPut {
     }
   }
 
-  /** The record of a durable entry, whose settlement tells the log (which releases its bytes from the budget once checkpointed). */
+  /**
+   * The record of a durable entry (the entry itself: a plain object made by {@link #append} or read back from
+   * the log), whose settlement tells the log (which releases its bytes from the budget once checkpointed).
+   */
   #record(entry: WalEntry, segment: Segment, ordinal: number): FirehoseRecord {
-    const record: FirehoseRecord = {
-      recordId: entry.recordId,
-      data: entry.data,
-      approximateArrivalTimestamp: entry.approximateArrivalTimestamp,
-    };
-    const size = entry.data.byteLength;
     this.#unsettled++;
-    return attachSettlement(
-      record,
-      new Settlement(() => {
-        this.log.settle(segment, ordinal, size);
-        // Everything settled: the budget is held only until the log's checkpoint releases it, which is no stall.
-        if (--this.#unsettled === 0) this.budget.wake();
-      }),
-    );
+    return attachNewSettlement(entry as FirehoseRecord, this.log.settlementFor(segment, ordinal, entry.data.byteLength));
   }
 
   #emit(record: FirehoseRecord): void {

@@ -109,10 +109,11 @@ export function decodeSegment(bytes: Buffer): DecodedSegment {
       const idBytes = payload.readUInt16LE(meta + 8);
       const dataBytes = payload.readUInt32LE(meta + 10 + idBytes);
       if (dataAt + dataBytes > length) break frames;
+      // The fields in a record's order: the entry becomes the record (one shape for replayed and new ones).
       frame.push({
-        approximateArrivalTimestamp: payload.readDoubleLE(meta),
         recordId: payload.toString('utf8', meta + 10, meta + 10 + idBytes),
         data: payload.subarray(dataAt, dataAt + dataBytes),
+        approximateArrivalTimestamp: payload.readDoubleLE(meta),
       });
       meta += PER_RECORD_BYTES + idBytes;
       dataAt += dataBytes;
@@ -137,9 +138,9 @@ function decodeV1Segment(bytes: Buffer): DecodedSegment {
     const idBytes = payload.readUInt16LE(8);
     if (V1_FIXED_PAYLOAD_BYTES + idBytes > length) break;
     entries.push({
-      approximateArrivalTimestamp: payload.readDoubleLE(0),
       recordId: payload.toString('utf8', V1_FIXED_PAYLOAD_BYTES, V1_FIXED_PAYLOAD_BYTES + idBytes),
       data: payload.subarray(V1_FIXED_PAYLOAD_BYTES + idBytes),
+      approximateArrivalTimestamp: payload.readDoubleLE(0),
     });
     at = end;
   }
