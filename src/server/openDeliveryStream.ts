@@ -119,6 +119,16 @@ export async function openDeliveryStream(
     }
     throw toApiError(err);
   }
+  try {
+    // Checks that run asynchronously (a Glue table's schema, jq queries) refuse the stream here, as Firehose
+    // refuses CreateDeliveryStream, rather than after it was created.
+    await pipeline.loaded;
+  } catch (err) {
+    await (source === undefined ? pipeline.stop() : source.close());
+    await pipeline.done;
+    await source?.closeLog();
+    throw toApiError(err);
+  }
   const notDirectPut = (): Promise<never> =>
     Promise.reject(
       new FirehoseApiError(

@@ -212,6 +212,39 @@ describe('Firehose API server, with @aws-sdk/client-firehose', () => {
     );
     expect(badConfig.name).toBe('InvalidArgumentException');
     expect(badConfig.message).toMatch(/BufferingHints\.SizeInMBs/);
+    // A check that runs while the stream loads (jq compiles its query) refuses CreateDeliveryStream too.
+    const badQuery = await errorOf(
+      client.send(
+        new CreateDeliveryStreamCommand({
+          ...s3Stream('b'),
+          ExtendedS3DestinationConfiguration: {
+            RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+            BucketARN: 'arn:aws:s3:::lake',
+            Prefix: 'customer=!{partitionKeyFromQuery:customer}/',
+            ErrorOutputPrefix: 'errors/',
+            BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 60 },
+            DynamicPartitioningConfiguration: { Enabled: true },
+            ProcessingConfiguration: {
+              Enabled: true,
+              Processors: [
+                {
+                  Type: 'MetadataExtraction',
+                  Parameters: [
+                    { ParameterName: 'MetadataExtractionQuery', ParameterValue: '{customer: .customer' },
+                    { ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.6' },
+                  ],
+                },
+              ],
+            },
+          },
+        }),
+      ),
+    );
+    expect(badQuery.name).toBe('InvalidArgumentException');
+    expect(badQuery.message).toMatch(/ParameterValue must be a jq filter that compiles/);
+    expect((await errorOf(client.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'b' })))).name).toBe(
+      'ResourceNotFoundException',
+    );
     const tooBig = await errorOf(
       client.send(new PutRecordCommand({ DeliveryStreamName: 'a', Record: { Data: new Uint8Array(1_024_001) } })),
     );
