@@ -14,7 +14,7 @@ import { FIREHOSE_BACKOFF, type Backoff } from '../retry/backoffDelayMs.js';
 import { checkBackoff } from '../retry/checkBackoff.js';
 import type { Settlement } from '../settlement/Settlement.js';
 import { LostSettlementError } from '../settlement/LostSettlementError.js';
-import { settlementOf } from '../settlement/sideTable.js';
+import { hasSettlement } from '../settlement/sideTable.js';
 import { isOutstandingCopy } from '../settlement/watchSettlement.js';
 import { deliverBatch, DEFAULT_RETRY_DURATION_MS, type BatchDelivery } from './deliverBatch.js';
 import type { DeliveryResult } from './DeliveryResult.js';
@@ -162,8 +162,7 @@ export function batchDelivery<T>(
       concurrency: concurrency + maxPendingAcks,
       deliver: ({ records, bytes, settlementAt }) =>
         defer(() => {
-          const settlementOfRecord = settlementAt ?? ((i: number) => settlementOf(records[i]));
-          const lost = lostSettlements(records, settlementOfRecord);
+          const lost = lostSettlements(records, settlementAt);
           if (lost.length > 0) {
             metrics?.(`${metricPrefix}.LostSettlements`, lost.length, 'Count');
             return throwError(() => new LostSettlementError(lost, component));
@@ -173,7 +172,7 @@ export function batchDelivery<T>(
               records,
               bytes: bytes ?? notedBatchBytes(records, sizeOf) ?? measure(records),
               batchId: `${prefix}-${sequence++}`,
-              settlementAt: settlementOfRecord,
+              settlementAt,
               report,
             },
             how,
@@ -184,10 +183,11 @@ export function batchDelivery<T>(
 }
 
 /** Ids of the records that arrived without their settlement while their source still waits for it. */
-function lostSettlements(records: readonly unknown[], settlementAt: (index: number) => Settlement | undefined): string[] {
+function lostSettlements(records: readonly unknown[], settlementAt: ((index: number) => Settlement | undefined) | undefined): string[] {
   const lost: string[] = [];
   for (let i = 0; i < records.length; i++) {
-    if (settlementAt(i) === undefined && isOutstandingCopy(records[i])) lost.push((records[i] as { recordId: string }).recordId);
+    const held = settlementAt === undefined ? hasSettlement(records[i]) : settlementAt(i) !== undefined;
+    if (!held && isOutstandingCopy(records[i])) lost.push((records[i] as { recordId: string }).recordId);
   }
   return lost;
 }
