@@ -1,6 +1,7 @@
 import { asyncScheduler, Observable } from 'rxjs';
 import { fitsInBatch } from '../src/batching/fitsInBatch.js';
-import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
+import type { OperatorFunction, SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
+import { noteBatchBytes } from '../src/delivery/batchBytes.js';
 import { InvalidOptionError } from '../src/errors/InvalidOptionError.js';
 import { checkNumber } from '../src/options/checkNumber.js';
 import { byteSizeOf } from '../src/records/byteSizeOf.js';
@@ -121,6 +122,8 @@ export function bufferBySizeOrTime<T>(options: BufferBySizeOrTimeOptions<T> = {}
   const maxMs = checkNumber(NAME, 'maxMs', options.maxMs, DEFAULT_MAX_MS, { min: 0, max: MAX_TIMER_MS, unit: 'ms' });
   const maxRecords = checkNumber(NAME, 'maxRecords', options.maxRecords, Infinity, { min: 1, integer: true });
   const sizeOf = checkFunction('sizeOf', options.sizeOf);
+  // What counted the sizes, noted with each batch so that deliverTo does not count its records again.
+  const counter = (sizeOf ?? byteSizeOf) as (value: never) => number;
   const onFlush = checkFunction('onFlush', options.onFlush);
   const scheduler = options.scheduler ?? asyncScheduler;
   if (typeof scheduler.schedule !== 'function' || typeof scheduler.now !== 'function') {
@@ -132,6 +135,9 @@ export function bufferBySizeOrTime<T>(options: BufferBySizeOrTimeOptions<T> = {}
       let batch: T[] = [];
       let bytes = 0;
       let openedAtMs = 0;
+      // One timer action serves batch after batch: a batch flushed by size or count leaves it running, and when
+      // it fires it flushes the open batch if that batch's maxMs has passed, else waits again for the rest of
+      // it (see onTimer). So a stream of full batches costs one timer per maxMs, not one per batch.
       let timer: Subscription | null = null;
       // Set once the stream is ending (completion, error, unsubscribe): later values are ignored (a
       // synchronous source may keep pushing until its loop notices that we unsubscribed).
@@ -151,12 +157,12 @@ export function bufferBySizeOrTime<T>(options: BufferBySizeOrTimeOptions<T> = {}
         }
       };
 
-      // Moves the open batch to the queue.
+      // Moves the open batch to the queue. The timer keeps running (see onTimer) unless the stream ends.
       const take = (reason: FlushReason): void => {
+        noteBatchBytes(batch, bytes, counter);
         pending.push({ batch, reason, bytes, openedAtMs });
         batch = [];
         bytes = 0;
-        cancelTimer();
       };
 
       // Emits the queued batches in order, then ends the stream if it is ending. Not re-entrant.
@@ -200,15 +206,25 @@ export function bufferBySizeOrTime<T>(options: BufferBySizeOrTimeOptions<T> = {}
         closed = true;
         ending = how;
         if (batch.length > 0) take(how === 'complete' ? 'complete' : 'error');
-        else cancelTimer();
+        cancelTimer();
       };
 
-      const onTimer = (): void => {
-        // Every other flush cancels this timer, so the batch it belongs to is still open and not empty.
+      // Runs when the timer's action fires: the open batch (maybe not the one it was started for) goes out if
+      // its maxMs has passed; otherwise the same action waits for the rest of that batch's maxMs. With no
+      // batch open the action ends, and the next batch starts a new one.
+      function onTimer(this: SchedulerAction<undefined>): void {
         timer = null;
+        if (closed || batch.length === 0) return;
+        const now = scheduler.now();
+        const dueMs = openedAtMs + maxMs;
+        if (now < dueMs) {
+          timer = this;
+          this.schedule(undefined, dueMs - now);
+          return;
+        }
         take('time');
         drain();
-      };
+      }
 
       const sourceSubscription = source.subscribe({
         next: (value) => {
@@ -236,7 +252,7 @@ export function bufferBySizeOrTime<T>(options: BufferBySizeOrTimeOptions<T> = {}
           // Rules 3 and 4: exactly full, or one oversize value, or the record limit: out at once.
           if (bytes >= maxBytes) take('size');
           else if (batch.length >= maxRecords) take('count');
-          else if (batch.length === 1) timer = scheduler.schedule(onTimer, maxMs);
+          else if (batch.length === 1 && timer === null) timer = scheduler.schedule(onTimer, maxMs);
           if (pending.length > 0) drain();
         },
         error: (err: unknown) => {

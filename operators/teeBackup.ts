@@ -122,7 +122,7 @@ export function teeBackup<T>(destination: Destination, options: TeeBackupOptions
             (entries) =>
               deliver({
                 records: entries.map((e) => e.record),
-                sizes: entries.map((e) => e.size),
+                bytes: entries.reduce((sum, e) => sum + e.size, 0),
                 // The backup's part of each record's settlement: the engine settles it, as for deliverTo.
                 settlementAt: (i) => entries[i]!.settlement,
               }).pipe(tap((result) => onResult?.(result))),

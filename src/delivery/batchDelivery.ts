@@ -14,10 +14,11 @@ import { FIREHOSE_BACKOFF, type Backoff } from '../retry/backoffDelayMs.js';
 import { checkBackoff } from '../retry/checkBackoff.js';
 import type { Settlement } from '../settlement/Settlement.js';
 import { LostSettlementError } from '../settlement/LostSettlementError.js';
-import { settlementOf } from '../settlement/sideTable.js';
+import { hasSettlement } from '../settlement/sideTable.js';
 import { isOutstandingCopy } from '../settlement/watchSettlement.js';
 import { deliverBatch, DEFAULT_RETRY_DURATION_MS, type BatchDelivery } from './deliverBatch.js';
 import type { DeliveryResult } from './DeliveryResult.js';
+import { notedBatchBytes } from './batchBytes.js';
 import { Slots } from './Slots.js';
 
 export { DEFAULT_RETRY_DURATION_MS, DEFAULT_ACK_TIMEOUT_MS } from './deliverBatch.js';
@@ -40,7 +41,10 @@ export interface DeliveryOptions<T> {
   readonly ackTimeoutMs?: number | undefined;
   /** Backoff between retries. Default Firehose's: 1 s, ×2, capped at 120 s, ±15% jitter. */
   readonly backoff?: Partial<Backoff> | undefined;
-  /** Size of a record in bytes, for results and metrics; called once per record. Default `byteSizeOf`. */
+  /**
+   * Size of a record in bytes, for results and metrics. Default `byteSizeOf`. A batch from `bufferBySizeOrTime`
+   * that counted with the same function is not measured again (its total is carried with the batch).
+   */
   readonly sizeOf?: ((record: T) => number) | undefined;
   /** Where backoff waits and the clock is read. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike | undefined;
@@ -53,8 +57,11 @@ export interface DeliveryOptions<T> {
 /** A batch handed to the engine by `deliverTo` or `teeBackup`. */
 export interface BatchInput<T> {
   readonly records: readonly T[];
-  /** Each record's size, when the caller measured it already; otherwise measured here, once. */
-  readonly sizes?: ArrayLike<number> | undefined;
+  /**
+   * The batch's total size, when the caller measured its records already (`teeBackup`'s buffer); otherwise the
+   * total `bufferBySizeOrTime` noted for the batch (when it counted with the same `sizeOf`), else measured here.
+   */
+  readonly bytes?: number | undefined;
   /** Each record's settlement. Default: the one attached to the record. */
   readonly settlementAt?: (index: number) => Settlement | undefined;
 }
@@ -109,24 +116,26 @@ export function batchDelivery<T>(
   const metrics = checkFunction<MetricSink>(component, 'metrics', options.metrics);
   const scheduler = checkScheduler(component, options.scheduler);
 
-  const measure = (records: readonly T[]): Float64Array => {
-    const sizes = new Float64Array(records.length);
-    for (let i = 0; i < records.length; i++) {
-      // A record that cannot be measured counts as 0 bytes here; the destination refuses it, and it ends
-      // in the error output like any other failed record.
-      try {
-        sizes[i] = sizeOf(records[i]!);
-      } catch {
-        sizes[i] = 0;
-      }
+  // A record that cannot be measured counts as 0 bytes here; the destination refuses it, and it ends in the
+  // error output like any other failed record.
+  const sizeOfRecord = (record: T): number => {
+    try {
+      return sizeOf(record);
+    } catch {
+      return 0;
     }
-    return sizes;
+  };
+  const measure = (records: readonly T[]): number => {
+    let bytes = 0;
+    for (let i = 0; i < records.length; i++) bytes += sizeOfRecord(records[i]!);
+    return bytes;
   };
 
-  const report = (result: DeliveryResult<T>, sizes: ArrayLike<number>, failedIndexes: ReadonlySet<number>): void => {
+  const report = (result: DeliveryResult<T>, failedIndexes: ReadonlySet<number>): void => {
     if (metrics === undefined) return;
     let bytes = result.bytes;
-    for (const i of failedIndexes) bytes -= sizes[i]!;
+    // Only failed records are measured again (a batch delivered whole is not measured per record at all).
+    for (const i of failedIndexes) bytes -= sizeOfRecord(result.records[i]!);
     let oldest = Number.POSITIVE_INFINITY;
     for (const record of result.records) oldest = Math.min(oldest, arrivalTimeOf(record, result.startedAtMs));
     metrics(`${metricPrefix}.Records`, result.records.length - failedIndexes.size, 'Count');
@@ -151,24 +160,20 @@ export function batchDelivery<T>(
     };
     return {
       concurrency: concurrency + maxPendingAcks,
-      deliver: ({ records, sizes, settlementAt }) =>
+      deliver: ({ records, bytes, settlementAt }) =>
         defer(() => {
-          const settlementOfRecord = settlementAt ?? ((i: number) => settlementOf(records[i]));
-          const lost = lostSettlements(records, settlementOfRecord);
+          const lost = lostSettlements(records, settlementAt);
           if (lost.length > 0) {
             metrics?.(`${metricPrefix}.LostSettlements`, lost.length, 'Count');
             return throwError(() => new LostSettlementError(lost, component));
           }
-          const measured = sizes ?? measure(records);
-          let bytes = 0;
-          for (let i = 0; i < measured.length; i++) bytes += measured[i]!;
           return deliverBatch(
             {
               records,
-              bytes,
+              bytes: bytes ?? notedBatchBytes(records, sizeOf) ?? measure(records),
               batchId: `${prefix}-${sequence++}`,
-              settlementAt: settlementOfRecord,
-              report: (result, failedIndexes) => report(result, measured, failedIndexes),
+              settlementAt,
+              report,
             },
             how,
           );
@@ -178,10 +183,11 @@ export function batchDelivery<T>(
 }
 
 /** Ids of the records that arrived without their settlement while their source still waits for it. */
-function lostSettlements(records: readonly unknown[], settlementAt: (index: number) => Settlement | undefined): string[] {
+function lostSettlements(records: readonly unknown[], settlementAt: ((index: number) => Settlement | undefined) | undefined): string[] {
   const lost: string[] = [];
   for (let i = 0; i < records.length; i++) {
-    if (settlementAt(i) === undefined && isOutstandingCopy(records[i])) lost.push((records[i] as { recordId: string }).recordId);
+    const held = settlementAt === undefined ? hasSettlement(records[i]) : settlementAt(i) !== undefined;
+    if (!held && isOutstandingCopy(records[i])) lost.push((records[i] as { recordId: string }).recordId);
   }
   return lost;
 }

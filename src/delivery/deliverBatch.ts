@@ -35,8 +35,8 @@ export interface EngineBatch<T> {
   readonly records: readonly T[];
   readonly bytes: number;
   readonly batchId: string;
-  /** The settlement of record `index`, which the engine settles once the batch is done. */
-  readonly settlementAt: (index: number) => Settlement | undefined;
+  /** The settlement of record `index`, which the engine settles once the batch is done. Default: the one attached to the record. */
+  readonly settlementAt?: ((index: number) => Settlement | undefined) | undefined;
   /** Told of the result, with the indexes of the records that failed, just before it is emitted (for metrics). */
   readonly report?: ((result: DeliveryResult<T>, failedIndexes: ReadonlySet<number>) => void) | undefined;
 }

@@ -1,4 +1,4 @@
-import { settlementOf } from '../settlement/sideTable.js';
+import { settleAttached } from '../settlement/sideTable.js';
 
 /**
  * Hands a record that a transformation chose to drop (Firehose's `Dropped`, or one a `filterRecords`
@@ -7,5 +7,5 @@ import { settlementOf } from '../settlement/sideTable.js';
  * fail it to the error output (`writeToErrorOutput`), or drop it here; they never settle it themselves.
  */
 export function dropRecord(record: unknown): void {
-  settlementOf(record)?.settle('dropped');
+  settleAttached(record, 'dropped');
 }

@@ -1,5 +1,6 @@
 import type { Settlement, SettlementOutcome } from '../settlement/Settlement.js';
-import { settlementOf } from '../settlement/sideTable.js';
+import { settleBatch } from '../settlement/settleBatch.js';
+import { settleAttached } from '../settlement/sideTable.js';
 
 /**
  * The engine's one settlement path: settles each of `records` with `outcome` (records without a
@@ -8,7 +9,8 @@ import { settlementOf } from '../settlement/sideTable.js';
  * records a transformation dropped). Operators never settle records themselves: they hand them here.
  *
  * `settlementAt` finds record `i`'s settlement when it is not the one attached to the record (a
- * `teeBackup` part); `outcomeAt`, when outcomes differ per record, overrides `outcome`.
+ * `teeBackup` part); `outcomeAt`, when outcomes differ per record, overrides `outcome`. The sources do their
+ * accounting once for the whole batch ({@link settleBatch}): one release of the budget, one checkpoint move.
  */
 export function settleRecords(
   records: readonly unknown[],
@@ -16,8 +18,11 @@ export function settleRecords(
   settlementAt?: ((index: number) => Settlement | undefined) | undefined,
   outcomeAt?: ((index: number) => SettlementOutcome) | undefined,
 ): void {
-  for (let i = 0; i < records.length; i++) {
-    const settlement = settlementAt === undefined ? settlementOf(records[i]) : settlementAt(i);
-    settlement?.settle(outcomeAt === undefined ? outcome : outcomeAt(i));
-  }
+  settleBatch(() => {
+    for (let i = 0; i < records.length; i++) {
+      const how = outcomeAt === undefined ? outcome : outcomeAt(i);
+      if (settlementAt === undefined) settleAttached(records[i], how);
+      else settlementAt(i)?.settle(how);
+    }
+  });
 }

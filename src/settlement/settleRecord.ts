@@ -1,5 +1,5 @@
 import type { SettlementOutcome } from './Settlement.js';
-import { settlementOf } from './sideTable.js';
+import { settleAttached } from './sideTable.js';
 
 /**
  * Settles the record's settlement, if it has one, with `outcome`; returns whether this call settled it.
@@ -18,5 +18,5 @@ import { settlementOf } from './sideTable.js';
  * ```
  */
 export function settleRecord(record: unknown, outcome: SettlementOutcome): boolean {
-  return settlementOf(record)?.settle(outcome) ?? false;
+  return settleAttached(record, outcome);
 }

@@ -1,5 +1,6 @@
 import { LostSettlementError } from './LostSettlementError.js';
 import type { Settlement } from './Settlement.js';
+import { SlotRecord, type SlotOwner, type SlotWatch } from './SlotRecord.js';
 
 /** A source that hands out settlements, as the lost-settlement checks see it. */
 export interface WatchedSource {
@@ -55,4 +56,24 @@ export function isOutstandingCopy(record: unknown): boolean {
   if (typeof id !== 'string') return false;
   for (const source of sources) if (source.waiting() && source.owns(id)) return true;
   return false;
+}
+
+// A record whose settlement is a slot of its source: when the garbage collector takes the record while its
+// slot is open and its settlement did not move to another record, nothing can settle the slot any more.
+const records = new FinalizationRegistry<SlotWatch>((watch) => {
+  if (watch.carried || !watch.owner.slotOpen(watch.slot)) return;
+  const error = new LostSettlementError([watch.recordId], 'garbage collector');
+  process.emitWarning(error.message, { type: 'LostSettlementWarning', code: 'RX_FIREHOSE_LOST_SETTLEMENT' });
+  watch.onLost(error);
+});
+
+/**
+ * {@link watchForLoss} for a record whose settlement is slot `slot` of `owner`: reported if the record is
+ * collected while the slot is open (and its settlement was not carried to another record, which is then
+ * watched instead).
+ */
+export function watchRecordForLoss(record: SlotRecord, owner: SlotOwner, slot: number, onLost: (error: LostSettlementError) => void): void {
+  const watch: SlotWatch = { recordId: record.recordId, owner, slot, onLost, carried: false };
+  SlotRecord.watched(record, watch);
+  records.register(record, watch);
 }

@@ -1,7 +1,12 @@
 import { setMaxListeners } from 'node:events';
+import type { LostSettlementError } from '../settlement/LostSettlementError.js';
 import { Settlement, type SettlementOutcome } from '../settlement/Settlement.js';
+import { deferUntilSettled, settlingBatch, type DeferredSettling } from '../settlement/settleBatch.js';
+import { SlotRecord, type SlotOwner } from '../settlement/SlotRecord.js';
 import type { StallWatchdog } from '../settlement/StallWatchdog.js';
+import { watchRecordForLoss } from '../settlement/watchSettlement.js';
 import { InFlightBudget } from './InFlightBudget.js';
+import { SettledOffsets } from './lines/settledOffsets.js';
 
 /**
  * A record's settlement as a source runtime hands it out: what the record holds in the budget and the
@@ -31,6 +36,11 @@ export interface SourceRuntimeOptions<Tag> {
   readonly onInFlight?: ((budget: InFlightBudget) => void) | undefined;
   /** Reports a budget held while nothing settles (see `StallWatchdog`). Default: none. */
   readonly watchdog?: StallWatchdog | undefined;
+  /**
+   * Told the position below which every record made with {@link SourceRuntime.record} (and every position
+   * passed to {@link SourceRuntime.skip}) settled, whenever it moves forward: the source's checkpoint.
+   */
+  readonly onCommitted?: ((position: number) => void) | undefined;
 }
 
 /**
@@ -43,21 +53,31 @@ export interface SourceRuntimeOptions<Tag> {
  *   releases them when its checkpoint passes the record) takes 0 bytes here and uses `budget` itself.
  * - **Settlement**: one shared callback per source, the record's state in its settlement object (its bytes and
  *   the source's tag), so a record costs one small object, not a closure and an entry in a side table.
+ * - **Records in slots**: {@link SourceRuntime.record} makes a record whose settlement is a slot of the
+ *   runtime's ring (typed arrays: position, bytes, settled), not an object: no settlement, closure or property
+ *   per record. When `deliverTo` settles a batch of them, the budget is released, `onInFlight` told and the
+ *   checkpoint moved once for the batch (`settleBatch`), not once per record.
  * - **Stop**: {@link SourceRuntime.stop} aborts {@link SourceRuntime.signal} (for requests and waits in flight)
  *   and wakes a reader waiting for room, so it sees that it must stop.
  */
-export class SourceRuntime<Tag = undefined> {
+export class SourceRuntime<Tag = undefined> implements SlotOwner, DeferredSettling {
   readonly budget: InFlightBudget;
   readonly #halt = new AbortController();
   readonly #onSettled: ((tag: Tag, outcome: SettlementOutcome) => void) | undefined;
   readonly #onInFlight: ((budget: InFlightBudget) => void) | undefined;
   readonly #settle: (outcome: SettlementOutcome, settlement: Settlement) => void;
   #unsettled = 0;
+  readonly #slots: SettledOffsets;
+  /** What records settled in the batch settling now held, released once at its end (see `settleBatch`). */
+  #settledBytes = 0;
+  #settledRecords = 0;
+  #deferred = false;
 
   constructor(options: SourceRuntimeOptions<Tag>) {
     this.budget = new InFlightBudget(options.maxInFlightBytes, options.maxInFlightRecords ?? Number.POSITIVE_INFINITY, options.watchdog);
     this.#onSettled = options.onSettled;
     this.#onInFlight = options.onInFlight;
+    this.#slots = new SettledOffsets(options.onCommitted);
     setMaxListeners(0, this.#halt.signal); // one listener per wait and request in flight
     // One function for every settlement of this source; the record's state is in the settlement itself.
     this.#settle = (outcome, settlement) => {
@@ -104,5 +124,71 @@ export class SourceRuntime<Tag = undefined> {
     this.#unsettled++;
     this.#onInFlight?.(this.budget);
     return new RecordSettlement(this.#settle, bytes, records, tag);
+  }
+
+  /**
+   * A record whose settlement is a slot of this runtime: it holds `data.byteLength` bytes of the budget (and
+   * one record, when records are bounded) until it settles; `position` is where it ends in the source, for
+   * `onCommitted`. With `onLost`, the record is watched by the garbage collector for a lost settlement.
+   */
+  record(
+    recordId: string,
+    data: Uint8Array,
+    approximateArrivalTimestamp: number,
+    position: number,
+    onLost?: ((error: LostSettlementError) => void) | undefined,
+  ): SlotRecord {
+    const bytes = data.byteLength;
+    const records = this.budget.maxRecords === Number.POSITIVE_INFINITY ? 0 : 1;
+    this.budget.take(bytes, records);
+    this.#unsettled++;
+    const slot = this.#slots.add(position, bytes);
+    this.#onInFlight?.(this.budget);
+    const record = new SlotRecord(recordId, data, approximateArrivalTimestamp, this, slot);
+    if (onLost !== undefined) watchRecordForLoss(record, this, slot, onLost);
+    return record;
+  }
+
+  /** A position that needs no settling (an empty line, a line sent to the error output): committed in its turn. */
+  skip(position: number): void {
+    this.#slots.skip(position);
+  }
+
+  /** @internal {@link SlotOwner}: settles a record made by {@link SourceRuntime.record}. */
+  settleSlot(slot: number, _outcome: SettlementOutcome): boolean {
+    const bytes = this.#slots.mark(slot);
+    if (bytes < 0) return false;
+    this.#unsettled--;
+    const records = this.budget.maxRecords === Number.POSITIVE_INFINITY ? 0 : 1;
+    if (settlingBatch()) {
+      this.#settledBytes += bytes;
+      this.#settledRecords += records;
+      if (!this.#deferred) {
+        this.#deferred = true;
+        deferUntilSettled(this);
+      }
+      return true;
+    }
+    if (bytes !== 0 || records !== 0) this.budget.release(bytes, records);
+    this.#onInFlight?.(this.budget);
+    this.#slots.commit();
+    return true;
+  }
+
+  /** @internal {@link SlotOwner} */
+  slotOpen(slot: number): boolean {
+    return this.#slots.open(slot);
+  }
+
+  /** @internal {@link DeferredSettling}: the accounting of a batch's records, once. */
+  flushSettled(): void {
+    const bytes = this.#settledBytes;
+    const records = this.#settledRecords;
+    this.#settledBytes = 0;
+    this.#settledRecords = 0;
+    this.#deferred = false;
+    if (bytes !== 0 || records !== 0) this.budget.release(bytes, records);
+    this.#onInFlight?.(this.budget);
+    this.#slots.commit();
   }
 }

@@ -269,6 +269,29 @@ describe('bufferBySizeOrTime', () => {
       });
     });
 
+    it('should start one timer for many batches flushed by size, and still flush each by its own first value', () => {
+      const scheduler = testScheduler();
+      let started = 0;
+      const counting = {
+        now: () => scheduler.now(),
+        schedule: ((work: never, delay?: number, state?: never) => {
+          started++;
+          return scheduler.schedule(work, delay, state);
+        }) as typeof scheduler.schedule,
+      };
+      scheduler.run(({ cold, expectObservable }) => {
+        // Three batches fill at 1, 3 and 5 (the timer of the first, due at 8, keeps running); the fourth opens
+        // at 6: when that timer fires at 8 it waits on for i's own 8 ms and flushes at 14.
+        const v = { a: bytes(5), b: bytes(5), i: bytes(1) };
+        const source = cold('abababi--------------|', v);
+        expectObservable(source.pipe(bufferBySizeOrTime({ maxBytes: 10, maxMs: 8, scheduler: counting }))).toBe('-x-x-x--------y------|', {
+          x: [v.a, v.b],
+          y: [v.i],
+        });
+      });
+      expect(started).toBe(1);
+    });
+
     it('should run on an explicit scheduler option outside run mode', () => {
       const scheduler = testScheduler();
       const source = scheduler.createColdObservable('-a-b-------c|', { a: 'a', b: 'b', c: 'c' });

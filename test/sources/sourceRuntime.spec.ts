@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { settleRecords } from '../../src/delivery/settleRecords.js';
+import { settleRecord } from '../../src/settlement/settleRecord.js';
+import { carrySettlement } from '../../src/settlement/carrySettlement.js';
+import { settlementOf } from '../../src/settlement/sideTable.js';
 import { SourceRuntime } from '../../src/sources/sourceRuntime.js';
 import { SettledOffsets } from '../../src/sources/lines/settledOffsets.js';
 
@@ -53,6 +57,75 @@ describe('SourceRuntime', () => {
     expect(runtime.stopped).toBe(true);
     expect(runtime.signal.aborted).toBe(true);
     expect(runtime.room()).toBeUndefined(); // stopped: nothing to wait for
+  });
+});
+
+describe('SourceRuntime.record', () => {
+  const bytes = (n: number): Uint8Array => new Uint8Array(n);
+
+  it('should make records whose settlement adds no property: only their three fields, one shape for all', () => {
+    const runtime = new SourceRuntime({ maxInFlightBytes: 100 });
+    const a = runtime.record('line-0', bytes(3), 7, 3);
+    const b = runtime.record('line-1', bytes(4), 8, 7);
+    for (const r of [a, b]) {
+      expect(Reflect.ownKeys(r)).toEqual(['recordId', 'data', 'approximateArrivalTimestamp']);
+      expect({ ...r }).toEqual({ recordId: r.recordId, data: r.data, approximateArrivalTimestamp: r.approximateArrivalTimestamp });
+    }
+    expect(a).toEqual({ recordId: 'line-0', data: bytes(3), approximateArrivalTimestamp: 7 });
+    expect(runtime.budget.inFlightBytes).toBe(7);
+    expect(runtime.unsettled).toBe(2);
+  });
+
+  it('should settle each record once, as a slot, and tell the outcome to whoever asks for its settlement later', () => {
+    const committed: number[] = [];
+    const runtime = new SourceRuntime({ maxInFlightBytes: 100, onCommitted: (p) => committed.push(p) });
+    const [a, b] = [runtime.record('a', bytes(3), 0, 3), runtime.record('b', bytes(4), 0, 7)];
+    expect(settleRecord(b, 'failed')).toBe(true);
+    expect(settleRecord(b, 'delivered')).toBe(false);
+    expect(committed).toEqual([]); // a holds the checkpoint back
+    expect(runtime.budget.inFlightBytes).toBe(3);
+    expect(settlementOf(b)?.outcome).toBe('failed');
+    expect(settlementOf(a)?.settled).toBe(false);
+    expect(settlementOf(a)!.settle('delivered')).toBe(true); // the object made on demand settles the slot
+    expect(settleRecord(a, 'dropped')).toBe(false);
+    expect(committed).toEqual([7]);
+    expect(runtime.budget.inFlightBytes).toBe(0);
+    expect(runtime.unsettled).toBe(0);
+  });
+
+  it('should do the accounting of a batch once: one release, one onInFlight, one checkpoint move', () => {
+    const seen: number[] = [];
+    const committed: number[] = [];
+    const runtime = new SourceRuntime({
+      maxInFlightBytes: 1000,
+      maxInFlightRecords: 10,
+      onInFlight: (budget) => seen.push(budget.inFlightBytes),
+      onCommitted: (p) => committed.push(p),
+    });
+    const records = Array.from({ length: 5 }, (_, i) => runtime.record(`r${i}`, bytes(10), 0, 10 * (i + 1)));
+    seen.length = 0;
+    settleRecords(records.slice(0, 4), 'delivered', undefined, (i) => (i === 2 ? 'failed' : 'delivered'));
+    expect(seen).toEqual([10]);
+    expect(committed).toEqual([40]);
+    expect(runtime.budget.inFlightRecords).toBe(1);
+    expect(settlementOf(records[2])?.outcome).toBe('failed');
+    settleRecords(records, 'delivered'); // the four settled already count nothing twice
+    expect(seen).toEqual([10, 0]);
+    expect(committed).toEqual([40, 50]);
+    expect(runtime.unsettled).toBe(0);
+  });
+
+  it('should hand the slot on to a transformed record, which settles it', () => {
+    const committed: number[] = [];
+    const runtime = new SourceRuntime({ maxInFlightBytes: 100, onCommitted: (p) => committed.push(p) });
+    const a = runtime.record('a', bytes(3), 0, 3);
+    const copy = { ...a, data: bytes(1) };
+    carrySettlement(a, copy);
+    expect(settleRecord(a, 'delivered')).toBe(false);
+    expect(committed).toEqual([]);
+    expect(settleRecord(copy, 'delivered')).toBe(true);
+    expect(committed).toEqual([3]);
+    expect(runtime.budget.inFlightBytes).toBe(0);
   });
 });
 

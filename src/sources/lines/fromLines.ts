@@ -8,12 +8,11 @@ import { checkNumber } from '../../options/checkNumber.js';
 import { FIREHOSE_BACKOFF } from '../../retry/backoffDelayMs.js';
 import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
 import { checkStallOptions } from '../../settlement/checkStallOptions.js';
+import type { LostSettlementError } from '../../settlement/LostSettlementError.js';
 import type { StallOptions } from '../../settlement/StallWatchdog.js';
-import { attachNewSettlement } from '../../settlement/sideTable.js';
-import { registerSource, watchForLoss } from '../../settlement/watchSettlement.js';
+import { registerSource } from '../../settlement/watchSettlement.js';
 import type { InFlightBudget } from '../InFlightBudget.js';
 import { SourceRuntime } from '../sourceRuntime.js';
-import { SettledOffsets } from './settledOffsets.js';
 
 const NAME = 'fromLines';
 const NEWLINE = 0x0a;
@@ -112,14 +111,13 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
   const utf8 = new TextEncoder();
 
   return new Observable<FirehoseRecord>((subscriber) => {
-    // Where each line ends in the input, for the checkpoint (only when someone listens for it).
-    const offsets = onCheckpoint === undefined ? undefined : new SettledOffsets(onCheckpoint);
-    const runtime = new SourceRuntime<number>({
+    // Each record's settlement is a slot of the runtime that knows where its line ends: the checkpoint.
+    const runtime = new SourceRuntime({
       maxInFlightBytes,
       maxInFlightRecords,
       onInFlight,
       watchdog: watchdogFor((err) => subscriber.error(err)),
-      ...(offsets === undefined ? {} : { onSettled: (slot: number) => offsets.settle(slot) }),
+      onCommitted: onCheckpoint,
     });
     const { budget } = runtime;
     // Copies of this source's records that lost their settlement are recognised by their ids.
@@ -134,25 +132,17 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
     };
     if (signal?.aborted) runtime.stop();
     signal?.addEventListener('abort', stop, { once: true });
-    const track = (end: number): void => offsets?.skip(end);
+    const track = (end: number): void => runtime.skip(end);
+    const onLost = (err: LostSettlementError): void => subscriber.error(err);
 
     const emit = (data: Uint8Array, endOffset: number): void => {
-      const size = data.byteLength;
-      const record: FirehoseRecord = {
-        recordId: prefix + lineNumber++,
-        data,
-        approximateArrivalTimestamp: scheduler.now(),
-      };
-      // Read before the settlement takes its bytes: does this record fill the budget?
-      const fills = budget.inFlightBytes + size >= maxInFlightBytes || budget.inFlightRecords + 1 >= maxInFlightRecords;
-      const settlement = runtime.settlement(size, offsets === undefined ? -1 : offsets.add(endOffset));
-      attachNewSettlement(record, settlement);
+      // Read before the record takes its bytes: does it fill the budget?
+      const fills = budget.inFlightBytes + data.byteLength >= maxInFlightBytes || budget.inFlightRecords + 1 >= maxInFlightRecords;
+      const n = lineNumber++;
       // A settlement lost downstream (a dropped record) would stall reading: error instead. Sampled, and
       // always the record that fills the budget, which a stalled source waits on.
-      if (lineNumber % LOSS_SAMPLE === 0 || fills) {
-        watchForLoss(settlement, record.recordId, (err) => subscriber.error(err));
-      }
-      subscriber.next(record);
+      const watched = (n + 1) % LOSS_SAMPLE === 0 || fills;
+      subscriber.next(runtime.record(prefix + n, data, scheduler.now(), endOffset, watched ? onLost : undefined));
     };
 
     const iterator = input[Symbol.asyncIterator]();
