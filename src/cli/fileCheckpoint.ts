@@ -20,6 +20,7 @@ export function fileCheckpoint(
   // One write in flight at a time, so that an older offset never lands after a newer one.
   let writing = false;
   let scheduled = false;
+  let dirMade = false;
   const temp = `${path}.${process.pid}.tmp`;
   const content = (offsetBytes: number): string =>
     `${JSON.stringify({ input: inputPath, offsetBytes, savedAt: new Date().toISOString() })}\n`;
@@ -36,8 +37,15 @@ export function fileCheckpoint(
     pending = undefined;
     writing = true;
     void (async () => {
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(temp, content(offsetBytes));
+      // The directory is made once, not before every save (each save is a round trip to the thread pool,
+      // which compresses too); if it went away meanwhile, the write fails with ENOENT and it is made again.
+      if (!dirMade) await mkdir(dirname(path), { recursive: true });
+      dirMade = true;
+      await writeFile(temp, content(offsetBytes)).catch(async (err: unknown) => {
+        if ((err as { code?: unknown }).code !== 'ENOENT') throw err;
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(temp, content(offsetBytes));
+      });
       await rename(temp, path);
     })().then(() => {
       writing = false;

@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { from, lastValueFrom, map, NEVER, Subject, toArray, type Observable, type ObservableInput } from 'rxjs';
+import {
+  defer,
+  from,
+  lastValueFrom,
+  map,
+  NEVER,
+  Subject,
+  switchMap,
+  take,
+  tap,
+  toArray,
+  type Observable,
+  type ObservableInput,
+} from 'rxjs';
 import { bufferBySizeOrTime, deliverTo } from '../../operators/index.js';
 import {
   DeliveryError,
@@ -62,12 +75,14 @@ interface Sent {
  * builds, records every send (the request object, its ids, its signal), and applies `plan` to sends in
  * order: `fail-before` fails without sending, `fail-after` sends and then fails (a lost answer),
  * `permanent` fails for good, `late-ack` turns an accepted send into one whose acknowledgement arrives when
- * `acks` emits, `lost-ack` into one whose acknowledgement never arrives.
+ * `acks` emits, `lost-ack` into one whose acknowledgement never arrives. A send for which `held` is true
+ * starts only when `release` emits.
  */
-function instrument(real: Destination, plan: Fault[] = []) {
+function instrument(real: Destination, plan: Fault[] = [], held: (request: DeliveryRequest) => boolean = () => false) {
   const sent: Sent[] = [];
   let builds = 0;
   const acks = new Subject<void>();
+  const release = new Subject<void>();
   let sendStarted: () => void = () => undefined;
   const started = new Promise<void>((resolve) => (sendStarted = resolve));
   const destination: Destination = {
@@ -83,7 +98,15 @@ function instrument(real: Destination, plan: Fault[] = []) {
       const fault = plan.shift() ?? 'ok';
       if (fault === 'fail-before') throw new DeliveryError(`${real.name}.Injected`, 'injected before sending');
       if (fault === 'permanent') throw new DeliveryError(`${real.name}.InjectedPermanent`, 'injected, permanent', { kind: 'permanent' });
-      return from(real.send(request, attempt) as ObservableInput<SendOutcome>).pipe(
+      const sending = defer(() => from(real.send(request, attempt) as ObservableInput<SendOutcome>));
+      return (
+        held(request)
+          ? release.pipe(
+              take(1),
+              switchMap(() => sending),
+            )
+          : sending
+      ).pipe(
         map((outcome): SendOutcome => {
           if (fault === 'fail-after') throw new DeliveryError(`${real.name}.InjectedAfter`, 'sent, but the answer was lost');
           if (outcome.status !== 'accepted') return outcome;
@@ -94,7 +117,7 @@ function instrument(real: Destination, plan: Fault[] = []) {
       );
     },
   };
-  return { destination, sent, acks, started, builds: () => builds };
+  return { destination, sent, acks, release, started, builds: () => builds };
 }
 
 const line = (i: number): string => `{"n":${i},"pad":"${'x'.repeat(i % 7)}"}`;
@@ -135,7 +158,8 @@ export function describeDestinationConformance(name: string, target: Conformance
         const records = recordsOf(25);
         const log = trackSettlements(records);
         const results = await deliverAll(destination, undefined, [records.slice(0, 10), records.slice(10)]);
-        expect(results.map((r) => [r.status, r.records.length, r.attempts])).toEqual([
+        // Results come in the order batches finish, which with the destination's own concurrency need not be the input order.
+        expect(results.map((r) => [r.status, r.records.length, r.attempts]).sort((a, b) => Number(a[1]) - Number(b[1]))).toEqual([
           ['delivered', 10, 1],
           ['delivered', 15, 1],
         ]);
@@ -280,7 +304,7 @@ export function describeDestinationConformance(name: string, target: Conformance
             .pipe(deliverTo(probe.destination, fast))
             .subscribe({ next: (r) => (results.push(r), firstResult()), error: reject, complete: resolve }),
         );
-        // With concurrency 1, the second batch is sent and delivered while the first awaits its acknowledgement.
+        // Whatever the concurrency, the second batch is sent and delivered while the first awaits its acknowledgement.
         await oneResult;
         expect(results[0]!.records).toEqual(second);
         expect(log.events.map((e) => e.index).sort()).toEqual([2, 3]);
@@ -289,6 +313,39 @@ export function describeDestinationConformance(name: string, target: Conformance
         expect(results.map((r) => r.status)).toEqual(['delivered', 'delivered']);
         expect(log.unsettled()).toEqual([]);
         expect((await readDelivered()).sort()).toEqual([0, 1, 2, 3].map(line).sort());
+      }),
+    );
+
+    it(
+      'should emit each result when its batch finishes, not in input order, and settle each batch on its own',
+      withTarget(async ({ destination, readDelivered }) => {
+        const first = recordsOf(2);
+        const second = recordsOf(3, 2);
+        // The first batch's send (told apart by its count of records: both batches build at once, in either
+        // order) is held until the second batch's result is out.
+        const probe = instrument(destination, [], (request) => request.items.length === first.length);
+        const log = trackSettlements([...first, ...second]);
+        const settledAtResult: number[][] = [];
+        const results = await lastValueFrom(
+          from([first, second]).pipe(
+            deliverTo(probe.destination, { ...fast, concurrency: 2 }),
+            tap(() => {
+              settledAtResult.push(log.events.map((e) => e.index).sort());
+              probe.release.next();
+            }),
+            toArray(),
+          ),
+        );
+        expect(results.map((r) => [r.status, r.records])).toEqual([
+          ['delivered', second],
+          ['delivered', first],
+        ]);
+        // A result comes once its own records are settled, whatever became of the batches that came before it.
+        expect(settledAtResult).toEqual([
+          [2, 3, 4],
+          [0, 1, 2, 3, 4],
+        ]);
+        expect((await readDelivered()).sort()).toEqual([0, 1, 2, 3, 4].map(line).sort());
       }),
     );
 

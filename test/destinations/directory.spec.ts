@@ -211,6 +211,22 @@ describe('directoryDestination', () => {
     ]);
   });
 
+  it('should make a directory again when it was removed after a write into it, and when a file took its place fail as before', async () => {
+    const dest = directoryDestination<FirehoseRecord>({ path: root, prefix: 'kept/', errorOutputPrefix: 'errors/' });
+    await deliver(dest, [[record('a')]]);
+    // The destination knows kept/ exists now; removed behind its back, the next write must make it again.
+    await rm(join(root, 'kept'), { recursive: true });
+    const [again] = await deliver(dest, [[record('b')]]);
+    expect(again).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(await readLines(root, (f) => f.startsWith('kept/'))).toEqual(['b']);
+    await rm(join(root, 'kept'), { recursive: true });
+    await writeFile(join(root, 'kept'), 'a file where a directory should be');
+    const [blocked] = await lastValueFrom(
+      from([[record('c')]]).pipe(deliverTo(dest, { retryDurationMs: 0, errorOutput: dest }), toArray()),
+    );
+    expect(blocked).toMatchObject({ status: 'failed-to-error-output', errorCode: 'Directory.ENOTDIR' });
+  });
+
   it('should fail at once, permanently, on a path where no directory can be made (under /proc), and end', async () => {
     const dest = directoryDestination<FirehoseRecord>({ path: '/proc/rx-firehose-test/out' });
     // Without retries to wait for: a permanent error ends the batch at its first attempt, with the error output failing too.

@@ -13,6 +13,9 @@ const PERMANENT = new Set(['ENAMETOOLONG', 'EINVAL', 'EISDIR', 'ENOTDIR', 'EROFS
  * flushes only with `fsync`). A reader
  * listing the directory never sees half a file under its final name. Returns the file's absolute path.
  *
+ * Per file: open, write, fdatasync, close and rename; the directory's fsync (open, fsync, close) is shared
+ * by the writes renamed meanwhile, and the directories are looked up (stat, mkdir) only the first time.
+ *
  * The only code of the directory destination that touches the file system.
  */
 export async function writeObjectAtomically(
@@ -28,24 +31,48 @@ export async function writeObjectAtomically(
   }
   // The writer's pid in the name: a later run deletes the temp files of dead writers, never a live one's.
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const dir = dirname(target);
   try {
     signal.throwIfAborted();
-    const created = await makeDirectories(dirname(target));
-    const file = await open(temp, 'w');
+    // A directory this process already made or found costs no stat or mkdir; if it was removed since, the
+    // open fails with ENOENT and the directories are made again.
+    let created = knownDirectories.has(dir) ? undefined : await makeDirectories(dir);
+    let file;
+    try {
+      file = await open(temp, 'w');
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'ENOENT' || !knownDirectories.has(dir)) throw err;
+      knownDirectories.delete(dir);
+      created = await makeDirectories(dir);
+      file = await open(temp, 'w');
+    }
+    rememberDirectory(dir);
     try {
       await file.writeFile(body, { signal });
-      if (fsync) await file.sync();
+      // The data and what reading it back needs (its size), not the times: a new file is whole once this returns.
+      if (fsync) await file.datasync();
     } finally {
       await file.close();
     }
     await rename(temp, target);
     // The rename, and any directory just created, are durable only once their directories are synced.
-    if (fsync) await syncDirectories(dirname(target), created === undefined ? dirname(target) : dirname(created));
+    if (fsync) await syncDirectories(dir, created === undefined ? dir : dirname(created));
     return target;
   } catch (err) {
     await unlink(temp).catch(() => undefined);
     throw toDeliveryError(err);
   }
+}
+
+/** Directories known to exist (made or found by this process), at most MAX_KNOWN_DIRECTORIES of them. */
+const knownDirectories = new Set<string>();
+const MAX_KNOWN_DIRECTORIES = 4096;
+
+function rememberDirectory(dir: string): void {
+  if (knownDirectories.has(dir)) return;
+  // Dynamic partitioning can name many directories: forget the oldest rather than grow without bound.
+  if (knownDirectories.size >= MAX_KNOWN_DIRECTORIES) knownDirectories.delete(knownDirectories.values().next().value!);
+  knownDirectories.add(dir);
 }
 
 /**

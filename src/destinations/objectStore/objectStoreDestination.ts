@@ -6,6 +6,13 @@ import { buildObjects, type StoreObject } from './buildObjects.js';
 import type { ObjectStoreLayout } from './objectStoreOptions.js';
 import { formatConversionStage } from '../../processing/parquet/formatConversionStage.js';
 
+/**
+ * Batches built and stored at once by default (`deliverTo`'s `concurrency` when not given): the builder
+ * compresses on libuv's thread pool (4 threads by default) and the store waits on the disk or the network, so
+ * one batch at a time leaves cores idle. More holds more batches in memory without going faster.
+ */
+export const OBJECT_STORE_CONCURRENCY = 4;
+
 /** Stores one object and returns where it went; throws a `DeliveryError` on failure. */
 /** `scheduler` is the pipeline's: time limits of the store's requests run on it. */
 export type PutObject = (key: string, body: Uint8Array, signal: AbortSignal, scheduler: SchedulerLike) => Promise<string>;
@@ -24,6 +31,10 @@ export interface ObjectStoreRequest extends DeliveryRequest {
  * byte for byte, under the same keys, so it never leaves a duplicate and never compresses again. With
  * several objects, a partial outcome retries only the objects that failed. With a single object, its
  * failure is the send's, so a permanent error stays permanent.
+ *
+ * It declares a `concurrency` of {@link OBJECT_STORE_CONCURRENCY}: results then come out in the order batches
+ * finish, not the order they came in (Firehose promises no order across objects either); each record still
+ * settles only once its own object is stored, so checkpoints stay correct.
  */
 export function objectStoreDestination(
   name: string,
@@ -33,7 +44,9 @@ export function objectStoreDestination(
   const store = objectStore(name, layout, put);
   // With a record format conversion, a first stage converts and fails what does not convert under
   // format-conversion-failed/; the store then writes the rest as one file per object.
-  return layout.conversion === undefined ? store : formatConversionStage(layout.conversion, store);
+  return layout.conversion === undefined
+    ? store
+    : { ...formatConversionStage(layout.conversion, store), concurrency: OBJECT_STORE_CONCURRENCY };
 }
 
 function objectStore(
@@ -54,6 +67,7 @@ function objectStore(
   return {
     name,
     retryDurationMs: layout.retryDurationMs,
+    concurrency: OBJECT_STORE_CONCURRENCY,
     async build(batch, { batchId, scheduler }) {
       const { objects, failed } = await buildObjects(batch, layout, batchId, scheduler.now(), name);
       return { request: objects.length === 0 ? undefined : requestOf(objects), failed };
