@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { InvalidOptionError } from '../../../errors/InvalidOptionError.js';
 import { checkKind } from '../../../options/checkKind.js';
 import { checkNumber } from '../../../options/checkNumber.js';
+import { checkDynamoDbTableOptions } from '../checkpointStores/checkDynamoDbTableOptions.js';
 import type { DynamoDbCheckpointClient } from '../checkpointStores/dynamoDbCheckpointStore.js';
 
 export const NAME = 'dynamoDbLeases';
@@ -54,16 +55,7 @@ export interface LeaseConfig {
 
 /** Checks the options at construction; throws {@link InvalidOptionError} naming the option, the value and what is allowed. */
 export function checkLeaseOptions(options: DynamoDbLeasesOptions): LeaseConfig {
-  if (typeof options !== 'object' || options === null)
-    throw new InvalidOptionError(NAME, 'options', options, 'an object with client and tableName');
-  const { client, tableName } = options;
-  if (typeof client !== 'object' || client === null || typeof client.send !== 'function') {
-    throw new InvalidOptionError(NAME, 'client', client, 'a DynamoDBClient (an object with send)');
-  }
-  if (typeof tableName !== 'string' || !/^[a-zA-Z0-9_.-]{3,255}$/.test(tableName)) {
-    throw new InvalidOptionError(NAME, 'tableName', tableName, 'a DynamoDB table name: 3–255 characters of [a-zA-Z0-9_.-]');
-  }
-  const createTable = checkKind(NAME, 'createTable', options.createTable, 'boolean', false);
+  const { client, tableName, createTable } = checkDynamoDbTableOptions(NAME, options);
   const namespace = options.namespace;
   if (namespace !== undefined && (typeof namespace !== 'string' || namespace === '' || namespace.length > 512)) {
     throw new InvalidOptionError(NAME, 'namespace', namespace, 'a non-empty string of at most 512 characters');
