@@ -3,6 +3,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { aggregate } from '../test/sources/kinesis/kplEncoder.js';
 import { createStream, kinesisClientFor, putRecords } from '../test/support/kinesalite.js';
 import { startLineProcess } from '../test/support/startLineProcess.js';
 import { perSecond } from './measure.js';
@@ -10,8 +11,11 @@ import { startServers } from './startServers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SHARDS = 12;
-const RECORDS = 24_000;
-const RECORD_BYTES = 2_048;
+/** Kinesis records, each a KPL aggregate of SUB_RECORDS user records of RECORD_BYTES. */
+const KINESIS_RECORDS = 1_200;
+const SUB_RECORDS = 100;
+const RECORDS = KINESIS_RECORDS * SUB_RECORDS;
+const RECORD_BYTES = 256;
 
 /** A JSON line of about RECORD_BYTES that compresses like application logs (≈ 4:1), not like a run of one byte. */
 function logLine(i: number): Buffer {
@@ -71,8 +75,9 @@ async function bytesUnder(dir: string): Promise<number> {
  * Records per second delivered by 1, 2 and 3 worker processes sharing one 12-shard kinesalite stream through
  * leases (dynalite), in one run: the ratio to one worker is the scale-out. Each worker does what a Firehose does
  * with the records (1 MiB batches, GZIP, a file per batch in a directory of its own), so that the work per
- * worker, not kinesalite serving GetRecords, bounds the figure: records of 2 KiB that compress like logs, and
- * kinesalite and dynalite in a process of their own. Each run reads the whole stream from TRIM_HORIZON with a
+ * worker, not kinesalite serving GetRecords, bounds the figure: producers aggregate with the KPL (100 user records
+ * of 256 bytes that compress like logs per Kinesis record), so kinesalite serves one record where a worker
+ * de-aggregates, batches and compresses a hundred; kinesalite and dynalite run in a process of their own. Each run reads the whole stream from TRIM_HORIZON with a
  * lease table of its own; the clock starts when the workers are loaded and told to go, so it includes taking and
  * balancing the leases, and stops when every record was delivered. On this machine's cores the workers share
  * the CPU with kinesalite: the best possible is about the number of cores × one worker.
@@ -83,11 +88,16 @@ export async function benchKinesisLeases(): Promise<void> {
   try {
     const streamName = 'bench-leases';
     await createStream(client, streamName, SHARDS);
-    for (let i = 0; i < RECORDS; i += 2_000) {
+    for (let i = 0; i < KINESIS_RECORDS; i += 100) {
       await putRecords(
         client,
         streamName,
-        Array.from({ length: 2_000 }, (_, j) => ({ Data: logLine(i + j), PartitionKey: `k${i + j}` })),
+        Array.from({ length: 100 }, (_, j) => ({
+          Data: aggregate(
+            Array.from({ length: SUB_RECORDS }, (_, k) => ({ partitionKey: `k${k}`, data: logLine((i + j) * SUB_RECORDS + k) })),
+          ),
+          PartitionKey: `k${i + j}`,
+        })),
       );
     }
     const out = await mkdtemp(join(tmpdir(), 'rx-firehose-bench-leases-'));
