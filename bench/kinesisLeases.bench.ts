@@ -1,45 +1,86 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { aggregate } from '../test/sources/kinesis/kplEncoder.js';
 import { createStream, kinesisClientFor, putRecords } from '../test/support/kinesalite.js';
+import { startLineProcess } from '../test/support/startLineProcess.js';
 import { perSecond } from './measure.js';
 import { startServers } from './startServers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SHARDS = 12;
-const RECORDS = 24_000;
+/** Kinesis records, each a KPL aggregate of SUB_RECORDS user records of RECORD_BYTES. */
+const KINESIS_RECORDS = 1_200;
+const SUB_RECORDS = 100;
+const RECORDS = KINESIS_RECORDS * SUB_RECORDS;
+const RECORD_BYTES = 256;
+
+/** A JSON line of about RECORD_BYTES that compresses like application logs (≈ 4:1), not like a run of one byte. */
+function logLine(i: number): Buffer {
+  const words = [
+    'GET',
+    'POST',
+    '/api/orders',
+    '/api/users',
+    'status=200',
+    'status=404',
+    'latency_ms=',
+    'region=eu-west-1',
+    'user_agent=Mozilla/5.0',
+  ];
+  let text = `{"i":${i},"msg":"`;
+  for (let x = i * 2654435761; text.length < RECORD_BYTES - 3; x = (x * 1103515245 + 12345) % 2 ** 31) {
+    text += `${words[x % words.length]}${x % 9973} `;
+  }
+  return Buffer.from(`${text.slice(0, RECORD_BYTES - 3)}"}\n`);
+}
 
 /** Starts `workers` worker processes on the stream, each with its own lease table entry; resolves once all are loaded. */
-async function startWorkers(workers: number, env: Record<string, string>): Promise<Array<{ child: ChildProcess; read: () => number }>> {
+async function startWorkers(
+  workers: number,
+  env: Record<string, string>,
+): Promise<Array<{ child: ChildProcess; read: () => number; stderr: string[] }>> {
   return Promise.all(
     Array.from({ length: workers }, async (_, i) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'kinesisLeasesWorker.ts')], {
-        env: { ...process.env, ...env, WORKER_ID: `worker-${i}` },
-        stdio: ['pipe', 'pipe', 'inherit'],
-      });
       let read = 0;
-      await new Promise<void>((resolve) => {
-        let partial = '';
-        child.stdout!.on('data', (chunk: Buffer) => {
-          const lines = (partial + chunk.toString('utf8')).split('\n');
-          partial = lines.pop()!;
-          for (const line of lines) {
-            if (line === 'READY') resolve();
-            else if (line.startsWith('N ')) read = Number(line.slice(2));
-          }
-        });
-      });
-      return { child, read: () => read };
+      let ready: () => void = () => undefined;
+      const loaded = new Promise<void>((resolve) => (ready = resolve));
+      const { child, stderr } = startLineProcess(
+        join(here, 'kinesisLeasesWorker.ts'),
+        { ...env, WORKER_ID: `worker-${i}`, OUT_DIR: join(env['OUT_DIR']!, `worker-${i}`) },
+        (line) => {
+          if (line === 'READY') ready();
+          else if (line.startsWith('N ')) read = Number(line.slice(2));
+        },
+        'pipe',
+      );
+      await loaded;
+      return { child, read: () => read, stderr };
     }),
   );
 }
 
+/** The bytes of every file under `dir`. */
+async function bytesUnder(dir: string): Promise<number> {
+  let bytes = 0;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) bytes += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return bytes;
+}
+
 /**
- * Records per second read by 1, 2 and 3 worker processes sharing one 12-shard kinesalite stream through leases
- * (dynalite), in one run: the ratio to one worker is the scale-out. Each run reads the whole stream from
- * TRIM_HORIZON with a lease table of its own; the clock starts when the workers are loaded and told to go, so
- * it includes taking and balancing the leases. kinesalite serves every worker from one process, so it bounds
- * the figure: the ratio shows what sharing costs and gains on one machine, not what Kinesis would allow.
+ * Records per second delivered by 1, 2 and 3 worker processes sharing one 12-shard kinesalite stream through
+ * leases (dynalite), in one run: the ratio to one worker is the scale-out. Each worker does what a Firehose does
+ * with the records (1 MiB batches, GZIP, a file per batch in a directory of its own), so that the work per
+ * worker, not kinesalite serving GetRecords, bounds the figure: producers aggregate with the KPL (100 user records
+ * of 256 bytes that compress like logs per Kinesis record), so kinesalite serves one record where a worker
+ * de-aggregates, batches and compresses a hundred; kinesalite and dynalite run in a process of their own. Each run reads the whole stream from TRIM_HORIZON with a
+ * lease table of its own; the clock starts when the workers are loaded and told to go, so it includes taking and
+ * balancing the leases, and stops when every record was delivered. On this machine's cores the workers share
+ * the CPU with kinesalite: the best possible is about the number of cores × one worker.
  */
 export async function benchKinesisLeases(): Promise<void> {
   const servers = await startServers();
@@ -47,14 +88,19 @@ export async function benchKinesisLeases(): Promise<void> {
   try {
     const streamName = 'bench-leases';
     await createStream(client, streamName, SHARDS);
-    const data = Buffer.alloc(100, 'x');
-    for (let i = 0; i < RECORDS; i += 5_000) {
+    for (let i = 0; i < KINESIS_RECORDS; i += 100) {
       await putRecords(
         client,
         streamName,
-        Array.from({ length: 5_000 }, (_, j) => ({ Data: data, PartitionKey: `k${i + j}` })),
+        Array.from({ length: 100 }, (_, j) => ({
+          Data: aggregate(
+            Array.from({ length: SUB_RECORDS }, (_, k) => ({ partitionKey: `k${k}`, data: logLine((i + j) * SUB_RECORDS + k) })),
+          ),
+          PartitionKey: `k${i + j}`,
+        })),
       );
     }
+    const out = await mkdtemp(join(tmpdir(), 'rx-firehose-bench-leases-'));
     const rates: number[] = [];
     for (const workers of [1, 2, 3]) {
       const env = {
@@ -62,13 +108,19 @@ export async function benchKinesisLeases(): Promise<void> {
         DYNAMODB_ENDPOINT: servers.dynamodb,
         STREAM_NAME: streamName,
         TABLE_NAME: `bench-${workers}`,
+        OUT_DIR: join(out, `run-${workers}`),
       };
       const started = await startWorkers(workers, env);
       const start = process.hrtime.bigint();
       for (const w of started) w.child.stdin!.write('GO\n');
-      while (started.reduce((n, w) => n + w.read(), 0) < RECORDS) await new Promise((resolve) => setTimeout(resolve, 20));
+      while (started.reduce((n, w) => n + w.read(), 0) < RECORDS) {
+        const dead = started.find((w) => w.child.exitCode !== null);
+        if (dead !== undefined) throw new Error(`a worker exited: ${dead.stderr.join('')}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       rates.push(RECORDS / ms);
+      const gzipBytes = await bytesUnder(join(out, `run-${workers}`));
       await Promise.all(
         started.map(
           (w) =>
@@ -79,10 +131,14 @@ export async function benchKinesisLeases(): Promise<void> {
         ),
       );
       console.log(
-        `fromKinesisStream with leases, ${workers} worker process${workers === 1 ? '' : 'es'} on ${SHARDS} shards: ${perSecond(RECORDS, ms, 'records')}` +
+        `Kinesis → leases → 1 MiB batches → GZIP → directory, ${workers} worker process${workers === 1 ? '' : 'es'} on ${SHARDS} shards: ${perSecond(RECORDS, ms, 'records')}, ${perSecond((RECORDS * RECORD_BYTES) / 1_048_576, ms, 'MiB')} in, ${(gzipBytes / 1_048_576).toFixed(1)} MiB of GZIP out` +
           (workers === 1 ? ' (baseline)' : `  → ratio ${(rates.at(-1)! / rates[0]!).toFixed(2)}× one worker`),
       );
     }
+    console.log(
+      `(${availableParallelism()} cores: with kinesalite, dynalite and the workers on them, the best possible is about ${availableParallelism()}× one worker)`,
+    );
+    await rm(out, { recursive: true, force: true });
   } finally {
     client.destroy();
     servers.stop();

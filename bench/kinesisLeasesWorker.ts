@@ -1,10 +1,12 @@
 /**
- * A worker process of bench/kinesisLeases.bench.ts: fromKinesisStream with dynamoDbLeases, every record settled
- * as it comes (no destination: the bench measures reading and sharing). Prints `READY` once loaded, starts on
- * the line `GO` on its standard input, prints `N <records read so far>` every 50 ms and stops on SIGTERM.
- * Environment: KINESIS_ENDPOINT, DYNAMODB_ENDPOINT, STREAM_NAME, TABLE_NAME, WORKER_ID.
+ * A worker process of bench/kinesisLeases.bench.ts, the way a Firehose delivers a Kinesis stream: fromKinesisStream
+ * with dynamoDbLeases → 1 MiB batches → GZIP → files in a directory of its own (one batch at a time, no fsync: the
+ * bench measures CPU, not the disk). Prints `READY` once loaded, starts on the line `GO` on its standard input,
+ * prints `N <records delivered so far>` every 50 ms and stops on SIGTERM (drain, final checkpoints, release).
+ * Environment: KINESIS_ENDPOINT, DYNAMODB_ENDPOINT, STREAM_NAME, TABLE_NAME, WORKER_ID, OUT_DIR.
  */
-import { settleRecord } from '../src/settlement/settleRecord.js';
+import { bufferBySizeOrTime, deliverTo } from '../operators/index.js';
+import { directoryDestination } from '../src/index.js';
 import { dynamoDbLeases, fromKinesisStream } from '../src/sources/kinesis/index.js';
 import { dynamoDbClientFor } from '../test/support/dynalite.js';
 import { kinesisClientFor } from '../test/support/kinesalite.js';
@@ -26,6 +28,7 @@ process.stdin.once('data', () => {
     streamName: env('STREAM_NAME'),
     startingPosition: 'TRIM_HORIZON',
     pollIntervalMs: 200,
+    maxRecordsPerCall: 500,
     leases: dynamoDbLeases({
       client: dynamo,
       tableName: env('TABLE_NAME'),
@@ -37,8 +40,14 @@ process.stdin.once('data', () => {
     }),
     signal: stop.signal,
     onStopped: () => process.exit(0),
-  }).subscribe((record) => {
-    settleRecord(record, 'delivered');
-    count++;
-  });
+  })
+    .pipe(
+      bufferBySizeOrTime({ maxBytes: 1 << 20, maxMs: 500 }),
+      deliverTo(directoryDestination({ path: env('OUT_DIR'), streamName: 'bench', compression: 'GZIP', fsync: false }), {
+        concurrency: 1,
+      }),
+    )
+    .subscribe((result) => {
+      count += result.records.length;
+    });
 });

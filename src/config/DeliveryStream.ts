@@ -10,6 +10,7 @@ import type { DeliveryResult } from '../delivery/DeliveryResult.js';
 import type { DescribeDomainClient, OpenSearchBasicAuth, OpenSearchSigV4Auth } from '../destinations/opensearch/options.js';
 import type { MetricSink } from '../metrics/MetricSink.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
+import type { LeaseWorkerOptions } from '../sources/kinesis/leases/checkLeaseWorkerOptions.js';
 import type { StartingPosition } from '../sources/kinesis/shardTracker.js';
 import type { LocalTransformation } from '../transform/lambdaContract.js';
 
@@ -65,6 +66,11 @@ export interface DeliveryStreamEnvironment {
   readonly checkpointTable?: string | undefined;
   /** Where a Kinesis shard without a checkpoint starts. Default `LATEST`, as Firehose. */
   readonly kinesisStartingPosition?: StartingPosition | undefined;
+  /**
+   * This process's part in the Kinesis shard leases (with a DynamoDB client only): `workerId`, `leaseDurationMs`,
+   * `renewalIntervalMs`, `balanceIntervalMs`, `maxLeasesPerWorker`, as `dynamoDbLeases` takes them. Default the KCL's.
+   */
+  readonly kinesisLeases?: LeaseWorkerOptions | undefined;
 }
 
 /** One delivery result of a delivery stream: of its destination, or of its source record backup. */

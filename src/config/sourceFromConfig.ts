@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { EMPTY, fromEvent, takeUntil, type Observable } from 'rxjs';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import type { CheckpointStore } from '../sources/kinesis/checkpointStores/CheckpointStore.js';
+import { LEASE_WORKER_OPTIONS } from '../sources/kinesis/leases/checkLeaseWorkerOptions.js';
 import { dynamoDbLeases, type KinesisLeases } from '../sources/kinesis/leases/dynamoDbLeases.js';
 import { fileCheckpointStore } from '../sources/kinesis/checkpointStores/fileCheckpointStore.js';
 import { fromKinesisStream } from '../sources/kinesis/fromKinesisStream.js';
@@ -113,7 +114,11 @@ export function sourceFromConfig(input: Readonly<Record<string, unknown>>, ctx: 
         ...(ctx.metrics === undefined ? {} : { metrics: ctx.metrics }),
         onStopped: (error) => resolveStopped(error),
       }),
-    { streamName: `${path}.KinesisStreamARN`, startingPosition: 'environment.kinesisStartingPosition' },
+    {
+      streamName: `${path}.KinesisStreamARN`,
+      startingPosition: 'environment.kinesisStartingPosition',
+      ...Object.fromEntries(LEASE_WORKER_OPTIONS.map((option) => [option, `environment.kinesisLeases.${option}`])),
+    },
   );
   return { records, description: `Kinesis stream ${kinesisStream}`, stopped: () => stopped };
 }
@@ -125,10 +130,19 @@ export function sourceFromConfig(input: Readonly<Record<string, unknown>>, ctx: 
  */
 function checkpointsFor(ctx: ConfigContext): { checkpointStore: CheckpointStore } | { leases: KinesisLeases } {
   const dynamoDb = ctx.clients.dynamoDb();
-  if (dynamoDb === undefined)
+  const leaseOptions = ctx.environment.kinesisLeases;
+  if (dynamoDb === undefined) {
+    if (leaseOptions !== undefined)
+      throw InvalidConfigurationError.invalid(
+        'environment.kinesisLeases',
+        leaseOptions,
+        'absent without a DynamoDB client or endpoint (leases live in DynamoDB)',
+      );
     return { checkpointStore: fileCheckpointStore({ path: join(ctx.dataDir, CHECKPOINT_DIR, `${ctx.streamName}.json`) }) };
+  }
   return {
     leases: dynamoDbLeases({
+      ...leaseOptions,
       client: dynamoDb,
       tableName: ctx.environment.checkpointTable ?? 'rx-firehose-checkpoints',
       createTable: true,

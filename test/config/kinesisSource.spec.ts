@@ -163,6 +163,37 @@ describe('deliveryStreamFromConfig: KinesisStreamAsSource', () => {
     dynamoDbClient.destroy();
   });
 
+  it('should take its leases as environment.kinesisLeases.workerId, and refuse lease options out of range or without DynamoDB', async () => {
+    await createStream(kinesis.client, 'ddb-worker', 1);
+    await put(kinesis.client, 'ddb-worker', ['w1']);
+    const dynamoDbClient = dynamoDbClientFor(dynalite!.endpoint);
+    const environment = { dataDir: dir.path, kinesisClient: kinesis.client, dynamoDbClient, checkpointTable: 'checkpoints' };
+    const stream = deliveryStreamFromConfig(kinesisConfig('ddb-worker', 'ddb-worker-stream'), {
+      ...environment,
+      kinesisStartingPosition: 'TRIM_HORIZON',
+      kinesisLeases: { workerId: 'host-a', leaseDurationMs: 5_000, maxLeasesPerWorker: 1 },
+    });
+    await delivered(stream, 1);
+    const held = await dynamoDbClient.send(
+      new QueryCommand({
+        TableName: 'checkpoints',
+        KeyConditionExpression: 'streamName = :s',
+        ExpressionAttributeValues: { ':s': { S: 'ddb-worker-stream/ddb-worker' } },
+        ConsistentRead: true,
+      }),
+    );
+    expect(held.Items?.map((item) => item['leaseOwner'])).toEqual([{ S: 'host-a' }]);
+    await stream.stop();
+
+    expect(() => deliveryStreamFromConfig(kinesisConfig('x'), { ...environment, kinesisLeases: { leaseDurationMs: 10 } })).toThrow(
+      /^environment\.kinesisLeases\.leaseDurationMs must be an integer ≥ 1000 and ≤ 3600000 \(ms\); got 10$/,
+    );
+    expect(() =>
+      deliveryStreamFromConfig(kinesisConfig('x'), { dataDir: dir.path, kinesisClient: kinesis.client, kinesisLeases: { workerId: 'a' } }),
+    ).toThrow(/^environment\.kinesisLeases must be absent without a DynamoDB client or endpoint/);
+    dynamoDbClient.destroy();
+  });
+
   it('should refuse a KinesisStreamARN that is not one, and a source configuration of the other type', () => {
     const bad = kinesisConfig('x');
     bad.KinesisStreamSourceConfiguration.KinesisStreamARN = 'clicks';

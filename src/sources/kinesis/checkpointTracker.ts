@@ -1,11 +1,19 @@
 import { SHARD_END, type Checkpoint } from './checkpointStores/CheckpointStore.js';
 
-interface Entry {
-  readonly sequenceNumber: string;
-  readonly subsequenceNumber: number;
-  /** What the record counts for until the checkpoint moves past it (its bytes in the source's budget). */
-  readonly bytes: number;
-  settled: boolean;
+/**
+ * One record read from a shard, as its tracker holds it until the checkpoint moves past it. A source keeps it
+ * as its record's settlement tag and hands it back to {@link ShardCheckpointTracker.settle}: one object per
+ * record, no closure.
+ */
+export class TrackedRecord {
+  settled = false;
+  constructor(
+    readonly tracker: ShardCheckpointTracker,
+    readonly sequenceNumber: string,
+    readonly subsequenceNumber: number,
+    /** What the record counts for until the checkpoint moves past it (its bytes in the source's budget). */
+    readonly bytes: number,
+  ) {}
 }
 
 /** Compact the queue once this many settled entries lie before its head. */
@@ -34,7 +42,7 @@ const COMPACT_AT = 1024;
  * tracker's memory and what a crash replays, however long one early record stays in flight.
  */
 export class ShardCheckpointTracker {
-  #entries: Entry[] = [];
+  #entries: TrackedRecord[] = [];
   #head = 0;
   #unsettled = 0;
   #ended = false;
@@ -73,17 +81,30 @@ export class ShardCheckpointTracker {
    * sub-records are); later calls do nothing.
    */
   track(sequenceNumber: string, lastSubsequenceNumber: number, bytes = 0): () => void {
+    const record = this.add(sequenceNumber, lastSubsequenceNumber, bytes);
+    return () => this.settle(record);
+  }
+
+  /**
+   * {@link ShardCheckpointTracker.track} without the closure: returns the tracked record, to hand to
+   * {@link ShardCheckpointTracker.settle} once it is settled as a whole.
+   */
+  add(sequenceNumber: string, lastSubsequenceNumber: number, bytes = 0): TrackedRecord {
     if (this.#ended) throw new Error(`ShardCheckpointTracker: record ${sequenceNumber} tracked after the shard's end`);
-    const entry: Entry = { sequenceNumber, subsequenceNumber: lastSubsequenceNumber, bytes, settled: false };
-    this.#entries.push(entry);
+    const record = new TrackedRecord(this, sequenceNumber, lastSubsequenceNumber, bytes);
+    this.#entries.push(record);
     this.#held += bytes;
     this.#unsettled++;
-    return () => {
-      if (entry.settled) return;
-      entry.settled = true;
-      this.#unsettled--;
-      this.#advance();
-    };
+    return record;
+  }
+
+  /** `record` (returned by {@link ShardCheckpointTracker.add}) is settled as a whole; later calls do nothing. */
+  settle(record: TrackedRecord): void {
+    if (record.settled) return;
+    record.settled = true;
+    this.#unsettled--;
+    // Only a record at the head can move the checkpoint: one settled behind a record in flight waits for it.
+    if (this.#entries[this.#head] === record) this.#advance();
   }
 
   /** The shard was read to its end: nothing more will be tracked. */
@@ -94,7 +115,7 @@ export class ShardCheckpointTracker {
 
   #advance(): void {
     const entries = this.#entries;
-    let last: Entry | undefined;
+    let last: TrackedRecord | undefined;
     let passed = 0;
     while (this.#head < entries.length && entries[this.#head]!.settled) {
       last = entries[this.#head++]!;

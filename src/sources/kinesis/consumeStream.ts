@@ -2,14 +2,15 @@ import type { _Record } from '@aws-sdk/client-kinesis';
 import { interval, type Subscriber, type Subscription } from 'rxjs';
 import type { MetricSink } from '../../metrics/MetricSink.js';
 import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
-import { attachSettlement } from '../../settlement/sideTable.js';
+import type { Settlement } from '../../settlement/Settlement.js';
+import { attachNewSettlement } from '../../settlement/sideTable.js';
 import { registerSource } from '../../settlement/watchSettlement.js';
 import { SourceRuntime } from '../sourceRuntime.js';
 import { callWithRetries, STOPPED, type RetryContext } from './callWithRetries.js';
 import { SHARD_END } from './checkpointStores/CheckpointStore.js';
-import { ShardCheckpointTracker } from './checkpointTracker.js';
+import { ShardCheckpointTracker, type TrackedRecord } from './checkpointTracker.js';
 import { CheckpointWriter } from './checkpointWriter.js';
-import { deaggregate } from './deaggregate.js';
+import { deaggregate, startsLikeAggregate } from './deaggregate.js';
 import { KinesisSourceError } from './KinesisSourceError.js';
 import { LeaseCoordinator } from './leases/LeaseCoordinator.js';
 import { LeaseTable } from './leases/leaseTable.js';
@@ -55,9 +56,13 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
   let releasing = false;
   // The budget, the settlements and the signal aborted when reading must stop (graceful stop, error,
   // unsubscribe), which ends waits and requests in flight. A record's tag is what to do once it settled.
-  const halt = new SourceRuntime<() => void>({
+  const halt = new SourceRuntime<TrackedRecord>({
     maxInFlightBytes: config.maxInFlightBytes,
-    onSettled: (settled) => settled(),
+    onSettled: (tracked) => {
+      tracked.tracker.settle(tracked);
+      call(config.onInFlight, budget);
+      checkStopped();
+    },
     watchdog: config.watchdogFor((error) => subscriber.error(error)),
   });
   const { budget } = halt;
@@ -134,57 +139,86 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
     maxRecordsPerCall: config.maxRecordsPerCall,
     budget,
     metrics,
-    emit: (shardId, records) => {
-      const tracker = trackers.get(shardId)!;
-      for (const record of records) emitRecord(shardId, tracker, record);
-    },
+    emit: (shardId, records) => emitPage(shardId, trackers.get(shardId)!, records),
   };
 
   /**
-   * Emits a Kinesis record's user records, each settling its part; the record counts as settled once all parts
-   * are. Its bytes count in the budget until the shard's checkpoint moves past it, not merely until it settles:
-   * a record settled behind one still in flight is still held by the tracker and would be replayed after a
-   * crash, so reading must not run ahead of the checkpoint by more than the budget. Every record counts at
-   * least 1 byte, so that empty records are bounded too.
+   * Emits one GetRecords response: each Kinesis record's user records, each settling its part; a Kinesis
+   * record counts as settled once all its parts are. Its bytes count in the budget until the shard's checkpoint
+   * moves past it, not merely until it settles: a record settled behind one still in flight is still held by
+   * the tracker and would be replayed after a crash, so reading must not run ahead of the checkpoint by more
+   * than the budget. Every record counts at least 1 byte, so that empty records are bounded too.
+   *
+   * Per record it makes the record (one shape), its tracker entry (also the settlement's tag: no closure) and
+   * its settlement. The bytes of the page's plain records are taken from the budget once, before the first
+   * record is emitted (so that settlements made while emitting, by synchronous sinks, release bytes already
+   * taken); an aggregated record's (the sum of its sub-records') as it is de-aggregated.
    */
-  function emitRecord(shardId: string, tracker: ShardCheckpointTracker, kinesisRecord: _Record): void {
-    const sequenceNumber = kinesisRecord.SequenceNumber!;
-    const arrivalMs = kinesisRecord.ApproximateArrivalTimestamp?.getTime() ?? scheduler.now();
-    const users = deaggregate({ data: kinesisRecord.Data ?? NO_DATA, partitionKey: kinesisRecord.PartitionKey ?? '' });
-    const bytes = Math.max(
-      1,
-      users.reduce((sum, user) => sum + user.data.byteLength, 0),
-    );
-    budget.take(bytes); // released by the tracker once the checkpoint moves past the record
-    const settledWhole = tracker.track(sequenceNumber, users.at(-1)?.subsequenceNumber ?? 0, bytes);
-    const settlement = halt.settlement(0, () => {
-      settledWhole();
-      call(config.onInFlight, budget);
-      checkStopped();
-    });
-    call(config.onInFlight, budget);
-    if (users.length === 0) {
-      settlement.settle('dropped'); // an aggregated record with no sub-records: nothing to deliver
-      return;
+  function emitPage(shardId: string, tracker: ShardCheckpointTracker, records: readonly _Record[]): void {
+    let pageBytes = 0;
+    for (const record of records) {
+      const data = record.Data ?? NO_DATA;
+      if (!startsLikeAggregate(data)) pageBytes += Math.max(1, data.byteLength);
     }
-    const parts = users.length === 1 ? [settlement] : settlement.fork(users.length);
-    users.forEach((user, i) => {
-      const record: FirehoseRecord = {
-        // Stable across replays, so object stores with deterministic names overwrite instead of duplicating.
-        recordId: `${shardId}-${sequenceNumber}-${user.subsequenceNumber}`,
-        data: user.data,
+    budget.take(pageBytes); // released by the tracker once the checkpoint moves past each record
+    call(config.onInFlight, budget);
+    const idPrefix = `${shardId}-`;
+    for (const kinesisRecord of records) {
+      const data = kinesisRecord.Data ?? NO_DATA;
+      const sequenceNumber = kinesisRecord.SequenceNumber!;
+      const arrivalMs = kinesisRecord.ApproximateArrivalTimestamp?.getTime() ?? scheduler.now();
+      const partitionKey = kinesisRecord.PartitionKey ?? '';
+      if (!startsLikeAggregate(data)) {
+        const tracked = tracker.add(sequenceNumber, 0, Math.max(1, data.byteLength));
+        emit(shardId, idPrefix, data, partitionKey, sequenceNumber, 0, arrivalMs, halt.settlement(0, tracked));
+        continue;
+      }
+      const users = deaggregate({ data, partitionKey });
+      let bytes = 0;
+      for (const user of users) bytes += user.data.byteLength;
+      bytes = Math.max(1, bytes);
+      budget.take(bytes);
+      call(config.onInFlight, budget);
+      const tracked = tracker.add(sequenceNumber, users.at(-1)?.subsequenceNumber ?? 0, bytes);
+      const settlement = halt.settlement(0, tracked);
+      if (users.length === 0) {
+        settlement.settle('dropped'); // an aggregated record with no sub-records: nothing to deliver
+        continue;
+      }
+      const parts = users.length === 1 ? [settlement] : settlement.fork(users.length);
+      for (let i = 0; i < users.length; i++) {
+        const user = users[i]!;
+        emit(shardId, idPrefix, user.data, user.partitionKey, sequenceNumber, user.subsequenceNumber, arrivalMs, parts[i]!);
+      }
+    }
+  }
+
+  /** Emits one user record: every record of this source has this one shape. */
+  function emit(
+    shardId: string,
+    idPrefix: string,
+    data: Uint8Array,
+    partitionKey: string,
+    sequenceNumber: string,
+    subsequenceNumber: number,
+    arrivalMs: number,
+    settlement: Settlement,
+  ): void {
+    const record: FirehoseRecord = {
+      // Stable across replays, so object stores with deterministic names overwrite instead of duplicating.
+      recordId: `${idPrefix}${sequenceNumber}-${subsequenceNumber}`,
+      data,
+      approximateArrivalTimestamp: arrivalMs,
+      kinesisRecordMetadata: {
+        shardId,
+        partitionKey,
+        sequenceNumber,
+        subsequenceNumber,
         approximateArrivalTimestamp: arrivalMs,
-        kinesisRecordMetadata: {
-          shardId,
-          partitionKey: user.partitionKey,
-          sequenceNumber,
-          subsequenceNumber: user.subsequenceNumber,
-          approximateArrivalTimestamp: arrivalMs,
-        },
-      };
-      attachSettlement(record, parts[i]!);
-      subscriber.next(record);
-    });
+      },
+    };
+    attachNewSettlement(record, settlement);
+    subscriber.next(record);
   }
 
   function startAll(starts: readonly ShardStart[]): void {

@@ -80,7 +80,7 @@ interface DecodedAggregate {
 export function deaggregate(record: { readonly data: Uint8Array; readonly partitionKey: string }): UserRecord[] {
   const whole = [{ data: record.data, partitionKey: record.partitionKey, subsequenceNumber: 0 }];
   const { data } = record;
-  if (data.byteLength < KPL_MAGIC.byteLength + MD5_BYTES || !startsWithMagic(data)) return whole;
+  if (!startsLikeAggregate(data)) return whole;
   const message = data.subarray(KPL_MAGIC.byteLength, data.byteLength - MD5_BYTES);
   const digest = createHash('md5').update(message).digest();
   if (!digest.equals(data.subarray(data.byteLength - MD5_BYTES))) return whole;
@@ -108,8 +108,18 @@ export function deaggregate(record: { readonly data: Uint8Array; readonly partit
   return users;
 }
 
-function startsWithMagic(data: Uint8Array): boolean {
-  return KPL_MAGIC.every((byte, i) => data[i] === byte);
+/**
+ * Whether `data` opens with the KPL's magic bytes and is long enough to hold a digest: what {@link deaggregate}
+ * checks first. A record that does not is not aggregated, so a source can skip {@link deaggregate} for it.
+ */
+export function startsLikeAggregate(data: Uint8Array): boolean {
+  return (
+    data.byteLength >= KPL_MAGIC.byteLength + MD5_BYTES &&
+    data[0] === KPL_MAGIC[0] &&
+    data[1] === KPL_MAGIC[1] &&
+    data[2] === KPL_MAGIC[2] &&
+    data[3] === KPL_MAGIC[3]
+  );
 }
 
 /** uint64 fields decode as `Long` when the `long` package is present, else as numbers. */

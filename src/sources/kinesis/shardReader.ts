@@ -101,11 +101,9 @@ export async function readShard(shardId: string, start: ShardPosition, context: 
     if (records.length > 0) {
       lastSequenceNumber = records[records.length - 1]!.SequenceNumber;
       metrics('DataReadFromKinesisStream.Records', records.length, 'Count');
-      metrics(
-        'DataReadFromKinesisStream.Bytes',
-        records.reduce((sum, r) => sum + (r.Data?.byteLength ?? 0), 0),
-        'Bytes',
-      );
+      let bytes = 0;
+      for (const record of records) bytes += record.Data?.byteLength ?? 0;
+      metrics('DataReadFromKinesisStream.Bytes', bytes, 'Bytes');
       context.emit(shardId, records);
     }
     if (output.NextShardIterator === undefined || output.NextShardIterator === null) return 'end';

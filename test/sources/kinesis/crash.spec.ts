@@ -7,14 +7,16 @@
  * kinesalite runs here, in the parent, so the stream outlives the child.
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareSequenceNumbers } from '../../../src/sources/kinesis/compareSequenceNumbers.js';
+import { deliveredLines } from '../../support/deliveredLines.js';
 import { createStream, kinesisClientFor, putRecords, startKinesalite, type Kinesalite } from '../../support/kinesalite.js';
+import { startLineProcess, type LineProcess } from '../../support/startLineProcess.js';
 import { waitFor } from './waitFor.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -43,51 +45,20 @@ afterAll(async () => {
   if (work !== undefined) await rm(work, { recursive: true, force: true });
 });
 
-interface Run {
-  readonly child: ChildProcess;
+interface Run extends LineProcess {
   /** Record ids the child emitted, in order. */
   readonly emitted: string[];
-  readonly stderr: string[];
   stopped: boolean;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 function startChild(env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'crashPipeline.ts')], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const run: Run = {
-    child,
-    emitted: [],
-    stderr: [],
-    stopped: false,
-    exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
-  };
-  let partial = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    const lines = (partial + chunk.toString('utf8')).split('\n');
-    partial = lines.pop()!;
-    for (const line of lines) {
-      if (line.startsWith('E ')) run.emitted.push(line.slice(2));
-      else if (line === 'STOPPED') run.stopped = true;
-    }
-  });
-  child.stderr!.on('data', (chunk: Buffer) => run.stderr.push(chunk.toString('utf8')));
-  return run;
-}
-
-/** Every record line in every delivered file (files appear whole: written aside, then renamed). */
-async function deliveredLines(outDir: string): Promise<string[]> {
-  const lines: string[] = [];
-  const entries = await readdir(outDir, { recursive: true, withFileTypes: true }).catch(() => []);
-  for (const entry of entries) {
-    if (!entry.isFile() || entry.name.startsWith('.')) continue;
-    const text = await readFile(join(entry.parentPath, entry.name), 'utf8');
-    lines.push(...text.split('\n').filter((l) => l !== ''));
+  const run: Run = { ...startLineProcess(join(here, 'crashPipeline.ts'), env, onLine), emitted: [], stopped: false };
+  children.push(run.child);
+  function onLine(line: string): void {
+    if (line.startsWith('E ')) run.emitted.push(line.slice(2));
+    else if (line === 'STOPPED') run.stopped = true;
   }
-  return lines;
+  return run;
 }
 
 type Checkpoints = Record<string, { sequenceNumber: string; subsequenceNumber: number }>;

@@ -11,8 +11,9 @@ import type {
 } from '@aws-sdk/client-dynamodb';
 import { asyncScheduler, firstValueFrom, timer, type SchedulerLike } from 'rxjs';
 import { optionalPeer } from '../../../aws/optionalPeer.js';
-import { InvalidOptionError } from '../../../errors/InvalidOptionError.js';
+import type { InvalidOptionError } from '../../../errors/InvalidOptionError.js';
 import { checkKind } from '../../../options/checkKind.js';
+import { checkDynamoDbTableOptions } from './checkDynamoDbTableOptions.js';
 import { SHARD_END, type Checkpoint, type CheckpointStore } from './CheckpointStore.js';
 
 const NAME = 'dynamoDbCheckpointStore';
@@ -80,16 +81,7 @@ export interface DynamoDbCheckpointStoreOptions {
  * @throws {InvalidOptionError} at the call, for an invalid option.
  */
 export function dynamoDbCheckpointStore(options: DynamoDbCheckpointStoreOptions): CheckpointStore {
-  if (typeof options !== 'object' || options === null)
-    throw new InvalidOptionError(NAME, 'options', options, 'an object with client and tableName');
-  const { client, tableName } = options;
-  if (typeof client !== 'object' || client === null || typeof client.send !== 'function') {
-    throw new InvalidOptionError(NAME, 'client', client, 'a DynamoDBClient (an object with send)');
-  }
-  if (typeof tableName !== 'string' || !/^[a-zA-Z0-9_.-]{3,255}$/.test(tableName)) {
-    throw new InvalidOptionError(NAME, 'tableName', tableName, 'a DynamoDB table name: 3–255 characters of [a-zA-Z0-9_.-]');
-  }
-  const createTable = checkKind(NAME, 'createTable', options.createTable, 'boolean', false);
+  const { client, tableName, createTable } = checkDynamoDbTableOptions(NAME, options);
   const scheduler = checkKind(NAME, 'scheduler', options.scheduler, 'scheduler', asyncScheduler);
 
   const whenReady = tableReadiness(client, tableName, createTable, scheduler);

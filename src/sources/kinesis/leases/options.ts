@@ -1,16 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { InvalidOptionError } from '../../../errors/InvalidOptionError.js';
-import { checkKind } from '../../../options/checkKind.js';
-import { checkNumber } from '../../../options/checkNumber.js';
+import { checkLeaseWorkerOptions } from './checkLeaseWorkerOptions.js';
+import { checkDynamoDbTableOptions } from '../checkpointStores/checkDynamoDbTableOptions.js';
 import type { DynamoDbCheckpointClient } from '../checkpointStores/dynamoDbCheckpointStore.js';
 
 export const NAME = 'dynamoDbLeases';
-
-/** The KCL's `failoverTimeMillis`: a lease whose counter did not move for this long is expired. */
-export const DEFAULT_LEASE_DURATION_MS = 10_000;
-/** The KCL's `epsilonMillis`, which it subtracts from a third of the failover time to get its renewal interval. */
-const EPSILON_MS = 25;
 
 /** The DynamoDB calls the leases make: a `DynamoDBClient` from `@aws-sdk/client-dynamodb` fits. */
 export type DynamoDbLeaseClient = DynamoDbCheckpointClient;
@@ -54,46 +47,12 @@ export interface LeaseConfig {
 
 /** Checks the options at construction; throws {@link InvalidOptionError} naming the option, the value and what is allowed. */
 export function checkLeaseOptions(options: DynamoDbLeasesOptions): LeaseConfig {
-  if (typeof options !== 'object' || options === null)
-    throw new InvalidOptionError(NAME, 'options', options, 'an object with client and tableName');
-  const { client, tableName } = options;
-  if (typeof client !== 'object' || client === null || typeof client.send !== 'function') {
-    throw new InvalidOptionError(NAME, 'client', client, 'a DynamoDBClient (an object with send)');
-  }
-  if (typeof tableName !== 'string' || !/^[a-zA-Z0-9_.-]{3,255}$/.test(tableName)) {
-    throw new InvalidOptionError(NAME, 'tableName', tableName, 'a DynamoDB table name: 3–255 characters of [a-zA-Z0-9_.-]');
-  }
-  const createTable = checkKind(NAME, 'createTable', options.createTable, 'boolean', false);
+  const { client, tableName, createTable } = checkDynamoDbTableOptions(NAME, options);
   const namespace = options.namespace;
   if (namespace !== undefined && (typeof namespace !== 'string' || namespace === '' || namespace.length > 512)) {
     throw new InvalidOptionError(NAME, 'namespace', namespace, 'a non-empty string of at most 512 characters');
   }
-  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  if (typeof workerId !== 'string' || workerId === '' || workerId.length > 1024) {
-    throw new InvalidOptionError(NAME, 'workerId', workerId, 'a non-empty string of at most 1024 characters, unique per worker');
-  }
-  const leaseDurationMs = checkNumber(NAME, 'leaseDurationMs', options.leaseDurationMs, DEFAULT_LEASE_DURATION_MS, {
-    min: 1_000,
-    max: 3_600_000,
-    integer: true,
-    unit: 'ms',
-  });
-  const renewalIntervalMs = checkNumber(
-    NAME,
-    'renewalIntervalMs',
-    options.renewalIntervalMs,
-    Math.floor(leaseDurationMs / 3) - EPSILON_MS,
-    // A lease must be renewed several times within its duration, or one slow call would let it expire.
-    { min: 100, max: Math.floor(leaseDurationMs / 3), integer: true, unit: `ms, a third of leaseDurationMs ${leaseDurationMs} at most` },
-  );
-  const balanceIntervalMs = checkNumber(NAME, 'balanceIntervalMs', options.balanceIntervalMs, (leaseDurationMs + EPSILON_MS) * 2, {
-    min: 100,
-    max: 3_600_000,
-    integer: true,
-    unit: 'ms',
-  });
-  const maxLeasesPerWorker = options.maxLeasesPerWorker ?? Number.MAX_SAFE_INTEGER;
-  checkNumber(NAME, 'maxLeasesPerWorker', maxLeasesPerWorker, 0, { min: 1, integer: true, unit: 'leases' });
+  const { workerId, leaseDurationMs, renewalIntervalMs, balanceIntervalMs, maxLeasesPerWorker } = checkLeaseWorkerOptions(options);
   return {
     client,
     tableName,

@@ -7,14 +7,16 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliveredLines } from '../../../support/deliveredLines.js';
 import { dynamoDbClientFor, startDynalite, type Dynalite } from '../../../support/dynalite.js';
 import { createStream, kinesisClientFor, putRecords, startKinesalite, type Kinesalite } from '../../../support/kinesalite.js';
+import { startLineProcess, type LineProcess } from '../../../support/startLineProcess.js';
 import { waitFor } from '../waitFor.js';
 import { readersPerShard, type Event } from './leaseWorkers.js';
 
@@ -43,60 +45,34 @@ afterAll(async () => {
   if (work !== undefined) await rm(work, { recursive: true, force: true });
 });
 
-interface WorkerProcess {
+interface WorkerProcess extends LineProcess {
   readonly name: string;
-  readonly child: ChildProcess;
   readonly outDir: string;
   readonly emitted: string[];
   leasesHeld: number;
   stopped: boolean;
-  readonly stderr: string[];
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 function startWorkerProcess(name: string, env: Record<string, string>, events: Event[]): WorkerProcess {
   const outDir = join(work, name);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'leaseWorkerProcess.ts')], {
-    env: { ...process.env, ...env, WORKER_ID: name, OUT_DIR: outDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
   const worker: WorkerProcess = {
+    ...startLineProcess(join(here, 'leaseWorkerProcess.ts'), { ...env, WORKER_ID: name, OUT_DIR: outDir }, onLine),
     name,
-    child,
     outDir,
     emitted: [],
     leasesHeld: 0,
     stopped: false,
-    stderr: [],
-    exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
   };
-  let partial = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    const lines = (partial + chunk.toString('utf8')).split('\n');
-    partial = lines.pop()!;
-    for (const line of lines) {
-      const [kind, a, b] = line.split(' ');
-      if (kind === 'E') worker.emitted.push(a!);
-      else if (kind === 'S' || kind === 'R')
-        events.push({ kind: kind === 'S' ? 'session' : 'read', worker: name, shardId: a!, atMs: Number(b) });
-      else if (kind === 'L') worker.leasesHeld = Number(a);
-      else if (kind === 'STOPPED') worker.stopped = true;
-    }
-  });
-  child.stderr!.on('data', (chunk: Buffer) => worker.stderr.push(chunk.toString('utf8')));
-  return worker;
-}
-
-/** Every record line in every delivered file (files appear whole: written aside, then renamed). */
-async function deliveredLines(outDir: string): Promise<string[]> {
-  const lines: string[] = [];
-  const entries = await readdir(outDir, { recursive: true, withFileTypes: true }).catch(() => []);
-  for (const entry of entries) {
-    if (!entry.isFile() || entry.name.startsWith('.')) continue;
-    lines.push(...(await readFile(join(entry.parentPath, entry.name), 'utf8')).split('\n').filter((l) => l !== ''));
+  children.push(worker.child);
+  function onLine(line: string): void {
+    const [kind, a, b] = line.split(' ');
+    if (kind === 'E') worker.emitted.push(a!);
+    else if (kind === 'S' || kind === 'R')
+      events.push({ kind: kind === 'S' ? 'session' : 'read', worker: name, shardId: a!, atMs: Number(b) });
+    else if (kind === 'L') worker.leasesHeld = Number(a);
+    else if (kind === 'STOPPED') worker.stopped = true;
   }
-  return lines;
+  return worker;
 }
 
 describe('dynamoDbLeases across processes (SIGKILL, kinesalite, dynalite)', () => {
