@@ -132,6 +132,8 @@ export async function main(argv: string[]): Promise<number> {
       };
       plans.push(planDeliveryStream(input, environment));
     }
+    // Checks that run while a stream loads (a Glue table's schema, jq queries): refuse before any stream starts.
+    await Promise.all(plans.map((plan) => plan.loaded));
   } catch (err) {
     for (const plan of plans) plan.discard();
     if (err instanceof InvalidConfigurationError) return usage(`${values.config}: ${err.message}`);

@@ -112,6 +112,32 @@ describe('rx-firehose run (Direct PUT, local Lambda handlers)', () => {
     );
     expect((await filesUnder(join(dir, 'data2'))).size).toBe(0);
 
+    // So does one refused while it loads (jq compiles its query asynchronously).
+    const badQuery = stream('query', {
+      Prefix: 'customer=!{partitionKeyFromQuery:customer}/',
+      ErrorOutputPrefix: 'errors/',
+      BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 60 },
+      DynamicPartitioningConfiguration: { Enabled: true },
+      ProcessingConfiguration: {
+        Enabled: true,
+        Processors: [
+          {
+            Type: 'MetadataExtraction',
+            Parameters: [
+              { ParameterName: 'MetadataExtractionQuery', ParameterValue: '{customer: .customer' },
+              { ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.6' },
+            ],
+          },
+        ],
+      },
+    });
+    await writeFile(join(dir, 'query.json'), JSON.stringify([stream('first'), badQuery]));
+    const query = await runCli(['--config', join(dir, 'query.json'), '--data-dir', join(dir, 'data3'), '--input', join(dir, 'in.txt')])
+      .done;
+    expect(query.code).toBe(2);
+    expect(query.stderr).toContain('ParameterValue must be a jq filter that compiles');
+    expect((await filesUnder(join(dir, 'data3'))).size).toBe(0);
+
     const missing = await runCli([]).done;
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--config is required');
