@@ -1,14 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// The package as a user gets it, from nothing built: a clean clone of the committed HEAD, `npm ci` in it (its
-// `prepare` builds dist/), `npm pack` (its `prepack` builds again), and the tarball installed with
-// `npm i <tarball>` into a new ESM project, which then imports all three entries, type-checks against them
-// and runs `npx rx-firehose`. npm uses its cache (the registry only for what the cache lacks). Slow: minutes.
+// The package as a user gets it, from nothing built: a clean clone of the committed HEAD, its `prepare` (what
+// `npm ci` and `npm i git+…` run) building dist/, `npm pack` of what it built (without running prepare and
+// prepack again: they are the same build, twice more), and the tarball
+// installed with `npm i <tarball>` into a new ESM project, which then imports all four entries, type-checks
+// against them and runs `npx rx-firehose`. The clone uses this checkout's node_modules (a link) instead of a
+// second `npm ci` of every devDependency: installing from the lockfile is what `.ci/run` does on each fresh
+// clone, where test/cli/mainJob.spec.ts runs the bin that `npm ci`'s `prepare` built. npm uses its cache (the
+// registry only for what the cache lacks).
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> };
 const versionOf = (name: string): string => lock.packages[`node_modules/${name}`]!.version;
@@ -46,8 +50,9 @@ describe('the package, from a clean clone', () => {
     clone = join(work, 'clone');
     ok('git', ['clone', '--quiet', root, clone], work);
     expect(existsSync(join(clone, 'dist'))).toBe(false);
-    ok('npm', ['ci', ...NPM], clone);
-    const packed = JSON.parse(ok('npm', ['pack', '--json', '--pack-destination', work], clone)) as Array<{
+    symlinkSync(join(root, 'node_modules'), join(clone, 'node_modules'), 'dir');
+    ok('npm', ['run', 'prepare'], clone);
+    const packed = JSON.parse(ok('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], clone)) as Array<{
       filename: string;
       files: { path: string }[];
     }>;
@@ -64,8 +69,8 @@ describe('the package, from a clean clone', () => {
     if (work !== '') rmSync(work, { recursive: true, force: true });
   });
 
-  it('should build dist/ on npm ci, so that npx rx-firehose --help works in the clone', () => {
-    const help = run('npx', ['--no-install', 'rx-firehose', '--help'], clone);
+  it('should build dist/ in its prepare script, so that the bin works in the clone', () => {
+    const help = run('node', [manifest.bin['rx-firehose']!, '--help'], clone);
     expect(help.stderr).toBe('');
     expect(help.stdout).toMatch(/^rx-firehose: delivers JSON lines/);
     expect(help.status).toBe(0);
