@@ -219,6 +219,15 @@ describe('directoryDestination', () => {
     const [again] = await deliver(dest, [[record('b')]]);
     expect(again).toMatchObject({ status: 'delivered', attempts: 1 });
     expect(await readLines(root, (f) => f.startsWith('kept/'))).toEqual(['b']);
+    // Two writes at once into it, removed again: each makes it again (neither is refused because the other
+    // already forgot the directory).
+    await rm(join(root, 'kept'), { recursive: true });
+    const both = await deliver(dest, [[record('c')], [record('d')]]);
+    expect(both.map((r) => [r.status, r.attempts])).toEqual([
+      ['delivered', 1],
+      ['delivered', 1],
+    ]);
+    expect((await readLines(root, (f) => f.startsWith('kept/'))).sort()).toEqual(['c', 'd']);
     await rm(join(root, 'kept'), { recursive: true });
     await writeFile(join(root, 'kept'), 'a file where a directory should be');
     const [blocked] = await lastValueFrom(

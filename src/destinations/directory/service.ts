@@ -35,13 +35,14 @@ export async function writeObjectAtomically(
   try {
     signal.throwIfAborted();
     // A directory this process already made or found costs no stat or mkdir; if it was removed since, the
-    // open fails with ENOENT and the directories are made again.
+    // open fails with ENOENT and the directories are made again (once: a concurrent write to the same
+    // directory may have forgotten it already, so whether it is still known does not matter).
     let created = knownDirectories.has(dir) ? undefined : await makeDirectories(dir);
     let file;
     try {
       file = await open(temp, 'w');
     } catch (err) {
-      if ((err as { code?: unknown }).code !== 'ENOENT' || !knownDirectories.has(dir)) throw err;
+      if ((err as { code?: unknown }).code !== 'ENOENT') throw err;
       knownDirectories.delete(dir);
       created = await makeDirectories(dir);
       file = await open(temp, 'w');
