@@ -44,7 +44,7 @@ function field(value: unknown): string {
 /** A record's JSON bytes without trailing whitespace (the newline Firehose's delimiter adds): where they end. */
 function jsonEnd(data: Uint8Array): number {
   let end = data.byteLength;
-  while (end > 0 && (data[end - 1] === 0x0a || data[end - 1] === 0x0d || data[end - 1] === 0x20 || data[end - 1] === 0x09)) end--;
+  while (end > 0 && isTrailingBlank(data[end - 1]!)) end--;
   return end;
 }
 
@@ -116,6 +116,35 @@ function firstSpecial(data: Uint8Array, end: number): number {
  * escapes (the common case) and grown when a record needs them.
  */
 function rawJsonRows(datas: readonly Uint8Array[]): { body: Buffer; kept?: undefined } {
+  return { body: concatenatedRows(datas) ?? escapedRows(datas) };
+}
+
+/** Whether a byte is whitespace a record's JSON may end with (line break, blank, tab). */
+function isTrailingBlank(b: number): boolean {
+  return b === 0x0a || b === 0x0d || b === 0x20 || b === 0x09;
+}
+
+/**
+ * The common case in native copies and scans: every record ends in exactly one newline and no byte of the
+ * batch needs escaping, so the rows are the records' bytes as they are (`Buffer.concat`). `undefined` when
+ * that does not hold.
+ */
+function concatenatedRows(datas: readonly Uint8Array[]): Buffer | undefined {
+  for (let r = 0; r < datas.length; r++) {
+    const data = datas[r]!;
+    const length = data.byteLength;
+    if (length < 2 || data[length - 1] !== 0x0a || isTrailingBlank(data[length - 2]!)) return undefined;
+  }
+  const body = Buffer.concat(datas);
+  if (body.indexOf(BACKSLASH) !== -1 || body.indexOf(0x0d) !== -1 || body.indexOf(0x09) !== -1) return undefined;
+  // As many newlines as rows: none inside a record.
+  let rows = 0;
+  for (let at = body.indexOf(0x0a); at !== -1 && rows <= datas.length; at = body.indexOf(0x0a, at + 1)) rows++;
+  return rows === datas.length ? body : undefined;
+}
+
+/** The rows with escapes: each record copied once, the body sized for none and grown when a record needs them. */
+function escapedRows(datas: readonly Uint8Array[]): Buffer {
   let left = datas.length;
   for (let r = 0; r < datas.length; r++) left += datas[r]!.byteLength;
   let body = Buffer.allocUnsafe(left);
@@ -143,7 +172,7 @@ function rawJsonRows(datas: readonly Uint8Array[]): { body: Buffer; kept?: undef
     }
     at = writeRawJson(data, special, end, body, at);
   }
-  return { body: at === body.byteLength ? body : body.subarray(0, at) };
+  return at === body.byteLength ? body : body.subarray(0, at);
 }
 
 /** Whether a byte continues a UTF-8 character (10xxxxxx): a record starting with one cannot be valid alone. */
