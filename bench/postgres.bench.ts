@@ -16,6 +16,14 @@ const BATCH = 10_000;
 
 const ROUNDS = 5;
 
+/** Which pairs run, in this order: `BENCH_POSTGRES_MODES` (comma-separated `columns`, `jsonb`), default both. */
+function modes(): ('columns' | 'jsonb')[] {
+  const names = (process.env.BENCH_POSTGRES_MODES ?? 'columns,jsonb').split(',').map((m) => m.trim());
+  for (const name of names)
+    if (name !== 'columns' && name !== 'jsonb') throw new Error(`BENCH_POSTGRES_MODES: ${name} is neither columns nor jsonb`);
+  return names as ('columns' | 'jsonb')[];
+}
+
 /**
  * Median wall times of `a` and `b` and the median of their per-round ratios (a ÷ b time), in rounds that
  * alternate which runs first (after one warm-up each), so that load from neighbours on a shared machine
@@ -143,29 +151,34 @@ export async function benchPostgres(): Promise<void> {
     const json = postgresDestination({ pool, table: 'bench_json', jsonColumn: 'doc' });
 
     // Each contender alternates with its baseline, round by round (ratios are medians of the rounds' ratios).
-    const columnsVs = await alternatingAsync(bareFromJson, through(columns), truncate);
-    const columnsDirectVs = await alternatingAsync(bareFromJson, direct(columns), truncate);
-    const ceilingVs = await alternatingAsync(bareText, through(columns), truncate);
-    const jsonVs = await alternatingAsync(bareJson, through(json), truncate);
-    const jsonDirectVs = await alternatingAsync(bareJson, direct(json), truncate);
     const mib = (bytes: number) => bytes / 1_048_576;
     const rate = (ms: number, bytes: number) => `${perSecond(ROWS, ms, 'rows')}, ${perSecond(mib(bytes), ms, 'MiB')}`;
     console.log(`PostgreSQL COPY, ${ROWS} JSON records in batches of ${BATCH}, ${ROUNDS} alternating rounds per pair:`);
-    console.log(`  bare pg-copy-streams, rows already COPY text (ceiling):   ${rate(ceilingVs.aMs, textBytes)}`);
-    console.log(`  bare pg-copy-streams, rows from the same JSON (baseline): ${rate(columnsVs.aMs, jsonBytes)}`);
-    console.log(
-      `  postgresDestination, columns, through deliverTo:         ${rate(columnsVs.bMs, jsonBytes)}  → ${columnsVs.ratio.toFixed(2)}× baseline (goal ≥ 0.8×), ${ceilingVs.ratio.toFixed(2)}× ceiling`,
-    );
-    console.log(
-      `  postgresDestination, columns, build + send alone:        ${rate(columnsDirectVs.bMs, jsonBytes)}  → ${columnsDirectVs.ratio.toFixed(2)}× baseline`,
-    );
-    console.log(`  bare pg-copy-streams, the records' bytes into jsonb:      ${rate(jsonVs.aMs, jsonBytes)}`);
-    console.log(
-      `  postgresDestination, one jsonb column, through deliverTo: ${rate(jsonVs.bMs, jsonBytes)}  → ${jsonVs.ratio.toFixed(2)}× that bare load (goal ≥ 0.8×)`,
-    );
-    console.log(
-      `  postgresDestination, one jsonb column, build + send alone: ${rate(jsonDirectVs.bMs, jsonBytes)}  → ${jsonDirectVs.ratio.toFixed(2)}× that bare load`,
-    );
+    for (const mode of modes()) {
+      if (mode === 'columns') {
+        const columnsVs = await alternatingAsync(bareFromJson, through(columns), truncate);
+        const columnsDirectVs = await alternatingAsync(bareFromJson, direct(columns), truncate);
+        const ceilingVs = await alternatingAsync(bareText, through(columns), truncate);
+        console.log(`  bare pg-copy-streams, rows already COPY text (ceiling):   ${rate(ceilingVs.aMs, textBytes)}`);
+        console.log(`  bare pg-copy-streams, rows from the same JSON (baseline): ${rate(columnsVs.aMs, jsonBytes)}`);
+        console.log(
+          `  postgresDestination, columns, through deliverTo:         ${rate(columnsVs.bMs, jsonBytes)}  → ${columnsVs.ratio.toFixed(2)}× baseline (goal ≥ 0.8×), ${ceilingVs.ratio.toFixed(2)}× ceiling`,
+        );
+        console.log(
+          `  postgresDestination, columns, build + send alone:        ${rate(columnsDirectVs.bMs, jsonBytes)}  → ${columnsDirectVs.ratio.toFixed(2)}× baseline`,
+        );
+      } else {
+        const jsonVs = await alternatingAsync(bareJson, through(json), truncate);
+        const jsonDirectVs = await alternatingAsync(bareJson, direct(json), truncate);
+        console.log(`  bare pg-copy-streams, the records' bytes into jsonb:      ${rate(jsonVs.aMs, jsonBytes)}`);
+        console.log(
+          `  postgresDestination, one jsonb column, through deliverTo: ${rate(jsonVs.bMs, jsonBytes)}  → ${jsonVs.ratio.toFixed(2)}× that bare load (goal ≥ 0.8×)`,
+        );
+        console.log(
+          `  postgresDestination, one jsonb column, build + send alone: ${rate(jsonDirectVs.bMs, jsonBytes)}  → ${jsonDirectVs.ratio.toFixed(2)}× that bare load`,
+        );
+      }
+    }
   } finally {
     await pool.end();
     await server.stop();

@@ -106,6 +106,11 @@ async function copySkippingRejected(
   }
 }
 
+/** A string as an SQL literal, whatever `standard_conforming_strings` is: `E'…'`, quotes and backslashes doubled. */
+function literal(text: string): string {
+  return `E'${text.replace(/[\\']/g, (c) => c + c)}'`;
+}
+
 /** What a committed batch's row in the batch table says about its rejected rows. */
 function outcomeOf(rejected: readonly Rejected[], location: string): SendOutcome<CopyRequest> {
   if (rejected.length === 0) return { status: 'accepted', location };
@@ -118,15 +123,14 @@ function outcomeOf(rejected: readonly Rejected[], location: string): SendOutcome
  * per batch, on one connection of the pool:
  *
  * ```
- * BEGIN
- * COPY <table> (<columns>) FROM STDIN            the whole batch in one COPY
- * INSERT INTO <batchTable> (batch_id, …)          the batch's id: unique, so a batch commits once
+ * BEGIN; INSERT INTO <batchTable> (batch_id, …)  the batch's id (unique, so a batch commits once): one round trip
+ * COPY <table> (<columns>) FROM STDIN            the whole batch in one COPY, one body
  * COMMIT
  * ```
  * - A row the database rejects (a constraint, a malformed value) fails the COPY: the transaction is
  *   rolled back and the batch loaded again, in savepoints, without the rejected rows
- *   ({@link copySkippingRejected}). They come back as failed items with the database's message; the rest
- *   commit.
+ *   ({@link copySkippingRejected}), its batch-table row written after them. They come back as failed
+ *   items with the database's message; the rest commit.
  * - The batch id already in the batch table means an earlier send committed and its answer was lost: the
  *   transaction is rolled back and the earlier outcome (its rejected rows, kept in that table) returned.
  * - Anything else fails the send, to be retried ({@link batchError}). Aborting closes the connection; the
@@ -159,7 +163,24 @@ export async function copyBatch(
   try {
     await ensureBatchTable(client);
     const rejected: Rejected[] = [];
-    await client.query('BEGIN');
+    // The batch's row first, in the statement that opens the transaction (one round trip for both): a batch
+    // committed before is recognised before its rows are sent again.
+    const committedBefore = async (): Promise<SendOutcome<CopyRequest>> => {
+      // Committed before: the answer to an earlier send was lost. Keep nothing of this one (the failed
+      // INSERT aborted the transaction anyway).
+      await client.query('ROLLBACK');
+      const prior = await client.query(`SELECT rejected FROM ${batches} WHERE batch_id = $1`, [id]);
+      client.release();
+      return outcomeOf(((prior.rows[0] as { rejected?: Rejected[] } | undefined)?.rejected ?? []) as Rejected[], location);
+    };
+    try {
+      await client.query(
+        `BEGIN; INSERT INTO ${batches} (batch_id, target, rows, rejected) VALUES (${literal(id)}, ${literal(config.table)}, ${all.length}, '[]')`,
+      );
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== '23505') throw err;
+      return await committedBefore();
+    }
     try {
       await copyRows(client, config, request, all);
     } catch (err) {
@@ -167,22 +188,17 @@ export async function copyBatch(
       await client.query('ROLLBACK');
       await client.query('BEGIN');
       await copySkippingRejected(client, config, request, all, rejected);
-    }
-    try {
-      await client.query(`INSERT INTO ${batches} (batch_id, target, rows, rejected) VALUES ($1, $2, $3, $4)`, [
-        id,
-        config.table,
-        all.length - rejected.length,
-        JSON.stringify(rejected),
-      ]);
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== '23505') throw err;
-      // Committed before: the answer to an earlier send was lost. Keep nothing of this one (the failed
-      // INSERT aborted the transaction anyway).
-      await client.query('ROLLBACK');
-      const prior = await client.query(`SELECT rejected FROM ${batches} WHERE batch_id = $1`, [id]);
-      client.release();
-      return outcomeOf(((prior.rows[0] as { rejected?: Rejected[] } | undefined)?.rejected ?? []) as Rejected[], location);
+      try {
+        await client.query(`INSERT INTO ${batches} (batch_id, target, rows, rejected) VALUES ($1, $2, $3, $4)`, [
+          id,
+          config.table,
+          all.length - rejected.length,
+          JSON.stringify(rejected),
+        ]);
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== '23505') throw err;
+        return await committedBefore();
+      }
     }
     await client.query('COMMIT');
     client.release();

@@ -95,6 +95,70 @@ describe('postgresDestination', () => {
     expect(rows.map((r) => r.doc)).toEqual([{ a: 'x"y\\z', b: [1, 2] }, { c: 'é' }]);
   });
 
+  it('should send a jsonb row the database rejects to the error output with its message, and load the rest byte for byte', async () => {
+    const table = await fresh('(doc jsonb NOT NULL)');
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    // Escapes first (the body grows), a record without a newline, one with trailing blanks, one that is not JSON.
+    const datas = [
+      bytes('{"p":"\\\\a\\\\b\\\\c"}\n'),
+      bytes('{"n":1}'),
+      bytes('{"t":"\\t"} \r\n'),
+      bytes('{"bad":\n'),
+      bytes('{"z":[]}\n'),
+    ];
+    const records: FirehoseRecord[] = datas.map((data, i) => ({ recordId: `j${i}`, data, approximateArrivalTimestamp: ARRIVAL + i }));
+    const results = await deliver(postgresDestination({ pool: db.pool, table, jsonColumn: 'doc' }), [records]);
+    expect(results[0]).toMatchObject({ status: 'failed-to-error-output', failed: [records[3]] });
+    const { rows } = await db.pool.query(`SELECT doc FROM ${table}`);
+    expect(rows.map((r) => r.doc)).toEqual([{ p: '\\a\\b\\c' }, { n: 1 }, { t: '\t' }, { z: [] }]);
+    const failures = await results.readFailures();
+    expect(failures.map((f) => [f.errorCode, f.errorMessage])).toEqual([
+      ['Postgres.22P02', expect.stringContaining('invalid input syntax for type json')],
+    ]);
+    // One-line records as they are; a line break inside a record (valid JSON) must still be escaped.
+    const other = await fresh('(doc jsonb NOT NULL)');
+    const plain = [bytes('{"a":1}\n'), bytes('{"b":2}\n')];
+    const broken = [bytes('{"c":3}\n'), bytes('{"d":\n4}\n')];
+    const batches = [plain, broken].map((batch, b) =>
+      batch.map((data, i): FirehoseRecord => ({ recordId: `k${b}${i}`, data, approximateArrivalTimestamp: ARRIVAL + i })),
+    );
+    const delivered = await deliver(postgresDestination({ pool: db.pool, table: other, jsonColumn: 'doc' }), batches);
+    expect(delivered.map((r) => r.status)).toEqual(['delivered', 'delivered']);
+    const loaded = await db.pool.query(`SELECT doc FROM ${other}`);
+    expect(loaded.rows.map((r) => r.doc)).toEqual([{ a: 1 }, { b: 2 }, { c: 3 }, { d: 4 }]);
+  });
+
+  it('should fill columns from an all-ASCII batch with escapes, and fail records that are not UTF-8 alone even when the batch is', async () => {
+    const table = await fresh('(id int, name text)');
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    const ascii = recordsOf([
+      { id: 1, name: 'a\tb\\c\nd' },
+      { id: 2, name: 'plain' },
+    ]);
+    const [first] = await deliver(postgresDestination({ pool: db.pool, table, columns: ['id', 'name'] }), [ascii]);
+    expect(first).toMatchObject({ status: 'delivered', failed: [] });
+    // "é" is C3 A9: split across two records, the batch's bytes are UTF-8, neither record is.
+    const split = [
+      bytes('{"id":3,"name":"\u00e9"}\n'),
+      Uint8Array.of(...bytes('{"id":4,"name":"'), 0xc3),
+      Uint8Array.of(0xa9, ...bytes('"}\n')),
+    ];
+    const records: FirehoseRecord[] = split.map((data, i) => ({ recordId: `u${i}`, data, approximateArrivalTimestamp: ARRIVAL + i }));
+    const results = await deliver(postgresDestination({ pool: db.pool, table, columns: ['id', 'name'] }), [records]);
+    expect(results[0]).toMatchObject({ status: 'failed-to-error-output', failed: [records[1], records[2]] });
+    const failures = await results.readFailures();
+    expect(failures.map((f) => [f.errorCode, f.errorMessage])).toEqual([
+      ['Postgres.InvalidRecord', 'the record is not UTF-8 text'],
+      ['Postgres.InvalidRecord', 'the record is not UTF-8 text'],
+    ]);
+    const { rows } = await db.pool.query(`SELECT id, name FROM ${table} ORDER BY id`);
+    expect(rows).toEqual([
+      { id: 1, name: 'a\tb\\c\nd' },
+      { id: 2, name: 'plain' },
+      { id: 3, name: 'é' },
+    ]);
+  });
+
   it('should commit the rows that fit and send the rows the database rejects to the error output, with its message', async () => {
     const table = await fresh(`(id int PRIMARY KEY, name text NOT NULL CHECK (name <> 'bad'))`);
     await db.pool.query(`INSERT INTO ${table} VALUES (100, 'already there')`);
