@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { jqPartitioning } from '../support/jqPartitioning.js';
 import { filesUnder } from '../config/support.js';
 import { runCli } from './runSupport.js';
 
@@ -113,24 +114,7 @@ describe('rx-firehose run (Direct PUT, local Lambda handlers)', () => {
     expect((await filesUnder(join(dir, 'data2'))).size).toBe(0);
 
     // So does one refused while it loads (jq compiles its query asynchronously).
-    const badQuery = stream('query', {
-      Prefix: 'customer=!{partitionKeyFromQuery:customer}/',
-      ErrorOutputPrefix: 'errors/',
-      BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 60 },
-      DynamicPartitioningConfiguration: { Enabled: true },
-      ProcessingConfiguration: {
-        Enabled: true,
-        Processors: [
-          {
-            Type: 'MetadataExtraction',
-            Parameters: [
-              { ParameterName: 'MetadataExtractionQuery', ParameterValue: '{customer: .customer' },
-              { ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.6' },
-            ],
-          },
-        ],
-      },
-    });
+    const badQuery = stream('query', jqPartitioning('customer', '{customer: .customer'));
     await writeFile(join(dir, 'query.json'), JSON.stringify([stream('first'), badQuery]));
     const query = await runCli(['--config', join(dir, 'query.json'), '--data-dir', join(dir, 'data3'), '--input', join(dir, 'in.txt')])
       .done;

@@ -22,6 +22,7 @@ import {
   type CreateDeliveryStreamCommandInput,
 } from '@aws-sdk/client-firehose';
 import { afterEach, describe, expect, it } from 'vitest';
+import { jqPartitioning } from '../support/jqPartitioning.js';
 import { DeliveryStreamRegistry, firehoseApiListener, type DeliveryStreamRegistryOptions } from '../../src/index.js';
 import { listenOnLoopback, type LoopbackServer } from '../support/listenOnLoopback.js';
 
@@ -220,22 +221,7 @@ describe('Firehose API server, with @aws-sdk/client-firehose', () => {
           ExtendedS3DestinationConfiguration: {
             RoleARN: 'arn:aws:iam::000000000000:role/firehose',
             BucketARN: 'arn:aws:s3:::lake',
-            Prefix: 'customer=!{partitionKeyFromQuery:customer}/',
-            ErrorOutputPrefix: 'errors/',
-            BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 60 },
-            DynamicPartitioningConfiguration: { Enabled: true },
-            ProcessingConfiguration: {
-              Enabled: true,
-              Processors: [
-                {
-                  Type: 'MetadataExtraction',
-                  Parameters: [
-                    { ParameterName: 'MetadataExtractionQuery', ParameterValue: '{customer: .customer' },
-                    { ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.6' },
-                  ],
-                },
-              ],
-            },
+            ...jqPartitioning('customer', '{customer: .customer'),
           },
         }),
       ),
