@@ -1,4 +1,5 @@
-import { catchError, concat, defer, EMPTY, mergeMap, throwError, type OperatorFunction } from 'rxjs';
+import { mergeMap, type OperatorFunction } from 'rxjs';
+import { errorAfterDrain } from '../src/rx/errorAfterDrain.js';
 import { batchDelivery, type DeliveryOptions } from '../src/delivery/batchDelivery.js';
 import type { DeliveryResult } from '../src/delivery/DeliveryResult.js';
 import type { Destination } from '../src/destinations/Destination.js';
@@ -64,21 +65,9 @@ export function deliverTo<T>(
   options: DeliverToOptions<T> = {},
 ): OperatorFunction<readonly T[], DeliveryResult<T>> {
   const create = batchDelivery('deliverTo', destination, options, `DeliveryTo${destination?.name}`);
-  return (source) =>
-    defer(() => {
-      const { deliver, concurrency } = create();
-      // A source error waits until the batches already received are delivered (or written to the error
-      // output), then goes on: an error upstream must not abort deliveries that can still succeed.
-      let sourceError: { error: unknown } | undefined;
-      const input = source.pipe(
-        catchError((error: unknown) => {
-          sourceError = { error };
-          return EMPTY;
-        }),
-      );
-      return concat(
-        input.pipe(mergeMap((records) => deliver({ records }), concurrency)),
-        defer(() => (sourceError === undefined ? EMPTY : throwError(() => sourceError!.error))),
-      );
-    });
+  // A source error waits until the batches already received are delivered (or written to the error output).
+  return errorAfterDrain((input) => {
+    const { deliver, concurrency } = create();
+    return input.pipe(mergeMap((records) => deliver({ records }), concurrency));
+  });
 }

@@ -19,6 +19,7 @@ import {
   type SchedulerLike,
 } from 'rxjs';
 import { DeliveryError } from '../src/destinations/DeliveryError.js';
+import { errorAfterDrain } from '../src/rx/errorAfterDrain.js';
 import type { ErrorOutput } from '../src/destinations/Destination.js';
 import { fitsInBatch } from '../src/batching/fitsInBatch.js';
 import { dropRecord } from '../src/delivery/dropRecord.js';
@@ -321,24 +322,14 @@ export function transformWithLambda(
       );
     });
 
-  return (source) =>
-    defer(() => {
-      // A source error waits until the records already received are transformed (or written to the error
-      // output), as in deliverTo: it must not abort invocations that can still succeed.
-      let sourceError: { error: unknown } | undefined;
-      return concat(
-        source.pipe(
-          catchError((error: unknown) => {
-            sourceError = { error };
-            return EMPTY;
-          }),
-          buffer,
-          mergeMap((batch) => from(splitByPayload(batch))),
-          mergeMapInOrder(processEvent, concurrency),
-        ),
-        defer(() => (sourceError === undefined ? EMPTY : throwError(() => sourceError!.error))),
-      );
-    });
+  // A source error waits until the records already received are transformed (or written to the error output).
+  return errorAfterDrain((records) =>
+    records.pipe(
+      buffer,
+      mergeMap((batch) => from(splitByPayload(batch))),
+      mergeMapInOrder(processEvent, concurrency),
+    ),
+  );
 }
 
 /** Splits a buffered batch into events that stay under Lambda's payload limit. */

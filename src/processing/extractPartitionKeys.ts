@@ -1,4 +1,5 @@
-import { catchError, concat, concatMap, defer, EMPTY, finalize, from, of, throwError, type Observable, type OperatorFunction } from 'rxjs';
+import { concat, concatMap, defer, finalize, from, of, type Observable, type OperatorFunction } from 'rxjs';
+import { errorAfterDrain } from '../rx/errorAfterDrain.js';
 import { bufferBySizeOrTime } from '../../operators/bufferBySizeOrTime.js';
 import { InvalidOptionError } from '../errors/InvalidOptionError.js';
 import { checkNumber } from '../options/checkNumber.js';
@@ -123,22 +124,19 @@ export function extractPartitionKeys(options: ExtractPartitionKeysOptions): Oper
 
   return (source) =>
     defer(() => {
-      let sourceError: { error: unknown } | undefined;
       const abort = new AbortController();
-      return concat(
-        source.pipe(
-          catchError((error: unknown) => {
-            sourceError = { error };
-            return EMPTY;
-          }),
-          bufferBySizeOrTime<FirehoseRecord>({ maxMs: 0, maxRecords: maxBatchRecords, maxBytes: 64 * 1024 * 1024, scheduler }),
-          concatMap((batch) => {
-            const jq = loadedJq();
-            const engine = jq === undefined ? from(loadJq()) : of(jq);
-            return engine.pipe(concatMap((ready) => evaluate(ready, batch, abort.signal)));
-          }),
+      return source.pipe(
+        errorAfterDrain((records) =>
+          records.pipe(
+            bufferBySizeOrTime<FirehoseRecord>({ maxMs: 0, maxRecords: maxBatchRecords, maxBytes: 64 * 1024 * 1024, scheduler }),
+            concatMap((batch) => {
+              const jq = loadedJq();
+              const engine = jq === undefined ? from(loadJq()) : of(jq);
+              return engine.pipe(concatMap((ready) => evaluate(ready, batch, abort.signal)));
+            }),
+          ),
         ),
-        defer(() => (sourceError === undefined ? EMPTY : throwError(() => sourceError!.error))),
-      ).pipe(finalize(() => abort.abort()));
+        finalize(() => abort.abort()),
+      );
     });
 }

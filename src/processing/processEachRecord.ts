@@ -1,4 +1,5 @@
-import { catchError, concat, concatMap, defer, EMPTY, finalize, from, throwError, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { concatMap, defer, EMPTY, finalize, from, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { errorAfterDrain } from '../rx/errorAfterDrain.js';
 import type { ErrorOutput } from '../destinations/Destination.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import { writeProcessingFailures } from './writeProcessingFailures.js';
@@ -38,39 +39,36 @@ export function processEachRecord(
   const { stage, errorOutput, scheduler } = options;
   return (source) =>
     defer(() => {
-      let sourceError: { error: unknown } | undefined;
       const abort = new AbortController();
-      return concat(
-        source.pipe(
-          catchError((error: unknown) => {
-            sourceError = { error };
-            return EMPTY;
-          }),
-          concatMap((record) => {
-            const outcome = process(record);
-            if (outcome.ok) {
-              const derived = outcome.data.map((data, i) =>
-                derive(record, data, outcome.data.length === 1 ? record.recordId : `${record.recordId}-${i}`),
+      return source.pipe(
+        errorAfterDrain((records) =>
+          records.pipe(
+            concatMap((record) => {
+              const outcome = process(record);
+              if (outcome.ok) {
+                const derived = outcome.data.map((data, i) =>
+                  derive(record, data, outcome.data.length === 1 ? record.recordId : `${record.recordId}-${i}`),
+                );
+                carrySettlement(record, derived);
+                return derived.length === 0 ? EMPTY : from(derived);
+              }
+              return writeProcessingFailures(
+                {
+                  stage,
+                  errorOutputType: outcome.errorOutputType,
+                  batchId: `${stage}/${record.recordId}/${outcome.errorOutputType}`,
+                  records: [record],
+                  reasons: [outcome],
+                  errorOutput,
+                  scheduler,
+                },
+                abort.signal,
               );
-              carrySettlement(record, derived);
-              return derived.length === 0 ? EMPTY : from(derived);
-            }
-            return writeProcessingFailures(
-              {
-                stage,
-                errorOutputType: outcome.errorOutputType,
-                batchId: `${stage}/${record.recordId}/${outcome.errorOutputType}`,
-                records: [record],
-                reasons: [outcome],
-                errorOutput,
-                scheduler,
-              },
-              abort.signal,
-            );
-          }),
+            }),
+          ),
         ),
-        defer(() => (sourceError === undefined ? EMPTY : throwError(() => sourceError!.error))),
-      ).pipe(finalize(() => abort.abort()));
+        finalize(() => abort.abort()),
+      );
     });
 }
 
