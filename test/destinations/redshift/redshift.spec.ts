@@ -9,10 +9,9 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Cli
 import pg from 'pg';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bufferBySizeOrTime, deliverTo } from '../../../operators/index.js';
+import { deliverTo } from '../../../operators/index.js';
 import { redshiftDestination, type RedshiftDestinationOptions } from '../../../src/destinations/redshift/index.js';
-import { deliveryStreamFromConfig, InvalidOptionError, toRecords, type DeliveryResult, type FirehoseRecord } from '../../../src/index.js';
-import { fromKinesisStream, memoryCheckpointStore } from '../../../src/sources/kinesis/index.js';
+import { deliveryStreamFromConfig, InvalidOptionError, toRecords, type FirehoseRecord } from '../../../src/index.js';
 import { createStream, kinesisClientFor, putRecords, startKinesalite, type Kinesalite } from '../../support/kinesalite.js';
 import { waitFor } from '../../sources/kinesis/waitFor.js';
 import { trackSettlements } from '../../../src/testing/index.js';
@@ -20,6 +19,7 @@ import { startPostgres, type PostgresServer } from '../../support/postgres.js';
 import { s3ClientFor, startRadosGateway, type RadosGateway } from '../../support/radosgw.js';
 import { startRedshiftStandIn, type RedshiftStandIn } from '../../support/redshiftStandIn.js';
 import { IdleVirtualTime } from './idleVirtualTime.js';
+import { kinesisIntoRedshift } from './kinesisIntoRedshift.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -219,29 +219,13 @@ describe('redshiftDestination (staging on RADOS Gateway, COPY through the Redshi
   it('should not checkpoint a Kinesis shard before the COPY of its records committed', async () => {
     const { bucket, table } = await fresh('(id int)');
     const streamName = 'redshift-checkpoints';
-    await createStream(kinesis, streamName, 1);
-    const put = await putRecords(
+    const release = standIn.holdCopies();
+    const { put, checkpoints, results, stop } = await kinesisIntoRedshift(
       kinesis,
       streamName,
-      [1, 2, 3, 4, 5].map((id) => ({ Data: new TextEncoder().encode(JSON.stringify({ id })), PartitionKey: `k${id}` })),
+      5,
+      redshiftDestination(options(bucket, table, { columns: ['id'] })),
     );
-    const release = standIn.holdCopies();
-    const checkpoints = memoryCheckpointStore();
-    const stop = new AbortController();
-    const results: DeliveryResult<FirehoseRecord>[] = [];
-    const subscription = fromKinesisStream({
-      client: kinesis,
-      streamName,
-      startingPosition: 'TRIM_HORIZON',
-      checkpointStore: checkpoints,
-      pollIntervalMs: 200,
-      signal: stop.signal,
-    })
-      .pipe(
-        bufferBySizeOrTime({ maxRecords: 5, maxMs: 60_000 }),
-        deliverTo(redshiftDestination(options(bucket, table, { columns: ['id'] }))),
-      )
-      .subscribe((r) => results.push(r));
     try {
       // Staged, and the COPY is at the cluster, unanswered: nothing may be checkpointed.
       await waitFor(() => standIn.copiesHeld() === 1, 'the COPY to reach the cluster');
@@ -257,8 +241,7 @@ describe('redshiftDestination (staging on RADOS Gateway, COPY through the Redshi
       expect((await db.query(`SELECT id FROM ${table} ORDER BY id`)).rows.map((r) => r.id)).toEqual([1, 2, 3, 4, 5]);
     } finally {
       release();
-      stop.abort();
-      subscription.unsubscribe();
+      stop();
     }
   });
 

@@ -11,7 +11,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import pg from 'pg';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { bufferBySizeOrTime, deliverTo } from '../../../operators/index.js';
+import { deliverTo } from '../../../operators/index.js';
 import { redshiftDestination, type RedshiftDestinationOptions } from '../../../src/destinations/redshift/index.js';
 import {
   deliveryStreamFromConfig,
@@ -20,16 +20,16 @@ import {
   planDeliveryStream,
   toRecords,
 } from '../../../src/index.js';
-import type { DeliveryResult, FirehoseRecord } from '../../../src/index.js';
-import { fromKinesisStream, memoryCheckpointStore } from '../../../src/sources/kinesis/index.js';
+import type { FirehoseRecord } from '../../../src/index.js';
 import { trackSettlements } from '../../../src/testing/index.js';
-import { createStream, kinesisClientFor, putRecords, startKinesalite, type Kinesalite } from '../../support/kinesalite.js';
+import { kinesisClientFor, startKinesalite, type Kinesalite } from '../../support/kinesalite.js';
 import { startPostgres, type PostgresServer } from '../../support/postgres.js';
 import { s3ClientFor, startRadosGateway, type RadosGateway } from '../../support/radosgw.js';
 import { startRedshiftDataApiServer, type RedshiftDataApiServer } from '../../support/redshiftDataApiServer.js';
 import { startRedshiftStandIn, type RedshiftStandIn } from '../../support/redshiftStandIn.js';
 import { waitFor } from '../../sources/kinesis/waitFor.js';
 import { IdleVirtualTime } from './idleVirtualTime.js';
+import { kinesisIntoRedshift } from './kinesisIntoRedshift.js';
 
 let gateway: RadosGateway;
 let postgres: PostgresServer;
@@ -293,29 +293,13 @@ describe('redshiftDestination through the Redshift Data API (test server; stagin
   it('should not checkpoint a Kinesis shard while the statement of its COPY is not FINISHED', async () => {
     const { bucket, table } = await fresh('(id int)');
     const streamName = 'data-api-checkpoints';
-    await createStream(kinesis, streamName, 1);
-    const put = await putRecords(
+    const release = standIn.holdCopies();
+    const { put, checkpoints, results, stop } = await kinesisIntoRedshift(
       kinesis,
       streamName,
-      [1, 2, 3].map((id) => ({ Data: new TextEncoder().encode(JSON.stringify({ id })), PartitionKey: `k${id}` })),
+      3,
+      redshiftDestination(options(bucket, table, { columns: ['id'] })),
     );
-    const release = standIn.holdCopies();
-    const checkpoints = memoryCheckpointStore();
-    const stop = new AbortController();
-    const results: DeliveryResult<FirehoseRecord>[] = [];
-    const subscription = fromKinesisStream({
-      client: kinesis,
-      streamName,
-      startingPosition: 'TRIM_HORIZON',
-      checkpointStore: checkpoints,
-      pollIntervalMs: 200,
-      signal: stop.signal,
-    })
-      .pipe(
-        bufferBySizeOrTime({ maxRecords: 3, maxMs: 60_000 }),
-        deliverTo(redshiftDestination(options(bucket, table, { columns: ['id'] }))),
-      )
-      .subscribe((r) => results.push(r));
     try {
       const polled = () => dataApi.calls.filter((c) => c.operation === 'DescribeStatement' && c.status === 'STARTED').length;
       const before = polled();
@@ -331,8 +315,7 @@ describe('redshiftDestination through the Redshift Data API (test server; stagin
       expect((await db.query(`SELECT id FROM ${table} ORDER BY id`)).rows.map((r) => r.id)).toEqual([1, 2, 3]);
     } finally {
       release();
-      stop.abort();
-      subscription.unsubscribe();
+      stop();
     }
   });
 
