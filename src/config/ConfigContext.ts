@@ -25,9 +25,10 @@ export interface ConfigContext {
   /**
    * Registers a check that can only run asynchronously (a Glue table read, a jq query compiled), started as
    * soon as the whole configuration passed its synchronous checks: the stream reads no record until every check passed, and its `loaded` rejects with the first
-   * failure (an {@link InvalidConfigurationError} naming the field).
+   * failure (an {@link InvalidConfigurationError} naming `field`, also when the check needs an optional peer
+   * dependency that is not installed).
    */
-  atLoad(check: () => Promise<void>): void;
+  atLoad(field: string, check: () => Promise<void>): void;
   /** Reports a backup delivery result. */
   onBackupResult(result: Omit<DeliveryStreamResult, 'stage'>): void;
 }

@@ -14,6 +14,7 @@ import { configString } from './configString.js';
 import type { DeliveryStream, DeliveryStreamEnvironment, DeliveryStreamResult, DeliveryStreamSummary } from './DeliveryStream.js';
 import { destinationFromConfig, DESTINATIONS_NOT_YET } from './destinationFromConfig.js';
 import { InvalidConfigurationError } from './InvalidConfigurationError.js';
+import { MissingPeerDependencyError } from '../errors/MissingPeerDependencyError.js';
 import { KINESIS_STREAM_ARN, sourceFromConfig } from './sourceFromConfig.js';
 
 const TOP_LEVEL = [
@@ -117,8 +118,16 @@ export function planDeliveryStream(input: CreateDeliveryStreamInput, environment
     clients,
     lambdaHandlers: environment.lambdaHandlers ?? {},
     sourceKinesisStreamArn: typeof kinesisArn === 'string' && KINESIS_STREAM_ARN.test(kinesisArn) ? kinesisArn : undefined,
-    atLoad: (check) => {
-      checks.push(check);
+    atLoad: (field, check) => {
+      // An optional peer the check needs (jq-wasm, @aws-sdk/client-glue) that is not installed refuses the
+      // configuration like any other check, naming the field that needs it.
+      checks.push(() =>
+        check().catch((err: unknown) => {
+          throw err instanceof MissingPeerDependencyError
+            ? new InvalidConfigurationError(field, `${field}: ${err.message}`, { cause: err })
+            : err;
+        }),
+      );
     },
     counted: (out) => countFailures(out, (n) => (tally.errorOutputRecords += n)),
     onBackupResult: (result) => {

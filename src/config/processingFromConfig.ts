@@ -160,7 +160,7 @@ export function processingFromConfig(config: unknown, path: string, ctx: ConfigC
         const engine = required('JsonParsingEngine');
         configEnum(engine.value, engine.field, ['JQ-1.6']);
         // jq loads asynchronously: the query is compiled while the stream loads, before it reads a record.
-        ctx.atLoad(async () => {
+        ctx.atLoad(query.field, async () => {
           const message = await jqCompileError(query.value);
           if (message !== undefined)
             throw InvalidConfigurationError.invalid(query.field, query.value, `a jq filter that compiles (${message})`);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jqPartitioning } from '../support/jqPartitioning.js';
 
 // The package as a user gets it, from nothing built: a clean clone of the committed HEAD, its `prepare` (what
 // `npm ci` and `npm i git+…` run) building dist/, `npm pack` of what it built (without running prepare and
@@ -137,6 +138,31 @@ console.log(JSON.parse(Buffer.from(parsed.records[0].data, 'base64').toString())
     });
     expect(job.stderr).toMatch(/done: 1 records/);
     expect(job.status).toBe(0);
+    // A configuration that needs an optional peer this project did not install (jq-wasm, for a JQ query) is
+    // refused before any stream starts, naming the field and the package.
+    const query = 'ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors[0].Parameters[0].ParameterValue';
+    writeFileSync(
+      join(consumer, 'jq.json'),
+      JSON.stringify({
+        DeliveryStreamName: 'jq',
+        ExtendedS3DestinationConfiguration: {
+          RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+          BucketARN: 'arn:aws:s3:::lake',
+          ...jqPartitioning('customer', '{customer: .customer}'),
+        },
+      }),
+    );
+    const jq = spawnSync('npx', ['--no-install', 'rx-firehose', 'run', '--config', 'jq.json', '--input', '-', '--data-dir', 'jq-data'], {
+      cwd: consumer,
+      env,
+      input: '{"customer":"a"}\n',
+      encoding: 'utf8',
+    });
+    expect(jq.stderr).toContain(`${query}: extractPartitionKeys (MetadataExtraction) needs jq-wasm`);
+    expect(jq.stderr).toContain('npm install jq-wasm');
+    expect(jq.stderr).not.toMatch(/\n\s+at /); // a message, not a stack
+    expect(jq.status).toBe(2);
+    expect(existsSync(join(consumer, 'jq-data', 'lake'))).toBe(false);
   }, 120_000);
 
   it("should give a TypeScript project the entries' types", () => {

@@ -79,7 +79,7 @@ export function dataFormatConversionFromConfig(config: unknown, path: string, ct
   // The table is read while the stream loads (an asynchronous check): the stream reads no record before.
   let conversion: DataFormatConversion | undefined;
   const tableField = `${path}.SchemaConfiguration.TableName`;
-  ctx.atLoad(async () => {
+  ctx.atLoad(tableField, async () => {
     const columns = await glueSchema(schema.glue, tableField, ctx);
     conversion = build(
       columns,
