@@ -80,8 +80,6 @@ class Cursor {
   #index = 0;
   #at = 0;
   #chunk: Buffer;
-  /** The current chunk as Latin-1 text (its characters are its bytes), made once when first needed. */
-  #text: string | undefined;
   remaining: number;
 
   constructor(private readonly chunks: readonly Buffer[]) {
@@ -96,7 +94,6 @@ class Cursor {
   #settle(): void {
     while (this.#at >= this.#chunk.byteLength && this.#index < this.chunks.length - 1) {
       this.#chunk = this.chunks[++this.#index]!;
-      this.#text = undefined;
       this.#at = 0;
     }
   }
@@ -135,12 +132,11 @@ class Cursor {
   }
 
   /**
-   * The text (Latin-1) from the cursor to `end` in the current chunk: a slice of one string made for the whole
-   * chunk, not a string copied out of it for each record (half the cost: one copy per chunk).
+   * The text (Latin-1) from the cursor to `end` in the current chunk, as a string of its own: Node's base64
+   * decoder reads a flat string several times faster than a slice of a string made for the whole chunk.
    */
   #slice(end: number): string {
-    this.#text ??= this.#chunk.toString('latin1');
-    return this.#text.slice(this.#at, end);
+    return this.#chunk.toString('latin1', this.#at, end);
   }
 
   /** The text (Latin-1) up to the next `"`, moving past that quote; `undefined` when there is none. */
