@@ -41,17 +41,18 @@ export class SettledOrdinals {
     return lo < r.length / 2 && r[2 * lo]! <= ordinal;
   }
 
-  add(ordinal: number): void {
+  /** Adds `ordinal`; `false` (changing nothing) if the set held it already. */
+  add(ordinal: number): boolean {
     const r = this.#ranges;
     const n = r.length;
     // The common case: the next ordinal after the last range.
     if (n > 0 && r[n - 1] === ordinal) {
       r[n - 1] = ordinal + 1;
-      return;
+      return true;
     }
     if (n === 0 || r[n - 1]! < ordinal) {
       r.push(ordinal, ordinal + 1);
-      return;
+      return true;
     }
     // The first range whose end is ≥ ordinal.
     let lo = 0;
@@ -63,17 +64,18 @@ export class SettledOrdinals {
     }
     const start = r[2 * lo]!;
     const end = r[2 * lo + 1]!;
-    if (start <= ordinal && ordinal < end) return; // already in
+    if (start <= ordinal && ordinal < end) return false; // already in
     if (end === ordinal) {
       // Extends range lo; may now touch range lo + 1.
       r[2 * lo + 1] = ordinal + 1;
       if (2 * lo + 2 < n && r[2 * lo + 2] === ordinal + 1) r.splice(2 * lo + 1, 2);
-      return;
+      return true;
     }
     if (start === ordinal + 1) {
       r[2 * lo] = ordinal;
-      return;
+      return true;
     }
     r.splice(2 * lo, 0, ordinal, ordinal + 1);
+    return true;
   }
 }

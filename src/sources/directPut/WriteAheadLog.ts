@@ -2,7 +2,8 @@ import type { Buffer } from 'node:buffer';
 import { mkdir, open, readdir, readFile, rename, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeSegment, encodeFrame, segmentMagic, type WalEntry } from './walFormat.js';
-import { Settlement, type SettlementOutcome } from '../../settlement/Settlement.js';
+import type { SettlementOutcome } from '../../settlement/Settlement.js';
+import type { SlotOwner } from '../../settlement/SlotRecord.js';
 import { SettledOrdinals } from './SettledOrdinals.js';
 import { syncDirectory } from './syncDirectory.js';
 
@@ -13,11 +14,14 @@ export const CHECKPOINT_FILE = 'settled.json';
 /**
  * One file of the log. Its records are numbered in the order they are appended (their ordinals: 0, 1, …)
  * and counted as they settle; once the segment is sealed (no more appends go to it) and every record in it
- * settled, the file is deleted.
+ * settled, the file is deleted. Across segments the records are numbered on too (their slots: the segment's
+ * first slot plus the ordinal), which is how a record's settlement names it.
  */
 export class Segment {
   /** Records appended (the next record's ordinal). */
   records = 0;
+  /** Each record's data bytes, by ordinal (what its settlement releases from the budget). */
+  sizes = new Uint32Array(64);
   /** Records appended and not yet settled. */
   unsettled = 0;
   /** The ordinals of the records that settled. */
@@ -35,35 +39,33 @@ export class Segment {
     readonly path: string,
     /** Whether the file exists on disk already (a replayed segment). */
     public created: boolean,
+    /** The slot of the segment's record 0. */
+    readonly firstSlot: number,
   ) {}
-}
 
-/**
- * The settlement of one record of the log: where it is and its bytes, so one callback per log settles every
- * record (no closure per record).
- */
-class LogSettlement extends Settlement {
-  constructor(
-    onSettled: (outcome: SettlementOutcome, settlement: Settlement) => void,
-    readonly segment: Segment,
-    readonly ordinal: number,
-    readonly bytes: number,
-  ) {
-    super(onSettled);
+  /** Notes the sizes of `datas`, appended as records `records`, `records + 1`, … */
+  noteSizes(datas: readonly { readonly byteLength: number }[]): void {
+    const end = this.records + datas.length;
+    if (end > this.sizes.length) {
+      const grown = new Uint32Array(Math.max(end, 2 * this.sizes.length));
+      grown.set(this.sizes.subarray(0, this.records));
+      this.sizes = grown;
+    }
+    for (let i = 0; i < datas.length; i++) this.sizes[this.records + i] = datas[i]!.byteLength;
   }
 }
 
-/** A record read back from the log at open, with the segment that holds it and its ordinal there. */
+/** A record read back from the log at open, with its slot (see {@link WriteAheadLog.settleSlot}). */
 export interface ReplayedEntry {
   readonly entry: WalEntry;
-  readonly segment: Segment;
-  readonly ordinal: number;
+  readonly slot: number;
 }
 
-/** Where an append went: its segment, and the ordinal of its first entry there (the others follow). */
+/** Where an append went: its segment, and the ordinal and slot of its first record there (the others follow). */
 export interface Appended {
   readonly segment: Segment;
   readonly first: number;
+  readonly firstSlot: number;
 }
 
 export interface WriteAheadLogOptions {
@@ -75,7 +77,7 @@ export interface WriteAheadLogOptions {
    * after a crash.
    */
   readonly onCheckpointed?: ((bytes: number) => void) | undefined;
-  /** Told each time a record's settlement (made by {@link WriteAheadLog.settlementFor}) settled, after the log counted it. */
+  /** Told each time a record settled through its slot ({@link WriteAheadLog.settleSlot}), after the log counted it. */
   readonly onRecordSettled?: (() => void) | undefined;
 }
 
@@ -88,7 +90,9 @@ interface PendingWrite {
 }
 
 /**
- * An append-only log of accepted records in a directory of segment files, with group commit.
+ * An append-only log of accepted records in a directory of segment files, with group commit. Its records'
+ * settlements are slots of the log (it is their `SlotOwner`): a record made with `new SlotRecord(…, log, slot)`
+ * costs no settlement object, and settling it counts it in its segment.
  *
  * ```
  * append(A) ─▶ write A ─┐
@@ -118,8 +122,14 @@ interface PendingWrite {
  * on disk: a caller that holds a record's bytes in its budget until then bounds what a crash replays by that
  * budget. The checkpoint also keeps the next segment number, so a number named in it is never reused.
  */
-export class WriteAheadLog {
+export class WriteAheadLog implements SlotOwner {
   #segments = new Set<Segment>();
+  /** The segments that hold records, in the order of their slots (for {@link WriteAheadLog.settleSlot}). */
+  #bySlot: Segment[] = [];
+  /** The segment of the last slot settled (settlements come nearly in order). */
+  #lastSettled: Segment | undefined;
+  /** The slot of the next record appended. */
+  #nextSlot = 0;
   #current: Segment | undefined;
   #nextSequence: number;
   #bytes = 0;
@@ -142,11 +152,6 @@ export class WriteAheadLog {
   #checkpointDirty = false;
   #checkpointing: Promise<void> | undefined;
   #checkpoints = 0;
-  readonly #onSettled = (_outcome: SettlementOutcome, settlement: Settlement): void => {
-    const { segment, ordinal, bytes } = settlement as LogSettlement;
-    this.settle(segment, ordinal, bytes);
-    this.options.onRecordSettled?.();
-  };
 
   private constructor(
     readonly dir: string,
@@ -171,8 +176,8 @@ export class WriteAheadLog {
       const { entries, validBytes } = decodeSegment(bytes);
       const settled = checkpoint.settled.get(sequence) ?? new SettledOrdinals();
       const unsettled: ReplayedEntry[] = [];
-      const segment = new Segment(sequence, path, true);
-      entries.forEach((entry, ordinal) => settled.has(ordinal) || unsettled.push({ entry, segment, ordinal }));
+      const segment = new Segment(sequence, path, true, log.#nextSlot);
+      entries.forEach((entry, ordinal) => settled.has(ordinal) || unsettled.push({ entry, slot: segment.firstSlot + ordinal }));
       if (unsettled.length === 0) {
         await unlink(path);
         continue;
@@ -180,7 +185,10 @@ export class WriteAheadLog {
       if (validBytes < bytes.byteLength) await truncate(path, validBytes);
       segment.sealed = true;
       segment.bytes = validBytes;
+      segment.noteSizes(entries.map((e) => e.data));
       segment.records = entries.length;
+      log.#nextSlot += entries.length;
+      log.#bySlot.push(segment);
       segment.unsettled = unsettled.length;
       segment.settled = settled;
       log.#segments.add(segment);
@@ -211,26 +219,31 @@ export class WriteAheadLog {
   }
 
   /**
-   * Appends `entries` and resolves with where they went once they are durable. Counts them as unsettled in
-   * that segment at once (settle each with {@link WriteAheadLog.settle} after it resolved, or
-   * {@link WriteAheadLog.abandon} them all if it rejected).
+   * Appends one request's records (`recordIds[i]` and `datas[i]` each, all arrived at
+   * `approximateArrivalTimestamp`) and resolves with where they went once they are durable. Counts them as
+   * unsettled in that segment at once: settle each through its slot ({@link WriteAheadLog.settleSlot}, the
+   * settlement of a `SlotRecord` made with this log and slot) after it resolved, or
+   * {@link WriteAheadLog.abandon} them all if it rejected.
    */
-  append(entries: readonly WalEntry[]): Promise<Appended> {
+  append(recordIds: readonly string[], datas: readonly Uint8Array[], approximateArrivalTimestamp: number): Promise<Appended> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    const frame = encodeFrame(entries);
-    const count = entries.length;
+    const frame = encodeFrame(recordIds, datas, approximateArrivalTimestamp);
+    const count = datas.length;
     let segment = this.#current;
     if (segment === undefined || segment.sealed) {
       const sequence = this.#nextSequence++;
-      segment = new Segment(sequence, join(this.dir, `segment-${String(sequence).padStart(20, '0')}.wal`), false);
+      segment = new Segment(sequence, join(this.dir, `segment-${String(sequence).padStart(20, '0')}.wal`), false, this.#nextSlot);
       this.#segments.add(segment);
+      this.#bySlot.push(segment);
       this.#current = segment;
     }
     // A new segment's first write starts the file with the format's magic.
     const buffers = segment.bytes === 0 ? [segmentMagic(), ...frame.buffers] : frame.buffers;
     const byteLength = frame.byteLength + (segment.bytes === 0 ? segmentMagic().byteLength : 0);
-    const appended: Appended = { segment, first: segment.records };
+    const appended: Appended = { segment, first: segment.records, firstSlot: segment.firstSlot + segment.records };
+    segment.noteSizes(datas);
     segment.records += count;
+    this.#nextSlot += count;
     segment.unsettled += count;
     segment.bytes += byteLength;
     this.#bytes += byteLength;
@@ -248,16 +261,52 @@ export class WriteAheadLog {
    * as settled: the next checkpoint records it; the segment is deleted once sealed and all settled.
    */
   settle(segment: Segment, ordinal: number, bytes: number): void {
-    segment.settled.add(ordinal);
+    if (!segment.settled.add(ordinal)) return;
     segment.unsettled--;
     this.#settledBytes += bytes;
     if (segment.unsettled === 0 && segment.sealed) this.#delete(segment);
     this.#checkpointSoon();
   }
 
-  /** A settlement that, once settled (whatever the outcome), does {@link WriteAheadLog.settle} for the record `ordinal` of `segment`. */
-  settlementFor(segment: Segment, ordinal: number, bytes: number): Settlement {
-    return new LogSettlement(this.#onSettled, segment, ordinal, bytes);
+  /**
+   * @internal `SlotOwner`: settles the record in `slot` (whatever the outcome): {@link WriteAheadLog.settle}
+   * with its bytes, then `onRecordSettled`. `false` if it settled already.
+   */
+  settleSlot(slot: number, _outcome: SettlementOutcome): boolean {
+    const segment = this.#segmentOf(slot);
+    if (segment === undefined) return false; // deleted: every record in it settled
+    const ordinal = slot - segment.firstSlot;
+    if (!segment.settled.add(ordinal)) return false;
+    segment.unsettled--;
+    this.#settledBytes += segment.sizes[ordinal]!;
+    if (segment.unsettled === 0 && segment.sealed) this.#delete(segment);
+    this.#checkpointSoon();
+    this.options.onRecordSettled?.();
+    return true;
+  }
+
+  /** @internal `SlotOwner`: whether the record in `slot` is still waiting to be settled. */
+  slotOpen(slot: number): boolean {
+    const segment = this.#segmentOf(slot);
+    return segment !== undefined && !segment.settled.has(slot - segment.firstSlot);
+  }
+
+  /** The segment that holds `slot`, unless it was deleted. */
+  #segmentOf(slot: number): Segment | undefined {
+    const last = this.#lastSettled;
+    if (last !== undefined && !last.deleted && slot >= last.firstSlot && slot < last.firstSlot + last.records) return last;
+    const segments = this.#bySlot;
+    let lo = 0;
+    let hi = segments.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (segments[mid]!.firstSlot + segments[mid]!.records <= slot) lo = mid + 1;
+      else hi = mid;
+    }
+    const segment = segments[lo];
+    if (segment === undefined || slot < segment.firstSlot) return undefined;
+    this.#lastSettled = segment;
+    return segment;
   }
 
   /** Counts the `count` entries of an append that failed as settled: they were never acknowledged. */
@@ -396,6 +445,7 @@ export class WriteAheadLog {
     if (segment.deleted) return;
     segment.deleted = true;
     this.#segments.delete(segment);
+    this.#bySlot.splice(this.#bySlot.indexOf(segment), 1);
     this.#bytes -= segment.bytes;
     if (this.#current === segment) this.#current = undefined;
     const handle = segment.handle;

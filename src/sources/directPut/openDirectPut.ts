@@ -3,13 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { Observable, type Subscriber } from 'rxjs';
 import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
 import type { SettlementStallError } from '../../settlement/SettlementStallError.js';
-import { attachNewSettlement } from '../../settlement/sideTable.js';
+import { SlotRecord } from '../../settlement/SlotRecord.js';
 import { InFlightBudget } from '../InFlightBudget.js';
 import { FirehoseApiError } from './FirehoseApiError.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_RECORD_BYTES, SLOW_DOWN } from './limits.js';
 import { checkDirectPutOptions, type DirectPutConfig, type DirectPutOptions } from './options.js';
-import type { WalEntry } from './walFormat.js';
-import { WriteAheadLog, type ReplayedEntry, type Segment } from './WriteAheadLog.js';
+import { WriteAheadLog, type ReplayedEntry } from './WriteAheadLog.js';
 
 /** One record to put, as in Firehose's API (`Record`): bytes, or a string sent as UTF-8. */
 export interface PutRecordEntry {
@@ -124,12 +123,6 @@ export async function openDirectPut(options: DirectPutOptions): Promise<DirectPu
   return source;
 }
 
-/** Whether a record was accepted (its index in the request) or refused, while a request is being handled. */
-type Verdict = { readonly accepted: true } | { readonly accepted: false; readonly code: string; readonly message: string };
-
-const ACCEPTED: Verdict = { accepted: true };
-const THROTTLED: Verdict = { accepted: false, code: 'ServiceUnavailableException', message: SLOW_DOWN };
-
 class DirectPutSource implements DirectPut {
   readonly budget: InFlightBudget;
   readonly records: Observable<FirehoseRecord>;
@@ -159,10 +152,11 @@ class DirectPutSource implements DirectPut {
     this.budget = budget;
     this.replayedRecords = replayed.length;
     let replayedBytes = 0;
-    for (const { entry, segment, ordinal } of replayed) {
+    for (const { entry, slot } of replayed) {
       replayedBytes += entry.data.byteLength;
       this.budget.take(entry.data.byteLength);
-      this.#queue.push(this.#record(entry, segment, ordinal));
+      this.#unsettled++;
+      this.#queue.push(new SlotRecord(entry.recordId, entry.data, entry.approximateArrivalTimestamp, log, slot));
     }
     this.replayedBytes = replayedBytes;
     this.records = new Observable<FirehoseRecord>((subscriber) => {
@@ -216,38 +210,23 @@ class DirectPutSource implements DirectPut {
     }
     const datas = this.#check(records);
     this.#refuseIfClosed();
-    const verdicts: Verdict[] = [];
-    const accepted: Uint8Array[] = [];
-    for (const data of datas) {
-      if (this.#throttled()) verdicts.push(THROTTLED);
-      else {
-        verdicts.push(ACCEPTED);
-        accepted.push(data);
-        this.budget.take(data.byteLength);
-      }
-    }
-    let ids: string[] = [];
-    let failure: Verdict | undefined;
-    if (accepted.length > 0) {
+    // The records accepted are the first ones: once one is refused, so are the rest (nothing frees room meanwhile).
+    let accepted = 0;
+    while (accepted < datas.length && !this.#throttled()) this.budget.take(datas[accepted++]!.byteLength);
+    const RequestResponses = new Array<PutRecordBatchAnswerEntry>(datas.length);
+    let failed = datas.length - accepted;
+    if (accepted > 0) {
       try {
-        ids = await this.#append(accepted);
+        const ids = await this.#append(accepted === datas.length ? datas : datas.slice(0, accepted));
+        for (let i = 0; i < accepted; i++) RequestResponses[i] = { RecordId: ids[i]! };
       } catch (err) {
-        failure = {
-          accepted: false,
-          code: 'InternalFailure',
-          message: `the record could not be written to the log: ${(err as Error).message}`,
-        };
+        const ErrorMessage = `the record could not be written to the log: ${(err as Error).message}`;
+        for (let i = 0; i < accepted; i++) RequestResponses[i] = { ErrorCode: 'InternalFailure', ErrorMessage };
+        failed = datas.length;
       }
     }
-    let next = 0;
-    let failed = 0;
-    const RequestResponses = verdicts.map((v): PutRecordBatchAnswerEntry => {
-      const verdict = v.accepted && failure !== undefined ? failure : v;
-      if (verdict.accepted) return { RecordId: ids[next++]! };
-      failed++;
-      return { ErrorCode: verdict.code, ErrorMessage: verdict.message };
-    });
-    this.#metrics(verdicts.length - accepted.length);
+    for (let i = accepted; i < datas.length; i++) RequestResponses[i] = { ErrorCode: 'ServiceUnavailableException', ErrorMessage: SLOW_DOWN };
+    this.#metrics(datas.length - accepted);
     return { FailedPutCount: failed, Encrypted: false, RequestResponses };
   }
 
@@ -303,32 +282,28 @@ class DirectPutSource implements DirectPut {
     }
   }
 
-  /** Appends records whose bytes are already taken from the budget; emits them once durable; releases the budget if the append fails. */
-  async #append(datas: Uint8Array[]): Promise<string[]> {
+  /**
+   * Appends records whose bytes are already taken from the budget; emits them once durable, each a record
+   * whose settlement is its slot in the log (no settlement object per record); releases the budget if the
+   * append fails.
+   */
+  async #append(datas: readonly Uint8Array[]): Promise<string[]> {
     const now = this.config.scheduler.now();
-    // Each entry is the record itself (the same fields): once durable it gets its settlement and is emitted.
-    const entries: WalEntry[] = datas.map((data) => ({ recordId: this.#newId(), data, approximateArrivalTimestamp: now }));
-    const appended = this.log.append(entries);
+    const ids = new Array<string>(datas.length);
+    for (let i = 0; i < datas.length; i++) ids[i] = this.#newId();
+    const appended = this.log.append(ids, datas, now);
     this.#underWay.add(appended);
     try {
-      const { segment, first } = await appended;
-      for (let i = 0; i < entries.length; i++) this.#emit(this.#record(entries[i]!, segment, first + i));
-      return entries.map((e) => e.recordId);
+      const { firstSlot } = await appended;
+      this.#unsettled += datas.length;
+      for (let i = 0; i < datas.length; i++) this.#emit(new SlotRecord(ids[i]!, datas[i]!, now, this.log, firstSlot + i));
+      return ids;
     } catch (err) {
       for (const d of datas) this.budget.release(d.byteLength);
       throw err;
     } finally {
       this.#underWay.delete(appended);
     }
-  }
-
-  /**
-   * The record of a durable entry (the entry itself: a plain object made by {@link #append} or read back from
-   * the log), whose settlement tells the log (which releases its bytes from the budget once checkpointed).
-   */
-  #record(entry: WalEntry, segment: Segment, ordinal: number): FirehoseRecord {
-    this.#unsettled++;
-    return attachNewSettlement(entry as FirehoseRecord, this.log.settlementFor(segment, ordinal, entry.data.byteLength));
   }
 
   #emit(record: FirehoseRecord): void {

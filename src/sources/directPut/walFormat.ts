@@ -28,29 +28,35 @@ export function segmentMagic(): Buffer {
 }
 
 /**
- * Encodes `entries` as one frame, as buffers to write in order with one `writev`: the frame's header and the
+ * Encodes one request's records as one frame (`recordIds[i]` and `datas[i]` for each, all arrived at
+ * `approximateArrivalTimestamp`), as buffers to write in order with one `writev`: the frame's header and the
  * records' metadata in one buffer, then the records' data where it is: one buffer when the records are views of
  * one contiguous buffer (as the API server decodes a request), else one per record.
  */
-export function encodeFrame(entries: readonly WalEntry[]): { buffers: Buffer[]; byteLength: number } {
+export function encodeFrame(
+  recordIds: readonly string[],
+  datas: readonly Uint8Array[],
+  approximateArrivalTimestamp: number,
+): { buffers: Buffer[]; byteLength: number } {
+  const count = datas.length;
   let headBytes = FRAME_HEADER_BYTES + 4;
   let dataBytes = 0;
-  for (const e of entries) {
-    headBytes += PER_RECORD_BYTES + Buffer.byteLength(e.recordId, 'utf8');
-    dataBytes += e.data.byteLength;
+  for (let i = 0; i < count; i++) {
+    headBytes += PER_RECORD_BYTES + Buffer.byteLength(recordIds[i]!, 'utf8');
+    dataBytes += datas[i]!.byteLength;
   }
   const head = Buffer.allocUnsafe(headBytes);
   let at = FRAME_HEADER_BYTES;
-  head.writeUInt32LE(entries.length, at);
+  head.writeUInt32LE(count, at);
   at += 4;
-  for (const e of entries) {
-    head.writeDoubleLE(e.approximateArrivalTimestamp, at);
-    const idBytes = head.write(e.recordId, at + 10, 'utf8');
+  for (let i = 0; i < count; i++) {
+    head.writeDoubleLE(approximateArrivalTimestamp, at);
+    const idBytes = head.write(recordIds[i]!, at + 10, 'utf8');
     head.writeUInt16LE(idBytes, at + 8);
-    head.writeUInt32LE(e.data.byteLength, at + 10 + idBytes);
+    head.writeUInt32LE(datas[i]!.byteLength, at + 10 + idBytes);
     at += PER_RECORD_BYTES + idBytes;
   }
-  const data = contiguous(entries) ?? entries.map((e) => asBuffer(e.data));
+  const data = contiguous(datas) ?? datas.map(asBuffer);
   head.writeUInt32LE(headBytes - FRAME_HEADER_BYTES + dataBytes, 0);
   let crc = crc32(head.subarray(FRAME_HEADER_BYTES));
   for (const d of data) crc = crc32(d, crc);
@@ -59,12 +65,12 @@ export function encodeFrame(entries: readonly WalEntry[]): { buffers: Buffer[]; 
 }
 
 /** The records' data as one buffer, when each record's data follows the previous one's in the same memory. */
-function contiguous(entries: readonly WalEntry[]): Buffer[] | undefined {
-  if (entries.length === 0) return [];
-  const first = entries[0]!.data;
+function contiguous(datas: readonly Uint8Array[]): Buffer[] | undefined {
+  if (datas.length === 0) return [];
+  const first = datas[0]!;
   let end = first.byteOffset + first.byteLength;
-  for (let i = 1; i < entries.length; i++) {
-    const d = entries[i]!.data;
+  for (let i = 1; i < datas.length; i++) {
+    const d = datas[i]!;
     if (d.buffer !== first.buffer || d.byteOffset !== end) return undefined;
     end += d.byteLength;
   }
