@@ -76,9 +76,10 @@ export class InFlightBudget {
   }
 
   /**
-   * A producer was refused because the budget is full: for a source that throttles its producers instead of
-   * waiting (direct PUT), this is its wait. The watchdog runs as for {@link InFlightBudget.whenAvailable} until
-   * there is room again or {@link InFlightBudget.wake} (the source stopped).
+   * A producer was refused because the budget is full, or because something the source's settlements free is
+   * (direct PUT's log): for a source that throttles its producers instead of waiting, this is its wait. The
+   * watchdog runs as for {@link InFlightBudget.whenAvailable} until a release leaves the budget not full (a
+   * settlement: progress; a later refusal arms it again) or {@link InFlightBudget.wake} (the source stopped).
    */
   refused(): void {
     if (this.#refusing) return; // once per wait: a refused batch calls this for each of its records

@@ -215,6 +215,41 @@ describe('openDirectPut: stall watchdog', () => {
     await source.closeLog();
   });
 
+  it('should report a stream whose log is full (its budget is not) and nothing settles, as one whose budget is full', async () => {
+    const scheduler = newScheduler();
+    const stalls: number[] = [];
+    const source = await openDirectPut({
+      logDir: await tempDir(),
+      maxInFlightBytes: BUDGET,
+      maxLogBytes: BUDGET, // small records take more room in the log (id, arrival, length) than in the budget
+      scheduler,
+      stallTimeoutMs: STALL_MS,
+      metrics: (name) => name === 'openDirectPut.SettlementStalls' && stalls.push(scheduler.now()),
+    });
+    const seen: FirehoseRecord[] = [];
+    source.records.subscribe((r) => seen.push(r));
+    const batch = Array.from({ length: 500 }, () => ({ Data: bytes(100) }));
+    while (source.logBytes < BUDGET) expect((await source.putRecordBatch(batch)).FailedPutCount).toBe(0);
+    expect(source.budget.full).toBe(false); // about 2.8 MB of records in 4 MiB of log
+    advanceTo(scheduler, 1_000);
+    await expectSlowDown(source); // refused for the full log: armed at 1 s
+    advanceTo(scheduler, 1_000 + STALL_MS - 1);
+    expect(stalls).toEqual([]);
+    advanceTo(scheduler, 1_000 + STALL_MS);
+    expect(stalls).toEqual([1_000 + STALL_MS]);
+
+    // Settling frees the log (its segment is deleted) and ends the watch.
+    for (const r of seen) settleRecord(r, 'delivered');
+    await source.checkpoint();
+    expect(source.logBytes).toBe(0);
+    expect(scheduler.actions).toEqual([]);
+    expect((await source.putRecord({ Data: 'x' })).RecordId).toEqual(expect.any(String));
+    advanceTo(scheduler, 10 * STALL_MS);
+    expect(stalls).toEqual([1_000 + STALL_MS]);
+    await source.close();
+    await source.closeLog();
+  });
+
   it('should not report a full budget whose records all settled and wait only for the checkpoint', async () => {
     const { scheduler, stalls, source, seen } = await openCollected();
     await fillBudget(source);

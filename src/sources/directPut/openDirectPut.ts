@@ -105,7 +105,7 @@ export interface DirectPut {
  */
 export async function openDirectPut(options: DirectPutOptions): Promise<DirectPut> {
   const config = checkDirectPutOptions(options);
-  // The watchdog runs while puts are refused for a full budget (see DirectPutSource.#throttled).
+  // The watchdog runs while puts are refused for a full budget or a full log (see DirectPutSource.#throttled).
   let source: DirectPutSource | undefined;
   const budget = new InFlightBudget(
     config.maxInFlightBytes,
@@ -322,13 +322,13 @@ class DirectPutSource implements DirectPut {
     if (this.#completed && this.#queue.length === 0) subscriber.complete();
   }
 
+  /** Whether a record must be refused now (the budget or the log is full); arms the stall watchdog if so. */
   #throttled(): boolean {
-    if (this.budget.full) {
-      // A refused put is this source's wait on its budget: the stall watchdog runs until room comes back.
-      if (this.#watching && this.#unsettled > 0) this.budget.refused();
-      return true;
-    }
-    return this.log.bytes >= this.config.maxLogBytes;
+    if (!this.budget.full && this.log.bytes < this.config.maxLogBytes) return false;
+    // A refused put is this source's wait, on its budget or on its log (whose segments go once their records
+    // settled): the stall watchdog runs until a settlement frees room.
+    if (this.#watching && this.#unsettled > 0) this.budget.refused();
+    return true;
   }
 
   #refuseIfClosed(): void {
