@@ -18,7 +18,7 @@ export class SettlementStallError extends Error {
   override readonly name = 'SettlementStallError';
 
   constructor(
-    /** The source, e.g. `fromLines`. */
+    /** The source, e.g. `fromLines`, or the delivery stream, e.g. `delivery stream clicks` (direct PUT). */
     readonly where: string,
     /** Bytes emitted and not settled (the full budget). */
     readonly heldBytes: number,

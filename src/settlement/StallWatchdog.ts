@@ -23,8 +23,13 @@ export interface StallOptions {
 }
 
 export interface StallWatchdogOptions extends StallOptions {
-  /** The source's name, in messages and metric names (`<name>.SettlementStalls`, `<name>.StalledBytes`). */
+  /** The source's name, in metric names (`<name>.SettlementStalls`, `<name>.StalledBytes`) and, without `where`, in messages. */
   readonly name: string;
+  /**
+   * What the messages (and {@link SettlementStallError.where}) name, when the source's name alone does not say
+   * which of several is stalled: `delivery stream clicks` for a direct-PUT stream. Default `name`.
+   */
+  readonly where?: string | undefined;
   /** Where the timeout runs. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike | undefined;
   /** Told the {@link SettlementStallError} with `onStall: 'error'`. */
@@ -81,8 +86,8 @@ export class StallWatchdog {
   }
 
   #stalled(stalledMs: number): void {
-    const { name, metrics, onStall, onError } = this.#options;
-    const error = new SettlementStallError(name, this.#heldBytes(), stalledMs);
+    const { name, where, metrics, onStall, onError } = this.#options;
+    const error = new SettlementStallError(where ?? name, this.#heldBytes(), stalledMs);
     metrics?.(`${name}.SettlementStalls`, 1, 'Count');
     metrics?.(`${name}.StalledBytes`, error.heldBytes, 'Bytes');
     if (onStall === 'error') {

@@ -8,13 +8,14 @@ import { DEFAULT_STALL_TIMEOUT_MS, StallWatchdog, type StallOptions } from './St
 
 /**
  * Checks a source's {@link StallOptions} at construction (throwing {@link InvalidOptionError}) and returns
- * how to make the watchdog of one subscription, which errors that subscription with `onStall: 'error'`.
+ * how to make the watchdog of one subscription, which errors that subscription with `onStall: 'error'` (and
+ * names `where` in its messages, `component` by default).
  */
 export function checkStallOptions(
   component: string,
   options: StallOptions,
   scheduler: SchedulerLike,
-): (onError: (error: SettlementStallError) => void) => StallWatchdog {
+): (onError: (error: SettlementStallError) => void, where?: string) => StallWatchdog {
   const stallTimeoutMs = checkNumber(component, 'stallTimeoutMs', options.stallTimeoutMs, DEFAULT_STALL_TIMEOUT_MS, {
     min: 1,
     max: 86_400_000,
@@ -23,5 +24,5 @@ export function checkStallOptions(
   const onStall = options.onStall ?? 'warn';
   if (onStall !== 'warn' && onStall !== 'error') throw new InvalidOptionError(component, 'onStall', onStall, "'warn' or 'error'");
   const metrics = checkKind(component, 'metrics', options.metrics, 'function', undefined) as MetricSink | undefined;
-  return (onError) => new StallWatchdog({ name: component, stallTimeoutMs, onStall, metrics, scheduler, onError });
+  return (onError, where) => new StallWatchdog({ name: component, where, stallTimeoutMs, onStall, metrics, scheduler, onError });
 }

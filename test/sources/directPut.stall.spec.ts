@@ -140,6 +140,7 @@ describe('openDirectPut: stall watchdog', () => {
       [5_000 + 2 * STALL_MS, 'openDirectPut.StalledBytes', 5_000_000, 'Bytes'],
     ]);
     expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/^delivery stream direct-put: reading has stopped: /); // the stream, not the source: a server runs several
     expect(warnings[0]).toContain('none settled for 60000 ms');
     expect(warnings[0]).toContain('map(r => ({ ...r, data: f(r.data) }))');
     expect(warnings[1]).toContain('none settled for 120000 ms');
@@ -178,7 +179,7 @@ describe('openDirectPut: stall watchdog', () => {
     await stop();
 
     expect(error).toBeInstanceOf(SettlementStallError);
-    expect(error).toMatchObject({ where: 'openDirectPut', heldBytes: 5_000_000, stalledMs: STALL_MS });
+    expect(error).toMatchObject({ where: 'delivery stream direct-put', heldBytes: 5_000_000, stalledMs: STALL_MS });
     expect(erroredAtMs).toBe(1_000 + STALL_MS);
     expect(warnings).toEqual([]); // the error says it all
     expect(scheduler.actions).toEqual([]);
@@ -320,7 +321,7 @@ describe('openDirectPut: stall watchdog', () => {
       1,
     );
     expect(summary.error).toBeInstanceOf(SettlementStallError);
-    expect(summary.error).toMatchObject({ where: 'openDirectPut', heldBytes: 5_000_000, stalledMs: STALL_MS });
+    expect(summary.error).toMatchObject({ where: 'delivery stream copies', heldBytes: 5_000_000, stalledMs: STALL_MS });
     await expect(stream.putRecord({ Data: 'x' })).rejects.toThrow(/accepts no more records/);
     expect(scheduler.actions).toEqual([]);
   });

@@ -87,6 +87,7 @@ export function checkDirectPutOptions(options: DirectPutOptions): DirectPutConfi
     throw new InvalidOptionError(NAME, 'metrics', options.metrics, 'a function (name, value, unit)');
   const streamName = options.streamName ?? 'direct-put';
   const scheduler = options.scheduler ?? asyncScheduler;
+  const watchdogFor = checkStallOptions(NAME, options, scheduler);
   return {
     logDir: options.logDir,
     maxInFlightBytes,
@@ -95,6 +96,7 @@ export function checkDirectPutOptions(options: DirectPutOptions): DirectPutConfi
     streamName,
     metrics: options.metrics,
     scheduler,
-    watchdogFor: checkStallOptions(NAME, options, scheduler),
+    // Its messages name the delivery stream: a server runs several.
+    watchdogFor: (onError) => watchdogFor(onError, `delivery stream ${streamName}`),
   };
 }
