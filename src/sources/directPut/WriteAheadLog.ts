@@ -1,6 +1,7 @@
 import type { Buffer } from 'node:buffer';
 import { mkdir, open, readdir, readFile, rename, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { RecordIdSequence } from './RecordIdSequence.js';
 import { decodeSegment, encodeFrame, segmentMagic, type WalEntry } from './walFormat.js';
 import type { SettlementOutcome } from '../../settlement/Settlement.js';
 import type { SlotOwner } from '../../settlement/SlotRecord.js';
@@ -61,11 +62,12 @@ export interface ReplayedEntry {
   readonly slot: number;
 }
 
-/** Where an append went: its segment, and the ordinal and slot of its first record there (the others follow). */
+/** Where an append went: its segment, and the ordinal and slot of its first record there (the others follow), and the records' ids. */
 export interface Appended {
   readonly segment: Segment;
   readonly first: number;
   readonly firstSlot: number;
+  readonly recordIds: string[];
 }
 
 export interface WriteAheadLogOptions {
@@ -219,15 +221,15 @@ export class WriteAheadLog implements SlotOwner {
   }
 
   /**
-   * Appends one request's records (`recordIds[i]` and `datas[i]` each, all arrived at
-   * `approximateArrivalTimestamp`) and resolves with where they went once they are durable. Counts them as
+   * Appends one request's records (`datas`, all arrived at `approximateArrivalTimestamp`, each given the next
+   * id of `ids`) and resolves with where they went, and their ids, once they are durable. Counts them as
    * unsettled in that segment at once: settle each through its slot ({@link WriteAheadLog.settleSlot}, the
    * settlement of a `SlotRecord` made with this log and slot) after it resolved, or
    * {@link WriteAheadLog.abandon} them all if it rejected.
    */
-  append(recordIds: readonly string[], datas: readonly Uint8Array[], approximateArrivalTimestamp: number): Promise<Appended> {
+  append(ids: RecordIdSequence, datas: readonly Uint8Array[], approximateArrivalTimestamp: number): Promise<Appended> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    const frame = encodeFrame(recordIds, datas, approximateArrivalTimestamp);
+    const frame = encodeFrame(ids, datas, approximateArrivalTimestamp);
     const count = datas.length;
     let segment = this.#current;
     if (segment === undefined || segment.sealed) {
@@ -240,7 +242,12 @@ export class WriteAheadLog implements SlotOwner {
     // A new segment's first write starts the file with the format's magic.
     const buffers = segment.bytes === 0 ? [segmentMagic(), ...frame.buffers] : frame.buffers;
     const byteLength = frame.byteLength + (segment.bytes === 0 ? segmentMagic().byteLength : 0);
-    const appended: Appended = { segment, first: segment.records, firstSlot: segment.firstSlot + segment.records };
+    const appended: Appended = {
+      segment,
+      first: segment.records,
+      firstSlot: segment.firstSlot + segment.records,
+      recordIds: frame.recordIds,
+    };
     segment.noteSizes(datas);
     segment.records += count;
     this.#nextSlot += count;

@@ -1,5 +1,4 @@
 import { Buffer } from 'node:buffer';
-import { randomBytes } from 'node:crypto';
 import { Observable, type Subscriber } from 'rxjs';
 import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
 import type { SettlementStallError } from '../../settlement/SettlementStallError.js';
@@ -8,6 +7,7 @@ import { InFlightBudget } from '../InFlightBudget.js';
 import { FirehoseApiError } from './FirehoseApiError.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_RECORD_BYTES, SLOW_DOWN } from './limits.js';
 import { checkDirectPutOptions, type DirectPutConfig, type DirectPutOptions } from './options.js';
+import { RecordIdSequence } from './RecordIdSequence.js';
 import { WriteAheadLog, type ReplayedEntry } from './WriteAheadLog.js';
 
 /** One record to put, as in Firehose's API (`Record`): bytes, or a string sent as UTF-8. */
@@ -140,8 +140,7 @@ class DirectPutSource implements DirectPut {
   /** Whether a refused put arms the stall watchdog: until the records complete, error or are unsubscribed. */
   #watching = true;
   #failure: SettlementStallError | undefined;
-  readonly #idPrefix = randomBytes(12).toString('hex');
-  #nextId = 0;
+  readonly #ids = new RecordIdSequence();
 
   constructor(
     private readonly config: DirectPutConfig,
@@ -225,7 +224,8 @@ class DirectPutSource implements DirectPut {
         failed = datas.length;
       }
     }
-    for (let i = accepted; i < datas.length; i++) RequestResponses[i] = { ErrorCode: 'ServiceUnavailableException', ErrorMessage: SLOW_DOWN };
+    for (let i = accepted; i < datas.length; i++)
+      RequestResponses[i] = { ErrorCode: 'ServiceUnavailableException', ErrorMessage: SLOW_DOWN };
     this.#metrics(datas.length - accepted);
     return { FailedPutCount: failed, Encrypted: false, RequestResponses };
   }
@@ -289,15 +289,13 @@ class DirectPutSource implements DirectPut {
    */
   async #append(datas: readonly Uint8Array[]): Promise<string[]> {
     const now = this.config.scheduler.now();
-    const ids = new Array<string>(datas.length);
-    for (let i = 0; i < datas.length; i++) ids[i] = this.#newId();
-    const appended = this.log.append(ids, datas, now);
+    const appended = this.log.append(this.#ids, datas, now);
     this.#underWay.add(appended);
     try {
-      const { firstSlot } = await appended;
+      const { firstSlot, recordIds } = await appended;
       this.#unsettled += datas.length;
-      for (let i = 0; i < datas.length; i++) this.#emit(new SlotRecord(ids[i]!, datas[i]!, now, this.log, firstSlot + i));
-      return ids;
+      for (let i = 0; i < datas.length; i++) this.#emit(new SlotRecord(recordIds[i]!, datas[i]!, now, this.log, firstSlot + i));
+      return recordIds;
     } catch (err) {
       for (const d of datas) this.budget.release(d.byteLength);
       throw err;
@@ -361,10 +359,6 @@ class DirectPutSource implements DirectPut {
         `Records hold ${total} bytes; a request may hold at most ${MAX_BATCH_BYTES} bytes (4 MiB)`,
       );
     return out;
-  }
-
-  #newId(): string {
-    return `${this.#idPrefix}${(this.#nextId++).toString(16).padStart(12, '0')}`;
   }
 
   /** Per request: `IncomingPutRequests`, and `ThrottledRecords` (a pipeline counts `IncomingRecords`/`IncomingBytes` as records reach it). */

@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { crc32 } from 'node:zlib';
+import { RecordIdSequence } from './RecordIdSequence.js';
 
 /** One accepted record as the write-ahead log keeps it. */
 export interface WalEntry {
@@ -27,41 +28,44 @@ export function segmentMagic(): Buffer {
   return SEGMENT_MAGIC;
 }
 
+/** One request's records encoded as a frame, and the ids given to them. */
+export interface EncodedFrame {
+  /** The frame, as buffers to write in order. */
+  readonly buffers: Buffer[];
+  readonly byteLength: number;
+  /** Each record's id, in order. */
+  readonly recordIds: string[];
+}
+
 /**
- * Encodes one request's records as one frame (`recordIds[i]` and `datas[i]` for each, all arrived at
- * `approximateArrivalTimestamp`), as buffers to write in order with one `writev`: the frame's header and the
+ * Encodes one request's records (`datas`, all arrived at `approximateArrivalTimestamp`) as one frame, each
+ * with the next id of `ids`, as buffers to write in order with one `writev`: the frame's header and the
  * records' metadata in one buffer, then the records' data where it is: one buffer when the records are views of
  * one contiguous buffer (as the API server decodes a request), else one per record.
  */
-export function encodeFrame(
-  recordIds: readonly string[],
-  datas: readonly Uint8Array[],
-  approximateArrivalTimestamp: number,
-): { buffers: Buffer[]; byteLength: number } {
+export function encodeFrame(ids: RecordIdSequence, datas: readonly Uint8Array[], approximateArrivalTimestamp: number): EncodedFrame {
   const count = datas.length;
-  let headBytes = FRAME_HEADER_BYTES + 4;
+  const headBytes = FRAME_HEADER_BYTES + 4 + count * (PER_RECORD_BYTES + RecordIdSequence.BYTES);
   let dataBytes = 0;
-  for (let i = 0; i < count; i++) {
-    headBytes += PER_RECORD_BYTES + Buffer.byteLength(recordIds[i]!, 'utf8');
-    dataBytes += datas[i]!.byteLength;
-  }
+  for (let i = 0; i < count; i++) dataBytes += datas[i]!.byteLength;
   const head = Buffer.allocUnsafe(headBytes);
+  const recordIds = new Array<string>(count);
   let at = FRAME_HEADER_BYTES;
   head.writeUInt32LE(count, at);
   at += 4;
   for (let i = 0; i < count; i++) {
     head.writeDoubleLE(approximateArrivalTimestamp, at);
-    const idBytes = head.write(recordIds[i]!, at + 10, 'utf8');
-    head.writeUInt16LE(idBytes, at + 8);
-    head.writeUInt32LE(datas[i]!.byteLength, at + 10 + idBytes);
-    at += PER_RECORD_BYTES + idBytes;
+    head.writeUInt16LE(RecordIdSequence.BYTES, at + 8);
+    recordIds[i] = ids.write(head, at + 10);
+    head.writeUInt32LE(datas[i]!.byteLength, at + 10 + RecordIdSequence.BYTES);
+    at += PER_RECORD_BYTES + RecordIdSequence.BYTES;
   }
   const data = contiguous(datas) ?? datas.map(asBuffer);
   head.writeUInt32LE(headBytes - FRAME_HEADER_BYTES + dataBytes, 0);
   let crc = crc32(head.subarray(FRAME_HEADER_BYTES));
   for (const d of data) crc = crc32(d, crc);
   head.writeUInt32LE(crc, 4);
-  return { buffers: [head, ...data], byteLength: headBytes + dataBytes };
+  return { buffers: [head, ...data], byteLength: headBytes + dataBytes, recordIds };
 }
 
 /** The records' data as one buffer, when each record's data follows the previous one's in the same memory. */
