@@ -137,7 +137,9 @@ describe('rx-firehose serve', () => {
     expect(refused.RequestResponses).toEqual([{ ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'Slow down.' }]);
     client.destroy();
     const [warning] = await stderrMatch(serve, /SettlementStallWarning: .*/);
-    expect(warning).toMatch(/delivery stream stuck: reading has stopped: 5000000 bytes .* none settled for 200 ms\. Likely cause: .*copies/);
+    expect(warning).toMatch(
+      /delivery stream stuck: reading has stopped: 5000000 bytes .* none settled for 200 ms\. Likely cause: .*copies/,
+    );
     // (A drain would wait for the writes being retried: the afterEach kills it.)
   }, 120_000);
 });
