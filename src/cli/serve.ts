@@ -27,8 +27,8 @@ Usage: rx-firehose serve [options]
                             valid AWS Signature Version 4 by one of them. Without it, any credentials are accepted.
   --max-in-flight-bytes N   per stream: past N bytes accepted and not yet delivered, puts are answered
                             ServiceUnavailableException "Slow down." (default ${DEFAULT_MAX_IN_FLIGHT_BYTES})
-  --stall-timeout-ms N      per stream: puts refused for a full budget while nothing settles for N ms are
-                            reported as a stall (default ${DEFAULT_STALL_TIMEOUT_MS}, 15 min; 1–86400000)
+  --stall-timeout-ms N      per stream: puts refused for a full budget or log while nothing settles for N ms
+                            are reported as a stall, naming the stream (default ${DEFAULT_STALL_TIMEOUT_MS}, 15 min; 1–86400000)
   --on-stall warn|error     warn (default): metrics and a SettlementStallWarning, again every N ms;
                             error: the delivery stream fails with SettlementStallError
   --s3-endpoint URL         write buckets to this S3 endpoint instead of DIR/<bucket>/

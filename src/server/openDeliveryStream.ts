@@ -32,7 +32,7 @@ export interface OpenDeliveryStreamOptions {
   /** Size of a log segment. Default 8 MiB. */
   readonly segmentBytes?: number | undefined;
   /**
-   * How long puts may be refused for a full budget while nothing settles before a stall is reported (a `map`
+   * How long puts may be refused for a full budget or log while nothing settles before a stall is reported (a `map`
    * in the pipeline that copies records loses their settlements). Default 900,000 ms (15 min); 1 ms–24 h.
    */
   readonly stallTimeoutMs?: number | undefined;

@@ -40,7 +40,7 @@ const descriptor: PropertyDescriptor = { value: undefined, writable: true, confi
 
 /**
  * Attaches `settlement` to a record its source just made (a plain, extensible object without one): the
- * per-record path of sources that do not use slots (direct PUT's log entries), without the checks of
+ * per-record path of sources that do not use slots (Kinesis records), without the checks of
  * {@link attachSettlement} or a descriptor per record.
  */
 export function attachNewSettlement<T extends object>(record: T, settlement: Settlement): T {

@@ -38,7 +38,7 @@ export interface DirectPutOptions extends StallOptions {
    */
   readonly metrics?: MetricSink | undefined;
   /**
-   * How long puts may be refused ("Slow down.") for a full budget while nothing settles before a stall is
+   * How long puts may be refused ("Slow down.") for a full budget or log while nothing settles before a stall is
    * reported, counted from the first refused put. Default 900,000 ms (15 min); 1 ms–24 h.
    */
   readonly stallTimeoutMs?: number | undefined;
