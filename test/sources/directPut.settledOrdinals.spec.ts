@@ -22,8 +22,14 @@ describe('SettledOrdinals', () => {
 
   it('should keep in-order settlement to one range', () => {
     const set = new SettledOrdinals();
-    for (let n = 0; n < 10_000; n++) set.add(n);
+    for (let n = 0; n < 10_000; n++) expect(set.add(n)).toBe(true);
     expect(set.toJSON()).toEqual([0, 10_000]);
+  });
+
+  it('should say whether an ordinal was added or held already', () => {
+    const set = new SettledOrdinals();
+    expect([5, 3, 4, 5, 9, 3, 8, 9, 0].map((n) => set.add(n))).toEqual([true, true, true, false, true, false, true, false, true]);
+    expect(set.toJSON()).toEqual([0, 1, 3, 6, 8, 10]);
   });
 
   it('should refuse ranges that are not sorted, disjoint pairs of whole numbers (a damaged checkpoint)', () => {

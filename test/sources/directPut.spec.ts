@@ -10,6 +10,7 @@ import {
   FirehoseApiError,
   InvalidOptionError,
   openDirectPut,
+  settlementOf,
   settleRecord,
   type DirectPut,
   type FirehoseRecord,
@@ -151,6 +152,34 @@ describe('openDirectPut', () => {
     replayed.forEach((r) => settleRecord(r, 'delivered'));
     await again.close();
     await again.closeLog();
+    expect(await readdir(logDir)).toEqual([]);
+  });
+
+  it("should release each record's own bytes once, however often and in whatever order it is settled, across segments", async () => {
+    const logDir = await tempDir();
+    const source = await openDirectPut({ logDir, segmentBytes: 300 });
+    const seen = collect(source);
+    const sizes = [10, 200, 30, 250, 5, 120, 60];
+    for (const n of sizes) await source.putRecordBatch([{ Data: bytes(n) }, { Data: bytes(n + 1) }]);
+    expect(await segments(logDir)).toHaveLength(4);
+    const total = sizes.reduce((sum, n) => sum + 2 * n + 1, 0);
+    expect(source.budget.inFlightBytes).toBe(total);
+    // Backwards, each twice, every third through a settlement object taken from the record (as teeBackup does).
+    let released = 0;
+    for (let i = seen.length - 1; i >= 5; i--) {
+      if (i % 3 === 0) expect(settlementOf(seen[i])!.settle('delivered')).toBe(true);
+      else expect(settleRecord(seen[i], 'delivered')).toBe(true);
+      expect(settleRecord(seen[i], 'failed')).toBe(false);
+      released += seen[i]!.data.byteLength;
+    }
+    await source.checkpoint();
+    expect(source.budget.inFlightBytes).toBe(total - released);
+    seen.slice(0, 5).forEach((r) => settleRecord(r, 'dropped'));
+    await source.checkpoint();
+    expect(source.budget.inFlightBytes).toBe(0);
+    expect(await segments(logDir)).toHaveLength(1); // the open one stays until closed
+    await source.close();
+    await source.closeLog();
     expect(await readdir(logDir)).toEqual([]);
   });
 
