@@ -15,7 +15,7 @@ import { serveMetrics } from '../metrics/serveMetrics.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import { carrySettlement } from '../settlement/carrySettlement.js';
 import { fromLines } from '../sources/lines/fromLines.js';
-import { LEASE_FLAGS_HELP, STREAM_FLAG_OPTIONS, streamFlagsOf } from './streamFlags.js';
+import { LEASE_FLAGS_HELP, REFERENCE_ENDPOINT_FLAGS_HELP, STREAM_FLAG_OPTIONS, streamFlagsOf } from './streamFlags.js';
 
 const HELP = `rx-firehose run: runs the delivery streams of a Firehose configuration (CreateDeliveryStream input).
 
@@ -31,6 +31,7 @@ Usage: rx-firehose run --config streams.json [options]
   --lambda-endpoint URL     invoke Lambda processors here (Lambda Invoke API)
   --dynamodb-endpoint URL   Kinesis shard leases and checkpoints in DynamoDB (table rx-firehose-checkpoints)
                             instead of DIR: processes run with the same config share the shards
+${REFERENCE_ENDPOINT_FLAGS_HELP}
 ${LEASE_FLAGS_HELP}
   --lambda-handler K=FILE[#EXPORT]
                             run the Lambda function K (name or ARN) in this process: FILE's export

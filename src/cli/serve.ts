@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { CreateDeliveryStreamInput } from '@aws-sdk/client-firehose';
 import { DeliveryStreamRegistry } from '../server/DeliveryStreamRegistry.js';
-import { LEASE_FLAGS_HELP, STREAM_FLAG_OPTIONS, streamFlagsOf } from './streamFlags.js';
+import { LEASE_FLAGS_HELP, REFERENCE_ENDPOINT_FLAGS_HELP, STREAM_FLAG_OPTIONS, streamFlagsOf } from './streamFlags.js';
 import { firehoseApiListener } from '../server/firehoseApiListener.js';
 import { FirehoseApiError } from '../sources/directPut/FirehoseApiError.js';
 import { DEFAULT_MAX_IN_FLIGHT_BYTES } from '../sources/directPut/options.js';
@@ -35,6 +35,7 @@ Usage: rx-firehose serve [options]
   --kinesis-endpoint URL    read Kinesis streams (KinesisStreamAsSource) here
   --lambda-endpoint URL     invoke Lambda processors here (Lambda Invoke API)
   --dynamodb-endpoint URL   Kinesis shard leases and checkpoints in DynamoDB here (shared by several processes)
+${REFERENCE_ENDPOINT_FLAGS_HELP}
 ${LEASE_FLAGS_HELP}
   --lambda-handler K=FILE[#EXPORT]
                             run the Lambda function K (name or ARN) in this process: FILE's export

@@ -1,5 +1,6 @@
 import type { DeliveryStreamEnvironment } from '../config/DeliveryStream.js';
 import { InvalidOptionError } from '../errors/InvalidOptionError.js';
+import { checkHttpUrl } from '../options/checkHttpUrl.js';
 import {
   checkLeaseWorkerOptions,
   LEASE_WORKER_OPTIONS,
@@ -15,6 +16,9 @@ export const STREAM_FLAG_OPTIONS = {
   'kinesis-endpoint': { type: 'string' },
   'lambda-endpoint': { type: 'string' },
   'dynamodb-endpoint': { type: 'string' },
+  'glue-endpoint': { type: 'string' },
+  'redshift-data-endpoint': { type: 'string' },
+  'opensearch-endpoint': { type: 'string' },
   'lambda-handler': { type: 'string', multiple: true },
   'starting-position': { type: 'string' },
   'metrics-port': { type: 'string' },
@@ -24,6 +28,12 @@ export const STREAM_FLAG_OPTIONS = {
   'lease-balance-interval-ms': { type: 'string' },
   'max-leases-per-worker': { type: 'string' },
 } as const;
+
+/** The lines of `--help` for the endpoints of the clients that read a configuration's references, which `run` and `serve` share. */
+export const REFERENCE_ENDPOINT_FLAGS_HELP = `  --glue-endpoint URL       read the Glue tables of DataFormatConversionConfiguration (GetTable) here
+  --redshift-data-endpoint URL
+                            run the COPY of RxFirehoseDataApiConfiguration here (Redshift Data API)
+  --opensearch-endpoint URL resolve an OpenSearch DomainARN here (DescribeDomain)`;
 
 /** The lines of `--help` for the lease flags, which `run` and `serve` share. */
 export const LEASE_FLAGS_HELP = `  --worker-id ID            this process's name in the lease table (default <hostname>:<pid>:<random>);
@@ -51,6 +61,9 @@ export interface StreamFlagValues {
   readonly 'kinesis-endpoint'?: string | undefined;
   readonly 'lambda-endpoint'?: string | undefined;
   readonly 'dynamodb-endpoint'?: string | undefined;
+  readonly 'glue-endpoint'?: string | undefined;
+  readonly 'redshift-data-endpoint'?: string | undefined;
+  readonly 'opensearch-endpoint'?: string | undefined;
   readonly 'lambda-handler'?: string[] | undefined;
   readonly 'starting-position'?: string | undefined;
   readonly 'metrics-port'?: string | undefined;
@@ -98,12 +111,8 @@ export async function streamFlagsOf(values: StreamFlagValues): Promise<StreamFla
       return (err as Error).message;
     }
   }
-  const endpoints = {
-    ...(values['s3-endpoint'] === undefined ? {} : { s3: values['s3-endpoint'] }),
-    ...(values['kinesis-endpoint'] === undefined ? {} : { kinesis: values['kinesis-endpoint'] }),
-    ...(values['lambda-endpoint'] === undefined ? {} : { lambda: values['lambda-endpoint'] }),
-    ...(values['dynamodb-endpoint'] === undefined ? {} : { dynamodb: values['dynamodb-endpoint'] }),
-  };
+  const endpoints = endpointFlagsOf(values);
+  if (typeof endpoints === 'string') return endpoints;
   return {
     environment: {
       endpoints,
@@ -113,6 +122,40 @@ export async function streamFlagsOf(values: StreamFlagValues): Promise<StreamFla
     },
     metricsPort,
   };
+}
+
+/** The endpoint flags, each with the `endpoints` field of the environment it sets. */
+const ENDPOINT_FLAGS = {
+  s3: 's3-endpoint',
+  kinesis: 'kinesis-endpoint',
+  lambda: 'lambda-endpoint',
+  dynamodb: 'dynamodb-endpoint',
+  glue: 'glue-endpoint',
+  redshiftData: 'redshift-data-endpoint',
+  opensearch: 'opensearch-endpoint',
+} as const satisfies Record<keyof NonNullable<DeliveryStreamEnvironment['endpoints']>, keyof typeof STREAM_FLAG_OPTIONS>;
+
+/**
+ * The endpoint flags given, as the environment's `endpoints` (each an http: or https: URL without
+ * credentials, checked as the destinations check theirs), or a message naming the flag and the value.
+ */
+function endpointFlagsOf(values: StreamFlagValues): NonNullable<DeliveryStreamEnvironment['endpoints']> | string {
+  const endpoints: Record<string, string> = {};
+  for (const [field, flag] of Object.entries(ENDPOINT_FLAGS)) {
+    const value = values[flag];
+    if (value === undefined) continue;
+    try {
+      checkHttpUrl('rx-firehose', flag, value, {
+        allowed: 'an http: or https: URL without credentials',
+        credentialsGoTo: 'the SDK takes credentials from its usual chain',
+      });
+    } catch (err) {
+      if (!(err instanceof InvalidOptionError)) throw err;
+      return `--${flag} must be ${err.allowed}; got ${String(err.value)}`;
+    }
+    endpoints[field] = value;
+  }
+  return endpoints;
 }
 
 /**

@@ -59,8 +59,17 @@ function batchError(err: unknown): DeliveryError {
   return new DeliveryError('Postgres.Error', messageOf(err), { cause: err });
 }
 
-/** Loads rows `positions` (positions in the request) with one COPY. */
-async function copyRows(client: QueryClient, config: PostgresConfig, request: CopyRequest, positions: readonly number[]): Promise<void> {
+/**
+ * Loads rows `positions` (positions in the request) with one COPY; `before`, statements sent in the same
+ * message ahead of it (`…; COPY …`).
+ */
+async function copyRows(
+  client: QueryClient,
+  config: PostgresConfig,
+  request: CopyRequest,
+  positions: readonly number[],
+  before = '',
+): Promise<void> {
   const { from } = await copyStreams();
   const { body } = request;
   let data: Buffer;
@@ -70,7 +79,7 @@ async function copyRows(client: QueryClient, config: PostgresConfig, request: Co
     const parts = positions.map((p) => body.subarray(offsets[p]!, offsets[p + 1]!));
     data = Buffer.concat(parts);
   }
-  await pipeline(Readable.from([data]), client.query(from(config.copySql)));
+  await pipeline(Readable.from([data]), client.query(from(before + config.copySql)));
 }
 
 /**
@@ -120,15 +129,16 @@ function outcomeOf(rejected: readonly Rejected[], location: string): SendOutcome
 
 /**
  * The service of `postgresDestination`, the only code of it that talks to the database. One transaction
- * per batch, on one connection of the pool:
+ * per batch, on one connection of the pool, in one round trip (as many as a bare COPY):
  *
  * ```
- * BEGIN; INSERT INTO <batchTable> (batch_id, …)  the batch's id (unique, so a batch commits once): one round trip
- * COPY <table> (<columns>) FROM STDIN            the whole batch in one COPY, one body
- * COMMIT
+ * INSERT INTO <batchTable> (batch_id, …) VALUES (…); COPY <table> (<columns>) FROM STDIN
  * ```
+ * one query message of two statements, which PostgreSQL runs as one implicit transaction (committed after
+ * the COPY, both rolled back when either fails): the batch's id (unique, so a batch commits once), then the
+ * whole batch in one COPY, one body.
  * - A row the database rejects (a constraint, a malformed value) fails the COPY: the transaction is
- *   rolled back and the batch loaded again, in savepoints, without the rejected rows
+ *   rolled back and the batch loaded again, in an explicit transaction and savepoints, without the rejected rows
  *   ({@link copySkippingRejected}), its batch-table row written after them. They come back as failed
  *   items with the database's message; the rest commit.
  * - The batch id already in the batch table means an earlier send committed and its answer was lost: the
@@ -162,43 +172,43 @@ export async function copyBatch(
   const all = request.items.map((_item, position) => position);
   try {
     await ensureBatchTable(client);
-    const rejected: Rejected[] = [];
-    // The batch's row first, in the statement that opens the transaction (one round trip for both): a batch
-    // committed before is recognised before its rows are sent again.
+    /** Committed before: the answer to an earlier send was lost. Its outcome (its rejected rows) again. */
     const committedBefore = async (): Promise<SendOutcome<CopyRequest>> => {
-      // Committed before: the answer to an earlier send was lost. Keep nothing of this one (the failed
-      // INSERT aborted the transaction anyway).
-      await client.query('ROLLBACK');
       const prior = await client.query(`SELECT rejected FROM ${batches} WHERE batch_id = $1`, [id]);
       client.release();
       return outcomeOf(((prior.rows[0] as { rejected?: Rejected[] } | undefined)?.rejected ?? []) as Rejected[], location);
     };
+    const isDuplicate = (err: unknown): boolean => (err as { code?: unknown }).code === '23505' && rowFault(err) === undefined;
     try {
-      await client.query(
-        `BEGIN; INSERT INTO ${batches} (batch_id, target, rows, rejected) VALUES (${literal(id)}, ${literal(config.table)}, ${all.length}, '[]')`,
+      // The batch's row first: a batch committed before is recognised before its rows are sent again.
+      await copyRows(
+        client,
+        config,
+        request,
+        all,
+        `INSERT INTO ${batches} (batch_id, target, rows, rejected) VALUES (${literal(id)}, ${literal(config.table)}, ${all.length}, '[]'); `,
       );
+      client.release();
+      return outcomeOf([], location);
+    } catch (err) {
+      // A failed statement rolled back both (the COPY sent nothing to a batch row that conflicted).
+      if (isDuplicate(err)) return await committedBefore();
+      if (rowFault(err) === undefined) throw err;
+    }
+    const rejected: Rejected[] = [];
+    await client.query('BEGIN');
+    await copySkippingRejected(client, config, request, all, rejected);
+    try {
+      await client.query(`INSERT INTO ${batches} (batch_id, target, rows, rejected) VALUES ($1, $2, $3, $4)`, [
+        id,
+        config.table,
+        all.length - rejected.length,
+        JSON.stringify(rejected),
+      ]);
     } catch (err) {
       if ((err as { code?: unknown }).code !== '23505') throw err;
-      return await committedBefore();
-    }
-    try {
-      await copyRows(client, config, request, all);
-    } catch (err) {
-      if (rowFault(err) === undefined) throw err;
       await client.query('ROLLBACK');
-      await client.query('BEGIN');
-      await copySkippingRejected(client, config, request, all, rejected);
-      try {
-        await client.query(`INSERT INTO ${batches} (batch_id, target, rows, rejected) VALUES ($1, $2, $3, $4)`, [
-          id,
-          config.table,
-          all.length - rejected.length,
-          JSON.stringify(rejected),
-        ]);
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== '23505') throw err;
-        return await committedBefore();
-      }
+      return await committedBefore();
     }
     await client.query('COMMIT');
     client.release();

@@ -234,6 +234,26 @@ describe('postgresDestination', () => {
     ]);
   });
 
+  it('should load a clean batch and its batch-table row in one transaction, and not load it again when its answer was lost', async () => {
+    const table = await fresh('(doc jsonb NOT NULL)');
+    const real = postgresDestination({ pool: db.pool, table, jsonColumn: 'doc' });
+    let sends = 0;
+    const answerLost: Destination = {
+      ...real,
+      async send(request, attempt) {
+        const outcome = await (real.send(request as CopyRequest, attempt) as Promise<SendOutcome>);
+        if (++sends === 1) throw new DeliveryError('Postgres.ConnectionReset', 'the answer to the COPY was lost');
+        return outcome;
+      },
+    };
+    const records = recordsOf([{ a: 1 }, { a: 2 }]);
+    const [result] = await deliver(answerLost, [records], { backoff: { initialMs: 1, maxMs: 1 } });
+    expect(result).toMatchObject({ status: 'delivered', attempts: 2 });
+    expect((await db.pool.query(`SELECT doc FROM ${table}`)).rows).toEqual([{ doc: { a: 1 } }, { doc: { a: 2 } }]);
+    const batches = await db.pool.query(`SELECT rows, rejected FROM rx_firehose_batches WHERE target = $1`, [table]);
+    expect(batches.rows).toEqual([{ rows: 2, rejected: [] }]);
+  });
+
   it('should retry a batch whose table is missing within the retry duration (virtual time), then write it to the error output', async () => {
     const clock = new IdleVirtualTime();
     const destination = clock.track(
@@ -252,6 +272,8 @@ describe('postgresDestination', () => {
       ['Postgres.42P01', 'relation "missing_table" does not exist', 6],
     ]);
     expect(log.events.map((e) => e.outcome)).toEqual(['failed', 'failed']);
+    // Each failed COPY took the batch's row with it (else a retry would have found it and called the batch loaded).
+    expect((await db.pool.query(`SELECT 1 FROM rx_firehose_batches WHERE target = 'missing_table'`)).rows).toEqual([]);
   });
 
   it('should run from an RxFirehosePostgreSQLDestinationConfiguration (an rx-firehose extension), and end its pool with the stream', async () => {
