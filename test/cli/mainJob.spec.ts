@@ -96,16 +96,10 @@ describe('the main job, as a tool', () => {
 
   it('should exit with status 3 when records went to the error output, and say where', async () => {
     await writeFile(join(dir, 'in.jsonl'), `{"ok":1}\n{"long":"${'x'.repeat(300)}"}\n{"ok":2}\n`);
-    const result = await run([
-      '--input',
-      join(dir, 'in.jsonl'),
-      '--out',
-      join(dir, 'out'),
-      '--max-record-bytes',
-      '100',
-      '--compression',
-      'UNCOMPRESSED',
-    ]);
+    const result = await run(
+      ['--input', join(dir, 'in.jsonl'), '--out', join(dir, 'out'), '--max-record-bytes', '100', '--compression', 'UNCOMPRESSED'],
+      { env: { ...process.env, INIT_CWD: dir } }, // its checkpoint goes under dir, not the checkout
+    );
     expect(result.code).toBe(3);
     expect(result.stderr).toContain(
       `rx-firehose: 1 records went to the error output (failure records under ${join(dir, 'out')}); exit status 3`,
