@@ -30,9 +30,10 @@ export interface FromLinesOptions extends StallOptions {
    * record in flight costs about 200 bytes of heap besides its data (its object, its `Uint8Array` view, its
    * id), and keeps its read chunk alive; records that live long are promoted to the old generation, whose
    * garbage (and the chunks it holds) is freed only by a full collection. So for short lines this bounds
-   * memory better than bytes do: 2^14 lines of 128 bytes are 2 MiB, two 1 MiB batches compressing while the
-   * next fills. Raise it (with `deliverTo`'s `concurrency`) to keep more batches in flight to a slow
-   * destination. The record that fills the budget flushes `bufferBySizeOrTime`'s batch at once (reason
+   * memory better than bytes do: 2^14 lines of 128 bytes are 2 MiB, two 1 MiB batches in flight (both
+   * compressing, or one compressing while the next fills). Raise it (with `deliverTo`'s `concurrency`) to keep
+   * more batches in flight to a slow destination. The record that fills the budget flushes
+   * `bufferBySizeOrTime`'s batch at once (reason
    * `budget`): a batch never waits for records that cannot come.
    */
   readonly maxInFlightRecords?: number | undefined;
