@@ -1,4 +1,5 @@
 import { asyncScheduler, Observable } from 'rxjs';
+import { budgetFull } from '../src/batching/budgetFull.js';
 import { fitsInBatch } from '../src/batching/fitsInBatch.js';
 import type { OperatorFunction, SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
 import { noteBatchBytes } from '../src/delivery/batchBytes.js';
@@ -20,11 +21,13 @@ export const MAX_TIMER_MS = 2_147_483_647;
  * - `size`: the next value would have taken the batch over `maxBytes`, or the batch reached `maxBytes`
  *   (including a single value of `maxBytes` or more, which goes out alone).
  * - `count`: the batch reached `maxRecords`.
+ * - `budget`: the value filled its source's in-flight budget (`maxInFlightBytes` or `maxInFlightRecords` of
+ *   `fromLines`): the source reads nothing more until records settle, so the batch cannot grow.
  * - `time`: `maxMs` passed since the batch's first value.
  * - `complete`: the source completed.
  * - `error`: the source errored, or `sizeOf` / `onFlush` failed; the batch goes out before the error.
  */
-export type FlushReason = 'size' | 'count' | 'time' | 'complete' | 'error';
+export type FlushReason = 'size' | 'count' | 'budget' | 'time' | 'complete' | 'error';
 
 /** What `onFlush` learns about each batch, just before the batch is emitted. */
 export interface BatchFlush {
@@ -90,6 +93,10 @@ export interface BufferBySizeOrTimeOptions<T> {
  *    emits nothing.
  * 7. `maxMs: 0` schedules the flush with zero delay when a batch opens: values that arrive in the same
  *    scheduler frame, before that action runs, share the batch; nothing waits past that frame.
+ *
+ * And a full source flushes (rule 10): the value that fills its source's in-flight budget emits the batch in
+ * the same frame (reason `budget`), since the source reads nothing more until records of that batch settle.
+ * `fromLines` tells it so, through synchronous operators (`map`, `filter`) between them.
  *
  * Each emitted batch is a plain array; why it was emitted is told to `onFlush`.
  *
@@ -252,6 +259,8 @@ export function bufferBySizeOrTime<T>(options: BufferBySizeOrTimeOptions<T> = {}
           // Rules 3 and 4: exactly full, or one oversize value, or the record limit: out at once.
           if (bytes >= maxBytes) take('size');
           else if (batch.length >= maxRecords) take('count');
+          // Rule 10: the source waits for records to settle, and these cannot until they go out.
+          else if (budgetFull()) take('budget');
           else if (batch.length === 1 && timer === null) timer = scheduler.schedule(onTimer, maxMs);
           if (pending.length > 0) drain();
         },

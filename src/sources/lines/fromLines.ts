@@ -1,4 +1,5 @@
 import { asyncScheduler, lastValueFrom, Observable, type SchedulerLike } from 'rxjs';
+import { emitFillingBudget } from '../../batching/budgetFull.js';
 import { checkErrorOutput } from '../../delivery/checkErrorOutput.js';
 import type { ErrorOutput } from '../../destinations/Destination.js';
 import { writeToErrorOutput } from '../../delivery/writeToErrorOutput.js';
@@ -19,18 +20,21 @@ const NEWLINE = 0x0a;
 /** One record in this many is watched for a lost settlement by the garbage collector. */
 const LOSS_SAMPLE = 64;
 /** Records in flight unless told otherwise: see `maxInFlightRecords`. */
-const DEFAULT_MAX_IN_FLIGHT_RECORDS = 131_072;
+const DEFAULT_MAX_IN_FLIGHT_RECORDS = 16_384;
 
 export interface FromLinesOptions extends StallOptions {
   /** Stop reading while this many bytes were emitted and not yet settled. Default 64 MiB. */
   readonly maxInFlightBytes?: number | undefined;
   /**
-   * Stop reading while this many records were emitted and not yet settled. Default 131,072 (2^17). Each
-   * record in flight costs about 300 bytes of heap besides its data (its object, its `Uint8Array` view, its
-   * id, its settlement), so for short lines this bounds memory better than bytes do: 2^17 records are ≈ 40 MiB
-   * of heap, and 16 MiB of 128-byte lines, more than enough to keep a few 1 MiB batches compressing. Keep it
-   * above the records of one batch (a 1 MiB batch of lines shorter than 8 bytes has more): a batch that cannot
-   * fill waits for its `maxMs`.
+   * Stop reading while this many records were emitted and not yet settled. Default 16,384 (2^14). Each
+   * record in flight costs about 200 bytes of heap besides its data (its object, its `Uint8Array` view, its
+   * id), and keeps its read chunk alive; records that live long are promoted to the old generation, whose
+   * garbage (and the chunks it holds) is freed only by a full collection. So for short lines this bounds
+   * memory better than bytes do: 2^14 lines of 128 bytes are 2 MiB, two 1 MiB batches in flight (both
+   * compressing, or one compressing while the next fills). Raise it (with `deliverTo`'s `concurrency`) to keep
+   * more batches in flight to a slow destination. The record that fills the budget flushes
+   * `bufferBySizeOrTime`'s batch at once (reason
+   * `budget`): a batch never waits for records that cannot come.
    */
   readonly maxInFlightRecords?: number | undefined;
   /** Stop reading when aborted: the source completes and the pipeline drains. */
@@ -135,6 +139,9 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
     const track = (end: number): void => runtime.skip(end);
     const onLost = (err: LostSettlementError): void => subscriber.error(err);
 
+    // The arrival time of the lines of the chunk read last: the clock is read once per chunk, not per line,
+    // and its records share one number.
+    let arrivalMs = 0;
     const emit = (data: Uint8Array, endOffset: number): void => {
       // Read before the record takes its bytes: does it fill the budget?
       const fills = budget.inFlightBytes + data.byteLength >= maxInFlightBytes || budget.inFlightRecords + 1 >= maxInFlightRecords;
@@ -142,7 +149,10 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
       // A settlement lost downstream (a dropped record) would stall reading: error instead. Sampled, and
       // always the record that fills the budget, which a stalled source waits on.
       const watched = (n + 1) % LOSS_SAMPLE === 0 || fills;
-      subscriber.next(runtime.record(prefix + n, data, scheduler.now(), endOffset, watched ? onLost : undefined));
+      const record = runtime.record(prefix + n, data, arrivalMs, endOffset, watched ? onLost : undefined);
+      // Reading now waits for records to settle: a buffer downstream must not wait for more to fill its batch.
+      if (fills) emitFillingBudget(() => subscriber.next(record));
+      else subscriber.next(record);
     };
 
     const iterator = input[Symbol.asyncIterator]();
@@ -251,6 +261,7 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
       };
       for (let piece = await nextChunk(); piece !== undefined && !runtime.stopped && !subscriber.closed; piece = await nextChunk()) {
         const chunk = typeof piece === 'string' ? utf8.encode(piece) : piece;
+        arrivalMs = scheduler.now();
         // Each line is one plain Uint8Array view of the chunk, made here (no Buffer subarray first).
         const bytes = chunk.buffer;
         const base = chunk.byteOffset;
@@ -274,6 +285,7 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
       }
       if (lineBytes > 0 && !runtime.stopped && !subscriber.closed) {
         await runtime.room();
+        arrivalMs = scheduler.now();
         if (!runtime.stopped && !subscriber.closed) await endLine(Uint8Array.of(NEWLINE), offset);
       }
     };
