@@ -7,9 +7,9 @@ import type { ConfigContext } from '../../config/ConfigContext.js';
 import { InvalidConfigurationError } from '../../config/InvalidConfigurationError.js';
 import { MissingPeerDependencyError } from '../../errors/MissingPeerDependencyError.js';
 import { glueTableColumns, type GlueTableRef } from './glueTableColumns.js';
-import { HIVE_TYPES_SUPPORTED, parquetTypeOfHive } from './parquetTypeOfHive.js';
+import { HIVE_TYPES_SUPPORTED, parseHiveType } from './hiveType.js';
 import type { DataFormatConversion } from './DataFormatConversion.js';
-import { PARQUET_COLUMN_TYPES, type ParquetColumn } from './ParquetColumn.js';
+import type { ParquetColumn } from './ParquetColumn.js';
 import { parquetConversion } from './parquetConversion.js';
 
 /** Glue table fields of `SchemaConfiguration`. */
@@ -99,7 +99,7 @@ export function dataFormatConversionFromConfig(config: unknown, path: string, ct
   return {
     format: 'parquet',
     extension: '.parquet',
-    check: (batch) => loaded().check(batch),
+    check: (batch, groupOf) => loaded().check(batch, groupOf),
     encode: (records) => loaded().encode(records),
   };
 }
@@ -119,14 +119,13 @@ async function glueSchema(ref: GlueTableRef & { region?: string | undefined }, f
     });
   }
   return columns.map((column) => {
-    const type = parquetTypeOfHive(column.type);
-    if (type === undefined) {
+    if (parseHiveType(column.type) === undefined) {
       throw new InvalidConfigurationError(
         field,
         `${field}: column ${JSON.stringify(column.name)} of the Glue table ${name} has type ${JSON.stringify(column.type)}, which is not supported (supported: ${HIVE_TYPES_SUPPORTED})`,
       );
     }
-    return { name: column.name, type };
+    return { name: column.name, type: column.type as ParquetColumn['type'] };
   });
 }
 
@@ -178,8 +177,8 @@ function columnsOf(list: unknown, path: string): ParquetColumn[] {
   return list.map((column: unknown, i) => {
     const at = `${path}[${i}]`;
     const c = checkFields(column, at, { supported: ['Name', 'Type'], required: ['Name', 'Type'] });
-    const type = typeof c.Type === 'string' ? c.Type.toLowerCase() : c.Type;
-    return { name: c.Name as string, type: configEnum(type, `${at}.Type`, PARQUET_COLUMN_TYPES) };
+    // The type is checked by parquetConversion (a Hive type), its error mapped to this field.
+    return { name: c.Name as string, type: c.Type as ParquetColumn['type'] };
   });
 }
 

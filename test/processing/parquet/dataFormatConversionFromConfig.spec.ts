@@ -95,9 +95,11 @@ describe('DataFormatConversionConfiguration', () => {
     ],
     [
       'a column type Hive has but this does not',
-      { DataFormatConversionConfiguration: conversion({ SchemaConfiguration: { Columns: [{ Name: 'a', Type: 'array<string>' }] } }) },
+      {
+        DataFormatConversionConfiguration: conversion({ SchemaConfiguration: { Columns: [{ Name: 'a', Type: 'uniontype<int,string>' }] } }),
+      },
       `${dfc}.SchemaConfiguration.Columns[0].Type`,
-      /one of string, boolean, int, bigint, float, double, timestamp/,
+      /a Hive type: string, char\(n\), varchar\(n\), boolean, tinyint, smallint, int, bigint, float, double, decimal\(p,s\), timestamp, date, binary, array<…>, map<…>, struct<…>; got "uniontype<int,string>"/,
     ],
     [
       'two columns of one name',

@@ -185,7 +185,7 @@ describe('parquetConversion values', () => {
         // bigint as a JSON string (JSON numbers lose precision past 2^53), the rest as JSON values.
         const texts = rows.map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
         const records = texts.map((data) => ({ data }));
-        expect(conversion.check(records)).toEqual({ items: records.map((_r, i) => i), failed: [] });
+        expect(await conversion.check(records)).toEqual({ items: records.map((_r, i) => i), failed: [] });
         const back = await duck.read(await conversion.encode(records));
         expect(back.rows).toEqual(
           rows.map((r) => ({
@@ -212,7 +212,7 @@ describe('parquetConversion values', () => {
     ['timestamp', '{"v":"2026-01-02T03:04:05+01:00"}', new Date('2026-01-02T02:04:05Z')],
   ] as const)('should convert a %s column from %s', async (type, text, expected) => {
     const conversion = parquetConversion({ columns: [{ name: 'v', type }] });
-    expect(conversion.check([{ data: text }]).failed).toEqual([]);
+    expect((await conversion.check([{ data: text }])).failed).toEqual([]);
     expect((await duck.read(await conversion.encode([{ data: text }]))).rows).toEqual([{ v: expected }]);
   });
 
@@ -225,9 +225,9 @@ describe('parquetConversion values', () => {
     ['boolean', '{"v":1}'],
     ['timestamp', '{"v":"yesterday"}'],
     ['timestamp', '{"v":true}'],
-  ] as const)('should refuse a %s column from %s as a schema mismatch', (type, text) => {
+  ] as const)('should refuse a %s column from %s as a schema mismatch', async (type, text) => {
     const conversion = parquetConversion({ columns: [{ name: 'v', type }] });
-    expect(conversion.check([{ data: text }]).failed).toEqual([
+    expect((await conversion.check([{ data: text }])).failed).toEqual([
       {
         index: 0,
         errorCode: 'DataFormatConversion.SchemaMismatch',
@@ -241,29 +241,29 @@ describe('parquetConversion values', () => {
     const conversion = parquetConversion({ columns: [{ name: 'v', type: 'int' }] });
     const records = [{ data: '{"v":1}{"v":2}\n {"v":"}{"} ' }, { data: '{"v":3} \n{"v":4}\n' }];
     expect(
-      conversion
-        .check([{ data: '{"v":3}{"v":"x"}' }, { data: '[{"v":1},{"v":2}]' }, { data: '{"v":1} 2' }, { data: '{"v":1' }])
-        .failed.map((f) => f.errorCode),
+      (
+        await conversion.check([{ data: '{"v":3}{"v":"x"}' }, { data: '[{"v":1},{"v":2}]' }, { data: '{"v":1} 2' }, { data: '{"v":1' }])
+      ).failed.map((f) => f.errorCode),
     ).toEqual([
       'DataFormatConversion.SchemaMismatch',
       'DataFormatConversion.MalformedJson',
       'DataFormatConversion.MalformedJson',
       'DataFormatConversion.MalformedJson',
     ]);
-    expect(conversion.check([{ data: '{"v":"}{"}' }]).failed).toHaveLength(1); // a brace inside a string is text: "}{" is not an int
-    expect(conversion.check(records).failed).toEqual([
+    expect((await conversion.check([{ data: '{"v":"}{"}' }])).failed).toHaveLength(1); // a brace inside a string is text: "}{" is not an int
+    expect((await conversion.check(records)).failed).toEqual([
       { index: 0, errorCode: 'DataFormatConversion.SchemaMismatch', errorMessage: expect.any(String), retriable: false },
     ]);
     const ok = [{ data: '{"v":1}{"v":2}\n' }, { data: '{"v":3} \n{"v":4}\n' }];
-    expect(conversion.check(ok).failed).toEqual([]);
+    expect((await conversion.check(ok)).failed).toEqual([]);
     expect((await duck.read(await conversion.encode(ok))).rows).toEqual([{ v: 1 }, { v: 2 }, { v: 3 }, { v: 4 }]);
   });
 
-  it('should match field names exactly when caseInsensitive is false', () => {
+  it('should match field names exactly when caseInsensitive is false', async () => {
     const conversion = parquetConversion({ columns: [{ name: 'v', type: 'int' }], caseInsensitive: false });
     // "V" is not the column: ignored, so the bad value does not matter.
-    expect(conversion.check([{ data: '{"V":"x"}' }]).failed).toEqual([]);
-    expect(parquetConversion({ columns: [{ name: 'v', type: 'int' }] }).check([{ data: '{"V":"x"}' }]).failed).toHaveLength(1);
+    expect((await conversion.check([{ data: '{"V":"x"}' }])).failed).toEqual([]);
+    expect((await parquetConversion({ columns: [{ name: 'v', type: 'int' }] }).check([{ data: '{"V":"x"}' }])).failed).toHaveLength(1);
   });
 });
 
