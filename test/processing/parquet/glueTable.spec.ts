@@ -59,6 +59,20 @@ describe('DataFormatConversionConfiguration with a Glue table (AWS SDK Glue clie
           ],
         ],
       },
+      {
+        databaseName: 'db',
+        name: 'orders',
+        versions: [
+          [
+            { Name: 'id', Type: 'tinyint' },
+            { Name: 'day', Type: 'date' },
+            { Name: 'total', Type: 'decimal(12,2)' },
+            { Name: 'lines', Type: 'array<struct<sku:varchar(8),qty:smallint>>' },
+            { Name: 'attrs', Type: 'map<string,string>' },
+            { Name: 'sig', Type: 'binary' },
+          ],
+        ],
+      },
       { databaseName: 'db', name: 'elsewhere', catalogId: '210987654321', versions: [[{ Name: 'id', Type: 'int' }]] },
     ]);
     client = new GlueClient({
@@ -141,6 +155,39 @@ describe('DataFormatConversionConfiguration with a Glue table (AWS SDK Glue clie
       { vendor: 'A', fare: 12.5 },
       { vendor: 'B', fare: null },
     ]);
+  });
+
+  it("should write a table's decimal, date, tinyint, smallint, binary and nested columns as their Parquet types", async () => {
+    const stream = deliveryStreamFromConfig(glueConversion({ TableName: 'orders' }), {
+      dataDir: dir.path,
+      records: recordsOf([
+        '{"id":1,"day":"2026-03-01","total":"1234567890.12","lines":[{"sku":"a1","qty":2}],"attrs":{"k":"v"},"sig":"AQI="}',
+        '{"id":2,"total":"0.125"}',
+      ]),
+      glueClient: client,
+    });
+    expect(await stream.done).toMatchObject({ deliveredRecords: 1, errorOutputRecords: 1 });
+    const files = await filesUnder(`${dir.path}/lake`);
+    const body = [...files].find(([k]) => k.startsWith('trips/'))![1];
+    expect((await duck.read(body)).types).toEqual({
+      id: 'TINYINT',
+      day: 'DATE',
+      total: 'DECIMAL(12,2)',
+      lines: 'STRUCT(sku VARCHAR, qty SMALLINT)[]',
+      attrs: 'MAP(VARCHAR, VARCHAR)',
+      sig: 'BLOB',
+    });
+    expect(
+      await duck.select(
+        body,
+        'id, day::VARCHAR AS day, total::VARCHAR AS total, lines::VARCHAR AS lines, attrs::VARCHAR AS attrs, sig::VARCHAR AS sig',
+      ),
+    ).toEqual([{ id: 1, day: '2026-03-01', total: '1234567890.12', lines: "[{'sku': a1, 'qty': 2}]", attrs: '{k=v}', sig: '\\x01\\x02' }]);
+    const failure = [...files].find(([k]) => k.startsWith('errors/format-conversion-failed/'))![1].toString('utf8');
+    expect(JSON.parse(failure)).toMatchObject({
+      errorCode: 'DataFormatConversion.SchemaMismatch',
+      errorMessage: 'field "total": "0.125" is not a decimal(12,2)',
+    });
   });
 
   it.each([
