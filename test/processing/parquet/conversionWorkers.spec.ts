@@ -84,17 +84,27 @@ describe('parquetConversion on worker threads', () => {
     expect(back.rows[1]).toEqual({ user: 'user-1', clicks: 1, price: 0.01, tags: ['a', 't1'] });
   }, 120_000);
 
-  it('should run at most workerThreads threads, start them when batches wait and stop them when none does', async () => {
+  it('should run at most workerThreads threads, start them when batches wait, and keep them for the next batch', async () => {
     const pool = conversionPool({ size: 2 });
     const records = batchOf(100).map((r) => r.data);
     const converting = [1, 2, 3].map(() => pool.convert(settings, records));
     expect(pool.threads).toBe(2); // three batches wait, two threads start
-    const results = await Promise.all(converting);
-    expect(results.map((r) => r.files.length)).toEqual([1, 1, 1]);
+    expect((await Promise.all(converting)).map((r) => r.files.length)).toEqual([1, 1, 1]);
+    expect(pool.threads).toBe(2); // idle, waiting for the next batch (without keeping the process alive: see below)
+    await pool.convert(settings, records);
+    expect(pool.threads).toBe(2);
+  }, 60_000);
+
+  it('should stop idle threads at once with idleMs 0', async () => {
+    const pool = conversionPool({ size: 2, idleMs: 0 });
+    const records = batchOf(100).map((r) => r.data);
+    const converting = [1, 2].map(() => pool.convert(settings, records));
+    expect(pool.threads).toBe(2);
+    await Promise.all(converting);
     expect(pool.threads).toBe(0);
   }, 60_000);
 
-  it('should end a process that converted batches on worker threads when its pipeline ends: no thread keeps it alive', async () => {
+  it('should end a process that converted batches on worker threads when its pipeline ends: idle threads keep no process alive', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rx-firehose-parquet-exit-'));
     try {
       const script = join(dir, 'pipeline.mts');
@@ -161,7 +171,7 @@ describe('conversion worker failures', () => {
   ])(
     'should convert in-process when the worker %s, saying so once, losing no batch',
     async (_what, entry, reason) => {
-      const pool = conversionPool({ size: 1, workerFile: await entry() });
+      const pool = conversionPool({ size: 1, workerFile: await entry(), idleMs: 0 });
       const records = batchOf(50).map((r) => r.data);
       const expected = await conversionPool({ size: 0 }).convert(settings, records);
       let results: unknown[] = [];
@@ -180,7 +190,7 @@ describe('conversion worker failures', () => {
 
   it('should fail a batch whose worker stops while converting it to the error output, as a build failure, and convert the next on a new worker', async () => {
     // A worker over its memory limit is stopped by Node: the batch it held cannot be converted there.
-    const pool = conversionPool({ size: 1, resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 } });
+    const pool = conversionPool({ size: 1, idleMs: 0, resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 } });
     const conversion: DataFormatConversion = pooledConversion(settings, pool);
     const lake = directoryDestination({ path: dir, dataFormatConversion: conversion, fsync: false });
     const big = batchOf(200_000).map((r) => r.data.toString());
