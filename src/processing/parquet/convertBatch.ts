@@ -2,6 +2,7 @@ import { FormatConversionError } from './FormatConversionError.js';
 import { parseHiveType, type HiveType } from './hiveType.js';
 import type { ParquetCompression } from './ParquetColumn.js';
 import { rowsOf, type ParquetRow } from './rowsOf.js';
+import { timestampFormat, type TimestampParser } from './timestampFormat.js';
 import { valueConverter, type ValueConverter } from './valueConverter.js';
 import { writeParquetRows } from './writeParquetRows.js';
 
@@ -12,6 +13,8 @@ export interface ConversionSettings {
   readonly compression: ParquetCompression;
   readonly caseInsensitive: boolean;
   readonly pageSizeBytes: number;
+  /** `HiveJsonSerDe`'s `TimestampFormats`, tried in order before the default timestamp rules (see `timestampFormat`). */
+  readonly timestampFormats?: readonly string[] | undefined;
 }
 
 /** A record that did not convert: its index in the batch and Firehose's error code. */
@@ -85,10 +88,15 @@ export async function convertBatch(
 function preparedOf(settings: ConversionSettings): Prepared {
   let p = prepared.get(settings);
   if (p === undefined) {
+    const parsers = (settings.timestampFormats ?? []).map((format) => {
+      const parser = timestampFormat(format);
+      if (typeof parser === 'string') throw new Error(`timestamp format ${JSON.stringify(format)}: ${parser}`);
+      return parser;
+    });
     const columns = settings.columns.map(({ name, type }) => {
       const hive = parseHiveType(type);
       if (hive === undefined) throw new Error(`column ${JSON.stringify(name)}: ${JSON.stringify(type)} is not a Hive type`);
-      return { name, type: hive, convert: valueConverter(hive, settings.caseInsensitive) };
+      return { name, type: hive, convert: valueConverter(hive, settings.caseInsensitive, parsers) };
     });
     const index = new Map(columns.map((c, i) => [settings.caseInsensitive ? c.name.toLowerCase() : c.name, i]));
     p = { columns, index };

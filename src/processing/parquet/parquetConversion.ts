@@ -6,6 +6,7 @@ import type { ConversionSettings } from './convertBatch.js';
 import type { DataFormatConversion } from './DataFormatConversion.js';
 import { HIVE_TYPES_SUPPORTED, parseHiveType } from './hiveType.js';
 import { pooledConversion } from './pooledConversion.js';
+import { timestampFormat } from './timestampFormat.js';
 import type { ParquetColumn, ParquetCompression } from './ParquetColumn.js';
 
 /** Options of {@link parquetConversion}. */
@@ -29,6 +30,12 @@ export interface ParquetConversionOptions {
    * Threads start when a batch waits and stop when none does.
    */
   readonly workerThreads?: number | undefined;
+  /**
+   * `HiveJsonSerDe`'s `TimestampFormats`: formats tried in order for `timestamp` values before the default
+   * rules, each `millis` (milliseconds since the epoch) or a Joda-Time pattern such as
+   * `dd/MM/yyyy HH:mm:ss.SSS ZZ` (letters y, M, d, H, h, m, s, S, a, Z; quoted text).
+   */
+  readonly timestampFormats?: readonly string[] | undefined;
 }
 
 const COMPONENT = 'parquetConversion';
@@ -107,7 +114,23 @@ export function parquetConversion(options: ParquetConversionOptions): DataFormat
       );
     names.add(key);
   });
-  const settings: ConversionSettings = { columns, compression, caseInsensitive, pageSizeBytes };
+  const timestampFormats = options.timestampFormats;
+  if (timestampFormats !== undefined) {
+    if (!Array.isArray(timestampFormats) || timestampFormats.length > 100)
+      throw new InvalidOptionError(COMPONENT, 'timestampFormats', timestampFormats, 'a list of up to 100 formats');
+    timestampFormats.forEach((format: unknown, i) => {
+      const parser = typeof format === 'string' ? timestampFormat(format) : 'not a string';
+      if (typeof parser === 'string')
+        throw new InvalidOptionError(COMPONENT, `timestampFormats[${i}]`, format, `millis or a Joda-Time pattern (${parser})`);
+    });
+  }
+  const settings: ConversionSettings = {
+    columns,
+    compression,
+    caseInsensitive,
+    pageSizeBytes,
+    ...(timestampFormats === undefined ? {} : { timestampFormats: [...timestampFormats] }),
+  };
   return pooledConversion(settings, conversionPool({ size: workerThreads }));
 }
 

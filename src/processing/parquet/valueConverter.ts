@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { FormatConversionError } from './FormatConversionError.js';
 import type { HiveType } from './hiveType.js';
+import type { TimestampParser } from './timestampFormat.js';
 
 /**
  * Converts one JSON value (never `null`) to what the Parquet writer takes for its column; `field` names
@@ -31,9 +32,14 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3
  * (`"42"` into an `int`, `42` into a `string`) and refused otherwise with a `DataFormatConversion.SchemaMismatch`
  * {@link FormatConversionError} naming the field and the value. Nested values: an `array<T>` takes a JSON
  * array, a `map<K,V>` and a `struct<…>` a JSON object (a struct's fields matched by name like the columns,
- * ignoring case when `caseInsensitive`); `null` is allowed at every level.
+ * ignoring case when `caseInsensitive`); `null` is allowed at every level. A timestamp is read by the first
+ * of `timestampParsers` (`HiveJsonSerDe`'s `TimestampFormats`) that reads it, else by the default rules.
  */
-export function valueConverter(type: HiveType, caseInsensitive: boolean): ValueConverter {
+export function valueConverter(
+  type: HiveType,
+  caseInsensitive: boolean,
+  timestampParsers: readonly TimestampParser[] = [],
+): ValueConverter {
   const name = typeName(type);
   const refuse = (value: unknown, field: string): never => {
     throw new FormatConversionError(
@@ -92,6 +98,10 @@ export function valueConverter(type: HiveType, caseInsensitive: boolean): ValueC
     }
     case 'timestamp':
       return (value, field) => {
+        for (const parse of timestampParsers) {
+          const ms = parse(value);
+          if (ms !== undefined) return ms;
+        }
         if (typeof value === 'number' && Number.isSafeInteger(value)) return value; // epoch milliseconds
         const ms = typeof value === 'string' ? timestampMs(value) : undefined;
         return ms ?? refuse(value, field);
@@ -109,15 +119,15 @@ export function valueConverter(type: HiveType, caseInsensitive: boolean): ValueC
         return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       };
     case 'array': {
-      const element = valueConverter(type.element, caseInsensitive);
+      const element = valueConverter(type.element, caseInsensitive, timestampParsers);
       return (value, field) => {
         if (!Array.isArray(value)) return refuse(value, field);
         return value.map((v, i) => (v === null ? null : element(v, `${field}[${i}]`)));
       };
     }
     case 'map': {
-      const key = valueConverter(type.key, caseInsensitive);
-      const val = valueConverter(type.value, caseInsensitive);
+      const key = valueConverter(type.key, caseInsensitive, timestampParsers);
+      const val = valueConverter(type.value, caseInsensitive, timestampParsers);
       return (value, field) => {
         if (typeof value !== 'object' || value === null || Array.isArray(value)) return refuse(value, field);
         return Object.entries(value).map(([k, v]) => ({
@@ -127,7 +137,7 @@ export function valueConverter(type: HiveType, caseInsensitive: boolean): ValueC
       };
     }
     case 'struct': {
-      const fields = type.fields.map((f) => ({ name: f.name, convert: valueConverter(f.type, caseInsensitive) }));
+      const fields = type.fields.map((f) => ({ name: f.name, convert: valueConverter(f.type, caseInsensitive, timestampParsers) }));
       const index = new Map(fields.map((f, i) => [caseInsensitive ? f.name.toLowerCase() : f.name, i]));
       return (value, field) => {
         if (typeof value !== 'object' || value === null || Array.isArray(value)) return refuse(value, field);

@@ -446,6 +446,8 @@ describe('parquetConversion options', () => {
     [{ columns: [{ name: 'a', type: 'int' }], workerThreads: -1 }, 'workerThreads'],
     [{ columns: [{ name: 'a', type: 'int' }], workerThreads: 1.5 }, 'workerThreads'],
     [{ columns: [{ name: 'a', type: 'int' }], workerThreads: 65 }, 'workerThreads'],
+    [{ columns: [{ name: 'a', type: 'int' }], timestampFormats: ['yyyy-DDD'] }, 'timestampFormats[0]'],
+    [{ columns: [{ name: 'a', type: 'int' }], timestampFormats: "'unclosed" }, 'timestampFormats'],
   ])('should refuse %j naming %s', (options, option) => {
     expect(() => parquetConversion(options as never)).toThrow(expect.objectContaining({ name: 'InvalidOptionError', option }));
   });
