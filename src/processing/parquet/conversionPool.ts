@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { recordViews } from './recordViews.js';
 import { convertBatch, type ConversionFailure, type ConversionSettings, type ConvertedBatch } from './convertBatch.js';
 
 /** A batch posted to a conversion worker: the records' bytes in one transferred buffer, record i ending at `ends[i]`. */
@@ -22,7 +23,7 @@ export type ConversionReply =
 /** Where batches are converted: worker threads, or the caller's thread. */
 export interface ConversionPool {
   /** Converts a batch (see `convertBatch`) on a worker thread when one is free or can start, else waits for one. */
-  convert(settings: ConversionSettings, records: readonly Uint8Array[], groups?: Int32Array, signal?: AbortSignal): Promise<ConvertedBatch>;
+  convert(settings: ConversionSettings, records: readonly Uint8Array[], groups?: Int32Array): Promise<ConvertedBatch>;
   /** Worker threads alive now: starting, converting, or idle (for at most `idleMs`). */
   readonly threads: number;
 }
@@ -52,7 +53,6 @@ export const IDLE_MS = 60_000;
 
 interface Task {
   readonly request: ConversionRequest;
-  readonly signal: AbortSignal | undefined;
   resolve(batch: ConvertedBatch): void;
   reject(err: unknown): void;
 }
@@ -89,13 +89,7 @@ export function conversionPool(options: ConversionPoolOptions): ConversionPool {
 
   const runInProcess = (task: Task): void => {
     const { settings, data, ends, groups } = task.request;
-    const records: Uint8Array[] = new Array(ends.length);
-    let start = 0;
-    for (let i = 0; i < ends.length; i++) {
-      records[i] = new Uint8Array(data, start, ends[i]! - start);
-      start = ends[i]!;
-    }
-    convertBatch(settings, records, groups).then(task.resolve, task.reject);
+    convertBatch(settings, recordViews(data, ends), groups).then(task.resolve, task.reject);
   };
 
   const fallBack = (reason: unknown): void => {
@@ -173,11 +167,7 @@ export function conversionPool(options: ConversionPoolOptions): ConversionPool {
     if (inProcess) for (const task of queue.splice(0)) runInProcess(task);
     for (const thread of [...threads]) {
       if (!thread.ready || thread.task !== undefined) continue;
-      let task = queue.shift();
-      while (task?.signal?.aborted) {
-        task.reject(task.signal.reason);
-        task = queue.shift();
-      }
+      const task = queue.shift();
       if (task === undefined) {
         // Idle: it waits for the next batch without keeping the process alive, then stops.
         if (inProcess || idleMs === 0) stop(thread);
@@ -202,7 +192,7 @@ export function conversionPool(options: ConversionPoolOptions): ConversionPool {
     get threads() {
       return threads.length;
     },
-    convert(settings, records, groups, signal) {
+    convert(settings, records, groups) {
       if (inProcess) return convertBatch(settings, records, groups);
       // One buffer for the batch: records are views into shared pools and cannot be transferred as they are.
       let total = 0;
@@ -217,7 +207,7 @@ export function conversionPool(options: ConversionPoolOptions): ConversionPool {
         ends[i] = at;
       });
       return new Promise<ConvertedBatch>((resolve, reject) => {
-        queue.push({ request: { id: nextId++, settings, data, ends, groups }, signal, resolve, reject });
+        queue.push({ request: { id: nextId++, settings, data, ends, groups }, resolve, reject });
         dispatch();
       });
     },

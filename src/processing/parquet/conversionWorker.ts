@@ -6,6 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { convertBatch } from './convertBatch.js';
+import { recordViews } from './recordViews.js';
 import type { ConversionRequest, ConversionReply } from './conversionPool.js';
 
 const port = parentPort;
@@ -13,13 +14,7 @@ if (port === null) throw new Error('conversionWorker runs as a worker thread (st
 
 port.on('message', (request: ConversionRequest) => {
   const { id, settings, data, ends, groups } = request;
-  const records: Uint8Array[] = new Array(ends.length);
-  let start = 0;
-  for (let i = 0; i < ends.length; i++) {
-    records[i] = new Uint8Array(data, start, ends[i]! - start);
-    start = ends[i]!;
-  }
-  convertBatch(settings, records, groups).then(
+  convertBatch(settings, recordViews(data, ends), groups).then(
     ({ failed, files }) => {
       const reply: ConversionReply = { id, failed, files };
       port.postMessage(
