@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { compress } from '../src/codecs/compress.js';
+import type { DataFormatConversion } from '../src/processing/parquet/DataFormatConversion.js';
 import { parquetConversion } from '../src/processing/parquet/parquetConversion.js';
 import type { ParquetColumn } from '../src/processing/parquet/ParquetColumn.js';
 
@@ -33,80 +34,101 @@ function records(count: number): Array<{ data: Uint8Array }> {
   }));
 }
 
-async function medianMs(work: () => Promise<unknown>, rounds: number): Promise<number> {
-  await work();
-  const times: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    (globalThis as { gc?: () => void }).gc?.();
-    const start = performance.now();
-    await work();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+interface Run {
+  readonly ms: number;
+  /** The event loop's longest delay and 99th percentile while the run went on, in ms. */
+  readonly maxDelayMs: number;
+  readonly p99DelayMs: number;
 }
 
 /**
- * How long the event loop was blocked while `work` ran: the longest delay and the 99th percentile in ms,
- * sampled by `monitorEventLoopDelay` (10 ms resolution), as a timer or a socket waiting behind it sees it.
+ * Runs `work` once, timing it and sampling the event loop's delay meanwhile with `monitorEventLoopDelay`
+ * (10 ms resolution): how long a timer or a socket of the same process waits behind the work.
  */
-async function eventLoopDelayMs(work: () => Promise<unknown>): Promise<{ maxMs: number; p99Ms: number }> {
+async function measured(work: () => Promise<unknown>): Promise<Run> {
+  (globalThis as { gc?: () => void }).gc?.();
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
-  await new Promise((resolve) => setTimeout(resolve, 50)); // a few samples of an idle loop first
+  await new Promise((resolve) => setTimeout(resolve, 30)); // a few samples of an idle loop first
+  const start = performance.now();
   await work();
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  const ms = performance.now() - start;
+  await new Promise((resolve) => setTimeout(resolve, 30));
   histogram.disable();
-  return { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6 };
+  return { ms, maxDelayMs: histogram.max / 1e6, p99DelayMs: histogram.percentile(99) / 1e6 };
 }
 
 /**
- * Record format conversion: one batch of JSON records (about 16 MiB) to one Parquet file (parse, check
- * against the schema, write with SNAPPY or GZIP pages), against writing the same records as a gzip JSON
- * object (level 6, the S3 destination's default), in the same process. MiB/s count the JSON input.
+ * Record format conversion: two batches of JSON records (about 6.5 MiB each) given at once, as `deliverTo`
+ * builds several batches at once, each to one Parquet file (parse, check against the schema, write with
+ * SNAPPY or GZIP pages), on one worker thread (which starts for the first batch and takes the second
+ * after it) and on the event loop (`workerThreads: 0`), against writing the same records as gzip JSON
+ * objects (level 6, the S3 destination's default, on libuv's thread pool), in the same process, rounds
+ * alternating, medians. MiB/s count the JSON input; the event loop's delay is what the rest of the process
+ * sees meanwhile.
  */
 export async function benchParquet(): Promise<void> {
-  const batch = records(100_000);
-  const inputMiB = batch.reduce((n, r) => n + r.data.byteLength, 0) / MIB;
-  const gzipMs = await medianMs(
-    () =>
-      compress(
-        'GZIP',
-        batch.map((r) => r.data),
+  const batch = records(50_000);
+  const inputMiB = (2 * batch.reduce((n, r) => n + r.data.byteLength, 0)) / MIB;
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const convert = (conversion: DataFormatConversion) => () =>
+    Promise.all(
+      [0, 1].map(async () => {
+        // A fresh copy each time, as a new batch would be: files kept by check() must not carry over.
+        const fresh = batch.map((r) => ({ data: r.data }));
+        await conversion.check(fresh);
+        return conversion.encode(fresh);
+      }),
+    );
+  const gzip = () =>
+    Promise.all(
+      [0, 1].map(() =>
+        compress(
+          'GZIP',
+          batch.map((r) => r.data),
+        ),
       ),
-    3,
-  );
-  const rate = (ms: number) => `${(inputMiB / (ms / 1000)).toFixed(1)} MiB/s`;
-  const lines = [`gzip JSON ${rate(gzipMs)}`];
+    );
+  const ways: Array<[string, () => Promise<unknown>]> = [['gzip JSON', gzip]];
   for (const compression of ['SNAPPY', 'GZIP'] as const) {
-    const parquet = parquetConversion({ columns, compression });
-    const ms = await medianMs(async () => {
-      // A fresh copy each round, as a new batch would be: rows cached by check() must not carry over.
-      const fresh = batch.map((r) => ({ data: r.data }));
-      parquet.check(fresh);
-      return parquet.encode(fresh);
-    }, 3);
-    lines.push(`Parquet ${compression} ${rate(ms)} (${(gzipMs / ms).toFixed(2)} × gzip JSON)`);
+    ways.push([`Parquet ${compression} in-process`, convert(parquetConversion({ columns, compression, workerThreads: 0 }))]);
+    ways.push([`Parquet ${compression} worker`, convert(parquetConversion({ columns, compression, workerThreads: 1 }))]);
   }
-  console.log(`record format conversion, ${inputMiB.toFixed(1)} MiB of JSON records: ${lines.join('; ')}`);
+  for (const [, work] of ways) await work(); // warm up: modules loaded, code compiled
+  const runs = new Map<string, Run[]>(ways.map(([name]) => [name, []]));
+  for (let round = 0; round < rounds; round++) for (const [name, work] of ways) runs.get(name)!.push(await measured(work));
 
-  // The event loop while one batch converts: gzip (Node's zlib stream, in libuv's thread pool) against
-  // Parquet (parsing, checking and writing in JavaScript, on the event loop). See docs/parquet.md.
-  const gzipDelay = await eventLoopDelayMs(() =>
-    compress(
-      'GZIP',
-      batch.map((r) => r.data),
-    ),
+  const summary = new Map(
+    [...runs].map(([name, list]) => [
+      name,
+      {
+        ms: median(list.map((r) => r.ms)),
+        maxDelayMs: median(list.map((r) => r.maxDelayMs)),
+        p99DelayMs: median(list.map((r) => r.p99DelayMs)),
+      },
+    ]),
   );
-  const parquet = parquetConversion({ columns, compression: 'SNAPPY' });
-  const parquetDelay = await eventLoopDelayMs(async () => {
-    const fresh = batch.map((r) => ({ data: r.data }));
-    parquet.check(fresh);
-    return parquet.encode(fresh);
-  });
-  const show = (d: { maxMs: number; p99Ms: number }) => `max ${d.maxMs.toFixed(0)} ms, p99 ${d.p99Ms.toFixed(0)} ms`;
+  const gzipMs = summary.get('gzip JSON')!.ms;
   console.log(
-    `event loop delay while ${inputMiB.toFixed(1)} MiB convert: gzip JSON ${show(gzipDelay)}; Parquet SNAPPY ${show(parquetDelay)} ` +
-      `(${(parquetDelay.maxMs / Math.max(gzipDelay.maxMs, 1)).toFixed(0)} × gzip's longest block)`,
+    `record format conversion, two batches at once, ${inputMiB.toFixed(1)} MiB of JSON records, median of ${rounds} alternating rounds:`,
   );
+  for (const [name, s] of summary) {
+    const rate = `${(inputMiB / (s.ms / 1000)).toFixed(1)} MiB/s`;
+    const vsGzip = name === 'gzip JSON' ? '' : ` (${(gzipMs / s.ms).toFixed(2)} × gzip JSON)`;
+    console.log(
+      `  ${name.padEnd(28)} ${rate}${vsGzip}; event loop delay max ${s.maxDelayMs.toFixed(0)} ms, p99 ${s.p99DelayMs.toFixed(0)} ms`,
+    );
+  }
+  for (const compression of ['SNAPPY', 'GZIP']) {
+    const here = summary.get(`Parquet ${compression} in-process`)!;
+    const there = summary.get(`Parquet ${compression} worker`)!;
+    console.log(
+      `  Parquet ${compression}: worker ÷ in-process: speed ${(here.ms / there.ms).toFixed(2)} ×, longest event loop delay ${(there.maxDelayMs / here.maxDelayMs).toFixed(3)} ×`,
+    );
+  }
 }

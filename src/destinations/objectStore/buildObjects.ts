@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { PartitionKeyValues } from '../../keys/compilePrefix.js';
 import { PartitionKeyError } from '../../keys/PartitionKeyError.js';
 import { arrivalTimeOf } from '../../records/arrivalTimeOf.js';
 import { dataOf } from '../../records/dataOf.js';
 import type { ItemFailure } from '../Destination.js';
 import type { ObjectStoreLayout } from './objectStoreOptions.js';
 import { layOutObject } from './layOutObject.js';
+import { partitionKeysOf } from './partitionKeysOf.js';
 
 /** One object to store: its key, its (compressed) bytes, and which items of the batch it holds. */
 export interface StoreObject {
@@ -99,12 +99,6 @@ function allIndexes(n: number): number[] {
   const indexes = new Array<number>(n);
   for (let i = 0; i < n; i++) indexes[i] = i;
   return indexes;
-}
-
-function partitionKeysOf(record: unknown): PartitionKeyValues {
-  if (typeof record !== 'object' || record === null) return {};
-  const { partitionKeys, queryPartitionKeys } = record as PartitionKeyValues;
-  return { ...(partitionKeys === undefined ? {} : { partitionKeys }), ...(queryPartitionKeys === undefined ? {} : { queryPartitionKeys }) };
 }
 
 /** Identifies what an object holds: the ids of its first and last records and their count, or a hash of the bytes of records without ids. */

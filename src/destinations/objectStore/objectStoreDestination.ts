@@ -4,6 +4,7 @@ import { errorKindOf } from '../errorKindOf.js';
 import { buildFailureObject } from './buildFailureObject.js';
 import { buildObjects, type StoreObject } from './buildObjects.js';
 import type { ObjectStoreLayout } from './objectStoreOptions.js';
+import { partitionKeysOf } from './partitionKeysOf.js';
 import { formatConversionStage } from '../../processing/parquet/formatConversionStage.js';
 
 /**
@@ -44,9 +45,11 @@ export function objectStoreDestination(
   const store = objectStore(name, layout, put);
   // With a record format conversion, a first stage converts and fails what does not convert under
   // format-conversion-failed/; the store then writes the rest as one file per object.
+  // The conversion writes one file per object: it groups records by partition as buildObjects does.
+  const groupOf = layout.keys.usesPartitionKeys ? (record: unknown) => layout.keys.partitionIdFor(partitionKeysOf(record)) : undefined;
   return layout.conversion === undefined
     ? store
-    : { ...formatConversionStage(layout.conversion, store), concurrency: OBJECT_STORE_CONCURRENCY };
+    : { ...formatConversionStage(layout.conversion, store, groupOf), concurrency: OBJECT_STORE_CONCURRENCY };
 }
 
 function objectStore(
@@ -58,7 +61,7 @@ function objectStore(
     const items: number[] = [];
     let bytes = 0;
     for (const o of objects) {
-      items.push(...o.indexes);
+      for (const i of o.indexes) items.push(i); // not push(...): a spread of 200,000 indexes overflows the stack
       bytes += o.body.byteLength;
     }
     return { ids: objects.map((o) => o.key), items: items.sort((a, b) => a - b), bytes, objects };

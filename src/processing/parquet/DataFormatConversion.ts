@@ -10,8 +10,12 @@ export interface DataFormatConversion {
   readonly format: 'parquet';
   /** The default extension of the objects it writes: `.parquet`. */
   readonly extension: string;
-  /** Converts each record of a batch, returning the indexes that converted and the records that did not (to `format-conversion-failed/`). */
-  check(batch: readonly unknown[]): { items: number[]; failed: ItemFailure[] };
+  /**
+   * Converts a batch: returns the indexes of the records that converted and the records that did not (to
+   * `format-conversion-failed/`). The records that converted are written as one file per group (`groupOf`:
+   * the object a record goes to, e.g. its partition; default one group), kept for {@link encode}.
+   */
+  check(batch: readonly unknown[], groupOf?: (record: unknown) => string): Promise<{ items: number[]; failed: ItemFailure[] }>;
   /** One object's body: the records (all of which passed {@link check}) as one file with one row group. */
   encode(records: readonly unknown[]): Promise<Uint8Array>;
 }

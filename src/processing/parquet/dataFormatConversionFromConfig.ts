@@ -7,9 +7,9 @@ import type { ConfigContext } from '../../config/ConfigContext.js';
 import { InvalidConfigurationError } from '../../config/InvalidConfigurationError.js';
 import { MissingPeerDependencyError } from '../../errors/MissingPeerDependencyError.js';
 import { glueTableColumns, type GlueTableRef } from './glueTableColumns.js';
-import { HIVE_TYPES_SUPPORTED, parquetTypeOfHive } from './parquetTypeOfHive.js';
+import { HIVE_TYPES_SUPPORTED, parseHiveType } from './hiveType.js';
 import type { DataFormatConversion } from './DataFormatConversion.js';
-import { PARQUET_COLUMN_TYPES, type ParquetColumn } from './ParquetColumn.js';
+import type { ParquetColumn } from './ParquetColumn.js';
 import { parquetConversion } from './parquetConversion.js';
 
 /** Glue table fields of `SchemaConfiguration`. */
@@ -51,7 +51,8 @@ export function dataFormatConversionFromConfig(config: unknown, path: string, ct
     );
   }
   const schema = schemaOf(fields.SchemaConfiguration, `${path}.SchemaConfiguration`);
-  const caseInsensitive = deserializerOf(fields.InputFormatConfiguration, `${path}.InputFormatConfiguration`);
+  const { caseInsensitive, timestampFormats } = deserializerOf(fields.InputFormatConfiguration, `${path}.InputFormatConfiguration`);
+  const formatsField = `${path}.InputFormatConfiguration.Deserializer.HiveJsonSerDe.TimestampFormats`;
   const serializer = serializerOf(fields.OutputFormatConfiguration, `${path}.OutputFormatConfiguration`);
   const serde = `${path}.OutputFormatConfiguration.Serializer.ParquetSerDe`;
   const build = (columns: ParquetColumn[], columnPaths: Record<string, string>): DataFormatConversion =>
@@ -62,8 +63,15 @@ export function dataFormatConversionFromConfig(config: unknown, path: string, ct
           caseInsensitive,
           compression: serializer.compression,
           ...(serializer.pageSizeBytes === undefined ? {} : { pageSizeBytes: serializer.pageSizeBytes }),
+          ...(timestampFormats === undefined ? {} : { timestampFormats: timestampFormats as string[] }),
         }),
-      { compression: `${serde}.Compression`, pageSizeBytes: `${serde}.PageSizeBytes`, ...columnPaths },
+      {
+        compression: `${serde}.Compression`,
+        pageSizeBytes: `${serde}.PageSizeBytes`,
+        timestampFormats: formatsField,
+        ...Object.fromEntries((timestampFormats ?? []).map((_f, i) => [`timestampFormats[${i}]`, `${formatsField}[${i}]`])),
+        ...columnPaths,
+      },
     );
   if ('columns' in schema) {
     const conversion = build(schema.columns, columnFields(schema.columns.length, `${path}.SchemaConfiguration.Columns`));
@@ -99,7 +107,7 @@ export function dataFormatConversionFromConfig(config: unknown, path: string, ct
   return {
     format: 'parquet',
     extension: '.parquet',
-    check: (batch) => loaded().check(batch),
+    check: (batch, groupOf) => loaded().check(batch, groupOf),
     encode: (records) => loaded().encode(records),
   };
 }
@@ -119,14 +127,13 @@ async function glueSchema(ref: GlueTableRef & { region?: string | undefined }, f
     });
   }
   return columns.map((column) => {
-    const type = parquetTypeOfHive(column.type);
-    if (type === undefined) {
+    if (parseHiveType(column.type) === undefined) {
       throw new InvalidConfigurationError(
         field,
         `${field}: column ${JSON.stringify(column.name)} of the Glue table ${name} has type ${JSON.stringify(column.type)}, which is not supported (supported: ${HIVE_TYPES_SUPPORTED})`,
       );
     }
-    return { name: column.name, type };
+    return { name: column.name, type: column.type as ParquetColumn['type'] };
   });
 }
 
@@ -178,8 +185,8 @@ function columnsOf(list: unknown, path: string): ParquetColumn[] {
   return list.map((column: unknown, i) => {
     const at = `${path}[${i}]`;
     const c = checkFields(column, at, { supported: ['Name', 'Type'], required: ['Name', 'Type'] });
-    const type = typeof c.Type === 'string' ? c.Type.toLowerCase() : c.Type;
-    return { name: c.Name as string, type: configEnum(type, `${at}.Type`, PARQUET_COLUMN_TYPES) };
+    // The type is checked by parquetConversion (a Hive type), its error mapped to this field.
+    return { name: c.Name as string, type: c.Type as ParquetColumn['type'] };
   });
 }
 
@@ -192,9 +199,9 @@ function columnFields(n: number, path: string): Record<string, string> {
   return out;
 }
 
-/** The deserializer: whether field names match columns ignoring case. */
-function deserializerOf(config: unknown, path: string): boolean {
-  if (config === undefined || config === null) return true;
+/** The deserializer: whether field names match columns ignoring case, and `HiveJsonSerDe`'s `TimestampFormats`. */
+function deserializerOf(config: unknown, path: string): { caseInsensitive: boolean; timestampFormats?: unknown[] | undefined } {
+  if (config === undefined || config === null) return { caseInsensitive: true };
   const input = checkFields(config, path, { supported: ['Deserializer'], required: ['Deserializer'] });
   const at = `${path}.Deserializer`;
   const d = checkFields(input.Deserializer, at, { supported: ['OpenXJsonSerDe', 'HiveJsonSerDe'] });
@@ -202,8 +209,12 @@ function deserializerOf(config: unknown, path: string): boolean {
     throw InvalidConfigurationError.invalid(at, input.Deserializer, 'exactly one of OpenXJsonSerDe, HiveJsonSerDe');
   }
   if (d.HiveJsonSerDe !== undefined) {
-    checkFields(d.HiveJsonSerDe, `${at}.HiveJsonSerDe`, { supported: [], notYet: ['TimestampFormats'] });
-    return true; // Hive lower-cases column names and matches fields ignoring case
+    const hive = checkFields(d.HiveJsonSerDe, `${at}.HiveJsonSerDe`, { supported: ['TimestampFormats'] });
+    const formats = hive.TimestampFormats;
+    if (formats !== undefined && !Array.isArray(formats))
+      throw InvalidConfigurationError.invalid(`${at}.HiveJsonSerDe.TimestampFormats`, formats, 'a list of formats');
+    // Hive lower-cases column names and matches fields ignoring case. The formats are checked by parquetConversion.
+    return { caseInsensitive: true, ...(formats === undefined ? {} : { timestampFormats: formats }) };
   }
   const openX = checkFields(d.OpenXJsonSerDe, `${at}.OpenXJsonSerDe`, {
     supported: ['CaseInsensitive', 'ConvertDotsInJsonKeysToUnderscores'],
@@ -215,7 +226,7 @@ function deserializerOf(config: unknown, path: string): boolean {
   if (openX.CaseInsensitive !== undefined && typeof openX.CaseInsensitive !== 'boolean') {
     throw InvalidConfigurationError.invalid(`${at}.OpenXJsonSerDe.CaseInsensitive`, openX.CaseInsensitive, 'true or false');
   }
-  return openX.CaseInsensitive !== false;
+  return { caseInsensitive: openX.CaseInsensitive !== false };
 }
 
 function serializerOf(

@@ -16,19 +16,23 @@ export interface FormatConversionRequest extends ObjectStoreRequest {
  * `format-conversion-failed` (Firehose's), then hands the others to `store` (the next stage), which writes
  * them as Parquet objects. Named like `store`, so metrics and results keep its name; an error output like it.
  *
- * Its send of its own requests does nothing and cannot fail: the conversion is the build.
+ * Its send of its own requests does nothing and cannot fail: the conversion is the build. `groupOf` is the
+ * store's grouping of records into objects (their partition), so that the conversion writes each object's
+ * file once, here. A build that rejects (the conversion's worker stopped) fails the batch's records to the
+ * error output with `<name>.BuildFailed`, as any build does.
  */
 export function formatConversionStage(
   conversion: DataFormatConversion,
   store: Destination<ObjectStoreRequest> & ErrorOutput<ObjectStoreRequest>,
+  groupOf?: (record: unknown) => string,
 ): Destination<ObjectStoreRequest> & ErrorOutput<ObjectStoreRequest> {
   return {
     name: store.name,
     errorOutputType: 'format-conversion-failed',
     ...(store.retryDurationMs === undefined ? {} : { retryDurationMs: store.retryDurationMs }),
     nextStage: store,
-    build(batch, { batchId }) {
-      const { items, failed } = conversion.check(batch);
+    async build(batch, { batchId }) {
+      const { items, failed } = await conversion.check(batch, groupOf);
       return { request: items.length === 0 ? undefined : { ids: [batchId], items, bytes: 0, objects: [] }, failed };
     },
     // The stage's own requests store nothing; failure objects (built by the store) are the store's to send.

@@ -1,19 +1,21 @@
+import { availableParallelism } from 'node:os';
 import { InvalidOptionError } from '../../errors/InvalidOptionError.js';
 import { checkNumber } from '../../options/checkNumber.js';
-import type { ItemFailure } from '../../destinations/Destination.js';
-import { dataOf } from '../../records/dataOf.js';
+import { conversionPool } from './conversionPool.js';
+import type { ConversionSettings } from './convertBatch.js';
 import type { DataFormatConversion } from './DataFormatConversion.js';
-import { FormatConversionError } from './FormatConversionError.js';
-import { PARQUET_COLUMN_TYPES, type ParquetColumn, type ParquetCompression, type ParquetRow } from './ParquetColumn.js';
-import { rowsOf } from './rowsOf.js';
-import { writeParquetRows } from './writeParquetRows.js';
+import { HIVE_TYPES_SUPPORTED, parseHiveType } from './hiveType.js';
+import { pooledConversion } from './pooledConversion.js';
+import { timestampFormat } from './timestampFormat.js';
+import type { ParquetColumn, ParquetCompression } from './ParquetColumn.js';
 
 /** Options of {@link parquetConversion}. */
 export interface ParquetConversionOptions {
   /**
-   * The explicit schema: 1–1000 columns with distinct names, each typed `string`, `boolean`, `int`, `bigint`,
-   * `float`, `double` or `timestamp`. Firehose takes this schema from a Glue table; here it is given
-   * directly (in a configuration file: `SchemaConfiguration.Columns`, an rx-firehose extension).
+   * The explicit schema: 1–1000 columns with distinct names, each with a Hive type (see
+   * {@link ParquetColumnType}: the primitives, `decimal(p,s)`, `date`, `binary`, `array<…>`, `map<…>`,
+   * `struct<…>`). Firehose takes this schema from a Glue table; here it is given directly (in a
+   * configuration file: `SchemaConfiguration.Columns`, an rx-firehose extension).
    */
   readonly columns: readonly ParquetColumn[];
   /** `SNAPPY` (default, as `ParquetSerDe`), `GZIP` or `UNCOMPRESSED`. */
@@ -22,11 +24,24 @@ export interface ParquetConversionOptions {
   readonly caseInsensitive?: boolean | undefined;
   /** The target size of a page before compression (`ParquetSerDe.PageSizeBytes`): at least 64 KiB. Default 1 MiB. */
   readonly pageSizeBytes?: number | undefined;
+  /**
+   * How many batches convert at once on worker threads, off the event loop (0–64): `0` converts on the
+   * event loop. Default: one less than the cores (`os.availableParallelism()`), at least 1, at most 4.
+   * Threads start when a batch waits and stop when none does.
+   */
+  readonly workerThreads?: number | undefined;
+  /**
+   * `HiveJsonSerDe`'s `TimestampFormats`: formats tried in order for `timestamp` values before the default
+   * rules, each `millis` (milliseconds since the epoch) or a Joda-Time pattern such as
+   * `dd/MM/yyyy HH:mm:ss.SSS ZZ` (letters y, M, d, H, h, m, s, S, a, Z; quoted text).
+   */
+  readonly timestampFormats?: readonly string[] | undefined;
 }
 
 const COMPONENT = 'parquetConversion';
 const COMPRESSIONS: readonly ParquetCompression[] = ['SNAPPY', 'GZIP', 'UNCOMPRESSED'];
 const MAX_COLUMNS = 1000;
+const MAX_WORKER_THREADS = 64;
 
 /**
  * Firehose's record format conversion to Apache Parquet, with an explicit schema instead of a Glue table.
@@ -43,7 +58,9 @@ const MAX_COLUMNS = 1000;
  *                  └ not JSON / wrong type ──▶ error output, format-conversion-failed/
  * ```
  *
- * The writer, `hyparquet-writer`, is an optional peer dependency loaded with the first file.
+ * The conversion (reading the JSON, checking it against the schema, writing the file) runs on worker
+ * threads (`workerThreads`), so that the event loop stays free while a 64 MiB batch converts. The writer,
+ * `hyparquet-writer`, is an optional peer dependency loaded with the first file.
  *
  * ## Example
  * ```ts
@@ -58,7 +75,7 @@ const MAX_COLUMNS = 1000;
  * records$.pipe(bufferBySizeOrTime({ maxBytes: 64 << 20, maxMs: 300_000 }), deliverTo(lake, { errorOutput: lake }));
  * ```
  *
- * @throws {InvalidOptionError} at the call, for an invalid schema or compression.
+ * @throws {InvalidOptionError} at the call, for an invalid schema, compression, page size or number of worker threads.
  */
 export function parquetConversion(options: ParquetConversionOptions): DataFormatConversion {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError(COMPONENT, 'options', options, 'an object');
@@ -74,58 +91,47 @@ export function parquetConversion(options: ParquetConversionOptions): DataFormat
     integer: true,
     unit: 'bytes',
   });
-  const columnIndex = new Map<string, number>();
+  const workerThreads = checkNumber(
+    COMPONENT,
+    'workerThreads',
+    options.workerThreads,
+    Math.min(4, Math.max(1, availableParallelism() - 1)),
+    {
+      min: 0,
+      max: MAX_WORKER_THREADS,
+      integer: true,
+    },
+  );
+  const names = new Set<string>();
   columns.forEach((column, i) => {
     const key = caseInsensitive ? column.name.toLowerCase() : column.name;
-    if (columnIndex.has(key))
+    if (names.has(key))
       throw new InvalidOptionError(
         COMPONENT,
         `columns[${i}].name`,
         column.name,
         `a name used once${caseInsensitive ? ' (ignoring case)' : ''}`,
       );
-    columnIndex.set(key, i);
+    names.add(key);
   });
-
-  // Rows of records that passed `check`, for `encode` (the same record objects reach it): each record is
-  // parsed once. Weak, so rows of batches that never reach `encode` (unsubscribed) are not kept.
-  const rows = new WeakMap<object, ParquetRow[]>();
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  const convert = (record: unknown): ParquetRow[] => {
-    let text: string;
-    try {
-      text = decoder.decode(dataOf(record));
-    } catch (err) {
-      throw new FormatConversionError('DataFormatConversion.MalformedJson', `the record is not UTF-8 text: ${(err as Error).message}`);
-    }
-    return rowsOf(text, columns, columnIndex, caseInsensitive);
+  const timestampFormats = options.timestampFormats;
+  if (timestampFormats !== undefined) {
+    if (!Array.isArray(timestampFormats) || timestampFormats.length > 100)
+      throw new InvalidOptionError(COMPONENT, 'timestampFormats', timestampFormats, 'a list of up to 100 formats');
+    timestampFormats.forEach((format: unknown, i) => {
+      const parser = typeof format === 'string' ? timestampFormat(format) : 'not a string';
+      if (typeof parser === 'string')
+        throw new InvalidOptionError(COMPONENT, `timestampFormats[${i}]`, format, `millis or a Joda-Time pattern (${parser})`);
+    });
+  }
+  const settings: ConversionSettings = {
+    columns,
+    compression,
+    caseInsensitive,
+    pageSizeBytes,
+    ...(timestampFormats === undefined ? {} : { timestampFormats: [...timestampFormats] }),
   };
-
-  return {
-    format: 'parquet',
-    extension: '.parquet',
-    check(batch) {
-      const items: number[] = [];
-      const failed: ItemFailure[] = [];
-      batch.forEach((record, index) => {
-        try {
-          const row = convert(record);
-          if (typeof record === 'object' && record !== null) rows.set(record, row);
-          items.push(index);
-        } catch (err) {
-          if (!(err instanceof FormatConversionError)) throw err;
-          failed.push({ index, errorCode: err.errorCode, errorMessage: err.message, retriable: false });
-        }
-      });
-      return { items, failed };
-    },
-    encode(records) {
-      const converted = records.flatMap(
-        (record) => (typeof record === 'object' && record !== null ? rows.get(record) : undefined) ?? convert(record),
-      );
-      return writeParquetRows(columns, converted, compression, pageSizeBytes);
-    },
-  };
+  return pooledConversion(settings, conversionPool({ size: workerThreads }));
 }
 
 function checkColumns(columns: unknown): ParquetColumn[] {
@@ -137,8 +143,8 @@ function checkColumns(columns: unknown): ParquetColumn[] {
     if (typeof name !== 'string' || name.length === 0 || name.length > 255) {
       throw new InvalidOptionError(COMPONENT, `columns[${i}].name`, name, 'a string of 1 to 255 characters');
     }
-    if (typeof type !== 'string' || !(PARQUET_COLUMN_TYPES as readonly string[]).includes(type)) {
-      throw new InvalidOptionError(COMPONENT, `columns[${i}].type`, type, `one of ${PARQUET_COLUMN_TYPES.join(', ')}`);
+    if (typeof type !== 'string' || parseHiveType(type) === undefined) {
+      throw new InvalidOptionError(COMPONENT, `columns[${i}].type`, type, `a Hive type: ${HIVE_TYPES_SUPPORTED}`);
     }
     return { name, type: type as ParquetColumn['type'] };
   });

@@ -73,6 +73,38 @@ describe('DataFormatConversionConfiguration', () => {
 
   const at = 'ExtendedS3DestinationConfiguration';
   const dfc = `${at}.DataFormatConversionConfiguration`;
+  it("should read timestamps in HiveJsonSerDe's TimestampFormats, in order, before the default rules", async () => {
+    const stream = deliveryStreamFromConfig(
+      s3Config({
+        BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 60 },
+        DataFormatConversionConfiguration: conversion({
+          InputFormatConfiguration: {
+            Deserializer: { HiveJsonSerDe: { TimestampFormats: ['dd/MM/yyyy hh:mm a', "yyyy-MM-dd'T'HH:mm:ss.SSSZZ", 'millis'] } },
+          },
+        }),
+      }),
+      {
+        dataDir: dir.path,
+        records: recordsOf([
+          '{"vendor":"A","pickup":"01/03/2026 02:05 PM"}',
+          '{"vendor":"B","pickup":"2026-03-01T10:00:00.250+01:00"}',
+          '{"vendor":"C","pickup":"1767323045000"}',
+          '{"vendor":"D","pickup":"2026-03-01 10:00:00"}',
+          '{"vendor":"E","pickup":"31/02/2026 02:05 PM"}',
+        ]),
+      },
+    );
+    expect(await stream.done).toMatchObject({ deliveredRecords: 4, errorOutputRecords: 1 });
+    const files = await filesUnder(`${dir.path}/lake`);
+    const body = [...files].find(([k]) => k.endsWith('.parquet'))![1];
+    expect((await duck.read(body)).rows.map((r) => [r.vendor, (r.pickup as Date).toISOString()])).toEqual([
+      ['A', '2026-03-01T14:05:00.000Z'],
+      ['B', '2026-03-01T09:00:00.250Z'],
+      ['C', '2026-01-02T03:04:05.000Z'],
+      ['D', '2026-03-01T10:00:00.000Z'], // no format reads it: the default rules do
+    ]);
+  });
+
   it.each([
     [
       'a buffer under 64 MiB',
@@ -95,9 +127,11 @@ describe('DataFormatConversionConfiguration', () => {
     ],
     [
       'a column type Hive has but this does not',
-      { DataFormatConversionConfiguration: conversion({ SchemaConfiguration: { Columns: [{ Name: 'a', Type: 'array<string>' }] } }) },
+      {
+        DataFormatConversionConfiguration: conversion({ SchemaConfiguration: { Columns: [{ Name: 'a', Type: 'uniontype<int,string>' }] } }),
+      },
       `${dfc}.SchemaConfiguration.Columns[0].Type`,
-      /one of string, boolean, int, bigint, float, double, timestamp/,
+      /a Hive type: string, char\(n\), varchar\(n\), boolean, tinyint, smallint, int, bigint, float, double, decimal\(p,s\), timestamp, date, binary, array<…>, map<…>, struct<…>; got "uniontype<int,string>"/,
     ],
     [
       'two columns of one name',
@@ -113,6 +147,16 @@ describe('DataFormatConversionConfiguration', () => {
       },
       `${dfc}.SchemaConfiguration.Columns[1].Name`,
       /used once/,
+    ],
+    [
+      'a TimestampFormats pattern with a letter Joda-Time has but this does not',
+      {
+        DataFormatConversionConfiguration: conversion({
+          InputFormatConfiguration: { Deserializer: { HiveJsonSerDe: { TimestampFormats: ['millis', 'EEE, dd MMM yyyy'] } } },
+        }),
+      },
+      `${dfc}.InputFormatConfiguration.Deserializer.HiveJsonSerDe.TimestampFormats[1]`,
+      /the letter "E"/,
     ],
     [
       'ORC',

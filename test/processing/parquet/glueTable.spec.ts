@@ -55,6 +55,21 @@ describe('DataFormatConversionConfiguration with a Glue table (AWS SDK Glue clie
           [
             { Name: 'id', Type: 'int' },
             { Name: 'route', Type: 'struct<from:string,to:string>' },
+            { Name: 'wait', Type: 'interval_day_time' },
+          ],
+        ],
+      },
+      {
+        databaseName: 'db',
+        name: 'orders',
+        versions: [
+          [
+            { Name: 'id', Type: 'tinyint' },
+            { Name: 'day', Type: 'date' },
+            { Name: 'total', Type: 'decimal(12,2)' },
+            { Name: 'lines', Type: 'array<struct<sku:varchar(8),qty:smallint>>' },
+            { Name: 'attrs', Type: 'map<string,string>' },
+            { Name: 'sig', Type: 'binary' },
           ],
         ],
       },
@@ -142,6 +157,39 @@ describe('DataFormatConversionConfiguration with a Glue table (AWS SDK Glue clie
     ]);
   });
 
+  it("should write a table's decimal, date, tinyint, smallint, binary and nested columns as their Parquet types", async () => {
+    const stream = deliveryStreamFromConfig(glueConversion({ TableName: 'orders' }), {
+      dataDir: dir.path,
+      records: recordsOf([
+        '{"id":1,"day":"2026-03-01","total":"1234567890.12","lines":[{"sku":"a1","qty":2}],"attrs":{"k":"v"},"sig":"AQI="}',
+        '{"id":2,"total":"0.125"}',
+      ]),
+      glueClient: client,
+    });
+    expect(await stream.done).toMatchObject({ deliveredRecords: 1, errorOutputRecords: 1 });
+    const files = await filesUnder(`${dir.path}/lake`);
+    const body = [...files].find(([k]) => k.startsWith('trips/'))![1];
+    expect((await duck.read(body)).types).toEqual({
+      id: 'TINYINT',
+      day: 'DATE',
+      total: 'DECIMAL(12,2)',
+      lines: 'STRUCT(sku VARCHAR, qty SMALLINT)[]',
+      attrs: 'MAP(VARCHAR, VARCHAR)',
+      sig: 'BLOB',
+    });
+    expect(
+      await duck.select(
+        body,
+        'id, day::VARCHAR AS day, total::VARCHAR AS total, lines::VARCHAR AS lines, attrs::VARCHAR AS attrs, sig::VARCHAR AS sig',
+      ),
+    ).toEqual([{ id: 1, day: '2026-03-01', total: '1234567890.12', lines: "[{'sku': a1, 'qty': 2}]", attrs: '{k=v}', sig: '\\x01\\x02' }]);
+    const failure = [...files].find(([k]) => k.startsWith('errors/format-conversion-failed/'))![1].toString('utf8');
+    expect(JSON.parse(failure)).toMatchObject({
+      errorCode: 'DataFormatConversion.SchemaMismatch',
+      errorMessage: 'field "total": "0.125" is not a decimal(12,2)',
+    });
+  });
+
   it.each([
     [
       'a table that does not exist',
@@ -157,7 +205,7 @@ describe('DataFormatConversionConfiguration with a Glue table (AWS SDK Glue clie
     [
       'a column type the writer does not write',
       { TableName: 'nested' },
-      /TableName: column "route" of the Glue table db\.nested has type "struct<from:string,to:string>", which is not supported \(supported: string, /,
+      /TableName: column "wait" of the Glue table db\.nested has type "interval_day_time", which is not supported \(supported: string, .*struct<…>\)$/,
     ],
   ])('should refuse %s while the stream loads, naming TableName, before reading a record', async (_, schema, message) => {
     let subscribed = false;

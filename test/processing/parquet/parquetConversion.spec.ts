@@ -164,6 +164,7 @@ describe('parquetConversion with a directory destination', () => {
   });
 });
 
+// In-process (workerThreads: 0), for speed: worker threads run the same code (conversionWorkers.spec.ts compares them).
 describe('parquetConversion values', () => {
   const row = fc.record(
     {
@@ -181,11 +182,11 @@ describe('parquetConversion values', () => {
     const schema = columns.filter((c) => c.name !== 'score');
     await fc.assert(
       fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 50 }), async (rows) => {
-        const conversion = parquetConversion({ columns: schema, compression: 'SNAPPY' });
+        const conversion = parquetConversion({ columns: schema, compression: 'SNAPPY', workerThreads: 0 });
         // bigint as a JSON string (JSON numbers lose precision past 2^53), the rest as JSON values.
         const texts = rows.map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
         const records = texts.map((data) => ({ data }));
-        expect(conversion.check(records)).toEqual({ items: records.map((_r, i) => i), failed: [] });
+        expect(await conversion.check(records)).toEqual({ items: records.map((_r, i) => i), failed: [] });
         const back = await duck.read(await conversion.encode(records));
         expect(back.rows).toEqual(
           rows.map((r) => ({
@@ -211,8 +212,8 @@ describe('parquetConversion values', () => {
     ['boolean', '{"v":"false"}', false],
     ['timestamp', '{"v":"2026-01-02T03:04:05+01:00"}', new Date('2026-01-02T02:04:05Z')],
   ] as const)('should convert a %s column from %s', async (type, text, expected) => {
-    const conversion = parquetConversion({ columns: [{ name: 'v', type }] });
-    expect(conversion.check([{ data: text }]).failed).toEqual([]);
+    const conversion = parquetConversion({ columns: [{ name: 'v', type }], workerThreads: 0 });
+    expect((await conversion.check([{ data: text }])).failed).toEqual([]);
     expect((await duck.read(await conversion.encode([{ data: text }]))).rows).toEqual([{ v: expected }]);
   });
 
@@ -225,9 +226,9 @@ describe('parquetConversion values', () => {
     ['boolean', '{"v":1}'],
     ['timestamp', '{"v":"yesterday"}'],
     ['timestamp', '{"v":true}'],
-  ] as const)('should refuse a %s column from %s as a schema mismatch', (type, text) => {
-    const conversion = parquetConversion({ columns: [{ name: 'v', type }] });
-    expect(conversion.check([{ data: text }]).failed).toEqual([
+  ] as const)('should refuse a %s column from %s as a schema mismatch', async (type, text) => {
+    const conversion = parquetConversion({ columns: [{ name: 'v', type }], workerThreads: 0 });
+    expect((await conversion.check([{ data: text }])).failed).toEqual([
       {
         index: 0,
         errorCode: 'DataFormatConversion.SchemaMismatch',
@@ -238,32 +239,191 @@ describe('parquetConversion values', () => {
   });
 
   it('should read several JSON objects written one after the other in a record as rows, and fail the whole record if one fails', async () => {
-    const conversion = parquetConversion({ columns: [{ name: 'v', type: 'int' }] });
+    const conversion = parquetConversion({ columns: [{ name: 'v', type: 'int' }], workerThreads: 0 });
     const records = [{ data: '{"v":1}{"v":2}\n {"v":"}{"} ' }, { data: '{"v":3} \n{"v":4}\n' }];
     expect(
-      conversion
-        .check([{ data: '{"v":3}{"v":"x"}' }, { data: '[{"v":1},{"v":2}]' }, { data: '{"v":1} 2' }, { data: '{"v":1' }])
-        .failed.map((f) => f.errorCode),
+      (
+        await conversion.check([{ data: '{"v":3}{"v":"x"}' }, { data: '[{"v":1},{"v":2}]' }, { data: '{"v":1} 2' }, { data: '{"v":1' }])
+      ).failed.map((f) => f.errorCode),
     ).toEqual([
       'DataFormatConversion.SchemaMismatch',
       'DataFormatConversion.MalformedJson',
       'DataFormatConversion.MalformedJson',
       'DataFormatConversion.MalformedJson',
     ]);
-    expect(conversion.check([{ data: '{"v":"}{"}' }]).failed).toHaveLength(1); // a brace inside a string is text: "}{" is not an int
-    expect(conversion.check(records).failed).toEqual([
+    expect((await conversion.check([{ data: '{"v":"}{"}' }])).failed).toHaveLength(1); // a brace inside a string is text: "}{" is not an int
+    expect((await conversion.check(records)).failed).toEqual([
       { index: 0, errorCode: 'DataFormatConversion.SchemaMismatch', errorMessage: expect.any(String), retriable: false },
     ]);
     const ok = [{ data: '{"v":1}{"v":2}\n' }, { data: '{"v":3} \n{"v":4}\n' }];
-    expect(conversion.check(ok).failed).toEqual([]);
+    expect((await conversion.check(ok)).failed).toEqual([]);
     expect((await duck.read(await conversion.encode(ok))).rows).toEqual([{ v: 1 }, { v: 2 }, { v: 3 }, { v: 4 }]);
   });
 
-  it('should match field names exactly when caseInsensitive is false', () => {
-    const conversion = parquetConversion({ columns: [{ name: 'v', type: 'int' }], caseInsensitive: false });
+  it('should write the file check wrote when encode gets the same records, and convert others again', async () => {
+    const conversion = parquetConversion({ columns: [{ name: 'v', type: 'int' }], workerThreads: 0 });
+    const records = [{ data: '{"v":1}' }, { data: '{"v":2}' }, { data: '{"v":3}' }];
+    await conversion.check(records);
+    expect((await duck.read(await conversion.encode(records.slice(1)))).rows).toEqual([{ v: 2 }, { v: 3 }]);
+    expect((await duck.read(await conversion.encode(records))).rows).toEqual([{ v: 1 }, { v: 2 }, { v: 3 }]);
+    expect((await duck.read(await conversion.encode(['{"v":4}']))).rows).toEqual([{ v: 4 }]); // not objects: never kept
+    await expect(conversion.encode([{ data: '{"v":"x"}' }])).rejects.toThrow(/field "v": "x" is not a int/);
+  });
+
+  it('should match field names exactly when caseInsensitive is false', async () => {
+    const conversion = parquetConversion({ columns: [{ name: 'v', type: 'int' }], caseInsensitive: false, workerThreads: 0 });
     // "V" is not the column: ignored, so the bad value does not matter.
-    expect(conversion.check([{ data: '{"V":"x"}' }]).failed).toEqual([]);
-    expect(parquetConversion({ columns: [{ name: 'v', type: 'int' }] }).check([{ data: '{"V":"x"}' }]).failed).toHaveLength(1);
+    expect((await conversion.check([{ data: '{"V":"x"}' }])).failed).toEqual([]);
+    expect(
+      (await parquetConversion({ columns: [{ name: 'v', type: 'int' }], workerThreads: 0 }).check([{ data: '{"V":"x"}' }])).failed,
+    ).toHaveLength(1);
+  });
+});
+
+describe('parquetConversion of the other Hive types', () => {
+  /** Converts `texts` into one column `v` of `type` (in-process: workers run the same code) and reads `v` back with DuckDB's `select`. */
+  async function roundTrip(type: string, texts: string[], select = 'v') {
+    const conversion = parquetConversion({ columns: [{ name: 'v', type: type as ParquetColumn['type'] }], workerThreads: 0 });
+    const records = texts.map((data) => ({ data }));
+    expect((await conversion.check(records)).failed).toEqual([]);
+    const body = await conversion.encode(records);
+    return { rows: (await duck.select(body, select)).map((r) => r.v), types: (await duck.read(body)).types };
+  }
+
+  it.each([
+    ['tinyint', ['{"v":127}', '{"v":"-128"}', '{"v":0}'], [127, -128, 0], 'TINYINT'],
+    ['smallint', ['{"v":32767}', '{"v":"-32768"}'], [32767, -32768], 'SMALLINT'],
+    ['date', ['{"v":"2026-03-01"}', '{"v":"1969-12-31"}', '{"v":"0001-01-01"}'], ['2026-03-01', '1969-12-31', '0001-01-01'], 'DATE'],
+    ['binary', ['{"v":"AAEC/w=="}', '{"v":"aGk"}', '{"v":""}'], ['\\x00\\x01\\x02\\xFF', 'hi', ''], 'BLOB'],
+  ])('should write a %s column that DuckDB reads back', async (type, texts, expected, duckType) => {
+    const { rows, types } = await roundTrip(type, texts, 'v::VARCHAR AS v');
+    expect(rows).toEqual(expected.map(String));
+    expect(types).toEqual({ v: duckType });
+  });
+
+  it.each([
+    [
+      'decimal(5,2)',
+      ['{"v":"123.45"}', '{"v":-0.5}', '{"v":7}', '{"v":"1.2e2"}', '{"v":"-999.99"}'],
+      ['123.45', '-0.50', '7.00', '120.00', '-999.99'],
+      'DECIMAL(5,2)',
+    ],
+    ['decimal(18,4)', ['{"v":"99999999999999.9999"}', '{"v":-12.5}'], ['99999999999999.9999', '-12.5000'], 'DECIMAL(18,4)'],
+    [
+      'decimal(38,10)',
+      ['{"v":"1234567890123456789012345678.0123456789"}', '{"v":"-0.0000000001"}', '{"v":0}'],
+      ['1234567890123456789012345678.0123456789', '-0.0000000001', '0.0000000000'],
+      'DECIMAL(38,10)',
+    ],
+    ['decimal', ['{"v":"9999999999"}', '{"v":-1}'], ['9999999999', '-1'], 'DECIMAL(10,0)'],
+  ])(
+    'should write a %s column exactly (INT32, INT64 or a fixed-length byte array by precision)',
+    async (type, texts, expected, duckType) => {
+      const { rows, types } = await roundTrip(type, texts, 'v::VARCHAR AS v');
+      expect(rows).toEqual(expected);
+      expect(types).toEqual({ v: duckType });
+    },
+  );
+
+  it('should write nested array, map and struct columns, with nulls at every level, that DuckDB reads back', async () => {
+    const conversion = parquetConversion({
+      columns: [
+        { name: 'tags', type: 'array<int>' },
+        { name: 'counts', type: 'map<string,bigint>' },
+        { name: 'route', type: 'struct<From:string,stops:array<struct<at:timestamp,code:smallint>>>' },
+        { name: 'grid', type: 'array<array<double>>' },
+        { name: 'byDay', type: 'map<date,array<string>>' },
+      ],
+      workerThreads: 0,
+    });
+    const records = [
+      {
+        tags: [1, null, 3],
+        counts: { a: 1, b: null, c: '9007199254740993' },
+        route: { from: 'x', STOPS: [{ at: '2026-01-02 03:04:05', code: 7 }, null, {}] },
+        grid: [[1.5], [], null],
+        byDay: { '2026-03-01': ['p', null] },
+      },
+      {},
+      { tags: [], counts: {}, route: {}, grid: [] },
+    ].map((r) => ({ data: JSON.stringify(r) }));
+    expect((await conversion.check(records)).failed).toEqual([]);
+    const body = await conversion.encode(records);
+    expect((await duck.read(body)).types).toEqual({
+      tags: 'INTEGER[]',
+      counts: 'MAP(VARCHAR, BIGINT)',
+      route: 'STRUCT("From" VARCHAR, stops STRUCT("at" TIMESTAMP, code SMALLINT)[])',
+      grid: 'DOUBLE[][]',
+      byDay: 'MAP(DATE, VARCHAR[])',
+    });
+    const text = await duck.select(
+      body,
+      'tags::VARCHAR AS tags, counts::VARCHAR AS counts, route::VARCHAR AS route, grid::VARCHAR AS grid, byDay::VARCHAR AS byDay',
+    );
+    expect(text).toEqual([
+      {
+        tags: '[1, NULL, 3]',
+        counts: '{a=1, b=NULL, c=9007199254740993}',
+        route: "{'From': x, 'stops': [{'at': '2026-01-02 03:04:05', 'code': 7}, NULL, {'at': NULL, 'code': NULL}]}",
+        grid: '[[1.5], [], NULL]',
+        byDay: '{2026-03-01=[p, NULL]}',
+      },
+      { tags: null, counts: null, route: null, grid: null, byDay: null },
+      { tags: '[]', counts: '{}', route: "{'From': NULL, 'stops': NULL}", grid: '[]', byDay: null },
+    ]);
+  });
+
+  it.each([
+    ['tinyint', '{"v":128}', 'v', '128'],
+    ['smallint', '{"v":"-32769"}', 'v', '"-32769"'],
+    ['tinyint', '{"v":1.5}', 'v', '1.5'],
+    ['date', '{"v":"2026-02-30"}', 'v', '"2026-02-30"'],
+    ['date', '{"v":20260101}', 'v', '20260101'],
+    ['date', '{"v":"2026-01-01 10:00:00"}', 'v', '"2026-01-01 10:00:00"'],
+    ['decimal(5,2)', '{"v":"1.234"}', 'v', '"1.234"'],
+    ['decimal(5,2)', '{"v":1000}', 'v', '1000'],
+    ['decimal(5,2)', '{"v":"12,5"}', 'v', '"12,5"'],
+    ['decimal(5,2)', '{"v":true}', 'v', 'true'],
+    ['binary', '{"v":"not base64!"}', 'v', '"not base64!"'],
+    ['binary', '{"v":"abcde"}', 'v', '"abcde"'],
+    ['binary', '{"v":[1,2]}', 'v', '[1,2]'],
+    ['array<int>', '{"v":[1,"x"]}', 'v[1]', '"x"'],
+    ['array<int>', '{"v":{"a":1}}', 'v', '{"a":1}'],
+    ['map<string,int>', '{"v":{"a":"x"}}', 'v.a', '"x"'],
+    ['map<int,string>', '{"v":{"one":"x"}}', 'v.one', '"one"'],
+    ['map<string,int>', '{"v":[1]}', 'v', '[1]'],
+    ['struct<a:int>', '{"v":{"A":"x"}}', 'v.a', '"x"'],
+    ['struct<a:int>', '{"v":"a=1"}', 'v', '"a=1"'],
+    ['struct<s:struct<d:date>>', '{"v":{"s":{"d":"yesterday"}}}', 'v.s.d', '"yesterday"'],
+  ])('should refuse a %s column from %s as a schema mismatch naming %s and the value', async (type, text, field, value) => {
+    const conversion = parquetConversion({ columns: [{ name: 'v', type: type as ParquetColumn['type'] }], workerThreads: 0 });
+    const { failed } = await conversion.check([{ data: text }]);
+    expect(failed).toEqual([
+      { index: 0, errorCode: 'DataFormatConversion.SchemaMismatch', errorMessage: expect.any(String), retriable: false },
+    ]);
+    expect(failed[0]!.errorMessage).toMatch(
+      new RegExp(`^field ${JSON.stringify(field).replace(/[[\].]/g, '\\$&')}: ${value.replace(/[[\]{}.]/g, '\\$&')} is not a `),
+    );
+  });
+
+  it.each([
+    'uniontype<int,string>',
+    'array<int',
+    'map<array<int>,int>',
+    'decimal(39,0)',
+    'decimal(5,6)',
+    'struct<a:int,A:int>',
+    'varchar',
+    'interval',
+  ])('should refuse the column type %s naming columns[0].type', (type) => {
+    expect(() => parquetConversion({ columns: [{ name: 'v', type: type as ParquetColumn['type'] }] })).toThrow(
+      expect.objectContaining({ name: 'InvalidOptionError', option: 'columns[0].type' }),
+    );
+  });
+
+  it('should accept Hive type names in any case and with spaces', async () => {
+    const { rows } = await roundTrip(' ARRAY< Decimal( 4 , 1 ) > ', ['{"v":[1.5,"-2"]}'], 'v::VARCHAR AS v');
+    expect(rows).toEqual(['[1.5, -2.0]']);
   });
 });
 
@@ -283,6 +443,11 @@ describe('parquetConversion options', () => {
     ],
     [{ columns: [{ name: 'a', type: 'int' }], compression: 'ZSTD' }, 'compression'],
     [{ columns: [{ name: 'a', type: 'int' }], pageSizeBytes: 1024 }, 'pageSizeBytes'],
+    [{ columns: [{ name: 'a', type: 'int' }], workerThreads: -1 }, 'workerThreads'],
+    [{ columns: [{ name: 'a', type: 'int' }], workerThreads: 1.5 }, 'workerThreads'],
+    [{ columns: [{ name: 'a', type: 'int' }], workerThreads: 65 }, 'workerThreads'],
+    [{ columns: [{ name: 'a', type: 'int' }], timestampFormats: ['yyyy-DDD'] }, 'timestampFormats[0]'],
+    [{ columns: [{ name: 'a', type: 'int' }], timestampFormats: "'unclosed" }, 'timestampFormats'],
   ])('should refuse %j naming %s', (options, option) => {
     expect(() => parquetConversion(options as never)).toThrow(expect.objectContaining({ name: 'InvalidOptionError', option }));
   });

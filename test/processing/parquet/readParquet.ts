@@ -12,8 +12,14 @@ export interface ReadBack {
   readonly types: Record<string, string>;
 }
 
-/** One DuckDB in-memory database per test file; `read(bytes)` writes the bytes aside and reads them back as Parquet. */
-export function useDuckDb(): { read(bytes: Uint8Array): Promise<ReadBack> } {
+/**
+ * One DuckDB in-memory database per test file; `read(bytes)` writes the bytes aside and reads them back as
+ * Parquet; `select(bytes, list)` reads them with a select list of its own (`d::VARCHAR AS d`: exact text).
+ */
+export function useDuckDb(): {
+  read(bytes: Uint8Array): Promise<ReadBack>;
+  select(bytes: Uint8Array, list: string): Promise<Array<Record<string, unknown>>>;
+} {
   let connection: DuckDBConnection | undefined;
   let instance: DuckDBInstance | undefined;
   let dir = '';
@@ -29,6 +35,13 @@ export function useDuckDb(): { read(bytes: Uint8Array): Promise<ReadBack> } {
     await rm(dir, { recursive: true, force: true });
   });
   return {
+    async select(bytes, list) {
+      const file = join(dir, `${n++}.parquet`);
+      await writeFile(file, bytes);
+      return (await connection!.runAndReadAll(`SELECT ${list} FROM read_parquet('${file}')`)).getRowObjectsJS() as Array<
+        Record<string, unknown>
+      >;
+    },
     async read(bytes) {
       const file = join(dir, `${n++}.parquet`);
       await writeFile(file, bytes);
