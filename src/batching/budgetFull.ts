@@ -1,18 +1,19 @@
-/** Whether the value being emitted now is the one that filled its source's in-flight budget. */
-let filling = false;
+/** What the source had in flight, this value included, when it emitted the value that filled its budget. */
+let filling: { readonly records: number; readonly bytes: number } | undefined;
 
 /**
  * Runs `emit`, a source's synchronous emission of the record that fills its in-flight budget, telling the
- * buffers that receive it in that same call ({@link budgetFull}) that nothing more comes until records settle.
+ * buffers that receive it in that same call ({@link budgetFull}) that nothing more comes until records settle,
+ * and how many records and bytes the source has in flight now (that record included).
  *
- * A buffer that kept its partial batch then would hold records that cannot settle, so their source would
- * read nothing more until the batch's `maxMs` passed: a full budget must flush what is buffered. Operators
- * between the source and the buffer that pass values on synchronously (`map`, `filter`, `toRecords`) pass
- * the signal on with them; one that re-emits later does not, and the buffer then waits for its `maxMs`.
+ * A buffer that kept its partial batch then, holding everything in flight, would hold records that cannot
+ * settle, so their source would read nothing more until the batch's `maxMs` passed. Operators between the
+ * source and the buffer that pass values on synchronously (`map`, `filter`, `toRecords`) pass the signal on
+ * with them; one that re-emits later does not, and the buffer then waits for its `maxMs`.
  */
-export function emitFillingBudget(emit: () => void): void {
+export function emitFillingBudget(inFlightRecords: number, inFlightBytes: number, emit: () => void): void {
   const was = filling;
-  filling = true;
+  filling = { records: inFlightRecords, bytes: inFlightBytes };
   try {
     emit();
   } finally {
@@ -21,9 +22,18 @@ export function emitFillingBudget(emit: () => void): void {
 }
 
 /**
- * Whether the value received now filled its source's in-flight budget (see {@link emitFillingBudget}): the
- * source reads nothing more until records settle, so a buffer must not wait for more.
+ * Whether a buffer holding `records` records of `bytes` bytes must flush them now: the value received now
+ * filled its source's in-flight budget (see {@link emitFillingBudget}), and the buffer holds at least half of
+ * what is in flight, by records or by bytes.
+ *
+ * Reading waits until records settle. When less than half is buffered here, more than half is further down
+ * the pipeline, where it settles without more input, and the batch goes on filling as it does: flushing it
+ * anyway would cut a small batch every time a busy pipeline's budget fills (a slow destination keeps it full).
+ * When half or more is here, and in particular when all of it is (a budget smaller than one batch), only
+ * flushing lets the source go on.
  */
-export function budgetFull(): boolean {
-  return filling;
+export function budgetFull(records: number, bytes: number): boolean {
+  if (filling === undefined) return false;
+  // A source without a record limit counts no records (0): bytes alone tell then.
+  return (filling.records > 0 && 2 * records >= filling.records) || 2 * bytes >= filling.bytes;
 }

@@ -1,3 +1,4 @@
+import { budgetFull } from '../batching/budgetFull.js';
 import { concat, defer, EMPTY, groupBy, map, merge, mergeMap, Observable, Subject, tap, throwError, type OperatorFunction } from 'rxjs';
 import { bufferBySizeOrTime, DEFAULT_MAX_BYTES, DEFAULT_MAX_MS } from '../../operators/bufferBySizeOrTime.js';
 import { writeProcessingFailures } from './writeProcessingFailures.js';
@@ -98,6 +99,7 @@ export function bufferByPartition<T>(options: BufferByPartitionOptions<T>): Oper
       /** Completes a partition's group, which flushes its buffer; made when the group opens. */
       const closers = new Map<string, Subject<void>>();
       let buffered = 0;
+      let bufferedRecords = 0;
       let sourceError: { error: unknown } | undefined;
       const entries = new Subject<{ record: T; partition: string }>();
       const overflow = new Subject<Observable<never>>();
@@ -124,6 +126,7 @@ export function bufferByPartition<T>(options: BufferByPartitionOptions<T>): Oper
               let bytes = 0;
               for (const record of batch) bytes += sizeOf(record);
               buffered -= bytes;
+              bufferedRecords -= batch.length;
               const left = (active.get(group.key) ?? 0) - bytes;
               if (left > 0) active.set(group.key, left);
               else {
@@ -159,9 +162,12 @@ export function bufferByPartition<T>(options: BufferByPartitionOptions<T>): Oper
           }
           active.set(partition, (held ?? 0) + bytes);
           buffered += bytes;
+          bufferedRecords++;
           entries.next({ record, partition });
-          // Over the memory bound: flush the largest partitions (synchronously) until it holds again.
-          while (buffered > maxBuffered && active.size > 0) {
+          // Over the memory bound, or holding most of what a full source has in flight (which reads nothing
+          // more until records settle: bufferBySizeOrTime's rule 10, over all partitions): flush the largest
+          // partitions (synchronously) until neither holds.
+          while ((buffered > maxBuffered || budgetFull(bufferedRecords, buffered)) && active.size > 0) {
             let largest = '';
             let most = -1;
             for (const [p, b] of active) {

@@ -4,6 +4,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { bufferBySizeOrTime, type FlushReason } from '../../operators/index.js';
 import { budgetFull, emitFillingBudget } from '../../src/batching/budgetFull.js';
 import { fromLines, settleRecord, type FirehoseRecord } from '../../src/index.js';
+import { bufferByPartition } from '../../src/processing/bufferByPartition.js';
 
 const text = (r: FirehoseRecord): string => new TextDecoder().decode(r.data);
 /** Lets the source's reading (promises) run; virtual time does not move. */
@@ -24,8 +25,8 @@ function watch(batches$: Observable<FirehoseRecord[]>, scheduler: TestScheduler)
   return { seen, reasons, done: () => complete, texts: () => seen.map((s) => s.batch.map(text).join('')) };
 }
 
-// bufferBySizeOrTime's rule 10: the record that fills its source's in-flight budget flushes the batch, since
-// nothing more comes until records of that batch settle.
+// bufferBySizeOrTime's rule 10: the record that fills its source's in-flight budget flushes the batch when
+// it holds at least half of what is in flight, since nothing more comes until records settle.
 describe('a full source budget flushes the buffer', () => {
   it('should emit the batch in the frame the budget fills (reason budget), not after maxMs', async () => {
     const scheduler = new TestScheduler(() => undefined);
@@ -84,17 +85,60 @@ describe('a full source budget flushes the buffer', () => {
     expect(reasons).toEqual(['time']);
   });
 
-  it('should say so only while the filling value is being emitted, and after a throw no more', () => {
-    expect(budgetFull()).toBe(false);
-    let inside = false;
-    emitFillingBudget(() => (inside = budgetFull()));
-    expect(inside).toBe(true);
-    expect(budgetFull()).toBe(false);
+  it('should not cut a small batch while most of what is in flight settles further down', async () => {
+    const scheduler = new TestScheduler(() => undefined);
+    const reasons: FlushReason[] = [];
+    const w = watch(
+      fromLines(lines(['a\nb\nc\nd\ne\nf\ng\nh\n']), { maxInFlightRecords: 4, scheduler }).pipe(
+        bufferBySizeOrTime({ maxBytes: 1 << 20, maxRecords: 3, maxMs: 60_000, scheduler, onFlush: (_, f) => reasons.push(f.reason) }),
+      ),
+      scheduler,
+    );
+    await turn();
+    // d filled the budget, but three of the four records in flight are in the batch that went out: d waits.
+    expect(w.texts()).toEqual(['a\nb\nc\n']);
+    const settle = async (i: number) => {
+      w.seen[i]!.batch.forEach((r) => settleRecord(r, 'delivered'));
+      await turn();
+    };
+    await settle(0);
+    // e and f joined d (a full batch), then g filled the budget alone in its batch: it waits again.
+    expect(w.texts()).toEqual(['a\nb\nc\n', 'd\ne\nf\n']);
+    await settle(1);
+    expect(w.texts()).toEqual(['a\nb\nc\n', 'd\ne\nf\n', 'g\nh\n']);
+    expect(reasons).toEqual(['count', 'count', 'complete']);
+    expect(scheduler.now()).toBe(0);
+  });
+
+  it('should flush the largest partitions of bufferByPartition while they hold most of what is in flight', async () => {
+    const scheduler = new TestScheduler(() => undefined);
+    const w = watch(
+      fromLines(lines(['p1\nq1\nr1\n'], true), { maxInFlightRecords: 3, scheduler }).pipe(
+        bufferByPartition({ partitionOf: (r: FirehoseRecord) => text(r)[0]!, maxMs: 60_000, scheduler }),
+      ),
+      scheduler,
+    );
+    await turn();
+    // r1 filled the budget alone in its partition; the three partitions hold everything in flight: the
+    // largest go out (ties: the oldest) until less than half is buffered.
+    expect(w.texts()).toEqual(['p1\n', 'q1\n']);
+    expect(scheduler.now()).toBe(0);
+  });
+
+  it('should say so only while the filling value is being emitted, with what is in flight, and after a throw no more', () => {
+    expect(budgetFull(1, 1)).toBe(false);
+    const inside: boolean[] = [];
+    emitFillingBudget(4, 400, () => inside.push(budgetFull(1, 100), budgetFull(2, 0), budgetFull(0, 200), budgetFull(1, 199)));
+    expect(inside).toEqual([false, true, true, false]);
+    // A source without a record limit counts no records: bytes alone tell.
+    emitFillingBudget(0, 400, () => inside.push(budgetFull(0, 199), budgetFull(0, 200)));
+    expect(inside.slice(4)).toEqual([false, true]);
+    expect(budgetFull(1, 1)).toBe(false);
     expect(() =>
-      emitFillingBudget(() => {
+      emitFillingBudget(1, 1, () => {
         throw new Error('downstream failed');
       }),
     ).toThrow('downstream failed');
-    expect(budgetFull()).toBe(false);
+    expect(budgetFull(1, 1)).toBe(false);
   });
 });
