@@ -74,7 +74,7 @@ async function medianAsync(work: () => Promise<unknown>, rounds: number): Promis
 }
 
 /**
- * fromKinesisStream's cost per record against fromLines (the same records, the same settlement per record)
+ * fromKinesisStream's cost per record against fromLines (the same records, each a slot record of its source)
  * and KPL de-aggregation against the MD5 it cannot avoid. Each shard's records come in one response, so no
  * polling wait is measured: the time is the source's CPU cost.
  */
