@@ -73,9 +73,7 @@ export async function readShard(shardId: string, start: ShardPosition, context: 
     if (records.length > 0) {
       lastSequenceNumber = records[records.length - 1]!.SequenceNumber;
       metrics('DataReadFromKinesisStream.Records', records.length, 'Count');
-      let bytes = 0;
-      for (const record of records) bytes += record.Data?.byteLength ?? 0;
-      metrics('DataReadFromKinesisStream.Bytes', bytes, 'Bytes');
+      metrics('DataReadFromKinesisStream.Bytes', dataBytes(records), 'Bytes');
       context.emit(shardId, records);
     }
     const next = output.NextShardIterator ?? undefined;
@@ -122,6 +120,16 @@ export async function readShard(shardId: string, start: ShardPosition, context: 
     const behind = read.records > 0 && (read.records >= context.maxRecordsPerCall || read.millisBehindLatest > 0);
     await sleep(behind ? MIN_CALL_SPACING_MS : context.pollIntervalMs, scheduler, signal);
   }
+}
+
+/**
+ * The bytes of `records`' data. A function of its own, so that its loop is optimised once for every shard and
+ * response, not run in the unoptimised code of each shard's long-lived `readShard`.
+ */
+function dataBytes(records: readonly _Record[]): number {
+  let bytes = 0;
+  for (let i = 0; i < records.length; i++) bytes += records[i]!.Data?.byteLength ?? 0;
+  return bytes;
 }
 
 /** Kinesis answers GetShardIterator on a closed shard, past its last record, without an iterator (as the KCL reads it). */
