@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { LostSettlementError } from '../settlement/LostSettlementError.js';
-import { Settlement, type SettlementOutcome } from '../settlement/Settlement.js';
+import type { SettlementOutcome } from '../settlement/Settlement.js';
 import { deferUntilSettled, settlingBatch, type DeferredSettling } from '../settlement/settleBatch.js';
 import { SlotRecord, type SlotOwner } from '../settlement/SlotRecord.js';
 import type { StallWatchdog } from '../settlement/StallWatchdog.js';
@@ -8,30 +8,12 @@ import { watchRecordForLoss } from '../settlement/watchSettlement.js';
 import { InFlightBudget } from './InFlightBudget.js';
 import { SettledOffsets } from './lines/settledOffsets.js';
 
-/**
- * A record's settlement as a source runtime hands it out: what the record holds in the budget and the
- * source's own tag (a checkpoint slot, a tracker's callback), so that one shared callback settles every record
- * of a source: no closure per record.
- */
-class RecordSettlement<Tag> extends Settlement {
-  constructor(
-    onSettled: (outcome: SettlementOutcome, settlement: Settlement) => void,
-    readonly bytes: number,
-    readonly records: number,
-    readonly tag: Tag,
-  ) {
-    super(onSettled);
-  }
-}
-
 /** What a source tells its runtime once. */
-export interface SourceRuntimeOptions<Tag> {
-  /** Stop reading while this many bytes were emitted and are held (see {@link SourceRuntime.settlement}). */
+export interface SourceRuntimeOptions {
+  /** Stop reading while this many bytes were emitted and are held (see {@link SourceRuntime.record}). */
   readonly maxInFlightBytes: number;
   /** Stop reading while this many records are unsettled. Default: no bound. */
   readonly maxInFlightRecords?: number | undefined;
-  /** Told the tag of each record as it settles, after its bytes were released. */
-  readonly onSettled?: ((tag: Tag, outcome: SettlementOutcome) => void) | undefined;
   /** Told whenever bytes are taken or released (the source's `onInFlight` option). */
   readonly onInFlight?: ((budget: InFlightBudget) => void) | undefined;
   /** Reports a budget held while nothing settles (see `StallWatchdog`). Default: none. */
@@ -45,27 +27,24 @@ export interface SourceRuntimeOptions<Tag> {
 
 /**
  * The part every replayable source shares (`fromLines`, `fromKinesisStream`): the in-flight budget, the
- * settlements it hands out with its records, and the stop signal.
+ * records it makes, and the stop signal.
  *
- * - **Budget**: {@link SourceRuntime.settlement} takes a record's bytes (and one record) from the budget and
- *   returns the settlement that gives them back when the record settles; {@link SourceRuntime.room} is how
- *   reading waits while the budget is full. A source that releases bytes later than settlement (Kinesis
- *   releases them when its checkpoint passes the record) takes 0 bytes here and uses `budget` itself.
- * - **Settlement**: one shared callback per source, the record's state in its settlement object (its bytes and
- *   the source's tag), so a record costs one small object, not a closure and an entry in a side table.
+ * - **Budget**: {@link SourceRuntime.record} takes a record's bytes (and one record) from the budget until it
+ *   settles; {@link SourceRuntime.room} is how reading waits while the budget is full. A source that releases
+ *   bytes later than settlement (Kinesis releases them when its checkpoint passes the record) uses `budget`
+ *   itself, and counts its records in flight with {@link SourceRuntime.emitted} and {@link SourceRuntime.settled}.
  * - **Records in slots**: {@link SourceRuntime.record} makes a record whose settlement is a slot of the
  *   runtime's ring (typed arrays: position, bytes, settled), not an object: no settlement, closure or property
  *   per record. When `deliverTo` settles a batch of them, the budget is released, `onInFlight` told and the
- *   checkpoint moved once for the batch (`settleBatch`), not once per record.
+ *   checkpoint moved once for the batch (`settleBatch`), not once per record. A source whose checkpoints are
+ *   not one position (Kinesis: one per shard) makes `SlotRecord`s whose slots are its own (a `SlotOwner`).
  * - **Stop**: {@link SourceRuntime.stop} aborts {@link SourceRuntime.signal} (for requests and waits in flight)
  *   and wakes a reader waiting for room, so it sees that it must stop.
  */
-export class SourceRuntime<Tag = undefined> implements SlotOwner, DeferredSettling {
+export class SourceRuntime implements SlotOwner, DeferredSettling {
   readonly budget: InFlightBudget;
   readonly #halt = new AbortController();
-  readonly #onSettled: ((tag: Tag, outcome: SettlementOutcome) => void) | undefined;
   readonly #onInFlight: ((budget: InFlightBudget) => void) | undefined;
-  readonly #settle: (outcome: SettlementOutcome, settlement: Settlement) => void;
   #unsettled = 0;
   readonly #slots: SettledOffsets;
   /** What records settled in the batch settling now held, released once at its end (see `settleBatch`). */
@@ -73,20 +52,11 @@ export class SourceRuntime<Tag = undefined> implements SlotOwner, DeferredSettli
   #settledRecords = 0;
   #deferred = false;
 
-  constructor(options: SourceRuntimeOptions<Tag>) {
+  constructor(options: SourceRuntimeOptions) {
     this.budget = new InFlightBudget(options.maxInFlightBytes, options.maxInFlightRecords ?? Number.POSITIVE_INFINITY, options.watchdog);
-    this.#onSettled = options.onSettled;
     this.#onInFlight = options.onInFlight;
     this.#slots = new SettledOffsets(options.onCommitted);
     setMaxListeners(0, this.#halt.signal); // one listener per wait and request in flight
-    // One function for every settlement of this source; the record's state is in the settlement itself.
-    this.#settle = (outcome, settlement) => {
-      const s = settlement as RecordSettlement<Tag>;
-      this.#unsettled--;
-      if (s.bytes !== 0 || s.records !== 0) this.budget.release(s.bytes, s.records);
-      this.#onInFlight?.(this.budget);
-      this.#onSettled?.(s.tag, outcome);
-    };
   }
 
   /** Aborted once reading must stop. */
@@ -114,16 +84,14 @@ export class SourceRuntime<Tag = undefined> implements SlotOwner, DeferredSettli
     return this.budget.full && !this.stopped ? this.budget.whenAvailable() : undefined;
   }
 
-  /**
-   * The settlement of one record that holds `bytes` of the budget (and counts as one record in flight) until it
-   * settles; `tag` is handed to `onSettled` then.
-   */
-  settlement(bytes: number, tag: Tag): Settlement {
-    const records = this.budget.maxRecords === Number.POSITIVE_INFINITY ? 0 : 1;
-    if (bytes !== 0 || records !== 0) this.budget.take(bytes, records);
-    this.#unsettled++;
-    this.#onInFlight?.(this.budget);
-    return new RecordSettlement(this.#settle, bytes, records, tag);
+  /** `records` more records in flight whose slots are not this runtime's (a Kinesis shard's): see {@link SourceRuntime.unsettled}. */
+  emitted(records: number): void {
+    this.#unsettled += records;
+  }
+
+  /** `records` of those counted with {@link SourceRuntime.emitted} settled. */
+  settled(records: number): void {
+    this.#unsettled -= records;
   }
 
   /**

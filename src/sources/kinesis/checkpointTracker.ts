@@ -1,33 +1,32 @@
+import { settlingBatch, deferUntilSettled, type DeferredSettling } from '../../settlement/settleBatch.js';
+import type { SettlementOutcome } from '../../settlement/Settlement.js';
+import type { SlotOwner } from '../../settlement/SlotRecord.js';
 import { SHARD_END, type Checkpoint } from './checkpointStores/CheckpointStore.js';
 
-/**
- * One record read from a shard, as its tracker holds it until the checkpoint moves past it. A source keeps it
- * as its record's settlement tag and hands it back to {@link ShardCheckpointTracker.settle}: one object per
- * record, no closure.
- */
-export class TrackedRecord {
-  settled = false;
-  constructor(
-    readonly tracker: ShardCheckpointTracker,
-    readonly sequenceNumber: string,
-    readonly subsequenceNumber: number,
-    /** What the record counts for until the checkpoint moves past it (its bytes in the source's budget). */
-    readonly bytes: number,
-  ) {}
+/** Who counts a source's records in flight across its shards (the source's `SourceRuntime`). */
+export interface InFlightCounter {
+  /** `records` more were emitted. */
+  emitted(records: number): void;
+  /** `records` of those settled. */
+  settled(records: number): void;
 }
 
-/** Compact the queue once this many settled entries lie before its head. */
-const COMPACT_AT = 1024;
+const DONE = 1;
+/** The slot ends a Kinesis record (its only user record, or the last sub-record of an aggregate): a checkpoint may land on it. */
+const LAST = 2;
 
 /**
- * One shard's settled prefix: which of the records read from it are settled, and so how far it may be
- * checkpointed.
+ * One shard's settled prefix: which of the user records read from it are settled, and so how far it may be
+ * checkpointed. Each user record is a slot of this tracker (its record's settlement: see `SlotRecord`), kept
+ * in typed arrays used as a ring: a record costs no object here.
  *
  * Records are tracked in the order they were read, which is the shard's sequence order. Settlements arrive
  * in any order (batches finish out of order, a record is dropped early); the checkpoint moves to the last
- * record of the longest prefix in which every record is settled, never past a record still in flight, and
- * never back. Once the shard was read to its end ({@link ShardCheckpointTracker.end}) and everything is
- * settled, the checkpoint becomes `SHARD_END`, which lets the shard's children start.
+ * Kinesis record of the longest prefix in which every record is settled, never past a record still in
+ * flight, and never back. The sub-records of a KPL aggregate share one sequence number, so the checkpoint
+ * lands only on an aggregate's last sub-record: once all of them settled. Once the shard was read to its end
+ * ({@link ShardCheckpointTracker.end}) and everything is settled, the checkpoint becomes `SHARD_END`, which
+ * lets the shard's children start.
  *
  * ```
  * read:     r1  r2  r3  r4  r5   end
@@ -36,28 +35,47 @@ const COMPACT_AT = 1024;
  * settled:          r3  r5                               checkpoint: r5, then SHARD_END
  * ```
  *
- * Each record carries a number of bytes, handed back to `onPassed` once the checkpoint moved past it (not
- * when it settles): a record settled behind one still in flight is replayed after a crash, and its entry is
- * still held here, so it must go on counting against the source's budget. Then the budget bounds both this
- * tracker's memory and what a crash replays, however long one early record stays in flight.
+ * Records settled by `deliverTo` in one batch (`settleBatch`) move the checkpoint once for the batch, not
+ * once per record.
+ *
+ * Each Kinesis record carries a number of bytes, handed back to `onPassed` once the checkpoint moved past it
+ * (not when it settles): a record settled behind one still in flight is replayed after a crash, and its slot
+ * is still held here, so it must go on counting against the source's budget. Then the budget bounds both
+ * this tracker's memory and what a crash replays, however long one early record stays in flight.
  */
-export class ShardCheckpointTracker {
-  #entries: TrackedRecord[] = [];
+export class ShardCheckpointTracker implements SlotOwner, DeferredSettling {
+  #sequenceNumbers: string[] = new Array<string>(1024);
+  #subsequenceNumbers = new Float64Array(1024);
+  #bytes = new Float64Array(1024);
+  #flags = new Uint8Array(1024);
+  /** Slot numbers of the oldest record the checkpoint has not passed and of the next record. */
   #head = 0;
+  #next = 0;
   #unsettled = 0;
+  #held = 0;
   #ended = false;
   #finished = false;
-  #held = 0;
+  /** Settled in the batch settling now and not told to the counter yet (see `settleBatch`). */
+  #settledInBatch = 0;
+  #deferred = false;
   readonly #onCheckpoint: (checkpoint: Checkpoint) => void;
   readonly #onPassed: (bytes: number) => void;
+  readonly #counter: InFlightCounter | undefined;
 
   /**
-   * @param onCheckpoint Told each time the checkpoint moves (synchronously, within the settlement that moved it).
+   * @param onCheckpoint Told each time the checkpoint moves (synchronously, within the settlement, or the
+   * batch, that moved it).
    * @param onPassed Told, just before, the bytes of the records the checkpoint just moved past.
+   * @param counter Told how many records were emitted and settled (the source's count of records in flight).
    */
-  constructor(onCheckpoint: (checkpoint: Checkpoint) => void, onPassed: (bytes: number) => void = () => undefined) {
+  constructor(
+    onCheckpoint: (checkpoint: Checkpoint) => void,
+    onPassed: (bytes: number) => void = () => undefined,
+    counter?: InFlightCounter,
+  ) {
     this.#onCheckpoint = onCheckpoint;
     this.#onPassed = onPassed;
+    this.#counter = counter;
   }
 
   /** Records read and not settled yet. */
@@ -67,7 +85,7 @@ export class ShardCheckpointTracker {
 
   /** Records read that the checkpoint has not moved past yet (settled or not): what a crash would replay. */
   get held(): number {
-    return this.#entries.length - this.#head;
+    return this.#next - this.#head;
   }
 
   /** Bytes of the records the checkpoint has not moved past yet. */
@@ -76,35 +94,64 @@ export class ShardCheckpointTracker {
   }
 
   /**
-   * Tracks the next record read from the shard, counting `bytes` until the checkpoint moves past it. Returns
-   * the function to call once the record is settled as a whole (for an aggregated record: once all of its
-   * sub-records are); later calls do nothing.
+   * Tracks the next user record read from the shard and returns its slot, to settle with
+   * {@link ShardCheckpointTracker.settleSlot} (or through the record made with it). `bytes` count until the
+   * checkpoint moves past it; `last` is `false` for a sub-record of an aggregate other than its last, on
+   * which no checkpoint may land.
    */
-  track(sequenceNumber: string, lastSubsequenceNumber: number, bytes = 0): () => void {
-    const record = this.add(sequenceNumber, lastSubsequenceNumber, bytes);
-    return () => this.settle(record);
-  }
-
-  /**
-   * {@link ShardCheckpointTracker.track} without the closure: returns the tracked record, to hand to
-   * {@link ShardCheckpointTracker.settle} once it is settled as a whole.
-   */
-  add(sequenceNumber: string, lastSubsequenceNumber: number, bytes = 0): TrackedRecord {
+  add(sequenceNumber: string, subsequenceNumber: number, bytes = 0, last = true): number {
     if (this.#ended) throw new Error(`ShardCheckpointTracker: record ${sequenceNumber} tracked after the shard's end`);
-    const record = new TrackedRecord(this, sequenceNumber, lastSubsequenceNumber, bytes);
-    this.#entries.push(record);
+    if (this.#next - this.#head === this.#flags.length) this.#grow();
+    const slot = this.#next++;
+    const at = slot & (this.#flags.length - 1);
+    this.#sequenceNumbers[at] = sequenceNumber;
+    this.#subsequenceNumbers[at] = subsequenceNumber;
+    this.#bytes[at] = bytes;
+    this.#flags[at] = last ? LAST : 0;
     this.#held += bytes;
     this.#unsettled++;
-    return record;
+    this.#counter?.emitted(1);
+    return slot;
   }
 
-  /** `record` (returned by {@link ShardCheckpointTracker.add}) is settled as a whole; later calls do nothing. */
-  settle(record: TrackedRecord): void {
-    if (record.settled) return;
-    record.settled = true;
+  /** A Kinesis record with nothing to deliver (an aggregate without sub-records): passed in its turn. */
+  skip(sequenceNumber: string, subsequenceNumber: number): void {
+    const slot = this.add(sequenceNumber, subsequenceNumber);
+    this.settleSlot(slot, 'dropped');
+  }
+
+  /** Whether `slot` is tracked and not settled. */
+  slotOpen(slot: number): boolean {
+    return slot >= this.#head && slot < this.#next && (this.#flags[slot & (this.#flags.length - 1)]! & DONE) === 0;
+  }
+
+  /** Settles `slot` (the record's outcome does not matter here); `false` if it was settled already. */
+  settleSlot(slot: number, _outcome: SettlementOutcome): boolean {
+    if (!this.slotOpen(slot)) return false;
+    this.#flags[slot & (this.#flags.length - 1)]! |= DONE;
     this.#unsettled--;
+    if (settlingBatch()) {
+      this.#settledInBatch++;
+      if (!this.#deferred) {
+        this.#deferred = true;
+        deferUntilSettled(this);
+      }
+      return true;
+    }
+    this.#counter?.settled(1);
     // Only a record at the head can move the checkpoint: one settled behind a record in flight waits for it.
-    if (this.#entries[this.#head] === record) this.#advance();
+    // (The head may be a settled sub-record whose aggregate waited for this one.)
+    if (slot === this.#head || (this.#flags[this.#head & (this.#flags.length - 1)]! & DONE) !== 0) this.#advance();
+    return true;
+  }
+
+  /** @internal {@link DeferredSettling}: the records settled in a batch, counted and passed once. */
+  flushSettled(): void {
+    const settled = this.#settledInBatch;
+    this.#settledInBatch = 0;
+    this.#deferred = false;
+    this.#counter?.settled(settled);
+    this.#advance();
   }
 
   /** The shard was read to its end: nothing more will be tracked. */
@@ -114,25 +161,51 @@ export class ShardCheckpointTracker {
   }
 
   #advance(): void {
-    const entries = this.#entries;
-    let last: TrackedRecord | undefined;
+    const mask = this.#flags.length - 1;
+    const flags = this.#flags;
+    let head = this.#head;
     let passed = 0;
-    while (this.#head < entries.length && entries[this.#head]!.settled) {
-      last = entries[this.#head++]!;
-      passed += last.bytes;
+    let last = -1;
+    // Over the settled records at the head; the checkpoint lands on the last that ends a Kinesis record, and
+    // the bytes passed are those of the Kinesis records it passed (an aggregate's are on its last slot).
+    for (let at = head & mask; head < this.#next && (flags[at]! & DONE) !== 0; at = ++head & mask) {
+      if ((flags[at]! & LAST) !== 0) {
+        last = head;
+        passed += this.#bytes[at]!;
+      }
     }
-    if (this.#head >= COMPACT_AT && this.#head * 2 >= entries.length) {
-      this.#entries = entries.slice(this.#head);
-      this.#head = 0;
-    }
-    if (last !== undefined) {
+    if (last >= 0) {
+      // The head stops after the last Kinesis record passed: sub-records after it wait for their aggregate.
+      const at = last & mask;
+      const checkpoint = { sequenceNumber: this.#sequenceNumbers[at]!, subsequenceNumber: this.#subsequenceNumbers[at]! };
+      this.#head = last + 1;
       this.#held -= passed;
       this.#onPassed(passed);
-      this.#onCheckpoint({ sequenceNumber: last.sequenceNumber, subsequenceNumber: last.subsequenceNumber });
+      this.#onCheckpoint(checkpoint);
     }
-    if (this.#ended && !this.#finished && this.#head === this.#entries.length) {
+    if (this.#ended && !this.#finished && this.#head === this.#next) {
       this.#finished = true;
       this.#onCheckpoint({ sequenceNumber: SHARD_END, subsequenceNumber: 0 });
     }
+  }
+
+  #grow(): void {
+    const size = this.#flags.length;
+    const mask = size * 2 - 1;
+    const sequenceNumbers = new Array<string>(size * 2);
+    const subsequenceNumbers = new Float64Array(size * 2);
+    const bytes = new Float64Array(size * 2);
+    const flags = new Uint8Array(size * 2);
+    for (let slot = this.#head; slot < this.#next; slot++) {
+      const from = slot & (size - 1);
+      sequenceNumbers[slot & mask] = this.#sequenceNumbers[from]!;
+      subsequenceNumbers[slot & mask] = this.#subsequenceNumbers[from]!;
+      bytes[slot & mask] = this.#bytes[from]!;
+      flags[slot & mask] = this.#flags[from]!;
+    }
+    this.#sequenceNumbers = sequenceNumbers;
+    this.#subsequenceNumbers = subsequenceNumbers;
+    this.#bytes = bytes;
+    this.#flags = flags;
   }
 }

@@ -1,16 +1,15 @@
 import type { _Record } from '@aws-sdk/client-kinesis';
 import { interval, type Subscriber, type Subscription } from 'rxjs';
 import type { MetricSink } from '../../metrics/MetricSink.js';
-import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
-import type { Settlement } from '../../settlement/Settlement.js';
-import { attachNewSettlement } from '../../settlement/sideTable.js';
+import type { FirehoseRecord, KinesisRecordMetadata } from '../../records/FirehoseRecord.js';
 import { registerSource } from '../../settlement/watchSettlement.js';
 import { SourceRuntime } from '../sourceRuntime.js';
 import { callWithRetries, STOPPED, type RetryContext } from './callWithRetries.js';
 import { SHARD_END } from './checkpointStores/CheckpointStore.js';
-import { ShardCheckpointTracker, type TrackedRecord } from './checkpointTracker.js';
+import { ShardCheckpointTracker } from './checkpointTracker.js';
 import { CheckpointWriter } from './checkpointWriter.js';
 import { deaggregate, startsLikeAggregate } from './deaggregate.js';
+import { KinesisRecord } from './KinesisRecord.js';
 import { KinesisSourceError } from './KinesisSourceError.js';
 import { LeaseCoordinator } from './leases/LeaseCoordinator.js';
 import { LeaseTable } from './leases/leaseTable.js';
@@ -54,15 +53,10 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
   /** Per shard read under a lease: stops that shard's reader alone when the lease is lost. */
   const shardStops = new Map<string, AbortController>();
   let releasing = false;
-  // The budget, the settlements and the signal aborted when reading must stop (graceful stop, error,
-  // unsubscribe), which ends waits and requests in flight. A record's tag is what to do once it settled.
-  const halt = new SourceRuntime<TrackedRecord>({
+  // The budget, the count of records in flight and the signal aborted when reading must stop (graceful stop,
+  // error, unsubscribe), which ends waits and requests in flight. Records settle in their shard's tracker.
+  const halt = new SourceRuntime({
     maxInFlightBytes: config.maxInFlightBytes,
-    onSettled: (tracked) => {
-      tracked.tracker.settle(tracked);
-      call(config.onInFlight, budget);
-      checkStopped();
-    },
     watchdog: config.watchdogFor((error) => subscriber.error(error)),
   });
   const { budget } = halt;
@@ -143,16 +137,17 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
   };
 
   /**
-   * Emits one GetRecords response: each Kinesis record's user records, each settling its part; a Kinesis
-   * record counts as settled once all its parts are. Its bytes count in the budget until the shard's checkpoint
-   * moves past it, not merely until it settles: a record settled behind one still in flight is still held by
-   * the tracker and would be replayed after a crash, so reading must not run ahead of the checkpoint by more
-   * than the budget. Every record counts at least 1 byte, so that empty records are bounded too.
+   * Emits one GetRecords response: each Kinesis record's user records, each a slot of the shard's tracker
+   * (its settlement: see `KinesisRecord`); the checkpoint lands on a Kinesis record once all its user records
+   * settled. Its bytes count in the budget until the shard's checkpoint moves past it, not merely until it
+   * settles: a record settled behind one still in flight is still held by the tracker and would be replayed
+   * after a crash, so reading must not run ahead of the checkpoint by more than the budget. Every record
+   * counts at least 1 byte, so that empty records are bounded too.
    *
-   * Per record it makes the record (one shape), its tracker entry (also the settlement's tag: no closure) and
-   * its settlement. The bytes of the page's plain records are taken from the budget once, before the first
-   * record is emitted (so that settlements made while emitting, by synchronous sinks, release bytes already
-   * taken); an aggregated record's (the sum of its sub-records') as it is de-aggregated.
+   * Per user record it makes the record (one shape), its metadata and its id; no settlement object, closure
+   * or side-table entry. The bytes of the page's plain records are taken from the budget once, before the
+   * first record is emitted (so that settlements made while emitting, by synchronous sinks, release bytes
+   * already taken); an aggregated record's (the sum of its sub-records') as it is de-aggregated.
    */
   function emitPage(shardId: string, tracker: ShardCheckpointTracker, records: readonly _Record[]): void {
     let pageBytes = 0;
@@ -169,56 +164,51 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
       const arrivalMs = kinesisRecord.ApproximateArrivalTimestamp?.getTime() ?? scheduler.now();
       const partitionKey = kinesisRecord.PartitionKey ?? '';
       if (!startsLikeAggregate(data)) {
-        const tracked = tracker.add(sequenceNumber, 0, Math.max(1, data.byteLength));
-        emit(shardId, idPrefix, data, partitionKey, sequenceNumber, 0, arrivalMs, halt.settlement(0, tracked));
+        const slot = tracker.add(sequenceNumber, 0, Math.max(1, data.byteLength));
+        emit(tracker, slot, idPrefix, data, {
+          shardId,
+          partitionKey,
+          sequenceNumber,
+          subsequenceNumber: 0,
+          approximateArrivalTimestamp: arrivalMs,
+        });
         continue;
       }
       const users = deaggregate({ data, partitionKey });
+      if (users.length === 0) {
+        tracker.skip(sequenceNumber, 0); // an aggregated record with no sub-records: nothing to deliver
+        continue;
+      }
       let bytes = 0;
       for (const user of users) bytes += user.data.byteLength;
       bytes = Math.max(1, bytes);
       budget.take(bytes);
       call(config.onInFlight, budget);
-      const tracked = tracker.add(sequenceNumber, users.at(-1)?.subsequenceNumber ?? 0, bytes);
-      const settlement = halt.settlement(0, tracked);
-      if (users.length === 0) {
-        settlement.settle('dropped'); // an aggregated record with no sub-records: nothing to deliver
-        continue;
-      }
-      const parts = users.length === 1 ? [settlement] : settlement.fork(users.length);
+      // One slot per sub-record; the aggregate's bytes, and its checkpoint, on the last one.
+      const slots = users.map((user, i) =>
+        i === users.length - 1
+          ? tracker.add(sequenceNumber, user.subsequenceNumber, bytes)
+          : tracker.add(sequenceNumber, user.subsequenceNumber, 0, false),
+      );
       for (let i = 0; i < users.length; i++) {
         const user = users[i]!;
-        emit(shardId, idPrefix, user.data, user.partitionKey, sequenceNumber, user.subsequenceNumber, arrivalMs, parts[i]!);
+        const metadata = {
+          shardId,
+          partitionKey: user.partitionKey,
+          sequenceNumber,
+          subsequenceNumber: user.subsequenceNumber,
+          approximateArrivalTimestamp: arrivalMs,
+        };
+        emit(tracker, slots[i]!, idPrefix, user.data, metadata);
       }
     }
   }
 
-  /** Emits one user record: every record of this source has this one shape. */
-  function emit(
-    shardId: string,
-    idPrefix: string,
-    data: Uint8Array,
-    partitionKey: string,
-    sequenceNumber: string,
-    subsequenceNumber: number,
-    arrivalMs: number,
-    settlement: Settlement,
-  ): void {
-    const record: FirehoseRecord = {
-      // Stable across replays, so object stores with deterministic names overwrite instead of duplicating.
-      recordId: `${idPrefix}${sequenceNumber}-${subsequenceNumber}`,
-      data,
-      approximateArrivalTimestamp: arrivalMs,
-      kinesisRecordMetadata: {
-        shardId,
-        partitionKey,
-        sequenceNumber,
-        subsequenceNumber,
-        approximateArrivalTimestamp: arrivalMs,
-      },
-    };
-    attachNewSettlement(record, settlement);
-    subscriber.next(record);
+  /** Emits one user record; its id stays the same when it is read again. */
+  function emit(tracker: ShardCheckpointTracker, slot: number, idPrefix: string, data: Uint8Array, metadata: KinesisRecordMetadata): void {
+    // Stable across replays, so object stores with deterministic names overwrite instead of duplicating.
+    const recordId = `${idPrefix}${metadata.sequenceNumber}-${metadata.subsequenceNumber}`;
+    subscriber.next(new KinesisRecord(recordId, data, metadata, tracker, slot));
   }
 
   function startAll(starts: readonly ShardStart[]): void {
@@ -229,8 +219,15 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
     if (halt.signal.aborted) return;
     const tracker: ShardCheckpointTracker = new ShardCheckpointTracker(
       // A tracker of a lease lost and taken again later is replaced: its late checkpoints must not overwrite the new one's.
-      (checkpoint) => trackers.get(shardId) === tracker && writer.set(shardId, checkpoint),
-      (bytes) => budget.release(bytes),
+      (checkpoint) => {
+        if (trackers.get(shardId) === tracker) writer.set(shardId, checkpoint);
+        checkStopped();
+      },
+      (bytes) => {
+        budget.release(bytes);
+        call(config.onInFlight, budget);
+      },
+      halt,
     );
     trackers.set(shardId, tracker);
     readers++;

@@ -2,12 +2,19 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SHARD_END, type Checkpoint } from '../../../src/sources/kinesis/index.js';
 import { ShardCheckpointTracker } from '../../../src/sources/kinesis/checkpointTracker.js';
+import { settleBatch } from '../../../src/settlement/settleBatch.js';
+
+/** Tracks a record and returns what settles it. */
+function track(tracker: ShardCheckpointTracker, sequenceNumber: string, subsequenceNumber: number, bytes = 0, last = true): () => boolean {
+  const slot = tracker.add(sequenceNumber, subsequenceNumber, bytes, last);
+  return () => tracker.settleSlot(slot, 'delivered');
+}
 
 describe('ShardCheckpointTracker', () => {
   it('should move the checkpoint to the last record of the settled prefix, never past one in flight', () => {
     const checkpoints: Checkpoint[] = [];
     const tracker = new ShardCheckpointTracker((c) => checkpoints.push(c));
-    const [r1, r2, r3, r4] = [tracker.track('1', 0), tracker.track('2', 4), tracker.track('3', 0), tracker.track('4', 0)];
+    const [r1, r2, r3, r4] = [track(tracker, '1', 0), track(tracker, '2', 4), track(tracker, '3', 0), track(tracker, '4', 0)];
     r2!();
     r4!();
     expect(checkpoints).toEqual([]);
@@ -24,7 +31,7 @@ describe('ShardCheckpointTracker', () => {
   it('should report SHARD_END once the shard ended and everything read from it is settled', () => {
     const checkpoints: Checkpoint[] = [];
     const tracker = new ShardCheckpointTracker((c) => checkpoints.push(c));
-    const settle = tracker.track('7', 0);
+    const settle = track(tracker, '7', 0);
     tracker.end();
     expect(checkpoints).toEqual([]);
     settle();
@@ -35,7 +42,7 @@ describe('ShardCheckpointTracker', () => {
     const empty = new ShardCheckpointTracker((c) => checkpoints.push(c));
     empty.end();
     expect(checkpoints.at(-1)).toEqual({ sequenceNumber: SHARD_END, subsequenceNumber: 0 });
-    expect(() => empty.track('8', 0)).toThrow('tracked after the shard');
+    expect(() => track(empty, '8', 0)).toThrow('tracked after the shard');
   });
 
   it('should hand back the bytes of records only once the checkpoint moves past them, not when they settle', () => {
@@ -45,7 +52,7 @@ describe('ShardCheckpointTracker', () => {
       (c) => checkpoints.push(c),
       (bytes) => passed.push(bytes),
     );
-    const [r1, r2, r3] = [tracker.track('1', 0, 10), tracker.track('2', 0, 20), tracker.track('3', 0, 40)];
+    const [r1, r2, r3] = [track(tracker, '1', 0, 10), track(tracker, '2', 0, 20), track(tracker, '3', 0, 40)];
     r2!();
     r3!();
     expect(passed).toEqual([]); // settled behind r1: still held (a crash replays them)
@@ -54,6 +61,51 @@ describe('ShardCheckpointTracker', () => {
     expect(passed).toEqual([70]);
     expect(checkpoints).toEqual([{ sequenceNumber: '3', subsequenceNumber: 0 }]);
     expect([tracker.held, tracker.heldBytes]).toEqual([0, 0]);
+  });
+
+  it('should checkpoint an aggregate only once all its sub-records settled, and hold its bytes until then', () => {
+    const checkpoints: Checkpoint[] = [];
+    const passed: number[] = [];
+    const tracker = new ShardCheckpointTracker(
+      (c) => checkpoints.push(c),
+      (bytes) => passed.push(bytes),
+    );
+    const plain = track(tracker, '1', 0, 5);
+    // Three sub-records of one Kinesis record: the aggregate's bytes on its last.
+    const [s0, s1, s2] = [track(tracker, '2', 0, 0, false), track(tracker, '2', 1, 0, false), track(tracker, '2', 2, 30)];
+    const after = track(tracker, '3', 0, 7);
+    plain();
+    s0();
+    s1();
+    expect(checkpoints).toEqual([{ sequenceNumber: '1', subsequenceNumber: 0 }]); // not at '2' before sub-record 2 settled
+    expect(passed).toEqual([5]);
+    expect([tracker.held, tracker.heldBytes, tracker.inFlight]).toEqual([4, 37, 2]);
+    after();
+    expect(checkpoints).toHaveLength(1);
+    s2();
+    expect(checkpoints.at(-1)).toEqual({ sequenceNumber: '3', subsequenceNumber: 0 });
+    expect(passed).toEqual([5, 37]);
+    tracker.skip('4', 0); // an aggregate without sub-records passes in its turn
+    expect(checkpoints.at(-1)).toEqual({ sequenceNumber: '4', subsequenceNumber: 0 });
+    expect([tracker.held, tracker.heldBytes, tracker.inFlight]).toEqual([0, 0, 0]);
+  });
+
+  it('should move the checkpoint once for a batch settled together, and count what settled once', () => {
+    const checkpoints: Checkpoint[] = [];
+    const counted: number[] = [];
+    const tracker = new ShardCheckpointTracker(
+      (c) => checkpoints.push(c),
+      () => undefined,
+      { emitted: (n) => counted.push(n), settled: (n) => counted.push(-n) },
+    );
+    const settles = Array.from({ length: 5 }, (_, i) => track(tracker, String(i), 0, 1));
+    settleBatch(() => {
+      for (const settle of settles.slice(0, 4)) settle();
+      expect(checkpoints).toEqual([]); // not before the batch's end
+    });
+    expect(checkpoints).toEqual([{ sequenceNumber: '3', subsequenceNumber: 0 }]);
+    expect(counted).toEqual([1, 1, 1, 1, 1, -4]);
+    expect(settles[0]!()).toBe(false); // settled already
   });
 
   it('should always checkpoint the longest fully settled prefix, whatever the order of settlements (property)', () => {
@@ -74,7 +126,7 @@ describe('ShardCheckpointTracker', () => {
             (bytes) => (passed += bytes),
           );
           const bytesOf = (i: number): number => (i % 7) + 1;
-          const settles = Array.from({ length: n }, (_, i) => tracker.track(String(i), 0, bytesOf(i)));
+          const settles = Array.from({ length: n }, (_, i) => track(tracker, String(i), 0, bytesOf(i)));
           const settled = new Set<number>();
           for (const i of order) {
             settles[i]!();
