@@ -1,3 +1,5 @@
+import type { HivePrimitiveKind } from './hiveType.js';
+
 /**
  * A column's type, named as Glue (Hive) names it in a table's schema (case and spaces do not matter):
  * `string` (also `char(n)`, `varchar(n)`), `boolean`, `tinyint` (8-bit), `smallint` (16-bit), `int` (32-bit),
@@ -6,17 +8,7 @@
  * `map<K,V>` (K a primitive) and `struct<name:T,…>`.
  */
 export type ParquetColumnType =
-  | 'string'
-  | 'boolean'
-  | 'tinyint'
-  | 'smallint'
-  | 'int'
-  | 'bigint'
-  | 'float'
-  | 'double'
-  | 'timestamp'
-  | 'date'
-  | 'binary'
+  | HivePrimitiveKind
   | 'decimal'
   | `decimal(${number},${number})`
   | `decimal(${number})`
