@@ -33,6 +33,9 @@ Usage: rx-firehose [options]             generated clickstream records (npm star
   --max-ms N              buffer interval: or N ms after its first record (default 60000)
   --concurrency N         batches compressed and written at once (default 4)
   --max-in-flight-bytes N stop reading while N bytes are read and not yet delivered (default 67108864)
+  --max-in-flight-records N
+                          and while N records are (default 16384: about 2 batches of 128-byte lines;
+                          raise it to keep more batches in flight to a slow destination, at ~1 KiB each)
   --quiet                 nothing but warnings and errors (no line per batch, no progress, no summary)
   --help                  this text
 
@@ -82,6 +85,7 @@ export async function main(argv: string[]): Promise<number> {
           'max-ms': { type: 'string', default: '60000' },
           concurrency: { type: 'string', default: '4' },
           'max-in-flight-bytes': { type: 'string', default: String(64 * 1_048_576) },
+          'max-in-flight-records': { type: 'string' },
           quiet: { type: 'boolean', default: false },
           help: { type: 'boolean', default: false },
         },
@@ -166,6 +170,7 @@ export async function main(argv: string[]): Promise<number> {
     const out = sayingRetries(directory);
     pipeline = fromLines(input, {
       maxInFlightBytes: number('max-in-flight-bytes', values['max-in-flight-bytes']),
+      maxInFlightRecords: number('max-in-flight-records', values['max-in-flight-records']),
       maxRecordBytes: number('max-record-bytes', values['max-record-bytes']),
       errorOutput: out,
       signal: stop.signal,

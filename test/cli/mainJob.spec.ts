@@ -111,6 +111,25 @@ describe('the main job, as a tool', () => {
     expect(failures.length).toBeGreaterThan(0);
   }, 60_000);
 
+  it('should bound records in flight with --max-in-flight-records: a full budget flushes the batch it fills', async () => {
+    await writeFile(join(dir, 'ten.jsonl'), Array.from({ length: 10 }, (_, i) => `{"n":${i}}\n`).join(''));
+    const args = ['--input', join(dir, 'ten.jsonl'), '--compression', 'UNCOMPRESSED', '--quiet'];
+    const env = { env: { ...process.env, INIT_CWD: dir } };
+    // Three records in flight at most: every batch holds all of them when the third arrives, and goes out.
+    const bounded = await run([...args, '--out', join(dir, 'bounded'), '--max-in-flight-records', '3'], env);
+    expect(bounded.code).toBe(0);
+    const files = (await readdir(join(dir, 'bounded'), { recursive: true, withFileTypes: true })).filter((f) => f.isFile());
+    expect(files).toHaveLength(4);
+    expect(await deliveredLines(join(dir, 'bounded'))).toHaveLength(10);
+    // Without it, the whole file is one batch (a rerun reads from the start: its own output directory, --from-start).
+    const whole = await run([...args, '--out', join(dir, 'whole'), '--from-start'], env);
+    expect(whole.code).toBe(0);
+    expect((await readdir(join(dir, 'whole'), { recursive: true, withFileTypes: true })).filter((f) => f.isFile())).toHaveLength(1);
+    const refused = await run([...args, '--out', join(dir, 'refused'), '--max-in-flight-records', '0'], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('maxInFlightRecords must be an integer ≥ 1; got 0');
+  }, 90_000);
+
   it('should stop at once with status 1 on an unusable output path (under /proc), not retry for ever', async () => {
     const result = await run(['--records', '10', '--out', '/proc/rx-firehose-test/out']);
     expect(result.code).toBe(1);
