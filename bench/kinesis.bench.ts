@@ -143,7 +143,7 @@ async function cpuMicros(work: () => Promise<unknown>): Promise<number> {
 }
 
 const READER_SHARDS = 12;
-const READER_RECORDS = 24_000;
+const READER_RECORDS = Number(process.env['BENCH_KINESIS_READER_RECORDS'] ?? 24_000);
 
 /**
  * The CPU per record of fromKinesisStream against a bare GetRecords loop (GetShardIterator, then GetRecords
