@@ -24,7 +24,7 @@ Usage: rx-firehose run --config streams.json [options]
   --config FILE             one CreateDeliveryStream input (JSON), or an array of them (required)
   --data-dir DIR            local data: buckets without --s3-endpoint, Kinesis checkpoints (default ./firehose-data)
   --input FILE|-            lines for the Direct PUT streams, one record per line without its newline
-                            ('-' for stdin; add the AppendDelimiterToRecord processor for a \n after each);
+                            ('-' for stdin; add the AppendDelimiterToRecord processor for a \\n after each);
                             without it a Direct PUT stream has no records and ends at once
   --s3-endpoint URL         write buckets to this S3 endpoint instead of DIR/<bucket>/
   --kinesis-endpoint URL    read Kinesis streams here
