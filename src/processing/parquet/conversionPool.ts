@@ -1,3 +1,5 @@
+import type { SchedulerLike, Subscription } from 'rxjs';
+import { unreferencedScheduler } from '../../rx/unreferencedScheduler.js';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -41,6 +43,8 @@ export interface ConversionPoolOptions {
    * as soon as no batch waits. An idle thread never keeps the process alive.
    */
   readonly idleMs?: number | undefined;
+  /** Times `idleMs`. Default {@link unreferencedScheduler}: its timers never keep the process alive. */
+  readonly scheduler?: SchedulerLike | undefined;
 }
 
 /**
@@ -62,8 +66,8 @@ interface Thread {
   ready: boolean;
   task: Task | undefined;
   error: unknown;
-  /** Set while the thread is idle: when it stops. */
-  idle: ReturnType<typeof setTimeout> | undefined;
+  /** Set while the thread is idle: its stop, scheduled `idleMs` ahead. */
+  idle: Subscription | undefined;
 }
 
 /**
@@ -81,7 +85,7 @@ interface Thread {
  * worker.
  */
 export function conversionPool(options: ConversionPoolOptions): ConversionPool {
-  const { size, resourceLimits, idleMs = IDLE_MS } = options;
+  const { size, resourceLimits, idleMs = IDLE_MS, scheduler = unreferencedScheduler } = options;
   const threads: Thread[] = [];
   const queue: Task[] = [];
   let inProcess = size === 0;
@@ -142,7 +146,7 @@ export function conversionPool(options: ConversionPoolOptions): ConversionPool {
       thread.error = err;
     });
     worker.on('exit', (code) => {
-      clearTimeout(thread.idle);
+      thread.idle?.unsubscribe();
       const i = threads.indexOf(thread);
       if (i < 0) return; // stopped by the pool
       threads.splice(i, 1);
@@ -157,7 +161,7 @@ export function conversionPool(options: ConversionPoolOptions): ConversionPool {
   };
 
   const stop = (thread: Thread): void => {
-    clearTimeout(thread.idle);
+    thread.idle?.unsubscribe();
     const i = threads.indexOf(thread);
     if (i >= 0) threads.splice(i, 1);
     void thread.worker.terminate();
@@ -173,12 +177,11 @@ export function conversionPool(options: ConversionPoolOptions): ConversionPool {
         if (inProcess || idleMs === 0) stop(thread);
         else if (thread.idle === undefined) {
           thread.worker.unref();
-          thread.idle = setTimeout(() => stop(thread), idleMs);
-          thread.idle.unref();
+          thread.idle = scheduler.schedule(() => stop(thread), idleMs);
         }
         continue;
       }
-      clearTimeout(thread.idle);
+      thread.idle?.unsubscribe();
       thread.idle = undefined;
       thread.worker.ref(); // converting: the batch's result is awaited
       thread.task = task;

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { from, lastValueFrom, toArray } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliverTo, directoryDestination, parquetConversion } from '../../../src/index.js';
 import { conversionPool } from '../../../src/processing/parquet/conversionPool.js';
@@ -101,6 +102,27 @@ describe('parquetConversion on worker threads', () => {
     const converting = [1, 2].map(() => pool.convert(settings, records));
     expect(pool.threads).toBe(2);
     await Promise.all(converting);
+    expect(pool.threads).toBe(0);
+  }, 60_000);
+
+  it('should stop an idle thread idleMs after its last batch, on the injected scheduler, and keep it while batches come', async () => {
+    const scheduler = new TestScheduler(() => undefined);
+    /** Runs what is scheduled up to virtual time `ms` (flush stops at maxFrames). */
+    const advanceTo = (ms: number): void => {
+      scheduler.maxFrames = ms;
+      scheduler.schedule(() => undefined, ms - scheduler.now());
+      scheduler.flush();
+    };
+    const pool = conversionPool({ size: 1, idleMs: 1_000, scheduler });
+    const records = batchOf(100).map((r) => r.data);
+    await pool.convert(settings, records);
+    expect(pool.threads).toBe(1);
+    advanceTo(999); // idle for 999 ms: still there
+    expect(pool.threads).toBe(1);
+    await pool.convert(settings, records); // a batch cancels its stop
+    advanceTo(1_998);
+    expect(pool.threads).toBe(1);
+    advanceTo(1_999); // 1,000 ms after the second batch
     expect(pool.threads).toBe(0);
   }, 60_000);
 
