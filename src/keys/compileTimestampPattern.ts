@@ -19,7 +19,8 @@ export const SUPPORTED_PATTERN_LETTERS =
   'y or u (year), M (month), d (day of month), D or DDD (day of year), H, h, k, K (hour), m (minute), ' +
   's (second), S… (fraction of second), a (AM/PM), E (day of week), and text in single quotes';
 
-const MONTHS = [
+/** Month names in English, January first: as Java's `DateTimeFormatter` prints them. */
+export const MONTHS = [
   'January',
   'February',
   'March',

@@ -1,21 +1,14 @@
+import { MONTHS } from '../../keys/compileTimestampPattern.js';
+
 /** Reads timestamp text in one format: milliseconds since the epoch, or `undefined` when the text does not match. */
 export type TimestampParser = (value: unknown) => number | undefined;
 
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const MONTH_NAMES = [
-  'january',
-  'february',
-  'march',
-  'april',
-  'may',
-  'june',
-  'july',
-  'august',
-  'september',
-  'october',
-  'november',
-  'december',
-];
+/** English month names as text is matched (lower case), and their three-letter forms. */
+const MONTH_NAMES = MONTHS.map((name) => name.toLowerCase());
+const MONTH_ABBREVIATIONS = MONTH_NAMES.map((name) => name.slice(0, 3));
+
+/** `text` as a regular expression that matches it literally. */
+const literally = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 interface Fields {
   year: number;
@@ -60,12 +53,12 @@ export function timestampFormat(pattern: string): TimestampParser | string {
       const end = pattern.indexOf("'", i + 1);
       if (end < 0) return `an unclosed quote in ${JSON.stringify(pattern)}`;
       const literal = end === i + 1 ? "'" : pattern.slice(i + 1, end);
-      source += literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      source += literally(literal);
       i = end + 1;
       continue;
     }
     if (!/[A-Za-z]/.test(c)) {
-      source += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      source += literally(c);
       i++;
       continue;
     }
@@ -80,7 +73,7 @@ export function timestampFormat(pattern: string): TimestampParser | string {
         break;
       case 'M':
         if (n >= 3) {
-          const names = n === 3 ? MONTHS : MONTH_NAMES;
+          const names = n === 3 ? MONTH_ABBREVIATIONS : MONTH_NAMES;
           group('[A-Za-z]+', (t, f) => ((f.month = names.indexOf(t.toLowerCase()) + 1), f.month > 0));
         } else group(`\\d{${width}}`, (t, f) => number(f, 'month')(t));
         break;
