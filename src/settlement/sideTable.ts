@@ -36,20 +36,6 @@ export function attachSettlement<T extends object>(record: T, settlement: Settle
   return record;
 }
 
-const descriptor: PropertyDescriptor = { value: undefined, writable: true, configurable: true, enumerable: false };
-
-/**
- * Attaches `settlement` to a record its source just made (a plain, extensible object without one): the
- * per-record path of sources that do not use slots (Kinesis records), without the checks of
- * {@link attachSettlement} or a descriptor per record.
- */
-export function attachNewSettlement<T extends object>(record: T, settlement: Settlement): T {
-  descriptor.value = settlement;
-  Object.defineProperty(record, SETTLEMENT, descriptor);
-  descriptor.value = undefined;
-  return record;
-}
-
 /** The settlement attached to `record`, if any. Values that are not objects have none. */
 export function settlementOf(record: unknown): Settlement | undefined {
   if (typeof record !== 'object' || record === null) return undefined;
