@@ -58,6 +58,11 @@ export interface RedshiftDataApiServer {
   rejectNextExecutes(n: number, exception: string, message?: string): void;
   /** The next `n` `ExecuteStatement`s run, but their answer is lost: the connection is destroyed. */
   loseNextExecuteAnswers(n: number): void;
+  /**
+   * `DescribeStatement` answers wait (the request has been handled and logged in `calls`) until the
+   * returned function is called: a poll held in flight.
+   */
+  holdDescribeAnswers(): () => void;
   /** Resolves when every statement started so far has finished in the database. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -104,6 +109,7 @@ export async function startRedshiftDataApiServer(options: {
   const running = new Set<Promise<void>>();
   const rejecting: Array<{ exception: string; message: string }> = [];
   let losing = 0;
+  let heldDescribes: Array<() => void> | undefined;
 
   const run = (statement: DataApiStatement): void => {
     const done = (async () => {
@@ -255,6 +261,10 @@ export async function startRedshiftDataApiServer(options: {
           req.socket.destroy();
           return;
         }
+        if (operation === 'DescribeStatement' && heldDescribes !== undefined) {
+          heldDescribes.push(() => answer(res, 200, output));
+          return;
+        }
         answer(res, 200, output);
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
@@ -272,6 +282,14 @@ export async function startRedshiftDataApiServer(options: {
       for (let i = 0; i < n; i++) rejecting.push({ exception, message });
     },
     loseNextExecuteAnswers: (n) => void (losing += n),
+    holdDescribeAnswers: () => {
+      heldDescribes ??= [];
+      return () => {
+        const held = heldDescribes ?? [];
+        heldDescribes = undefined;
+        for (const release of held) release();
+      };
+    },
     idle: async () => {
       while (running.size > 0) await Promise.allSettled([...running]);
     },

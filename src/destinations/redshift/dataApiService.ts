@@ -27,8 +27,10 @@ const THROTTLES = new Set([
  * The `ClientToken` is derived from the batch, the attempt and the statement: the SDK's own retries of an
  * `ExecuteStatement` whose answer was lost get the same statement back instead of a second COPY. A
  * statement whose outcome is never learnt (the polls keep failing) fails the attempt, and the next attempt
- * runs the COPY again: at least once, as Firehose. When the pipeline is unsubscribed during a poll, the
- * statement is cancelled (`CancelStatement`, best effort) and the attempt rejects with the abort reason.
+ * runs the COPY again: at least once, as Firehose. When the pipeline is unsubscribed while the statement
+ * runs (between polls or during one), it is cancelled (`CancelStatement`, best effort) and the attempt
+ * rejects with the abort reason. Unsubscribed before `ExecuteStatement` answered, there is no `Id` to cancel:
+ * the statement may still load the batch, which is read again (at least once).
  *
  * @returns The statement's id.
  */
@@ -50,27 +52,32 @@ export async function copyThroughDataApi(
     throw signal.aborted ? signal.reason : apiFailure('ExecuteStatement', err);
   }
   if (id === undefined) throw new DeliveryError('Redshift.DataApiError', 'ExecuteStatement answered without a statement Id');
-  for (;;) {
-    try {
+  try {
+    return await pollUntilFinished(id);
+  } catch (reason) {
+    // Unsubscribed (during a wait or a poll): the records will be read again, so the statement should not
+    // load them meanwhile.
+    if (signal.aborted) client.send(new CancelStatementCommand({ Id: id })).catch(() => undefined);
+    throw reason;
+  }
+
+  async function pollUntilFinished(id: string): Promise<string> {
+    for (;;) {
       await waitMs(dataApi.pollIntervalMs, scheduler, signal);
-    } catch (reason) {
-      // Unsubscribed: the records will be read again, so the statement should not load them meanwhile.
-      client.send(new CancelStatementCommand({ Id: id })).catch(() => undefined);
-      throw reason;
+      let status: string | undefined;
+      let error: string | undefined;
+      try {
+        ({ Status: status, Error: error } = await client.send(new DescribeStatementCommand({ Id: id }), { abortSignal: signal }));
+      } catch (err) {
+        throw signal.aborted ? signal.reason : apiFailure('DescribeStatement', err);
+      }
+      if (status === 'FINISHED') return id;
+      if (status === 'FAILED') {
+        const message = (error ?? 'the statement failed').replace(/^ERROR:\s*/, '');
+        throw new DeliveryError(dataApiErrorCode({ statementError: message }), message);
+      }
+      if (status === 'ABORTED') throw new DeliveryError('Redshift.StatementAborted', `statement ${id} was aborted`);
     }
-    let status: string | undefined;
-    let error: string | undefined;
-    try {
-      ({ Status: status, Error: error } = await client.send(new DescribeStatementCommand({ Id: id }), { abortSignal: signal }));
-    } catch (err) {
-      throw signal.aborted ? signal.reason : apiFailure('DescribeStatement', err);
-    }
-    if (status === 'FINISHED') return id;
-    if (status === 'FAILED') {
-      const message = (error ?? 'the statement failed').replace(/^ERROR:\s*/, '');
-      throw new DeliveryError(dataApiErrorCode({ statementError: message }), message);
-    }
-    if (status === 'ABORTED') throw new DeliveryError('Redshift.StatementAborted', `statement ${id} was aborted`);
   }
 }
 

@@ -349,6 +349,37 @@ describe('redshiftDestination through the Redshift Data API (test server; stagin
     }
   });
 
+  it('should cancel the running statement when the pipeline is unsubscribed while a poll is in flight', async () => {
+    const { bucket, table } = await fresh();
+    const records = recordsOf([{ id: 1, kind: 'cancelled in a poll' }]);
+    const log = trackSettlements(records);
+    const release = standIn.holdCopies();
+    const answerPolls = dataApi.holdDescribeAnswers();
+    try {
+      const subscription = from([records])
+        .pipe(deliverTo(redshiftDestination(options(bucket, table))))
+        .subscribe();
+      await waitFor(
+        () =>
+          dataApi.calls.some(
+            (c) =>
+              c.operation === 'DescribeStatement' &&
+              c.id === dataApi.statements.at(-1)?.Id &&
+              dataApi.statements.at(-1)!.Sql.includes(`"${table}"`),
+          ),
+        'a poll of the running COPY, held unanswered',
+      );
+      const statement = dataApi.statements.at(-1)!;
+      subscription.unsubscribe();
+      await waitFor(() => dataApi.calls.some((c) => c.operation === 'CancelStatement' && c.id === statement.Id), 'CancelStatement');
+      expect(statement.Status).toBe('ABORTED');
+      expect(log.events).toEqual([]);
+    } finally {
+      answerPolls();
+      release();
+    }
+  });
+
   it('should run the COPY once when an ExecuteStatement answer is lost and the SDK retries it (same ClientToken)', async () => {
     const { bucket, table } = await fresh();
     dataApi.loseNextExecuteAnswers(1);
