@@ -19,6 +19,12 @@ import { readShard, type ShardReaderContext } from './shardReader.js';
 import { ShardTracker, type ShardStart } from './shardTracker.js';
 
 const NO_DATA = new Uint8Array(0);
+/**
+ * A record's id is `<shardId>-<sequenceNumber>-<subsequenceNumber>`: stable across replays, so object stores
+ * with deterministic names overwrite instead of duplicating. A record that is not an aggregate has
+ * subsequence number 0.
+ */
+const PLAIN_ID_SUFFIX = '-0';
 
 /**
  * Runs one subscription of `fromKinesisStream`: loads the checkpoints, lists the shards, reads each shard
@@ -132,7 +138,7 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
     pollIntervalMs: config.pollIntervalMs,
     maxRecordsPerCall: config.maxRecordsPerCall,
     budget,
-    metrics,
+    metrics: config.metrics === undefined ? undefined : metrics,
     emit: (shardId, records) => emitPage(shardId, trackers.get(shardId)!, records),
   };
 
@@ -151,9 +157,11 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
    */
   function emitPage(shardId: string, tracker: ShardCheckpointTracker, records: readonly _Record[]): void {
     let pageBytes = 0;
+    let aggregates = 0;
     for (const record of records) {
       const data = record.Data ?? NO_DATA;
-      if (!startsLikeAggregate(data)) pageBytes += Math.max(1, data.byteLength);
+      if (startsLikeAggregate(data)) aggregates++;
+      else pageBytes += Math.max(1, data.byteLength);
     }
     budget.take(pageBytes); // released by the tracker once the checkpoint moves past each record
     call(config.onInFlight, budget);
@@ -163,15 +171,10 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
       const sequenceNumber = kinesisRecord.SequenceNumber!;
       const arrivalMs = kinesisRecord.ApproximateArrivalTimestamp?.getTime() ?? scheduler.now();
       const partitionKey = kinesisRecord.PartitionKey ?? '';
-      if (!startsLikeAggregate(data)) {
+      if (aggregates === 0 || !startsLikeAggregate(data)) {
         const slot = tracker.add(sequenceNumber, 0, Math.max(1, data.byteLength));
-        emit(tracker, slot, idPrefix, data, {
-          shardId,
-          partitionKey,
-          sequenceNumber,
-          subsequenceNumber: 0,
-          approximateArrivalTimestamp: arrivalMs,
-        });
+        const metadata = { shardId, partitionKey, sequenceNumber, subsequenceNumber: 0, approximateArrivalTimestamp: arrivalMs };
+        subscriber.next(new KinesisRecord(idPrefix + sequenceNumber + PLAIN_ID_SUFFIX, data, metadata, tracker, slot));
         continue;
       }
       const users = deaggregate({ data, partitionKey });
@@ -199,16 +202,10 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
           subsequenceNumber: user.subsequenceNumber,
           approximateArrivalTimestamp: arrivalMs,
         };
-        emit(tracker, slots[i]!, idPrefix, user.data, metadata);
+        const recordId = `${idPrefix}${sequenceNumber}-${user.subsequenceNumber}`;
+        subscriber.next(new KinesisRecord(recordId, user.data, metadata, tracker, slots[i]!));
       }
     }
-  }
-
-  /** Emits one user record; its id stays the same when it is read again. */
-  function emit(tracker: ShardCheckpointTracker, slot: number, idPrefix: string, data: Uint8Array, metadata: KinesisRecordMetadata): void {
-    // Stable across replays, so object stores with deterministic names overwrite instead of duplicating.
-    const recordId = `${idPrefix}${metadata.sequenceNumber}-${metadata.subsequenceNumber}`;
-    subscriber.next(new KinesisRecord(recordId, data, metadata, tracker, slot));
   }
 
   function startAll(starts: readonly ShardStart[]): void {

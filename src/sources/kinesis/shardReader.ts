@@ -28,7 +28,8 @@ export interface ShardReaderContext extends RetryContext {
   readonly maxRecordsPerCall: number;
   /** Shared by every shard of the source: no GetRecords call while it is full. */
   readonly budget: InFlightBudget;
-  readonly metrics: MetricSink;
+  /** Undefined when nobody listens: then nothing is counted per response (no pass over its records). */
+  readonly metrics: MetricSink | undefined;
   /** Takes one response's records, in order, synchronously. */
   readonly emit: (shardId: string, records: readonly _Record[]) => void;
 }
@@ -68,12 +69,16 @@ export async function readShard(shardId: string, start: ShardPosition, context: 
         ? all
         : all.filter((r) => compareSequenceNumbers(r.SequenceNumber ?? '', lastSequenceNumber!) > 0);
     const millisBehindLatest = output.MillisBehindLatest ?? 0;
-    metrics('KinesisMillisBehindLatest', millisBehindLatest, 'Milliseconds');
-    metrics(`KinesisMillisBehindLatest.${shardId}`, millisBehindLatest, 'Milliseconds');
+    if (metrics !== undefined) {
+      metrics('KinesisMillisBehindLatest', millisBehindLatest, 'Milliseconds');
+      metrics(`KinesisMillisBehindLatest.${shardId}`, millisBehindLatest, 'Milliseconds');
+      if (records.length > 0) {
+        metrics('DataReadFromKinesisStream.Records', records.length, 'Count');
+        metrics('DataReadFromKinesisStream.Bytes', dataBytes(records), 'Bytes');
+      }
+    }
     if (records.length > 0) {
       lastSequenceNumber = records[records.length - 1]!.SequenceNumber;
-      metrics('DataReadFromKinesisStream.Records', records.length, 'Count');
-      metrics('DataReadFromKinesisStream.Bytes', dataBytes(records), 'Bytes');
       context.emit(shardId, records);
     }
     const next = output.NextShardIterator ?? undefined;
@@ -105,7 +110,7 @@ export async function readShard(shardId: string, start: ShardPosition, context: 
         if (iterator === END) return 'end';
         continue;
       }
-      if (kind === 'throttled') metrics('ThrottledGetRecords', 1, 'Count');
+      if (kind === 'throttled') metrics?.('ThrottledGetRecords', 1, 'Count');
       await sleep(backoffDelayMs(++retry, context.backoff, context.random), scheduler, signal);
       continue;
     }
@@ -156,7 +161,7 @@ async function shardIterator(
       return context.client.send(new GetShardIteratorCommand(request), { abortSignal: context.signal });
     },
     context,
-    () => context.metrics('ThrottledGetShardIterator', 1, 'Count'),
+    () => context.metrics?.('ThrottledGetShardIterator', 1, 'Count'),
   );
   if (output === STOPPED) return STOPPED;
   return output.ShardIterator ?? END;
