@@ -101,7 +101,7 @@ export class ShardCheckpointTracker implements SlotOwner, DeferredSettling {
    */
   add(sequenceNumber: string, subsequenceNumber: number, bytes = 0, last = true): number {
     if (this.#ended) throw new Error(`ShardCheckpointTracker: record ${sequenceNumber} tracked after the shard's end`);
-    if (this.#next - this.#head === this.#flags.length) this.#grow();
+    if (this.#next - this.#head === this.#flags.length) this.#grow(this.#flags.length + 1);
     const slot = this.#next++;
     const at = slot & (this.#flags.length - 1);
     this.#sequenceNumbers[at] = sequenceNumber;
@@ -112,6 +112,12 @@ export class ShardCheckpointTracker implements SlotOwner, DeferredSettling {
     this.#unsettled++;
     this.#counter?.emitted(1);
     return slot;
+  }
+
+  /** Makes room for `records` more slots at once (a response's), instead of doubling the ring as they come. */
+  reserve(records: number): void {
+    const needed = this.#next - this.#head + records;
+    if (needed > this.#flags.length) this.#grow(needed);
   }
 
   /** A Kinesis record with nothing to deliver (an aggregate without sub-records): passed in its turn. */
@@ -189,13 +195,16 @@ export class ShardCheckpointTracker implements SlotOwner, DeferredSettling {
     }
   }
 
-  #grow(): void {
+  /** Moves the ring into arrays of the least power of two ≥ `slots`. */
+  #grow(slots: number): void {
     const size = this.#flags.length;
-    const mask = size * 2 - 1;
-    const sequenceNumbers = new Array<string>(size * 2);
-    const subsequenceNumbers = new Float64Array(size * 2);
-    const bytes = new Float64Array(size * 2);
-    const flags = new Uint8Array(size * 2);
+    let grown = size * 2;
+    while (grown < slots) grown *= 2;
+    const mask = grown - 1;
+    const sequenceNumbers = new Array<string>(grown);
+    const subsequenceNumbers = new Float64Array(grown);
+    const bytes = new Float64Array(grown);
+    const flags = new Uint8Array(grown);
     for (let slot = this.#head; slot < this.#next; slot++) {
       const from = slot & (size - 1);
       sequenceNumbers[slot & mask] = this.#sequenceNumbers[from]!;

@@ -2,6 +2,7 @@ import type { _Record } from '@aws-sdk/client-kinesis';
 import { interval, type Subscriber, type Subscription } from 'rxjs';
 import type { MetricSink } from '../../metrics/MetricSink.js';
 import type { FirehoseRecord, KinesisRecordMetadata } from '../../records/FirehoseRecord.js';
+import { settleBatch } from '../../settlement/settleBatch.js';
 import { registerSource } from '../../settlement/watchSettlement.js';
 import { SourceRuntime } from '../sourceRuntime.js';
 import { callWithRetries, STOPPED, type RetryContext } from './callWithRetries.js';
@@ -154,6 +155,10 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
    * or side-table entry. The bytes of the page's plain records are taken from the budget once, before the
    * first record is emitted (so that settlements made while emitting, by synchronous sinks, release bytes
    * already taken); an aggregated record's (the sum of its sub-records') as it is de-aggregated.
+   *
+   * The page is emitted as one settling batch (`settleBatch`): records that the pipeline settles while they
+   * are emitted (a sink that stores synchronously, a filter that drops with `settleRecord`) move the
+   * checkpoint and release the budget once, when the page has been emitted, not once per record.
    */
   function emitPage(shardId: string, tracker: ShardCheckpointTracker, records: readonly _Record[]): void {
     let pageBytes = 0;
@@ -165,13 +170,19 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
     }
     budget.take(pageBytes); // released by the tracker once the checkpoint moves past each record
     call(config.onInFlight, budget);
+    tracker.reserve(records.length); // an aggregate's further sub-records grow it as they come
+    settleBatch(() => emitRecords(shardId, tracker, records, aggregates > 0));
+  }
+
+  /** Emits a page's records (see `emitPage`); `aggregates` whether any of them is a KPL aggregate. */
+  function emitRecords(shardId: string, tracker: ShardCheckpointTracker, records: readonly _Record[], aggregates: boolean): void {
     const idPrefix = `${shardId}-`;
     for (const kinesisRecord of records) {
       const data = kinesisRecord.Data ?? NO_DATA;
       const sequenceNumber = kinesisRecord.SequenceNumber!;
       const arrivalMs = kinesisRecord.ApproximateArrivalTimestamp?.getTime() ?? scheduler.now();
       const partitionKey = kinesisRecord.PartitionKey ?? '';
-      if (aggregates === 0 || !startsLikeAggregate(data)) {
+      if (!aggregates || !startsLikeAggregate(data)) {
         const slot = tracker.add(sequenceNumber, 0, Math.max(1, data.byteLength));
         const metadata = { shardId, partitionKey, sequenceNumber, subsequenceNumber: 0, approximateArrivalTimestamp: arrivalMs };
         subscriber.next(new KinesisRecord(idPrefix + sequenceNumber + PLAIN_ID_SUFFIX, data, metadata, tracker, slot));

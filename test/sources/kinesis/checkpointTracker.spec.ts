@@ -145,4 +145,29 @@ describe('ShardCheckpointTracker', () => {
       { numRuns: 50 },
     );
   });
+  it('should keep every slot when a page reserves room at once, wherever the ring has wrapped (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3_000 }), fc.integer({ min: 0, max: 100 })), { minLength: 1, maxLength: 8 }),
+        (pages) => {
+          let checkpoint: Checkpoint | undefined;
+          const tracker = new ShardCheckpointTracker((c) => (checkpoint = c));
+          const settles: Array<() => boolean> = [];
+          let settledUpTo = 0;
+          for (const [size, settlePercent] of pages) {
+            tracker.reserve(size);
+            for (let i = 0; i < size; i++) settles.push(track(tracker, String(settles.length), 0));
+            // Settle a prefix of what is still open, so that the next page starts with the head inside the ring.
+            const target = settledUpTo + Math.floor(((settles.length - settledUpTo) * settlePercent) / 100);
+            for (; settledUpTo < target; settledUpTo++) settles[settledUpTo]!();
+            expect(checkpoint?.sequenceNumber).toBe(settledUpTo === 0 ? undefined : String(settledUpTo - 1));
+            expect(tracker.held).toBe(settles.length - settledUpTo);
+          }
+          for (const settle of settles.slice(settledUpTo)) settle();
+          expect(checkpoint?.sequenceNumber).toBe(settles.length === 0 ? undefined : String(settles.length - 1));
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
 });

@@ -259,6 +259,45 @@ describe('fromKinesisStream (kinesalite)', () => {
     stop.abort();
   });
 
+  it('should move the checkpoint and release the budget once per response for records settled while they are emitted', async () => {
+    const streamName = newStream();
+    await createStream(kinesis.client, streamName, 1);
+    const put = await putRecords(
+      kinesis.client,
+      streamName,
+      Array.from({ length: 40 }, (_, i) => ({ Data: Buffer.from(`r${i}\n`), PartitionKey: `k${i}` })),
+    );
+    const stop = new AbortController();
+    const checkpoints: string[] = [];
+    const inFlightBytes: number[] = [];
+    let seen = 0;
+    await lastValueFrom(
+      fromKinesisStream({
+        client: kinesis.client,
+        streamName,
+        startingPosition: 'TRIM_HORIZON',
+        checkpointStore: memoryCheckpointStore(),
+        maxRecordsPerCall: 10,
+        pollIntervalMs: 200,
+        signal: stop.signal,
+        onInFlight: (budget) => inFlightBytes.push(budget.inFlightBytes),
+        onCheckpoint: (_, checkpoint) => checkpoints.push(checkpoint.sequenceNumber),
+      }).pipe(
+        // A sink that stores each record as it comes (here: drops every other one), settling it at once.
+        tap((r) => {
+          settleRecord(r, seen++ % 2 === 0 ? 'delivered' : 'dropped');
+          if (seen === 40) stop.abort();
+        }),
+      ),
+    );
+    await waitFor(() => checkpoints.at(-1) === put.at(-1)!.sequenceNumber, 'the last checkpoint');
+    // Four responses of 10: per response, the bytes taken once and released once, not once per record.
+    expect(inFlightBytes).toEqual([30, 0, 40, 0, 40, 0, 40, 0]); // r0…r9 are 3 bytes, r10…r39 4
+    // Every checkpoint saved is the last record of a response (saves coalesce, so some responses may share one).
+    const ends = new Set([9, 19, 29, 39].map((i) => put[i]!.sequenceNumber));
+    expect(checkpoints.every((sequenceNumber) => ends.has(sequenceNumber))).toBe(true);
+  });
+
   it('should stop on its signal: complete, let the pipeline drain, then save the final checkpoints', async () => {
     const streamName = newStream();
     await createStream(kinesis.client, streamName, 2);
