@@ -133,17 +133,24 @@ export async function benchKinesis(): Promise<void> {
   );
 }
 
-/** CPU time (user + system) of this process spent in `work`, in µs. */
-async function cpuMicros(work: () => Promise<unknown>): Promise<number> {
-  (globalThis as { gc?: () => void }).gc?.();
-  const before = process.cpuUsage();
-  await work();
-  const used = process.cpuUsage(before);
+const READER_SHARDS = 12;
+const READER_RECORDS = Number(process.env['BENCH_KINESIS_READER_RECORDS'] ?? 240_000);
+/** GetRecords' most records per call, the reader's default. */
+const LIMIT = 10_000;
+/** Kinesis allows 5 GetRecords calls per second per shard: any consumer waits this long before calling again while behind. */
+const CALL_SPACING_MS = 200;
+
+/** CPU time (user + system) of this process, in µs, since `since` (or in all). */
+function cpuMicros(since?: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
   return used.user + used.system;
 }
 
-const READER_SHARDS = 12;
-const READER_RECORDS = Number(process.env['BENCH_KINESIS_READER_RECORDS'] ?? 24_000);
+/** Where one run stands: the CPU when it started, and when its first response round was read. */
+interface RunCpu {
+  start: NodeJS.CpuUsage;
+  steady: NodeJS.CpuUsage | undefined;
+}
 
 /**
  * The CPU per record of fromKinesisStream against a bare GetRecords loop (GetShardIterator, then GetRecords
@@ -151,6 +158,14 @@ const READER_RECORDS = Number(process.env['BENCH_KINESIS_READER_RECORDS'] ?? 24_
  * TRIM_HORIZON by the same client. kinesalite runs in a process of its own, so only the reader's CPU is
  * counted: the SDK's requests and parsing in both, plus, in the source, records, settlements and checkpoint
  * tracking. The goal is ≤ 1.1×.
+ *
+ * Both read as Kinesis requires of any consumer: a shard's next call waits 200 ms while it is behind (5 calls
+ * per second per shard), and nothing of a response is held during the wait (the reader drops it; a loop that
+ * kept each response through the wait would make the baseline's scavenges copy 12 responses). The stream holds
+ * two full responses per shard (20,000 records of 100 bytes), so a run is a reader running, not only its first
+ * response: the figure is the whole run (from subscribing to the last record, with the subscription's start:
+ * ListShards, and V8 compiling the source's code for the new subscription's objects, ≈ 50 ms of CPU on its
+ * helper threads), and after the first response of every shard (steady, printed beside it).
  */
 export async function benchKinesisReaderCpu(): Promise<void> {
   const servers = await startServers();
@@ -167,7 +182,15 @@ export async function benchKinesisReaderCpu(): Promise<void> {
         Array.from({ length: n }, (_, j) => ({ Data: data, PartitionKey: `k${i + j}` })),
       );
     }
-    const bare = async (): Promise<void> => {
+    // Every shard's first response is full when each shard holds more than LIMIT records.
+    const firstRound = Math.min(READER_RECORDS, READER_SHARDS * LIMIT);
+    /** One GetRecords call; only counts leave it, so nothing of the response stays referenced across the wait. */
+    const readPage = async (iterator: string | undefined): Promise<{ records: number; next: string | undefined; behind: boolean }> => {
+      const output = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: LIMIT }));
+      const records = output.Records?.length ?? 0;
+      return { records, next: output.NextShardIterator, behind: records >= LIMIT || (output.MillisBehindLatest ?? 0) > 0 };
+    };
+    const bare = async (cpu: RunCpu): Promise<void> => {
       let read = 0;
       await Promise.all(
         Array.from({ length: READER_SHARDS }, async (_, s) => {
@@ -176,16 +199,18 @@ export async function benchKinesisReaderCpu(): Promise<void> {
             await client.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }))
           ).ShardIterator;
           for (;;) {
-            const output = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-            read += output.Records?.length ?? 0;
-            if ((output.Records?.length ?? 0) === 0) break;
-            iterator = output.NextShardIterator;
+            const page = await readPage(iterator);
+            if (read < firstRound && read + page.records >= firstRound) cpu.steady = process.cpuUsage();
+            read += page.records;
+            if (page.records === 0) break;
+            iterator = page.next;
+            if (page.behind) await new Promise((resolve) => setTimeout(resolve, CALL_SPACING_MS));
           }
         }),
       );
       if (read !== READER_RECORDS) throw new Error(`bare loop read ${read} of ${READER_RECORDS}`);
     };
-    const source = async (): Promise<void> => {
+    const source = async (cpu: RunCpu): Promise<void> => {
       const stop = new AbortController();
       let seen = 0;
       await lastValueFrom(
@@ -193,33 +218,49 @@ export async function benchKinesisReaderCpu(): Promise<void> {
           client,
           streamName,
           startingPosition: 'TRIM_HORIZON',
-          pollIntervalMs: 200,
+          pollIntervalMs: CALL_SPACING_MS,
           checkpointStore: memoryCheckpointStore(),
           signal: stop.signal,
         }).pipe(
           tap((r) => {
             settleRecord(r, 'delivered');
-            if (++seen === READER_RECORDS) stop.abort();
+            if (++seen === firstRound) cpu.steady = process.cpuUsage();
+            if (seen === READER_RECORDS) stop.abort();
           }),
           reduce((n) => n + 1, 0),
         ),
       );
     };
-    await bare(); // warm up both
-    await source();
-    const bareUs: number[] = [];
-    const sourceUs: number[] = [];
+    /** µs of CPU per record: of the whole run, and after the first round (NaN when there is no second). */
+    const measure = async (run: (cpu: RunCpu) => Promise<void>): Promise<{ whole: number; steady: number }> => {
+      (globalThis as { gc?: () => void }).gc?.();
+      const cpu: RunCpu = { start: process.cpuUsage(), steady: undefined };
+      await run(cpu);
+      const steadyRecords = READER_RECORDS - firstRound;
+      return {
+        whole: cpuMicros(cpu.start) / READER_RECORDS,
+        steady: steadyRecords > 0 && cpu.steady !== undefined ? cpuMicros(cpu.steady) / steadyRecords : Number.NaN,
+      };
+    };
+    await measure(bare); // warm up both
+    await measure(source);
+    const bareRuns: Array<{ whole: number; steady: number }> = [];
+    const sourceRuns: Array<{ whole: number; steady: number }> = [];
     for (let round = 0; round < 5; round++) {
-      bareUs.push(await cpuMicros(bare));
-      sourceUs.push(await cpuMicros(source));
+      bareRuns.push(await measure(bare));
+      sourceRuns.push(await measure(source));
     }
     const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const perRecord = (us: number): string => `${(us / READER_RECORDS).toFixed(1)} µs CPU/record`;
-    console.log(`bare GetRecords loop, ${READER_SHARDS} kinesalite shards (baseline): ${perRecord(median(bareUs))}`);
-    const ratio = median(sourceUs) / median(bareUs);
-    console.log(`fromKinesisStream on the same stream:                  ${perRecord(median(sourceUs))}`);
+    const figures = (runs: Array<{ whole: number; steady: number }>): string => {
+      const steady = median(runs.map((r) => r.steady));
+      return `${median(runs.map((r) => r.whole)).toFixed(2)} µs CPU/record (after the first response of every shard: ${Number.isNaN(steady) ? 'n/a' : steady.toFixed(2)})`;
+    };
+    console.log(`bare GetRecords loop, ${READER_SHARDS} kinesalite shards, ${READER_RECORDS} records (baseline): ${figures(bareRuns)}`);
+    console.log(`fromKinesisStream on the same stream:                  ${figures(sourceRuns)}`);
+    const ratio = median(sourceRuns.map((r) => r.whole)) / median(bareRuns.map((r) => r.whole));
+    const steadyRatio = median(sourceRuns.map((r) => r.steady)) / median(bareRuns.map((r) => r.steady));
     console.log(
-      `  ${ratio <= 1.1 ? 'PASS' : 'FAIL'} fromKinesisStream ÷ bare GetRecords loop, CPU per record: ${ratio.toFixed(2)}× (goal ≤ 1.10×)`,
+      `  ${ratio <= 1.1 ? 'PASS' : 'FAIL'} fromKinesisStream ÷ bare GetRecords loop, CPU per record: ${ratio.toFixed(2)}× (goal ≤ 1.10×; after the first response of every shard ${Number.isNaN(steadyRatio) ? 'n/a' : `${steadyRatio.toFixed(2)}×`})`,
     );
   } finally {
     client.destroy();
