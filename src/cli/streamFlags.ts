@@ -76,7 +76,10 @@ export interface StreamFlagValues {
 
 /** The shared flags, checked: the delivery streams' environment, and the metrics port if one was asked for. */
 export interface StreamFlags {
-  readonly environment: Pick<DeliveryStreamEnvironment, 'endpoints' | 'lambdaHandlers' | 'kinesisStartingPosition' | 'kinesisLeases'>;
+  readonly environment: Pick<
+    DeliveryStreamEnvironment,
+    'endpoints' | 'lambdaHandlers' | 'kinesisStartingPosition' | 'kinesisLeases' | 'warn'
+  >;
   readonly metricsPort: number | undefined;
 }
 
@@ -119,6 +122,7 @@ export async function streamFlagsOf(values: StreamFlagValues): Promise<StreamFla
       lambdaHandlers,
       ...(startingPosition === undefined ? {} : { kinesisStartingPosition: startingPosition as StartingPosition }),
       ...(kinesisLeases === undefined ? {} : { kinesisLeases }),
+      warn: (message) => console.error(`rx-firehose: ${message}`),
     },
     metricsPort,
   };

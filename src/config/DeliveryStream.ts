@@ -71,6 +71,11 @@ export interface DeliveryStreamEnvironment {
    * `renewalIntervalMs`, `balanceIntervalMs`, `maxLeasesPerWorker`, as `dynamoDbLeases` takes them. Default the KCL's.
    */
   readonly kinesisLeases?: LeaseWorkerOptions | undefined;
+  /**
+   * Told what is going wrong while it lasts and is retried rather than failed: a Kinesis source whose calls
+   * keep failing (unreachable endpoint, credentials not loaded), one line per failed attempt. Default: nobody.
+   */
+  readonly warn?: ((message: string) => void) | undefined;
 }
 
 /** One delivery result of a delivery stream: of its destination, or of its source record backup. */

@@ -6,6 +6,7 @@ import { LEASE_WORKER_OPTIONS } from '../sources/kinesis/leases/checkLeaseWorker
 import { dynamoDbLeases, type KinesisLeases } from '../sources/kinesis/leases/dynamoDbLeases.js';
 import { fileCheckpointStore } from '../sources/kinesis/checkpointStores/fileCheckpointStore.js';
 import { fromKinesisStream } from '../sources/kinesis/fromKinesisStream.js';
+import type { KinesisSourceError } from '../sources/kinesis/KinesisSourceError.js';
 import { asConfigurationError } from './asConfigurationError.js';
 import { checkFields } from './checkFields.js';
 import type { ConfigContext } from './ConfigContext.js';
@@ -113,6 +114,12 @@ export function sourceFromConfig(input: Readonly<Record<string, unknown>>, ctx: 
         ...(ctx.scheduler === undefined ? {} : { scheduler: ctx.scheduler }),
         ...(ctx.metrics === undefined ? {} : { metrics: ctx.metrics }),
         onStopped: (error) => resolveStopped(error),
+        ...(ctx.environment.warn === undefined
+          ? {}
+          : {
+              onRetry: (error: KinesisSourceError, attempt: number) =>
+                ctx.environment.warn?.(`${ctx.streamName}: ${error.message}; retrying (attempt ${attempt})`),
+            }),
       }),
     {
       streamName: `${path}.KinesisStreamARN`,

@@ -21,12 +21,14 @@ export interface RunningCli {
   lines(pattern: RegExp, count: number): Promise<string[]>;
 }
 
-/** Starts `rx-firehose run <args>` as a user runs it, in a child process with `env` added to the environment. */
-export function runCli(args: string[], env: Record<string, string> = {}): RunningCli {
+/** Starts `rx-firehose run <args>` as a user runs it, in a child process with `env` added to the environment (`undefined` removes a variable). */
+export function runCli(args: string[], env: Record<string, string | undefined> = {}): RunningCli {
+  const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete childEnv[name];
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
+    env: childEnv,
   });
   let stdout = '';
   let stderr = '';

@@ -47,13 +47,22 @@ export class KinesisSourceError extends Error {
   ) {
     const code = codeOf(cause);
     const where = shardId === undefined ? `stream "${streamName}"` : `${shardId} of stream "${streamName}"`;
-    const hint = operation.startsWith('CheckpointStore') || operation === 'LeaseTable' ? undefined : HINTS[code];
+    const hint = isRegionError(cause)
+      ? 'the client has no valid region: set AWS_REGION, or give the client a region'
+      : operation.startsWith('CheckpointStore') || operation === 'LeaseTable'
+        ? undefined
+        : HINTS[code];
     const message = cause instanceof Error ? cause.message : String(cause);
     super(`fromKinesisStream: ${operation} on ${where} failed with ${code}${hint === undefined ? '' : `; ${hint}`} (${message})`, {
       cause,
     });
     this.code = code;
   }
+}
+
+/** The AWS SDK's errors for a client without a region, or with an invalid one (plain `Error`s, known by their message). */
+export function isRegionError(err: unknown): boolean {
+  return err instanceof Error && (err.message === 'Region is missing' || err.message.startsWith('Region not accepted'));
 }
 
 /** An error's `name`, or its Node.js `code` for system errors. */

@@ -12,6 +12,8 @@ export interface RetryContext {
   readonly random: () => number;
   /** Aborted when the source stops: no more attempts, no more waiting. */
   readonly signal: AbortSignal;
+  /** Told of each transient failure before it is retried (not of throttles: see the metrics). */
+  readonly onRetry?: ((error: KinesisSourceError, attempt: number) => void) | undefined;
 }
 
 /** Returned instead of a result when the source stopped before the call succeeded. */
@@ -19,7 +21,8 @@ export const STOPPED: unique symbol = Symbol('stopped');
 
 /**
  * Calls `call` until it succeeds: throttles and transient errors are retried forever with capped backoff (as
- * Firehose retries its reads), a permanent error throws {@link KinesisSourceError}. Resolves to
+ * Firehose retries its reads; each transient one told to `onRetry`), a permanent error throws
+ * {@link KinesisSourceError}. Resolves to
  * {@link STOPPED} once `signal` is aborted.
  */
 export async function callWithRetries<T>(
@@ -38,6 +41,7 @@ export async function callWithRetries<T>(
       const kind = errorKindOf(err);
       if (kind === 'permanent') throw new KinesisSourceError(operation, context.streamName, shardId, err);
       if (kind === 'throttled') onThrottled?.();
+      else context.onRetry?.(new KinesisSourceError(operation, context.streamName, shardId, err), retry);
       await sleep(backoffDelayMs(retry, context.backoff, context.random), context.scheduler, context.signal);
     }
   }

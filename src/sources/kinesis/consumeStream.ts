@@ -131,7 +131,14 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
     onIdle: () => checkStopped(),
   });
 
-  const retryContext: RetryContext = { streamName, scheduler, backoff: config.backoff, random: config.random, signal: halt.signal };
+  const retryContext: RetryContext = {
+    streamName,
+    scheduler,
+    backoff: config.backoff,
+    random: config.random,
+    signal: halt.signal,
+    onRetry: config.onRetry === undefined ? undefined : (error, attempt) => call(config.onRetry, error, attempt),
+  };
   const readerContext: ShardReaderContext = {
     ...retryContext,
     client,

@@ -1,5 +1,5 @@
 import type { DeliveryErrorKind } from '../../destinations/Destination.js';
-import { codeOf } from './KinesisSourceError.js';
+import { codeOf, isRegionError } from './KinesisSourceError.js';
 
 /**
  * How the source reacts to an error from Kinesis or a checkpoint store:
@@ -49,8 +49,13 @@ const PERMANENT = new Set([
   'ECHECKPOINTFILE',
 ]);
 
-/** Classifies an error by its name (or Node.js code), and the SDK's `$retryable.throttling` flag. */
+/**
+ * Classifies an error by its name (or Node.js code), and the SDK's `$retryable.throttling` flag. The SDK's
+ * `Region is missing` and `Region not accepted` (a client without a valid region) are permanent too. Missing
+ * credentials (`CredentialsProviderError`) are not: an instance's metadata service may answer later.
+ */
 export function errorKindOf(err: unknown): ErrorKind {
+  if (isRegionError(err)) return 'permanent';
   const code = codeOf(err);
   if (code === 'ExpiredIteratorException') return 'expired-iterator';
   if (THROTTLES.has(code) || (err as { $retryable?: { throttling?: boolean } } | null)?.$retryable?.throttling === true) return 'throttled';

@@ -5,6 +5,7 @@ import type { MetricSink } from '../../metrics/MetricSink.js';
 import { checkNumber } from '../../options/checkNumber.js';
 import { checkBackoff } from '../../retry/checkBackoff.js';
 import type { Backoff } from '../../retry/backoffDelayMs.js';
+import type { KinesisSourceError } from './KinesisSourceError.js';
 import type { InFlightBudget } from '../InFlightBudget.js';
 import type { Checkpoint, CheckpointStore } from './checkpointStores/CheckpointStore.js';
 import { fileCheckpointStore } from './checkpointStores/fileCheckpointStore.js';
@@ -76,6 +77,13 @@ export interface FromKinesisStreamOptions extends StallOptions {
    * error, if the last checkpoints could not be saved). Wait for it before exiting the process.
    */
   readonly onStopped?: ((error?: unknown) => void) | undefined;
+  /**
+   * Told each time a call failed in a way that is retried (a network error, a server error, credentials the
+   * SDK could not load yet), with the error the source would end with and the attempt (1, 2, …), before the
+   * backoff: the source retries these forever, so this is where a reader that reads nothing says why.
+   * Throttles are not told here (see `ThrottledGetRecords` in `metrics`).
+   */
+  readonly onRetry?: ((error: KinesisSourceError, attempt: number) => void) | undefined;
 }
 
 /** The options, checked, with their defaults. */
@@ -99,6 +107,7 @@ export interface KinesisSourceConfig {
   readonly onCheckpoint: FromKinesisStreamOptions['onCheckpoint'];
   readonly onInFlight: FromKinesisStreamOptions['onInFlight'];
   readonly onStopped: FromKinesisStreamOptions['onStopped'];
+  readonly onRetry: FromKinesisStreamOptions['onRetry'];
   /** Makes the watchdog of one subscription's budget (see `stallTimeoutMs`). */
   readonly watchdogFor: (onError: (error: SettlementStallError) => void) => StallWatchdog;
 }
@@ -188,7 +197,7 @@ export function checkKinesisOptions(options: FromKinesisStreamOptions): KinesisS
   ) {
     throw new InvalidOptionError(NAME, 'scheduler', scheduler, 'an RxJS SchedulerLike');
   }
-  for (const hook of ['random', 'metrics', 'onCheckpoint', 'onInFlight', 'onStopped'] as const) {
+  for (const hook of ['random', 'metrics', 'onCheckpoint', 'onInFlight', 'onStopped', 'onRetry'] as const) {
     const value = options[hook];
     if (value !== undefined && typeof value !== 'function') throw new InvalidOptionError(NAME, hook, value, 'a function');
   }
@@ -211,6 +220,7 @@ export function checkKinesisOptions(options: FromKinesisStreamOptions): KinesisS
     onCheckpoint: options.onCheckpoint,
     onInFlight: options.onInFlight,
     onStopped: options.onStopped,
+    onRetry: options.onRetry,
     watchdogFor: checkStallOptions(NAME, options, scheduler),
   };
 }

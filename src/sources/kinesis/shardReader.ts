@@ -111,6 +111,7 @@ export async function readShard(shardId: string, start: ShardPosition, context: 
         continue;
       }
       if (kind === 'throttled') metrics?.('ThrottledGetRecords', 1, 'Count');
+      else context.onRetry?.(new KinesisSourceError('GetRecords', context.streamName, shardId, err), retry + 1);
       await sleep(backoffDelayMs(++retry, context.backoff, context.random), scheduler, signal);
       continue;
     }

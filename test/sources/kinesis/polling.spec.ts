@@ -94,7 +94,8 @@ describe('fromKinesisStream polling (virtual time, FakeKinesisClient)', () => {
   });
 
   it('should back off on ProvisionedThroughputExceededException (1 s, ×2) and count ThrottledGetRecords', async () => {
-    const t = setup();
+    const retries: unknown[] = [];
+    const t = setup({ onRetry: (error) => retries.push(error) }); // throttles are counted, not told
     t.kinesis.put(SHARD, 'a');
     t.kinesis.failNext('GetRecords', 3, throttled);
     await advanceTo(t.scheduler, 9_000);
@@ -105,16 +106,29 @@ describe('fromKinesisStream polling (virtual time, FakeKinesisClient)', () => {
       [1_000, 1, 'Count'],
       [3_000, 1, 'Count'],
     ]);
+    expect(retries).toEqual([]);
     expect(t.records.map(text)).toEqual(['a']);
     t.stop.abort();
   });
 
-  it('should retry transient errors forever with backoff capped at backoff.maxMs (10 s)', async () => {
-    const t = setup();
+  it('should retry transient errors forever with backoff capped at backoff.maxMs (10 s), telling onRetry of each', async () => {
+    const retries: Array<[number, number, string]> = [];
+    const t = setup({
+      onRetry: (error, attempt) => retries.push([t.scheduler.now(), attempt, `${error.operation} ${error.shardId} ${error.code}`]),
+    });
     t.kinesis.put(SHARD, 'a');
     t.kinesis.failNext('GetRecords', 8, () => serviceError('InternalFailureException', 'oops', 'server'));
-    await advanceTo(t.scheduler, 60_000);
-    expect(t.getRecordsAt().slice(0, 10)).toEqual([0, 1_000, 3_000, 7_000, 15_000, 25_000, 35_000, 45_000, 55_000, 56_000]);
+    t.kinesis.failNext('ListShards', 1, () => serviceError('InternalFailureException', 'oops', 'server'));
+    await advanceTo(t.scheduler, 61_000);
+    expect(retries).toEqual([
+      [0, 1, 'ListShards undefined InternalFailureException'],
+      ...[1_000, 2_000, 4_000, 8_000, 16_000, 26_000, 36_000, 46_000].map((atMs, i) => [
+        atMs,
+        i + 1,
+        `GetRecords ${SHARD} InternalFailureException`,
+      ]),
+    ]);
+    expect(t.getRecordsAt().slice(0, 10)).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 26_000, 36_000, 46_000, 56_000, 57_000]);
     expect(t.records.map(text)).toEqual(['a']);
     expect(t.result.error).toBeUndefined();
     t.stop.abort();

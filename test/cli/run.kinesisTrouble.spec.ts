@@ -1,0 +1,75 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePorts } from '../support/freePorts.js';
+import { runCli } from './runSupport.js';
+
+// rx-firehose run with a Kinesis source that cannot read: the user must hear why, at once, instead of a
+// progress line that says "0 records in" forever. The endpoint is a loopback port nothing listens on.
+
+let dir: string;
+let config: string;
+let endpoint: string;
+/** No region and no credentials from anywhere on this machine (not even an instance metadata service). */
+const NO_AWS: Record<string, string | undefined> = {
+  AWS_REGION: undefined,
+  AWS_DEFAULT_REGION: undefined,
+  AWS_ACCESS_KEY_ID: undefined,
+  AWS_SECRET_ACCESS_KEY: undefined,
+  AWS_SESSION_TOKEN: undefined,
+  AWS_PROFILE: undefined,
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rx-firehose-kinesis-trouble-'));
+  config = join(dir, 'clicks.json');
+  await writeFile(
+    config,
+    JSON.stringify({
+      DeliveryStreamName: 'clicks',
+      DeliveryStreamType: 'KinesisStreamAsSource',
+      KinesisStreamSourceConfiguration: { KinesisStreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/clicks' },
+      ExtendedS3DestinationConfiguration: { BucketARN: 'arn:aws:s3:::out' },
+    }),
+  );
+  NO_AWS_FILES.AWS_CONFIG_FILE = join(dir, 'no-config');
+  NO_AWS_FILES.AWS_SHARED_CREDENTIALS_FILE = join(dir, 'no-credentials');
+  endpoint = `http://127.0.0.1:${(await freePorts(1))[0]}`;
+});
+
+afterAll(async () => {
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+});
+
+const NO_AWS_FILES: Record<string, string> = {};
+const args = (): string[] => ['--config', config, '--data-dir', join(dir, 'data'), '--kinesis-endpoint', endpoint];
+
+describe('rx-firehose run, a Kinesis source that cannot read', () => {
+  it('should exit 1 at once, saying to set AWS_REGION, when no region is configured, or an invalid one', async () => {
+    for (const region of [undefined, '']) {
+      const result = await runCli(args(), { ...NO_AWS, ...NO_AWS_FILES, AWS_REGION: region }).done;
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/ListShards on stream "clicks" failed .*the client has no valid region: set AWS_REGION/);
+    }
+  }, 60_000);
+
+  it('should say on stderr, at each attempt, why it reads nothing while it retries, and stop on SIGTERM', async () => {
+    const cli = runCli(args(), {
+      ...NO_AWS,
+      ...NO_AWS_FILES,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    });
+    const first = await cli.line(
+      /^rx-firehose: clicks: .*ListShards on stream "clicks" failed with ECONNREFUSED.*; retrying \(attempt 1\)$/,
+    );
+    expect(first).toContain(endpoint.slice('http://'.length));
+    cli.kill('SIGTERM');
+    const result = await cli.done;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('0 records in');
+  }, 60_000);
+});
