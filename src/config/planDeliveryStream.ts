@@ -3,6 +3,7 @@ import { asyncScheduler, from, Subject, tap, type Observable } from 'rxjs';
 import type { CreateDeliveryStreamInput } from '@aws-sdk/client-firehose';
 import { bufferBySizeOrTime } from '../../operators/bufferBySizeOrTime.js';
 import { deliverTo } from '../../operators/deliverTo.js';
+import type { AttemptFailure } from '../delivery/batchDelivery.js';
 import type { ErrorOutput } from '../destinations/Destination.js';
 import type { MetricSink } from '../metrics/MetricSink.js';
 import { byteSizeOf } from '../records/byteSizeOf.js';
@@ -150,6 +151,7 @@ export function planDeliveryStream(input: CreateDeliveryStreamInput, environment
       ...(plan.retryDurationMs === undefined ? {} : { retryDurationMs: plan.retryDurationMs }),
       ...(scheduler === undefined ? {} : { scheduler }),
       ...(metrics === undefined ? {} : { metrics }),
+      ...(environment.warn === undefined ? {} : { onAttemptFailed: sayingFailedAttempts(name, environment.warn) }),
     });
     const incoming = source.records.pipe(
       tap((record) => {
@@ -233,6 +235,18 @@ export function planDeliveryStream(input: CreateDeliveryStreamInput, environment
     discard: () => {
       if (!started) void clients.destroy();
     },
+  };
+}
+
+/** Words a failed send for `warn`: the destination keeps retrying, and the user should hear of it while it lasts. */
+function sayingFailedAttempts(streamName: string, warn: (message: string) => void): (failure: AttemptFailure) => void {
+  return ({ destination, attempt, error }) => {
+    const e = error as { code?: unknown; name?: unknown; message?: unknown } | null;
+    const code = typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' && e.name !== 'Error' ? e.name : undefined;
+    const message = String(e?.message ?? error);
+    warn(
+      `${streamName}: sending a batch to ${destination} failed (attempt ${attempt}): ${code === undefined ? '' : `${code}: `}${message}; retrying with backoff while its retry duration lasts`,
+    );
   };
 }
 

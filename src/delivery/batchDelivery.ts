@@ -52,6 +52,23 @@ export interface DeliveryOptions<T> {
   readonly random?: (() => number) | undefined;
   /** Receives `<prefix>.Records|Bytes|Success|DataFreshness` per batch. */
   readonly metrics?: MetricSink | undefined;
+  /**
+   * Told each time sending a request failed (the destination's `send` threw or errored; not a partial outcome,
+   * not a send cancelled by unsubscribing), before the engine decides whether to retry: with the destination
+   * stage's name, the attempt (1, 2, …) and the error. A destination that fails for hours (S3 is retried for up to
+   * 24 h) can so be reported while it lasts. Default: nobody.
+   */
+  readonly onAttemptFailed?: ((failure: AttemptFailure) => void) | undefined;
+}
+
+/** A failed send, as `onAttemptFailed` is told of it. */
+export interface AttemptFailure {
+  /** The destination stage's name (`S3`, `HttpEndpoint`, `Redshift`'s `COPY`, …). */
+  readonly destination: string;
+  readonly batchId: string;
+  /** 1 for the first send of the request. */
+  readonly attempt: number;
+  readonly error: unknown;
 }
 
 /** A batch handed to the engine by `deliverTo` or `teeBackup`. */
@@ -114,6 +131,7 @@ export function batchDelivery<T>(
   const sizeOf = checkFunction<(record: T) => number>(component, 'sizeOf', options.sizeOf) ?? (byteSizeOf as (record: T) => number);
   const random = checkFunction<() => number>(component, 'random', options.random) ?? Math.random;
   const metrics = checkFunction<MetricSink>(component, 'metrics', options.metrics);
+  const onAttemptFailed = checkFunction<(failure: AttemptFailure) => void>(component, 'onAttemptFailed', options.onAttemptFailed);
   const scheduler = checkScheduler(component, options.scheduler);
 
   // A record that cannot be measured counts as 0 bytes here; the destination refuses it, and it ends in the
@@ -157,6 +175,7 @@ export function batchDelivery<T>(
       scheduler,
       sendSlots: new Slots(concurrency),
       ackSlots: new Slots(maxPendingAcks),
+      onAttemptFailed,
     };
     return {
       concurrency: concurrency + maxPendingAcks,

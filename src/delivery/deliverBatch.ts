@@ -1,9 +1,10 @@
-import { from, isObservable, Observable, Subscription, take, type ObservableInput, type SchedulerLike } from 'rxjs';
+import { from, isObservable, Observable, Subscription, take, tap, type ObservableInput, type SchedulerLike } from 'rxjs';
 import type { BuiltRequest, Destination, ErrorOutput } from '../destinations/Destination.js';
 import { DeliveryError } from '../destinations/DeliveryError.js';
 import type { Backoff } from '../retry/backoffDelayMs.js';
 import { retryRequest, type FinalFailure, type RetryPolicy } from '../retry/retryRequest.js';
 import type { Settlement } from '../settlement/Settlement.js';
+import type { AttemptFailure } from './batchDelivery.js';
 import type { DeliveryResult } from './DeliveryResult.js';
 import { settleRecords } from './settleRecords.js';
 import { SlotClaim, type Slots } from './Slots.js';
@@ -28,6 +29,8 @@ export interface BatchDelivery {
   /** Send slots (`concurrency`) and acknowledgement slots (`maxPendingAcks`), shared by the batches of one subscription. */
   readonly sendSlots: Slots;
   readonly ackSlots: Slots;
+  /** `deliverTo`'s `onAttemptFailed`. */
+  readonly onAttemptFailed: ((failure: AttemptFailure) => void) | undefined;
 }
 
 /** A batch as the engine takes it: the records, their total size, and how to reach each record's settlement. */
@@ -158,7 +161,21 @@ export function deliverBatch<T>(batch: EngineBatch<T>, how: BatchDelivery): Obse
         work.add(
           retryRequest(
             request,
-            (r, attempt) => stage.send(r, { attempt, batchId: stageId, scheduler, signal: abort.signal }),
+            (r, attempt) => {
+              const told = how.onAttemptFailed;
+              if (told === undefined) return stage.send(r, { attempt, batchId: stageId, scheduler, signal: abort.signal });
+              const tell = (error: unknown): void => {
+                if (!abort.signal.aborted) told({ destination: stage.name, batchId: stageId, attempt, error });
+              };
+              let sent: ReturnType<typeof stage.send>;
+              try {
+                sent = stage.send(r, { attempt, batchId: stageId, scheduler, signal: abort.signal });
+              } catch (error) {
+                tell(error);
+                throw error;
+              }
+              return isObservableInput(sent) ? from(sent).pipe(tap({ error: tell })) : sent;
+            },
             policy,
             stage.name,
             { send, ack, ackTimeoutMs: how.ackTimeoutMs ?? stage.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS },

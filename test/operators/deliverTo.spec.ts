@@ -532,6 +532,60 @@ describe('deliverTo', () => {
     ]);
   });
 
+  it('should tell onAttemptFailed of each failed send, when it failed, but not of partial outcomes or cancelled sends', () => {
+    const scheduler = new TestScheduler(() => undefined);
+    scheduler.maxFrames = Number.POSITIVE_INFINITY;
+    const told: Array<[number, string, number, string]> = [];
+    let sends = 0;
+    const dest: Destination = {
+      name: 'Flaky',
+      build: (batch) => ({ request: { ids: ['f'], items: batch.map((_r, i) => i), bytes: 0 } }),
+      send: (request): Observable<SendOutcome> => {
+        sends++;
+        if (sends === 1) throw new DeliveryError('Flaky.Down', 'down');
+        if (sends === 2) return new Observable<SendOutcome>((s) => s.error(new Error('reset')));
+        if (sends === 3)
+          return of({
+            status: 'partial',
+            failed: [{ index: request.items[0]!, errorCode: 'Flaky.Item', errorMessage: 'item' }],
+            retry: { ids: ['f-retry'], items: [request.items[0]!], bytes: 0 },
+          });
+        return of({ status: 'accepted' });
+      },
+    };
+    let result: DeliveryResult<string> | undefined;
+    of(['a', 'b'])
+      .pipe(
+        deliverTo(dest, {
+          scheduler,
+          random: noJitter,
+          onAttemptFailed: ({ destination, attempt, error }) =>
+            told.push([scheduler.now(), destination, attempt, (error as Error).message]),
+        }),
+      )
+      .subscribe((r) => (result = r));
+    scheduler.flush();
+    // Firehose's backoff: 1 s, then 2 s; the partial outcome at 3 s is retried (its failed item) without being told.
+    expect(told).toEqual([
+      [0, 'Flaky', 1, 'down'],
+      [1_000, 'Flaky', 2, 'reset'],
+    ]);
+    expect(sends).toBe(4);
+    expect(result).toMatchObject({ status: 'delivered', attempts: 4 });
+
+    // A send cancelled by unsubscribing is not a failure.
+    const cancelled: unknown[] = [];
+    const pending = new Subject<SendOutcome>();
+    const slow: Destination = { ...dest, send: () => pending };
+    of(['x'])
+      .pipe(deliverTo(slow, { onAttemptFailed: (failure) => cancelled.push(failure) }))
+      .subscribe()
+      .unsubscribe();
+    expect(cancelled).toEqual([]);
+    expect(() => deliverTo(dest, { onAttemptFailed: 'yes' as never })).toThrow(InvalidOptionError);
+    expect(() => deliverTo(dest, { onAttemptFailed: 'yes' as never })).toThrow(/onAttemptFailed/);
+  });
+
   it('should abort the request in flight when unsubscribed, and cancel retries', () => {
     const signals: AbortSignal[] = [];
     const pending = new Subject<SendOutcome>();

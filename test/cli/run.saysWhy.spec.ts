@@ -5,11 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../support/freePorts.js';
 import { runCli } from './runSupport.js';
 
-// rx-firehose run with a Kinesis source that cannot read: the user must hear why, at once, instead of a
-// progress line that says "0 records in" forever. The endpoint is a loopback port nothing listens on.
+// rx-firehose run with a Kinesis source that cannot read, or a bucket that cannot be written: the user must
+// hear why, at once, instead of a progress line that says "0 records in" or "0 delivered" for hours. The
+// endpoints are a loopback port nothing listens on.
 
 let dir: string;
 let config: string;
+let directPut: string;
+let input: string;
 let endpoint: string;
 /** No region and no credentials from anywhere on this machine (not even an instance metadata service). */
 const NO_AWS: Record<string, string | undefined> = {
@@ -25,6 +28,13 @@ const NO_AWS: Record<string, string | undefined> = {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rx-firehose-kinesis-trouble-'));
   config = join(dir, 'clicks.json');
+  directPut = join(dir, 'puts.json');
+  input = join(dir, 'input.jsonl');
+  await writeFile(
+    directPut,
+    JSON.stringify({ DeliveryStreamName: 'puts', ExtendedS3DestinationConfiguration: { BucketARN: 'arn:aws:s3:::out' } }),
+  );
+  await writeFile(input, '{"a":1}\n{"a":2}\n');
   await writeFile(
     config,
     JSON.stringify({
@@ -71,5 +81,19 @@ describe('rx-firehose run, a Kinesis source that cannot read', () => {
     const result = await cli.done;
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('0 records in');
+  }, 60_000);
+
+  it('should say on stderr, at each failed attempt, why a batch is not delivered while the bucket is unreachable', async () => {
+    const cli = runCli(['--config', directPut, '--input', input, '--data-dir', join(dir, 'data'), '--s3-endpoint', endpoint], {
+      ...NO_AWS,
+      ...NO_AWS_FILES,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    });
+    const first = await cli.line(/^rx-firehose: puts: sending a batch to S3 failed \(attempt 1\): .*ECONNREFUSED/);
+    expect(first).toMatch(/retrying with backoff while its retry duration lasts$/);
+    cli.kill('SIGKILL'); // S3 is retried for up to 24 h: a drain would wait for it
+    await cli.done;
   }, 60_000);
 });
