@@ -8,6 +8,7 @@ import { defer, map } from 'rxjs';
 import type { CreateDeliveryStreamInput } from '@aws-sdk/client-firehose';
 import type { DeliveryStream, DeliveryStreamEnvironment, DeliveryStreamSummary } from '../config/DeliveryStream.js';
 import { InvalidConfigurationError } from '../config/InvalidConfigurationError.js';
+import { MissingPeerDependencyError } from '../errors/MissingPeerDependencyError.js';
 import { planDeliveryStream, type DeliveryStreamPlan } from '../config/planDeliveryStream.js';
 import type { MetricSink } from '../metrics/MetricSink.js';
 import { prometheusMetrics } from '../metrics/prometheusMetrics.js';
@@ -47,7 +48,7 @@ Credentials and region come from the AWS SDK's usual chain (environment, profile
 Ctrl-C (SIGINT) or SIGTERM stops reading and drains: everything read is delivered, checkpoints are saved,
 then it exits. A second signal exits at once.
 Exit status (as the main job's): 0 all delivered; 3 some records went to an error output; 2 invalid usage
-or configuration; 1 a delivery stream failed (a source error, or records that reached no error output).`;
+or configuration, or an optional package it needs is not installed; 1 a delivery stream failed (a source error, or records that reached no error output).`;
 
 /**
  * `rx-firehose run`: runs the delivery streams of a Firehose configuration file until their sources end
@@ -138,6 +139,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     for (const plan of plans) plan.discard();
     if (err instanceof InvalidConfigurationError) return usage(`${values.config}: ${err.message}`);
+    if (err instanceof MissingPeerDependencyError) {
+      // What to install, without a stack trace: the configuration needs a client this installation lacks.
+      console.error(`rx-firehose run: ${err.message}`);
+      return 2;
+    }
     throw err;
   }
 

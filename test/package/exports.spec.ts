@@ -163,6 +163,24 @@ console.log(JSON.parse(Buffer.from(parsed.records[0].data, 'base64').toString())
     expect(jq.stderr).not.toMatch(/\n\s+at /); // a message, not a stack
     expect(jq.status).toBe(2);
     expect(existsSync(join(consumer, 'jq-data', 'lake'))).toBe(false);
+    // A Kinesis source without @aws-sdk/client-kinesis installed: what to install, not a stack trace.
+    writeFileSync(
+      join(consumer, 'kinesis.json'),
+      JSON.stringify({
+        DeliveryStreamName: 'clicks',
+        DeliveryStreamType: 'KinesisStreamAsSource',
+        KinesisStreamSourceConfiguration: { KinesisStreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/clicks' },
+        ExtendedS3DestinationConfiguration: { BucketARN: 'arn:aws:s3:::lake' },
+      }),
+    );
+    const kinesis = spawnSync('npx', ['--no-install', 'rx-firehose', 'run', '--config', 'kinesis.json', '--data-dir', 'kinesis-data'], {
+      cwd: consumer,
+      env,
+      encoding: 'utf8',
+    });
+    expect(kinesis.stderr).toContain('npm install @aws-sdk/client-kinesis');
+    expect(kinesis.stderr).not.toMatch(/\n\s+at /);
+    expect(kinesis.status).toBe(2);
   }, 120_000);
 
   it("should give a TypeScript project the entries' types", () => {
