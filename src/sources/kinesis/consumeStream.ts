@@ -1,7 +1,7 @@
 import type { _Record } from '@aws-sdk/client-kinesis';
 import { interval, type Subscriber, type Subscription } from 'rxjs';
 import type { MetricSink } from '../../metrics/MetricSink.js';
-import type { FirehoseRecord, KinesisRecordMetadata } from '../../records/FirehoseRecord.js';
+import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
 import { settleBatch } from '../../settlement/settleBatch.js';
 import { registerSource } from '../../settlement/watchSettlement.js';
 import { SourceRuntime } from '../sourceRuntime.js';
