@@ -48,7 +48,8 @@ Credentials and region come from the AWS SDK's usual chain (environment, profile
 Ctrl-C (SIGINT) or SIGTERM stops reading and drains: everything read is delivered, checkpoints are saved,
 then it exits. A second signal exits at once.
 Exit status (as the main job's): 0 all delivered; 3 some records went to an error output; 2 invalid usage
-or configuration, or an optional package it needs is not installed; 1 a delivery stream failed (a source error, or records that reached no error output).`;
+or configuration, or an optional package it needs is not installed; 1 a delivery stream failed (a source
+error, or records that reached no error output).`;
 
 /**
  * `rx-firehose run`: runs the delivery streams of a Firehose configuration file until their sources end

@@ -72,8 +72,9 @@ export interface DeliveryStreamEnvironment {
    */
   readonly kinesisLeases?: LeaseWorkerOptions | undefined;
   /**
-   * Told what is going wrong while it lasts and is retried rather than failed: a Kinesis source whose calls
-   * keep failing (unreachable endpoint, credentials not loaded), one line per failed attempt. Default: nobody.
+   * Told what is going wrong while it lasts and is retried rather than failed, one message per failed attempt:
+   * a Kinesis source whose calls keep failing (unreachable endpoint, credentials not loaded), a destination whose
+   * sends fail (`deliverTo`'s `onAttemptFailed`). The CLI prints them on stderr. Default: nobody.
    */
   readonly warn?: ((message: string) => void) | undefined;
 }
