@@ -24,9 +24,11 @@ const NO_AWS: Record<string, string | undefined> = {
   AWS_PROFILE: undefined,
   AWS_EC2_METADATA_DISABLED: 'true',
 };
+/** Shared config and credentials files that do not exist (set once the temporary directory is made). */
+const NO_AWS_FILES: Record<string, string> = {};
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'rx-firehose-kinesis-trouble-'));
+  dir = await mkdtemp(join(tmpdir(), 'rx-firehose-says-why-'));
   config = join(dir, 'clicks.json');
   directPut = join(dir, 'puts.json');
   input = join(dir, 'input.jsonl');
@@ -53,10 +55,9 @@ afterAll(async () => {
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
-const NO_AWS_FILES: Record<string, string> = {};
 const args = (): string[] => ['--config', config, '--data-dir', join(dir, 'data'), '--kinesis-endpoint', endpoint];
 
-describe('rx-firehose run, a Kinesis source that cannot read', () => {
+describe('rx-firehose run, a source that cannot read or a bucket that cannot be written', () => {
   it('should exit 1 at once, saying to set AWS_REGION, when no region is configured, or an invalid one', async () => {
     for (const region of [undefined, '']) {
       const result = await runCli(args(), { ...NO_AWS, ...NO_AWS_FILES, AWS_REGION: region }).done;
