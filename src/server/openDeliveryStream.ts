@@ -14,6 +14,7 @@ import type { CreateDeliveryStreamInput } from '@aws-sdk/client-firehose';
 import type { DeliveryStream, DeliveryStreamEnvironment, DeliveryStreamSummary } from '../config/DeliveryStream.js';
 import { deliveryStreamFromConfig } from '../config/deliveryStreamFromConfig.js';
 import { InvalidConfigurationError } from '../config/InvalidConfigurationError.js';
+import { MissingPeerDependencyError } from '../errors/MissingPeerDependencyError.js';
 
 /** Builds a delivery stream's pipeline from its configuration: `deliveryStreamFromConfig`, or a stand-in in tests. */
 export type PipelineFactory = (input: CreateDeliveryStreamInput, environment: DeliveryStreamEnvironment) => DeliveryStream;
@@ -158,11 +159,14 @@ export async function openDeliveryStream(
   };
 }
 
-/** A configuration error from the pipeline factory as Firehose answers it; other errors as they are. */
+/**
+ * A configuration error from the pipeline factory as Firehose answers it (and a configuration that needs an
+ * optional package this server lacks, with what to install); other errors as they are.
+ */
 export function toApiError(err: unknown): unknown {
   if (err instanceof FirehoseApiError) return err;
   const name = (err as { name?: unknown } | null)?.name;
-  if (err instanceof InvalidConfigurationError || name === 'InvalidOptionError')
+  if (err instanceof InvalidConfigurationError || err instanceof MissingPeerDependencyError || name === 'InvalidOptionError')
     return new FirehoseApiError('InvalidArgumentException', (err as Error).message);
   return err;
 }

@@ -181,6 +181,20 @@ console.log(JSON.parse(Buffer.from(parsed.records[0].data, 'base64').toString())
     expect(kinesis.stderr).toContain('npm install @aws-sdk/client-kinesis');
     expect(kinesis.stderr).not.toMatch(/\n\s+at /);
     expect(kinesis.status).toBe(2);
+    // serve refuses it the same way (through the API, CreateDeliveryStream answers InvalidArgumentException).
+    const served = spawnSync(
+      'npx',
+      ['--no-install', 'rx-firehose', 'serve', '--port', '0', '--config', 'kinesis.json', '--data-dir', 'served'],
+      {
+        cwd: consumer,
+        env,
+        encoding: 'utf8',
+      },
+    );
+    expect(served.stderr).toContain('InvalidArgumentException');
+    expect(served.stderr).toContain('npm install @aws-sdk/client-kinesis');
+    expect(served.stderr).not.toMatch(/\n\s+at /);
+    expect(served.status).toBe(2);
   }, 120_000);
 
   it("should give a TypeScript project the entries' types", () => {
