@@ -1,4 +1,4 @@
-import { Subscription, type SchedulerAction, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, Subscription, type SchedulerAction, type SchedulerLike } from 'rxjs';
 
 /** One scheduled piece of work: a Node timer that does not hold the process, rescheduled in place. */
 class UnreferencedAction<T> extends Subscription implements SchedulerAction<T> {
@@ -24,9 +24,12 @@ class UnreferencedAction<T> extends Subscription implements SchedulerAction<T> {
  * A scheduler like rxjs's `asyncScheduler` whose timers never keep the process alive (Node's `unref`): for
  * housekeeping that must not delay a process's exit, such as stopping idle worker threads. Work scheduled on
  * it simply does not run if the process ends first. Tests inject a `TestScheduler` instead.
+ *
+ * It is a default to inject, like `asyncScheduler`, so it is the one place here that sets Node timers itself;
+ * its clock is `asyncScheduler`'s.
  */
 export const unreferencedScheduler: SchedulerLike = {
-  now: () => Date.now(),
+  now: () => asyncScheduler.now(),
   schedule<T>(work: (this: SchedulerAction<T>, state: T) => void, delay = 0, state?: T): Subscription {
     return new UnreferencedAction<T>(work as (this: SchedulerAction<T>, state?: T) => void).schedule(state, delay);
   },
