@@ -140,8 +140,8 @@ const LIMIT = 10_000;
 /** Kinesis allows 5 GetRecords calls per second per shard: any consumer waits this long before calling again while behind. */
 const CALL_SPACING_MS = 200;
 
-/** CPU time (user + system) of this process, in µs, since `since` (or in all). */
-function cpuMicros(since?: NodeJS.CpuUsage): number {
+/** CPU time (user + system) of this process since `since`, in µs. */
+function cpuMicros(since: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(since);
   return used.user + used.system;
 }
