@@ -22,8 +22,8 @@ export const MAX_TIMER_MS = 2_147_483_647;
  *   (including a single value of `maxBytes` or more, which goes out alone).
  * - `count`: the batch reached `maxRecords`.
  * - `budget`: the value filled its source's in-flight budget (`maxInFlightBytes` or `maxInFlightRecords` of
- *   `fromLines`) and the batch holds at least half of what the source has in flight: the source reads nothing
- *   more until records settle, so the batch cannot grow.
+ *   `fromLines`) and the batch holds at least half of what the source has in flight, or is at least half full
+ *   (`maxBytes` or `maxRecords`): the source reads nothing more until records settle.
  * - `time`: `maxMs` passed since the batch's first value.
  * - `complete`: the source completed.
  * - `error`: the source errored, or `sizeOf` / `onFlush` failed; the batch goes out before the error.
@@ -96,10 +96,10 @@ export interface BufferBySizeOrTimeOptions<T> {
  *    scheduler frame, before that action runs, share the batch; nothing waits past that frame.
  *
  * And a full source flushes (rule 10): when the value that fills its source's in-flight budget leaves at
- * least half of what the source has in flight (records or bytes) in this batch, the batch goes out in the same
- * frame (reason `budget`), since the source reads nothing more until records settle. With less than half here,
- * the rest settles further down and the batch fills as usual. `fromLines` tells it so, through synchronous
- * operators (`map`, `filter`) between them.
+ * least half of what the source has in flight (records or bytes) in this batch, or the batch is at least half
+ * full (`maxBytes` or `maxRecords`), it goes out in the same frame (reason `budget`), since the source reads
+ * nothing more until records settle. Otherwise the rest settles further down and the batch fills as usual.
+ * `fromLines` tells it so, through synchronous operators (`map`, `filter`) between them.
  *
  * Each emitted batch is a plain array; why it was emitted is told to `onFlush`.
  *
@@ -263,7 +263,7 @@ export function bufferBySizeOrTime<T>(options: BufferBySizeOrTimeOptions<T> = {}
           if (bytes >= maxBytes) take('size');
           else if (batch.length >= maxRecords) take('count');
           // Rule 10: the source waits for records to settle, and most of them are here.
-          else if (budgetFull(batch.length, bytes)) take('budget');
+          else if (budgetFull(batch.length, bytes, maxBytes, maxRecords)) take('budget');
           else if (batch.length === 1 && timer === null) timer = scheduler.schedule(onTimer, maxMs);
           if (pending.length > 0) drain();
         },

@@ -110,6 +110,46 @@ describe('a full source budget flushes the buffer', () => {
     expect(scheduler.now()).toBe(0);
   });
 
+  it('should flush a batch at least half full, though most of what is in flight is further down', async () => {
+    const scheduler = new TestScheduler(() => undefined);
+    const reasons: FlushReason[] = [];
+    // A budget of a little less than two batches (7 records, batches of 4): the second batch cannot fill
+    // before the first settles.
+    const w = watch(
+      fromLines(lines(['a\nb\nc\nd\ne\nf\ng\nh\n'], true), { maxInFlightRecords: 7, scheduler }).pipe(
+        bufferBySizeOrTime({ maxBytes: 1 << 20, maxRecords: 4, maxMs: 60_000, scheduler, onFlush: (_, f) => reasons.push(f.reason) }),
+      ),
+      scheduler,
+    );
+    await turn();
+    // g filled the budget; e f g are 3 of the 7 records in flight, but half a batch or more: they go out at
+    // once, so both batches are delivered at the same time instead of one after the other.
+    expect(w.texts()).toEqual(['a\nb\nc\nd\n', 'e\nf\ng\n']);
+    expect(reasons).toEqual(['count', 'budget']);
+    expect(w.seen[1]!.at).toBe(0);
+  });
+
+  it('should keep a batch under half full waiting while most of what is in flight is further down', async () => {
+    const scheduler = new TestScheduler(() => undefined);
+    const reasons: FlushReason[] = [];
+    const w = watch(
+      fromLines(lines(['a\nb\nc\nd\ne\nf\ng\nh\n'], true), { maxInFlightRecords: 6, scheduler }).pipe(
+        bufferBySizeOrTime({ maxBytes: 1 << 20, maxRecords: 5, maxMs: 60_000, scheduler, onFlush: (_, f) => reasons.push(f.reason) }),
+      ),
+      scheduler,
+    );
+    await turn();
+    // f filled the budget alone in its batch: 1 of 6 in flight, a fifth of a batch: it waits for a..e.
+    expect(w.texts()).toEqual(['a\nb\nc\nd\ne\n']);
+    w.seen[0]!.batch.forEach((r) => settleRecord(r, 'delivered'));
+    await turn();
+    expect(w.texts()).toEqual(['a\nb\nc\nd\ne\n']);
+    scheduler.maxFrames = 60_000;
+    scheduler.flush();
+    expect(w.texts()).toEqual(['a\nb\nc\nd\ne\n', 'f\ng\nh\n']);
+    expect(reasons).toEqual(['count', 'time']);
+  });
+
   it('should flush the largest partitions of bufferByPartition while they hold most of what is in flight', async () => {
     const scheduler = new TestScheduler(() => undefined);
     const w = watch(
