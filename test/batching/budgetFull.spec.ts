@@ -110,7 +110,7 @@ describe('a full source budget flushes the buffer', () => {
     expect(scheduler.now()).toBe(0);
   });
 
-  it('should flush a batch at least half full, though most of what is in flight is further down', async () => {
+  it('should flush a batch three quarters full, though most of what is in flight is further down', async () => {
     const scheduler = new TestScheduler(() => undefined);
     const reasons: FlushReason[] = [];
     // A budget of a little less than two batches (7 records, batches of 4): the second batch cannot fill
@@ -122,32 +122,31 @@ describe('a full source budget flushes the buffer', () => {
       scheduler,
     );
     await turn();
-    // g filled the budget; e f g are 3 of the 7 records in flight, but half a batch or more: they go out at
-    // once, so both batches are delivered at the same time instead of one after the other.
+    // g filled the budget; e f g are 3 of the 7 records in flight, but three quarters of a batch: they go out
+    // at once, so both batches are delivered at the same time instead of one after the other.
     expect(w.texts()).toEqual(['a\nb\nc\nd\n', 'e\nf\ng\n']);
     expect(reasons).toEqual(['count', 'budget']);
     expect(w.seen[1]!.at).toBe(0);
   });
 
-  it('should keep a batch under half full waiting while most of what is in flight is further down', async () => {
+  it('should keep a batch under three quarters full waiting while most of what is in flight is further down', async () => {
     const scheduler = new TestScheduler(() => undefined);
     const reasons: FlushReason[] = [];
     const w = watch(
       fromLines(lines(['a\nb\nc\nd\ne\nf\ng\nh\n'], true), { maxInFlightRecords: 6, scheduler }).pipe(
-        bufferBySizeOrTime({ maxBytes: 1 << 20, maxRecords: 5, maxMs: 60_000, scheduler, onFlush: (_, f) => reasons.push(f.reason) }),
+        bufferBySizeOrTime({ maxBytes: 1 << 20, maxRecords: 4, maxMs: 60_000, scheduler, onFlush: (_, f) => reasons.push(f.reason) }),
       ),
       scheduler,
     );
     await turn();
-    // f filled the budget alone in its batch: 1 of 6 in flight, a fifth of a batch: it waits for a..e.
-    expect(w.texts()).toEqual(['a\nb\nc\nd\ne\n']);
+    // f filled the budget: e f are 2 of the 6 in flight, half a batch: they wait for a..d to settle, and the
+    // batch then fills (g h) instead of going out as a half one.
+    expect(w.texts()).toEqual(['a\nb\nc\nd\n']);
     w.seen[0]!.batch.forEach((r) => settleRecord(r, 'delivered'));
     await turn();
-    expect(w.texts()).toEqual(['a\nb\nc\nd\ne\n']);
-    scheduler.maxFrames = 60_000;
-    scheduler.flush();
-    expect(w.texts()).toEqual(['a\nb\nc\nd\ne\n', 'f\ng\nh\n']);
-    expect(reasons).toEqual(['count', 'time']);
+    expect(w.texts()).toEqual(['a\nb\nc\nd\n', 'e\nf\ng\nh\n']);
+    expect(reasons).toEqual(['count', 'count']);
+    expect(scheduler.now()).toBe(0);
   });
 
   it('should flush the largest partitions of bufferByPartition while they hold most of what is in flight', async () => {
