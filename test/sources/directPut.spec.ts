@@ -2,13 +2,14 @@ import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, gunzipSync } from 'node:zlib';
-import { lastValueFrom, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   directoryDestination,
   FirehoseApiError,
   InvalidOptionError,
+  openDeliveryStream,
   openDirectPut,
   settlementOf,
   settleRecord,
@@ -287,6 +288,76 @@ describe('openDirectPut', () => {
   it('should throw InvalidOptionError for an invalid option', async () => {
     await expect(openDirectPut({ logDir: '' })).rejects.toBeInstanceOf(InvalidOptionError);
     await expect(openDirectPut({ logDir: 'x', maxInFlightBytes: 1000 })).rejects.toThrow(/maxInFlightBytes must be an integer ≥ 4194304/);
+  });
+
+  it('should flush a buffer larger than the budget once puts are refused, not at its interval (virtual time)', async () => {
+    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+    const logDir = await tempDir();
+    const source = await openDirectPut({ logDir, maxInFlightBytes: 4 * 1_048_576, scheduler });
+    // SizeInMBs 16 and IntervalInSeconds 300 over a 4 MiB budget: the batch can never fill.
+    const batches: { size: number; reason: string; at: number }[] = [];
+    source.records
+      .pipe(
+        bufferBySizeOrTime({
+          maxBytes: 16 * 1_048_576,
+          maxMs: 300_000,
+          scheduler,
+          onFlush: (batch, f) => void batches.push({ size: batch.length, reason: f.reason, at: scheduler.now() }),
+        }),
+      )
+      .subscribe();
+    const record = { Data: bytes(1_000_000) };
+    await source.putRecordBatch([record, record, record, record]);
+    expect(batches).toEqual([]); // 4,000,000 bytes of 4,194,304: room left, the batch waits
+    await source.putRecord(record);
+    expect(source.budget.full).toBe(true);
+    // Puts are refused now, and nothing more can come until these records settle: out at once.
+    expect(batches).toEqual([{ size: 5, reason: 'budget', at: 0 }]);
+    await expectApiError(source.putRecord(record), 'ServiceUnavailableException', /Slow down/);
+    await source.close();
+  });
+
+  it("should deliver a stream's buffer larger than its budget once the budget fills, from its configuration (virtual time)", async () => {
+    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+    const dataDir = await tempDir();
+    const stream = await openDeliveryStream(
+      {
+        DeliveryStreamName: 'big-buffer',
+        ExtendedS3DestinationConfiguration: {
+          RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+          BucketARN: 'arn:aws:s3:::lake',
+          BufferingHints: { SizeInMBs: 16, IntervalInSeconds: 300 },
+        },
+      },
+      { dataDir, maxInFlightBytes: 4 * 1_048_576, scheduler },
+    );
+    const delivered = firstValueFrom(stream.results);
+    const record = { Data: bytes(1_000_000) };
+    await stream.putRecordBatch([record, record, record, record]);
+    await stream.putRecord(record);
+    // The budget is full: the five records are delivered without waiting for the 300 s interval.
+    expect((await delivered).records).toHaveLength(5);
+    expect(scheduler.now()).toBe(0);
+    await stream.stop();
+  });
+
+  it('should flush replayed records that fill the budget as soon as they are subscribed to (virtual time)', async () => {
+    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+    const logDir = await tempDir();
+    const first = await openDirectPut({ logDir, maxInFlightBytes: 4 * 1_048_576 });
+    const record = { Data: bytes(1_000_000) };
+    await first.putRecordBatch([record, record, record, record]);
+    await first.putRecord(record);
+    // A crash: the five records were never delivered; the next process replays them, which fills its budget.
+    const again = await openDirectPut({ logDir, maxInFlightBytes: 4 * 1_048_576, scheduler });
+    expect(again.replayedRecords).toBe(5);
+    const reasons: string[] = [];
+    again.records
+      .pipe(bufferBySizeOrTime({ maxBytes: 16 * 1_048_576, maxMs: 300_000, scheduler, onFlush: (_, f) => void reasons.push(f.reason) }))
+      .subscribe();
+    expect(reasons).toEqual(['budget']);
+    expect(scheduler.now()).toBe(0);
+    await again.close();
   });
 
   it('should feed a pipeline to a directory, and keep memory and the log bounded behind a slow destination (virtual time)', async () => {

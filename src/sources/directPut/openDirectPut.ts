@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { Observable, type Subscriber } from 'rxjs';
+import { emitFillingBudget } from '../../batching/budgetFull.js';
 import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
 import type { SettlementStallError } from '../../settlement/SettlementStallError.js';
 import { SlotRecord } from '../../settlement/SlotRecord.js';
@@ -294,7 +295,8 @@ class DirectPutSource implements DirectPut {
     try {
       const { firstSlot, recordIds } = await appended;
       this.#unsettled += datas.length;
-      for (let i = 0; i < datas.length; i++) this.#emit(new SlotRecord(recordIds[i]!, datas[i]!, now, this.log, firstSlot + i));
+      const last = datas.length - 1;
+      for (let i = 0; i <= last; i++) this.#emit(new SlotRecord(recordIds[i]!, datas[i]!, now, this.log, firstSlot + i), i === last);
       return recordIds;
     } catch (err) {
       for (const d of datas) this.budget.release(d.byteLength);
@@ -304,8 +306,9 @@ class DirectPutSource implements DirectPut {
     }
   }
 
-  #emit(record: FirehoseRecord): void {
-    if (this.#subscriber !== undefined && this.#queue.length === 0) this.#subscriber.next(record);
+  /** Emits a durable record; `last`: the last of its append. */
+  #emit(record: FirehoseRecord, last: boolean): void {
+    if (this.#subscriber !== undefined && this.#queue.length === 0) this.#next(this.#subscriber, record, last);
     else {
       this.#queue.push(record);
       this.#drainQueue();
@@ -316,13 +319,30 @@ class DirectPutSource implements DirectPut {
     const subscriber = this.#subscriber;
     if (subscriber === undefined) return;
     // Take each record off the queue before emitting it: a subscriber that puts re-entrantly must not see it twice.
-    while (this.#queue.length > 0 && !subscriber.closed) subscriber.next(this.#queue.shift()!);
+    while (this.#queue.length > 0 && !subscriber.closed) this.#next(subscriber, this.#queue.shift()!, this.#queue.length === 0);
     if (this.#completed && this.#queue.length === 0) subscriber.complete();
+  }
+
+  /**
+   * Emits a record. The last one emitted while puts are refused (the budget or the log is full) says so to
+   * the buffers it reaches synchronously (`emitFillingBudget`): nothing more comes until records settle, so a
+   * batch that holds most of what is in flight goes out now instead of at its interval. Without it, a buffer
+   * larger than the budget (`SizeInMBs` 128 with the default 64 MiB) would hold the budget's worth of records,
+   * and producers would be answered "Slow down." until `IntervalInSeconds` passed.
+   */
+  #next(subscriber: Subscriber<FirehoseRecord>, record: FirehoseRecord, last: boolean): void {
+    if (last && this.#full()) emitFillingBudget(this.budget.inFlightRecords, this.budget.inFlightBytes, () => subscriber.next(record));
+    else subscriber.next(record);
+  }
+
+  /** Whether puts are refused now: the budget or the log is full. */
+  #full(): boolean {
+    return this.budget.full || this.log.bytes >= this.config.maxLogBytes;
   }
 
   /** Whether a record must be refused now (the budget or the log is full); arms the stall watchdog if so. */
   #throttled(): boolean {
-    if (!this.budget.full && this.log.bytes < this.config.maxLogBytes) return false;
+    if (!this.#full()) return false;
     // A refused put is this source's wait, on its budget or on its log (whose segments go once their records
     // settled): the stall watchdog runs until a settlement frees room.
     if (this.#watching && this.#unsettled > 0) this.budget.refused();
