@@ -22,7 +22,7 @@ export const MAX_TIMER_MS = 2_147_483_647;
  *   (including a single value of `maxBytes` or more, which goes out alone).
  * - `count`: the batch reached `maxRecords`.
  * - `budget`: the value filled its source's in-flight budget (`maxInFlightBytes` or `maxInFlightRecords` of
- *   `fromLines`, direct PUT's `maxInFlightBytes`) and the batch holds at least half of what the source has in flight, or is three quarters
+ *   `fromLines`, `maxInFlightBytes` of direct PUT and `fromKinesisStream`) and the batch holds at least half of what the source has in flight, or is three quarters
  *   full (`maxBytes` or `maxRecords`): the source reads nothing more until records settle.
  * - `time`: `maxMs` passed since the batch's first value.
  * - `complete`: the source completed.
@@ -99,7 +99,7 @@ export interface BufferBySizeOrTimeOptions<T> {
  * least half of what the source has in flight (records or bytes) in this batch, or the batch is three quarters
  * full (`maxBytes` or `maxRecords`), it goes out in the same frame (reason `budget`), since the source reads
  * nothing more until records settle. Otherwise the rest settles further down and the batch fills as usual.
- * `fromLines` and direct PUT tell it so, through synchronous operators (`map`, `filter`) between them.
+ * `fromLines`, direct PUT and `fromKinesisStream` tell it so, through synchronous operators (`map`, `filter`) between them.
  *
  * Each emitted batch is a plain array; why it was emitted is told to `onFlush`.
  *

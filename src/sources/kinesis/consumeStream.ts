@@ -1,5 +1,6 @@
 import type { _Record } from '@aws-sdk/client-kinesis';
 import { interval, type Subscriber, type Subscription } from 'rxjs';
+import { emitFillingBudget } from '../../batching/budgetFull.js';
 import type { MetricSink } from '../../metrics/MetricSink.js';
 import type { FirehoseRecord } from '../../records/FirehoseRecord.js';
 import { settleBatch } from '../../settlement/settleBatch.js';
@@ -181,10 +182,17 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
     settleBatch(() => emitRecords(shardId, tracker, records, aggregates > 0));
   }
 
-  /** Emits a page's records (see `emitPage`); `aggregates` whether any of them is a KPL aggregate. */
+  /**
+   * Emits a page's records (see `emitPage`); `aggregates` whether any of them is a KPL aggregate. The page's
+   * last record, when the page filled the budget, tells the buffers it reaches synchronously that nothing
+   * more is read until records settle (`emitFillingBudget`): a batch holding most of what is in flight goes
+   * out then, instead of waiting for its interval (a buffer larger than the budget could never fill).
+   */
   function emitRecords(shardId: string, tracker: ShardCheckpointTracker, records: readonly _Record[], aggregates: boolean): void {
     const idPrefix = `${shardId}-`;
-    for (const kinesisRecord of records) {
+    const lastIndex = records.length - 1;
+    for (let r = 0; r <= lastIndex; r++) {
+      const kinesisRecord = records[r]!;
       const data = kinesisRecord.Data ?? NO_DATA;
       const sequenceNumber = kinesisRecord.SequenceNumber!;
       const arrivalMs = kinesisRecord.ApproximateArrivalTimestamp?.getTime() ?? scheduler.now();
@@ -192,7 +200,9 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
       if (!aggregates || !startsLikeAggregate(data)) {
         const slot = tracker.add(sequenceNumber, 0, Math.max(1, data.byteLength));
         const metadata = { shardId, partitionKey, sequenceNumber, subsequenceNumber: 0, approximateArrivalTimestamp: arrivalMs };
-        subscriber.next(new KinesisRecord(idPrefix + sequenceNumber + PLAIN_ID_SUFFIX, data, metadata, tracker, slot));
+        const record = new KinesisRecord(idPrefix + sequenceNumber + PLAIN_ID_SUFFIX, data, metadata, tracker, slot);
+        if (r === lastIndex && budget.full) emitFilling(record);
+        else subscriber.next(record);
         continue;
       }
       const users = deaggregate({ data, partitionKey });
@@ -221,9 +231,16 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
           approximateArrivalTimestamp: arrivalMs,
         };
         const recordId = `${idPrefix}${sequenceNumber}-${user.subsequenceNumber}`;
-        subscriber.next(new KinesisRecord(recordId, user.data, metadata, tracker, slots[i]!));
+        const record = new KinesisRecord(recordId, user.data, metadata, tracker, slots[i]!);
+        if (r === lastIndex && i === users.length - 1 && budget.full) emitFilling(record);
+        else subscriber.next(record);
       }
     }
+  }
+
+  /** Emits the record that leaves the budget full (see `emitRecords`). */
+  function emitFilling(record: KinesisRecord): void {
+    emitFillingBudget(budget.inFlightRecords, budget.inFlightBytes, () => subscriber.next(record));
   }
 
   function startAll(starts: readonly ShardStart[]): void {

@@ -9,6 +9,7 @@
 import { firstValueFrom, timer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
+import { bufferBySizeOrTime } from '../../../operators/index.js';
 import { InvalidOptionError, settleRecord, type FirehoseRecord, type MetricUnit } from '../../../src/index.js';
 import {
   fromKinesisStream,
@@ -243,6 +244,42 @@ describe('fromKinesisStream polling (virtual time, FakeKinesisClient)', () => {
     expect(Math.max(...inFlight)).toBe(20); // 8 in flight + one response of 12: the budget plus one response
     expect(inFlight.at(-1)).toBe(0);
     t.stop.abort();
+  });
+
+  it('should flush a buffer larger than the budget at once when a response fills the budget, not at its interval', async () => {
+    const scheduler = newTestScheduler();
+    const kinesis = new FakeKinesisClient(scheduler);
+    kinesis.put(kinesis.addShard(SHARD).shardId, 'aaaa', 'bbbb', 'cccc', 'dddd', 'eeee', 'ffff');
+    const stop = new AbortController();
+    const flushes: { batch: string[]; reason: string; atMs: number }[] = [];
+    fromKinesisStream({
+      client: kinesis,
+      streamName: 'clicks',
+      startingPosition: 'TRIM_HORIZON',
+      checkpointStore: memoryCheckpointStore(),
+      scheduler,
+      signal: stop.signal,
+      maxInFlightBytes: 10,
+      maxRecordsPerCall: 3,
+    })
+      .pipe(
+        // A buffer of 1 MiB over a budget of 10 bytes: it can never fill.
+        bufferBySizeOrTime({
+          maxBytes: 1_048_576,
+          maxMs: 60_000,
+          scheduler,
+          onFlush: (batch, f) => void flushes.push({ batch: batch.map(text), reason: f.reason, atMs: scheduler.now() }),
+        }),
+      )
+      .subscribe((batch) => batch.forEach((r) => settleRecord(r, 'delivered')));
+    await advanceTo(scheduler, 1_000);
+    // The first response (12 bytes ≥ 10) filled the budget: out at once, which frees the budget for the next
+    // call 200 ms later (the shard is behind), whose response fills it again.
+    expect(flushes).toEqual([
+      { batch: ['aaaa', 'bbbb', 'cccc'], reason: 'budget', atMs: 0 },
+      { batch: ['dddd', 'eeee', 'ffff'], reason: 'budget', atMs: 200 },
+    ]);
+    stop.abort();
   });
 
   it('should count a record in the budget until the checkpoint passes it: one stuck early record stops reading, bounding replay and memory', async () => {
