@@ -7,7 +7,7 @@ import { memoryDestination } from '../../src/testing/index.js';
 
 // Every option of these factories, fuzzed with values of the wrong type (null included, which never means
 // "the default"): each must throw an InvalidOptionError naming that option at the call, never fail later.
-type Kind = 'function' | 'scheduler' | 'signal' | 'boolean' | 'string' | 'positiveInteger' | 'errorOutput';
+type Kind = 'function' | 'scheduler' | 'signal' | 'boolean' | 'string' | 'positiveInteger' | 'integerFrom2' | 'errorOutput';
 
 const fits: Record<Kind, (v: unknown) => boolean> = {
   function: (v) => typeof v === 'function',
@@ -19,7 +19,8 @@ const fits: Record<Kind, (v: unknown) => boolean> = {
   signal: (v) => v instanceof AbortSignal,
   boolean: (v) => typeof v === 'boolean',
   string: (v) => typeof v === 'string',
-  positiveInteger: (v) => typeof v === 'number' && Number.isInteger(v) && v >= 2,
+  positiveInteger: (v) => typeof v === 'number' && Number.isInteger(v) && v >= 1,
+  integerFrom2: (v) => typeof v === 'number' && Number.isInteger(v) && v >= 2,
   errorOutput: (v) =>
     typeof v === 'object' &&
     v !== null &&
@@ -76,7 +77,8 @@ describe('options fuzzed with wrong types', () => {
     'fromLines',
     {
       maxInFlightBytes: 'positiveInteger',
-      maxRecordBytes: 'positiveInteger',
+      maxInFlightRecords: 'positiveInteger',
+      maxRecordBytes: 'integerFrom2',
       signal: 'signal',
       scheduler: 'scheduler',
       recordIdPrefix: 'string',
