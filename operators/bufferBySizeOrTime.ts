@@ -22,8 +22,9 @@ export const MAX_TIMER_MS = 2_147_483_647;
  *   (including a single value of `maxBytes` or more, which goes out alone).
  * - `count`: the batch reached `maxRecords`.
  * - `budget`: the value filled its source's in-flight budget (`maxInFlightBytes` or `maxInFlightRecords` of
- *   `fromLines`, `maxInFlightBytes` of direct PUT and `fromKinesisStream`) and the batch holds at least half of what the source has in flight, or is three quarters
- *   full (`maxBytes` or `maxRecords`): the source reads nothing more until records settle.
+ *   `fromLines`, `maxInFlightBytes` of direct PUT and `fromKinesisStream`) and the batch holds at least half
+ *   of what the source has in flight, or is three quarters full (`maxBytes` or `maxRecords`): the source
+ *   reads nothing more until records settle.
  * - `time`: `maxMs` passed since the batch's first value.
  * - `complete`: the source completed.
  * - `error`: the source errored, or `sizeOf` / `onFlush` failed; the batch goes out before the error.
@@ -99,7 +100,8 @@ export interface BufferBySizeOrTimeOptions<T> {
  * least half of what the source has in flight (records or bytes) in this batch, or the batch is three quarters
  * full (`maxBytes` or `maxRecords`), it goes out in the same frame (reason `budget`), since the source reads
  * nothing more until records settle. Otherwise the rest settles further down and the batch fills as usual.
- * `fromLines`, direct PUT and `fromKinesisStream` tell it so, through synchronous operators (`map`, `filter`) between them.
+ * `fromLines`, direct PUT and `fromKinesisStream` tell it so, through synchronous operators (`map`,
+ * `filter`) between them.
  *
  * Each emitted batch is a plain array; why it was emitted is told to `onFlush`.
  *
