@@ -1,19 +1,25 @@
+/** What a source has in flight: an `InFlightBudget`. */
+export interface InFlight {
+  readonly inFlightRecords: number;
+  readonly inFlightBytes: number;
+}
+
 /** What the source had in flight, this value included, when it emitted the value that filled its budget. */
 let filling: { readonly records: number; readonly bytes: number } | undefined;
 
 /**
  * Runs `emit`, a source's synchronous emission of the record that fills its in-flight budget, telling the
  * buffers that receive it in that same call ({@link budgetFull}) that nothing more comes until records settle,
- * and how many records and bytes the source has in flight now (that record included).
+ * and how many records and bytes the source has in flight now (`budget`, that record included).
  *
  * A buffer that kept its partial batch then, holding everything in flight, would hold records that cannot
  * settle, so their source would read nothing more until the batch's `maxMs` passed. Operators between the
  * source and the buffer that pass values on synchronously (`map`, `filter`, `toRecords`) pass the signal on
  * with them; one that re-emits later does not, and the buffer then waits for its `maxMs`.
  */
-export function emitFillingBudget(inFlightRecords: number, inFlightBytes: number, emit: () => void): void {
+export function emitFillingBudget(budget: InFlight, emit: () => void): void {
   const was = filling;
-  filling = { records: inFlightRecords, bytes: inFlightBytes };
+  filling = { records: budget.inFlightRecords, bytes: budget.inFlightBytes };
   try {
     emit();
   } finally {

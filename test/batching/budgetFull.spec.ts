@@ -25,6 +25,19 @@ function watch(batches$: Observable<FirehoseRecord[]>, scheduler: TestScheduler)
   return { seen, reasons, done: () => complete, texts: () => seen.map((s) => s.batch.map(text).join('')) };
 }
 
+/** `lines` read by fromLines with `maxInFlightRecords`, into bufferBySizeOrTime batches of `maxRecords` (60 s), watched. */
+function linesInBatches(parts: readonly string[], maxInFlightRecords: number, maxRecords: number, idle = false) {
+  const scheduler = new TestScheduler(() => undefined);
+  const reasons: FlushReason[] = [];
+  const w = watch(
+    fromLines(lines(parts, idle), { maxInFlightRecords, scheduler }).pipe(
+      bufferBySizeOrTime({ maxBytes: 1 << 20, maxRecords, maxMs: 60_000, scheduler, onFlush: (_, f) => reasons.push(f.reason) }),
+    ),
+    scheduler,
+  );
+  return { scheduler, reasons, w };
+}
+
 // bufferBySizeOrTime's rule 10: the record that fills its source's in-flight budget flushes the batch when
 // it holds at least half of what is in flight, since nothing more comes until records settle.
 describe('a full source budget flushes the buffer', () => {
@@ -86,14 +99,7 @@ describe('a full source budget flushes the buffer', () => {
   });
 
   it('should not cut a small batch while most of what is in flight settles further down', async () => {
-    const scheduler = new TestScheduler(() => undefined);
-    const reasons: FlushReason[] = [];
-    const w = watch(
-      fromLines(lines(['a\nb\nc\nd\ne\nf\ng\nh\n']), { maxInFlightRecords: 4, scheduler }).pipe(
-        bufferBySizeOrTime({ maxBytes: 1 << 20, maxRecords: 3, maxMs: 60_000, scheduler, onFlush: (_, f) => reasons.push(f.reason) }),
-      ),
-      scheduler,
-    );
+    const { scheduler, reasons, w } = linesInBatches(['a\nb\nc\nd\ne\nf\ng\nh\n'], 4, 3);
     await turn();
     // d filled the budget, but three of the four records in flight are in the batch that went out: d waits.
     expect(w.texts()).toEqual(['a\nb\nc\n']);
@@ -111,16 +117,9 @@ describe('a full source budget flushes the buffer', () => {
   });
 
   it('should flush a batch three quarters full, though most of what is in flight is further down', async () => {
-    const scheduler = new TestScheduler(() => undefined);
-    const reasons: FlushReason[] = [];
     // A budget of a little less than two batches (7 records, batches of 4): the second batch cannot fill
     // before the first settles.
-    const w = watch(
-      fromLines(lines(['a\nb\nc\nd\ne\nf\ng\nh\n'], true), { maxInFlightRecords: 7, scheduler }).pipe(
-        bufferBySizeOrTime({ maxBytes: 1 << 20, maxRecords: 4, maxMs: 60_000, scheduler, onFlush: (_, f) => reasons.push(f.reason) }),
-      ),
-      scheduler,
-    );
+    const { reasons, w } = linesInBatches(['a\nb\nc\nd\ne\nf\ng\nh\n'], 7, 4, true);
     await turn();
     // g filled the budget; e f g are 3 of the 7 records in flight, but three quarters of a batch: they go out
     // at once, so both batches are delivered at the same time instead of one after the other.
@@ -130,14 +129,7 @@ describe('a full source budget flushes the buffer', () => {
   });
 
   it('should keep a batch under three quarters full waiting while most of what is in flight is further down', async () => {
-    const scheduler = new TestScheduler(() => undefined);
-    const reasons: FlushReason[] = [];
-    const w = watch(
-      fromLines(lines(['a\nb\nc\nd\ne\nf\ng\nh\n'], true), { maxInFlightRecords: 6, scheduler }).pipe(
-        bufferBySizeOrTime({ maxBytes: 1 << 20, maxRecords: 4, maxMs: 60_000, scheduler, onFlush: (_, f) => reasons.push(f.reason) }),
-      ),
-      scheduler,
-    );
+    const { scheduler, reasons, w } = linesInBatches(['a\nb\nc\nd\ne\nf\ng\nh\n'], 6, 4, true);
     await turn();
     // f filled the budget: e f are 2 of the 6 in flight, half a batch: they wait for a..d to settle, and the
     // batch then fills (g h) instead of going out as a half one.
@@ -167,14 +159,21 @@ describe('a full source budget flushes the buffer', () => {
   it('should say so only while the filling value is being emitted, with what is in flight, and after a throw no more', () => {
     expect(budgetFull(1, 1)).toBe(false);
     const inside: boolean[] = [];
-    emitFillingBudget(4, 400, () => inside.push(budgetFull(1, 100), budgetFull(2, 0), budgetFull(0, 200), budgetFull(1, 199)));
+    emitFillingBudget({ inFlightRecords: 4, inFlightBytes: 400 }, () =>
+      inside.push(budgetFull(1, 100), budgetFull(2, 0), budgetFull(0, 200), budgetFull(1, 199)),
+    );
     expect(inside).toEqual([false, true, true, false]);
     // A source without a record limit counts no records: bytes alone tell.
-    emitFillingBudget(0, 400, () => inside.push(budgetFull(0, 199), budgetFull(0, 200)));
+    emitFillingBudget({ inFlightRecords: 0, inFlightBytes: 400 }, () => inside.push(budgetFull(0, 199), budgetFull(0, 200)));
     expect(inside.slice(4)).toEqual([false, true]);
+    // Three quarters of the batch's own limit, whatever is in flight: 3 of 4 records, 750 of 1000 bytes.
+    emitFillingBudget({ inFlightRecords: 100, inFlightBytes: 100_000 }, () =>
+      inside.push(budgetFull(2, 0, Infinity, 4), budgetFull(3, 0, Infinity, 4), budgetFull(1, 749, 1000), budgetFull(1, 750, 1000)),
+    );
+    expect(inside.slice(6)).toEqual([false, true, false, true]);
     expect(budgetFull(1, 1)).toBe(false);
     expect(() =>
-      emitFillingBudget(1, 1, () => {
+      emitFillingBudget({ inFlightRecords: 1, inFlightBytes: 1 }, () => {
         throw new Error('downstream failed');
       }),
     ).toThrow('downstream failed');

@@ -331,7 +331,7 @@ class DirectPutSource implements DirectPut {
    * and producers would be answered "Slow down." until `IntervalInSeconds` passed.
    */
   #next(subscriber: Subscriber<FirehoseRecord>, record: FirehoseRecord, last: boolean): void {
-    if (last && this.#full()) emitFillingBudget(this.budget.inFlightRecords, this.budget.inFlightBytes, () => subscriber.next(record));
+    if (last && this.#full()) emitFillingBudget(this.budget, () => subscriber.next(record));
     else subscriber.next(record);
   }
 

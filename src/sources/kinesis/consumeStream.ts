@@ -240,7 +240,7 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
 
   /** Emits the record that leaves the budget full (see `emitRecords`). */
   function emitFilling(record: KinesisRecord): void {
-    emitFillingBudget(budget.inFlightRecords, budget.inFlightBytes, () => subscriber.next(record));
+    emitFillingBudget(budget, () => subscriber.next(record));
   }
 
   function startAll(starts: readonly ShardStart[]): void {

@@ -151,7 +151,7 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
       const watched = (n + 1) % LOSS_SAMPLE === 0 || fills;
       const record = runtime.record(prefix + n, data, arrivalMs, endOffset, watched ? onLost : undefined);
       // Reading now waits for records to settle: a buffer downstream must not wait for more to fill its batch.
-      if (fills) emitFillingBudget(budget.inFlightRecords, budget.inFlightBytes, () => subscriber.next(record));
+      if (fills) emitFillingBudget(budget, () => subscriber.next(record));
       else subscriber.next(record);
     };
 
