@@ -76,13 +76,13 @@ const rate = (mib: number, ms: number): string => `${((mib * 1000) / ms).toFixed
  * files, fsync on, through
  * - `pigz -6 -p 2` (installed with apt-get when root; else `gzip -6`, one process per core, on halves of the input),
  * - a hand-written Node pipeline (bench/pipelines/handWritten.mjs) at the CLI's concurrency,
- * - the CLI (`rx-firehose --input FILE`, compiled),
+ * - the CLI (`rx-firehose --input FILE`: the published bin, the bundle `npx rx-firehose` runs),
  * - the README's first pipeline (compiled library, default options, stdin),
  * rounds alternating between them, medians; then the README's pipeline with a destination that takes 250 ms per
  * batch, for its peak RSS. Each goal prints a PASS/FAIL line with its ratio.
  */
 export async function benchThroughput(): Promise<void> {
-  if (!existsSync(join(root, 'dist', 'src', 'cli', 'bin.js'))) {
+  if (!existsSync(join(root, 'dist', 'src', 'cli', 'bundle', 'rx-firehose.js'))) {
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   }
   const work = mkdtempSync(join(tmpdir(), 'rx-firehose-throughput-'));
@@ -123,7 +123,7 @@ export async function benchThroughput(): Promise<void> {
         const out = dir('cli');
         return (
           await run(process.execPath, [
-            'dist/src/cli/bin.js',
+            'dist/src/cli/bundle/rx-firehose.js',
             '--input',
             input,
             '--out',

@@ -53,20 +53,23 @@ const HADOOP_BLOCK_MAX = 256 * 1024 - (Math.floor((256 * 1024) / 6) + 32);
 /** Native (de)compression calls in flight at once: the size of libuv's default thread pool. */
 const IN_FLIGHT = 4;
 
-/** gzip input pieces: spans smaller than this are gathered (copied) into one write of at least GATHER bytes. */
-const SMALL = 8 * 1024;
+/**
+ * gzip input pieces: spans are gathered (copied) into writes of at least this many bytes; a span this large
+ * is written as it is. Every write to a zlib stream is a round trip to the thread pool that waits for the
+ * event loop to hand over the next one.
+ */
 const GATHER = 1024 * 1024;
 
 /**
  * Compresses the concatenation of `chunks` (the data of a batch's records, in order) as Firehose
  * would compress one S3 object, and resolves to the object's bytes.
  *
- * The heavy work runs off the event loop: deflate on the libuv thread pool (node:zlib, streamed, no
- * concatenated copy of the input), Snappy in native code on the same pool, at most 4 calls at a time.
- * Only the Snappy framing format's CRC-32C is computed on the main thread, while the pool compresses.
- * Inputs are copied only where a format needs contiguous bytes that span two chunks (a Snappy
- * chunk or block crossing a record boundary) or to gather many small records into one gzip write;
- * the result is assembled once. The chunks are read while the promise is pending: do not modify them
+ * The heavy work runs off the event loop: deflate on the libuv thread pool (node:zlib, streamed in
+ * pieces of about 1 MiB), Snappy in native code on the same pool, at most 4 calls at a time. Only the
+ * Snappy framing format's CRC-32C is computed on the main thread, while the pool compresses. Inputs are
+ * copied only where a format needs contiguous bytes that span two chunks (a Snappy chunk or block
+ * crossing a record boundary) or to gather records into 1 MiB gzip writes (fewer round trips to the
+ * pool; a chunk of 1 MiB or more is written as it is); the result is assembled once. The chunks are read while the promise is pending: do not modify them
  * until it settles.
  *
  * - `UNCOMPRESSED`: the concatenation. With a single chunk, that chunk itself is returned (no copy).
@@ -173,15 +176,16 @@ function spanOf(first: Uint8Array, end: number): Uint8Array {
 }
 
 /**
- * Pieces to write to a zlib stream: large spans of contiguous chunks as they are (no copy), runs of small
- * ones gathered into one buffer of at least GATHER bytes, because every write is at least one round trip to
- * the thread pool.
+ * Pieces to write to a zlib stream: spans of at least GATHER bytes as they are (no copy), runs of smaller ones
+ * gathered into one buffer of at least GATHER bytes. A batch of lines read in 64 KiB chunks is 16 spans per
+ * MiB: written one by one, each waited for a pool thread to finish the last and for the event loop (busy
+ * reading) to hand it over, which left the pool idle; one copy per MiB costs less than those waits.
  */
 function* gathered(chunks: readonly Uint8Array[]): Generator<Uint8Array> {
   let run: Uint8Array[] = [];
   let runBytes = 0;
   for (const chunk of spans(chunks)) {
-    if (chunk.length >= SMALL) {
+    if (chunk.length >= GATHER) {
       if (runBytes > 0) yield Buffer.concat(run, runBytes);
       run = [];
       runBytes = 0;

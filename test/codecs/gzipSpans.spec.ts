@@ -27,4 +27,12 @@ describe('compress GZIP of record views', () => {
     const whole = Buffer.concat(chunks);
     expect(Buffer.from(await compress('GZIP', chunks)).equals(gzipSync(whole, { level: 6 }))).toBe(true);
   });
+
+  it('should give zlib’s bytes when a span of more than 1 MiB lies between small ones (written as it is, the rest gathered)', async () => {
+    const big = new Uint8Array(3 * 1024 * 1024 + 17).map((_, i) => (i * 7919) % 251);
+    const small = new TextEncoder().encode('{"small":true}\n'.repeat(5000));
+    const chunks = [...viewsOf(small, [10, 20, 30_000]), ...viewsOf(big, [1000, 2000]), ...viewsOf(small, [40_000])];
+    const whole = Buffer.concat(chunks);
+    expect(Buffer.from(await compress('GZIP', chunks)).equals(gzipSync(whole, { level: 6 }))).toBe(true);
+  });
 });
