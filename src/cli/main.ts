@@ -35,7 +35,8 @@ Usage: rx-firehose [options]             generated clickstream records (npm star
   --max-in-flight-bytes N stop reading while N bytes are read and not yet delivered (default 67108864)
   --max-in-flight-records N
                           and while N records are (default 16384: about 2 batches of 128-byte lines;
-                          raise it to keep more batches in flight to a slow destination, at ~1 KiB each)
+                          raise it for a slow destination, or for lines under ~112 bytes whose gzip is
+                          slow, to keep more batches in flight, at ~1 KiB each)
   --quiet                 nothing but warnings and errors (no line per batch, no progress, no summary)
   --help                  this text
 
