@@ -150,6 +150,7 @@ export { MissingPeerDependencyError } from './errors/MissingPeerDependencyError.
 export { deliveryStreamFromConfig } from './config/deliveryStreamFromConfig.js';
 export { planDeliveryStream } from './config/planDeliveryStream.js';
 export type { DeliveryStreamPlan } from './config/planDeliveryStream.js';
+export { sourceBudgetFor } from './config/sourceBudgetFor.js';
 export { InvalidConfigurationError } from './config/InvalidConfigurationError.js';
 export type { DeliveryStream, DeliveryStreamEnvironment, DeliveryStreamResult, DeliveryStreamSummary } from './config/DeliveryStream.js';
 

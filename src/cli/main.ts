@@ -12,6 +12,7 @@ import { directoryDestination } from '../destinations/directory/index.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import type { InFlightBudget } from '../sources/InFlightBudget.js';
 import { fromLines } from '../sources/lines/fromLines.js';
+import { sourceBudgetFor } from '../config/sourceBudgetFor.js';
 import { fileCheckpoint } from './fileCheckpoint.js';
 import { generateJsonLines } from './generate.js';
 
@@ -32,11 +33,13 @@ Usage: rx-firehose [options]             generated clickstream records (npm star
   --max-bytes N           buffer size: a batch is delivered at N bytes (default 1048576 = 1 MiB)
   --max-ms N              buffer interval: or N ms after its first record (default 60000)
   --concurrency N         batches compressed and written at once (default 4)
-  --max-in-flight-bytes N stop reading while N bytes are read and not yet delivered (default 67108864)
+  --max-in-flight-bytes N stop reading while N bytes are read and not yet delivered (default 67108864,
+                          or twice --max-bytes if more)
   --max-in-flight-records N
-                          and while N records are (default 16384: about 2 batches of 128-byte lines;
-                          raise it for a slow destination, or for lines under ~112 bytes whose gzip is
-                          slow, to keep more batches in flight, at ~1 KiB each)
+                          and while N records are (default 16384 per MiB of --max-bytes, at least 16384:
+                          about 2 batches of 128-byte lines; raise it for a slow destination, or for
+                          lines under ~112 bytes whose gzip is slow, to keep more batches in flight,
+                          at ~1 KiB each)
   --quiet                 nothing but warnings and errors (no line per batch, no progress, no summary)
   --help                  this text
 
@@ -169,16 +172,19 @@ export async function main(argv: string[]): Promise<number> {
       compression: values.compression as Compression,
     });
     const out = sayingRetries(directory);
+    const maxBytes = number('max-bytes', values['max-bytes'])!;
+    // Enough in flight for two batches of --max-bytes: with less, a batch would go out when reading waits, smaller.
+    const enough = sourceBudgetFor(Number.isFinite(maxBytes) ? maxBytes : 0);
     pipeline = fromLines(input, {
-      maxInFlightBytes: number('max-in-flight-bytes', values['max-in-flight-bytes']),
-      maxInFlightRecords: number('max-in-flight-records', values['max-in-flight-records']),
+      maxInFlightBytes: number('max-in-flight-bytes', values['max-in-flight-bytes']) ?? enough.maxInFlightBytes,
+      maxInFlightRecords: number('max-in-flight-records', values['max-in-flight-records']) ?? enough.maxInFlightRecords,
       maxRecordBytes: number('max-record-bytes', values['max-record-bytes']),
       errorOutput: out,
       signal: stop.signal,
       onInFlight: (b) => (budget = b),
       ...(checkpoint === undefined ? {} : { onCheckpoint: (offset: number) => checkpoint.save(startOffset + offset) }),
     }).pipe(
-      bufferBySizeOrTime({ maxBytes: number('max-bytes', values['max-bytes']), maxMs: number('max-ms', values['max-ms']) }),
+      bufferBySizeOrTime({ maxBytes, maxMs: number('max-ms', values['max-ms']) }),
       deliverTo(out, { errorOutput: out, concurrency: number('concurrency', values.concurrency) }),
     );
   } catch (err) {

@@ -10,6 +10,7 @@ import type { DeliveryStream, DeliveryStreamEnvironment, DeliveryStreamSummary }
 import { InvalidConfigurationError } from '../config/InvalidConfigurationError.js';
 import { MissingPeerDependencyError } from '../errors/MissingPeerDependencyError.js';
 import { planDeliveryStream, type DeliveryStreamPlan } from '../config/planDeliveryStream.js';
+import { sourceBudgetFor } from '../config/sourceBudgetFor.js';
 import type { MetricSink } from '../metrics/MetricSink.js';
 import { prometheusMetrics } from '../metrics/prometheusMetrics.js';
 import { serveMetrics } from '../metrics/serveMetrics.js';
@@ -121,6 +122,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     for (const input of inputs) {
       const isDirectPut = input?.DeliveryStreamType === undefined || input.DeliveryStreamType === 'DirectPut';
+      // The lines are read only once the stream starts, with a budget that lets its buffers fill.
+      let plan: DeliveryStreamPlan | undefined;
       const environment: DeliveryStreamEnvironment = {
         dataDir: values['data-dir'] ?? './firehose-data',
         ...flags.environment,
@@ -128,12 +131,16 @@ export async function main(argv: string[]): Promise<number> {
         ...(isDirectPut && values.input !== undefined
           ? {
               records: defer(() =>
-                fromLines(values.input === '-' ? process.stdin : createReadStream(values.input!), { signal: stop.signal }),
+                fromLines(values.input === '-' ? process.stdin : createReadStream(values.input!), {
+                  signal: stop.signal,
+                  ...sourceBudgetFor(plan!.bufferedBytes),
+                }),
               ).pipe(map(withoutNewline)),
             }
           : {}),
       };
-      plans.push(planDeliveryStream(input, environment));
+      plan = planDeliveryStream(input, environment);
+      plans.push(plan);
     }
     // Checks that run while a stream loads (a Glue table's schema, jq queries): refuse before any stream starts.
     await Promise.all(plans.map((plan) => plan.loaded));

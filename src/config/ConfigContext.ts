@@ -31,4 +31,10 @@ export interface ConfigContext {
   atLoad(field: string, check: () => Promise<void>): void;
   /** Reports a backup delivery result. */
   onBackupResult(result: Omit<DeliveryStreamResult, 'stage'>): void;
+  /**
+   * Notes a buffer of the stream that holds up to `bytes` before it flushes by size (a Lambda processor's, the
+   * source record backup's): their records are in flight for the source, which must let them all fill (see
+   * `DeliveryStreamPlan.bufferedBytes`).
+   */
+  holdsBytes(bytes: number): void;
 }

@@ -24,6 +24,7 @@ export interface BackupPlan {
  */
 export function backupFromConfig(config: unknown, path: string, ctx: ConfigContext): BackupPlan {
   const bucket = s3DestinationFromConfig(config, path, ctx, BACKUP_BUFFERING);
+  ctx.holdsBytes(bucket.buffering.maxBytes);
   const operator = teeBackup<FirehoseRecord>(bucket.destination, {
     ...bucket.buffering,
     errorOutput: ctx.counted(bucket.destination),

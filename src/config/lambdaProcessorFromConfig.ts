@@ -80,6 +80,7 @@ export function lambdaProcessorFromConfig(
     ...(ctx.metrics === undefined ? {} : { metrics: ctx.metrics }),
   };
   const fields = { maxBytes: parameters.BufferSizeInMBs?.field ?? path, maxMs: parameters.BufferIntervalInSeconds?.field ?? path };
+  ctx.holdsBytes(options.maxBytes);
   if (local !== undefined) {
     return {
       operator: asConfigurationError(() => transformWithLambda(local, options), fields),

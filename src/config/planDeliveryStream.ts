@@ -17,6 +17,7 @@ import { destinationFromConfig, DESTINATIONS_NOT_YET } from './destinationFromCo
 import { InvalidConfigurationError } from './InvalidConfigurationError.js';
 import { MissingPeerDependencyError } from '../errors/MissingPeerDependencyError.js';
 import { KINESIS_STREAM_ARN, sourceFromConfig } from './sourceFromConfig.js';
+import { sourceBudgetFor } from './sourceBudgetFor.js';
 
 const TOP_LEVEL = [
   'DeliveryStreamName',
@@ -56,6 +57,16 @@ export interface DeliveryStreamPlan {
    * Await it to refuse such a configuration before starting; a started stream reads no record before it.
    */
   readonly loaded: Promise<void>;
+  /**
+   * The most bytes the stream's buffers hold before they flush by size: the destination's (`SizeInMBs`), plus a
+   * Lambda processor's and the source record backup's. Their records are all in flight for the source. A
+   * source that lets fewer bytes (or, `fromLines`, fewer records) be in flight stops reading before the
+   * buffers fill: the destination then writes objects smaller than `SizeInMBs`, and a buffer behind a Lambda
+   * processor, which never hears that reading stopped, waits for its `IntervalInSeconds`. The Kinesis source
+   * built here lets twice this much be in flight (at least its default 64 MiB); give a source of your own
+   * (`DeliveryStreamEnvironment.records`) as much (see {@link sourceBudgetFor}).
+   */
+  readonly bufferedBytes: number;
   /** Starts the pipeline (once). */
   start(): DeliveryStream;
   /** Lets go of a plan that will not be started (the clients it built). */
@@ -106,6 +117,7 @@ export function planDeliveryStream(input: CreateDeliveryStreamInput, environment
   const stop = new AbortController();
   const checks: Array<() => Promise<void>> = [];
   const kinesisArn = (top.KinesisStreamSourceConfiguration as { KinesisStreamARN?: unknown } | undefined)?.KinesisStreamARN;
+  let bufferedBytes = 0;
 
   const ctx: ConfigContext = {
     streamName: name,
@@ -135,14 +147,19 @@ export function planDeliveryStream(input: CreateDeliveryStreamInput, environment
       tally.backupRecords += result.records.length - result.failed.length;
       results.next({ ...result, stage: 'backup' });
     },
+    holdsBytes: (bytes) => {
+      bufferedBytes += bytes;
+    },
   };
 
   let pipeline: Observable<unknown>;
   let source: ReturnType<typeof sourceFromConfig>;
   let description: string;
   try {
-    source = sourceFromConfig(top, ctx, stop.signal);
+    // The destination first: the source's budget covers its buffers.
     const plan = destinationFromConfig(top, ctx);
+    bufferedBytes += plan.buffering.maxBytes;
+    source = sourceFromConfig(top, ctx, stop.signal, sourceBudgetFor(bufferedBytes).maxInFlightBytes);
     description = `${source.description} → ${plan.description}`;
     const buffer =
       plan.buffer ?? bufferBySizeOrTime<FirehoseRecord>({ ...plan.buffering, ...(scheduler === undefined ? {} : { scheduler }) });
@@ -231,6 +248,7 @@ export function planDeliveryStream(input: CreateDeliveryStreamInput, environment
     arn: ctx.streamArn,
     description,
     loaded: loaded ?? Promise.resolve(),
+    bufferedBytes,
     start,
     discard: () => {
       if (!started) void clients.destroy();

@@ -38,15 +38,21 @@ export const CHECKPOINT_DIR = '_checkpoints';
  * - `KinesisStreamAsSource`: `KinesisStreamSourceConfiguration.KinesisStreamARN` read with `fromKinesisStream`,
  *   checkpointed in `<dataDir>/_checkpoints/<DeliveryStreamName>.json`, or, when the environment has a DynamoDB
  *   client or endpoint, with shard leases and checkpoints in the table `environment.checkpointTable` (several
- *   processes with the same configuration then share the shards); stopped by `signal`.
+ *   processes with the same configuration then share the shards); stopped by `signal`; at most
+ *   `maxInFlightBytes` unsettled (its default, 64 MiB, when not given).
  *
  * ## Example
  * ```ts
- * const source = sourceFromConfig(input, ctx, stop.signal);
+ * const source = sourceFromConfig(input, ctx, stop.signal, sourceBudgetFor(bufferedBytes).maxInFlightBytes);
  * source.records.pipe(bufferBySizeOrTime(), deliverTo(lake));
  * ```
  */
-export function sourceFromConfig(input: Readonly<Record<string, unknown>>, ctx: ConfigContext, signal: AbortSignal): SourcePlan {
+export function sourceFromConfig(
+  input: Readonly<Record<string, unknown>>,
+  ctx: ConfigContext,
+  signal: AbortSignal,
+  maxInFlightBytes?: number,
+): SourcePlan {
   const type = configEnum(
     input.DeliveryStreamType,
     'DeliveryStreamType',
@@ -110,6 +116,7 @@ export function sourceFromConfig(input: Readonly<Record<string, unknown>>, ctx: 
         streamName: kinesisStream,
         ...checkpointsFor(ctx),
         signal,
+        ...(maxInFlightBytes === undefined ? {} : { maxInFlightBytes }),
         ...(ctx.environment.kinesisStartingPosition === undefined ? {} : { startingPosition: ctx.environment.kinesisStartingPosition }),
         ...(ctx.scheduler === undefined ? {} : { scheduler: ctx.scheduler }),
         ...(ctx.metrics === undefined ? {} : { metrics: ctx.metrics }),

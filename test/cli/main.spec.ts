@@ -106,6 +106,22 @@ describe('the main job (npm start)', () => {
     expect((await deliveredLines(out)).map((l) => (JSON.parse(l) as { i: number }).i)).toEqual(Array.from({ length: 500 }, (_, i) => i));
   }, 60_000);
 
+  it('should fill batches of --max-bytes larger than 1 MiB: its budget covers two of them', async () => {
+    // 4 MiB batches of these 85-byte lines are about 50,000 records: more than fromLines' default of 16,384
+    // in flight, with which every batch went out at 1.3 MiB, when reading waited.
+    const input = Array.from({ length: 110_000 }, (_, i) => JSON.stringify({ n: i, pad: 'x'.repeat(70 - String(i).length) })).join('\n');
+    const run = await start(['--input', '-', '--out', out, '--max-bytes', String(4 << 20), '--quiet'], input).done;
+    expect(run.code).toBe(0);
+    const sizes: number[] = [];
+    for (const entry of await readdir(out, { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) sizes.push(gunzipSync(await readFile(join(entry.parentPath, entry.name))).byteLength);
+    }
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(input.length + 1);
+    expect(sizes.length).toBeLessThanOrEqual(3);
+    // All but the smallest (the rest at the end) are full, or nearly: three quarters goes out when the budget fills.
+    for (const size of sizes.sort((a, b) => b - a).slice(0, -1)) expect(size).toBeGreaterThanOrEqual(3 << 20);
+  }, 60_000);
+
   it('should drain on SIGTERM: stop reading, deliver everything it read, and exit 0', async () => {
     const run = start(['--records', '100000000', '--rate', '50000', '--max-ms', '200', '--out', out]);
     await run.printed(/^delivered/m); // mid-stream

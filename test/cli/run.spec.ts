@@ -94,6 +94,45 @@ describe('rx-firehose run (Direct PUT, local Lambda handlers)', () => {
     expect([...(await contents(join(dir, 'data', 'ok-bucket'))).values()].join('')).toBe('ab');
   }, 60_000);
 
+  it('should fill the buffers the configuration sets from --input: objects of SizeInMBs, also behind a Lambda processor, which is not told that reading waits', async () => {
+    // 4 MiB buffers hold about 50,000 of these 84-byte lines: far more than fromLines' default 16,384 records
+    // in flight. With that default the plain stream wrote 1.3 MiB objects, and the buffer behind the Lambda
+    // processor waited for its IntervalInSeconds (900 s) before every object.
+    const hints = { BufferingHints: { SizeInMBs: 4, IntervalInSeconds: 900 } };
+    const lambda = {
+      ProcessingConfiguration: {
+        Enabled: true,
+        Processors: [{ Type: 'Lambda', Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: TRANSFORM_ARN }] }],
+      },
+    };
+    await writeFile(join(dir, 'streams.json'), JSON.stringify([stream('plain', hints), stream('lambda', { ...hints, ...lambda })]));
+    const lines = Array.from({ length: 110_000 }, (_, i) => JSON.stringify({ n: i, pad: 'x'.repeat(70 - String(i).length) }));
+    await writeFile(join(dir, 'in.jsonl'), lines.join('\n') + '\n');
+    const result = await runCli([
+      '--config',
+      join(dir, 'streams.json'),
+      '--data-dir',
+      join(dir, 'data'),
+      '--input',
+      join(dir, 'in.jsonl'),
+      '--lambda-handler',
+      `${TRANSFORM_ARN}=test/support/lambda/handlers.mjs#transform`,
+    ]).done;
+    expect(result.code).toBe(0);
+    for (const name of ['plain', 'lambda']) {
+      expect(result.stderr).toMatch(new RegExp(`^done: ${name}: 110000 records in, 110000 delivered .*, 0 to the error output`, 'm'));
+      const objects = [...(await filesUnder(join(dir, 'data', `${name}-bucket`)))].sort(([a], [b]) => a.localeCompare(b));
+      const sizes = objects.map(([, body]) => body.byteLength);
+      // Every object but the last (the rest at the end of the input) is full, or nearly (a batch three quarters
+      // full goes out when the budget fills: rule 10).
+      for (const size of sizes.slice(0, -1)) expect(size).toBeGreaterThanOrEqual(3 << 20);
+      expect(sizes.length).toBeLessThanOrEqual(4);
+      // Records are concatenated as they are (no delimiter): count them by their first field.
+      const records = objects.reduce((n, [, body]) => n + body.toString('utf8').split('{"n":').length - 1, 0);
+      expect(records).toBe(lines.length);
+    }
+  }, 120_000);
+
   it('should exit 2 naming the field for a configuration it cannot run, and for bad usage', async () => {
     await writeFile(join(dir, 'bad.json'), JSON.stringify(stream('bad', { CustomTimeZone: 'Asia/Tokyo' })));
     const bad = await runCli(['--config', join(dir, 'bad.json'), '--data-dir', join(dir, 'data')]).done;

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import {
   deliveryStreamFromConfig,
   InvalidConfigurationError,
+  planDeliveryStream,
+  sourceBudgetFor,
   toRecords,
   type FirehoseTransformationEvent,
   type LocalTransformation,
@@ -233,6 +235,28 @@ describe('deliveryStreamFromConfig: ProcessingConfiguration', () => {
 describe('deliveryStreamFromConfig: S3BackupMode and DynamicPartitioningConfiguration', () => {
   const dir = useDataDir();
   const backup = { RoleARN: 'arn:aws:iam::123456789012:role/firehose', BucketARN: 'arn:aws:s3:::raw', Prefix: 'source/' };
+
+  it('should count in bufferedBytes every buffer its source must let fill: the destination’s, the Lambda processor’s and the backup’s', () => {
+    const MIB = 1_048_576;
+    const plan = planDeliveryStream(
+      s3Config({
+        BufferingHints: { SizeInMBs: 5, IntervalInSeconds: 60 },
+        S3BackupMode: 'Enabled',
+        S3BackupConfiguration: { ...backup, BufferingHints: { SizeInMBs: 10, IntervalInSeconds: 60 } },
+        ...processing([['BufferSizeInMBs', '3']]),
+      }),
+      { dataDir: dir.path, lambdaHandlers: { enrich: upperCase().handler } },
+    );
+    expect(plan.bufferedBytes).toBe(18 * MIB);
+    plan.discard();
+    const plain = planDeliveryStream(s3Config(), { dataDir: dir.path });
+    expect(plain.bufferedBytes).toBe(5 * MIB); // Firehose's default SizeInMBs
+    plain.discard();
+    // A source for it: twice the bytes (at least the sources' 64 MiB default), 16,384 lines per MiB.
+    expect(sourceBudgetFor(18 * MIB)).toEqual({ maxInFlightBytes: 64 * MIB, maxInFlightRecords: 18 * 16_384 });
+    expect(sourceBudgetFor(128 * MIB)).toEqual({ maxInFlightBytes: 256 * MIB, maxInFlightRecords: 128 * 16_384 });
+    expect(sourceBudgetFor(MIB)).toEqual({ maxInFlightBytes: 64 * MIB, maxInFlightRecords: 16_384 });
+  });
 
   it('should copy every untransformed record to S3BackupConfiguration when S3BackupMode is Enabled', async () => {
     const { handler } = upperCase();
