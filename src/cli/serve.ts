@@ -26,7 +26,8 @@ Usage: rx-firehose serve [options]
   --credentials FILE        JSON {"<access key id>": "<secret access key>", …}: every request must carry a
                             valid AWS Signature Version 4 by one of them. Without it, any credentials are accepted.
   --max-in-flight-bytes N   per stream: past N bytes accepted and not yet delivered, puts are answered
-                            ServiceUnavailableException "Slow down." (default ${DEFAULT_MAX_IN_FLIGHT_BYTES})
+                            ServiceUnavailableException "Slow down." (default ${DEFAULT_MAX_IN_FLIGHT_BYTES},
+                            or twice the stream's buffers if more)
   --stall-timeout-ms N      per stream: puts refused for a full budget or log while nothing settles for N ms
                             are reported as a stall, naming the stream (default ${DEFAULT_STALL_TIMEOUT_MS}, 15 min; 1–86400000)
   --on-stall warn|error     warn (default): metrics and a SettlementStallWarning, again every N ms;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { SchedulerLike } from 'rxjs';
+import { defer, type Observable, type SchedulerLike } from 'rxjs';
 import type { MetricSink } from '../metrics/MetricSink.js';
 import type { StallAction } from '../settlement/StallWatchdog.js';
 import { FirehoseApiError } from '../sources/directPut/FirehoseApiError.js';
@@ -13,6 +13,9 @@ import {
 import type { CreateDeliveryStreamInput } from '@aws-sdk/client-firehose';
 import type { DeliveryStream, DeliveryStreamEnvironment, DeliveryStreamSummary } from '../config/DeliveryStream.js';
 import { deliveryStreamFromConfig } from '../config/deliveryStreamFromConfig.js';
+import { planDeliveryStream, type DeliveryStreamPlan } from '../config/planDeliveryStream.js';
+import { sourceBudgetFor } from '../config/sourceBudgetFor.js';
+import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import { InvalidConfigurationError } from '../config/InvalidConfigurationError.js';
 import { MissingPeerDependencyError } from '../errors/MissingPeerDependencyError.js';
 
@@ -26,7 +29,10 @@ export interface OpenDeliveryStreamOptions {
   readonly pipeline?: PipelineFactory | undefined;
   /** Passed to the pipeline: endpoints, clients, region, account id, Lambda handlers. */
   readonly environment?: Omit<DeliveryStreamEnvironment, 'dataDir' | 'records' | 'metrics' | 'scheduler'> | undefined;
-  /** The stream's budget of unsettled bytes; past it puts are answered "Slow down.". Default 64 MiB. */
+  /**
+   * The stream's budget of unsettled bytes; past it puts are answered "Slow down.". Default: room for its buffers,
+   * `sourceBudgetFor(bufferedBytes)` (64 MiB, or twice the buffers if more; 64 MiB with a `pipeline` of your own).
+   */
   readonly maxInFlightBytes?: number | undefined;
   /** The most bytes its log may hold. Default twice `maxInFlightBytes`. */
   readonly maxLogBytes?: number | undefined;
@@ -98,21 +104,41 @@ export async function openDeliveryStream(
   const factory = options.pipeline ?? deliveryStreamFromConfig;
   const name = input.DeliveryStreamName ?? '';
   const directPut = (input.DeliveryStreamType ?? 'DirectPut') === 'DirectPut';
-  const source = directPut
-    ? await openDirectPut({
-        logDir: logDirOf(dataDir, name),
-        streamName: name,
-        ...pick(options, ['maxInFlightBytes', 'maxLogBytes', 'segmentBytes', 'stallTimeoutMs', 'onStall', 'metrics', 'scheduler']),
-      })
-    : undefined;
+  const environment = (records: Observable<FirehoseRecord> | undefined): DeliveryStreamEnvironment => ({
+    ...options.environment,
+    dataDir,
+    ...(records === undefined ? {} : { records }),
+    ...pick(options, ['metrics', 'scheduler']),
+  });
+  let source: DirectPut | undefined;
+  // The pipeline is planned first, so that the budget lets its buffers fill (sourceBudgetFor): with less, a
+  // buffer behind a Lambda processor would wait for its interval while producers are told to slow down.
+  let plan: DeliveryStreamPlan | undefined;
+  if (directPut && options.pipeline === undefined) {
+    try {
+      plan = planDeliveryStream(input, environment(defer(() => source!.records)));
+    } catch (err) {
+      throw toApiError(err);
+    }
+  }
+  const maxInFlightBytes =
+    options.maxInFlightBytes ?? (plan === undefined ? undefined : sourceBudgetFor(plan.bufferedBytes).maxInFlightBytes);
+  try {
+    source = directPut
+      ? await openDirectPut({
+          logDir: logDirOf(dataDir, name),
+          streamName: name,
+          ...(maxInFlightBytes === undefined ? {} : { maxInFlightBytes }),
+          ...pick(options, ['maxLogBytes', 'segmentBytes', 'stallTimeoutMs', 'onStall', 'metrics', 'scheduler']),
+        })
+      : undefined;
+  } catch (err) {
+    plan?.discard();
+    throw err;
+  }
   let pipeline: DeliveryStream;
   try {
-    pipeline = factory(input, {
-      ...options.environment,
-      dataDir,
-      ...(source === undefined ? {} : { records: source.records }),
-      ...pick(options, ['metrics', 'scheduler']),
-    });
+    pipeline = plan !== undefined ? plan.start() : factory(input, environment(source?.records));
   } catch (err) {
     if (source !== undefined) {
       await source.close();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { crc32, gunzipSync } from 'node:zlib';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
+import type { CreateDeliveryStreamInput } from '@aws-sdk/client-firehose';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   directoryDestination,
@@ -339,6 +340,47 @@ describe('openDirectPut', () => {
     expect((await delivered).records).toHaveLength(5);
     expect(scheduler.now()).toBe(0);
     await stream.stop();
+  });
+
+  it('should give a stream from its configuration a budget that lets its buffers fill: twice them, at least 64 MiB, unless maxInFlightBytes is given', async () => {
+    const MIB = 1_048_576;
+    const config = (name: string, sizeMb: number): CreateDeliveryStreamInput => ({
+      DeliveryStreamName: name,
+      ExtendedS3DestinationConfiguration: {
+        RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+        BucketARN: 'arn:aws:s3:::lake',
+        BufferingHints: { SizeInMBs: sizeMb, IntervalInSeconds: 300 },
+        ProcessingConfiguration: {
+          Enabled: true,
+          Processors: [
+            {
+              Type: 'Lambda',
+              Parameters: [
+                { ParameterName: 'LambdaArn', ParameterValue: 'arn:aws:lambda:us-east-1:000000000000:function:same' },
+                { ParameterName: 'BufferSizeInMBs', ParameterValue: '3' },
+              ],
+            },
+          ],
+        },
+      },
+    });
+    const dataDir = await tempDir();
+    const environment = {
+      lambdaHandlers: {
+        same: (event: { records: Array<{ recordId: string; data: string }> }) => ({
+          records: event.records.map((r) => ({ ...r, result: 'Ok' as const })),
+        }),
+      },
+    };
+    // A 100 MiB buffer behind a 3 MiB Lambda buffer: with the old 64 MiB budget, the destination's buffer,
+    // which hears nothing of the budget behind the Lambda, waited for its 300 s with producers refused.
+    const big = await openDeliveryStream(config('big', 100), { dataDir, environment });
+    expect(big.source!.budget.maxBytes).toBe(206 * MIB);
+    const small = await openDeliveryStream(config('small', 5), { dataDir, environment });
+    expect(small.source!.budget.maxBytes).toBe(64 * MIB);
+    const given = await openDeliveryStream(config('given', 100), { dataDir, environment, maxInFlightBytes: 8 * MIB });
+    expect(given.source!.budget.maxBytes).toBe(8 * MIB);
+    await Promise.all([big.stop(), small.stop(), given.stop()]);
   });
 
   it('should flush replayed records that fill the budget as soon as they are subscribed to (virtual time)', async () => {
