@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { jqPartitioning } from '../support/jqPartitioning.js';
 import { filesUnder } from '../config/support.js';
-import { runCli } from './runSupport.js';
+import { runCli, type RunningCli } from './runSupport.js';
 
 const TRANSFORM_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:transform';
 
@@ -19,6 +19,28 @@ function stream(name: string, extra: Record<string, unknown> = {}): Record<strin
       ...extra,
     },
   };
+}
+
+/** A Lambda processor: `TRANSFORM_ARN`, which runStreams runs in-process. */
+const LAMBDA = {
+  ProcessingConfiguration: {
+    Enabled: true,
+    Processors: [{ Type: 'Lambda', Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: TRANSFORM_ARN }] }],
+  },
+};
+
+/** `rx-firehose run` of `<dir>/streams.json` on the lines of `<dir>/in.jsonl`, `TRANSFORM_ARN` the transform handler of test/support. */
+function runStreams(dir: string): RunningCli {
+  return runCli([
+    '--config',
+    join(dir, 'streams.json'),
+    '--data-dir',
+    join(dir, 'data'),
+    '--input',
+    join(dir, 'in.jsonl'),
+    '--lambda-handler',
+    `${TRANSFORM_ARN}=test/support/lambda/handlers.mjs#transform`,
+  ]);
 }
 
 /** The files under `root` as text, by relative path. */
@@ -36,30 +58,15 @@ describe('rx-firehose run (Direct PUT, local Lambda handlers)', () => {
   });
 
   it('should run every stream of an array with --input lines and a --lambda-handler, print a summary each, and exit 1 when records went to the error output', async () => {
-    const lambda = {
-      ProcessingConfiguration: {
-        Enabled: true,
-        Processors: [{ Type: 'Lambda', Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: TRANSFORM_ARN }] }],
-      },
-    };
     await writeFile(
       join(dir, 'streams.json'),
       JSON.stringify([
         stream('plain', { ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord' }] } }),
-        stream('enriched', lambda),
+        stream('enriched', LAMBDA),
       ]),
     );
     await writeFile(join(dir, 'in.jsonl'), ['{"n":1,"customer":"a"}', '{"n":2,"fail":true}', '{"n":3,"drop":true}'].join('\n') + '\n');
-    const run = runCli([
-      '--config',
-      join(dir, 'streams.json'),
-      '--data-dir',
-      join(dir, 'data'),
-      '--input',
-      join(dir, 'in.jsonl'),
-      '--lambda-handler',
-      `${TRANSFORM_ARN}=test/support/lambda/handlers.mjs#transform`,
-    ]);
+    const run = runStreams(dir);
     const result = await run.done;
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/^rx-firehose: enriched: Direct PUT → Lambda transform \(local handler\) → .*enriched-bucket$/m);
@@ -99,25 +106,10 @@ describe('rx-firehose run (Direct PUT, local Lambda handlers)', () => {
     // in flight. With that default the plain stream wrote 1.3 MiB objects, and the buffer behind the Lambda
     // processor waited for its IntervalInSeconds (900 s) before every object.
     const hints = { BufferingHints: { SizeInMBs: 4, IntervalInSeconds: 900 } };
-    const lambda = {
-      ProcessingConfiguration: {
-        Enabled: true,
-        Processors: [{ Type: 'Lambda', Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: TRANSFORM_ARN }] }],
-      },
-    };
-    await writeFile(join(dir, 'streams.json'), JSON.stringify([stream('plain', hints), stream('lambda', { ...hints, ...lambda })]));
+    await writeFile(join(dir, 'streams.json'), JSON.stringify([stream('plain', hints), stream('lambda', { ...hints, ...LAMBDA })]));
     const lines = Array.from({ length: 110_000 }, (_, i) => JSON.stringify({ n: i, pad: 'x'.repeat(70 - String(i).length) }));
     await writeFile(join(dir, 'in.jsonl'), lines.join('\n') + '\n');
-    const result = await runCli([
-      '--config',
-      join(dir, 'streams.json'),
-      '--data-dir',
-      join(dir, 'data'),
-      '--input',
-      join(dir, 'in.jsonl'),
-      '--lambda-handler',
-      `${TRANSFORM_ARN}=test/support/lambda/handlers.mjs#transform`,
-    ]).done;
+    const result = await runStreams(dir).done;
     expect(result.code).toBe(0);
     for (const name of ['plain', 'lambda']) {
       expect(result.stderr).toMatch(new RegExp(`^done: ${name}: 110000 records in, 110000 delivered .*, 0 to the error output`, 'm'));
