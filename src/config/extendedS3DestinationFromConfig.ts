@@ -173,6 +173,11 @@ function partitionedBuffer(
     },
     maxBytes: buffering.maxBytes,
     maxMs: buffering.maxMs,
+    // All partitions together hold at most one buffer's worth (the fullest go out first): less than the
+    // source's budget, which is twice the buffers (sourceBudgetFor). Behind a Lambda or MetadataExtraction
+    // processor this buffer is not told that reading waits, so holding the whole budget in many small
+    // partitions would wait for IntervalInSeconds.
+    maxBufferedBytes: buffering.maxBytes,
     errorOutput,
     ...(ctx.scheduler === undefined ? {} : { scheduler: ctx.scheduler }),
   });

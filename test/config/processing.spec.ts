@@ -1,4 +1,4 @@
-import { Subject } from 'rxjs';
+import { firstValueFrom, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -316,6 +316,36 @@ describe('deliveryStreamFromConfig: S3BackupMode and DynamicPartitioningConfigur
     expect([...files.keys()].map((k) => k.split('/')[0])).toEqual(['customer=acme', 'customer=globex']);
     expect(textOf(new Map([...files].filter(([k]) => k.startsWith('customer=acme/'))))).toBe('{"c":"acme"}{"c":"acme"}');
   });
+
+  it('should flush the fullest partitions once all hold SizeInMBs together: behind the Lambda, a source whose budget they held would wait for IntervalInSeconds', async () => {
+    const MIB = 1_048_576;
+    const byPrefix: LocalTransformation = (event) => ({
+      records: event.records.map((r) => ({
+        recordId: r.recordId,
+        result: 'Ok' as const,
+        data: r.data,
+        metadata: { partitionKeys: { k: Buffer.from(r.data, 'base64').subarray(0, 3).toString() } },
+      })),
+    });
+    const source = new Subject<string>();
+    const stream = deliveryStreamFromConfig(
+      s3Config({
+        Prefix: 'k=!{partitionKeyFromLambda:k}/',
+        ErrorOutputPrefix: 'e/',
+        BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 900 },
+        DynamicPartitioningConfiguration: { Enabled: true },
+        ...processing(),
+      }),
+      { dataDir: dir.path, records: source.pipe(toRecords()), lambdaHandlers: { enrich: byPrefix } },
+    );
+    const first = firstValueFrom(stream.results);
+    // 70 records of 1 MiB, each its own partition, and the source still open: 70 MiB buffered in all, no
+    // partition near its 64 MiB. Before, nothing went out for the interval (900 s): the test timed out.
+    for (let i = 0; i < 70; i++) source.next(String(i).padStart(3, '0') + 'x'.repeat(MIB - 3));
+    expect((await first).records).toHaveLength(1);
+    source.complete();
+    expect(await stream.done).toMatchObject({ deliveredRecords: 70, deliveredBatches: 70 });
+  }, 60_000);
 
   it('should refuse dynamic partitioning without a Lambda or MetadataExtraction processor, JQ keys without MetadataExtraction, or below 64 MiB', () => {
     const dp = { Prefix: 'k=!{partitionKeyFromLambda:k}/', ErrorOutputPrefix: 'e/', DynamicPartitioningConfiguration: { Enabled: true } };
