@@ -189,6 +189,8 @@ export function conversionPool(options: ConversionPoolOptions): ConversionPool {
     }
     const starting = threads.filter((t) => !t.ready).length;
     for (let n = starting; n < queue.length && threads.length < size && !inProcess; n++) start();
+    // With idleMs 0 a thread still starting for a batch that another thread took stops too: no batch waits for it.
+    if (idleMs === 0 && queue.length === 0) for (const thread of threads.filter((t) => !t.ready)) stop(thread);
   };
 
   return {
