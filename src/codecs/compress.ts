@@ -69,8 +69,8 @@ const GATHER = 1024 * 1024;
  * Snappy framing format's CRC-32C is computed on the main thread, while the pool compresses. Inputs are
  * copied only where a format needs contiguous bytes that span two chunks (a Snappy chunk or block
  * crossing a record boundary) or to gather records into 1 MiB gzip writes (fewer round trips to the
- * pool; a chunk of 1 MiB or more is written as it is); the result is assembled once. The chunks are read while the promise is pending: do not modify them
- * until it settles.
+ * pool; a chunk of 1 MiB or more is written as it is); the result is assembled once. The chunks are read
+ * while the promise is pending: do not modify them until it settles.
  *
  * - `UNCOMPRESSED`: the concatenation. With a single chunk, that chunk itself is returned (no copy).
  * - `GZIP`: one gzip member at `gzipLevel` (default 6), no file name, mtime 0: byte for byte what
