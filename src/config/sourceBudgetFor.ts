@@ -1,8 +1,8 @@
+import { DEFAULT_MAX_IN_FLIGHT_BYTES, DEFAULT_MAX_IN_FLIGHT_RECORDS } from '../sources/lines/fromLines.js';
+
 const MIB = 1_048_576;
-/** `fromKinesisStream`'s and `fromLines`' default byte budget. */
-const DEFAULT_MAX_IN_FLIGHT_BYTES = 64 * MIB;
-/** `fromLines`' default record budget: about two 1 MiB batches of 128-byte lines. */
-const RECORDS_PER_MIB = 16_384;
+/** `fromLines`' default record budget fits a 1 MiB buffer (two batches of 128-byte lines): as much per MiB. */
+const RECORDS_PER_MIB = DEFAULT_MAX_IN_FLIGHT_RECORDS;
 
 /**
  * The in-flight budget a source needs to feed buffers that hold `bufferedBytes` before they flush by size (a

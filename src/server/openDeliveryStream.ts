@@ -12,7 +12,6 @@ import {
 } from '../sources/directPut/openDirectPut.js';
 import type { CreateDeliveryStreamInput } from '@aws-sdk/client-firehose';
 import type { DeliveryStream, DeliveryStreamEnvironment, DeliveryStreamSummary } from '../config/DeliveryStream.js';
-import { deliveryStreamFromConfig } from '../config/deliveryStreamFromConfig.js';
 import { planDeliveryStream, type DeliveryStreamPlan } from '../config/planDeliveryStream.js';
 import { sourceBudgetFor } from '../config/sourceBudgetFor.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
@@ -25,7 +24,7 @@ export type PipelineFactory = (input: CreateDeliveryStreamInput, environment: De
 export interface OpenDeliveryStreamOptions {
   /** The data directory: S3 buckets become `<dataDir>/<bucket>/`; the stream's log is under `<dataDir>/.rx-firehose/wal/<name>/`. Default `./firehose-data`. */
   readonly dataDir?: string | undefined;
-  /** Builds the pipeline from the configuration. Default `deliveryStreamFromConfig`. */
+  /** Builds the pipeline from the configuration. Default: `planDeliveryStream`, planned before the log opens (its budget fits the buffers), then started. */
   readonly pipeline?: PipelineFactory | undefined;
   /** Passed to the pipeline: endpoints, clients, region, account id, Lambda handlers. */
   readonly environment?: Omit<DeliveryStreamEnvironment, 'dataDir' | 'records' | 'metrics' | 'scheduler'> | undefined;
@@ -101,7 +100,6 @@ export async function openDeliveryStream(
   options: OpenDeliveryStreamOptions = {},
 ): Promise<DirectPutDeliveryStream> {
   const dataDir = options.dataDir ?? './firehose-data';
-  const factory = options.pipeline ?? deliveryStreamFromConfig;
   const name = input.DeliveryStreamName ?? '';
   const directPut = (input.DeliveryStreamType ?? 'DirectPut') === 'DirectPut';
   const environment = (records: Observable<FirehoseRecord> | undefined): DeliveryStreamEnvironment => ({
@@ -114,9 +112,9 @@ export async function openDeliveryStream(
   // The pipeline is planned first, so that the budget lets its buffers fill (sourceBudgetFor): with less, a
   // buffer behind a Lambda processor would wait for its interval while producers are told to slow down.
   let plan: DeliveryStreamPlan | undefined;
-  if (directPut && options.pipeline === undefined) {
+  if (options.pipeline === undefined) {
     try {
-      plan = planDeliveryStream(input, environment(defer(() => source!.records)));
+      plan = planDeliveryStream(input, environment(directPut ? defer(() => source!.records) : undefined));
     } catch (err) {
       throw toApiError(err);
     }
@@ -138,7 +136,7 @@ export async function openDeliveryStream(
   }
   let pipeline: DeliveryStream;
   try {
-    pipeline = plan !== undefined ? plan.start() : factory(input, environment(source?.records));
+    pipeline = plan !== undefined ? plan.start() : options.pipeline!(input, environment(source?.records));
   } catch (err) {
     if (source !== undefined) {
       await source.close();

@@ -20,7 +20,9 @@ const NEWLINE = 0x0a;
 /** One record in this many is watched for a lost settlement by the garbage collector. */
 const LOSS_SAMPLE = 64;
 /** Records in flight unless told otherwise: see `maxInFlightRecords`. */
-const DEFAULT_MAX_IN_FLIGHT_RECORDS = 16_384;
+export const DEFAULT_MAX_IN_FLIGHT_RECORDS = 16_384;
+/** Bytes in flight unless told otherwise: see `maxInFlightBytes`. */
+export const DEFAULT_MAX_IN_FLIGHT_BYTES = 64 * 1_048_576;
 
 export interface FromLinesOptions extends StallOptions {
   /** Stop reading while this many bytes were emitted and not yet settled. Default 64 MiB. */
@@ -95,7 +97,7 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
     throw new InvalidOptionError(NAME, 'input', input, 'an async iterable of bytes or strings (a Readable stream)');
   }
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError(NAME, 'options', options, 'an object');
-  const maxInFlightBytes = checkNumber(NAME, 'maxInFlightBytes', options.maxInFlightBytes, 64 * 1_048_576, {
+  const maxInFlightBytes = checkNumber(NAME, 'maxInFlightBytes', options.maxInFlightBytes, DEFAULT_MAX_IN_FLIGHT_BYTES, {
     min: 1,
     integer: true,
     unit: 'bytes',
