@@ -11,7 +11,7 @@ import type { DeliveryRequest, Destination, ErrorOutput } from '../destinations/
 import { directoryDestination } from '../destinations/directory/index.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import type { InFlightBudget } from '../sources/InFlightBudget.js';
-import { fromLines } from '../sources/lines/fromLines.js';
+import { FILE_READ_CHUNK_BYTES, fromLines } from '../sources/lines/fromLines.js';
 import { sourceBudgetFor } from '../config/sourceBudgetFor.js';
 import { fileCheckpoint } from './fileCheckpoint.js';
 import { generateJsonLines } from './generate.js';
@@ -162,7 +162,7 @@ export async function main(argv: string[]): Promise<number> {
       ? generateJsonLines(records, rate ?? Infinity, stop.signal)
       : inputPath === undefined
         ? process.stdin
-        : createReadStream(inputPath, { start: startOffset });
+        : createReadStream(inputPath, { start: startOffset, highWaterMark: FILE_READ_CHUNK_BYTES });
 
   let pipeline;
   try {

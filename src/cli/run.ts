@@ -16,7 +16,7 @@ import { prometheusMetrics } from '../metrics/prometheusMetrics.js';
 import { serveMetrics } from '../metrics/serveMetrics.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import { carrySettlement } from '../settlement/carrySettlement.js';
-import { fromLines } from '../sources/lines/fromLines.js';
+import { FILE_READ_CHUNK_BYTES, fromLines } from '../sources/lines/fromLines.js';
 import { LEASE_FLAGS_HELP, REFERENCE_ENDPOINT_FLAGS_HELP, STREAM_FLAG_OPTIONS, streamFlagsOf } from './streamFlags.js';
 
 const HELP = `rx-firehose run: runs the delivery streams of a Firehose configuration (CreateDeliveryStream input).
@@ -131,10 +131,13 @@ export async function main(argv: string[]): Promise<number> {
         ...(isDirectPut && values.input !== undefined
           ? {
               records: defer(() =>
-                fromLines(values.input === '-' ? process.stdin : createReadStream(values.input!), {
-                  signal: stop.signal,
-                  ...sourceBudgetFor(plan!.bufferedBytes),
-                }),
+                fromLines(
+                  values.input === '-' ? process.stdin : createReadStream(values.input!, { highWaterMark: FILE_READ_CHUNK_BYTES }),
+                  {
+                    signal: stop.signal,
+                    ...sourceBudgetFor(plan!.bufferedBytes),
+                  },
+                ),
               ).pipe(map(withoutNewline)),
             }
           : {}),

@@ -35,4 +35,21 @@ describe('compress GZIP of record views', () => {
     const whole = Buffer.concat(chunks);
     expect(Buffer.from(await compress('GZIP', chunks)).equals(gzipSync(whole, { level: 6 }))).toBe(true);
   });
+
+  it('should give zlib’s bytes for spans of 256 KiB to 1 MiB (1 MiB reads: written as they are) between gathered ones', async () => {
+    const KIB = 1024;
+    const bytes = (n: number, seed: number): Uint8Array => new Uint8Array(n).map((_, i) => (i * seed) % 253);
+    const small = new TextEncoder().encode('{"small":true}\n'.repeat(5000));
+    const chunks = [
+      ...viewsOf(small, [15, 30_000]), // gathered
+      ...viewsOf(bytes(300 * KIB, 7), [100, 200_000]), // one span of 300 KiB: whole
+      ...viewsOf(small.subarray(0, 70_000), [5]), // gathered, after it
+      bytes(256 * KIB, 11), // exactly 256 KiB: whole
+      bytes(256 * KIB - 1, 13), // one byte short: gathered
+      ...viewsOf(bytes(1024 * KIB - 1, 17), [500_000]), // one span just under 1 MiB: whole
+      small.subarray(0, 16),
+    ];
+    const whole = Buffer.concat(chunks);
+    expect(Buffer.from(await compress('GZIP', chunks)).equals(gzipSync(whole, { level: 6 }))).toBe(true);
+  });
 });

@@ -23,6 +23,12 @@ const LOSS_SAMPLE = 64;
 export const DEFAULT_MAX_IN_FLIGHT_RECORDS = 16_384;
 /** Bytes in flight unless told otherwise: see `maxInFlightBytes`. */
 export const DEFAULT_MAX_IN_FLIGHT_BYTES = 64 * 1_048_576;
+/**
+ * The read size (`highWaterMark`) the CLI gives the file streams it reads with `fromLines`. A file stream's
+ * default, 64 KiB, is 16 reads, 16 pool round trips and 16 chunks per MiB; at 1 MiB the CLI's GZIP job ran 4–5%
+ * faster (100 MiB of JSON lines, rounds alternating), for ≈ 5 MiB more RSS (a record keeps its chunk alive).
+ */
+export const FILE_READ_CHUNK_BYTES = 1_048_576;
 
 export interface FromLinesOptions extends StallOptions {
   /** Stop reading while this many bytes were emitted and not yet settled. Default 64 MiB. */
@@ -249,7 +255,7 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
           reset();
           return tooLarge(head, total, endOffset);
         }
-        // A view, not a copy, for a line within one chunk: a record keeps its chunk (≤ 64 KiB) alive until it
+        // A view, not a copy, for a line within one chunk: a record keeps its chunk (64 KiB from a file stream by default) alive until it
         // settles, which is cheaper than one buffer per line. A Buffer chunk gives plain Uint8Array views too.
         const line = parts.length === 0 ? last : concat([...parts, last], total);
         reset();
