@@ -39,8 +39,9 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
  * Start-up: the published bin (`rx-firehose --input -`, what `npx rx-firehose` and `npm start` run: the bundle
  * that `npm run build` makes) from spawn to its first record delivered (one line on stdin, gzip file written,
  * `delivered` printed), against a bare Node script that reads one line and prints it; the same command from
- * tsc's unbundled output (`dist/src/cli/bin.js`), to show what the bundle saves; and
- * `import 'rx-firehose/operators'` against `node -e 0`. Rounds interleaved, medians.
+ * tsc's unbundled output (`dist/src/cli/bin.js`), to show what the bundle saves; `import 'rx-firehose/operators'`
+ * against `node -e 0`; and `import 'rx-firehose'` (the library's bundle) against `import 'rxjs'`, which every
+ * Rx program pays, and against tsc's unbundled `dist/src/index.js`. Rounds interleaved, medians.
  */
 export async function benchStartup(): Promise<void> {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
@@ -56,25 +57,39 @@ export async function benchStartup(): Promise<void> {
       line: [] as number[],
       operators: [] as number[],
       empty: [] as number[],
+      root: [] as number[],
+      rootUnbundled: [] as number[],
+      rxjs: [] as number[],
     };
+    const importing = (specifier: string): string[] => [
+      '--input-type=module',
+      '-e',
+      `await import(${JSON.stringify(specifier)}); console.log('ok')`,
+    ];
     for (let i = 0; i < ROUNDS + 1; i++) {
       const round = {
         line: await msUntil(['-e', readLine], 'read '),
         cli: await msUntil(cliArgs, 'delivered'),
         unbundled: await msUntil(unbundledArgs, 'delivered'),
         empty: await msUntil(['-e', `console.log('ok')`], 'ok'),
-        operators: await msUntil(['--input-type=module', '-e', `await import('rx-firehose/operators'); console.log('ok')`], 'ok'),
+        operators: await msUntil(importing('rx-firehose/operators'), 'ok'),
+        rxjs: await msUntil(importing('rxjs'), 'ok'),
+        root: await msUntil(importing('rx-firehose'), 'ok'),
+        rootUnbundled: await msUntil(importing(join(root, 'dist/src/index.js')), 'ok'),
       };
       if (i === 0) continue; // warm-up: file system caches
       for (const key of Object.keys(times) as (keyof typeof times)[]) times[key].push(round[key]);
     }
-    const [cli, unbundled, line, operators, empty] = [times.cli, times.unbundled, times.line, times.operators, times.empty].map(median) as [
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
+    const [cli, unbundled, line, operators, empty, rootMs, rootUnbundled, rxjs] = [
+      times.cli,
+      times.unbundled,
+      times.line,
+      times.operators,
+      times.empty,
+      times.root,
+      times.rootUnbundled,
+      times.rxjs,
+    ].map(median) as [number, number, number, number, number, number, number, number];
     console.log(
       `startup: CLI to first record delivered ${cli.toFixed(0)} ms (target ≤ ${TARGET_MS} ms: ${cli <= TARGET_MS ? 'met' : 'NOT met'}),`,
     );
@@ -82,6 +97,9 @@ export async function benchStartup(): Promise<void> {
     console.log(`  unbundled (tsc's dist/src/cli/bin.js): ${unbundled.toFixed(0)} ms, ${(unbundled / line).toFixed(2)}× the bare script`);
     console.log(
       `startup: import 'rx-firehose/operators' ${operators.toFixed(0)} ms, ${(operators / empty).toFixed(2)}× node -e 0 (${empty.toFixed(0)} ms), +${(operators - empty).toFixed(0)} ms`,
+    );
+    console.log(
+      `startup: import 'rx-firehose' ${rootMs.toFixed(0)} ms, +${(rootMs - rxjs).toFixed(0)} ms over import 'rxjs' (${rxjs.toFixed(0)} ms); unbundled (tsc's dist/src/index.js) ${rootUnbundled.toFixed(0)} ms, +${(rootUnbundled - rxjs).toFixed(0)} ms`,
     );
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -72,4 +72,21 @@ console.log(result.status, sent.join(','));`;
     expect(awsSdk(modules)).toContain('@aws-sdk/client-s3');
     expect(awsSdk(modules).filter((p) => p.startsWith('@aws-sdk/client-'))).toEqual(['@aws-sdk/client-s3']);
   }, 120_000);
+
+  it('should load protobufjs only to de-aggregate the first KPL aggregate', () => {
+    // protobufjs is CommonJS, required on first use: the module-loading hook does not see it, require's cache does.
+    const script = `
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+await import(${JSON.stringify(resolve(root, 'src/index.ts'))});
+const { deaggregate } = await import(${JSON.stringify(resolve(root, 'src/sources/kinesis/deaggregate.ts'))});
+const protobufjs = () => Object.keys(createRequire(import.meta.url).cache).some((f) => f.includes('/node_modules/protobufjs/'));
+const plain = deaggregate({ data: Buffer.from('plain'), partitionKey: 'p' });
+console.log(protobufjs(), plain.length);
+// An aggregate with no sub-records: the magic, an empty AggregatedRecord, its MD5.
+const aggregate = Buffer.concat([Buffer.from([0xf3, 0x89, 0x9a, 0xc2]), createHash('md5').update(Buffer.alloc(0)).digest()]);
+console.log(deaggregate({ data: aggregate, partitionKey: 'p' }).length, protobufjs());`;
+    const { stdout } = run(['--input-type=module', '-e', script]);
+    expect(stdout.trim().split('\n')).toEqual(['false 1', '0 true']);
+  }, 120_000);
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import protobuf from 'protobufjs/light.js';
+import { createRequire } from 'node:module';
+import type * as Protobuf from 'protobufjs/light.js';
 
 /** The four bytes that open every KPL-aggregated record. */
 export const KPL_MAGIC: Uint8Array = Uint8Array.of(0xf3, 0x89, 0x9a, 0xc2);
@@ -15,25 +16,36 @@ export interface UserRecord {
   readonly subsequenceNumber: number;
 }
 
-// The KPL's schema (messages.proto of amazon-kinesis-producer), proto2, declared inline so nothing is loaded
-// or parsed at run time. protobufjs checks the wire types and the required fields while decoding.
-const { Field, Root, Type } = protobuf;
-const kpl = new Root().define('kpl');
-kpl.add(new Type('Tag').add(new Field('key', 1, 'string', 'required')).add(new Field('value', 2, 'string', 'optional')));
-kpl.add(
-  new Type('Record')
-    .add(new Field('partitionKeyIndex', 1, 'uint64', 'required'))
-    .add(new Field('explicitHashKeyIndex', 2, 'uint64', 'optional'))
-    .add(new Field('data', 3, 'bytes', 'required'))
-    .add(new Field('tags', 4, 'Tag', 'repeated')),
-);
-kpl.add(
-  new Type('AggregatedRecord')
-    .add(new Field('partitionKeyTable', 1, 'string', 'repeated'))
-    .add(new Field('explicitHashKeyTable', 2, 'string', 'repeated'))
-    .add(new Field('records', 3, 'Record', 'repeated')),
-);
-const AggregatedRecord = kpl.lookupType('AggregatedRecord');
+const require = createRequire(import.meta.url);
+let aggregatedRecordType: Protobuf.Type | undefined;
+
+/**
+ * The KPL's `AggregatedRecord` (messages.proto of amazon-kinesis-producer, proto2), declared inline so nothing
+ * is loaded or parsed from a file. protobufjs checks the wire types and the required fields while decoding.
+ * Made on the first aggregated record: loading protobufjs takes ≈ 50 ms of CPU, which a process that never
+ * meets one (every pipeline without a KPL producer) does not pay when it imports rx-firehose.
+ */
+function aggregatedRecord(): Protobuf.Type {
+  if (aggregatedRecordType !== undefined) return aggregatedRecordType;
+  const { Field, Root, Type } = require('protobufjs/light.js') as typeof Protobuf;
+  const kpl = new Root().define('kpl');
+  kpl.add(new Type('Tag').add(new Field('key', 1, 'string', 'required')).add(new Field('value', 2, 'string', 'optional')));
+  kpl.add(
+    new Type('Record')
+      .add(new Field('partitionKeyIndex', 1, 'uint64', 'required'))
+      .add(new Field('explicitHashKeyIndex', 2, 'uint64', 'optional'))
+      .add(new Field('data', 3, 'bytes', 'required'))
+      .add(new Field('tags', 4, 'Tag', 'repeated')),
+  );
+  kpl.add(
+    new Type('AggregatedRecord')
+      .add(new Field('partitionKeyTable', 1, 'string', 'repeated'))
+      .add(new Field('explicitHashKeyTable', 2, 'string', 'repeated'))
+      .add(new Field('records', 3, 'Record', 'repeated')),
+  );
+  aggregatedRecordType = kpl.lookupType('AggregatedRecord');
+  return aggregatedRecordType;
+}
 
 interface DecodedRecord {
   partitionKeyIndex: number | { toNumber(): number };
@@ -84,9 +96,10 @@ export function deaggregate(record: { readonly data: Uint8Array; readonly partit
   const message = data.subarray(KPL_MAGIC.byteLength, data.byteLength - MD5_BYTES);
   const digest = createHash('md5').update(message).digest();
   if (!digest.equals(data.subarray(data.byteLength - MD5_BYTES))) return whole;
+  const type = aggregatedRecord(); // outside the try: a protobufjs that cannot load is an error, not "not aggregated"
   let decoded: DecodedAggregate;
   try {
-    decoded = AggregatedRecord.decode(message) as unknown as DecodedAggregate;
+    decoded = type.decode(message) as unknown as DecodedAggregate;
   } catch {
     return whole;
   }
