@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +11,13 @@ import { startServers } from './startServers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SHARDS = 12;
-/** Kinesis records, each a KPL aggregate of SUB_RECORDS user records of RECORD_BYTES. */
-const KINESIS_RECORDS = 1_200;
+/**
+ * Kinesis records, each a KPL aggregate of SUB_RECORDS user records of RECORD_BYTES: 480,000 user records,
+ * about 5 s of one worker's work here, so that start-up (≈ 2 s from GO to the first batch: the lease table,
+ * taking leases, kinesalite's first 10 MB responses) and lease balancing do not make the figure. With 120,000
+ * records, the run was mostly start-up, and two and three workers measured 0.57–0.69× one worker.
+ */
+const KINESIS_RECORDS = 4_800;
 const SUB_RECORDS = 100;
 const RECORDS = KINESIS_RECORDS * SUB_RECORDS;
 const RECORD_BYTES = 256;
@@ -41,10 +46,11 @@ function logLine(i: number): Buffer {
 async function startWorkers(
   workers: number,
   env: Record<string, string>,
-): Promise<Array<{ child: ChildProcess; read: () => number; stderr: string[] }>> {
+): Promise<Array<{ child: ChildProcess; read: () => number; firstAt: () => bigint | undefined; stderr: string[] }>> {
   return Promise.all(
     Array.from({ length: workers }, async (_, i) => {
       let read = 0;
+      let firstAt: bigint | undefined;
       let ready: () => void = () => undefined;
       const loaded = new Promise<void>((resolve) => (ready = resolve));
       const { child, stderr } = startLineProcess(
@@ -52,14 +58,29 @@ async function startWorkers(
         { ...env, WORKER_ID: `worker-${i}`, OUT_DIR: join(env['OUT_DIR']!, `worker-${i}`) },
         (line) => {
           if (line === 'READY') ready();
-          else if (line.startsWith('N ')) read = Number(line.slice(2));
+          else if (line.startsWith('N ')) {
+            read = Number(line.slice(2));
+            firstAt ??= process.hrtime.bigint();
+          }
         },
         'pipe',
       );
       await loaded;
-      return { child, read: () => read, stderr };
+      return { child, read: () => read, firstAt: () => firstAt, stderr };
     }),
   );
+}
+
+/** The machine's busy and total CPU time so far, in clock ticks (Linux: /proc/stat); undefined elsewhere. */
+async function machineTicks(): Promise<{ busy: number; total: number } | undefined> {
+  try {
+    const fields = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const idle = fields[3]! + fields[4]!; // idle + iowait
+    const total = fields.reduce((a, b) => a + b, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The bytes of every file under `dir`. */
@@ -79,8 +100,9 @@ async function bytesUnder(dir: string): Promise<number> {
  * of 256 bytes that compress like logs per Kinesis record), so kinesalite serves one record where a worker
  * de-aggregates, batches and compresses a hundred; kinesalite and dynalite run in a process of their own. Each run reads the whole stream from TRIM_HORIZON with a
  * lease table of its own; the clock starts when the workers are loaded and told to go, so it includes taking and
- * balancing the leases, and stops when every record was delivered. On this machine's cores the workers share
- * the CPU with kinesalite: the best possible is about the number of cores × one worker.
+ * balancing the leases, and stops when every record was delivered. On one machine the workers share its cores
+ * with kinesalite and dynalite: each line prints how many cores were busy during the run (from /proc/stat), and
+ * when one worker already keeps them busy, more workers cannot go faster there.
  */
 export async function benchKinesisLeases(): Promise<void> {
   const servers = await startServers();
@@ -102,6 +124,7 @@ export async function benchKinesisLeases(): Promise<void> {
     }
     const out = await mkdtemp(join(tmpdir(), 'rx-firehose-bench-leases-'));
     const rates: number[] = [];
+    const busy: number[] = [];
     for (const workers of [1, 2, 3]) {
       const env = {
         KINESIS_ENDPOINT: servers.kinesis,
@@ -111,6 +134,7 @@ export async function benchKinesisLeases(): Promise<void> {
         OUT_DIR: join(out, `run-${workers}`),
       };
       const started = await startWorkers(workers, env);
+      const ticks = await machineTicks();
       const start = process.hrtime.bigint();
       for (const w of started) w.child.stdin!.write('GO\n');
       while (started.reduce((n, w) => n + w.read(), 0) < RECORDS) {
@@ -120,6 +144,15 @@ export async function benchKinesisLeases(): Promise<void> {
       }
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       rates.push(RECORDS / ms);
+      const ticksAfter = await machineTicks();
+      // Cores busy on average during the run (every process: workers, kinesalite, dynalite, this one).
+      const busyCores =
+        ticks === undefined || ticksAfter === undefined
+          ? Number.NaN
+          : ((ticksAfter.busy - ticks.busy) / (ticksAfter.total - ticks.total)) * availableParallelism();
+      busy.push(busyCores);
+      const firsts = started.flatMap((w) => w.firstAt() ?? []);
+      const firstMs = firsts.length === 0 ? ms : Number(firsts.reduce((a, b) => (a < b ? a : b)) - start) / 1e6;
       const gzipBytes = await bytesUnder(join(out, `run-${workers}`));
       await Promise.all(
         started.map(
@@ -132,11 +165,12 @@ export async function benchKinesisLeases(): Promise<void> {
       );
       console.log(
         `Kinesis → leases → 1 MiB batches → GZIP → directory, ${workers} worker process${workers === 1 ? '' : 'es'} on ${SHARDS} shards: ${perSecond(RECORDS, ms, 'records')}, ${perSecond((RECORDS * RECORD_BYTES) / 1_048_576, ms, 'MiB')} in, ${(gzipBytes / 1_048_576).toFixed(1)} MiB of GZIP out` +
-          (workers === 1 ? ' (baseline)' : `  → ratio ${(rates.at(-1)! / rates[0]!).toFixed(2)}× one worker`),
+          (workers === 1 ? ' (baseline)' : `  → ratio ${(rates.at(-1)! / rates[0]!).toFixed(2)}× one worker`) +
+          `; first batch delivered ${firstMs.toFixed(0)} ms after GO; ${busyCores.toFixed(1)} of ${availableParallelism()} cores busy`,
       );
     }
     console.log(
-      `(${availableParallelism()} cores: with kinesalite, dynalite and the workers on them, the best possible is about ${availableParallelism()}× one worker)`,
+      `(${availableParallelism()} cores, shared by the workers, kinesalite and dynalite: one worker alone kept ${busy[0]!.toFixed(1)} of them busy, so more workers here can add at most what was idle; on machines of their own, each worker brings its cores)`,
     );
     await rm(out, { recursive: true, force: true });
   } finally {
