@@ -172,9 +172,10 @@ export async function main(argv: string[]): Promise<number> {
       compression: values.compression as Compression,
     });
     const out = sayingRetries(directory);
-    const maxBytes = number('max-bytes', values['max-bytes'])!;
+    const maxBytes = number('max-bytes', values['max-bytes']);
     // Enough in flight for two batches of --max-bytes: with less, a batch would go out when reading waits, smaller.
-    const enough = sourceBudgetFor(Number.isFinite(maxBytes) ? maxBytes : 0);
+    // (A --max-bytes out of range is refused by bufferBySizeOrTime below, naming it.)
+    const enough = sourceBudgetFor(maxBytes !== undefined && Number.isFinite(maxBytes) ? maxBytes : 0);
     pipeline = fromLines(input, {
       maxInFlightBytes: number('max-in-flight-bytes', values['max-in-flight-bytes']) ?? enough.maxInFlightBytes,
       maxInFlightRecords: number('max-in-flight-records', values['max-in-flight-records']) ?? enough.maxInFlightRecords,

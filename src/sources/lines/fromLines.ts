@@ -255,8 +255,9 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
           reset();
           return tooLarge(head, total, endOffset);
         }
-        // A view, not a copy, for a line within one chunk: a record keeps its chunk (64 KiB from a file stream by default) alive until it
-        // settles, which is cheaper than one buffer per line. A Buffer chunk gives plain Uint8Array views too.
+        // A view, not a copy, for a line within one chunk: a record keeps its chunk (64 KiB from a file stream by
+        // default) alive until it settles, which is cheaper than one buffer per line. A Buffer chunk gives plain
+        // Uint8Array views too.
         const line = parts.length === 0 ? last : concat([...parts, last], total);
         reset();
         const wait = runtime.room();
