@@ -119,24 +119,31 @@ export async function benchThroughput(): Promise<void> {
       },
       handWritten: async (): Promise<number> =>
         (await run(process.execPath, [join(root, 'bench/pipelines/handWritten.mjs'), input, dir('hand'), String(CLI_CONCURRENCY)])).ms,
-      cli: async (): Promise<number> => {
-        const out = dir('cli');
-        return (
-          await run(process.execPath, [
-            'dist/src/cli/bundle/rx-firehose.js',
-            '--input',
-            input,
-            '--out',
-            out,
-            '--from-start',
-            '--checkpoint-dir',
-            join(out, '.checkpoints'),
-            '--quiet',
-          ])
-        ).ms;
-      },
+      cli: (): Promise<number> => runCli([]),
+      // The CLI as it was before it aggregated lines (for information).
+      cliPerLine: (): Promise<number> => runCli(['--aggregated-record-bytes', '0']),
+      // The README's pipeline with the CLI's aggregation (for information: not the README's options).
+      libraryAggregated: async (): Promise<number> =>
+        (
+          await run(process.execPath, [join(root, 'bench/pipelines/readmePipeline.mjs'), dir('library-aggregated')], {
+            stdinPath: input,
+            env: { AGGREGATED_RECORD_BYTES: '65536' },
+          })
+        ).ms,
     };
-    const times: Record<keyof typeof contenders | 'library', number[]> = { compressor: [], handWritten: [], cli: [], library: [] };
+    async function runCli(extra: readonly string[]): Promise<number> {
+      const out = dir('cli');
+      const args = ['dist/src/cli/bundle/rx-firehose.js', '--input', input, '--out', out, '--from-start'];
+      return (await run(process.execPath, [...args, '--checkpoint-dir', join(out, '.checkpoints'), '--quiet', ...extra])).ms;
+    }
+    const times: Record<keyof typeof contenders | 'library', number[]> = {
+      compressor: [],
+      handWritten: [],
+      cli: [],
+      cliPerLine: [],
+      library: [],
+      libraryAggregated: [],
+    };
     const libraryRss: number[] = [];
     console.log(
       `\nthroughput end to end: ${inputMib.toFixed(0)} MiB of JSON lines → 1 MiB batches → GZIP 6 → files (fsync on), ` +
@@ -144,7 +151,7 @@ export async function benchThroughput(): Promise<void> {
     );
     for (let round = 0; round < ROUNDS; round++) {
       // Alternate the order from round to round, so that neither the page cache nor a neighbour's load favours one.
-      const order: (keyof typeof times)[] = ['compressor', 'handWritten', 'cli', 'library'];
+      const order: (keyof typeof times)[] = ['compressor', 'handWritten', 'cli', 'library', 'cliPerLine', 'libraryAggregated'];
       if (round % 2 === 1) order.reverse();
       for (const name of order) {
         if (name === 'library') {
@@ -154,18 +161,15 @@ export async function benchThroughput(): Promise<void> {
         } else times[name].push(await contenders[name]());
       }
     }
-    const m = {
-      compressor: median(times.compressor),
-      handWritten: median(times.handWritten),
-      cli: median(times.cli),
-      library: median(times.library),
-    };
+    const m = Object.fromEntries(Object.entries(times).map(([name, ms]) => [name, median(ms)])) as Record<keyof typeof times, number>;
     const show = (label: string, ms: number): void =>
       console.log(`  ${label.padEnd(52)} ${rate(inputMib, ms).padStart(12)}  (${(ms / 1000).toFixed(2)} s)`);
     show(pigz ? 'pigz -6 -p 2' : 'gzip -6, 2 processes', m.compressor);
     show(`hand-written Node pipeline, ${CLI_CONCURRENCY} at once`, m.handWritten);
     show('CLI (rx-firehose --input FILE, defaults)', m.cli);
     show("README's first pipeline (library, default options)", m.library);
+    show('  for information: CLI, a record per line', m.cliPerLine);
+    show("  for information: README's + aggregatedRecordSizeBytes", m.libraryAggregated);
     const cliVsCompressor = m.compressor / m.cli;
     const cliVsHand = m.handWritten / m.cli;
     const libraryVsCli = m.cli / m.library;

@@ -68,6 +68,7 @@ export { LAMBDA_PAYLOAD_LIMIT_BYTES } from './transform/invocationPayloadBytes.j
 // Sources.
 export { fromLines } from './sources/lines/fromLines.js';
 export type { FromLinesOptions } from './sources/lines/fromLines.js';
+export { linesIn } from './sources/lines/linesIn.js';
 export type { InFlightBudget } from './sources/InFlightBudget.js';
 
 // Direct PUT source: Firehose's PutRecord/PutRecordBatch in process, with a write-ahead log.

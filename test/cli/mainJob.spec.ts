@@ -113,7 +113,8 @@ describe('the main job, as a tool', () => {
 
   it('should bound records in flight with --max-in-flight-records: a full budget flushes the batch it fills', async () => {
     await writeFile(join(dir, 'ten.jsonl'), Array.from({ length: 10 }, (_, i) => `{"n":${i}}\n`).join(''));
-    const args = ['--input', join(dir, 'ten.jsonl'), '--compression', 'UNCOMPRESSED', '--quiet'];
+    // A record per line (by default the ten lines, read at once, would be one aggregated record: see below).
+    const args = ['--input', join(dir, 'ten.jsonl'), '--compression', 'UNCOMPRESSED', '--quiet', '--aggregated-record-bytes', '0'];
     const env = { env: { ...process.env, INIT_CWD: dir } };
     // Three records in flight at most: every batch holds all of them when the third arrives, and goes out.
     const bounded = await run([...args, '--out', join(dir, 'bounded'), '--max-in-flight-records', '3'], env);
@@ -128,6 +129,32 @@ describe('the main job, as a tool', () => {
     const refused = await run([...args, '--out', join(dir, 'refused'), '--max-in-flight-records', '0'], env);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('maxInFlightRecords must be an integer ≥ 1; got 0');
+  }, 90_000);
+
+  it('should aggregate lines into records of up to 64 KiB by default: the same lines delivered, counted as lines', async () => {
+    const lines = Array.from({ length: 20_000 }, (_, i) => `{"n":${i},"pad":"${'x'.repeat(i % 90)}"}`);
+    await writeFile(join(dir, 'in.jsonl'), `${lines.slice(0, 10).join('\n')}\n\n${lines.slice(10).join('\n')}\n`);
+    const env = { env: { ...process.env, INIT_CWD: dir } };
+    const args = ['--input', join(dir, 'in.jsonl'), '--compression', 'UNCOMPRESSED', '--from-start', '--max-bytes', '262144'];
+    const aggregated = await run([...args, '--out', join(dir, 'aggregated'), '--max-in-flight-records', '3'], env);
+    const perLine = await run([...args, '--out', join(dir, 'per-line'), '--aggregated-record-bytes', '0'], env);
+    for (const { code, stdout, stderr } of [aggregated, perLine]) {
+      expect(code).toBe(0);
+      expect(stderr).toMatch(/done: 20000 records, /);
+      // A line per file, each counting the lines it holds.
+      const counted = [...stdout.matchAll(/^delivered +(\d+) records/gm)].map((m) => Number(m[1]));
+      expect(counted.reduce((a, b) => a + b, 0)).toBe(20_000);
+    }
+    expect((await deliveredLines(join(dir, 'aggregated'))).sort()).toEqual([...lines].sort());
+    expect((await deliveredLines(join(dir, 'per-line'))).sort()).toEqual([...lines].sort());
+    // Three records in flight carry 20,000 lines (1.3 MB) in a few dozen files only as runs (of up to 16 KiB, a
+    // sixteenth of --max-bytes): a record per line would send 3 lines per file, 6,667 files.
+    expect([...aggregated.stdout.matchAll(/^delivered/gm)].length).toBeLessThan(100);
+    const refused = await run([...args, '--out', join(dir, 'refused'), '--aggregated-record-bytes', '2000000'], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      'aggregatedRecordSizeBytes must be an integer from 0 to maxRecordBytes (1024000) (bytes); got 2000000',
+    );
   }, 90_000);
 
   it('should stop at once with status 1 on an unusable output path (under /proc), not retry for ever', async () => {

@@ -90,8 +90,9 @@ describe('fault suite: SIGKILL loop on the CLI with a file checkpoint', () => {
     );
     expect(lost).toBe(0);
     expect(killed).toBeGreaterThan(0);
-    // Per kill, at most what was in flight (plus the one line read past the budget) is delivered again.
-    expect(duplicateBytes).toBeLessThanOrEqual(killed * (IN_FLIGHT_BYTES + 100));
+    // Per kill, at most what was in flight (plus the one record read past the budget: a run of lines, which the
+    // CLI makes at most a sixteenth of --max-bytes, 512 bytes here) is delivered again.
+    expect(duplicateBytes).toBeLessThanOrEqual(killed * (IN_FLIGHT_BYTES + 8192 / 16));
     expect(leftoverTemps).toBe(0); // dead writers' temp files were deleted by the next run
   }, 240_000);
 });
