@@ -78,6 +78,8 @@ const rate = (mib: number, ms: number): string => `${((mib * 1000) / ms).toFixed
  * - a hand-written Node pipeline (bench/pipelines/handWritten.mjs) at the CLI's concurrency,
  * - the CLI (`rx-firehose --input FILE`: the published bin, the bundle `npx rx-firehose` runs),
  * - the README's first pipeline (compiled library, default options, stdin),
+ * - for information: the CLI with a record per line, the README's pipeline with the CLI's aggregated records, and
+ *   Node's zlib alone on the input in memory (the floor under every Node pipeline here),
  * rounds alternating between them, medians; then the README's pipeline with a destination that takes 250 ms per
  * batch, for its peak RSS. Each goal prints a PASS/FAIL line with its ratio.
  */
@@ -120,6 +122,11 @@ export async function benchThroughput(): Promise<void> {
       handWritten: async (): Promise<number> =>
         (await run(process.execPath, [join(root, 'bench/pipelines/handWritten.mjs'), input, dir('hand'), String(CLI_CONCURRENCY)])).ms,
       cli: (): Promise<number> => runCli([]),
+      // The floor under every Node pipeline here: zlib alone on the input already in memory (for information).
+      zlibAlone: async (): Promise<number> => {
+        const r = await run(process.execPath, [join(root, 'bench/pipelines/zlibAlone.mjs'), input, String(CLI_CONCURRENCY)]);
+        return (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { ms: number }).ms;
+      },
       // The CLI as it was before it aggregated lines (for information).
       cliPerLine: (): Promise<number> => runCli(['--aggregated-record-bytes', '0']),
       // The README's pipeline with the CLI's aggregation (for information: not the README's options).
@@ -141,6 +148,7 @@ export async function benchThroughput(): Promise<void> {
       handWritten: [],
       cli: [],
       cliPerLine: [],
+      zlibAlone: [],
       library: [],
       libraryAggregated: [],
     };
@@ -151,7 +159,7 @@ export async function benchThroughput(): Promise<void> {
     );
     for (let round = 0; round < ROUNDS; round++) {
       // Alternate the order from round to round, so that neither the page cache nor a neighbour's load favours one.
-      const order: (keyof typeof times)[] = ['compressor', 'handWritten', 'cli', 'library', 'cliPerLine', 'libraryAggregated'];
+      const order: (keyof typeof times)[] = ['compressor', 'handWritten', 'cli', 'library', 'cliPerLine', 'libraryAggregated', 'zlibAlone'];
       if (round % 2 === 1) order.reverse();
       for (const name of order) {
         if (name === 'library') {
@@ -170,6 +178,7 @@ export async function benchThroughput(): Promise<void> {
     show("README's first pipeline (library, default options)", m.library);
     show('  for information: CLI, a record per line', m.cliPerLine);
     show("  for information: README's + aggregatedRecordSizeBytes", m.libraryAggregated);
+    show(`  for information: Node's zlib alone, in memory, ${CLI_CONCURRENCY} at once`, m.zlibAlone);
     const cliVsCompressor = m.compressor / m.cli;
     const cliVsHand = m.handWritten / m.cli;
     const libraryVsCli = m.cli / m.library;
