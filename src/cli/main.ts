@@ -35,11 +35,10 @@ Usage: rx-firehose [options]             generated clickstream records (npm star
   --from-start            read FILE from its start, whatever its checkpoint says
   --max-record-bytes N    a longer line goes to the error output (default 1024000, Firehose's record limit)
   --aggregated-record-bytes N
-                          lines travel in runs of whole lines of up to N bytes, as the Kinesis Agent's
+                          a record is a run of whole lines of up to N bytes, as with the Kinesis Agent's
                           aggregatedRecordSizeBytes (default 65536, at most a sixteenth of --max-bytes;
-                          0: one record per line). The files hold
-                          the same bytes either way; a failure record then holds a run of lines. Counts
-                          shown are lines.
+                          0: a record per line). The files hold the same bytes either way; a failure
+                          record then holds a run of lines. Counts shown are lines.
   --records N             how many records to generate, an integer ≥ 0 (default 200000)
   --rate N                generated records per second, > 0 (default: as fast as delivery allows)
   --out DIR               the directory (default ./firehose-out)
