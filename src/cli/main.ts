@@ -8,6 +8,7 @@ import { builtRequestOf } from '../delivery/builtRequestOf.js';
 import { bufferBySizeOrTime, deliverTo } from '../../operators/index.js';
 import type { Compression } from '../codecs/compression.js';
 import type { DeliveryRequest, Destination, ErrorOutput, FailureRecord } from '../destinations/Destination.js';
+import { DeliveryError } from '../destinations/DeliveryError.js';
 import { directoryDestination } from '../destinations/directory/index.js';
 import type { FirehoseRecord } from '../records/FirehoseRecord.js';
 import type { InFlightBudget } from '../sources/InFlightBudget.js';
@@ -224,11 +225,16 @@ export async function main(argv: string[]): Promise<number> {
    * to 24 h: the user must hear of it while it lasts, not after).
    */
   function sayingRetries<R extends DeliveryRequest>(d: Destination<R> & ErrorOutput<R>): Destination<R> & ErrorOutput<R> {
-    const warn = (what: string, attempt: number) => (err: unknown) => {
+    // A permanent error (a path that cannot be a directory, say) is not retried: the batch's records go to the
+    // error output at once, and saying "retrying for up to 24 h" would be false.
+    const warn = (what: string, attempt: number, batch: boolean) => (err: unknown) => {
       const e = err as { code?: unknown; message?: unknown };
+      const next =
+        err instanceof DeliveryError && err.permanent
+          ? `retrying cannot help${batch ? ': its records go to the error output' : ''}`
+          : 'retrying with backoff for up to 24 h, nothing is dropped (Ctrl-C drains, twice exits)';
       console.error(
-        `rx-firehose: ${what} in ${outPath} failed (attempt ${attempt}): ${typeof e.code === 'string' ? `${e.code}: ` : ''}${String(e.message ?? err)}; ` +
-          'retrying with backoff for up to 24 h, nothing is dropped (Ctrl-C drains, twice exits)',
+        `rx-firehose: ${what} in ${outPath} failed (attempt ${attempt}): ${typeof e.code === 'string' ? `${e.code}: ` : ''}${String(e.message ?? err)}; ${next}`,
       );
     };
     // Requests of failure records (as opposed to batches): their type, to word what was written, and the lines
@@ -249,7 +255,7 @@ export async function main(argv: string[]): Promise<number> {
               const failed = new Set(outcome.status === 'partial' ? outcome.failed.map((f) => f.index) : []);
               for (const item of request.items) if (!failed.has(item)) toErrorOutput += write.lines[item] ?? 1;
             },
-            error: warn(write === undefined ? 'writing a batch' : `writing ${write.type} records`, attempt.attempt),
+            error: warn(write === undefined ? 'writing a batch' : `writing ${write.type} records`, attempt.attempt, write === undefined),
           }),
         );
       },

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,6 +109,29 @@ describe('the main job, as a tool', () => {
       (f) => f.startsWith('processing-failed/') && !f.endsWith('/'),
     );
     expect(failures.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('should send a batch that cannot be written to the error output at once, counting the lines of its runs', async () => {
+    await writeFile(join(dir, 'three.jsonl'), '{"a":1}\n{"a":2}\n{"a":3}\n');
+    // Objects go under <out>/<year>/…: a file in its place makes every batch write fail for good (ENOTDIR),
+    // while the error output (<out>/Directory-failed/…) works. This year's and the next, should the clock turn.
+    const out = join(dir, 'out');
+    const year = new Date().getUTCFullYear();
+    await mkdir(out);
+    for (const y of [year, year + 1]) await writeFile(join(out, String(y)), '');
+    const result = await run(['--input', join(dir, 'three.jsonl'), '--out', out, '--compression', 'UNCOMPRESSED'], {
+      env: { ...process.env, INIT_CWD: dir },
+    });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('ENOTDIR');
+    expect(result.stderr).toContain('retrying cannot help: its records go to the error output');
+    expect(result.stderr).not.toContain('retrying with backoff');
+    // The three lines were one record (a run): one failure record holding them, counted as three lines.
+    expect(result.stderr).toContain(`rx-firehose: 3 records went to the error output (failure records under ${out}); exit status 3`);
+    const failed = (await readdir(join(out, 'Directory-failed'), { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+    const failures = (await readFile(join(failed[0]!.parentPath, failed[0]!.name), 'utf8')).trim().split('\n');
+    expect(failures).toHaveLength(1);
+    expect(Buffer.from((JSON.parse(failures[0]!) as { rawData: string }).rawData, 'base64').toString()).toBe('{"a":1}\n{"a":2}\n{"a":3}\n');
   }, 60_000);
 
   it('should bound records in flight with --max-in-flight-records: a full budget flushes the batch it fills', async () => {
