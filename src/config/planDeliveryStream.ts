@@ -4,6 +4,7 @@ import type { CreateDeliveryStreamInput } from '@aws-sdk/client-firehose';
 import { bufferBySizeOrTime } from '../../operators/bufferBySizeOrTime.js';
 import { deliverTo } from '../../operators/deliverTo.js';
 import type { AttemptFailure } from '../delivery/batchDelivery.js';
+import { DeliveryError } from '../destinations/DeliveryError.js';
 import type { ErrorOutput } from '../destinations/Destination.js';
 import type { MetricSink } from '../metrics/MetricSink.js';
 import { byteSizeOf } from '../records/byteSizeOf.js';
@@ -256,14 +257,21 @@ export function planDeliveryStream(input: CreateDeliveryStreamInput, environment
   };
 }
 
-/** Words a failed send for `warn`: the destination keeps retrying, and the user should hear of it while it lasts. */
+/**
+ * Words a failed send for `warn`: the destination keeps retrying, and the user should hear of it while it lasts;
+ * or, for an error that retrying cannot help, that the batch goes to the error output now.
+ */
 function sayingFailedAttempts(streamName: string, warn: (message: string) => void): (failure: AttemptFailure) => void {
   return ({ destination, attempt, error }) => {
     const e = error as { code?: unknown; name?: unknown; message?: unknown } | null;
     const code = typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' && e.name !== 'Error' ? e.name : undefined;
     const message = String(e?.message ?? error);
+    const next =
+      error instanceof DeliveryError && error.permanent
+        ? 'retrying cannot help: its records go to the error output'
+        : 'retrying with backoff while its retry duration lasts';
     warn(
-      `${streamName}: sending a batch to ${destination} failed (attempt ${attempt}): ${code === undefined ? '' : `${code}: `}${message}; retrying with backoff while its retry duration lasts`,
+      `${streamName}: sending a batch to ${destination} failed (attempt ${attempt}): ${code === undefined ? '' : `${code}: `}${message}; ${next}`,
     );
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,5 +96,18 @@ describe('rx-firehose run, a source that cannot read or a bucket that cannot be 
     expect(first).toMatch(/retrying with backoff while its retry duration lasts$/);
     cli.kill('SIGKILL'); // S3 is retried for up to 24 h: a drain would wait for it
     await cli.done;
+  }, 60_000);
+
+  it('should say that a batch goes to the error output, not that it is retried, when retrying cannot help', async () => {
+    // The bucket's objects go under <data-dir>/out/<year>/…: a file there makes every write fail for good (ENOTDIR).
+    const data = join(dir, 'blocked');
+    const year = new Date().getUTCFullYear();
+    await mkdir(join(data, 'out'), { recursive: true });
+    for (const y of [year, year + 1]) await writeFile(join(data, 'out', String(y)), '');
+    const cli = runCli(['--config', directPut, '--input', input, '--data-dir', data], { ...NO_AWS, ...NO_AWS_FILES });
+    const first = await cli.line(/^rx-firehose: puts: sending a batch to .* failed \(attempt 1\): .*ENOTDIR/);
+    expect(first).toMatch(/retrying cannot help: its records go to the error output$/);
+    const result = await cli.done;
+    expect(result.stderr).not.toContain('retrying with backoff');
   }, 60_000);
 });
