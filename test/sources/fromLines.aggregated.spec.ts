@@ -42,7 +42,7 @@ describe('fromLines aggregatedRecordSizeBytes', () => {
     expect(errors.failureWrites.map((w) => w.failures.map((f) => f.errorCode))).toEqual([['Source.RecordTooLarge']]);
   });
 
-  it('should checkpoint past a whole run once it settles, and count the budget per record and per byte', async () => {
+  it('should checkpoint past a whole run once it settles, and count a run as one record against maxInFlightRecords', async () => {
     const checkpoints: number[] = [];
     const seen: FirehoseRecord[] = [];
     let done = false;
