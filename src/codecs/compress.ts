@@ -59,6 +59,9 @@ const IN_FLIGHT = 4;
  * waits for the event loop to hand over the next one.
  */
 const GATHER = 1024 * 1024;
+/** Bounds of zlib's output buffer for a gzip member (see `gzipPieces`). */
+const GZIP_OUTPUT_MAX_BYTES = 1024 * 1024;
+const GZIP_OUTPUT_MIN_BYTES = 16 * 1024;
 const WHOLE = 256 * 1024;
 
 /**
@@ -111,7 +114,7 @@ export async function compress(
     case 'UNCOMPRESSED':
       return concatenate(chunks, total);
     case 'GZIP':
-      return Buffer.concat(await gzipPieces(chunks, level));
+      return Buffer.concat(await gzipPieces(chunks, total, level));
     case 'ZIP':
       return zipArchive(chunks, total, level, entryName);
     case 'Snappy':
@@ -205,9 +208,15 @@ function* gathered(chunks: readonly Uint8Array[]): Generator<Uint8Array> {
   if (runBytes > 0) yield Buffer.concat(run, runBytes);
 }
 
-/** The pieces of one gzip member of the concatenated chunks, deflated on the thread pool. */
-async function gzipPieces(chunks: readonly Uint8Array[], level: number): Promise<Buffer[]> {
-  const gzip = createGzip({ level, chunkSize: 128 * 1024 });
+/**
+ * The pieces of one gzip member of the concatenated chunks (`total` bytes), deflated on the thread pool. zlib
+ * hands its output back to the event loop a buffer (`chunkSize`) at a time, and the pool thread waits for the
+ * event loop before it goes on: a buffer as large as the input (up to 1 MiB, at least 16 KiB) makes that one
+ * round trip for most batches. 1 MiB instead of 128 KiB made the CLI's GZIP job 3% faster (300 MiB of JSON lines,
+ * 7 rounds alternating, each faster); a small batch does not get a large buffer.
+ */
+async function gzipPieces(chunks: readonly Uint8Array[], total: number, level: number): Promise<Buffer[]> {
+  const gzip = createGzip({ level, chunkSize: Math.min(GZIP_OUTPUT_MAX_BYTES, Math.max(GZIP_OUTPUT_MIN_BYTES, total)) });
   const pieces: Buffer[] = [];
   gzip.on('data', (piece: Buffer) => pieces.push(piece));
   const ended = once(gzip, 'end');
@@ -231,7 +240,7 @@ async function zipArchive(chunks: readonly Uint8Array[], total: number, level: n
   if (total >= 0xffffffff) {
     throw new RangeError(`${COMPONENT}: ZIP of ${total} bytes needs ZIP64, which is not supported (at most 4 294 967 294 bytes)`);
   }
-  const gz = await gzipPieces(chunks, level);
+  const gz = await gzipPieces(chunks, total, level);
   const gzLength = gz.reduce((sum, piece) => sum + piece.length, 0);
   const head = bytesAt(gz, 0, 10);
   // zlib writes a bare 10-byte header: magic 1f 8b, method 8, no flags (so no name, extra or comment).
