@@ -9,9 +9,9 @@ export async function* generateJsonLines(count: number, ratePerSecond: number, s
   while (sent < count && !signal.aborted) {
     // At most 64 KiB (one line more would pass it): the main job's runs of lines are 64 KiB, so a chunk is one run.
     let chunk = '';
-    for (let line = ''; sent < count; ) {
+    while (sent < count) {
       const id = sent;
-      line =
+      const line =
         JSON.stringify({
           id,
           user: `user-${(id * 7919) % 10_007}`,

@@ -59,10 +59,10 @@ const IN_FLIGHT = 4;
  * waits for the event loop to hand over the next one.
  */
 const GATHER = 1024 * 1024;
+const WHOLE = 256 * 1024;
 /** Bounds of zlib's output buffer for a gzip member (see `gzipPieces`). */
 const GZIP_OUTPUT_MAX_BYTES = 1024 * 1024;
 const GZIP_OUTPUT_MIN_BYTES = 16 * 1024;
-const WHOLE = 256 * 1024;
 
 /**
  * Compresses the concatenation of `chunks` (the data of a batch's records, in order) as Firehose

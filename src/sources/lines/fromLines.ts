@@ -189,6 +189,18 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
       else subscriber.next(record);
     };
 
+    // Emits a record now if the budget has room (no promise, no microtask: this runs per line), else once it has.
+    const emitWhenRoom = (data: Uint8Array, endOffset: number, lines = 1): Promise<void> | undefined => {
+      const wait = runtime.room();
+      if (wait === undefined) {
+        emit(data, endOffset, lines);
+        return undefined;
+      }
+      return wait.then(() => {
+        if (!runtime.stopped && !subscriber.closed) emit(data, endOffset, lines);
+      });
+    };
+
     const iterator = input[Symbol.asyncIterator]();
     let exhausted = false;
     // The next chunk, or undefined once stopped: stopping does not wait for an idle input to speak. The
@@ -286,14 +298,7 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
         // Uint8Array views too.
         const line = parts.length === 0 ? last : concat([...parts, last], total);
         reset();
-        const wait = runtime.room();
-        if (wait === undefined) {
-          emit(line, endOffset);
-          return undefined;
-        }
-        return wait.then(() => {
-          if (!runtime.stopped && !subscriber.closed) emit(line, endOffset);
-        });
+        return emitWhenRoom(line, endOffset);
       };
       for (let piece = await nextChunk(); piece !== undefined && !runtime.stopped && !subscriber.closed; piece = await nextChunk()) {
         const chunk = typeof piece === 'string' ? utf8.encode(piece) : piece;
@@ -306,18 +311,9 @@ export function fromLines(input: AsyncIterable<Uint8Array | string>, options: Fr
         let runEnd = 0;
         let runLines = 0;
         const endRun = (): Promise<void> | undefined => {
-          const data = new Uint8Array(bytes, base + runStart, runEnd - runStart);
-          const endOffset = offset + runEnd;
-          const lines = runLines;
+          const from = runStart;
           runStart = -1;
-          const wait = runtime.room();
-          if (wait === undefined) {
-            emit(data, endOffset, lines);
-            return undefined;
-          }
-          return wait.then(() => {
-            if (!runtime.stopped && !subscriber.closed) emit(data, endOffset, lines);
-          });
+          return emitWhenRoom(new Uint8Array(bytes, base + from, runEnd - from), offset + runEnd, runLines);
         };
         let start = 0;
         let end = chunk.indexOf(NEWLINE);
