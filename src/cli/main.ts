@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { createReadStream } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +16,7 @@ import { linesIn } from '../sources/lines/linesIn.js';
 import { sourceBudgetFor } from '../config/sourceBudgetFor.js';
 import { fileCheckpoint } from './fileCheckpoint.js';
 import { generateJsonLines } from './generate.js';
+import { recyclingFileChunks } from './recyclingFileChunks.js';
 
 /**
  * The main job's default `--aggregated-record-bytes`: lines travel in runs of up to 64 KiB (about 500 lines of
@@ -174,12 +174,9 @@ export async function main(argv: string[]): Promise<number> {
       fail((err as Error).message);
     }
   }
-  const input =
-    values.input === undefined
-      ? generateJsonLines(records, rate ?? Infinity, stop.signal)
-      : inputPath === undefined
-        ? process.stdin
-        : createReadStream(inputPath, { start: startOffset, highWaterMark: FILE_READ_CHUNK_BYTES });
+  // A file is read into buffers used again once their lines are delivered: nothing in this pipeline keeps a record's data.
+  const fileChunks = inputPath === undefined ? undefined : recyclingFileChunks(inputPath, startOffset, FILE_READ_CHUNK_BYTES);
+  const input = values.input === undefined ? generateJsonLines(records, rate ?? Infinity, stop.signal) : (fileChunks ?? process.stdin);
 
   let pipeline;
   try {
@@ -214,7 +211,14 @@ export async function main(argv: string[]): Promise<number> {
       errorOutput: out,
       signal: stop.signal,
       onInFlight: (b) => (budget = b),
-      ...(checkpoint === undefined ? {} : { onCheckpoint: (offset: number) => checkpoint.save(startOffset + offset) }),
+      ...(checkpoint === undefined
+        ? {}
+        : {
+            onCheckpoint: (offset: number) => {
+              fileChunks?.settledTo(offset);
+              checkpoint.save(startOffset + offset);
+            },
+          }),
     }).pipe(bufferBySizeOrTime({ maxBytes, maxMs: number('max-ms', values['max-ms']) }), deliverTo(out, { errorOutput: out, concurrency }));
   } catch (err) {
     fail((err as Error).message);

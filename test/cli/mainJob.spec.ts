@@ -3,6 +3,7 @@ import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 // The main job's contract with the people and scripts that run it: arguments, exit status, paths, output, checkpoints.
@@ -178,6 +179,29 @@ describe('the main job, as a tool', () => {
     expect(refused.stderr).toContain(
       'aggregatedRecordSizeBytes must be an integer from 0 to maxRecordBytes (1024000) (bytes); got 2000000',
     );
+  }, 90_000);
+
+  it('should deliver a file of many read chunks intact while it reads into their buffers again', async () => {
+    // 22 MiB: 23 read chunks of 1 MiB through 6 MiB in flight, so a buffer is read into again while later batches
+    // still compress; one read into too early would put later lines in place of earlier ones.
+    const lines = Array.from({ length: 200_000 }, (_, i) => `{"n":${i},"pad":"${'y'.repeat(60 + (i % 70))}"}`);
+    await writeFile(join(dir, 'in.jsonl'), `${lines.join('\n')}\n`);
+    const result = await run(['--input', join(dir, 'in.jsonl'), '--out', join(dir, 'out'), '--from-start']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/done: 200000 records, 22\.1 MiB in \d+ files/);
+    const delivered: string[] = [];
+    for (const entry of await readdir(join(dir, 'out'), { recursive: true, withFileTypes: true })) {
+      if (entry.isFile() && entry.name.endsWith('.gz')) {
+        delivered.push(
+          ...gunzipSync(await readFile(join(entry.parentPath, entry.name)))
+            .toString('utf8')
+            .split('\n')
+            .filter((l) => l !== ''),
+        );
+      }
+    }
+    expect(delivered.length).toBe(lines.length);
+    expect(delivered.sort()).toEqual(lines.sort());
   }, 90_000);
 
   it('should stop at once with status 1 on an unusable output path (under /proc), not retry for ever', async () => {
