@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -62,7 +63,8 @@ Usage: rx-firehose [options]             generated clickstream records (npm star
 Relative paths are resolved from the directory npm start was run in (INIT_CWD), else the current one.
 A FILE input is checkpointed: the byte offset below which every line was delivered is saved (atomically)
 as delivery goes; a rerun resumes there, so a killed run loses nothing and repeats at most
---max-in-flight-bytes. Progress is shown once a second on a terminal only.
+--max-in-flight-bytes. A pipe (--input <(zcat events.gz), a FIFO) is read once, without a checkpoint.
+Progress is shown once a second on a terminal only.
 
 Ctrl-C (SIGINT) or SIGTERM stops reading and drains: every buffered record is delivered, then it exits.
 So does the loss of the parent process (npm killed). A second Ctrl-C exits at once.
@@ -163,7 +165,9 @@ export async function main(argv: string[]): Promise<number> {
   let budget: InFlightBudget | undefined;
   /** Failure records written to the error output: records that failed delivery, and lines over --max-record-bytes. */
   let toErrorOutput = 0;
-  const checkpoint = inputPath === undefined ? undefined : fileCheckpoint(resolve(base, values['checkpoint-dir']), inputPath);
+  // A pipe (--input <(zcat events.gz), a FIFO) is read as it comes, once: no offset in it can be resumed from.
+  const seekable = inputPath !== undefined && isSeekable(inputPath);
+  const checkpoint = seekable ? fileCheckpoint(resolve(base, values['checkpoint-dir']), inputPath) : undefined;
   let startOffset = 0;
   if (checkpoint !== undefined && !values['from-start']) {
     try {
@@ -175,7 +179,8 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   // A file is read into buffers used again once their lines are delivered: nothing in this pipeline keeps a record's data.
-  const fileChunks = inputPath === undefined ? undefined : recyclingFileChunks(inputPath, startOffset, FILE_READ_CHUNK_BYTES);
+  const fileChunks =
+    inputPath === undefined ? undefined : recyclingFileChunks(inputPath, seekable ? startOffset : undefined, FILE_READ_CHUNK_BYTES);
   const input = values.input === undefined ? generateJsonLines(records, rate ?? Infinity, stop.signal) : (fileChunks ?? process.stdin);
 
   let pipeline;
@@ -211,12 +216,12 @@ export async function main(argv: string[]): Promise<number> {
       errorOutput: out,
       signal: stop.signal,
       onInFlight: (b) => (budget = b),
-      ...(checkpoint === undefined
+      ...(fileChunks === undefined
         ? {}
         : {
             onCheckpoint: (offset: number) => {
-              fileChunks?.settledTo(offset);
-              checkpoint.save(startOffset + offset);
+              fileChunks.settledTo(offset);
+              checkpoint?.save(startOffset + offset);
             },
           }),
     }).pipe(bufferBySizeOrTime({ maxBytes, maxMs: number('max-ms', values['max-ms']) }), deliverTo(out, { errorOutput: out, concurrency }));
@@ -356,3 +361,13 @@ function linesOfFailure(failure: FailureRecord): number {
 // Run directly (`node --import tsx src/cli/main.ts`) rather than through the `rx-firehose` bin.
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href)
   process.exitCode = await main(process.argv.slice(2));
+
+/** Whether `path` can be read from an offset (a regular file or a block device), rather than only as it comes (a pipe). */
+function isSeekable(path: string): boolean {
+  try {
+    const stats = statSync(path);
+    return stats.isFile() || stats.isBlockDevice();
+  } catch {
+    return true; // missing or unreadable: opening it says why, as for any file
+  }
+}

@@ -11,19 +11,25 @@ export interface RecyclingFileChunks extends AsyncIterable<Uint8Array> {
 }
 
 /**
- * The file at `path` from byte `startBytes`, in chunks of `chunkBytes`, for `fromLines` when the pipeline is
- * the CLI's own: a buffer whose every line was settled (`settledTo`, fed by `fromLines`'s `onCheckpoint`) is
- * read into again, instead of a fresh one per read as a file stream allocates. Fresh memory costs on this kind of
- * machine: scanning 300 MiB of lines just read into fresh buffers took 0.5 s of CPU, into buffers touched before
- * 0.03 s, and the reads themselves fault every page in; reused buffers made the CLI's GZIP job use ≈ 0.4 s of CPU
- * less (5% of its time) and 40 MiB less memory (bench/README.md).
+ * The file at `path` in chunks of `chunkBytes`, from byte `startBytes` (`undefined`: as it comes, for a pipe,
+ * which cannot be read from an offset), for `fromLines` when the pipeline is the CLI's own: a buffer whose every
+ * line was settled (`settledTo`, fed by `fromLines`'s `onCheckpoint`) is read into again, instead of a new one
+ * per read as a file stream allocates. New memory is slow the first time it is touched: scanning 300 MiB of
+ * lines just read into new buffers took 0.5 s of CPU on this project's benchmark machine, in buffers touched
+ * before 0.03 s, and the reads themselves fault every page in; reused buffers made the CLI's GZIP job use
+ * ≈ 0.4 s of CPU less (5–8% of its time) and 50 MiB less memory (bench/README.md).
  *
  * Only safe where nothing keeps a record's data once it settled, which holds for the CLI's pipeline (lines →
  * batches → compressed objects, the records dropped at delivery), not for a library user's (a record kept in a
  * list would change under them): the library's `fromLines` takes any stream, and a file stream allocates.
  * At most `keepBuffers` free buffers are kept; more are left to the garbage collector.
  */
-export function recyclingFileChunks(path: string, startBytes: number, chunkBytes: number, keepBuffers = 16): RecyclingFileChunks {
+export function recyclingFileChunks(
+  path: string,
+  startBytes: number | undefined,
+  chunkBytes: number,
+  keepBuffers = 16,
+): RecyclingFileChunks {
   let settled = 0;
   // Chunks handed out and not yet settled, oldest first: their buffers and where they end (from the start).
   const held: { buffer: Buffer; end: number }[] = [];
@@ -45,7 +51,7 @@ export function recyclingFileChunks(path: string, startBytes: number, chunkBytes
         for (;;) {
           recycle();
           const buffer = free.pop() ?? Buffer.allocUnsafeSlow(chunkBytes);
-          const { bytesRead } = await file.read(buffer, 0, chunkBytes, startBytes + read);
+          const { bytesRead } = await file.read(buffer, 0, chunkBytes, startBytes === undefined ? null : startBytes + read);
           if (bytesRead === 0) return;
           read += bytesRead;
           held.push({ buffer, end: read });

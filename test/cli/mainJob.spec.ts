@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -186,7 +186,9 @@ describe('the main job, as a tool', () => {
     // still compress; one read into too early would put later lines in place of earlier ones.
     const lines = Array.from({ length: 200_000 }, (_, i) => `{"n":${i},"pad":"${'y'.repeat(60 + (i % 70))}"}`);
     await writeFile(join(dir, 'in.jsonl'), `${lines.join('\n')}\n`);
-    const result = await run(['--input', join(dir, 'in.jsonl'), '--out', join(dir, 'out'), '--from-start']);
+    const result = await run(['--input', join(dir, 'in.jsonl'), '--out', join(dir, 'out'), '--from-start'], {
+      env: { ...process.env, INIT_CWD: dir }, // its checkpoint goes under dir, not the checkout
+    });
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/done: 200000 records, 22\.1 MiB in \d+ files/);
     const delivered: string[] = [];
@@ -203,6 +205,23 @@ describe('the main job, as a tool', () => {
     expect(delivered.length).toBe(lines.length);
     expect(delivered.sort()).toEqual(lines.sort());
   }, 90_000);
+
+  it('should read a pipe (a FIFO, as from --input <(zcat f.gz)) as it comes, once, without a checkpoint', async () => {
+    const fifo = join(dir, 'events.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const lines = Array.from({ length: 30_000 }, (_, i) => `{"n":${i},"pad":"${'z'.repeat(i % 80)}"}`);
+    const running = run(['--input', fifo, '--out', join(dir, 'out'), '--compression', 'UNCOMPRESSED'], {
+      env: { ...process.env, INIT_CWD: dir },
+    });
+    await writeFile(fifo, `${lines.join('\n')}\n`); // opening it waits for the job to open it for reading
+    const result = await running;
+    expect(result.stderr).not.toContain('ESPIPE');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/done: 30000 records/);
+    expect((await deliveredLines(join(dir, 'out'))).sort()).toEqual([...lines].sort());
+    // No offset in a pipe means anything on the next run: nothing saved.
+    await expect(readdir(join(dir, '.rx-firehose'))).rejects.toThrow(/ENOENT/);
+  }, 60_000);
 
   it('should stop at once with status 1 on an unusable output path (under /proc), not retry for ever', async () => {
     const result = await run(['--records', '10', '--out', '/proc/rx-firehose-test/out']);
