@@ -22,7 +22,8 @@ export interface RecyclingFileChunks extends AsyncIterable<Uint8Array> {
  * Only safe where nothing keeps a record's data once it settled, which holds for the CLI's pipeline (lines →
  * batches → compressed objects, the records dropped at delivery), not for a library user's (a record kept in a
  * list would change under them): the library's `fromLines` takes any stream, and a file stream allocates.
- * At most `keepBuffers` free buffers are kept; more are left to the garbage collector.
+ * At most `keepBuffers` free buffers are kept, and twice as many chunks waiting to be settled; more are left to
+ * the garbage collector.
  */
 export function recyclingFileChunks(
   path: string,
@@ -55,6 +56,10 @@ export function recyclingFileChunks(
           if (bytesRead === 0) return;
           read += bytesRead;
           held.push({ buffer, end: read });
+          // A record that stays unsettled (a batch retried for hours) holds the checkpoint back while later chunks
+          // are read and delivered: let the oldest go rather than keep every chunk read since (their records
+          // keep what they need alive).
+          if (held.length > 2 * keepBuffers) held.shift();
           yield buffer.subarray(0, bytesRead);
         }
       } finally {

@@ -56,6 +56,21 @@ describe('recyclingFileChunks (the CLI reading a file into buffers used again)',
     expect(buffers.slice(5).every((b) => buffers.slice(0, 5).includes(b))).toBe(true);
   });
 
+  it('should keep at most twice keepBuffers chunks waiting while nothing settles, letting the oldest go', async () => {
+    // 100 chunks of 1 byte, nothing settled for the first 40 (a batch retried while later ones are read): only the
+    // last 8 (2 × keepBuffers 4) are still held, so once all is settled only their buffers are read into again.
+    const chunks = recyclingFileChunks(path, 0, 1, 4);
+    const buffers: ArrayBufferLike[] = [];
+    for await (const chunk of chunks) {
+      buffers.push(chunk.buffer);
+      if (buffers.length === 40) chunks.settledTo(100);
+    }
+    const reused = new Set(buffers.slice(40));
+    expect(reused.size).toBeLessThanOrEqual(8);
+    expect(buffers.slice(0, 32).some((b) => reused.has(b))).toBe(false);
+    expect(buffers.slice(32, 40).some((b) => reused.has(b))).toBe(true);
+  });
+
   it('should reject with the file system error for a missing file or a directory', async () => {
     const read = async (p: string): Promise<void> => {
       for await (const _ of recyclingFileChunks(p, 0, 10)) void _;
