@@ -358,10 +358,6 @@ function linesOfFailure(failure: FailureRecord): number {
   return Math.max(1, lines);
 }
 
-// Run directly (`node --import tsx src/cli/main.ts`) rather than through the `rx-firehose` bin.
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href)
-  process.exitCode = await main(process.argv.slice(2));
-
 /** Whether `path` can be read from an offset (a regular file or a block device), rather than only as it comes (a pipe). */
 function isSeekable(path: string): boolean {
   try {
@@ -371,3 +367,7 @@ function isSeekable(path: string): boolean {
     return true; // missing or unreadable: opening it says why, as for any file
   }
 }
+
+// Run directly (`node --import tsx src/cli/main.ts`) rather than through the `rx-firehose` bin.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href)
+  process.exitCode = await main(process.argv.slice(2));
