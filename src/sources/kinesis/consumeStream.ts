@@ -168,11 +168,11 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
    * are emitted (a sink that stores synchronously, a filter that drops with `settleRecord`) move the
    * checkpoint and release the budget once, when the page has been emitted, not once per record.
    */
-  function emitPage(shardId: string, tracker: ShardCheckpointTracker, records: readonly _Record[]): void {
+  function emitPage(shardId: string, tracker: ShardCheckpointTracker, records: (_Record | undefined)[]): void {
     let pageBytes = 0;
     let aggregates = 0;
     for (const record of records) {
-      const data = record.Data ?? NO_DATA;
+      const data = record!.Data ?? NO_DATA;
       if (startsLikeAggregate(data)) aggregates++;
       else pageBytes += Math.max(1, data.byteLength);
     }
@@ -187,12 +187,18 @@ export function consumeStream(config: KinesisSourceConfig, subscriber: Subscribe
    * last record, when the page filled the budget, tells the buffers it reaches synchronously that nothing
    * more is read until records settle (`emitFillingBudget`): a batch holding most of what is in flight goes
    * out then, instead of waiting for its interval (a buffer larger than the budget could never fill).
+   *
+   * Each SDK record is let go (its entry cleared) as soon as its record is made: a scavenge while a 10,000-record
+   * page is emitted then copies what is left of the page, not all of it, and the SDK's objects die young instead
+   * of being promoted. The reader's CPU per record against a bare GetRecords loop went from 1.16–1.24× to
+   * 1.00–1.01× (kinesalite, 240,000 records, old and new code side by side, bench/README.md).
    */
-  function emitRecords(shardId: string, tracker: ShardCheckpointTracker, records: readonly _Record[], aggregates: boolean): void {
+  function emitRecords(shardId: string, tracker: ShardCheckpointTracker, records: (_Record | undefined)[], aggregates: boolean): void {
     const idPrefix = `${shardId}-`;
     const lastIndex = records.length - 1;
     for (let r = 0; r <= lastIndex; r++) {
       const kinesisRecord = records[r]!;
+      records[r] = undefined;
       const data = kinesisRecord.Data ?? NO_DATA;
       const sequenceNumber = kinesisRecord.SequenceNumber!;
       const arrivalMs = kinesisRecord.ApproximateArrivalTimestamp?.getTime() ?? scheduler.now();

@@ -30,8 +30,8 @@ export interface ShardReaderContext extends RetryContext {
   readonly budget: InFlightBudget;
   /** Undefined when nobody listens: then nothing is counted per response (no pass over its records). */
   readonly metrics: MetricSink | undefined;
-  /** Takes one response's records, in order, synchronously. */
-  readonly emit: (shardId: string, records: readonly _Record[]) => void;
+  /** Takes one response's records, in order, synchronously, and empties the array (see `emitRecords`). */
+  readonly emit: (shardId: string, records: (_Record | undefined)[]) => void;
 }
 
 /**
