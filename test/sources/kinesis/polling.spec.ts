@@ -6,6 +6,7 @@
  * are the conditions kinesalite cannot produce (throttling, expiry, paging, lag) or cannot produce at exact
  * times. The same behaviours that kinesalite can show are tested against it in the other specs.
  */
+import { GetRecordsCommand } from '@aws-sdk/client-kinesis';
 import { firstValueFrom, timer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
@@ -77,6 +78,26 @@ describe('fromKinesisStream polling (virtual time, FakeKinesisClient)', () => {
     // [a b] full → 200 ms; [c d] full → 200 ms; [e] caught up → 1 s; [] → 1 s …
     expect(marbles(t.getRecordsAt(), 200, 3_400, 'G')).toBe('GGG----G----G----G');
     expect(t.records.map(text)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    t.stop.abort();
+  });
+
+  it('should empty each GetRecords response as it emits its records, so the SDK records can be collected', async () => {
+    const t = setup({ maxRecordsPerCall: 2 });
+    // The responses as the source got them (a client must return a fresh array per call: the source empties it).
+    const pages: unknown[][] = [];
+    const send = t.kinesis.send.bind(t.kinesis) as (command: unknown) => Promise<unknown>;
+    Object.assign(t.kinesis, {
+      send: async (command: unknown) => {
+        const output = await send(command);
+        if (command instanceof GetRecordsCommand) pages.push((output as { Records: unknown[] }).Records);
+        return output;
+      },
+    });
+    t.kinesis.put(SHARD, 'a', 'b', 'c', 'd', 'e');
+    await advanceTo(t.scheduler, 1_000);
+    expect(t.records.map(text)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(pages.filter((p) => p.length > 0).map((p) => p.length)).toEqual([2, 2, 1]);
+    expect(pages.every((p) => p.every((r) => r === undefined))).toBe(true);
     t.stop.abort();
   });
 
