@@ -25,8 +25,8 @@ export const DEFAULT_MAX_IN_FLIGHT_RECORDS = 16_384;
 /** Bytes in flight unless told otherwise: see `maxInFlightBytes`. */
 export const DEFAULT_MAX_IN_FLIGHT_BYTES = 64 * 1_048_576;
 /**
- * The read size (`highWaterMark`) the CLI gives the file streams it reads with `fromLines`. A file stream's
- * default, 64 KiB, is 16 reads, 16 pool round trips and 16 chunks per MiB; at 1 MiB the CLI's GZIP job ran 4–5%
+ * The read size of the files the CLI reads with `fromLines` (the main job's reused read buffers, the `highWaterMark`
+ * of `run`'s file streams). A file stream's default, 64 KiB, is 16 reads, 16 pool round trips and 16 chunks per MiB; at 1 MiB the CLI's GZIP job ran 4–5%
  * faster (100 MiB of JSON lines, rounds alternating), for ≈ 5 MiB more RSS (a record keeps its chunk alive).
  */
 export const FILE_READ_CHUNK_BYTES = 1_048_576;
