@@ -29,9 +29,16 @@ export class Segment {
   settled = new SettledOrdinals();
   /** Bytes appended (written or about to be). */
   bytes = 0;
+  /** Bytes acknowledged: written and synced, the end of the last append resolved (what a failed segment is cut back to). */
+  durableBytes = 0;
   /** Appends not yet synced: the file stays open while there are some. */
   unsynced = 0;
   sealed = false;
+  /**
+   * Why a write or sync of this file failed, if one did: what reached the disk after its last sync is unknown,
+   * so nothing more is written to it or acknowledged from it (it is sealed; later appends go to a new segment).
+   */
+  failure: { readonly error: unknown } | undefined;
   deleted = false;
   handle: FileHandle | undefined;
 
@@ -85,6 +92,11 @@ export interface WriteAheadLogOptions {
 
 interface PendingWrite {
   readonly segment: Segment;
+  /** The ordinal of its first record in the segment, and how many it holds (counted as settled if it is refused). */
+  readonly first: number;
+  readonly count: number;
+  /** Where its frame ends in the segment file. */
+  readonly end: number;
   /** The frame of one append (`walFormat`), as buffers to write in order (record data is not copied into it). */
   readonly buffers: Buffer[];
   readonly resolve: () => void;
@@ -113,8 +125,12 @@ interface PendingWrite {
  * segment whose records all settled is deleted, so the log holds only what is not yet delivered (plus at
  * most the open segment).
  *
- * After a failed write the log refuses every later append with that error: what reached the disk is
- * unknown, so nothing more is acknowledged; records already acknowledged stay in the log.
+ * A failed write or sync (a full disk, an I/O error) refuses the appends it concerned, and every append
+ * not yet acknowledged in that segment, with its error: what reached the file since its last sync is unknown,
+ * so that file gets no more writes and acknowledges nothing more (it is sealed; its records refused are
+ * counted as settled, so they are not replayed). Records already acknowledged stay in it, whole: each sync
+ * covers every write before it. The next append starts a new segment, so once the disk has room again (or
+ * the error passes) the log goes on; a refused append is never acknowledged.
  *
  * Settled records are also recorded in a checkpoint (`settled.json`: per segment, the ranges of ordinals that
  * settled), written in the background after settlements (a microtask later, so a whole delivered batch goes in
@@ -144,8 +160,11 @@ export class WriteAheadLog implements SlotOwner {
   #directoryDirty = false;
   #writing: Promise<void> | undefined;
   #syncing: Promise<void> | undefined;
-  #failure: unknown;
+  /** Set by {@link WriteAheadLog.close}: every later append is refused with it. */
+  #closed: Error | undefined;
   #deletions = new Set<Promise<void>>();
+  /** Failed segments being cut back (see `#cutBack`). */
+  #cuts = new Set<Promise<void>>();
   /** Segments being deleted: still named in checkpoints until their file is gone. */
   #unlinking = new Set<Segment>();
   #syncs = 0;
@@ -187,6 +206,7 @@ export class WriteAheadLog implements SlotOwner {
       if (validBytes < bytes.byteLength) await truncate(path, validBytes);
       segment.sealed = true;
       segment.bytes = validBytes;
+      segment.durableBytes = validBytes;
       segment.noteSizes(entries.map((e) => e.data));
       segment.records = entries.length;
       log.#nextSlot += entries.length;
@@ -224,11 +244,11 @@ export class WriteAheadLog implements SlotOwner {
    * Appends one request's records (`datas`, all arrived at `approximateArrivalTimestamp`, each given the next
    * id of `ids`) and resolves with where they went, and their ids, once they are durable. Counts them as
    * unsettled in that segment at once: settle each through its slot ({@link WriteAheadLog.settleSlot}, the
-   * settlement of a `SlotRecord` made with this log and slot) after it resolved, or
-   * {@link WriteAheadLog.abandon} them all if it rejected.
+   * settlement of a `SlotRecord` made with this log and slot) after it resolved. If it rejects (its write or
+   * sync failed), its records were never acknowledged and already count as settled: nothing to do.
    */
   append(ids: RecordIdSequence, datas: readonly Uint8Array[], approximateArrivalTimestamp: number): Promise<Appended> {
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (this.#closed !== undefined) return Promise.reject(this.#closed);
     const frame = encodeFrame(ids, datas, approximateArrivalTimestamp);
     const count = datas.length;
     let segment = this.#current;
@@ -257,7 +277,7 @@ export class WriteAheadLog implements SlotOwner {
     if (segment.bytes >= this.options.segmentBytes) segment.sealed = true;
     segment.unsynced++;
     const done = new Promise<Appended>((resolve, reject) =>
-      this.#pending.push({ segment, buffers, resolve: () => resolve(appended), reject }),
+      this.#pending.push({ segment, first: appended.first, count, end: segment.bytes, buffers, resolve: () => resolve(appended), reject }),
     );
     this.#writing ??= this.#writeLoop();
     return done;
@@ -316,14 +336,13 @@ export class WriteAheadLog implements SlotOwner {
     return segment;
   }
 
-  /** Counts the `count` entries of an append that failed as settled: they were never acknowledged. */
-  abandon({ segment, first }: Appended, count: number): void {
-    for (let i = 0; i < count; i++) this.settle(segment, first + i, 0);
-  }
-
-  /** Resolves once every settlement made so far is in a checkpoint on disk, and every segment they emptied deleted. */
+  /**
+   * Resolves once every settlement made so far is in a checkpoint on disk (as far as the disk lets it), every
+   * segment they emptied deleted, and every failed segment cut back to what it acknowledged.
+   */
   async checkpoint(): Promise<void> {
-    while (this.#checkpointing !== undefined || this.#deletions.size > 0) await Promise.all([this.#checkpointing, ...this.#deletions]);
+    while (this.#checkpointing !== undefined || this.#deletions.size > 0 || this.#cuts.size > 0)
+      await Promise.all([this.#checkpointing, ...this.#deletions, ...this.#cuts]);
   }
 
   /**
@@ -332,7 +351,7 @@ export class WriteAheadLog implements SlotOwner {
    */
   async close(): Promise<void> {
     while (this.#writing !== undefined || this.#syncing !== undefined) await Promise.all([this.#writing, this.#syncing]);
-    this.#failure ??= new Error('the write-ahead log is closed');
+    this.#closed ??= new Error('the write-ahead log is closed');
     for (const segment of [...this.#segments]) {
       segment.sealed = true;
       if (segment.unsettled === 0) this.#delete(segment);
@@ -378,74 +397,124 @@ export class WriteAheadLog implements SlotOwner {
     this.#checkpointing = undefined;
   }
 
-  /** Writes pending appends in order, each segment's share with one writev, and hands them to the sync loop. */
+  /**
+   * Writes pending appends in order, each segment's share with one writev, and hands them to the sync loop.
+   * A write that fails fails its segment: its share, and any later one, is refused.
+   */
   async #writeLoop(): Promise<void> {
-    while (this.#pending.length > 0 && this.#failure === undefined) {
+    while (this.#pending.length > 0) {
       const writes = this.#pending;
       this.#pending = [];
-      try {
-        for (let i = 0; i < writes.length; ) {
-          const segment = writes[i]!.segment;
-          const buffers: Buffer[] = [];
-          for (; i < writes.length && writes[i]!.segment === segment; i++) for (const b of writes[i]!.buffers) buffers.push(b);
-          if (segment.handle === undefined) {
-            segment.handle = await open(segment.path, 'a');
-            if (!segment.created) this.#directoryDirty = true;
-            segment.created = true;
+      const written: PendingWrite[] = [];
+      for (let i = 0; i < writes.length; ) {
+        const segment = writes[i]!.segment;
+        const share: PendingWrite[] = [];
+        for (; i < writes.length && writes[i]!.segment === segment; i++) share.push(writes[i]!);
+        if (segment.failure === undefined) {
+          try {
+            if (segment.handle === undefined) {
+              segment.handle = await open(segment.path, 'a');
+              if (!segment.created) this.#directoryDirty = true;
+              segment.created = true;
+            }
+            await writeAll(segment.handle, share.flatMap((w) => w.buffers));
+            this.#dirty.add(segment);
+            for (const w of share) written.push(w);
+            continue;
+          } catch (err) {
+            this.#failSegment(segment, err);
           }
-          await writeAll(segment.handle, buffers);
-          this.#dirty.add(segment);
         }
-      } catch (err) {
-        this.#fail(err, writes);
-        break;
+        this.#refuse(share);
       }
-      for (const w of writes) this.#written.push(w);
-      this.#syncing ??= this.#syncLoop();
+      for (const w of written) this.#written.push(w);
+      if (this.#written.length > 0) this.#syncing ??= this.#syncLoop();
     }
     this.#writing = undefined;
   }
 
-  /** Syncs what was written, again and again while there is more: each round acknowledges the writes done before it began. */
+  /**
+   * Syncs what was written, again and again while there is more: each round acknowledges the writes done
+   * before it began, except in a segment whose write or sync failed meanwhile (those are refused).
+   */
   async #syncLoop(): Promise<void> {
-    while (this.#written.length > 0 && this.#failure === undefined) {
+    while (this.#written.length > 0) {
       const waiters = this.#written;
       const segments = [...this.#dirty];
       const directory = this.#directoryDirty;
       this.#written = [];
       this.#dirty = new Set();
       this.#directoryDirty = false;
-      try {
-        await Promise.all(segments.map((s) => s.handle!.datasync()));
-        if (directory) await syncDirectory(this.dir);
-      } catch (err) {
-        this.#fail(err, waiters);
-        break;
+      const synced = await Promise.allSettled(segments.map((s) => s.handle?.datasync()));
+      synced.forEach((result, i) => result.status === 'rejected' && this.#failSegment(segments[i]!, result.reason));
+      if (directory) {
+        // Which new file's entry did not make it is unknown: none of this round's files acknowledges anything.
+        await syncDirectory(this.dir).catch((err: unknown) => {
+          for (const s of segments) this.#failSegment(s, err);
+        });
       }
       this.#syncs++;
+      const refused: PendingWrite[] = [];
       for (const w of waiters) {
-        w.segment.unsynced--;
-        w.resolve();
+        if (w.segment.failure !== undefined) refused.push(w);
+        else {
+          w.segment.unsynced--;
+          w.segment.durableBytes = w.end;
+          w.resolve();
+        }
       }
+      this.#refuse(refused);
       // A sealed segment with nothing left to sync gets no more writes: close its file.
       for (const segment of segments) {
-        if (segment.sealed && segment.unsynced === 0 && segment !== this.#current && segment.handle !== undefined) {
+        if (segment.sealed && segment.unsynced === 0 && segment !== this.#current && segment.handle !== undefined && !segment.deleted) {
           const handle = segment.handle;
           segment.handle = undefined;
-          await handle.close();
+          await handle.close().catch(() => undefined);
         }
       }
     }
     this.#syncing = undefined;
   }
 
-  /** After a failed write or sync: nothing more is acknowledged; every append waiting is refused with `err`. */
-  #fail(err: unknown, inFlight: readonly PendingWrite[]): void {
-    this.#failure ??= err;
-    const refused = [...inFlight, ...this.#written, ...this.#pending];
-    this.#written = [];
-    this.#pending = [];
-    for (const w of refused) w.reject(err);
+  /** A write or sync of `segment` failed: it is sealed, gets no more writes and acknowledges nothing more. */
+  #failSegment(segment: Segment, error: unknown): void {
+    segment.failure ??= { error };
+    segment.sealed = true;
+    if (this.#current === segment) this.#current = undefined;
+  }
+
+  /**
+   * Refuses appends of a failed segment with its error. Their records count as settled (never acknowledged),
+   * and once nothing of the segment is being written or synced its file is cut back to what was acknowledged,
+   * so they are not replayed even if the checkpoint that names them could not be written (a full disk).
+   */
+  #refuse(writes: readonly PendingWrite[]): void {
+    for (const w of writes) {
+      const segment = w.segment;
+      segment.unsynced--;
+      for (let i = 0; i < w.count; i++) this.settle(segment, w.first + i, 0);
+      if (segment.unsynced === 0 && !segment.deleted) this.#cutBack(segment);
+      w.reject(segment.failure!.error);
+    }
+  }
+
+  /** Truncates a failed segment's file to its acknowledged bytes, and syncs that (as far as the disk lets it). */
+  #cutBack(segment: Segment): void {
+    const cut = segment.durableBytes;
+    if (!segment.created || segment.bytes === cut) return;
+    this.#bytes -= segment.bytes - cut;
+    segment.bytes = cut;
+    const work = (async () => {
+      await truncate(segment.path, cut);
+      const handle = await open(segment.path, 'r+');
+      try {
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+    })().catch(() => undefined); // a frame left whole after the cut is named settled by the checkpoint, or delivered again: never lost
+    this.#cuts.add(work);
+    void work.then(() => this.#cuts.delete(work));
   }
 
   #delete(segment: Segment): void {

@@ -11,6 +11,9 @@ import { checkDirectPutOptions, type DirectPutConfig, type DirectPutOptions } fr
 import { RecordIdSequence } from './RecordIdSequence.js';
 import { WriteAheadLog, type ReplayedEntry } from './WriteAheadLog.js';
 
+/** How often, at most, a stream warns that its log cannot write: 1 min. */
+const LOG_WARNING_INTERVAL_MS = 60_000;
+
 /** One record to put, as in Firehose's API (`Record`): bytes, or a string sent as UTF-8. */
 export interface PutRecordEntry {
   readonly Data: Uint8Array | string;
@@ -142,6 +145,12 @@ class DirectPutSource implements DirectPut {
   #watching = true;
   #failure: SettlementStallError | undefined;
   readonly #ids = new RecordIdSequence();
+  /** Records refused because the log could not write them, since the last warning about it. */
+  #logRefused = 0;
+  /** When the log last warned that it could not write. */
+  #logWarnedAt: number | undefined;
+  /** Whether it warned so, and no append was written since. */
+  #logFailing = false;
 
   constructor(
     private readonly config: DirectPutConfig,
@@ -294,16 +303,51 @@ class DirectPutSource implements DirectPut {
     this.#underWay.add(appended);
     try {
       const { firstSlot, recordIds } = await appended;
+      if (this.#logFailing) this.#logWritesAgain();
       this.#unsettled += datas.length;
       const last = datas.length - 1;
       for (let i = 0; i <= last; i++) this.#emit(new SlotRecord(recordIds[i]!, datas[i]!, now, this.log, firstSlot + i), i === last);
       return recordIds;
     } catch (err) {
       for (const d of datas) this.budget.release(d.byteLength);
+      this.#logFailed(err, datas.length);
       throw err;
     } finally {
       this.#underWay.delete(appended);
     }
+  }
+
+  /**
+   * The log could not write an append (a full disk, an I/O error), so its records are refused: says so as a
+   * process warning, at most once every {@link LOG_WARNING_INTERVAL_MS} (a disk at the edge of full refuses
+   * and takes puts in turn), and counts every refused record in `openDirectPut.LogRefusedRecords`.
+   */
+  #logFailed(err: unknown, records: number): void {
+    this.config.metrics?.('openDirectPut.LogRefusedRecords', records, 'Count');
+    const now = this.config.scheduler.now();
+    this.#logRefused += records;
+    if (this.#logWarnedAt !== undefined && now - this.#logWarnedAt < LOG_WARNING_INTERVAL_MS) return;
+    const before = this.#logRefused - records;
+    this.#logWarnedAt = now;
+    this.#logFailing = true;
+    this.#logRefused = records;
+    process.emitWarning(
+      `delivery stream ${this.config.streamName}: its write-ahead log in ${this.config.logDir} could not write: ${(err as Error)?.message ?? String(err)}. ` +
+        'The records of every put it cannot write are refused (PutRecordBatch: InternalFailure per record; PutRecord: ServiceUnavailableException) and never acknowledged; each later put tries again, in a new log segment' +
+        (before > 0 ? `; ${before} more records were refused since the last warning` : '') +
+        ' (said at most once a minute; openDirectPut.LogRefusedRecords counts every one).',
+      { type: 'WriteAheadLogWarning', code: 'RX_FIREHOSE_LOG_WRITE_FAILED' },
+    );
+  }
+
+  /** An append was written after a warning that the log could not write: says so, with how many records were refused since. */
+  #logWritesAgain(): void {
+    process.emitWarning(
+      `delivery stream ${this.config.streamName}: its write-ahead log in ${this.config.logDir} writes again; ${this.#logRefused} records were refused since it said it could not.`,
+      { type: 'WriteAheadLogWarning', code: 'RX_FIREHOSE_LOG_WRITES_AGAIN' },
+    );
+    this.#logFailing = false;
+    this.#logRefused = 0;
   }
 
   /** Emits a durable record; `last`: the last of its append. */

@@ -34,7 +34,9 @@ export interface DirectPutOptions extends StallOptions {
   readonly streamName?: string | undefined;
   /**
    * Receives `IncomingPutRequests` and `ThrottledRecords` per request (a pipeline counts `IncomingRecords` and
-   * `IncomingBytes`), and `openDirectPut.SettlementStalls` and `openDirectPut.StalledBytes` (see `stallTimeoutMs`).
+   * `IncomingBytes`), `openDirectPut.SettlementStalls` and `openDirectPut.StalledBytes` (see `stallTimeoutMs`),
+   * and `openDirectPut.LogRefusedRecords` (records refused because the log could not write them: a full disk,
+   * an I/O error).
    */
   readonly metrics?: MetricSink | undefined;
   /**
