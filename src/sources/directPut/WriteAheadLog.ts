@@ -417,7 +417,8 @@ export class WriteAheadLog implements SlotOwner {
               if (!segment.created) this.#directoryDirty = true;
               segment.created = true;
             }
-            await writeAll(segment.handle, share.flatMap((w) => w.buffers));
+            const buffers = share.flatMap((w) => w.buffers);
+            await writeAll(segment.handle, buffers);
             this.#dirty.add(segment);
             for (const w of share) written.push(w);
             continue;
