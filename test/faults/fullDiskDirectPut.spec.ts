@@ -91,6 +91,12 @@ describe('fault suite: a full disk under the direct-PUT write-ahead log', () => 
     await fill(join(dir, 'filler'));
     // While the disk stays full, every put is refused, and the warning is not repeated.
     for (const answer of await putFour()) expect(answer.FailedPutCount).toBe(PER_BATCH);
+    const single = next++;
+    refused.add(single);
+    await expect(source.putRecord(record(single))).rejects.toMatchObject({
+      type: 'ServiceUnavailableException',
+      message: expect.stringMatching(/could not be written to the log: .*ENOSPC/),
+    });
     await tick();
     expect(warnings.map((w) => (w as NodeJS.ErrnoException).code)).toEqual(['RX_FIREHOSE_LOG_WRITE_FAILED']);
     expect(warnings[0]!.message).toMatch(/delivery stream full: its write-ahead log in .*wal could not write: ENOSPC/);
