@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { CreateDeliveryStreamInput } from '@aws-sdk/client-firehose';
 import { DeliveryStreamRegistry } from '../server/DeliveryStreamRegistry.js';
 import { LEASE_FLAGS_HELP, REFERENCE_ENDPOINT_FLAGS_HELP, STREAM_FLAG_OPTIONS, streamFlagsOf } from './streamFlags.js';
-import { firehoseApiListener } from '../server/firehoseApiListener.js';
+import { DEFAULT_MAX_API_BODY_BYTES, DEFAULT_MAX_API_CONCURRENT_BODY_BYTES, firehoseApiListener } from '../server/firehoseApiListener.js';
 import { FirehoseApiError } from '../sources/directPut/FirehoseApiError.js';
 import { DEFAULT_MAX_IN_FLIGHT_BYTES } from '../sources/directPut/options.js';
 import { DEFAULT_STALL_TIMEOUT_MS } from '../settlement/StallWatchdog.js';
@@ -28,6 +28,10 @@ Usage: rx-firehose serve [options]
   --max-in-flight-bytes N   per stream: past N bytes accepted and not yet delivered, puts are answered
                             ServiceUnavailableException "Slow down." (default ${DEFAULT_MAX_IN_FLIGHT_BYTES},
                             or twice the stream's buffers if more)
+  --max-concurrent-body-bytes N
+                            request bodies held at once, across all requests: past N, a request is answered
+                            ServiceUnavailableException "Slow down." and its connection closed
+                            (default ${DEFAULT_MAX_API_CONCURRENT_BODY_BYTES}, 128 MiB)
   --stall-timeout-ms N      per stream: puts refused for a full budget or log while nothing settles for N ms
                             are reported as a stall, naming the stream (default ${DEFAULT_STALL_TIMEOUT_MS}, 15 min; 1–86400000)
   --on-stall warn|error     warn (default): metrics and a SettlementStallWarning, again every N ms;
@@ -79,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
         config: { type: 'string' },
         credentials: { type: 'string' },
         'max-in-flight-bytes': { type: 'string' },
+        'max-concurrent-body-bytes': { type: 'string' },
         'stall-timeout-ms': { type: 'string' },
         'on-stall': { type: 'string' },
         ...STREAM_FLAG_OPTIONS,
@@ -99,6 +104,16 @@ export async function main(argv: string[]): Promise<number> {
   const maxInFlightBytes = values['max-in-flight-bytes'] === undefined ? undefined : Number(values['max-in-flight-bytes']);
   if (maxInFlightBytes !== undefined && !(Number.isInteger(maxInFlightBytes) && maxInFlightBytes >= 4 * 1_048_576)) {
     return usage(`--max-in-flight-bytes must be an integer ≥ 4194304 (one full PutRecordBatch); got ${values['max-in-flight-bytes']}`);
+  }
+  const maxConcurrentBodyBytes =
+    values['max-concurrent-body-bytes'] === undefined ? undefined : Number(values['max-concurrent-body-bytes']);
+  if (
+    maxConcurrentBodyBytes !== undefined &&
+    !(Number.isInteger(maxConcurrentBodyBytes) && maxConcurrentBodyBytes >= DEFAULT_MAX_API_BODY_BYTES)
+  ) {
+    return usage(
+      `--max-concurrent-body-bytes must be an integer ≥ ${DEFAULT_MAX_API_BODY_BYTES} (the largest request body); got ${values['max-concurrent-body-bytes']}`,
+    );
   }
   const stallTimeoutMs = values['stall-timeout-ms'] === undefined ? undefined : Number(values['stall-timeout-ms']);
   if (stallTimeoutMs !== undefined && !(stallTimeoutMs >= 1 && stallTimeoutMs <= 86_400_000)) {
@@ -167,7 +182,10 @@ export async function main(argv: string[]): Promise<number> {
 
   const server = createServer(
     { keepAliveTimeout: 60_000 },
-    firehoseApiListener(registry, credentials === undefined ? {} : { credentials }),
+    firehoseApiListener(registry, {
+      ...(credentials === undefined ? {} : { credentials }),
+      ...(maxConcurrentBodyBytes === undefined ? {} : { maxConcurrentBodyBytes }),
+    }),
   );
   let metricsServer: Server | undefined;
   try {

@@ -11,7 +11,8 @@ import type { DeliveryStreamRegistry } from './DeliveryStreamRegistry.js';
 import { scanPutRecordBatch } from './scanPutRecordBatch.js';
 import { verifySigV4 } from './verifySigV4.js';
 import { Rejection } from '../protocols/httpEndpoint/Rejection.js';
-import { readBodyChunks } from '../protocols/readBodyChunks.js';
+import { concurrentBodyBytes } from '../protocols/concurrentBodyBytes.js';
+import { readBodyChunks, type BodyBytesBudget } from '../protocols/readBodyChunks.js';
 
 const NAME = 'firehoseApiListener';
 const TARGET_PREFIX = 'Firehose_20150804.';
@@ -22,6 +23,8 @@ const CONTENT_TYPE = 'application/x-amz-json-1.1';
  * about 5.6 MB of base64 plus its JSON; a larger body cannot be a valid request.
  */
 export const DEFAULT_MAX_API_BODY_BYTES = 8 * 1_048_576;
+/** The default `maxConcurrentBodyBytes`: 128 MiB, sixteen of the largest valid requests at once. */
+export const DEFAULT_MAX_API_CONCURRENT_BODY_BYTES = 128 * 1_048_576;
 
 export interface FirehoseApiListenerOptions {
   /**
@@ -31,6 +34,12 @@ export interface FirehoseApiListenerOptions {
   readonly credentials?: ReadonlyMap<string, string> | undefined;
   /** The largest request body read; larger ones are refused before parsing. Default 8 MiB. */
   readonly maxBodyBytes?: number | undefined;
+  /**
+   * The most body bytes held at once across all requests in progress: a request that would pass it is
+   * answered `ServiceUnavailableException` ("Slow down.", which SDKs retry) and its connection closed, so many
+   * slow or stuck senders cannot fill memory. Default 128 MiB, and never less than `maxBodyBytes`.
+   */
+  readonly maxConcurrentBodyBytes?: number | undefined;
   /** The clock for signature dates. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike | undefined;
   /** Told about internal errors (never about secrets). Default: stderr. */
@@ -87,17 +96,38 @@ export function firehoseApiListener(
     integer: true,
     unit: 'bytes',
   });
+  const maxConcurrentBodyBytes = checkNumber(
+    NAME,
+    'maxConcurrentBodyBytes',
+    options.maxConcurrentBodyBytes,
+    Math.max(DEFAULT_MAX_API_CONCURRENT_BODY_BYTES, maxBodyBytes),
+    { min: maxBodyBytes, integer: true, unit: 'bytes, at least maxBodyBytes' },
+  );
+  const bodyBytes = concurrentBodyBytes(maxConcurrentBodyBytes);
   if (options.credentials !== undefined && !(options.credentials instanceof Map))
     throw new InvalidOptionError(NAME, 'credentials', options.credentials, 'a Map of access key id to secret access key');
   const scheduler = options.scheduler ?? asyncScheduler;
   const log = options.log ?? ((message: string) => process.stderr.write(`rx-firehose: ${message}\n`));
   return (req, res) => {
-    handle(req, registry, options.credentials, maxBodyBytes, scheduler).then(
-      (answer) => send(res, 200, answer),
+    const { budget, release } = bodyBytes();
+    handle(req, registry, options.credentials, maxBodyBytes, budget, scheduler).then(
+      (answer) => {
+        release();
+        send(res, 200, answer);
+      },
       (err: unknown) => {
+        release();
         if (err instanceof FirehoseApiError) return sendError(res, err.status, err.type, err.message);
         if (err instanceof Rejection && err.status === 413)
           return sendError(res, 413, 'InvalidArgumentException', `The request ${err.message}.`, true);
+        if (err instanceof Rejection && err.status === 503)
+          return sendError(
+            res,
+            503,
+            'ServiceUnavailableException',
+            `Slow down. The server holds ${maxConcurrentBodyBytes} bytes of request bodies at most and is full; retry later.`,
+            true,
+          );
         if (req.destroyed && !req.readableEnded) return; // the client went away while sending
         log(`internal error answering ${String(req.headers['x-amz-target'])}: ${(err as Error)?.stack ?? String(err)}`);
         sendError(res, 500, 'InternalFailure', 'The server had an internal error.');
@@ -111,13 +141,18 @@ async function handle(
   registry: DeliveryStreamRegistry,
   credentials: ReadonlyMap<string, string> | undefined,
   maxBodyBytes: number,
+  budget: BodyBytesBudget,
   scheduler: SchedulerLike,
 ): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  // A body that cannot fit beside those held now is refused before any of it is read (and its connection closed).
+  if (Number.isFinite(declared) && declared > 0 && declared <= maxBodyBytes && !budget.fits(declared))
+    throw new Rejection(503, 'no room for its body', true);
   if (req.method !== 'POST') {
-    await readBodyChunks(req, maxBodyBytes).catch(() => undefined);
+    await readBodyChunks(req, maxBodyBytes, budget).catch(() => undefined);
     throw new FirehoseApiError('UnknownOperationException', `Firehose's API takes POST; got ${req.method ?? 'no method'}.`);
   }
-  const { chunks, byteLength } = await readBodyChunks(req, maxBodyBytes);
+  const { chunks, byteLength } = await readBodyChunks(req, maxBodyBytes, budget);
   const target = req.headers['x-amz-target'];
   const operation = typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
   const run = operation === undefined || !Object.hasOwn(OPERATIONS, operation) ? undefined : OPERATIONS[operation];

@@ -2,7 +2,8 @@
  * Firehose's API server against a client nobody on the project wrote: the AWS SDK v3's own Firehose client
  * (`@aws-sdk/client-firehose`), with its own serializers and error parsing.
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +24,13 @@ import {
 } from '@aws-sdk/client-firehose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { jqPartitioning } from '../support/jqPartitioning.js';
-import { DeliveryStreamRegistry, firehoseApiListener, type DeliveryStreamRegistryOptions } from '../../src/index.js';
+import {
+  DeliveryStreamRegistry,
+  firehoseApiListener,
+  InvalidOptionError,
+  type DeliveryStreamRegistryOptions,
+  type FirehoseApiListenerOptions,
+} from '../../src/index.js';
 import { listenOnLoopback, type LoopbackServer } from '../support/listenOnLoopback.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -42,14 +49,24 @@ async function serve(
   options: Omit<DeliveryStreamRegistryOptions, 'dataDir'> & {
     dataDir?: string;
     credentials?: Map<string, string>;
+    listener?: FirehoseApiListenerOptions;
+    /** Sees each request first (its body events too), then hands it to the API. */
+    onRequest?: (req: IncomingMessage) => void;
     clientCredentials?: { accessKeyId: string; secretAccessKey: string };
   } = {},
 ): Promise<Served> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'rx-firehose-api-')));
   if (options.dataDir === undefined) cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
   const registry = await DeliveryStreamRegistry.open({ ...options, dataDir });
+  const api = firehoseApiListener(registry, {
+    ...options.listener,
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+  });
   const server = await listenOnLoopback(
-    createServer(firehoseApiListener(registry, options.credentials === undefined ? {} : { credentials: options.credentials })),
+    createServer((req, res) => {
+      options.onRequest?.(req);
+      api(req, res);
+    }),
   );
   const client = new FirehoseClient({
     endpoint: server.endpoint,
@@ -376,5 +393,66 @@ describe('Firehose API server, with @aws-sdk/client-firehose', () => {
     expect(
       (await client.send(new PutRecordCommand({ DeliveryStreamName: 'm', Record: { Data: Buffer.from('fine\n') } }))).RecordId,
     ).toBeDefined();
+  });
+  it('should bound the request bodies held at once: past maxConcurrentBodyBytes, "Slow down." and the connection closed; room again once answered', async () => {
+    const MIB = 1_048_576;
+    let firstBodyBytes = 0;
+    let heldEnough: () => void = () => undefined;
+    const firstHeld = new Promise<void>((done) => (heldEnough = done));
+    const { server, client } = await serve({
+      listener: { maxBodyBytes: 4 * MIB, maxConcurrentBodyBytes: 6 * MIB },
+      // Counts what the server has read of the first request's body (the test goes on when it has 3 MB).
+      onRequest: (req) => {
+        if (req.headers['x-test'] !== 'first') return;
+        req.on('data', (chunk: Buffer) => {
+          firstBodyBytes += chunk.length;
+          if (firstBodyBytes >= 3_000_000) heldEnough();
+        });
+      },
+    });
+    await client.send(new CreateDeliveryStreamCommand(s3Stream('bounded')));
+    const { port } = new URL(server.endpoint);
+    /** A raw request on its own connection: its head, then whatever body is written to it; the answer once the server ends the connection or answers. */
+    const rawRequest = (headers: string) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      let text = '';
+      const answered = new Promise<string>((done) => {
+        socket.on('data', (d) => {
+          text += d;
+          if (/\r\n\r\n[\s\S]*\}$/.test(text)) done(text);
+        });
+        socket.on('close', () => done(text));
+      });
+      socket.write(`POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\n${headers}\r\n`);
+      return { socket, answered };
+    };
+
+    // The first request sends 3 MB of its 4,000,000-byte body, and waits.
+    const first = rawRequest('X-Amz-Target: Firehose_20150804.ListDeliveryStreams\r\nX-Test: first\r\nContent-Length: 4000000\r\n');
+    first.socket.write(Buffer.alloc(3_000_000, 0x20));
+    await firstHeld;
+    // A second that would pass 6 MiB beside it is refused before any of its body is read, and closed.
+    const second = rawRequest('X-Amz-Target: Firehose_20150804.PutRecordBatch\r\nContent-Length: 3500000\r\n');
+    const refusal = await second.answered;
+    expect(refusal).toMatch(/^HTTP\/1\.1 503 /);
+    expect(refusal).toMatch(/x-amzn-ErrorType: ServiceUnavailableException/i);
+    expect(refusal).toMatch(/Connection: close/i);
+    expect(JSON.parse(refusal.slice(refusal.indexOf('\r\n\r\n') + 4))).toEqual({
+      __type: 'ServiceUnavailableException',
+      message: `Slow down. The server holds ${6 * MIB} bytes of request bodies at most and is full; retry later.`,
+    });
+    second.socket.destroy();
+    // The first goes on to its answer; then what it held is free again.
+    first.socket.write(`${' '.repeat(999_998)}{}`);
+    expect(await first.answered).toMatch(/^HTTP\/1\.1 200 [\s\S]*"DeliveryStreamNames":\["bounded"\]/);
+    first.socket.destroy();
+    const batch = Array.from({ length: 3 }, (_, i) => ({ Data: Buffer.alloc(1_000_000, 0x61 + i) })); // ≈ 4 MB of JSON
+    expect((await client.send(new PutRecordBatchCommand({ DeliveryStreamName: 'bounded', Records: batch }))).FailedPutCount).toBe(0);
+
+    const { registry } = await serve();
+    expect(() => firehoseApiListener(registry, { maxConcurrentBodyBytes: 4 * MIB })).toThrow(InvalidOptionError);
+    expect(() => firehoseApiListener(registry, { maxConcurrentBodyBytes: 4 * MIB })).toThrow(
+      `firehoseApiListener: maxConcurrentBodyBytes must be an integer ≥ ${8 * MIB} (bytes, at least maxBodyBytes); got ${4 * MIB}`,
+    );
   });
 });

@@ -6,6 +6,7 @@ import { commonAttributesProblem } from '../../protocols/httpEndpoint/commonAttr
 import { parseRequestBodyResponsively } from '../../protocols/httpEndpoint/parseRequestBodyResponsively.js';
 import { HEADERS, PROTOCOL_VERSION } from '../../protocols/httpEndpoint/protocol.js';
 import { Rejection } from '../../protocols/httpEndpoint/Rejection.js';
+import { concurrentBodyBytes } from '../../protocols/concurrentBodyBytes.js';
 import { checkListenerOptions, type HttpEndpointHandler, type HttpEndpointListenerOptions, type ListenerConfig } from './options.js';
 import { readBody, type BodyBytesBudget } from './readBody.js';
 
@@ -66,25 +67,11 @@ export type HttpEndpointRequestListener = (req: IncomingMessage, res: ServerResp
  */
 export function httpEndpointListener(handler: HttpEndpointHandler, options: HttpEndpointListenerOptions = {}): HttpEndpointRequestListener {
   const config = checkListenerOptions(handler, options, digestOf);
-  let heldBytes = 0; // body bytes held by all requests in progress
+  const bodyBytes = concurrentBodyBytes(config.maxConcurrentBodyBytes); // body bytes held by all requests in progress
   return (req, res) => {
     const headerId = req.headers[HEADERS.requestId];
     const requestId = typeof headerId === 'string' ? headerId : '';
-    let mine = 0;
-    const budget: BodyBytesBudget = {
-      maxBytes: config.maxConcurrentBodyBytes,
-      reserve: (bytes) => {
-        if (heldBytes + bytes > config.maxConcurrentBodyBytes) return false;
-        heldBytes += bytes;
-        mine += bytes;
-        return true;
-      },
-      fits: (bytes) => heldBytes + bytes <= config.maxConcurrentBodyBytes,
-    };
-    const release = (): void => {
-      heldBytes -= mine;
-      mine = 0;
-    };
+    const { budget, release } = bodyBytes();
     serve(req, handler, config, budget).then(
       () => {
         release();
