@@ -12,7 +12,7 @@ import { scanPutRecordBatch } from './scanPutRecordBatch.js';
 import { verifySigV4 } from './verifySigV4.js';
 import { Rejection } from '../protocols/httpEndpoint/Rejection.js';
 import { concurrentBodyBytes } from '../protocols/concurrentBodyBytes.js';
-import { readBodyChunks, type BodyBytesBudget } from '../protocols/readBodyChunks.js';
+import { readBodyChunks, type BodyBytesBudget, type BodyChunks } from '../protocols/readBodyChunks.js';
 
 const NAME = 'firehoseApiListener';
 const TARGET_PREFIX = 'Firehose_20150804.';
@@ -152,16 +152,25 @@ async function handle(
     await readBodyChunks(req, maxBodyBytes, budget).catch(() => undefined);
     throw new FirehoseApiError('UnknownOperationException', `Firehose's API takes POST; got ${req.method ?? 'no method'}.`);
   }
-  const { chunks, byteLength } = await readBodyChunks(req, maxBodyBytes, budget);
+  let body: Promise<BodyChunks> | undefined;
+  const readBody = (): Promise<BodyChunks> => (body ??= readBodyChunks(req, maxBodyBytes, budget));
   const target = req.headers['x-amz-target'];
   const operation = typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
   const run = operation === undefined || !Object.hasOwn(OPERATIONS, operation) ? undefined : OPERATIONS[operation];
-  if (credentials !== undefined)
-    await verifySigV4(
-      { method: req.method, path: req.url ?? '/', headers: req.headers, body: joined(chunks, byteLength) },
-      credentials,
-      scheduler.now(),
-    );
+  if (credentials !== undefined) {
+    const bodyBytes = async (): Promise<Buffer> => {
+      const { chunks, byteLength } = await readBody();
+      return joined(chunks, byteLength);
+    };
+    try {
+      await verifySigV4({ method: req.method, path: req.url ?? '/', headers: req.headers, body: bodyBytes }, credentials, scheduler.now());
+    } catch (err) {
+      // Refused on its headers (no signature, an unknown key, …): its body is dropped as it comes, never held.
+      if (body === undefined) dropBody(req);
+      throw err;
+    }
+  }
+  const { chunks, byteLength } = await readBody();
   if (run === undefined)
     throw new FirehoseApiError(
       'UnknownOperationException',
@@ -181,6 +190,12 @@ async function handle(
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new FirehoseApiError('SerializationException', 'The request body must be a JSON object.');
   return run(registry, parsed as Record<string, unknown>);
+}
+
+/** Reads and drops the rest of a request's body, so the answer goes out on a connection the sender can keep using. */
+function dropBody(req: IncomingMessage): void {
+  req.on('error', () => undefined);
+  req.resume();
 }
 
 /** The body's chunks as one buffer (one chunk as it is). */

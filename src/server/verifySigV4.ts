@@ -15,7 +15,11 @@ export interface SignedRequest {
   readonly method: string;
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
-  readonly body: Buffer;
+  /**
+   * The body, or a function that reads it: called only once the headers passed (a signature is there, well
+   * formed, by a known key, dated within 15 minutes), so a request that fails them is refused unread.
+   */
+  readonly body: Buffer | (() => Promise<Buffer>);
 }
 
 /**
@@ -66,7 +70,8 @@ export async function verifySigV4(request: SignedRequest, secrets: ReadonlyMap<s
     );
   }
 
-  const bodyHash = createHash('sha256').update(request.body).digest('hex');
+  const body = typeof request.body === 'function' ? await request.body() : request.body;
+  const bodyHash = createHash('sha256').update(body).digest('hex');
   const claimedHash = header(request.headers, 'x-amz-content-sha256');
   if (claimedHash !== undefined && claimedHash !== bodyHash)
     throw new FirehoseApiError('InvalidSignatureException', 'The body does not match X-Amz-Content-SHA256.');
@@ -92,7 +97,7 @@ export async function verifySigV4(request: SignedRequest, secrets: ReadonlyMap<s
   });
   const [path, query] = splitPath(request.path);
   const resigned = await signer.sign(
-    { method: request.method, protocol: 'http:', hostname: headers.host ?? '', path, query, headers, body: request.body },
+    { method: request.method, protocol: 'http:', hostname: headers.host ?? '', path, query, headers, body },
     { signingDate: date, signableHeaders: new Set(signed) },
   );
   const expected = /Signature=([0-9a-f]{64})/.exec(String(resigned.headers.authorization ?? resigned.headers.Authorization))?.[1] ?? '';

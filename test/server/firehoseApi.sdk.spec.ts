@@ -3,7 +3,7 @@
  * (`@aws-sdk/client-firehose`), with its own serializers and error parsing.
  */
 import { createServer, type IncomingMessage } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +103,24 @@ async function errorOf(promise: Promise<unknown>): Promise<FirehoseServiceExcept
   );
   expect(err).toBeInstanceOf(FirehoseServiceException);
   return err as FirehoseServiceException;
+}
+
+/**
+ * A raw HTTP/1.1 POST on a connection of its own: its head (`headers`, CRLF-separated lines) now, then whatever
+ * body the test writes to `socket`; `answered` resolves with the answer once it is whole, or the connection ends.
+ */
+function rawRequest(endpoint: string, headers: string): { socket: Socket; answered: Promise<string> } {
+  const socket = connect(Number(new URL(endpoint).port), '127.0.0.1');
+  let text = '';
+  const answered = new Promise<string>((done) => {
+    socket.on('data', (d) => {
+      text += d;
+      if (/\r\n\r\n[\s\S]*\}$/.test(text)) done(text);
+    });
+    socket.on('close', () => done(text));
+  });
+  socket.write(`POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\n${headers}\r\n`);
+  return { socket, answered };
 }
 
 /** Every record line delivered under `<dataDir>/<bucket>` (gzip files). */
@@ -354,6 +372,17 @@ describe('Firehose API server, with @aws-sdk/client-firehose', () => {
     });
     expect(unsigned.status).toBe(403);
     expect(await unsigned.json()).toMatchObject({ __type: 'MissingAuthenticationTokenException' });
+
+    // Refused on their headers alone: the server answers before a byte of their 5 MB bodies is sent.
+    const target = 'X-Amz-Target: Firehose_20150804.PutRecordBatch\r\nContent-Length: 5000000\r\n';
+    const noSignature = rawRequest(good.server.endpoint, target);
+    const otherKey = rawRequest(
+      good.server.endpoint,
+      `${target}X-Amz-Date: 20261203T000000Z\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDOTHER/20261203/us-east-1/firehose/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}\r\n`,
+    );
+    cleanups.push(async () => (noSignature.socket.destroy(), otherKey.socket.destroy()));
+    expect(await noSignature.answered).toMatch(/^HTTP\/1\.1 403 [\s\S]*"__type":"MissingAuthenticationTokenException"/);
+    expect(await otherKey.answered).toMatch(/^HTTP\/1\.1 403 [\s\S]*"__type":"UnrecognizedClientException"/);
   });
 
   it("should answer malformed requests with Firehose's error shape, and go on serving", async () => {
@@ -411,28 +440,14 @@ describe('Firehose API server, with @aws-sdk/client-firehose', () => {
       },
     });
     await client.send(new CreateDeliveryStreamCommand(s3Stream('bounded')));
-    const { port } = new URL(server.endpoint);
-    /** A raw request on its own connection: its head, then whatever body is written to it; the answer once the server ends the connection or answers. */
-    const rawRequest = (headers: string) => {
-      const socket = connect(Number(port), '127.0.0.1');
-      let text = '';
-      const answered = new Promise<string>((done) => {
-        socket.on('data', (d) => {
-          text += d;
-          if (/\r\n\r\n[\s\S]*\}$/.test(text)) done(text);
-        });
-        socket.on('close', () => done(text));
-      });
-      socket.write(`POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\n${headers}\r\n`);
-      return { socket, answered };
-    };
+    const raw = (headers: string) => rawRequest(server.endpoint, headers);
 
     // The first request sends 3 MB of its 4,000,000-byte body, and waits.
-    const first = rawRequest('X-Amz-Target: Firehose_20150804.ListDeliveryStreams\r\nX-Test: first\r\nContent-Length: 4000000\r\n');
+    const first = raw('X-Amz-Target: Firehose_20150804.ListDeliveryStreams\r\nX-Test: first\r\nContent-Length: 4000000\r\n');
     first.socket.write(Buffer.alloc(3_000_000, 0x20));
     await firstHeld;
     // A second that would pass 6 MiB beside it is refused before any of its body is read, and closed.
-    const second = rawRequest('X-Amz-Target: Firehose_20150804.PutRecordBatch\r\nContent-Length: 3500000\r\n');
+    const second = raw('X-Amz-Target: Firehose_20150804.PutRecordBatch\r\nContent-Length: 3500000\r\n');
     const refusal = await second.answered;
     expect(refusal).toMatch(/^HTTP\/1\.1 503 /);
     expect(refusal).toMatch(/x-amzn-ErrorType: ServiceUnavailableException/i);
