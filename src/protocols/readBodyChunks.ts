@@ -1,5 +1,6 @@
 import type { Buffer } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
+import { dropRequestBody } from './dropRequestBody.js';
 import { Rejection } from './httpEndpoint/Rejection.js';
 
 /** Bytes of bodies held at once by one listener, across its requests. */
@@ -22,15 +23,19 @@ export interface BodyChunks {
  * `Buffer.concat`, no copy), refusing one over `maxBodyBytes` with a 413 {@link Rejection}: at once when its
  * `Content-Length` says so, else as soon as the bytes read pass it. The rest of a refused body is read and
  * dropped, so the sender still gets the answer on a connection it can keep using. With `budget`, every chunk
- * is counted in it; one that does not fit is a 503 {@link Rejection} that closes the connection. The body
+ * is counted in it; a body whose `Content-Length` does not fit beside the bodies held now (before any of it is
+ * read), or a chunk that does not fit, is a 503 {@link Rejection} that closes the connection. The body
  * readers of the HTTP endpoint receiver and of Firehose's API server.
  */
 export function readBodyChunks(req: IncomingMessage, maxBodyBytes: number, budget?: BodyBytesBudget): Promise<BodyChunks> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > maxBodyBytes) {
-    dropRest(req);
+    dropRequestBody(req);
     return Promise.reject(new Rejection(413, `the body has ${declared} bytes; at most ${maxBodyBytes} are accepted`));
   }
+  // A body that cannot fit beside those held now is refused before any of it is read.
+  if (budget !== undefined && Number.isFinite(declared) && declared > 0 && !budget.fits(declared))
+    return Promise.reject(overBudget(budget));
   return new Promise<BodyChunks>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -45,7 +50,7 @@ export function readBodyChunks(req: IncomingMessage, maxBodyBytes: number, budge
         cleanup();
         chunks.length = 0;
         // The connection is closed after the answer: nothing more is read.
-        reject(new Rejection(503, `the endpoint holds ${budget.maxBytes} bytes of request bodies at most and is full; retry later`, true));
+        reject(overBudget(budget));
         return;
       }
       size += chunk.length;
@@ -55,7 +60,7 @@ export function readBodyChunks(req: IncomingMessage, maxBodyBytes: number, budge
       }
       cleanup();
       chunks.length = 0;
-      dropRest(req);
+      dropRequestBody(req);
       reject(new Rejection(413, `the body exceeds ${maxBodyBytes} bytes`));
     };
     const onEnd = (): void => {
@@ -77,8 +82,7 @@ export function readBodyChunks(req: IncomingMessage, maxBodyBytes: number, budge
   });
 }
 
-/** Keeps reading, and dropping, the rest of a refused body: the answer goes out at once and the connection stays usable. */
-function dropRest(req: IncomingMessage): void {
-  req.on('error', () => undefined);
-  req.resume();
+/** A 503 that closes the connection: the bodies held at once would pass the budget. */
+function overBudget(budget: BodyBytesBudget): Rejection {
+  return new Rejection(503, `the endpoint holds ${budget.maxBytes} bytes of request bodies at most and is full; retry later`, true);
 }

@@ -12,6 +12,7 @@ import { scanPutRecordBatch } from './scanPutRecordBatch.js';
 import { verifySigV4 } from './verifySigV4.js';
 import { Rejection } from '../protocols/httpEndpoint/Rejection.js';
 import { concurrentBodyBytes } from '../protocols/concurrentBodyBytes.js';
+import { dropRequestBody } from '../protocols/dropRequestBody.js';
 import { readBodyChunks, type BodyBytesBudget, type BodyChunks } from '../protocols/readBodyChunks.js';
 
 const NAME = 'firehoseApiListener';
@@ -144,12 +145,8 @@ async function handle(
   budget: BodyBytesBudget,
   scheduler: SchedulerLike,
 ): Promise<unknown> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  // A body that cannot fit beside those held now is refused before any of it is read (and its connection closed).
-  if (Number.isFinite(declared) && declared > 0 && declared <= maxBodyBytes && !budget.fits(declared))
-    throw new Rejection(503, 'no room for its body', true);
   if (req.method !== 'POST') {
-    await readBodyChunks(req, maxBodyBytes, budget).catch(() => undefined);
+    dropRequestBody(req);
     throw new FirehoseApiError('UnknownOperationException', `Firehose's API takes POST; got ${req.method ?? 'no method'}.`);
   }
   let body: Promise<BodyChunks> | undefined;
@@ -166,7 +163,7 @@ async function handle(
       await verifySigV4({ method: req.method, path: req.url ?? '/', headers: req.headers, body: bodyBytes }, credentials, scheduler.now());
     } catch (err) {
       // Refused on its headers (no signature, an unknown key, …): its body is dropped as it comes, never held.
-      if (body === undefined) dropBody(req);
+      if (body === undefined) dropRequestBody(req);
       throw err;
     }
   }
@@ -190,12 +187,6 @@ async function handle(
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new FirehoseApiError('SerializationException', 'The request body must be a JSON object.');
   return run(registry, parsed as Record<string, unknown>);
-}
-
-/** Reads and drops the rest of a request's body, so the answer goes out on a connection the sender can keep using. */
-function dropBody(req: IncomingMessage): void {
-  req.on('error', () => undefined);
-  req.resume();
 }
 
 /** The body's chunks as one buffer (one chunk as it is). */

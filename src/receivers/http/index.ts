@@ -7,6 +7,7 @@ import { parseRequestBodyResponsively } from '../../protocols/httpEndpoint/parse
 import { HEADERS, PROTOCOL_VERSION } from '../../protocols/httpEndpoint/protocol.js';
 import { Rejection } from '../../protocols/httpEndpoint/Rejection.js';
 import { concurrentBodyBytes } from '../../protocols/concurrentBodyBytes.js';
+import { dropRequestBody } from '../../protocols/dropRequestBody.js';
 import { checkListenerOptions, type HttpEndpointHandler, type HttpEndpointListenerOptions, type ListenerConfig } from './options.js';
 import { readBody, type BodyBytesBudget } from './readBody.js';
 
@@ -136,18 +137,9 @@ async function serve(
     throw new Rejection(415, `the Content-Encoding must be gzip or none; got ${JSON.stringify(encoding)}`);
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > config.maxBodyBytes) {
-    req.on('error', () => undefined);
-    req.resume(); // read and drop the body, so the answer arrives on a usable connection
+    dropRequestBody(req);
     throw new Rejection(413, `the body has ${declared} bytes; this endpoint accepts at most ${config.maxBodyBytes}`);
   }
-  if (Number.isFinite(declared) && declared > 0 && !bytesBudget.fits(declared)) {
-    throw new Rejection(
-      503,
-      `the endpoint holds ${config.maxConcurrentBodyBytes} bytes of request bodies at most and is full; retry later`,
-      true,
-    );
-  }
-
   const body = await parseRequestBodyResponsively(await readBody(req, encoding === 'gzip', config.maxBodyBytes, bytesBudget));
   if (body.requestId !== headerId) {
     throw new Rejection(
